@@ -1,0 +1,142 @@
+"""Composition root: builds store, identity vault, flows, core, dispatcher and loops from Config.
+
+Nothing registers itself on import; every dependency is passed in here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from bot.channels.base import Channel
+from bot.clock import Clock, SystemClock
+from bot.config import Config, load_secret
+from bot.core.core import REQUIRED_TEXTS, Core
+from bot.core.identity import IdentityVault
+from bot.engine.catalog import Catalog, load_catalogs
+from bot.engine.loader import load_flows
+from bot.engine.machine import FlowMachine
+from bot.engine.schema import Flow
+from bot.errors import ConfigError, FlowError
+from bot.runtime.dispatcher import Dispatcher
+from bot.runtime.outbox import OutboxSender
+from bot.runtime.timers import TimerLoop
+from bot.store import users
+from bot.store.db import Store
+from bot.yamlsrc import line_at, read_yaml
+
+
+@dataclass(frozen=True)
+class FlowBundle:
+    catalog: Catalog
+    flows: dict[str, Flow]
+
+
+def load_flow_bundle(config: Config) -> FlowBundle:
+    """Catalogs and flows, validated against each other and against what the core needs."""
+    languages = config.languages.available
+    catalog = load_catalogs(config.flows_dir / "texts", languages, config.languages.default)
+    for lang in languages:
+        for key in REQUIRED_TEXTS:
+            if not catalog.has(lang, key):
+                path = config.flows_dir / "texts" / f"{lang}.yaml"
+                raise FlowError(path, None, key, "text required by Sebaya is missing",
+                                f"add {key} (copy it from the shipped catalog)")
+    flows = load_flows(config.flows_dir, catalog, languages)
+    if config.flows.start not in flows:
+        config_path = config.base_dir / "config.yaml"
+        tree = read_yaml(config_path) if config_path.is_file() else None
+        raise ConfigError(config_path, line_at(tree, ("flows", "start")), "flows.start",
+                          f"no flow named {config.flows.start!r}",
+                          f"use one of: {', '.join(sorted(flows))}")
+    return FlowBundle(catalog, flows)
+
+
+def text_context(config: Config, catalog: Catalog) -> dict[str, dict[str, Any]]:
+    """Values every text may use, per language: school, BK office and hours, hotlines."""
+    out = {}
+    for lang in config.languages.available:
+        hotlines = "\n".join(
+            catalog.get("core.hotline_line", lang, name=h.name, contact=h.contact,
+                        use=h.use.get(lang) or next(iter(h.use.values()), ""))
+            for h in config.hotlines.items
+        )
+        out[lang] = {"school": config.school.name, "bk_office": config.school.bk_office,
+                     "bk_hours": config.school.bk_hours, "hotlines": hotlines}
+    return out
+
+
+class App:
+    """A running Sebaya: call ``start`` then ``stop``; ``settle`` waits for quiet (tests)."""
+
+    def __init__(self, config: Config, store: Store, vault: IdentityVault, core: Core,
+                 channels: Mapping[str, Channel], clock: Clock) -> None:
+        self.config = config
+        self.store = store
+        self.vault = vault
+        self.core = core
+        self.clock = clock
+        self.channels = dict(channels)
+        self.sender = OutboxSender(store, vault, self.channels, clock)
+        self.dispatcher = Dispatcher(store, vault, core, clock, config.languages.default,
+                                     on_queued=self.sender.wake.set)
+        self.timers = TimerLoop(store, self.dispatcher, clock)
+        self._loops: list[asyncio.Task] = []
+
+    @classmethod
+    async def build(cls, config: Config, channels: Mapping[str, Channel],
+                    clock: Clock | None = None, secret: bytes | None = None,
+                    bundle: FlowBundle | None = None) -> App:
+        bundle = bundle or load_flow_bundle(config)
+        vault = IdentityVault(secret if secret is not None else load_secret(config))
+        contexts = text_context(config, bundle.catalog)
+        core = Core(
+            flows={name: FlowMachine(flow) for name, flow in bundle.flows.items()},
+            catalog=bundle.catalog,
+            start_flow=config.flows.start,
+            context=lambda lang: contexts.get(lang, contexts[config.languages.default]),
+            languages=config.languages.available,
+            max_text_chars=config.limits.max_text_chars,
+            flow_idle=dt.timedelta(minutes=config.limits.flow_idle_minutes),
+        )
+        store = await Store.open(config.database_path)
+        return cls(config, store, vault, core, channels, clock or SystemClock())
+
+    async def start(self) -> None:
+        """Replay what a previous run left, then run the outbox and timer loops."""
+        await self.dispatcher.replay()
+        self._loops = [asyncio.create_task(self.sender.run()),
+                       asyncio.create_task(self.timers.run())]
+
+    async def settle(self) -> None:
+        """Handle everything accepted, fire due timers, deliver everything due."""
+        for _ in range(50):
+            await self.dispatcher.drain()
+            fired = await self.timers.fire_due()
+            await self.dispatcher.drain()
+            sent = await self.sender.flush()
+            if not fired and not sent and not self.dispatcher._tasks:
+                return
+
+    async def stop(self) -> None:
+        for task in self._loops:
+            task.cancel()
+        for task in self._loops:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._loops = []
+        await self.dispatcher.drain()
+        await self.store.close()
+
+    async def enrol_local_staff(self, channel: str, user_id: str, address: str, role: str,
+                                name: str) -> None:
+        """Enrol a staff persona directly (console mode, where the operator is trusted)."""
+        key = self.vault.user_key(channel, user_id)
+        async with self.store.transaction() as db:
+            await users.touch(db, key, channel, self.vault.seal(address),
+                              self.config.languages.default, self.clock.now())
+            await users.set_role(db, key, role, name)

@@ -1,0 +1,166 @@
+"""Command line: run | console | demo | check-flows | draw-flows. Exit codes live only here:
+0 ok, 1 check-flows found errors, 2 bad config or flows (nothing was started)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from bot.app import App, load_flow_bundle
+from bot.channels.console import ConsoleChannel, parse_persona
+from bot.config import Config, load_config
+from bot.engine.lint import lint_flow
+from bot.engine.mermaid import draw_flow
+from bot.errors import SebayaError
+
+EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
+
+DEMO_SCRIPT = (
+    ("/as peer:Bintang", ""),
+    ("/as counselor:Bu Rina", ""),
+    ("/as student:1", "A student with a light worry about friends"),
+    ("halo", ""), ("1", ""), ("2", ""),
+    ("aku lagi diem-dieman sama sahabatku gara-gara salah paham soal tugas kelompok", ""),
+    ("2", ""), ("2", ""),
+    ("makasih ya", "Messages after intake join the case"),
+    ("/as student:2", "A second student, in English, with heavy bullying"),
+    ("/start", ""), ("2", ""), ("1", ""), ("4", ""),
+    ("they wait for me after school every day and take my money", ""),
+    ("3", ""), ("2", ""),
+    ("/help", ""),
+)
+
+
+async def _console_turn(app: App, console: ConsoleChannel, line: str) -> None:
+    stripped = line.strip()
+    if stripped.startswith("/as"):
+        persona = parse_persona(stripped[3:])
+        if persona is None:
+            console.write("  (console) use /as student[:N] | peer:NAME | counselor:NAME")
+            return
+        console.persona = persona
+        if persona.role != "student":
+            await app.enrol_local_staff(console.name, persona.address, persona.address,
+                                        persona.role, persona.name)
+        console.write(f"  (console) you are now {persona.address}")
+        return
+    event = console.event_for(line)
+    if event is not None:
+        await app.dispatcher.accept(event)
+        await app.settle()
+
+
+async def _console(config: Config) -> int:
+    console = ConsoleChannel()
+    app = await App.build(config, {console.name: console})
+    await app.start()
+    console.write(f"Sebaya console: {config.school.name}. You are {console.persona.address}. "
+                  "Type a message; /as peer:NAME or /as counselor:NAME to switch; Ctrl-D ends.")
+    try:
+        while True:
+            try:
+                line = await asyncio.to_thread(input, f"{console.persona.address}> ")
+            except EOFError:
+                break
+            await _console_turn(app, console, line)
+    finally:
+        await app.stop()
+    return EXIT_OK
+
+
+async def _demo(config: Config) -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        demo_config = config.model_copy(update={
+            "database": config.database.model_copy(update={"path": str(Path(tmp) / "demo.db")}),
+        })
+        console = ConsoleChannel()
+        app = await App.build(demo_config, {console.name: console}, secret=b"demo-secret-" * 3)
+        await app.start()
+        try:
+            for line, caption in DEMO_SCRIPT:
+                if caption:
+                    console.write(f"\n# {caption}")
+                console.write(f"{console.persona.address}> {line}")
+                await _console_turn(app, console, line)
+        finally:
+            await app.stop()
+    return EXIT_OK
+
+
+def _run(config: Config) -> int:
+    if os.environ.get(TOKEN_ENV):
+        print(f"{TOKEN_ENV} is set, but this version has no Telegram channel yet; "
+              "unset it to use the local console.", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(f"No {TOKEN_ENV} set: starting the local console channel.", file=sys.stderr)
+    return asyncio.run(_console(config))
+
+
+def _check_flows(config: Config) -> int:
+    bundle = load_flow_bundle(config)
+    count = 0
+    for flow in bundle.flows.values():
+        for warning in lint_flow(flow, bundle.catalog, tuple(config.languages.available)):
+            print(warning.render())
+            count += 1
+    print(f"{len(bundle.flows)} flow(s) OK, {count} warning(s)")
+    return EXIT_OK
+
+
+def _draw_flows(config: Config, out: Path) -> int:
+    bundle = load_flow_bundle(config)
+    out.mkdir(parents=True, exist_ok=True)
+    for flow in bundle.flows.values():
+        target = out / f"{flow.name}.mmd"
+        target.write_text(draw_flow(flow) + "\n", encoding="utf-8")
+        print(target)
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", default=argparse.SUPPRESS,
+                        help="path to config.yaml (default: ./config.yaml)")
+    parser = argparse.ArgumentParser(prog="sebaya", parents=[common],
+                                     description="Sebaya: anonymous peer-support intake bot")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", parents=[common], help="run the bot (Telegram if a token is set, "
+                   "otherwise the local console)")
+    sub.add_parser("console", parents=[common], help="chat locally as student, peer or counselor")
+    sub.add_parser("demo", parents=[common], help="play a scripted multi-party scenario")
+    sub.add_parser("check-flows", parents=[common], help="validate and lint flows and texts")
+    draw = sub.add_parser("draw-flows", parents=[common], help="write Mermaid diagrams of flows")
+    draw.add_argument("--out", type=Path, default=Path("docs/flows"))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("transitions").setLevel(logging.WARNING)
+    try:
+        config = load_config(getattr(args, "config", "config.yaml"))
+        if args.command == "check-flows":
+            try:
+                return _check_flows(config)
+            except SebayaError as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return EXIT_CHECK_FAILED
+        if args.command == "draw-flows":
+            return _draw_flows(config, args.out)
+        load_flow_bundle(config)  # fail before anything opens
+        if args.command == "demo":
+            return asyncio.run(_demo(config))
+        if args.command == "console":
+            return asyncio.run(_console(config))
+        return _run(config)
+    except SebayaError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT

@@ -1,0 +1,45 @@
+"""The injected clock. Tests use ManualClock and never sleep for real."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from typing import Protocol
+
+
+class Clock(Protocol):
+    def now(self) -> dt.datetime: ...
+
+
+class SystemClock:
+    """Wall-clock time in UTC."""
+
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC)
+
+
+class ManualClock:
+    """A clock that moves only when told to (tests, demos, benchmarks)."""
+
+    def __init__(self, start: dt.datetime | None = None) -> None:
+        self._now = start or dt.datetime(2026, 11, 23, 1, 0, tzinfo=dt.UTC)  # 08:00 WIB, Monday
+
+    def now(self) -> dt.datetime:
+        return self._now
+
+    def advance(self, **delta: float) -> dt.datetime:
+        self._now += dt.timedelta(**delta)
+        return self._now
+
+
+async def sleep_until(clock: Clock, when: dt.datetime | None, wake: asyncio.Event,
+                      cap_seconds: float = 5.0) -> None:
+    """Wait until ``when`` (by the clock), ``wake`` is set, or ``cap_seconds`` pass."""
+    timeout = cap_seconds
+    if when is not None:
+        timeout = max(0.0, min(cap_seconds, (when - clock.now()).total_seconds()))
+    try:
+        await asyncio.wait_for(wake.wait(), timeout)
+    except TimeoutError:
+        pass
+    wake.clear()

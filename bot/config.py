@@ -1,0 +1,231 @@
+"""config.yaml as validated pydantic models.
+
+A wrong value fails before anything opens, as a ConfigError naming the key path, the line in
+config.yaml and a hint. Secrets never live in the file: they come from the environment.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import secrets
+import stat
+import warnings
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from bot.errors import ConfigError
+from bot.yamlsrc import YamlSyntaxError, line_at, read_yaml
+
+Lang = Literal["id", "en"]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+SECRET_ENV = "SEBAYA_SECRET"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class School(_Model):
+    name: str = Field(min_length=1)
+    timezone: str = "Asia/Jakarta"
+    bk_office: str = ""
+    bk_hours: str = ""
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (use e.g. Asia/Jakarta)") from exc
+        return value
+
+
+class Languages(_Model):
+    default: Lang = "id"
+    available: list[Lang] = Field(default_factory=lambda: ["id", "en"], min_length=1)
+
+    @model_validator(mode="after")
+    def _default_is_available(self) -> Languages:
+        if self.default not in self.available:
+            raise ValueError(f"default language {self.default!r} is not in available")
+        return self
+
+
+class Database(_Model):
+    path: str = "data/sebaya.sqlite3"
+
+
+class Flows(_Model):
+    dir: str = "flows"
+    start: str = "intake"
+
+
+class Shift(_Model):
+    days: list[Weekday] = Field(min_length=1)
+    start: dt.time
+    end: dt.time
+
+
+class Roster(_Model):
+    peer_capacity: int = Field(default=1, ge=1, le=2)
+    shifts: list[Shift] = Field(default_factory=list)
+    holidays: list[dt.date] = Field(default_factory=list)
+    offer_timeout_minutes: int = Field(default=10, ge=1, le=24 * 60)
+
+
+class LadderLevel(_Model):
+    notify: Literal["on_duty_counselors", "all_counselors", "backup"]
+    timeout_minutes: int = Field(ge=1, le=24 * 60)
+
+
+class Escalation(_Model):
+    ladder: list[LadderLevel] = Field(min_length=1)
+
+
+class Hotline(_Model):
+    name: str = Field(min_length=1)
+    contact: str = Field(min_length=1)
+    use: dict[Lang, str] = Field(default_factory=dict)
+
+
+class Hotlines(_Model):
+    last_checked: dt.date
+    items: list[Hotline] = Field(min_length=1)
+
+
+class Retention(_Model):
+    light_case_days: int = Field(default=90, ge=1)
+    crisis_case_days: int = Field(default=365, ge=1)
+    processed_inbox_days: int = Field(default=7, ge=1)
+
+
+class Limits(_Model):
+    max_text_chars: int = Field(default=2000, ge=100, le=20000)
+    flow_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+
+
+class Config(_Model):
+    """The whole validated configuration. ``base_dir`` is the folder of config.yaml."""
+
+    school: School
+    languages: Languages = Languages()
+    database: Database = Database()
+    flows: Flows = Flows()
+    roles: dict[Literal["peer", "counselor", "backup"], dict[Lang, str]] = Field(
+        default_factory=dict
+    )
+    roster: Roster = Roster()
+    escalation: Escalation
+    hotlines: Hotlines
+    retention: Retention = Retention()
+    limits: Limits = Limits()
+    base_dir: Path = Path(".")
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.school.timezone)
+
+    def resolve(self, relative: str) -> Path:
+        """A path from the config, relative to the folder of config.yaml."""
+        path = Path(relative)
+        return path if path.is_absolute() else self.base_dir / path
+
+    @property
+    def database_path(self) -> Path:
+        return self.resolve(self.database.path)
+
+    @property
+    def flows_dir(self) -> Path:
+        return self.resolve(self.flows.dir)
+
+
+_HINTS = {
+    "extra_forbidden": "remove it or check its spelling; allowed keys here: {allowed}",
+    "missing": "add this key",
+    "literal_error": "use one of the listed values",
+    "time_parsing": 'write the time as "HH:MM" in quotes, e.g. "07:30"',
+    "time_type": 'write the time as "HH:MM" in quotes, e.g. "07:30"',
+    "date_from_datetime_parsing": "write the date as YYYY-MM-DD",
+    "date_parsing": "write the date as YYYY-MM-DD",
+    "int_parsing": "write a whole number",
+    "too_short": "add at least one entry",
+}
+
+
+def _allowed_keys(loc: tuple[Any, ...]) -> str:
+    model: Any = Config
+    for part in loc[:-1]:
+        if isinstance(part, int) or not hasattr(model, "model_fields"):
+            continue
+        field = model.model_fields.get(part)
+        if field is None:
+            break
+        annotation = field.annotation
+        args = getattr(annotation, "__args__", ())
+        model = next((a for a in (annotation, *args) if hasattr(a, "model_fields")), annotation)
+    fields = getattr(model, "model_fields", {})
+    return ", ".join(name for name in fields if name != "base_dir") or "-"
+
+
+def _to_config_error(path: Path, tree: Any, exc: ValidationError) -> ConfigError:
+    err = exc.errors()[0]
+    loc = tuple(err["loc"])
+    where = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in loc)
+    where = where.replace(".[", "[") or "(top level)"
+    hint = _HINTS.get(err["type"], "see the comments in the shipped config.yaml")
+    hint = hint.format(allowed=_allowed_keys(loc))
+    message = err["msg"].removeprefix("Value error, ")
+    return ConfigError(path, line_at(tree, loc), where, message, hint)
+
+
+def load_config(path: str | Path) -> Config:
+    """Read and validate config.yaml; raise ConfigError with key path, line and hint."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(path, None, "", "config file not found", "pass --config PATH")
+    try:
+        tree = read_yaml(path)
+    except YamlSyntaxError as exc:
+        raise ConfigError(path, exc.line, "", f"invalid YAML: {exc.problem}",
+                          "check indentation and quotes on that line") from exc
+    if not isinstance(tree, dict):
+        raise ConfigError(path, 1, "", "the file must be a mapping of keys",
+                          "start from the shipped config.yaml")
+    try:
+        config = Config.model_validate({**tree, "base_dir": path.resolve().parent})
+    except ValidationError as exc:
+        raise _to_config_error(path, tree, exc) from exc
+    return config
+
+
+def load_secret(config: Config, env: dict[str, str] | None = None) -> bytes:
+    """The installation secret (HMAC and encryption keys derive from it).
+
+    Taken from SEBAYA_SECRET; otherwise the embedded default creates a random one beside the
+    database (mode 0600) on first run and warns that it must be backed up with the database.
+    """
+    env = os.environ if env is None else env
+    value = env.get(SECRET_ENV, "").strip()
+    if value:
+        if len(value) < 16:
+            raise ConfigError(SECRET_ENV, None, "environment", "secret is shorter than 16 "
+                              "characters", "set SEBAYA_SECRET to a long random string")
+        return value.encode()
+    secret_path = config.database_path.with_name(config.database_path.name + ".secret")
+    if secret_path.exists():
+        return secret_path.read_text(encoding="ascii").strip().encode()
+    secret_path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(secret_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, stat.S_IRUSR | stat.S_IWUSR)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(secrets.token_urlsafe(48))
+    warnings.warn(
+        f"{SECRET_ENV} is not set: generated a secret in {secret_path} (mode 0600). Back it up "
+        "with the database; without it student addresses cannot be decrypted.",
+        stacklevel=2,
+    )
+    return secret_path.read_text(encoding="ascii").strip().encode()

@@ -1,0 +1,135 @@
+"""Global commands and buttons that work in every state, one function each.
+
+/start, /help (/bantuan), /bahasa (/language), /stop, /hapus (/delete). Staff get their own
+small handler until staff commands arrive with peer routing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot.core.conversation import Outcome, Turn
+from bot.core.core import FLOW_IDLE_TIMER, Core
+from bot.core.effects import Audit, CancelTimer, ForgetUser, SetLanguage
+from bot.core.events import Button
+from bot.core.textclean import command_name
+
+Command = Callable[[Core, Turn, str], Outcome]
+
+
+def _start(core: Core, turn: Turn, _: str) -> Outcome:
+    if turn.case is not None:
+        outcome = Outcome(turn.conversation)
+        core.say(outcome, turn, "core.case_still_open",
+                 who=core.who(turn.case.route, turn.conversation.lang))
+        return outcome
+    return core.start(turn)
+
+
+def _help(core: Core, turn: Turn, _: str) -> Outcome:
+    outcome = Outcome(turn.conversation)
+    core.say(outcome, turn, "core.help")
+    core.reprompt(outcome, turn.conversation)
+    return outcome
+
+
+def _language(core: Core, turn: Turn, _: str) -> Outcome:
+    outcome = Outcome(turn.conversation)
+    lang = turn.conversation.lang
+    buttons = tuple(Button(core.text(f"core.language_{code}", lang), f"g:lang:{code}")
+                    for code in core.languages)
+    core.say(outcome, turn, "core.language_choose", buttons)
+    return outcome
+
+
+def _stop(core: Core, turn: Turn, _: str) -> Outcome:
+    conv = turn.conversation
+    outcome = Outcome(conv.moved(flow=None, state=None, vars={}),
+                      [CancelTimer(conv.user, FLOW_IDLE_TIMER)])
+    if turn.case is not None:
+        core.say(outcome, turn, "core.stopped_case_open", who=core.who(turn.case.route, conv.lang))
+    else:
+        core.say(outcome, turn, "core.stopped")
+    return outcome
+
+
+def _delete(core: Core, turn: Turn, _: str) -> Outcome:
+    outcome = Outcome(turn.conversation)
+    lang = turn.conversation.lang
+    buttons = (Button(core.text("core.delete_yes", lang), "g:del:yes"),
+               Button(core.text("core.delete_no", lang), "g:del:no"))
+    core.say(outcome, turn, "core.delete_confirm", buttons)
+    return outcome
+
+
+COMMANDS: dict[str, Command] = {
+    "start": _start, "help": _help, "bantuan": _help, "bahasa": _language, "language": _language,
+    "stop": _stop, "hapus": _delete, "delete": _delete,
+}
+
+
+def run_command(core: Core, turn: Turn) -> Outcome:
+    name, args = command_name(turn.text)
+    command = COMMANDS.get(name)
+    if command is None:
+        outcome = Outcome(turn.conversation)
+        core.say(outcome, turn, "core.unknown_command")
+        core.reprompt(outcome, turn.conversation)
+        return outcome
+    return command(core, turn, args)
+
+
+def _choose_language(core: Core, turn: Turn, code: str) -> Outcome:
+    conv = turn.conversation
+    if code not in core.languages:
+        return _refuse_button(core, turn)
+    new = conv.moved(lang=code)
+    outcome = Outcome(new, [SetLanguage(conv.user, code)])
+    core.say(outcome, turn, "core.language_set")
+    core.reprompt(outcome, new)
+    return outcome
+
+
+def _confirm_delete(core: Core, turn: Turn, answer: str) -> Outcome:
+    if answer != "yes":
+        outcome = Outcome(turn.conversation)
+        core.say(outcome, turn, "core.delete_cancelled")
+        core.reprompt(outcome, turn.conversation)
+        return outcome
+    outcome = Outcome(None, [Audit(None, "student_data_deleted", {})])
+    core.say(outcome, turn, "core.deleted")  # queued first: its sealed address is copied
+    outcome.effects.append(ForgetUser(turn.party.key))
+    return outcome
+
+
+def _refuse_button(core: Core, turn: Turn) -> Outcome:
+    outcome = Outcome(turn.conversation, [Audit(turn.party.key, "button_refused", {})])
+    core.say(outcome, turn, "core.stale_button")
+    core.reprompt(outcome, turn.conversation)
+    return outcome
+
+
+GLOBAL_BUTTONS: dict[str, Callable[[Core, Turn, str], Outcome]] = {
+    "lang": _choose_language, "del": _confirm_delete,
+}
+
+
+def run_global_button(core: Core, turn: Turn) -> Outcome:
+    _, name, value = (turn.data.split(":", 2) + ["", ""])[:3]
+    handler = GLOBAL_BUTTONS.get(name)
+    if handler is None:
+        return _refuse_button(core, turn)
+    return handler(core, turn, value)
+
+
+def staff_turn(core: Core, turn: Turn) -> Outcome:
+    """Staff in the foundation: a greeting and an honest note (staff commands come later)."""
+    outcome = Outcome(turn.conversation)
+    lang = turn.conversation.lang
+    name = turn.party.display_name or turn.party.alias
+    if turn.kind.value == "command":
+        role = core.text(f"role.{turn.party.role}", lang)
+        core.say(outcome, turn, "core.staff_hello", name=name, role=role)
+    else:
+        core.say(outcome, turn, "core.staff_text")
+    return outcome

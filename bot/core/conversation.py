@@ -1,0 +1,65 @@
+"""What the core reads and returns for one turn. Plain data, no I/O."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from bot.core.effects import Effect
+from bot.core.events import Kind
+from bot.core.keys import UserKey
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """Where a person is: flow and state (None when idle), variables, language, version."""
+
+    user: UserKey
+    lang: str = "id"
+    flow: str | None = None
+    state: str | None = None
+    vars: dict[str, Any] = field(default_factory=dict)
+    version: int = 0
+
+    def moved(self, **changes: Any) -> Conversation:
+        return replace(self, **changes, version=self.version + 1)
+
+
+@dataclass(frozen=True)
+class CaseView:
+    id: int
+    code: str
+    route: str
+    status: str
+    level: str
+
+
+@dataclass(frozen=True)
+class Party:
+    """The sender as the core may know them: key, role, alias, never a platform id."""
+
+    key: UserKey
+    role: str
+    alias: str
+    code: str
+    display_name: str | None = None
+
+
+@dataclass(frozen=True)
+class Turn:
+    party: Party
+    kind: Kind
+    text: str
+    data: str
+    now: dt.datetime
+    conversation: Conversation
+    case: CaseView | None = None
+
+
+@dataclass
+class Outcome:
+    """The new conversation (None: the person asked to be forgotten) and effects to perform."""
+
+    conversation: Conversation | None
+    effects: list[Effect] = field(default_factory=list)

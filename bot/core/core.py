@@ -1,0 +1,229 @@
+"""The pure conversation core: ``Core.handle(turn) -> Outcome``.
+
+Order for every student event: global commands and buttons first, then the interrupt hooks (the
+risk screen plugs in here and sees every text in every state), then an open case, then the flow.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol
+
+from bot.core.conversation import Conversation, Outcome, Party, Turn
+from bot.core.effects import CancelTimer, CaseMessage, OpenCase, Send, SetLanguage, StartTimer
+from bot.core.events import Button, Kind
+from bot.core.keys import RoleTarget
+from bot.core.textclean import clean_text
+from bot.engine.catalog import Catalog
+from bot.engine.machine import FlowMachine
+from bot.engine.turn import FlowTurn
+
+FLOW_IDLE_TIMER = "flow_idle"
+REQUIRED_TEXTS = (
+    "core.help", "core.unsupported", "core.use_buttons", "core.empty", "core.too_short",
+    "core.truncated", "core.stale_button", "core.idle_button", "core.unknown_command",
+    "core.language_choose", "core.language_set", "core.stopped", "core.stopped_case_open",
+    "core.case_waiting", "core.case_still_open", "core.who_peer", "core.who_counselor",
+    "core.delete_confirm", "core.delete_yes", "core.delete_no", "core.deleted",
+    "core.delete_cancelled", "core.error", "core.nudge", "core.staff_hello", "core.staff_text",
+    "core.staff_new_case", "core.staff_no_story", "core.hotline_line", "role.peer",
+    "role.counselor", "role.backup",
+)
+
+
+class Interrupt(Protocol):
+    """Runs on every student text before flow logic; returns an Outcome to take over."""
+
+    def __call__(self, core: Core, turn: Turn, text: str) -> Outcome | None: ...
+
+
+class Core:
+    """Decides what happens for one event. Pure: reads nothing but its arguments."""
+
+    def __init__(
+        self,
+        *,
+        flows: Mapping[str, FlowMachine],
+        catalog: Catalog,
+        start_flow: str,
+        context: Callable[[str], Mapping[str, Any]],
+        languages: Sequence[str],
+        max_text_chars: int = 2000,
+        flow_idle: dt.timedelta = dt.timedelta(minutes=30),
+        interrupts: Sequence[Interrupt] = (),
+    ) -> None:
+        self.flows = flows
+        self.catalog = catalog
+        self.start_flow = start_flow
+        self.context = context
+        self.languages = tuple(languages)
+        self.max_text_chars = max_text_chars
+        self.flow_idle = flow_idle
+        self.interrupts = tuple(interrupts)
+
+    # -- helpers used by commands and interrupts -------------------------------------------
+
+    def text(self, key: str, lang: str, **values: Any) -> str:
+        return self.catalog.get(key, lang, **{**self.context(lang), **values})
+
+    def say(self, outcome: Outcome, turn: Turn, key: str, buttons: tuple[Button, ...] = (),
+            **values: Any) -> None:
+        lang = (outcome.conversation or turn.conversation).lang
+        outcome.effects.append(Send(turn.party.key, self.text(key, lang, **values), buttons))
+
+    def reprompt(self, outcome: Outcome, conv: Conversation) -> None:
+        """Show the current flow state's prompt and buttons again (nothing when idle)."""
+        machine = self.flows.get(conv.flow or "")
+        if machine is None or conv.state not in machine.flow.states:
+            return
+        flow_turn = self._flow_turn(conv, "")
+        machine.show_prompt(flow_turn, machine.flow.states[conv.state])
+        outcome.effects.extend(flow_turn.effects)
+
+    def _flow_turn(self, conv: Conversation, input_text: str) -> FlowTurn:
+        return FlowTurn(student=conv.user, lang=conv.lang, variables=conv.vars,
+                        catalog=self.catalog, context=self.context(conv.lang),
+                        input_text=input_text)
+
+    def who(self, route: str, lang: str) -> str:
+        return self.text(f"core.who_{route}", lang)
+
+    # -- entry points ------------------------------------------------------------------------
+
+    def handle(self, turn: Turn) -> Outcome:
+        from bot.core import commands  # commands import Core's helpers; keep the cycle local
+
+        if turn.party.role != "student":
+            return commands.staff_turn(self, turn)
+        if turn.kind is Kind.COMMAND:
+            return commands.run_command(self, turn)
+        if turn.kind is Kind.BUTTON:
+            return self._button(turn)
+        if turn.kind is Kind.UNSUPPORTED:
+            outcome = Outcome(turn.conversation)
+            self.say(outcome, turn, "core.unsupported")
+            self.reprompt(outcome, turn.conversation)
+            return outcome
+        return self._text(turn)
+
+    def start(self, turn: Turn, conv: Conversation | None = None) -> Outcome:
+        """Begin the start flow afresh (variables cleared, language kept)."""
+        conv = conv or turn.conversation
+        fresh = conv.moved(flow=self.start_flow, state=None, vars={})
+        return self._run_flow(turn, fresh, trigger=None)
+
+    def on_timer(self, conv: Conversation, party: Party, kind: str, payload: Mapping[str, Any],
+                 now: dt.datetime) -> Outcome:
+        """A durable timer fired. Stale timers (the conversation moved on) do nothing."""
+        outcome = Outcome(conv)
+        if kind == FLOW_IDLE_TIMER and payload.get("version") == conv.version and conv.flow:
+            outcome.effects.append(Send(conv.user, self.text("core.nudge", conv.lang)))
+            self.reprompt(outcome, conv)
+        return outcome
+
+    # -- student text and buttons -------------------------------------------------------------
+
+    def _text(self, turn: Turn) -> Outcome:
+        conv = turn.conversation
+        text, cut = clean_text(turn.text, self.max_text_chars)
+        if not text:
+            outcome = Outcome(conv)
+            self.say(outcome, turn, "core.empty")
+            self.reprompt(outcome, conv)
+            return outcome
+        for interrupt in self.interrupts:
+            taken = interrupt(self, turn, text)
+            if taken is not None:
+                return taken
+        notice: list[Send] = []
+        if cut:
+            notice.append(Send(turn.party.key, self.text("core.truncated", conv.lang,
+                                                         limit=self.max_text_chars)))
+        if turn.case is not None:
+            outcome = self._case_text(turn, text)
+        elif conv.flow in self.flows and conv.state is not None:
+            outcome = self._flow_text(turn, text)
+        else:
+            outcome = self.start(turn)
+        outcome.effects[:0] = notice
+        return outcome
+
+    def _case_text(self, turn: Turn, text: str) -> Outcome:
+        """While a case is open, everything the student writes joins it."""
+        case = turn.case
+        assert case is not None
+        conv = turn.conversation
+        outcome = Outcome(conv)
+        outcome.effects.append(CaseMessage(case.id, "student", text))
+        if conv.vars.get("acked_case") != case.id:
+            outcome.conversation = conv.moved(vars={**conv.vars, "acked_case": case.id})
+            self.say(outcome, turn, "core.case_waiting", who=self.who(case.route, conv.lang))
+        return outcome
+
+    def _flow_text(self, turn: Turn, text: str) -> Outcome:
+        conv = turn.conversation
+        machine = self.flows[conv.flow or ""]
+        spec = machine.flow.states.get(conv.state or "")
+        if spec is None:  # the flow was edited and this state is gone: start over kindly
+            return self.start(turn)
+        if spec.input is None:
+            outcome = Outcome(conv)
+            self.say(outcome, turn, "core.use_buttons")
+            self.reprompt(outcome, conv)
+            return outcome
+        if len(text) < spec.input.min_chars:
+            outcome = Outcome(conv)
+            self.say(outcome, turn, "core.too_short")
+            return outcome
+        variables = dict(conv.vars)
+        if spec.input.save:
+            variables[spec.input.save] = text
+        return self._run_flow(turn, conv.moved(vars=variables), "text_input", text)
+
+    def _button(self, turn: Turn) -> Outcome:
+        from bot.core import commands
+
+        if turn.data.startswith("g:"):
+            return commands.run_global_button(self, turn)
+        conv = turn.conversation
+        prefix, state, button_id = (turn.data.split(":", 2) + ["", ""])[:3]
+        machine = self.flows.get(conv.flow or "")
+        spec = machine.flow.states.get(state) if machine else None
+        if prefix != "f" or spec is None or state != conv.state or not spec.button(button_id):
+            outcome = Outcome(conv)
+            if turn.case is None and conv.flow is None:
+                self.say(outcome, turn, "core.idle_button")
+            else:
+                self.say(outcome, turn, "core.stale_button")
+                self.reprompt(outcome, conv)
+            return outcome
+        return self._run_flow(turn, conv.moved(), f"press_{button_id}")
+
+    def _run_flow(self, turn: Turn, conv: Conversation, trigger: str | None,
+                  input_text: str = "") -> Outcome:
+        machine = self.flows[conv.flow or self.start_flow]
+        flow_turn = self._flow_turn(conv, input_text)
+        machine.run(flow_turn, conv.state, trigger)
+        effects = list(flow_turn.effects)
+        for effect in flow_turn.effects:
+            if isinstance(effect, OpenCase):
+                effects.append(self._staff_notice(turn.party, effect))
+        if flow_turn.lang != conv.lang:
+            effects.append(SetLanguage(conv.user, flow_turn.lang))
+        if flow_turn.finished:
+            new = conv.moved(flow=None, state=None, vars={}, lang=flow_turn.lang)
+            effects.append(CancelTimer(conv.user, FLOW_IDLE_TIMER))
+        else:
+            new = conv.moved(state=flow_turn.state, vars=flow_turn.vars, lang=flow_turn.lang)
+            effects.append(StartTimer(conv.user, FLOW_IDLE_TIMER, turn.now + self.flow_idle,
+                                      {"version": new.version}))
+        return Outcome(new, effects)
+
+    def _staff_notice(self, party: Party, case: OpenCase) -> Send:
+        lang = self.catalog.default_lang
+        story = case.story or self.text("core.staff_no_story", lang)
+        text = self.text("core.staff_new_case", lang, code=party.code, alias=party.alias,
+                         topic=self.text(f"topic.{case.topic}", lang), weight=case.weight,
+                         story=story)
+        return Send(RoleTarget(case.route), text)

@@ -1,0 +1,87 @@
+"""Effects the core asks for. The dispatcher performs them inside one transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.core.events import Button
+from bot.core.keys import RoleTarget, UserKey
+
+PRIORITY_NORMAL = 0
+PRIORITY_CRISIS = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Send:
+    """Send text (and buttons) to a person or to everyone in a staff role."""
+
+    to: UserKey | RoleTarget
+    text: str
+    buttons: tuple[Button, ...] = ()
+    priority: int = PRIORITY_NORMAL
+
+
+@dataclass(frozen=True, slots=True)
+class OpenCase:
+    """The student's story is ready for a human: open a case routed to peers or guru BK."""
+
+    student: UserKey
+    route: str  # "peer" | "counselor"
+    topic: str
+    weight: int
+    story: str
+    vars: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class CaseMessage:
+    """A message joins an open case's transcript."""
+
+    case_id: int
+    sender: str  # "student" | "peer" | "counselor" | "system"
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class SetLanguage:
+    user: UserKey
+    lang: str
+
+
+@dataclass(frozen=True, slots=True)
+class StartTimer:
+    """Fire a timer event for ``owner`` at ``due``; replaces a pending timer of the same kind."""
+
+    owner: UserKey
+    kind: str
+    due: dt.datetime
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class CancelTimer:
+    owner: UserKey
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class Audit:
+    """A row in the audit log. ``detail`` holds ids and codes, never message text."""
+
+    actor: UserKey | None
+    action: str
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ForgetUser:
+    """Delete what we hold about this person (student-initiated /hapus)."""
+
+    user: UserKey
+
+
+Effect = (
+    Send | OpenCase | CaseMessage | SetLanguage | StartTimer | CancelTimer | Audit | ForgetUser
+)

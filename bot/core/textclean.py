@@ -1,0 +1,21 @@
+"""Student text as the core accepts it: no control characters, bounded length."""
+
+from __future__ import annotations
+
+import re
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def clean_text(text: str, limit: int) -> tuple[str, bool]:
+    """Strip control characters and outer blanks; cut to ``limit``. Returns (text, was_cut)."""
+    text = _CONTROL.sub("", text).strip()
+    if len(text) <= limit:
+        return text, False
+    return text[:limit].rstrip(), True
+
+
+def command_name(text: str) -> tuple[str, str]:
+    """("/Start@SebayaBot  foo" -> ("start", "foo")): lower-cased name without the bot suffix."""
+    head, _, rest = text.strip().partition(" ")
+    return head.lstrip("/").split("@", 1)[0].casefold(), rest.strip()

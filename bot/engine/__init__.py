@@ -1,0 +1,1 @@
+"""Flows are data: YAML flows and text catalogs, validated at load, run on `transitions`."""

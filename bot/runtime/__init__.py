@@ -1,0 +1,1 @@
+"""Background machinery: dispatcher, effect application, outbox sender, timer loop."""

@@ -1,0 +1,159 @@
+"""The dispatcher: persist every inbound event first, then handle it in one transaction.
+
+``accept`` commits the sealed event to the inbox and returns: only then may a channel confirm
+receipt to its platform. Handling runs as a task per event; a per-person lock keeps each
+person's events in order while different people proceed concurrently. ``replay`` handles what
+a crash left pending. A failure in the core is caught here: the transaction rolls back, the
+event is marked failed (no poison loop), the person gets a safe fallback, and the log line
+carries only the inbox id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable
+
+from bot.clock import Clock
+from bot.core.conversation import Party, Turn
+from bot.core.core import Core
+from bot.core.events import InboundEvent
+from bot.core.identity import IdentityVault
+from bot.core.keys import UserKey
+from bot.runtime.effects import apply_effects
+from bot.store import audit, cases, conversations, inbox, outbox, timers, users
+from bot.store.db import Store
+from bot.store.users import UserRow
+
+log = logging.getLogger("sebaya.dispatcher")
+
+
+def party_of(user: UserRow) -> Party:
+    return Party(user.key, user.role, user.alias, user.code, user.display_name)
+
+
+class Dispatcher:
+    """Turns inbound events and fired timers into committed state and queued messages."""
+
+    def __init__(self, store: Store, vault: IdentityVault, core: Core, clock: Clock,
+                 default_lang: str = "id", on_queued: Callable[[], None] = lambda: None) -> None:
+        self.store = store
+        self.vault = vault
+        self.core = core
+        self.clock = clock
+        self.default_lang = default_lang
+        self.on_queued = on_queued
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._tasks: set[asyncio.Task] = set()
+
+    # -- intake ------------------------------------------------------------------------------
+
+    async def accept(self, event: InboundEvent) -> int | None:
+        """Commit the event to the inbox and schedule its handling; None for a duplicate."""
+        key = self.vault.user_key(event.channel, event.user_id)
+        payload = self.vault.seal(json.dumps(event.to_json(), ensure_ascii=False))
+        async with self.store.transaction() as db:
+            row_id = await inbox.insert(db, event.channel, event.external_id, key.value, payload,
+                                        self.clock.now())
+        if row_id is not None:
+            self._spawn(self._handle(row_id, key.value))
+        return row_id
+
+    async def replay(self) -> int:
+        """Schedule every event a previous run left unhandled, in arrival order."""
+        async with self.store.transaction() as db:
+            rows = await inbox.pending(db)
+        for row in rows:
+            self._spawn(self._handle(row["id"], row["user_key"]))
+        return len(rows)
+
+    async def drain(self) -> None:
+        """Wait until every scheduled event has been handled (tests, console, shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    def _spawn(self, coro) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _lock(self, key: str) -> asyncio.Lock:
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = self._locks[key] = asyncio.Lock()
+        return lock
+
+    # -- handling -----------------------------------------------------------------------------
+
+    async def _handle(self, row_id: int, key: str) -> None:
+        lock = self._lock(key)
+        try:
+            async with lock:
+                try:
+                    queued = await self._handle_locked(row_id)
+                except Exception:
+                    log.exception("event failed; inbox_id=%s", row_id)
+                    queued = await self._fail(row_id, UserKey(key))
+        finally:
+            if not lock.locked() and not lock._waiters:
+                self._locks.pop(key, None)
+        if queued:
+            self.on_queued()
+
+    async def _handle_locked(self, row_id: int) -> int:
+        async with self.store.transaction() as db:
+            row = await inbox.get_pending(db, row_id)
+            if row is None:
+                return 0  # already handled (a replay racing a live delivery)
+            now = self.clock.now()
+            event = InboundEvent.from_json(json.loads(self.vault.open(row["payload"])))
+            key = UserKey(row["user_key"])
+            lang = "en" if event.lang_hint.startswith("en") else self.default_lang
+            user = await users.touch(db, key, event.channel, self.vault.seal(event.address),
+                                     lang, now)
+            conv = await conversations.load(db, key, user.lang)
+            case = await cases.open_for(db, key)
+            turn = Turn(party_of(user), event.kind, event.text, event.data, now, conv, case)
+            outcome = self.core.handle(turn)
+            queued = await apply_effects(db, outcome.effects, now)
+            if outcome.conversation is not None:
+                await conversations.save(db, outcome.conversation, now)
+            await inbox.finish(db, row_id, now)
+        return queued
+
+    async def _fail(self, row_id: int, key: UserKey) -> int:
+        """Mark the event failed and tell the person, in a fresh transaction."""
+        async with self.store.transaction() as db:
+            now = self.clock.now()
+            await inbox.finish(db, row_id, now, status="failed")
+            await audit.record(db, key.value, "event_failed", {"inbox_id": row_id}, now)
+            user = await users.get(db, key)
+            if user is None:
+                return 0
+            text = self.core.text("core.error", user.lang)
+            await outbox.enqueue(db, user.channel, user.key.value, user.address, text, (), 0, now)
+        return 1
+
+    async def fire_timer(self, timer_id: int) -> None:
+        """Handle one due timer: claimed, handled and committed together."""
+        async with self.store.transaction() as db:
+            owner_row = await db.execute("SELECT owner_key FROM timers WHERE id = ?", (timer_id,))
+            found = await owner_row.fetchone()
+        if found is None:
+            return
+        async with self._lock(found[0]), self.store.transaction() as db:
+            timer = await timers.claim(db, timer_id)
+            if timer is None:
+                return
+            user = await users.get(db, timer.owner)
+            if user is None:
+                return
+            conv = await conversations.load(db, user.key, user.lang)
+            outcome = self.core.on_timer(conv, party_of(user), timer.kind, timer.payload,
+                                         self.clock.now())
+            queued = await apply_effects(db, outcome.effects, self.clock.now())
+            if outcome.conversation is not None and outcome.conversation != conv:
+                await conversations.save(db, outcome.conversation, self.clock.now())
+        if queued:
+            self.on_queued()

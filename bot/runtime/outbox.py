@@ -1,0 +1,99 @@
+"""The outbox sender: delivers queued messages through their channel.
+
+Crisis priority first, then oldest first; a recipient whose earlier message is waiting for a
+retry gets nothing newer in that pass (per-chat order). ``retry_after`` pauses the whole channel;
+transient errors back off exponentially; permanent errors dead-letter the row.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import Mapping
+
+from bot.channels.base import Channel
+from bot.clock import Clock, sleep_until
+from bot.core.events import OutboundMessage, SendResult, SendStatus
+from bot.core.identity import IdentityVault
+from bot.store import outbox
+from bot.store.db import Store
+
+log = logging.getLogger("sebaya.outbox")
+MAX_BACKOFF = dt.timedelta(minutes=10)
+
+
+class OutboxSender:
+    def __init__(self, store: Store, vault: IdentityVault, channels: Mapping[str, Channel],
+                 clock: Clock) -> None:
+        self.store = store
+        self.vault = vault
+        self.channels = channels
+        self.clock = clock
+        self.wake = asyncio.Event()
+        self._paused_until: dict[str, dt.datetime] = {}
+        self._pass = asyncio.Lock()  # passes never overlap: a row is sent by one pass only
+
+    async def send_due(self) -> int:
+        """One pass over due rows; returns how many were delivered."""
+        async with self._pass:
+            return await self._send_due()
+
+    async def _send_due(self) -> int:
+        async with self.store.transaction() as db:
+            rows = await outbox.due(db, self.clock.now())
+        delivered = 0
+        blocked: set[str] = set()
+        for row in rows:
+            channel = self.channels.get(row.channel)
+            paused = self._paused_until.get(row.channel)
+            if row.recipient_key in blocked or channel is None or (
+                    paused and paused > self.clock.now()):
+                continue
+            message = OutboundMessage(row.channel, self.vault.open(row.address), row.text,
+                                      row.buttons, ref=f"out-{row.id}")
+            try:
+                result = await channel.send(message)
+            except Exception as exc:  # a channel bug must not stop the sender
+                log.exception("channel send raised; outbox_id=%s", row.id)
+                result = SendResult(SendStatus.TRANSIENT, detail=type(exc).__name__)
+            if result.status is SendStatus.OK:
+                delivered += 1
+            else:
+                blocked.add(row.recipient_key)
+            await self._record(row.id, row.channel, row.attempts, result)
+        return delivered
+
+    async def _record(self, row_id: int, channel: str, attempts: int, result: SendResult) -> None:
+        now = self.clock.now()
+        async with self.store.transaction() as db:
+            if result.status is SendStatus.OK:
+                await outbox.mark_sent(db, row_id, now)
+            elif result.status is SendStatus.PERMANENT:
+                log.warning("dead letter; outbox_id=%s detail=%s", row_id, result.detail)
+                await outbox.mark_dead(db, row_id, result.detail)
+            elif result.status is SendStatus.RETRY_AFTER:
+                until = now + dt.timedelta(seconds=result.retry_after)
+                self._paused_until[channel] = until
+                await outbox.retry_later(db, row_id, until, "retry_after")
+            else:
+                backoff = min(MAX_BACKOFF, dt.timedelta(seconds=2 ** min(attempts, 10)))
+                await outbox.retry_later(db, row_id, now + backoff, result.detail or "transient")
+
+    async def flush(self, max_passes: int = 100) -> int:
+        """Send until nothing due is left (tests and the console use this)."""
+        total = 0
+        for _ in range(max_passes):
+            sent = await self.send_due()
+            total += sent
+            if not sent:
+                break
+        return total
+
+    async def run(self) -> None:
+        """Background loop: send, then sleep until woken or the next retry is due."""
+        while True:
+            await self.send_due()
+            async with self.store.transaction() as db:
+                next_at = await outbox.next_due_at(db)
+            await sleep_until(self.clock, next_at, self.wake)

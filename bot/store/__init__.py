@@ -1,0 +1,1 @@
+"""Durable state in SQLite (WAL, one writer). Queries are grouped per aggregate module."""

@@ -1,0 +1,25 @@
+"""Audit log: who did what to which case. Ids and codes only, never message text."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import aiosqlite
+
+from bot.store.db import ts
+
+
+async def record(db: aiosqlite.Connection, actor_key: str | None, action: str,
+                 detail: dict[str, Any], now: dt.datetime) -> None:
+    await db.execute("INSERT INTO audit (at, actor_key, action, detail) VALUES (?, ?, ?, ?)",
+                     (ts(now), actor_key, action, json.dumps(detail, ensure_ascii=False)))
+
+
+async def rows(db: aiosqlite.Connection, action: str | None = None) -> list[dict[str, Any]]:
+    sql, args = "SELECT * FROM audit", ()
+    if action:
+        sql, args = sql + " WHERE action = ?", (action,)
+    async with db.execute(sql + " ORDER BY id", args) as cursor:
+        return [dict(r) | {"detail": json.loads(r["detail"])} for r in await cursor.fetchall()]

@@ -1,0 +1,44 @@
+"""Inbox: raw events persisted before they are acknowledged, replayed until handled."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import aiosqlite
+
+from bot.store.db import ts
+
+
+async def insert(db: aiosqlite.Connection, channel: str, external_id: str, user_key: str,
+                 payload: bytes, now: dt.datetime) -> int | None:
+    """Insert an event; None when (channel, external_id) was already received (a duplicate)."""
+    cursor = await db.execute(
+        "INSERT INTO inbox (channel, external_id, user_key, payload, received_at) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (channel, external_id) DO NOTHING",
+        (channel, external_id, user_key, payload, ts(now)),
+    )
+    return cursor.lastrowid if cursor.rowcount == 1 else None
+
+
+async def get_pending(db: aiosqlite.Connection, row_id: int) -> aiosqlite.Row | None:
+    async with db.execute(
+        "SELECT id, user_key, payload FROM inbox WHERE id = ? AND status = 'pending'", (row_id,)
+    ) as cursor:
+        return await cursor.fetchone()
+
+
+async def pending(db: aiosqlite.Connection) -> list[aiosqlite.Row]:
+    """Unhandled events, oldest first (replayed at start)."""
+    async with db.execute(
+        "SELECT id, user_key FROM inbox WHERE status = 'pending' ORDER BY id"
+    ) as cursor:
+        return list(await cursor.fetchall())
+
+
+async def finish(db: aiosqlite.Connection, row_id: int, now: dt.datetime,
+                 status: str = "done") -> None:
+    """Mark handled and wipe the sealed payload: it is no longer needed."""
+    await db.execute(
+        "UPDATE inbox SET status = ?, handled_at = ?, payload = NULL WHERE id = ?",
+        (status, ts(now), row_id),
+    )

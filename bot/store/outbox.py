@@ -1,0 +1,84 @@
+"""Outbox: messages to send, highest priority first, in order per recipient."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+import aiosqlite
+
+from bot.core.events import Button
+from bot.store.db import parse_ts, ts
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    id: int
+    channel: str
+    recipient_key: str
+    address: bytes
+    text: str
+    buttons: tuple[Button, ...]
+    priority: int
+    attempts: int
+
+
+async def enqueue(db: aiosqlite.Connection, channel: str, recipient_key: str, address: bytes,
+                  text: str, buttons: tuple[Button, ...], priority: int,
+                  now: dt.datetime) -> int:
+    payload = json.dumps({"text": text, "buttons": [[b.label, b.data] for b in buttons]},
+                         ensure_ascii=False)
+    cursor = await db.execute(
+        "INSERT INTO outbox (channel, recipient_key, address, payload, priority, not_before, "
+        "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (channel, recipient_key, address, payload, priority, ts(now), ts(now)),
+    )
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
+
+
+async def due(db: aiosqlite.Connection, now: dt.datetime, limit: int = 100) -> list[OutboxRow]:
+    """Pending rows whose time has come: crisis priority first, then oldest first."""
+    async with db.execute(
+        "SELECT * FROM outbox WHERE status = 'pending' AND not_before <= ? "
+        "ORDER BY priority DESC, id LIMIT ?", (ts(now), limit)
+    ) as cursor:
+        rows = await cursor.fetchall()
+    out = []
+    for row in rows:
+        payload = json.loads(row["payload"])
+        buttons = tuple(Button(label, data) for label, data in payload["buttons"])
+        out.append(OutboxRow(row["id"], row["channel"], row["recipient_key"], row["address"],
+                             payload["text"], buttons, row["priority"], row["attempts"]))
+    return out
+
+
+async def next_due_at(db: aiosqlite.Connection) -> dt.datetime | None:
+    async with db.execute(
+        "SELECT MIN(not_before) FROM outbox WHERE status = 'pending'"
+    ) as cursor:
+        row = await cursor.fetchone()
+    return parse_ts(row[0]) if row and row[0] else None
+
+
+async def mark_sent(db: aiosqlite.Connection, row_id: int, now: dt.datetime) -> None:
+    await db.execute("UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1 "
+                     "WHERE id = ?", (ts(now), row_id))
+
+
+async def retry_later(db: aiosqlite.Connection, row_id: int, when: dt.datetime,
+                      error: str) -> None:
+    await db.execute("UPDATE outbox SET attempts = attempts + 1, not_before = ?, last_error = ? "
+                     "WHERE id = ?", (ts(when), error[:200], row_id))
+
+
+async def mark_dead(db: aiosqlite.Connection, row_id: int, error: str) -> None:
+    await db.execute("UPDATE outbox SET status = 'dead', attempts = attempts + 1, last_error = ? "
+                     "WHERE id = ?", (error[:200], row_id))
+
+
+async def forget_sent(db: aiosqlite.Connection, recipient_key: str) -> None:
+    """Delete delivered copies for a person who asked to be forgotten (pending ones still go)."""
+    await db.execute("DELETE FROM outbox WHERE recipient_key = ? AND status != 'pending'",
+                     (recipient_key,))

@@ -1,0 +1,69 @@
+"""Timers: durable rows, one per (owner, kind); fired by the timer loop when due."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import aiosqlite
+
+from bot.core.keys import UserKey
+from bot.store.db import parse_ts, ts
+
+
+@dataclass(frozen=True)
+class TimerRow:
+    id: int
+    owner: UserKey
+    kind: str
+    due: dt.datetime
+    payload: dict[str, Any]
+
+
+async def start(db: aiosqlite.Connection, owner: UserKey, kind: str, due: dt.datetime,
+                payload: dict[str, Any]) -> None:
+    """Set (or reset) the owner's timer of this kind."""
+    await db.execute(
+        "INSERT INTO timers (owner_key, kind, due_at, payload) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (owner_key, kind) DO UPDATE SET due_at = excluded.due_at, "
+        "payload = excluded.payload",
+        (owner.value, kind, ts(due), json.dumps(payload)),
+    )
+
+
+async def cancel(db: aiosqlite.Connection, owner: UserKey, kind: str | None = None) -> None:
+    if kind is None:
+        await db.execute("DELETE FROM timers WHERE owner_key = ?", (owner.value,))
+    else:
+        await db.execute("DELETE FROM timers WHERE owner_key = ? AND kind = ?",
+                         (owner.value, kind))
+
+
+def _row(row: aiosqlite.Row) -> TimerRow:
+    return TimerRow(row["id"], UserKey(row["owner_key"]), row["kind"], parse_ts(row["due_at"]),
+                    json.loads(row["payload"]))
+
+
+async def due(db: aiosqlite.Connection, now: dt.datetime, limit: int = 100) -> list[TimerRow]:
+    async with db.execute(
+        "SELECT * FROM timers WHERE due_at <= ? ORDER BY due_at, id LIMIT ?", (ts(now), limit)
+    ) as cursor:
+        return [_row(r) for r in await cursor.fetchall()]
+
+
+async def claim(db: aiosqlite.Connection, timer_id: int) -> TimerRow | None:
+    """Take a timer out of the table (inside the transaction that handles it)."""
+    async with db.execute("SELECT * FROM timers WHERE id = ?", (timer_id,)) as cursor:
+        row = await cursor.fetchone()
+    if row is None:
+        return None
+    await db.execute("DELETE FROM timers WHERE id = ?", (timer_id,))
+    return _row(row)
+
+
+async def next_due_at(db: aiosqlite.Connection) -> dt.datetime | None:
+    async with db.execute("SELECT MIN(due_at) FROM timers") as cursor:
+        row = await cursor.fetchone()
+    return parse_ts(row[0]) if row and row[0] else None
