@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 from typing import Protocol
 
@@ -38,8 +39,6 @@ async def sleep_until(clock: Clock, when: dt.datetime | None, wake: asyncio.Even
     timeout = cap_seconds
     if when is not None:
         timeout = max(0.0, min(cap_seconds, (when - clock.now()).total_seconds()))
-    try:
+    with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(wake.wait(), timeout)
-    except TimeoutError:
-        pass
     wake.clear()

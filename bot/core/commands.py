@@ -12,7 +12,7 @@ from bot.core.conversation import Outcome, Turn
 from bot.core.core import FLOW_IDLE_TIMER, Core
 from bot.core.effects import Audit, CancelTimer, ForgetUser, SetLanguage
 from bot.core.events import Button
-from bot.core.textclean import command_name
+from bot.core.textclean import button_parts, command_name
 
 Command = Callable[[Core, Turn, str], Outcome]
 
@@ -115,7 +115,7 @@ GLOBAL_BUTTONS: dict[str, Callable[[Core, Turn, str], Outcome]] = {
 
 
 def run_global_button(core: Core, turn: Turn) -> Outcome:
-    _, name, value = (turn.data.split(":", 2) + ["", ""])[:3]
+    _, name, value = button_parts(turn.data)
     handler = GLOBAL_BUTTONS.get(name)
     if handler is None:
         return _refuse_button(core, turn)

@@ -14,7 +14,7 @@ from bot.core.conversation import Conversation, Outcome, Party, Turn
 from bot.core.effects import CancelTimer, CaseMessage, OpenCase, Send, SetLanguage, StartTimer
 from bot.core.events import Button, Kind
 from bot.core.keys import RoleTarget
-from bot.core.textclean import clean_text
+from bot.core.textclean import button_parts, clean_text
 from bot.engine.catalog import Catalog
 from bot.engine.machine import FlowMachine
 from bot.engine.turn import FlowTurn
@@ -187,7 +187,7 @@ class Core:
         if turn.data.startswith("g:"):
             return commands.run_global_button(self, turn)
         conv = turn.conversation
-        prefix, state, button_id = (turn.data.split(":", 2) + ["", ""])[:3]
+        prefix, state, button_id = button_parts(turn.data)
         machine = self.flows.get(conv.flow or "")
         spec = machine.flow.states.get(state) if machine else None
         if prefix != "f" or spec is None or state != conv.state or not spec.button(button_id):

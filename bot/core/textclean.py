@@ -19,3 +19,10 @@ def command_name(text: str) -> tuple[str, str]:
     """("/Start@SebayaBot  foo" -> ("start", "foo")): lower-cased name without the bot suffix."""
     head, _, rest = text.strip().partition(" ")
     return head.lstrip("/").split("@", 1)[0].casefold(), rest.strip()
+
+
+def button_parts(data: str) -> tuple[str, str, str]:
+    """"f:state:id" -> ("f", "state", "id"); missing parts are empty (forged data is common)."""
+    head, _, rest = data.partition(":")
+    middle, _, tail = rest.partition(":")
+    return head, middle, tail

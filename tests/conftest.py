@@ -1,0 +1,53 @@
+"""Shared fixtures: a config pointing at a temporary database, and a running App."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.app import App
+from bot.clock import ManualClock
+from bot.config import Config, load_config
+from tests.dialog import Dialog, RecordingChannel
+
+ROOT = Path(__file__).resolve().parents[1]
+SECRET = b"test-secret-0123456789abcdef"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A copy of the shipped config.yaml and flows/ in a temporary folder."""
+    shutil.copy(ROOT / "config.yaml", tmp_path / "config.yaml")
+    shutil.copytree(ROOT / "flows", tmp_path / "flows")
+    return tmp_path
+
+
+@pytest.fixture
+def config(project: Path) -> Config:
+    return load_config(project / "config.yaml")
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+async def app(config: Config, clock: ManualClock) -> AsyncIterator[App]:
+    channel = RecordingChannel()
+    app = await App.build(config, {channel.name: channel}, clock=clock, secret=SECRET)
+    yield app
+    await app.stop()
+
+
+@pytest.fixture
+def dialog(app: App) -> Dialog:
+    return Dialog(app, app.channels["test"])  # type: ignore[arg-type]
+
+
+async def enrol(app: App, who: str, role: str, name: str) -> None:
+    """Enrol a staff member on the test channel."""
+    await app.enrol_local_staff("test", who, who, role, name)

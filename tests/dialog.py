@@ -1,0 +1,93 @@
+"""Test helpers: a recording channel and a multi-party dialog driver over the real App.
+
+Transcripts are lists of (who, line): ("student", "halo") sends text, ("student", "[Oke, lanjut]")
+presses the button with that label, ("bot>student", "fragment") expects a message containing the
+fragment to have been sent to that person since the previous send.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+
+from bot.app import App
+from bot.core.events import InboundEvent, Kind, OutboundMessage, SendResult, SendStatus
+
+
+class RecordingChannel:
+    """A channel that records every message; ``plan`` scripts failures (status per call)."""
+
+    name = "test"
+
+    def __init__(self) -> None:
+        self.sent: list[OutboundMessage] = []
+        self.plan: list[SendResult] = []
+
+    async def send(self, message: OutboundMessage) -> SendResult:
+        if self.plan:
+            result = self.plan.pop(0)
+            if result.status is not SendStatus.OK:
+                return result
+        self.sent.append(message)
+        return SendResult.ok()
+
+
+class Dialog:
+    """Drives people through the real dispatcher, outbox and timers."""
+
+    def __init__(self, app: App, channel: RecordingChannel) -> None:
+        self.app = app
+        self.channel = channel
+        self._ids = itertools.count(1)
+
+    def event(self, who: str, kind: Kind, text: str = "", data: str = "",
+              lang_hint: str = "") -> InboundEvent:
+        return InboundEvent("test", f"ev-{next(self._ids)}", who, who, kind, text=text,
+                            data=data, lang_hint=lang_hint)
+
+    async def deliver(self, event: InboundEvent) -> list[OutboundMessage]:
+        before = len(self.channel.sent)
+        await self.app.dispatcher.accept(event)
+        await self.app.settle()
+        return self.channel.sent[before:]
+
+    async def say(self, who: str, text: str) -> list[OutboundMessage]:
+        kind = Kind.COMMAND if text.startswith("/") else Kind.TEXT
+        return await self.deliver(self.event(who, kind, text))
+
+    async def press(self, who: str, label: str) -> list[OutboundMessage]:
+        data = self.button_data(who, label)
+        return await self.deliver(self.event(who, Kind.BUTTON, label, data))
+
+    def button_data(self, who: str, label: str) -> str:
+        for message in reversed(self.channel.sent):
+            if message.address == who:
+                for button in message.buttons:
+                    if button.label == label:
+                        return button.data
+        shown = [b.label for m in self.channel.sent if m.address == who for b in m.buttons]
+        raise AssertionError(f"no button {label!r} shown to {who}; buttons seen: {shown}")
+
+    def last_to(self, who: str) -> OutboundMessage:
+        return next(m for m in reversed(self.channel.sent) if m.address == who)
+
+    async def tick(self, **delta: float) -> list[OutboundMessage]:
+        """Advance the manual clock and let due timers fire."""
+        before = len(self.channel.sent)
+        self.app.clock.advance(**delta)  # type: ignore[attr-defined]
+        await self.app.settle()
+        return self.channel.sent[before:]
+
+    async def play(self, script: Sequence[tuple[str, str]]) -> None:
+        """Run a transcript; fail with the step and what was actually sent."""
+        recent: list[OutboundMessage] = []
+        for step, (who, line) in enumerate(script, 1):
+            if who.startswith("bot>"):
+                target = who.removeprefix("bot>")
+                texts = [m.text for m in recent if m.address == target]
+                assert any(line in text for text in texts), (
+                    f"step {step}: expected {line!r} to {target}; got {texts}")
+            elif line.startswith("[") and line.endswith("]"):
+                recent = await self.press(who, line[1:-1])
+            else:
+                recent = await self.say(who, line)
