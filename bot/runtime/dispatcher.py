@@ -123,16 +123,23 @@ class Dispatcher:
         return queued
 
     async def _fail(self, row_id: int, key: UserKey) -> int:
-        """Mark the event failed and tell the person, in a fresh transaction."""
+        """Mark the event failed and send the person a safe fallback, in a fresh transaction.
+
+        The reply address comes from the event itself (still sealed in the inbox row), so even a
+        first message that failed (its user row rolled back with it) gets an answer.
+        """
         async with self.store.transaction() as db:
             now = self.clock.now()
+            row = await inbox.get_pending(db, row_id)
             await inbox.finish(db, row_id, now, status="failed")
             await audit.record(db, key.value, "event_failed", {"inbox_id": row_id}, now)
-            user = await users.get(db, key)
-            if user is None:
+            if row is None or row["payload"] is None:
                 return 0
-            text = self.core.text("core.error", user.lang)
-            await outbox.enqueue(db, user.channel, user.key.value, user.address, text, (), 0, now)
+            event = InboundEvent.from_json(json.loads(self.vault.open(row["payload"])))
+            user = await users.get(db, key)
+            text = self.core.text("core.error", user.lang if user else self.default_lang)
+            await outbox.enqueue(db, event.channel, key.value, self.vault.seal(event.address),
+                                 text, (), 0, now)
         return 1
 
     async def fire_timer(self, timer_id: int) -> None:

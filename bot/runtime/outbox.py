@@ -77,7 +77,8 @@ class OutboxSender:
                 self._paused_until[channel] = until
                 await outbox.retry_later(db, row_id, until, "retry_after")
             else:
-                backoff = min(MAX_BACKOFF, dt.timedelta(seconds=2 ** min(attempts, 10)))
+                backoff = dt.timedelta(seconds=2 ** min(attempts + 1, 10))  # 2, 4, 8 s ...
+                backoff = min(MAX_BACKOFF, backoff)
                 await outbox.retry_later(db, row_id, now + backoff, result.detail or "transient")
 
     async def flush(self, max_passes: int = 100) -> int:

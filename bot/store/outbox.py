@@ -39,10 +39,18 @@ async def enqueue(db: aiosqlite.Connection, channel: str, recipient_key: str, ad
 
 
 async def due(db: aiosqlite.Connection, now: dt.datetime, limit: int = 100) -> list[OutboxRow]:
-    """Pending rows whose time has come: crisis priority first, then oldest first."""
+    """Pending rows whose time has come: crisis priority first, then oldest first.
+
+    A row waits while an older pending row to the same recipient, of the same or higher
+    priority, is backing off: per-chat order holds across passes, yet an alert is never stuck
+    behind ordinary traffic.
+    """
     async with db.execute(
-        "SELECT * FROM outbox WHERE status = 'pending' AND not_before <= ? "
-        "ORDER BY priority DESC, id LIMIT ?", (ts(now), limit)
+        "SELECT * FROM outbox AS o WHERE o.status = 'pending' AND o.not_before <= :now "
+        "AND NOT EXISTS (SELECT 1 FROM outbox AS p WHERE p.recipient_key = o.recipient_key "
+        "AND p.status = 'pending' AND p.id < o.id AND p.priority >= o.priority "
+        "AND p.not_before > :now) ORDER BY o.priority DESC, o.id LIMIT :limit",
+        {"now": ts(now), "limit": limit},
     ) as cursor:
         rows = await cursor.fetchall()
     out = []

@@ -53,7 +53,8 @@ def test_good_flow_loads(tmp_path, catalog) -> None:
 
 def test_unknown_target_state(tmp_path, catalog) -> None:
     err = _error(tmp_path, catalog, GOOD.replace("go: done}", "go: dnoe}"))
-    assert err.line == 7 and "unknown state 'dnoe'" in err.what and "did you mean 'done'" in err.what
+    assert err.line == 7 and "unknown state 'dnoe'" in err.what
+    assert "did you mean 'done'" in err.what
     assert err.where == "state 'ask'"
 
 
@@ -119,7 +120,7 @@ def test_bad_action_argument(tmp_path, catalog) -> None:
 def test_duplicate_flow_name_across_files(tmp_path, catalog) -> None:
     (tmp_path / "a.yaml").write_text(GOOD)
     (tmp_path / "b.yaml").write_text(GOOD)
-    with pytest.raises(FlowError, match="already used by a.yaml"):
+    with pytest.raises(FlowError, match=r"already used by a\.yaml"):
         load_flows(tmp_path, catalog, LANGS)
 
 

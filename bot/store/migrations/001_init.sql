@@ -78,6 +78,7 @@ CREATE TABLE outbox (
   last_error TEXT
 );
 CREATE INDEX outbox_due ON outbox (status, priority DESC, id);
+CREATE INDEX outbox_recipient ON outbox (recipient_key, status, id);
 
 CREATE TABLE timers (
   id INTEGER PRIMARY KEY,

@@ -1,0 +1,64 @@
+"""The SQLite store: migrations from an empty file, PRAGMAs, all-or-nothing transactions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.store.db import Store, migrations
+
+TABLES = {"inbox", "users", "conversations", "cases", "case_messages", "outbox", "timers",
+          "audit"}
+
+
+async def test_migrates_an_empty_file_to_the_latest_version(tmp_path: Path) -> None:
+    store = await Store.open(tmp_path / "new" / "s.sqlite3")
+    try:
+        assert await store.schema_version() == migrations()[-1][0]
+        async with store.transaction() as db:
+            rows = await (await db.execute("SELECT name FROM sqlite_master WHERE type='table'"))\
+                .fetchall()
+        assert {r[0] for r in rows} >= TABLES
+    finally:
+        await store.close()
+
+
+async def test_reopening_applies_nothing_twice(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite3"
+    await (await Store.open(path)).close()
+    store = await Store.open(path)
+    try:
+        assert await store.migrate() == migrations()[-1][0]
+    finally:
+        await store.close()
+
+
+async def test_wal_and_synchronous_normal(tmp_path: Path) -> None:
+    store = await Store.open(tmp_path / "s.sqlite3")
+    try:
+        mode = await (await store.db.execute("PRAGMA journal_mode")).fetchone()
+        sync = await (await store.db.execute("PRAGMA synchronous")).fetchone()
+        fks = await (await store.db.execute("PRAGMA foreign_keys")).fetchone()
+        assert (mode[0], sync[0], fks[0]) == ("wal", 1, 1)
+    finally:
+        await store.close()
+
+
+async def test_transaction_rolls_back_everything_on_error(tmp_path: Path) -> None:
+    store = await Store.open(tmp_path / "s.sqlite3")
+    try:
+        with pytest.raises(RuntimeError):
+            async with store.transaction() as db:
+                await db.execute("INSERT INTO audit (at, action) VALUES ('t', 'a')")
+                raise RuntimeError("boom")
+        async with store.transaction() as db:
+            count = await (await db.execute("SELECT COUNT(*) FROM audit")).fetchone()
+        assert count[0] == 0
+    finally:
+        await store.close()
+
+
+def test_migration_files_are_numbered_without_gaps() -> None:
+    numbers = [number for number, _, _ in migrations()]
+    assert numbers == list(range(1, len(numbers) + 1))
