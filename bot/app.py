@@ -8,14 +8,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from bot.channels.base import Channel
 from bot.clock import Clock, SystemClock
 from bot.config import Config, load_secret
-from bot.core.core import REQUIRED_TEXTS, Core
+from bot.core.core import REQUIRED_TEXTS, Core, Interrupt
 from bot.core.identity import IdentityVault
 from bot.engine.catalog import Catalog, load_catalogs
 from bot.engine.loader import load_flows
@@ -90,7 +90,8 @@ class App:
     @classmethod
     async def build(cls, config: Config, channels: Mapping[str, Channel],
                     clock: Clock | None = None, secret: bytes | None = None,
-                    bundle: FlowBundle | None = None) -> App:
+                    bundle: FlowBundle | None = None,
+                    interrupts: Sequence[Interrupt] = ()) -> App:
         bundle = bundle or load_flow_bundle(config)
         vault = IdentityVault(secret if secret is not None else load_secret(config))
         contexts = text_context(config, bundle.catalog)
@@ -102,6 +103,7 @@ class App:
             languages=config.languages.available,
             max_text_chars=config.limits.max_text_chars,
             flow_idle=dt.timedelta(minutes=config.limits.flow_idle_minutes),
+            interrupts=interrupts,
         )
         store = await Store.open(config.database_path)
         return cls(config, store, vault, core, channels, clock or SystemClock())

@@ -239,7 +239,8 @@ class _Parser:
             for _, handler in state.handlers():
                 for branch in handler.branches:
                     if branch.target and branch.target not in flow.states:
-                        raise self.fail(branch.line, f"go to unknown state {branch.target!r}"
+                        go_line = next(a.line for a in branch.actions if a.name == "go")
+                        raise self.fail(go_line, f"go to unknown state {branch.target!r}"
                                         f"{_suggest(branch.target, flow.states)}",
                                         "add that state or fix the name")
         self.state = ""

@@ -1,0 +1,89 @@
+"""The command line as a user meets it: exit codes 0/1/2 and clear messages."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.cli import main
+from tests.conftest import ROOT
+
+
+def _break_flow(project: Path) -> None:
+    path = project / "flows" / "intake.yaml"
+    path.write_text(path.read_text().replace("go: weight\n", "go: wieght\n", 1))
+
+
+def test_check_flows_passes_on_shipped_flows(project: Path, capsys) -> None:
+    assert main(["check-flows", "--config", str(project / "config.yaml")]) == 0
+    assert "1 flow(s) OK, 0 warning(s)" in capsys.readouterr().out
+
+
+def test_check_flows_exits_1_with_file_and_line_on_errors(project: Path, capsys) -> None:
+    _break_flow(project)
+    assert main(["check-flows", "--config", str(project / "config.yaml")]) == 1
+    err = capsys.readouterr().err
+    assert "intake.yaml:38: state 'story': go to unknown state 'wieght'" in err
+    assert "did you mean 'weight'" in err
+
+
+def test_a_broken_flow_stops_run_before_anything_opens(project: Path, capsys) -> None:
+    _break_flow(project)
+    assert main(["--config", str(project / "config.yaml"), "run"]) == 2
+    assert "unknown state 'wieght'" in capsys.readouterr().err
+    assert not (project / "data").exists()  # no database, no secret: nothing half-started
+
+
+def test_a_broken_config_exits_2_with_line_and_hint(project: Path, capsys) -> None:
+    path = project / "config.yaml"
+    path.write_text(path.read_text().replace("timezone: Asia/Jakarta", "timezone: WIB"))
+    assert main(["demo", "--config", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "config.yaml:7: school.timezone: unknown time zone 'WIB'" in err
+
+
+def test_unknown_start_flow_in_config(project: Path, capsys) -> None:
+    path = project / "config.yaml"
+    path.write_text(path.read_text().replace("start: intake", "start: intak"))
+    assert main(["run", "--config", str(path)]) == 2
+    assert "flows.start: no flow named 'intak'" in capsys.readouterr().err
+
+
+def test_draw_flows_writes_mermaid(project: Path, tmp_path: Path) -> None:
+    out = tmp_path / "diagrams"
+    assert main(["draw-flows", "--config", str(project / "config.yaml"), "--out", str(out)]) == 0
+    text = (out / "intake.mmd").read_text()
+    assert "stateDiagram-v2" in text and "decide --> to_counselor" in text
+
+
+def test_docs_diagram_is_up_to_date(project: Path, tmp_path: Path) -> None:
+    main(["draw-flows", "--config", str(project / "config.yaml"), "--out", str(tmp_path)])
+    shipped = (ROOT / "docs" / "flows" / "intake.mmd").read_text()
+    assert shipped == (tmp_path / "intake.mmd").read_text(), "run: sebaya draw-flows"
+
+
+def test_demo_plays_a_peer_case_and_a_counselor_case(project: Path, capsys) -> None:
+    assert main(["demo", "--config", str(project / "config.yaml")]) == 0
+    out = capsys.readouterr().out
+    assert "[peer:Bintang] 🤖 Cerita baru" in out
+    assert "[counselor:Bu Rina] 🤖 Cerita baru" in out
+    assert "Topik: Perundungan (bullying) · Berat: 3/3" in out
+
+
+def test_run_without_token_is_the_console_and_says_so(project: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+    env["SEBAYA_SECRET"] = "a-long-enough-test-secret"
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "run", "--config", str(project / "config.yaml")],
+        input="halo\n1\n/as peer:Bintang\n/help\n", capture_output=True, text=True,
+        timeout=60, env=env, cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "No TELEGRAM_BOT_TOKEN set: starting the local console" in result.stderr
+    assert "Hai, aku Sebaya" in result.stdout
+    assert "Soal apa yang lagi kamu pikirin?" in result.stdout
+    assert "Halo peer:Bintang! Kamu terdaftar sebagai konselor sebaya." not in result.stdout
+    assert "Halo Bintang! Kamu terdaftar sebagai konselor sebaya." in result.stdout
+    assert (project / "data" / "sebaya.sqlite3").exists()
