@@ -7,10 +7,10 @@ config.yaml and a hint. Secrets never live in the file: they come from the envir
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import secrets
 import stat
-import warnings
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -23,6 +23,7 @@ from bot.yamlsrc import YamlSyntaxError, line_at, read_yaml
 Lang = Literal["id", "en"]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 SECRET_ENV = "SEBAYA_SECRET"
+log = logging.getLogger("sebaya.config")
 
 
 class _Model(BaseModel):
@@ -223,9 +224,7 @@ def load_secret(config: Config, env: dict[str, str] | None = None) -> bytes:
     fd = os.open(secret_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, stat.S_IRUSR | stat.S_IWUSR)
     with os.fdopen(fd, "w", encoding="ascii") as handle:
         handle.write(secrets.token_urlsafe(48))
-    warnings.warn(
-        f"{SECRET_ENV} is not set: generated a secret in {secret_path} (mode 0600). Back it up "
-        "with the database; without it student addresses cannot be decrypted.",
-        stacklevel=2,
-    )
+    log.warning("%s is not set: generated a secret in %s (mode 0600). Back it up with the "
+                "database; without it student addresses cannot be decrypted.", SECRET_ENV,
+                secret_path)
     return secret_path.read_text(encoding="ascii").strip().encode()

@@ -109,9 +109,9 @@ def test_database_path_is_relative_to_the_config_file(config, project: Path) -> 
     assert config.database_path == project.resolve() / "data" / "sebaya.sqlite3"
 
 
-def test_secret_is_generated_once_with_owner_only_permissions(config) -> None:
-    with pytest.warns(UserWarning, match="SEBAYA_SECRET is not set"):
-        first = load_secret(config, env={})
+def test_secret_is_generated_once_with_owner_only_permissions(config, caplog) -> None:
+    first = load_secret(config, env={})
+    assert "SEBAYA_SECRET is not set" in caplog.text
     secret_file = config.database_path.with_name("sebaya.sqlite3.secret")
     assert stat.S_IMODE(os.stat(secret_file).st_mode) == 0o600
     assert load_secret(config, env={}) == first  # kept, not regenerated
