@@ -45,6 +45,7 @@ class Dispatcher:
         self.default_lang = default_lang
         self.on_queued = on_queued
         self._locks: dict[str, asyncio.Lock] = {}
+        self._holders: dict[str, int] = {}  # events holding or awaiting each person's lock
         self._tasks: set[asyncio.Task] = set()
 
     # -- intake ------------------------------------------------------------------------------
@@ -68,6 +69,11 @@ class Dispatcher:
             self._spawn(self._handle(row["id"], row["user_key"]))
         return len(rows)
 
+    @property
+    def busy(self) -> bool:
+        """True while any accepted event or replay is still being handled."""
+        return bool(self._tasks)
+
     async def drain(self) -> None:
         """Wait until every scheduled event has been handled (tests, console, shutdown)."""
         while self._tasks:
@@ -78,11 +84,18 @@ class Dispatcher:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    def _lock(self, key: str) -> asyncio.Lock:
-        lock = self._locks.get(key)
-        if lock is None:
-            lock = self._locks[key] = asyncio.Lock()
-        return lock
+    @contextlib.asynccontextmanager
+    async def _person(self, key: str) -> AsyncIterator[None]:
+        """Serialise one person's events; the lock is dropped when nobody needs it."""
+        self._holders[key] = self._holders.get(key, 0) + 1
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        try:
+            async with lock:
+                yield
+        finally:
+            self._holders[key] -= 1
+            if not self._holders[key]:
+                del self._holders[key], self._locks[key]
 
     # -- handling -----------------------------------------------------------------------------
 

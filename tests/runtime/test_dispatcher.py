@@ -97,3 +97,9 @@ async def test_each_persons_events_keep_their_order(dialog: Dialog) -> None:
     assert texts[0].startswith("Seberapa berat")  # the story was taken first
     assert texts[1] == "Pilih salah satu tombol di bawah, ya."  # then the second text ...
     assert texts[2].startswith("Seberapa berat")  # ... which re-asks the open question
+
+
+async def test_per_person_locks_are_released_when_idle(dialog: Dialog) -> None:
+    for who in ("a", "b", "c"):
+        await dialog.say(who, "halo")
+    assert dialog.app.dispatcher._locks == {}  # noqa: SLF001 - no lock per past visitor
