@@ -121,7 +121,7 @@ class App:
             fired = await self.timers.fire_due()
             await self.dispatcher.drain()
             sent = await self.sender.flush()
-            if not fired and not sent and not self.dispatcher._tasks:
+            if not fired and not sent and not self.dispatcher.busy:
                 return
 
     async def stop(self) -> None:

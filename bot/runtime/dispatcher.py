@@ -11,9 +11,10 @@ carries only the inbox id.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
 from bot.clock import Clock
 from bot.core.conversation import Party, Turn
@@ -100,17 +101,12 @@ class Dispatcher:
     # -- handling -----------------------------------------------------------------------------
 
     async def _handle(self, row_id: int, key: str) -> None:
-        lock = self._lock(key)
-        try:
-            async with lock:
-                try:
-                    queued = await self._handle_locked(row_id)
-                except Exception:
-                    log.exception("event failed; inbox_id=%s", row_id)
-                    queued = await self._fail(row_id, UserKey(key))
-        finally:
-            if not lock.locked() and not lock._waiters:
-                self._locks.pop(key, None)
+        async with self._person(key):
+            try:
+                queued = await self._handle_locked(row_id)
+            except Exception:
+                log.exception("event failed; inbox_id=%s", row_id)
+                queued = await self._fail(row_id, UserKey(key))
         if queued:
             self.on_queued()
 
@@ -158,11 +154,10 @@ class Dispatcher:
     async def fire_timer(self, timer_id: int) -> None:
         """Handle one due timer: claimed, handled and committed together."""
         async with self.store.transaction() as db:
-            owner_row = await db.execute("SELECT owner_key FROM timers WHERE id = ?", (timer_id,))
-            found = await owner_row.fetchone()
-        if found is None:
+            owner = await timers.owner_of(db, timer_id)
+        if owner is None:
             return
-        async with self._lock(found[0]), self.store.transaction() as db:
+        async with self._person(owner.value), self.store.transaction() as db:
             timer = await timers.claim(db, timer_id)
             if timer is None:
                 return

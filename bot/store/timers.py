@@ -53,6 +53,12 @@ async def due(db: aiosqlite.Connection, now: dt.datetime, limit: int = 100) -> l
         return [_row(r) for r in await cursor.fetchall()]
 
 
+async def owner_of(db: aiosqlite.Connection, timer_id: int) -> UserKey | None:
+    async with db.execute("SELECT owner_key FROM timers WHERE id = ?", (timer_id,)) as cursor:
+        row = await cursor.fetchone()
+    return UserKey(row[0]) if row else None
+
+
 async def claim(db: aiosqlite.Connection, timer_id: int) -> TimerRow | None:
     """Take a timer out of the table (inside the transaction that handles it)."""
     async with db.execute("SELECT * FROM timers WHERE id = ?", (timer_id,)) as cursor:

@@ -102,4 +102,4 @@ async def test_each_persons_events_keep_their_order(dialog: Dialog) -> None:
 async def test_per_person_locks_are_released_when_idle(dialog: Dialog) -> None:
     for who in ("a", "b", "c"):
         await dialog.say(who, "halo")
-    assert dialog.app.dispatcher._locks == {}  # noqa: SLF001 - no lock per past visitor
+    assert dialog.app.dispatcher._locks == {}  # no lock kept per past visitor
