@@ -1,0 +1,1 @@
+"""Risk screening: recorded normalisation, weighted phrase rules from data files, context rules."""

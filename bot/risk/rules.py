@@ -1,0 +1,120 @@
+"""Rule files (bot/risk/rules/*.yaml): word classes, idioms, slang, and rules with examples.
+
+A guru BK may extend these files; a mistake fails at load with the file, line and a hint.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from bot.errors import SourceError
+from bot.risk.patterns import Pattern, PatternError, compile_pattern
+from bot.yamlsrc import LineDict, LineList, YamlSyntaxError, parse_yaml
+
+LEVELS = ("none", "concern", "crisis")
+RULE_KEYS = ("id", "category", "patterns", "floor", "negatable", "mention", "examples",
+             "not_examples", "level")
+
+
+class RuleError(SourceError):
+    """A risk rule file is invalid."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    category: str
+    level: str
+    patterns: tuple[Pattern, ...]
+    floor: str = "none"
+    negatable: bool = False
+    mention: bool = False
+    examples: tuple[str, ...] = ()
+    not_examples: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    classes: dict[str, frozenset[str]]
+    idioms: tuple[tuple[str, ...], ...]
+    slang: dict[str, str]
+    rules: tuple[Rule, ...]
+
+    def vocabulary(self) -> set[str]:
+        words: set[str] = set().union(*self.classes.values())
+        for rule in self.rules:
+            for pattern in rule.patterns:
+                for element in pattern.elements:
+                    words |= element.words
+        for idiom in self.idioms:
+            words.update(idiom)
+        for expansion in self.slang.values():
+            words.update(expansion.split())
+        return {w for w in words if w.isalpha()}
+
+
+def _read(path: Path, text: str) -> LineDict:
+    try:
+        tree = parse_yaml(text)
+    except YamlSyntaxError as exc:
+        raise RuleError(path, exc.line, "", f"invalid YAML: {exc.problem}",
+                        "check indentation and quotes on that line") from exc
+    if not isinstance(tree, LineDict):
+        raise RuleError(path, 1, "", "a rule file must be a mapping", "see crisis.yaml")
+    return tree
+
+
+def _rules(path: Path, tree: LineDict, level: str, classes: dict) -> list[Rule]:
+    items = tree.get("rules", LineList())
+    out = []
+    for item, line in zip(items, getattr(items, "item_lines", []), strict=True):
+        where = f"rule {item.get('id', '?')!r}" if isinstance(item, dict) else "rule"
+        if not isinstance(item, LineDict) or "id" not in item or "patterns" not in item:
+            raise RuleError(path, line, where, "a rule needs id and patterns",
+                            "copy an existing rule and edit it")
+        unknown = [k for k in item if k not in RULE_KEYS]
+        if unknown:
+            raise RuleError(path, item.key_lines[unknown[0]], where,
+                            f"unknown key {unknown[0]!r}", f"allowed: {', '.join(RULE_KEYS)}")
+        patterns = []
+        for source, pline in zip(item["patterns"], item["patterns"].item_lines, strict=True):
+            try:
+                patterns.append(compile_pattern(str(source), classes))
+            except PatternError as exc:
+                raise RuleError(path, pline, where, f"pattern {source!r}: {exc}",
+                                "see the pattern syntax at the top of crisis.yaml") from exc
+        floor = item.get("floor", "none")
+        if floor not in LEVELS:
+            raise RuleError(path, item.key_lines["floor"], where, f"unknown floor {floor!r}",
+                            "use none or concern")
+        out.append(Rule(str(item["id"]), str(item.get("category", "OTHER")),
+                        str(item.get("level", level)), tuple(patterns), floor,
+                        bool(item.get("negatable", False)), bool(item.get("mention", False)),
+                        tuple(item.get("examples", ())), tuple(item.get("not_examples", ()))))
+    return out
+
+
+def load_rules(folder: Path | None = None) -> RuleSet:
+    """Load lexicon.yaml, crisis.yaml and concern.yaml (the shipped ones by default)."""
+    base: Any = folder or resources.files("bot.risk") / "rules"
+    files = {name: (Path(str(base / f"{name}.yaml")), (base / f"{name}.yaml").read_text(
+        encoding="utf-8")) for name in ("lexicon", "crisis", "concern")}
+    lex_path, lex_text = files["lexicon"]
+    lexicon = _read(lex_path, lex_text)
+    classes = {name: frozenset(str(w).casefold() for w in words)
+               for name, words in lexicon.get("classes", {}).items()}
+    idioms = tuple(tuple(str(i).split()) for i in lexicon.get("idioms", ()))
+    slang = {str(k): str(v) for k, v in lexicon.get("slang", {}).items()}
+    rules: list[Rule] = []
+    for name, level in (("crisis", "crisis"), ("concern", "concern")):
+        path, text = files[name]
+        rules += _rules(path, _read(path, text), level, classes)
+    ids = [r.id for r in rules]
+    duplicates = {i for i in ids if ids.count(i) > 1}
+    if duplicates:
+        raise RuleError(files["crisis"][0], None, "rules", f"duplicate rule ids {duplicates}",
+                        "give every rule its own id")
+    return RuleSet(classes, idioms, slang, tuple(rules))
