@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import os
 import sys
@@ -17,6 +18,7 @@ from bot.config import Config, load_config
 from bot.engine.lint import lint_flow
 from bot.engine.mermaid import draw_flow
 from bot.errors import SebayaError
+from bot.risk.detector import Detector
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
@@ -123,6 +125,35 @@ def _draw_flows(config: Config, out: Path) -> int:
     return EXIT_OK
 
 
+def _risk(text: str | None, jsonl: bool) -> int:
+    detector = Detector()
+    if jsonl:
+        for number, line in enumerate(sys.stdin, 1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+                result = detector.screen(str(item["text"])).to_json()
+            except (json.JSONDecodeError, KeyError, TypeError) as exc:
+                result = {"error": f"line {number}: need a JSON object with a text field "
+                                   f"({type(exc).__name__})"}
+            print(json.dumps(result, ensure_ascii=False), flush=True)
+        return EXIT_OK
+    if text is None:
+        print("error: give a message, or --jsonl to read JSON Lines from stdin",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
+    result = detector.screen(text)
+    print(f"level:       {result.level} (score {result.score:.2f})")
+    print(f"rules:       {', '.join(result.rules) or '-'}")
+    print(f"categories:  {', '.join(result.categories) or '-'}")
+    print(f"spans:       {', '.join(repr(s) for s in result.spans) or '-'}")
+    print(f"normalized:  {result.normalized}")
+    print(f"steps:       {'; '.join(result.steps) or '-'}")
+    print(f"suppressed:  {'; '.join(result.suppressions) or '-'}")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config", default=argparse.SUPPRESS,
@@ -135,6 +166,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("console", parents=[common], help="chat locally as student, peer or counselor")
     sub.add_parser("demo", parents=[common], help="play a scripted multi-party scenario")
     sub.add_parser("check-flows", parents=[common], help="validate and lint flows and texts")
+    risk = sub.add_parser("risk", parents=[common], help="explain the risk verdict for a message")
+    risk.add_argument("text", nargs="?", help="the message to screen")
+    risk.add_argument("--jsonl", action="store_true",
+                      help="read JSON Lines with a text field on stdin; write one verdict per line")
     draw = sub.add_parser("draw-flows", parents=[common], help="write Mermaid diagrams of flows")
     draw.add_argument("--out", type=Path, default=Path("docs/flows"))
     return parser
@@ -145,6 +180,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("transitions").setLevel(logging.WARNING)
+    if args.command == "risk":  # needs no config: the rules ship with the package
+        return _risk(args.text, args.jsonl)
     try:
         config = load_config(getattr(args, "config", "config.yaml"))
         if args.command == "check-flows":

@@ -87,3 +87,22 @@ def test_run_without_token_is_the_console_and_says_so(project: Path) -> None:
     assert "Halo peer:Bintang! Kamu terdaftar sebagai konselor sebaya." not in result.stdout
     assert "Halo Bintang! Kamu terdaftar sebagai konselor sebaya." in result.stdout
     assert (project / "data" / "sebaya.sqlite3").exists()
+
+
+def test_risk_explains_a_verdict(capsys) -> None:
+    assert main(["risk", "aku pgn b*nuh d1ri wkwk"]) == 0
+    out = capsys.readouterr().out
+    assert "level:       concern" in out and "SI.direct" in out
+    assert "slang pgn->pengen" in out and "laughter: crisis->concern" in out
+
+
+def test_risk_jsonl_batch(monkeypatch, capsys) -> None:
+    import io
+    import json
+
+    monkeypatch.setattr("sys.stdin", io.StringIO(
+        '{"text": "pengen mati"}\n\n{"text": "mati lampu"}\nnot json\n'))
+    assert main(["risk", "--jsonl"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [line.get("level") for line in lines] == ["crisis", "none", None]
+    assert lines[0]["rules"] == ["SI.want_die"] and "line 4" in lines[2]["error"]
