@@ -16,12 +16,14 @@ from bot.channels.base import Channel
 from bot.clock import Clock, SystemClock
 from bot.config import Config, load_secret
 from bot.core.core import REQUIRED_TEXTS, Core, Interrupt
+from bot.core.crisis import LadderStep
 from bot.core.identity import IdentityVault
 from bot.engine.catalog import Catalog, load_catalogs
 from bot.engine.loader import load_flows
 from bot.engine.machine import FlowMachine
 from bot.engine.schema import Flow
 from bot.errors import ConfigError, FlowError
+from bot.risk.detector import Detector
 from bot.runtime.dispatcher import Dispatcher
 from bot.runtime.outbox import OutboxSender
 from bot.runtime.timers import TimerLoop
@@ -91,7 +93,8 @@ class App:
     async def build(cls, config: Config, channels: Mapping[str, Channel],
                     clock: Clock | None = None, secret: bytes | None = None,
                     bundle: FlowBundle | None = None,
-                    interrupts: Sequence[Interrupt] = ()) -> App:
+                    interrupts: Sequence[Interrupt] = (),
+                    detector: Detector | None = None) -> App:
         bundle = bundle or load_flow_bundle(config)
         vault = IdentityVault(secret if secret is not None else load_secret(config))
         contexts = text_context(config, bundle.catalog)
@@ -104,6 +107,10 @@ class App:
             max_text_chars=config.limits.max_text_chars,
             flow_idle=dt.timedelta(minutes=config.limits.flow_idle_minutes),
             interrupts=interrupts,
+            risk=detector if detector is not None else Detector(),
+            ladder=[LadderStep(level.notify, level.timeout_minutes)
+                    for level in config.escalation.ladder],
+            tz=config.tz,
         )
         store = await Store.open(config.database_path)
         return cls(config, store, vault, core, channels, clock or SystemClock())

@@ -87,6 +87,13 @@ class LadderLevel(_Model):
 class Escalation(_Model):
     ladder: list[LadderLevel] = Field(min_length=1)
 
+    @model_validator(mode="after")
+    def _reaches_a_counselor(self) -> Escalation:
+        if not any(level.notify != "backup" for level in self.ladder):
+            raise ValueError("the crisis ladder never alerts a counselor: add a level with "
+                             "notify: on_duty_counselors or all_counselors")
+        return self
+
 
 class Hotline(_Model):
     name: str = Field(min_length=1)

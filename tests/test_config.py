@@ -121,3 +121,14 @@ def test_secret_is_generated_once_with_owner_only_permissions(config, caplog) ->
 def test_short_secret_from_environment_is_refused(config) -> None:
     with pytest.raises(ConfigError, match="shorter than 16"):
         load_secret(config, env={"SEBAYA_SECRET": "short"})
+
+
+def test_a_ladder_that_never_reaches_a_counselor_is_refused(project: Path) -> None:
+    path = project / "config.yaml"
+    text = path.read_text()
+    start, end = text.index("  ladder:\n"), text.index("hotlines:")
+    path.write_text(text[:start] + "  ladder:\n    - notify: backup\n      timeout_minutes: 5\n\n"
+                    + text[end:])
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert err.value.where == "escalation" and "never alerts a counselor" in err.value.what

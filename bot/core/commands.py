@@ -1,7 +1,7 @@
 """Global commands and buttons that work in every state, one function each.
 
-/start, /help (/bantuan), /bahasa (/language), /stop, /hapus (/delete). Staff get their own
-small handler until staff commands arrive with peer routing.
+/start, /help (/bantuan), /bahasa (/language), /stop, /hapus (/delete). Staff commands live
+in staff.py.
 """
 
 from __future__ import annotations
@@ -120,16 +120,3 @@ def run_global_button(core: Core, turn: Turn) -> Outcome:
     if handler is None:
         return _refuse_button(core, turn)
     return handler(core, turn, value)
-
-
-def staff_turn(core: Core, turn: Turn) -> Outcome:
-    """Staff in the foundation: a greeting and an honest note (staff commands come later)."""
-    outcome = Outcome(turn.conversation)
-    lang = turn.conversation.lang
-    name = turn.party.display_name or turn.party.alias
-    if turn.kind.value == "command":
-        role = core.text(f"role.{turn.party.role}", lang)
-        core.say(outcome, turn, "core.staff_hello", name=name, role=role)
-    else:
-        core.say(outcome, turn, "core.staff_text")
-    return outcome

@@ -28,11 +28,20 @@ class Conversation:
 
 @dataclass(frozen=True)
 class CaseView:
+    """A case as the core may see it: pseudonymous keys, alias and code, never an address."""
+
     id: int
     code: str
     route: str
-    status: str
-    level: str
+    status: str  # waiting | active | closed
+    level: str  # normal | concern | crisis
+    student: UserKey
+    alias: str = ""
+    assignee: UserKey | None = None
+    assignee_name: str | None = None
+    category: str | None = None
+    lang: str = ""  # the student's language
+    recent: tuple[tuple[str, str], ...] = ()  # (sender, text), loaded for a staff take-over
 
 
 @dataclass(frozen=True)
@@ -54,7 +63,8 @@ class Turn:
     data: str
     now: dt.datetime
     conversation: Conversation
-    case: CaseView | None = None
+    case: CaseView | None = None  # the student's open case, or the staff member's current one
+    subject: CaseView | None = None  # the case a staff button names (k:take:CODE)
 
 
 @dataclass

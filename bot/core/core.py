@@ -8,10 +8,23 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any, Protocol
 
-from bot.core.conversation import Conversation, Outcome, Party, Turn
-from bot.core.effects import CancelTimer, CaseMessage, OpenCase, Send, SetLanguage, StartTimer
+from bot.core import crisis, staff
+from bot.core.conversation import CaseView, Conversation, Outcome, Party, Turn
+from bot.core.crisis import LadderStep
+from bot.core.effects import (
+    PRIORITY_CRISIS,
+    Audit,
+    CancelTimer,
+    CaseMessage,
+    FlagCase,
+    OpenCase,
+    Send,
+    SetLanguage,
+    StartTimer,
+)
 from bot.core.events import Button, Kind
 from bot.core.keys import RoleTarget
 from bot.core.textclean import button_parts, clean_text
@@ -28,8 +41,28 @@ REQUIRED_TEXTS = (
     "core.delete_confirm", "core.delete_yes", "core.delete_no", "core.deleted",
     "core.delete_cancelled", "core.error", "core.nudge", "core.staff_hello", "core.staff_text",
     "core.staff_new_case", "core.staff_no_story", "core.hotline_line", "role.peer",
-    "role.counselor", "role.backup",
+    "role.counselor", "role.backup", "risk.reply", "risk.reply_again", "risk.alert",
+    "risk.reminder", "risk.take_button", "risk.taken_you", "risk.taken_other",
+    "risk.already_taken", "risk.already_yours", "risk.gone", "risk.not_allowed",
+    "risk.student_joined", "risk.peer_handover", "risk.no_story", "relay.role_counselor",
+    "relay.role_backup", "relay.role_peer", "relay.to_student", "relay.to_staff",
+    "relay.flagged", "staff.help", "staff.no_case", "staff.close_needs_note", "staff.closed",
+    "student.case_closed",
+    *(f"risk.cat.{c}" for c in ("SI", "SH", "ABUSE", "SEXUAL", "BULLY_DANGER", "HARM_OTHERS",
+                                "THIRD_PARTY", "SELF_REPORT")),
 )
+
+
+class RiskVerdict(Protocol):
+    level: str  # none | concern | crisis
+    categories: list[str]
+    rules: list[str]
+
+
+class RiskScreen(Protocol):
+    """Screens one student text (bot.risk.detector.Detector fits)."""
+
+    def screen(self, text: str) -> RiskVerdict: ...
 
 
 class Interrupt(Protocol):
@@ -52,6 +85,9 @@ class Core:
         max_text_chars: int = 2000,
         flow_idle: dt.timedelta = dt.timedelta(minutes=30),
         interrupts: Sequence[Interrupt] = (),
+        risk: RiskScreen | None = None,
+        ladder: Sequence[LadderStep] = (LadderStep("all_counselors", 5),),
+        tz: dt.tzinfo = dt.UTC,
     ) -> None:
         self.flows = flows
         self.catalog = catalog
@@ -61,6 +97,9 @@ class Core:
         self.max_text_chars = max_text_chars
         self.flow_idle = flow_idle
         self.interrupts = tuple(interrupts)
+        self.risk = risk
+        self.ladder = tuple(ladder)
+        self.tz = tz
 
     # -- helpers used by commands and interrupts -------------------------------------------
 
@@ -95,7 +134,7 @@ class Core:
         from bot.core import commands  # commands import Core's helpers; keep the cycle local
 
         if turn.party.role != "student":
-            return commands.staff_turn(self, turn)
+            return staff.staff_turn(self, turn)
         if turn.kind is Kind.COMMAND:
             return commands.run_command(self, turn)
         if turn.kind is Kind.BUTTON:
@@ -108,16 +147,19 @@ class Core:
         return self._text(turn)
 
     def start(self, turn: Turn, conv: Conversation | None = None) -> Outcome:
-        """Begin the start flow afresh (variables cleared, language kept)."""
+        """Begin the start flow afresh (variables cleared but risk flags, language kept)."""
         conv = conv or turn.conversation
-        fresh = conv.moved(flow=self.start_flow, state=None, vars={})
+        kept = {"risk_flags": conv.vars["risk_flags"]} if "risk_flags" in conv.vars else {}
+        fresh = conv.moved(flow=self.start_flow, state=None, vars=kept)
         return self._run_flow(turn, fresh, trigger=None)
 
     def on_timer(self, conv: Conversation, party: Party, kind: str, payload: Mapping[str, Any],
-                 now: dt.datetime) -> Outcome:
+                 now: dt.datetime, case: CaseView | None = None) -> Outcome:
         """A durable timer fired. Stale timers (the conversation moved on) do nothing."""
         outcome = Outcome(conv)
-        if kind == FLOW_IDLE_TIMER and payload.get("version") == conv.version and conv.flow:
+        if kind == crisis.LADDER_TIMER:
+            outcome.effects.extend(crisis.ladder_step(self, case, dict(payload), now))
+        elif kind == FLOW_IDLE_TIMER and payload.get("version") == conv.version and conv.flow:
             outcome.effects.append(Send(conv.user, self.text("core.nudge", conv.lang)))
             self.reprompt(outcome, conv)
         return outcome
@@ -132,10 +174,23 @@ class Core:
             self.say(outcome, turn, "core.empty")
             self.reprompt(outcome, conv)
             return outcome
+        flags: tuple[str, ...] = ()
+        if self.risk is not None:
+            verdict = self.risk.screen(text)
+            if verdict.level == "crisis":
+                return crisis.raise_crisis(self, turn, text, verdict.categories[0],
+                                           tuple(verdict.rules))
+            if verdict.level == "concern":
+                flags = tuple(verdict.rules)
+                if turn.case is None:  # carried in the conversation until a case opens
+                    merged = sorted({*conv.vars.get("risk_flags", ()), *flags})
+                    turn = replace(turn, conversation=replace(
+                        conv, vars={**conv.vars, "risk_flags": merged}))
         for interrupt in self.interrupts:
             taken = interrupt(self, turn, text)
             if taken is not None:
                 return taken
+        conv = turn.conversation
         notice: list[Send] = []
         if cut:
             notice.append(Send(turn.party.key, self.text("core.truncated", conv.lang,
@@ -147,18 +202,30 @@ class Core:
         else:
             outcome = self.start(turn)
         outcome.effects[:0] = notice
+        if flags and turn.case is not None:  # recorded on the case, without alarming anyone
+            outcome.effects.append(FlagCase(turn.case.id, flags))
         return outcome
 
     def _case_text(self, turn: Turn, text: str) -> Outcome:
-        """While a case is open, everything the student writes joins it."""
+        """While a case is open, everything the student writes joins it (and reaches the
+        staff member handling it, as a copy)."""
         case = turn.case
         assert case is not None
         conv = turn.conversation
         outcome = Outcome(conv)
         outcome.effects.append(CaseMessage(case.id, "student", text))
+        if case.status == "active" and case.assignee is not None:
+            outcome.effects.append(Send(case.assignee, self.text(
+                "relay.to_staff", self.catalog.default_lang, code=case.code, alias=case.alias,
+                text=text)))
+            return outcome
         if conv.vars.get("acked_case") != case.id:
             outcome.conversation = conv.moved(vars={**conv.vars, "acked_case": case.id})
-            self.say(outcome, turn, "core.case_waiting", who=self.who(case.route, conv.lang))
+            if case.level == "crisis":
+                outcome.effects.append(Send(turn.party.key, self.text(
+                    "risk.reply_again", conv.lang), (), PRIORITY_CRISIS))
+            else:
+                self.say(outcome, turn, "core.case_waiting", who=self.who(case.route, conv.lang))
         return outcome
 
     def _flow_text(self, turn: Turn, text: str) -> Outcome:
@@ -186,6 +253,11 @@ class Core:
 
         if turn.data.startswith("g:"):
             return commands.run_global_button(self, turn)
+        if turn.data.startswith(crisis.TAKE_PREFIX):  # a staff-only button, forged or replayed
+            outcome = Outcome(turn.conversation, [Audit(turn.party.key, "claim_refused",
+                                                        {"reason": "role"})])
+            self.say(outcome, turn, "core.stale_button")
+            return outcome
         conv = turn.conversation
         prefix, state, button_id = button_parts(turn.data)
         machine = self.flows.get(conv.flow or "")
@@ -205,10 +277,14 @@ class Core:
         machine = self.flows[conv.flow or self.start_flow]
         flow_turn = self._flow_turn(conv, input_text)
         machine.run(flow_turn, conv.state, trigger)
-        effects = list(flow_turn.effects)
+        effects: list = []
         for effect in flow_turn.effects:
-            if isinstance(effect, OpenCase):
-                effects.append(self._staff_notice(turn.party, effect))
+            if isinstance(effect, OpenCase) and effect.vars.get("danger"):
+                effects += crisis.self_reported(self, turn.party, effect, turn.now)
+            elif isinstance(effect, OpenCase):
+                effects += [effect, self._staff_notice(turn.party, effect)]
+            else:
+                effects.append(effect)
         if flow_turn.lang != conv.lang:
             effects.append(SetLanguage(conv.user, flow_turn.lang))
         if flow_turn.finished:

@@ -33,6 +33,42 @@ class OpenCase:
     weight: int
     story: str
     vars: dict[str, Any] = field(default_factory=dict)
+    level: str = "normal"  # normal | concern | crisis
+    category: str | None = None
+    rules: tuple[str, ...] = ()
+    first_message: str = ""  # the student's words that opened it, kept on the case
+
+
+@dataclass(frozen=True, slots=True)
+class EscalateCase:
+    """An open case becomes a crisis for guru BK (waiting, unassigned)."""
+
+    case_id: int
+    category: str
+    rules: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class FlagCase:
+    """Concern-level signals recorded on a case, without alarming the student."""
+
+    case_id: int
+    rules: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimCase:
+    """A staff member takes a waiting case (decided inside the event's transaction)."""
+
+    case_id: int
+    staff: UserKey
+
+
+@dataclass(frozen=True, slots=True)
+class CloseCase:
+    case_id: int
+    staff: UserKey
+    note: str  # for supervision; never shown to the student
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,5 +119,6 @@ class ForgetUser:
 
 
 Effect = (
-    Send | OpenCase | CaseMessage | SetLanguage | StartTimer | CancelTimer | Audit | ForgetUser
+    Send | OpenCase | EscalateCase | FlagCase | ClaimCase | CloseCase | CaseMessage | SetLanguage
+    | StartTimer | CancelTimer | Audit | ForgetUser
 )

@@ -17,6 +17,11 @@ class UserKey:
 
 @dataclass(frozen=True, slots=True)
 class RoleTarget:
-    """Everybody enrolled in a staff role (peer, counselor, backup)."""
+    """A staff group: peer, counselor, backup, on_duty_counselors, all_counselors, crisis_team.
+
+    Crisis groups never resolve to nobody while any counselor or backup exists: on-duty
+    counselors fall back to all counselors, then to backup contacts (and backup to counselors).
+    """
 
     role: str
+    exclude: UserKey | None = None

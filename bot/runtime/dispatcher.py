@@ -16,10 +16,13 @@ import json
 import logging
 from collections.abc import AsyncIterator, Callable
 
+import aiosqlite
+
 from bot.clock import Clock
-from bot.core.conversation import Party, Turn
+from bot.core.conversation import CaseView, Party, Turn
 from bot.core.core import Core
-from bot.core.events import InboundEvent
+from bot.core.crisis import TAKE_PREFIX
+from bot.core.events import InboundEvent, Kind
 from bot.core.identity import IdentityVault
 from bot.core.keys import UserKey
 from bot.runtime.effects import apply_effects
@@ -122,14 +125,27 @@ class Dispatcher:
             user = await users.touch(db, key, event.channel, self.vault.seal(event.address),
                                      lang, now)
             conv = await conversations.load(db, key, user.lang)
-            case = await cases.open_for(db, key)
-            turn = Turn(party_of(user), event.kind, event.text, event.data, now, conv, case)
+            turn = Turn(party_of(user), event.kind, event.text, event.data, now, conv,
+                        *await self._cases_for(db, user, event))
             outcome = self.core.handle(turn)
             queued = await apply_effects(db, outcome.effects, now)
             if outcome.conversation is not None:
                 await conversations.save(db, outcome.conversation, now)
             await inbox.finish(db, row_id, now)
         return queued
+
+    @staticmethod
+    async def _cases_for(db: aiosqlite.Connection, user: UserRow,
+                         event: InboundEvent) -> tuple[CaseView | None, CaseView | None]:
+        """(the person's own case, the case a staff button names), read inside the event's
+        transaction: what the core decides from them cannot be raced by another event."""
+        if user.role == "student":
+            return await cases.open_for(db, user.key), None
+        subject = None
+        if event.kind is Kind.BUTTON and event.data.startswith(TAKE_PREFIX):
+            subject = await cases.open_by_code(db, event.data.removeprefix(TAKE_PREFIX),
+                                               with_recent=10)
+        return await cases.current_for_staff(db, user.key), subject
 
     async def _fail(self, row_id: int, key: UserKey) -> int:
         """Mark the event failed and send the person a safe fallback, in a fresh transaction.
@@ -165,8 +181,9 @@ class Dispatcher:
             if user is None:
                 return
             conv = await conversations.load(db, user.key, user.lang)
+            case = await cases.open_for(db, user.key)
             outcome = self.core.on_timer(conv, party_of(user), timer.kind, timer.payload,
-                                         self.clock.now())
+                                         self.clock.now(), case)
             queued = await apply_effects(db, outcome.effects, self.clock.now())
             if outcome.conversation is not None and outcome.conversation != conv:
                 await conversations.save(db, outcome.conversation, self.clock.now())

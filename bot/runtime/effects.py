@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 import aiosqlite
 
@@ -10,7 +11,11 @@ from bot.core.effects import (
     Audit,
     CancelTimer,
     CaseMessage,
+    ClaimCase,
+    CloseCase,
     Effect,
+    EscalateCase,
+    FlagCase,
     ForgetUser,
     OpenCase,
     Send,
@@ -18,11 +23,57 @@ from bot.core.effects import (
     StartTimer,
 )
 from bot.core.keys import RoleTarget
-from bot.store import audit, cases, outbox, timers, users
+from bot.store import audit, cases, conversations, outbox, timers, users
+from bot.store.users import UserRow
+
+log = logging.getLogger("sebaya.effects")
+
+# Where a staff group falls back when nobody is in it: an alert never goes to nobody.
+_GROUPS: dict[str, tuple[tuple[str, bool], ...]] = {
+    "on_duty_counselors": (("counselor", True), ("counselor", False), ("backup", False)),
+    "all_counselors": (("counselor", False), ("backup", False)),
+    "counselor": (("counselor", False), ("backup", False)),
+    "crisis_team": (),  # counselors and backup together, no fallback (see _UNIONS)
+    "backup": (("backup", False), ("counselor", False)),
+    "peer": (("peer", False),),
+}
 
 
 class EffectError(Exception):
     """An effect could not be applied (e.g. a recipient that does not exist)."""
+
+
+_UNIONS = {"crisis_team": ("counselor", "backup")}
+
+
+async def recipients(db: aiosqlite.Connection, target: RoleTarget) -> list[UserRow]:
+    if target.role in _UNIONS:
+        found = [u for role in _UNIONS[target.role] for u in await users.with_role(db, role)]
+        return [u for u in found if u.key != target.exclude]
+    for role, on_duty_only in _GROUPS.get(target.role, ((target.role, False),)):
+        found = [u for u in await users.with_role(db, role, on_duty_only)
+                 if u.key != target.exclude]
+        if found:
+            return found
+    return []
+
+
+async def _send(db: aiosqlite.Connection, effect: Send, now: dt.datetime) -> int:
+    if isinstance(effect.to, RoleTarget):
+        staff = await recipients(db, effect.to)
+        if not staff:
+            log.error("nobody to receive a message for group %s", effect.to.role)
+            await audit.record(db, None, "undeliverable", {"group": effect.to.role}, now)
+        for person in staff:
+            await outbox.enqueue(db, person.channel, person.key.value, person.address,
+                                 effect.text, effect.buttons, effect.priority, now)
+        return len(staff)
+    user = await users.get(db, effect.to)
+    if user is None:
+        raise EffectError("send to an unknown user")
+    await outbox.enqueue(db, user.channel, user.key.value, user.address, effect.text,
+                         effect.buttons, effect.priority, now)
+    return 1
 
 
 async def apply_effects(db: aiosqlite.Connection, effects: list[Effect], now: dt.datetime) -> int:
@@ -30,24 +81,30 @@ async def apply_effects(db: aiosqlite.Connection, effects: list[Effect], now: dt
     queued = 0
     for effect in effects:
         match effect:
-            case Send(to=RoleTarget(role=role)):
-                for staff in await users.with_role(db, role):
-                    await outbox.enqueue(db, staff.channel, staff.key.value, staff.address,
-                                         effect.text, effect.buttons, effect.priority, now)
-                    queued += 1
-            case Send(to=to):
-                user = await users.get(db, to)
-                if user is None:
-                    raise EffectError("send to an unknown user")
-                await outbox.enqueue(db, user.channel, user.key.value, user.address, effect.text,
-                                     effect.buttons, effect.priority, now)
-                queued += 1
+            case Send():
+                queued += await _send(db, effect, now)
             case OpenCase():
                 student = await users.get(db, effect.student)
                 if student is None:
                     raise EffectError("case for an unknown student")
-                await cases.create(db, effect.student, student.code, effect.route, effect.topic,
-                                   effect.weight, effect.vars, now)
+                level = effect.level
+                flags = tuple(effect.vars.get("risk_flags", ())) + effect.rules
+                if level == "normal" and flags:
+                    level = "concern"
+                case_id = await cases.create(db, effect.student, student.code, effect.route,
+                                             effect.topic, effect.weight, effect.vars, now,
+                                             level, effect.category, flags)
+                if effect.first_message:
+                    await cases.add_message(db, case_id, "student", effect.first_message, now)
+            case EscalateCase():
+                await cases.escalate(db, effect.case_id, effect.category, effect.rules, now)
+            case FlagCase():
+                await cases.flag(db, effect.case_id, effect.rules)
+            case ClaimCase():
+                if not await cases.claim(db, effect.case_id, effect.staff, now):
+                    raise EffectError("claim of a case that was not waiting")  # core checked
+            case CloseCase():
+                await cases.close(db, effect.case_id, effect.staff, effect.note, now)
             case CaseMessage():
                 await cases.add_message(db, effect.case_id, effect.sender, effect.text, now)
             case SetLanguage():
@@ -61,7 +118,12 @@ async def apply_effects(db: aiosqlite.Connection, effects: list[Effect], now: dt
                 await audit.record(db, actor, effect.action, effect.detail, now)
             case ForgetUser():
                 await cases.delete_for_student(db, effect.user)
-                await timers.cancel(db, effect.user)
                 await outbox.forget_sent(db, effect.user.value)
-                await users.delete(db, effect.user)
+                if await cases.has_open_crisis(db, effect.user):
+                    # guru BK must still be able to reach a student in crisis: keep the address
+                    await conversations.delete(db, effect.user)
+                    await timers.cancel(db, effect.user, "flow_idle")
+                else:
+                    await timers.cancel(db, effect.user)
+                    await users.delete(db, effect.user)
     return queued

@@ -1,4 +1,4 @@
-"""Cases: a student's story handed to humans, and the messages that join it."""
+"""Cases: a student's story handed to humans, the messages that join it, claims and closing."""
 
 from __future__ import annotations
 
@@ -11,34 +11,110 @@ from bot.core.conversation import CaseView
 from bot.core.keys import UserKey
 from bot.store.db import ts
 
+_SELECT = (
+    "SELECT c.id, c.code, c.route, c.status, c.level, c.student_key, c.assignee_key, "
+    "c.category, s.alias AS alias, s.lang AS lang, a.display_name AS assignee_name "
+    "FROM cases c LEFT JOIN users s ON s.key = c.student_key "
+    "LEFT JOIN users a ON a.key = c.assignee_key "
+)
+
+
+def _view(row: aiosqlite.Row, recent: tuple[tuple[str, str], ...] = ()) -> CaseView:
+    return CaseView(row["id"], row["code"], row["route"], row["status"], row["level"],
+                    UserKey(row["student_key"]), row["alias"] or "",
+                    UserKey(row["assignee_key"]) if row["assignee_key"] else None,
+                    row["assignee_name"], row["category"], row["lang"] or "", recent)
+
+
+async def _one(db: aiosqlite.Connection, where: str, args: tuple) -> CaseView | None:
+    async with db.execute(_SELECT + where + " ORDER BY c.id DESC LIMIT 1", args) as cursor:
+        row = await cursor.fetchone()
+    return _view(row) if row else None
+
 
 async def open_for(db: aiosqlite.Connection, student: UserKey) -> CaseView | None:
     """The student's case that is not closed yet, if any."""
+    return await _one(db, "WHERE c.student_key = ? AND c.status != 'closed'", (student.value,))
+
+
+async def current_for_staff(db: aiosqlite.Connection, staff: UserKey) -> CaseView | None:
+    """The active case a staff member handles (the most recently claimed)."""
+    return await _one(db, "WHERE c.assignee_key = ? AND c.status = 'active'", (staff.value,))
+
+
+async def open_by_code(db: aiosqlite.Connection, code: str,
+                       with_recent: int = 0) -> CaseView | None:
+    """The open case of the student with this code, with its last messages if asked."""
+    case = await _one(db, "WHERE c.code = ? AND c.status != 'closed'", (code,))
+    if case is None or not with_recent:
+        return case
     async with db.execute(
-        "SELECT id, code, route, status, level FROM cases WHERE student_key = ? "
-        "AND status != 'closed' ORDER BY id DESC LIMIT 1", (student.value,)
-    ) as cursor:
-        row = await cursor.fetchone()
-    return CaseView(row["id"], row["code"], row["route"], row["status"], row["level"]) if row \
-        else None
+        "SELECT sender, text FROM (SELECT id, sender, text FROM case_messages WHERE case_id = ? "
+        "ORDER BY id DESC LIMIT ?) ORDER BY id", (case.id, with_recent)) as cursor:
+        recent = tuple((r["sender"], r["text"]) for r in await cursor.fetchall())
+    async with db.execute(_SELECT + "WHERE c.id = ?", (case.id,)) as cursor:
+        return _view(await cursor.fetchone(), recent)
 
 
 async def create(db: aiosqlite.Connection, student: UserKey, code: str, route: str, topic: str,
-                 weight: int, intake: dict, now: dt.datetime) -> int:
+                 weight: int, intake: dict, now: dt.datetime, level: str = "normal",
+                 category: str | None = None, rules: tuple[str, ...] = ()) -> int:
     cursor = await db.execute(
-        "INSERT INTO cases (student_key, code, route, topic, weight, intake, opened_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO cases (student_key, code, route, topic, weight, intake, opened_at, level, "
+        "category, risk_rules, crisis_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (student.value, code, route, topic, weight, json.dumps(intake, ensure_ascii=False),
-         ts(now)),
+         ts(now), level, category, json.dumps(list(rules)),
+         ts(now) if level == "crisis" else None),
     )
     assert cursor.lastrowid is not None
     return cursor.lastrowid
+
+
+async def escalate(db: aiosqlite.Connection, case_id: int, category: str,
+                   rules: tuple[str, ...], now: dt.datetime) -> None:
+    """Make a case a crisis for guru BK: unassigned again, waiting for a counselor."""
+    await db.execute(
+        "UPDATE cases SET level = 'crisis', route = 'counselor', status = 'waiting', "
+        "assignee_key = NULL, category = ?, risk_rules = ?, crisis_at = ? WHERE id = ?",
+        (category, json.dumps(list(rules)), ts(now), case_id))
+
+
+async def flag(db: aiosqlite.Connection, case_id: int, rules: tuple[str, ...]) -> None:
+    """Record concern-level signals on a case (they inform routing and reports)."""
+    async with db.execute("SELECT risk_rules FROM cases WHERE id = ?", (case_id,)) as cursor:
+        row = await cursor.fetchone()
+    merged = sorted(set(json.loads(row[0])) | set(rules)) if row else list(rules)
+    await db.execute("UPDATE cases SET risk_rules = ?, level = CASE WHEN level = 'normal' "
+                     "THEN 'concern' ELSE level END WHERE id = ?", (json.dumps(merged), case_id))
+
+
+async def claim(db: aiosqlite.Connection, case_id: int, staff: UserKey,
+                now: dt.datetime) -> bool:
+    """Take a waiting case; False when somebody else was first (the check and the write are one
+    statement inside the event's transaction, so two presses can never both win)."""
+    cursor = await db.execute(
+        "UPDATE cases SET status = 'active', assignee_key = ?, claimed_at = ? "
+        "WHERE id = ? AND status = 'waiting'", (staff.value, ts(now), case_id))
+    return cursor.rowcount == 1
+
+
+async def close(db: aiosqlite.Connection, case_id: int, staff: UserKey, note: str,
+                now: dt.datetime) -> None:
+    await db.execute(
+        "UPDATE cases SET status = 'closed', closed_at = ?, closed_by = ?, outcome_note = ? "
+        "WHERE id = ?", (ts(now), staff.value, note, case_id))
 
 
 async def add_message(db: aiosqlite.Connection, case_id: int, sender: str, text: str,
                       now: dt.datetime) -> None:
     await db.execute("INSERT INTO case_messages (case_id, sender, text, at) VALUES (?, ?, ?, ?)",
                      (case_id, sender, text, ts(now)))
+
+
+async def has_open_crisis(db: aiosqlite.Connection, student: UserKey) -> bool:
+    async with db.execute("SELECT 1 FROM cases WHERE student_key = ? AND level = 'crisis' "
+                          "AND status != 'closed' LIMIT 1", (student.value,)) as cursor:
+        return await cursor.fetchone() is not None
 
 
 async def delete_for_student(db: aiosqlite.Connection, student: UserKey) -> int:

@@ -32,3 +32,7 @@ async def save(db: aiosqlite.Connection, conv: Conversation, now: dt.datetime) -
         (conv.user.value, conv.flow, conv.state, json.dumps(conv.vars, ensure_ascii=False),
          conv.version, ts(now)),
     )
+
+
+async def delete(db: aiosqlite.Connection, key: UserKey) -> None:
+    await db.execute("DELETE FROM conversations WHERE user_key = ?", (key.value,))

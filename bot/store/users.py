@@ -68,9 +68,10 @@ async def set_role(db: aiosqlite.Connection, key: UserKey, role: str,
                      (role, display_name, key.value))
 
 
-async def with_role(db: aiosqlite.Connection, role: str) -> list[UserRow]:
-    async with db.execute("SELECT * FROM users WHERE role = ? ORDER BY created_at",
-                          (role,)) as cursor:
+async def with_role(db: aiosqlite.Connection, role: str,
+                    on_duty_only: bool = False) -> list[UserRow]:
+    sql = "SELECT * FROM users WHERE role = ?" + (" AND on_duty = 1" if on_duty_only else "")
+    async with db.execute(sql + " ORDER BY created_at", (role,)) as cursor:
         return [_row(r) for r in await cursor.fetchall()]
 
 

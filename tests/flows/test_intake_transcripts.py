@@ -52,7 +52,8 @@ SELF_REPORTED_DANGER_ID = [
     ("student", "[Ya, aku merasa tidak aman]"),
     ("bot>student", "Guru BK akan menghubungimu"),
     ("bot>student", "112"),
-    ("bot>counselor", "(siswa belum menulis cerita)"),
+    ("bot>counselor", "BUTUH GURU BK SEKARANG"),
+    ("bot>counselor", "Kategori: siswa menyatakan merasa tidak aman"),
 ]
 
 NOT_NOW_ID = [
@@ -94,7 +95,7 @@ async def test_self_reported_danger_goes_to_guru_bk_whatever_the_topic(dialog: D
     await _staff(dialog)
     await dialog.play(SELF_REPORTED_DANGER_ID)
     case = await _case(dialog)
-    assert case is not None and case.route == "counselor"
+    assert case is not None and case.route == "counselor" and case.level == "crisis"
 
 
 async def test_not_now_ends_kindly_and_a_later_text_starts_again(dialog: Dialog) -> None:

@@ -1,0 +1,74 @@
+"""What staff can do in chat (foundation + crisis): take an alert, talk to the student through
+the bot (copies, never forwards), close with an outcome note. Peer handoffs arrive later."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.core import crisis
+from bot.core.conversation import Outcome, Turn
+from bot.core.effects import Audit, CaseMessage, CloseCase, Send
+from bot.core.events import Kind
+from bot.core.textclean import clean_text, command_name
+
+if TYPE_CHECKING:
+    from bot.core.core import Core
+
+
+def staff_turn(core: Core, turn: Turn) -> Outcome:
+    if turn.kind is Kind.BUTTON:
+        if turn.data.startswith(crisis.TAKE_PREFIX):
+            return crisis.take(core, turn)
+        return _reply(core, turn, "core.stale_button", audit="button_refused")
+    if turn.kind is Kind.COMMAND:
+        name, args = command_name(turn.text)
+        if name == "selesai":
+            return close(core, turn, args)
+        if name in ("start", "help", "bantuan"):
+            role = core.text(f"role.{turn.party.role}", turn.conversation.lang)
+            return _reply(core, turn, "staff.help", name=turn.party.display_name or "",
+                          role=role)
+        return _reply(core, turn, "staff.help", name=turn.party.display_name or "",
+                      role=core.text(f"role.{turn.party.role}", turn.conversation.lang))
+    if turn.kind is Kind.UNSUPPORTED:
+        return _reply(core, turn, "core.unsupported")
+    text, _ = clean_text(turn.text, core.max_text_chars)
+    if not text:
+        return _reply(core, turn, "core.empty")
+    if turn.case is None:
+        return _reply(core, turn, "core.staff_text")
+    return relay_to_student(core, turn, text)
+
+
+def _reply(core: Core, turn: Turn, key: str, audit: str = "", **values: str) -> Outcome:
+    outcome = Outcome(turn.conversation)
+    core.say(outcome, turn, key, **values)
+    if audit:
+        outcome.effects.append(Audit(turn.party.key, audit, {}))
+    return outcome
+
+
+def relay_to_student(core: Core, turn: Turn, text: str) -> Outcome:
+    case = turn.case
+    assert case is not None
+    role = core.text(f"relay.role_{turn.party.role}", case.lang or core.catalog.default_lang)
+    return Outcome(turn.conversation, [
+        CaseMessage(case.id, turn.party.role, text),
+        Send(case.student, core.text("relay.to_student", case.lang or "id", role=role,
+                                     text=text)),
+    ])
+
+
+def close(core: Core, turn: Turn, note: str) -> Outcome:
+    case = turn.case
+    if case is None:
+        return _reply(core, turn, "staff.no_case")
+    note, _ = clean_text(note, core.max_text_chars)
+    if not note:
+        return _reply(core, turn, "staff.close_needs_note")
+    return Outcome(turn.conversation, [
+        CloseCase(case.id, turn.party.key, note),
+        Send(case.student, core.text("student.case_closed", case.lang or "id")),
+        Send(turn.party.key, core.text("staff.closed", turn.conversation.lang, code=case.code)),
+        Audit(turn.party.key, "case_closed", {"code": case.code}),
+    ])

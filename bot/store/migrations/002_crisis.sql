@@ -1,0 +1,10 @@
+-- Crisis handling: who is on duty, and what a case went through.
+ALTER TABLE users ADD COLUMN on_duty INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE cases ADD COLUMN category TEXT;
+ALTER TABLE cases ADD COLUMN risk_rules TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE cases ADD COLUMN crisis_at TEXT;
+ALTER TABLE cases ADD COLUMN claimed_at TEXT;
+ALTER TABLE cases ADD COLUMN closed_by TEXT;
+ALTER TABLE cases ADD COLUMN outcome_note TEXT;
+CREATE INDEX cases_code ON cases (code, status);
+CREATE INDEX cases_assignee ON cases (assignee_key, status);
