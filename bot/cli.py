@@ -35,7 +35,16 @@ DEMO_SCRIPT = (
     ("/start", ""), ("2", ""), ("1", ""), ("4", ""),
     ("they wait for me after school every day and take my money", ""),
     ("3", ""), ("2", ""),
-    ("/help", ""),
+    ("/as student:3", "A third student writes a crisis message in the middle of intake"),
+    ("halo", ""), ("1", ""),
+    ("aku udah ga kuat, pengen mati aja", ""),
+    ("/as counselor:Bu Rina", "Guru BK presses the alert button, talks, then closes"),
+    ("1", ""),
+    ("Ibu di sini ya. Kamu sekarang aman?", ""),
+    ("/as student:3", ""),
+    ("iya bu, aku di kamar", ""),
+    ("/as counselor:Bu Rina", ""),
+    ("/selesai siswa aman, wali kelas dan orang tua dihubungi, konseling besok 07.00", ""),
 )
 
 

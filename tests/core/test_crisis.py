@@ -265,3 +265,21 @@ async def test_staff_messages_carry_no_student_identity(crisis_dialog: Dialog) -
     staff_text = " ".join(m.text for m in dialog.channel.sent if m.address != platform_id)
     for secret in (platform_id, "siti_w", "Siti"):
         assert secret not in staff_text
+
+
+async def test_crisis_inside_a_peer_chat_moves_to_guru_bk_and_the_peer_is_told_kindly(
+        crisis_dialog: Dialog) -> None:
+    dialog = crisis_dialog
+    app = dialog.app
+    await _go_peer(dialog)
+    peer = app.vault.user_key("test", "peer")
+    async with app.store.transaction() as db:  # the peer has accepted the case (issue 4's flow)
+        await db.execute("UPDATE cases SET status = 'active', assignee_key = ?", (peer.value,))
+    sent = await dialog.say("student", "aku udah nyilet tangan lagi semalem")
+    case = await case_of(app)
+    assert (case.route, case.level, case.status, case.assignee) == (
+        "counselor", "crisis", "waiting", None)
+    [notice] = to(sent, "peer")
+    assert "alihkan ke guru BK" in notice and "Jaga dirimu" in notice
+    assert "nyilet" not in notice  # the peer is not shown the method
+    assert len(to(sent, "bk1")) == 1
