@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from bot.errors import ConfigError
-from bot.yamlsrc import YamlSyntaxError, line_at, read_yaml
+from bot.yamlsrc import line_at, read_mapping
 
 Lang = Literal["id", "en"]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -196,14 +196,8 @@ def load_config(path: str | Path) -> Config:
     path = Path(path)
     if not path.is_file():
         raise ConfigError(path, None, "", "config file not found", "pass --config PATH")
-    try:
-        tree = read_yaml(path)
-    except YamlSyntaxError as exc:
-        raise ConfigError(path, exc.line, "", f"invalid YAML: {exc.problem}",
-                          "check indentation and quotes on that line") from exc
-    if not isinstance(tree, dict):
-        raise ConfigError(path, 1, "", "the file must be a mapping of keys",
-                          "start from the shipped config.yaml")
+    tree = read_mapping(path, ConfigError, "the file must be a mapping of keys",
+                        "start from the shipped config.yaml")
     try:
         config = Config.model_validate({**tree, "base_dir": path.resolve().parent})
     except ValidationError as exc:

@@ -12,6 +12,8 @@ from typing import Any
 
 import yaml
 
+from bot.errors import SourceError
+
 
 class LineDict(dict):
     """A dict that knows its own line and the line of each key (1-based)."""
@@ -102,3 +104,16 @@ def line_at(tree: Any, loc: Sequence[Any]) -> int | None:
         else:
             break
     return best
+
+
+def read_mapping(path: Path, error: type[SourceError], must_be: str, hint: str,
+                 text: str | None = None) -> LineDict:
+    """Read a YAML file that must be a mapping; problems raise ``error`` with file and line."""
+    try:
+        tree = parse_yaml(path.read_text(encoding="utf-8") if text is None else text)
+    except YamlSyntaxError as exc:
+        raise error(path, exc.line, "", f"invalid YAML: {exc.problem}",
+                    "check indentation and quotes on that line") from exc
+    if not isinstance(tree, LineDict):
+        raise error(path, 1, "", must_be, hint)
+    return tree

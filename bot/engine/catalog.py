@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.errors import FlowError
-from bot.yamlsrc import LineDict, YamlSyntaxError, read_yaml
+from bot.yamlsrc import LineDict, read_mapping
 
 TELEGRAM_TEXT_LIMIT = 4096
 
@@ -84,13 +84,7 @@ def load_catalogs(texts_dir: Path, languages: Iterable[str], default_lang: str) 
         if not path.is_file():
             raise FlowError(path, None, "", f"text catalog for language {lang!r} is missing",
                             f"create {path} or remove {lang!r} from languages.available")
-        try:
-            tree = read_yaml(path)
-        except YamlSyntaxError as exc:
-            raise FlowError(path, exc.line, "", f"invalid YAML: {exc.problem}",
-                            "check indentation and quotes on that line") from exc
-        if not isinstance(tree, LineDict):
-            raise FlowError(path, 1, "", "a catalog must be a mapping of keys to texts",
+        tree = read_mapping(path, FlowError, "a catalog must be a mapping of keys to texts",
                             "see flows/texts/id.yaml")
         flat: dict[str, str] = {}
         lines: dict[str, int] = {}

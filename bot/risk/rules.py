@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.errors import SourceError
 from bot.risk.patterns import Pattern, PatternError, compile_pattern
-from bot.yamlsrc import LineDict, LineList, YamlSyntaxError, parse_yaml
+from bot.yamlsrc import LineDict, LineList, read_mapping
 
 LEVELS = ("none", "concern", "crisis")
 RULE_KEYS = ("id", "category", "patterns", "floor", "negatable", "mention", "examples",
@@ -57,14 +57,7 @@ class RuleSet:
 
 
 def _read(path: Path, text: str) -> LineDict:
-    try:
-        tree = parse_yaml(text)
-    except YamlSyntaxError as exc:
-        raise RuleError(path, exc.line, "", f"invalid YAML: {exc.problem}",
-                        "check indentation and quotes on that line") from exc
-    if not isinstance(tree, LineDict):
-        raise RuleError(path, 1, "", "a rule file must be a mapping", "see crisis.yaml")
-    return tree
+    return read_mapping(path, RuleError, "a rule file must be a mapping", "see crisis.yaml", text)
 
 
 def _rules(path: Path, tree: LineDict, level: str, classes: dict) -> list[Rule]:
