@@ -18,6 +18,7 @@ from bot.config import Config, load_secret
 from bot.core.core import REQUIRED_TEXTS, Core, Interrupt
 from bot.core.crisis import LadderStep
 from bot.core.identity import IdentityVault
+from bot.core.roster import roster_from
 from bot.engine.catalog import Catalog, load_catalogs
 from bot.engine.loader import load_flows
 from bot.engine.machine import FlowMachine
@@ -85,9 +86,14 @@ class App:
         self.channels = dict(channels)
         self.sender = OutboxSender(store, vault, self.channels, clock)
         self.dispatcher = Dispatcher(store, vault, core, clock, config.languages.default,
-                                     on_queued=self.sender.wake.set)
+                                     on_queued=self._wake, roster=core.roster)
         self.timers = TimerLoop(store, self.dispatcher, clock)
         self._loops: list[asyncio.Task] = []
+
+    def _wake(self) -> None:
+        """Something was queued: the sender delivers it, the timer loop re-reads its next due."""
+        self.sender.wake.set()
+        self.timers.wake.set()
 
     @classmethod
     async def build(cls, config: Config, channels: Mapping[str, Channel],
@@ -111,6 +117,9 @@ class App:
             ladder=[LadderStep(level.notify, level.timeout_minutes)
                     for level in config.escalation.ladder],
             tz=config.tz,
+            roster=roster_from(config.roster.shifts, config.roster.holidays, config.tz),
+            peer_capacity=config.roster.peer_capacity,
+            offer_timeout=dt.timedelta(minutes=config.roster.offer_timeout_minutes),
         )
         store = await Store.open(config.database_path)
         return cls(config, store, vault, core, channels, clock or SystemClock())

@@ -27,6 +27,7 @@ from bot.core.effects import (
 )
 from bot.core.events import Button, Kind
 from bot.core.keys import RoleTarget
+from bot.core.roster import Roster
 from bot.core.textclean import button_parts, clean_text
 from bot.engine.catalog import Catalog
 from bot.engine.machine import FlowMachine
@@ -88,6 +89,9 @@ class Core:
         risk: RiskScreen | None = None,
         ladder: Sequence[LadderStep] = (LadderStep("all_counselors", 5),),
         tz: dt.tzinfo = dt.UTC,
+        roster: Roster | None = None,
+        peer_capacity: int = 1,
+        offer_timeout: dt.timedelta = dt.timedelta(minutes=10),
     ) -> None:
         self.flows = flows
         self.catalog = catalog
@@ -100,6 +104,9 @@ class Core:
         self.risk = risk
         self.ladder = tuple(ladder)
         self.tz = tz
+        self.roster = roster
+        self.peer_capacity = peer_capacity
+        self.offer_timeout = offer_timeout
 
     # -- helpers used by commands and interrupts -------------------------------------------
 

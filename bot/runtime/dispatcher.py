@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import json
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -25,6 +26,7 @@ from bot.core.crisis import TAKE_PREFIX
 from bot.core.events import InboundEvent, Kind
 from bot.core.identity import IdentityVault
 from bot.core.keys import UserKey
+from bot.core.roster import Roster
 from bot.runtime.effects import apply_effects
 from bot.store import audit, cases, conversations, inbox, outbox, timers, users
 from bot.store.db import Store
@@ -41,13 +43,15 @@ class Dispatcher:
     """Turns inbound events and fired timers into committed state and queued messages."""
 
     def __init__(self, store: Store, vault: IdentityVault, core: Core, clock: Clock,
-                 default_lang: str = "id", on_queued: Callable[[], None] = lambda: None) -> None:
+                 default_lang: str = "id", on_queued: Callable[[], None] = lambda: None,
+                 roster: Roster | None = None) -> None:
         self.store = store
         self.vault = vault
         self.core = core
         self.clock = clock
         self.default_lang = default_lang
         self.on_queued = on_queued
+        self.roster = roster
         self._locks: dict[str, asyncio.Lock] = {}
         self._holders: dict[str, int] = {}  # events holding or awaiting each person's lock
         self._tasks: set[asyncio.Task] = set()
@@ -128,11 +132,14 @@ class Dispatcher:
             turn = Turn(party_of(user), event.kind, event.text, event.data, now, conv,
                         *await self._cases_for(db, user, event))
             outcome = self.core.handle(turn)
-            queued = await apply_effects(db, outcome.effects, now)
+            queued = await apply_effects(db, outcome.effects, now, self._on_shift(now))
             if outcome.conversation is not None:
                 await conversations.save(db, outcome.conversation, now)
             await inbox.finish(db, row_id, now)
         return queued
+
+    def _on_shift(self, now: dt.datetime) -> bool:
+        return self.roster.on_shift(now) if self.roster is not None else True
 
     @staticmethod
     async def _cases_for(db: aiosqlite.Connection, user: UserRow,
@@ -184,7 +191,8 @@ class Dispatcher:
             case = await cases.open_for(db, user.key)
             outcome = self.core.on_timer(conv, party_of(user), timer.kind, timer.payload,
                                          self.clock.now(), case)
-            queued = await apply_effects(db, outcome.effects, self.clock.now())
+            queued = await apply_effects(db, outcome.effects, self.clock.now(),
+                                         self._on_shift(self.clock.now()))
             if outcome.conversation is not None and outcome.conversation != conv:
                 await conversations.save(db, outcome.conversation, self.clock.now())
         if queued:

@@ -46,21 +46,23 @@ class EffectError(Exception):
 _UNIONS = {"crisis_team": ("counselor", "backup")}
 
 
-async def recipients(db: aiosqlite.Connection, target: RoleTarget) -> list[UserRow]:
+async def recipients(db: aiosqlite.Connection, target: RoleTarget,
+                     on_shift: bool = True) -> list[UserRow]:
     if target.role in _UNIONS:
         found = [u for role in _UNIONS[target.role] for u in await users.with_role(db, role)]
         return [u for u in found if u.key != target.exclude]
     for role, on_duty_only in _GROUPS.get(target.role, ((target.role, False),)):
-        found = [u for u in await users.with_role(db, role, on_duty_only)
+        found = [u for u in await users.with_role(db, role, on_duty_only, on_shift)
                  if u.key != target.exclude]
         if found:
             return found
     return []
 
 
-async def _send(db: aiosqlite.Connection, effect: Send, now: dt.datetime) -> int:
+async def _send(db: aiosqlite.Connection, effect: Send, now: dt.datetime,
+                on_shift: bool) -> int:
     if isinstance(effect.to, RoleTarget):
-        staff = await recipients(db, effect.to)
+        staff = await recipients(db, effect.to, on_shift)
         if not staff:
             log.error("nobody to receive a message for group %s", effect.to.role)
             await audit.record(db, None, "undeliverable", {"group": effect.to.role}, now)
@@ -76,13 +78,15 @@ async def _send(db: aiosqlite.Connection, effect: Send, now: dt.datetime) -> int
     return 1
 
 
-async def apply_effects(db: aiosqlite.Connection, effects: list[Effect], now: dt.datetime) -> int:
-    """Apply effects in order; returns how many outbox rows were queued."""
+async def apply_effects(db: aiosqlite.Connection, effects: list[Effect], now: dt.datetime,
+                        on_shift: bool = True) -> int:
+    """Apply effects in order; returns how many outbox rows were queued. ``on_shift`` says
+    whether the roster's shifts are running now (for "on duty" groups)."""
     queued = 0
     for effect in effects:
         match effect:
             case Send():
-                queued += await _send(db, effect, now)
+                queued += await _send(db, effect, now, on_shift)
             case OpenCase():
                 student = await users.get(db, effect.student)
                 if student is None:

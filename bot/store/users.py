@@ -69,9 +69,45 @@ async def set_role(db: aiosqlite.Connection, key: UserKey, role: str,
 
 
 async def with_role(db: aiosqlite.Connection, role: str,
-                    on_duty_only: bool = False) -> list[UserRow]:
-    sql = "SELECT * FROM users WHERE role = ?" + (" AND on_duty = 1" if on_duty_only else "")
-    async with db.execute(sql + " ORDER BY created_at", (role,)) as cursor:
+                    on_duty_only: bool = False, on_shift: bool = False) -> list[UserRow]:
+    """Staff of a role; ``on_duty_only`` keeps those toggled on, or on shift when "auto"."""
+    sql, args = "SELECT * FROM users WHERE role = ?", [role]
+    if on_duty_only:
+        sql += " AND (duty = 'on' OR (duty = 'auto' AND ?))"
+        args.append(int(on_shift))
+    async with db.execute(sql + " ORDER BY created_at", args) as cursor:
+        return [_row(r) for r in await cursor.fetchall()]
+
+
+async def available_peers(db: aiosqlite.Connection, on_shift: bool, capacity: int,
+                          case_id: int) -> list[UserRow]:
+    """Peers who can take a case now: on duty, under capacity, not excluded from this case;
+    least recently assigned first (fair)."""
+    async with db.execute(
+        "SELECT u.* FROM users u WHERE u.role = 'peer' "
+        "AND (u.duty = 'on' OR (u.duty = 'auto' AND :on_shift)) "
+        "AND (SELECT COUNT(*) FROM cases c WHERE c.assignee_key = u.key "
+        "     AND c.status = 'active') < :capacity "
+        "AND u.key NOT IN (SELECT peer_key FROM case_excluded_peers WHERE case_id = :case_id) "
+        "ORDER BY u.last_assigned_at IS NOT NULL, u.last_assigned_at, u.created_at",
+        {"on_shift": int(on_shift), "capacity": capacity, "case_id": case_id},
+    ) as cursor:
+        return [_row(r) for r in await cursor.fetchall()]
+
+
+async def set_duty(db: aiosqlite.Connection, key: UserKey, duty: str) -> None:
+    await db.execute("UPDATE users SET duty = ? WHERE key = ?", (duty, key.value))
+
+
+async def active_load(db: aiosqlite.Connection, key: UserKey) -> int:
+    async with db.execute("SELECT COUNT(*) FROM cases WHERE assignee_key = ? AND "
+                          "status = 'active'", (key.value,)) as cursor:
+        return (await cursor.fetchone())[0]
+
+
+async def staff(db: aiosqlite.Connection) -> list[UserRow]:
+    async with db.execute("SELECT * FROM users WHERE role != 'student' ORDER BY role, "
+                          "created_at") as cursor:
         return [_row(r) for r in await cursor.fetchall()]
 
 

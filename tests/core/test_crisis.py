@@ -24,7 +24,7 @@ async def team(app: App) -> None:
     await enrol(app, "peer", "peer", "Bintang")
     async with app.store.transaction() as db:  # Pak Dedi is off duty today
         key = app.vault.user_key("test", "bk2")
-        await db.execute("UPDATE users SET on_duty = 0 WHERE key = ?", (key.value,))
+        await db.execute("UPDATE users SET duty = 'off' WHERE key = ?", (key.value,))
 
 
 async def case_of(app: App, who: str = "student"):

@@ -1,5 +1,6 @@
 -- Crisis handling: who is on duty, and what a case went through.
-ALTER TABLE users ADD COLUMN on_duty INTEGER NOT NULL DEFAULT 1;
+-- duty: 'auto' follows the shifts in config.yaml, 'on'/'off' are the /onduty and /offduty toggles
+ALTER TABLE users ADD COLUMN duty TEXT NOT NULL DEFAULT 'auto' CHECK (duty IN ('auto', 'on', 'off'));
 ALTER TABLE cases ADD COLUMN category TEXT;
 ALTER TABLE cases ADD COLUMN risk_rules TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE cases ADD COLUMN crisis_at TEXT;

@@ -1,0 +1,66 @@
+"""Shifts: is a peer shift running now, and when does the next one start (school time zone).
+
+Pure functions of the configured shifts, holidays and an instant, so "who is available right now"
+is this plus one SQL query (see store/users.available_peers).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True)
+class ShiftRule:
+    days: frozenset[str]
+    start: dt.time
+    end: dt.time  # may be before start: the shift runs past midnight
+
+
+@dataclass(frozen=True)
+class Roster:
+    shifts: tuple[ShiftRule, ...]
+    holidays: frozenset[dt.date]
+    tz: dt.tzinfo
+
+    def on_shift(self, now: dt.datetime) -> bool:
+        local = now.astimezone(self.tz)
+        for shift in self.shifts:
+            if shift.start <= shift.end:
+                if self._works(shift, local.date()) and shift.start <= local.time() < shift.end:
+                    return True
+            else:  # overnight: the evening part today, the morning part from yesterday
+                if self._works(shift, local.date()) and local.time() >= shift.start:
+                    return True
+                yesterday = local.date() - dt.timedelta(days=1)
+                if self._works(shift, yesterday) and local.time() < shift.end:
+                    return True
+        return False
+
+    def _works(self, shift: ShiftRule, day: dt.date) -> bool:
+        return day not in self.holidays and WEEKDAYS[day.weekday()] in shift.days
+
+    def next_start(self, now: dt.datetime, horizon_days: int = 21) -> dt.datetime | None:
+        """The next moment a shift starts (None when no shift starts within the horizon)."""
+        local = now.astimezone(self.tz)
+        best: dt.datetime | None = None
+        for offset in range(horizon_days + 1):
+            day = local.date() + dt.timedelta(days=offset)
+            for shift in self.shifts:
+                if not self._works(shift, day):
+                    continue
+                start = dt.datetime.combine(day, shift.start, tzinfo=self.tz)
+                if start > local and (best is None or start < best):
+                    best = start
+            if best is not None:
+                return best
+        return None
+
+
+def roster_from(shifts: Sequence, holidays: Sequence[dt.date], tz: dt.tzinfo) -> Roster:
+    """Build from config models (anything with days/start/end)."""
+    return Roster(tuple(ShiftRule(frozenset(s.days), s.start, s.end) for s in shifts),
+                  frozenset(holidays), tz)
