@@ -12,6 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from bot import staffcli
 from bot.app import App, load_flow_bundle
 from bot.channels.console import ConsoleChannel, parse_persona
 from bot.config import Config, load_config
@@ -163,6 +164,31 @@ def _risk(text: str | None, jsonl: bool) -> int:
     return EXIT_OK
 
 
+def _staff(config: Config, args: argparse.Namespace) -> int:
+    if args.action == "invite":
+        code = asyncio.run(staffcli.invite(config, args.role, args.name, args.days))
+        who = f" for {args.name}" if args.name else ""
+        print(f"Invite for a {args.role}{who}, valid {args.days} day(s), single use.")
+        print("In the bot chat, send: /join " + code)
+        print(code)
+        return EXIT_OK
+    if args.action == "list":
+        people = asyncio.run(staffcli.listing(config))
+        if not people:
+            print("No staff enrolled yet. Create an invite: sebaya staff invite --role counselor")
+        for person in people:
+            print(f"{person.role:10} {person.display_name or '-':20} "
+                  f"{person.pseudonym or '-':16} #{person.code}  duty={person.duty}")
+        return EXIT_OK
+    removed = asyncio.run(staffcli.remove(config, args.who))
+    if removed is None:
+        print(f"error: no single staff member matches {args.who!r} (use sebaya staff list)",
+              file=sys.stderr)
+        return EXIT_CHECK_FAILED
+    print(f"Removed {removed[0]}; {removed[1]} open case(s) went back to the queue.")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config", default=argparse.SUPPRESS,
@@ -179,6 +205,15 @@ def build_parser() -> argparse.ArgumentParser:
     risk.add_argument("text", nargs="?", help="the message to screen")
     risk.add_argument("--jsonl", action="store_true",
                       help="read JSON Lines with a text field on stdin; write one verdict per line")
+    staff = sub.add_parser("staff", parents=[common], help="invite, list or remove staff")
+    staff_sub = staff.add_subparsers(dest="action", required=True)
+    inv = staff_sub.add_parser("invite", parents=[common], help="print a single-use invite code")
+    inv.add_argument("--role", choices=("peer", "counselor", "backup"), required=True)
+    inv.add_argument("--name", help="who it is for (shown to staff only)")
+    inv.add_argument("--days", type=int, default=7, help="days the code stays valid")
+    staff_sub.add_parser("list", parents=[common], help="list enrolled staff")
+    rm = staff_sub.add_parser("remove", parents=[common], help="remove a staff member")
+    rm.add_argument("who", help="name, pseudonym or #code from `sebaya staff list`")
     draw = sub.add_parser("draw-flows", parents=[common], help="write Mermaid diagrams of flows")
     draw.add_argument("--out", type=Path, default=Path("docs/flows"))
     return parser
@@ -201,6 +236,8 @@ def main(argv: list[str] | None = None) -> int:
                 return EXIT_CHECK_FAILED
         if args.command == "draw-flows":
             return _draw_flows(config, args.out)
+        if args.command == "staff":
+            return _staff(config, args)
         load_flow_bundle(config)  # fail before anything opens
         if args.command == "demo":
             return asyncio.run(_demo(config))

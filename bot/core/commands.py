@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from bot.core import enrol
 from bot.core.conversation import Outcome, Turn
 from bot.core.core import FLOW_IDLE_TIMER, Core
 from bot.core.effects import Audit, CancelTimer, ForgetUser, SetLanguage
@@ -62,7 +63,12 @@ def _delete(core: Core, turn: Turn, _: str) -> Outcome:
     return outcome
 
 
+def _join(core: Core, turn: Turn, _: str) -> Outcome:
+    return enrol.join(core, turn)
+
+
 COMMANDS: dict[str, Command] = {
+    "join": _join,
     "start": _start, "help": _help, "bantuan": _help, "bahasa": _language, "language": _language,
     "stop": _stop, "hapus": _delete, "delete": _delete,
 }

@@ -42,6 +42,20 @@ class CaseView:
     category: str | None = None
     lang: str = ""  # the student's language
     recent: tuple[tuple[str, str], ...] = ()  # (sender, text), loaded for a staff take-over
+    topic: str = "lainnya"
+    weight: int = 1
+    story: str = ""
+    offered: tuple[UserKey, ...] = ()  # peers holding an open offer of this case
+
+
+@dataclass(frozen=True)
+class InviteCheck:
+    """What the dispatcher found for a /join code: ok | unknown | used | expired | throttled."""
+
+    status: str
+    invite_id: int = 0
+    role: str = ""
+    name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -53,6 +67,9 @@ class Party:
     alias: str
     code: str
     display_name: str | None = None
+    pseudonym: str | None = None
+    duty: str = "auto"
+    load: int = 0  # active cases this staff member holds
 
 
 @dataclass(frozen=True)
@@ -65,6 +82,7 @@ class Turn:
     conversation: Conversation
     case: CaseView | None = None  # the student's open case, or the staff member's current one
     subject: CaseView | None = None  # the case a staff button names (k:take:CODE)
+    invite: InviteCheck | None = None  # for /join CODE
 
 
 @dataclass

@@ -48,7 +48,9 @@ REQUIRED_TEXTS = (
     "risk.student_joined", "risk.peer_handover", "risk.no_story", "relay.role_counselor",
     "relay.role_backup", "relay.role_peer", "relay.to_student", "relay.to_staff",
     "relay.flagged", "staff.help", "staff.no_case", "staff.close_needs_note", "staff.closed",
-    "student.case_closed",
+    "student.case_closed", "staff.on_duty", "staff.off_duty",
+    *(f"enrol.{k}" for k in ("usage", "unknown", "used", "expired", "throttled", "welcome",
+                             "ask_pseudonym", "bad_pseudonym", "pseudonym_set", "already_staff")),
     *(f"risk.cat.{c}" for c in ("SI", "SH", "ABUSE", "SEXUAL", "BULLY_DANGER", "HARM_OTHERS",
                                 "THIRD_PARTY", "SELF_REPORT")),
 )

@@ -67,8 +67,42 @@ class ClaimCase:
 @dataclass(frozen=True, slots=True)
 class CloseCase:
     case_id: int
-    staff: UserKey
+    staff: UserKey  # who closed it (the student, a peer, a counselor)
     note: str  # for supervision; never shown to the student
+
+
+@dataclass(frozen=True, slots=True)
+class OfferCase:
+    """Record open offers of a waiting case to these peers (round 0: the fairest one)."""
+
+    case_id: int
+    peers: tuple[UserKey, ...]
+    round: int
+
+
+@dataclass(frozen=True, slots=True)
+class RequeueCase:
+    """Back to waiting and unassigned; ``exclude`` is never offered this case again."""
+
+    case_id: int
+    exclude: UserKey | None = None
+    route: str | None = None  # set to move it (e.g. to "counselor" after unanswered offers)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordSurvey:
+    case_id: int
+    score: int | None = None
+    comment: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AddNote:
+    """A private note for the supervisor (peer /catatan)."""
+
+    case_id: int
+    author: UserKey
+    text: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +146,25 @@ class Audit:
 
 
 @dataclass(frozen=True, slots=True)
+class EnrolStaff:
+    """Redeem an invite and make this person staff (one transaction: single use holds)."""
+
+    user: UserKey
+    invite_id: int
+    role: str
+    name: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateStaff:
+    """Change a staff member's pseudonym or duty toggle (None: leave as is)."""
+
+    user: UserKey
+    pseudonym: str | None = None
+    duty: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ForgetUser:
     """Delete what we hold about this person (student-initiated /hapus)."""
 
@@ -120,5 +173,6 @@ class ForgetUser:
 
 Effect = (
     Send | OpenCase | EscalateCase | FlagCase | ClaimCase | CloseCase | CaseMessage | SetLanguage
-    | StartTimer | CancelTimer | Audit | ForgetUser
+    | StartTimer | CancelTimer | Audit | ForgetUser | EnrolStaff | UpdateStaff | OfferCase
+    | RequeueCase | RecordSurvey | AddNote
 )

@@ -47,6 +47,13 @@ class IdentityVault:
         digest = hmac.new(self._hmac_key, f"{channel}:{platform_user_id}".encode(), hashlib.sha256)
         return UserKey(digest.hexdigest()[:32])
 
+    def token_hash(self, token: str) -> str:
+        """Keyed hash of a secret token (invite codes): a leaked database cannot be brute-forced
+        offline without the installation secret."""
+        normalized = token.strip().upper().replace("-", "").replace(" ", "")
+        return hmac.new(self._hmac_key, b"invite:" + normalized.encode(),
+                        hashlib.sha256).hexdigest()
+
     def seal(self, plaintext: str) -> bytes:
         return self._fernet.encrypt(plaintext.encode("utf-8"))
 

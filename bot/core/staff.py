@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.core import crisis
+from bot.core import crisis, enrol
 from bot.core.conversation import Outcome, Turn
 from bot.core.effects import Audit, CaseMessage, CloseCase, Send
 from bot.core.events import Kind
@@ -24,6 +24,12 @@ def staff_turn(core: Core, turn: Turn) -> Outcome:
         name, args = command_name(turn.text)
         if name == "selesai":
             return close(core, turn, args)
+        if name in ("onduty", "offduty"):
+            return enrol.duty(core, turn, on=name == "onduty")
+        if name == "nama" and args:
+            return enrol.set_pseudonym(core, turn, args)
+        if name == "join":
+            return _reply(core, turn, "enrol.already_staff")
         if name in ("start", "help", "bantuan"):
             role = core.text(f"role.{turn.party.role}", turn.conversation.lang)
             return _reply(core, turn, "staff.help", name=turn.party.display_name or "",
@@ -35,6 +41,8 @@ def staff_turn(core: Core, turn: Turn) -> Outcome:
     text, _ = clean_text(turn.text, core.max_text_chars)
     if not text:
         return _reply(core, turn, "core.empty")
+    if turn.conversation.vars.get("await") == enrol.AWAIT_PSEUDONYM:
+        return enrol.set_pseudonym(core, turn, text)
     if turn.case is None:
         return _reply(core, turn, "core.staff_text")
     return relay_to_student(core, turn, text)

@@ -20,23 +20,26 @@ from collections.abc import AsyncIterator, Callable
 import aiosqlite
 
 from bot.clock import Clock
-from bot.core.conversation import CaseView, Party, Turn
+from bot.core.conversation import CaseView, InviteCheck, Party, Turn
 from bot.core.core import Core
 from bot.core.crisis import TAKE_PREFIX
 from bot.core.events import InboundEvent, Kind
 from bot.core.identity import IdentityVault
 from bot.core.keys import UserKey
 from bot.core.roster import Roster
+from bot.core.textclean import command_name
 from bot.runtime.effects import apply_effects
-from bot.store import audit, cases, conversations, inbox, outbox, timers, users
+from bot.store import audit, cases, conversations, inbox, invites, outbox, timers, users
 from bot.store.db import Store
 from bot.store.users import UserRow
 
 log = logging.getLogger("sebaya.dispatcher")
+JOIN_ATTEMPTS_PER_HOUR = 5  # wrong /join codes before a person must wait
 
 
 def party_of(user: UserRow) -> Party:
-    return Party(user.key, user.role, user.alias, user.code, user.display_name)
+    return Party(user.key, user.role, user.alias, user.code, user.display_name, user.pseudonym,
+                 user.duty)
 
 
 class Dispatcher:
@@ -130,13 +133,34 @@ class Dispatcher:
                                      lang, now)
             conv = await conversations.load(db, key, user.lang)
             turn = Turn(party_of(user), event.kind, event.text, event.data, now, conv,
-                        *await self._cases_for(db, user, event))
+                        *await self._cases_for(db, user, event),
+                        invite=await self._invite_for(db, user, event, now))
             outcome = self.core.handle(turn)
             queued = await apply_effects(db, outcome.effects, now, self._on_shift(now))
             if outcome.conversation is not None:
                 await conversations.save(db, outcome.conversation, now)
             await inbox.finish(db, row_id, now)
         return queued
+
+    async def _invite_for(self, db: aiosqlite.Connection, user: UserRow, event: InboundEvent,
+                          now: dt.datetime) -> InviteCheck | None:
+        """For "/join CODE" from a non-staff person: is the code good, and not brute-forced?"""
+        if event.kind is not Kind.COMMAND or user.role != "student":
+            return None
+        name, code = command_name(event.text)
+        if name != "join" or not code:
+            return None
+        if await audit.count_since(db, user.key.value, "join_failed",
+                                   now - dt.timedelta(hours=1)) >= JOIN_ATTEMPTS_PER_HOUR:
+            return InviteCheck("throttled")
+        invite = await invites.find(db, self.vault.token_hash(code))
+        if invite is None:
+            return InviteCheck("unknown")
+        if invite.used:
+            return InviteCheck("used")
+        if invite.expires_at <= now:
+            return InviteCheck("expired")
+        return InviteCheck("ok", invite.id, invite.role, invite.name)
 
     def _on_shift(self, now: dt.datetime) -> bool:
         return self.roster.on_shift(now) if self.roster is not None else True

@@ -8,22 +8,28 @@ import logging
 import aiosqlite
 
 from bot.core.effects import (
+    AddNote,
     Audit,
     CancelTimer,
     CaseMessage,
     ClaimCase,
     CloseCase,
     Effect,
+    EnrolStaff,
     EscalateCase,
     FlagCase,
     ForgetUser,
+    OfferCase,
     OpenCase,
+    RecordSurvey,
+    RequeueCase,
     Send,
     SetLanguage,
     StartTimer,
+    UpdateStaff,
 )
 from bot.core.keys import RoleTarget
-from bot.store import audit, cases, conversations, outbox, timers, users
+from bot.store import audit, cases, conversations, invites, outbox, timers, users
 from bot.store.users import UserRow
 
 log = logging.getLogger("sebaya.effects")
@@ -109,6 +115,14 @@ async def apply_effects(db: aiosqlite.Connection, effects: list[Effect], now: dt
                     raise EffectError("claim of a case that was not waiting")  # core checked
             case CloseCase():
                 await cases.close(db, effect.case_id, effect.staff, effect.note, now)
+            case OfferCase():
+                await cases.offer(db, effect.case_id, effect.peers, effect.round, now)
+            case RequeueCase():
+                await cases.requeue(db, effect.case_id, effect.exclude, effect.route)
+            case RecordSurvey():
+                await cases.record_survey(db, effect.case_id, effect.score, effect.comment, now)
+            case AddNote():
+                await cases.add_note(db, effect.case_id, effect.author, effect.text, now)
             case CaseMessage():
                 await cases.add_message(db, effect.case_id, effect.sender, effect.text, now)
             case SetLanguage():
@@ -120,6 +134,15 @@ async def apply_effects(db: aiosqlite.Connection, effects: list[Effect], now: dt
             case Audit():
                 actor = effect.actor.value if effect.actor else None
                 await audit.record(db, actor, effect.action, effect.detail, now)
+            case EnrolStaff():
+                if not await invites.redeem(db, effect.invite_id, effect.user.value, now):
+                    raise EffectError("invite no longer valid")  # the core checked it
+                await users.set_role(db, effect.user, effect.role, effect.name)
+            case UpdateStaff():
+                if effect.pseudonym is not None:
+                    await users.set_pseudonym(db, effect.user, effect.pseudonym)
+                if effect.duty is not None:
+                    await users.set_duty(db, effect.user, effect.duty)
             case ForgetUser():
                 await cases.delete_for_student(db, effect.user)
                 await outbox.forget_sent(db, effect.user.value)

@@ -17,6 +17,13 @@ async def record(db: aiosqlite.Connection, actor_key: str | None, action: str,
                      (ts(now), actor_key, action, json.dumps(detail, ensure_ascii=False)))
 
 
+async def count_since(db: aiosqlite.Connection, actor_key: str, action: str,
+                      since: dt.datetime) -> int:
+    async with db.execute("SELECT COUNT(*) FROM audit WHERE actor_key = ? AND action = ? "
+                          "AND at >= ?", (actor_key, action, ts(since))) as cursor:
+        return (await cursor.fetchone())[0]
+
+
 async def rows(db: aiosqlite.Connection, action: str | None = None) -> list[dict[str, Any]]:
     sql, args = "SELECT * FROM audit", ()
     if action:

@@ -13,17 +13,22 @@ from bot.store.db import ts
 
 _SELECT = (
     "SELECT c.id, c.code, c.route, c.status, c.level, c.student_key, c.assignee_key, "
-    "c.category, s.alias AS alias, s.lang AS lang, a.display_name AS assignee_name "
+    "c.category, s.alias AS alias, s.lang AS lang, a.display_name AS assignee_name, "
+    "a.pseudonym AS assignee_pseudonym, c.topic, c.weight, "
+    "json_extract(c.intake, '$.story') AS story "
     "FROM cases c LEFT JOIN users s ON s.key = c.student_key "
     "LEFT JOIN users a ON a.key = c.assignee_key "
 )
 
 
-def _view(row: aiosqlite.Row, recent: tuple[tuple[str, str], ...] = ()) -> CaseView:
+def _view(row: aiosqlite.Row, recent: tuple[tuple[str, str], ...] = (),
+          offered: tuple[UserKey, ...] = ()) -> CaseView:
     return CaseView(row["id"], row["code"], row["route"], row["status"], row["level"],
                     UserKey(row["student_key"]), row["alias"] or "",
                     UserKey(row["assignee_key"]) if row["assignee_key"] else None,
-                    row["assignee_name"], row["category"], row["lang"] or "", recent)
+                    row["assignee_pseudonym"] or row["assignee_name"], row["category"],
+                    row["lang"] or "", recent, row["topic"], row["weight"], row["story"] or "",
+                    offered)
 
 
 async def _one(db: aiosqlite.Connection, where: str, args: tuple) -> CaseView | None:
@@ -44,16 +49,30 @@ async def current_for_staff(db: aiosqlite.Connection, staff: UserKey) -> CaseVie
 
 async def open_by_code(db: aiosqlite.Connection, code: str,
                        with_recent: int = 0) -> CaseView | None:
-    """The open case of the student with this code, with its last messages if asked."""
+    """The open case of the student with this code, with its last messages and the peers
+    holding an open offer of it."""
     case = await _one(db, "WHERE c.code = ? AND c.status != 'closed'", (code,))
-    if case is None or not with_recent:
-        return case
-    async with db.execute(
-        "SELECT sender, text FROM (SELECT id, sender, text FROM case_messages WHERE case_id = ? "
-        "ORDER BY id DESC LIMIT ?) ORDER BY id", (case.id, with_recent)) as cursor:
-        recent = tuple((r["sender"], r["text"]) for r in await cursor.fetchall())
-    async with db.execute(_SELECT + "WHERE c.id = ?", (case.id,)) as cursor:
-        return _view(await cursor.fetchone(), recent)
+    if case is None:
+        return None
+    return await by_id(db, case.id, with_recent)
+
+
+async def by_id(db: aiosqlite.Connection, case_id: int, with_recent: int = 0) -> CaseView | None:
+    async with db.execute(_SELECT + "WHERE c.id = ?", (case_id,)) as cursor:
+        row = await cursor.fetchone()
+    if row is None:
+        return None
+    recent: tuple[tuple[str, str], ...] = ()
+    if with_recent:
+        async with db.execute(
+            "SELECT sender, text FROM (SELECT id, sender, text FROM case_messages "
+            "WHERE case_id = ? ORDER BY id DESC LIMIT ?) ORDER BY id",
+            (case_id, with_recent)) as cursor:
+            recent = tuple((r["sender"], r["text"]) for r in await cursor.fetchall())
+    async with db.execute("SELECT peer_key FROM offers WHERE case_id = ? AND status = 'open'",
+                          (case_id,)) as cursor:
+        offered = tuple(UserKey(r[0]) for r in await cursor.fetchall())
+    return _view(row, recent, offered)
 
 
 async def create(db: aiosqlite.Connection, student: UserKey, code: str, route: str, topic: str,
@@ -95,7 +114,49 @@ async def claim(db: aiosqlite.Connection, case_id: int, staff: UserKey,
     cursor = await db.execute(
         "UPDATE cases SET status = 'active', assignee_key = ?, claimed_at = ? "
         "WHERE id = ? AND status = 'waiting'", (staff.value, ts(now), case_id))
-    return cursor.rowcount == 1
+    if cursor.rowcount != 1:
+        return False
+    await db.execute("UPDATE users SET last_assigned_at = ? WHERE key = ?",
+                     (ts(now), staff.value))
+    await db.execute("UPDATE offers SET status = CASE WHEN peer_key = ? THEN 'accepted' "
+                     "ELSE 'closed' END WHERE case_id = ? AND status = 'open'",
+                     (staff.value, case_id))
+    return True
+
+
+async def offer(db: aiosqlite.Connection, case_id: int, peers: tuple[UserKey, ...], round_: int,
+                now: dt.datetime) -> None:
+    for peer in peers:
+        await db.execute("INSERT OR IGNORE INTO offers (case_id, peer_key, round, created_at) "
+                         "VALUES (?, ?, ?, ?)", (case_id, peer.value, round_, ts(now)))
+
+
+async def requeue(db: aiosqlite.Connection, case_id: int, exclude: UserKey | None,
+                  route: str | None) -> None:
+    await db.execute("UPDATE cases SET status = 'waiting', assignee_key = NULL, "
+                     "route = COALESCE(?, route) WHERE id = ?", (route, case_id))
+    await db.execute("UPDATE offers SET status = 'closed' WHERE case_id = ? AND status = 'open'",
+                     (case_id,))
+    if exclude is not None:
+        await db.execute("INSERT OR IGNORE INTO case_excluded_peers (case_id, peer_key) "
+                         "VALUES (?, ?)", (case_id, exclude.value))
+
+
+async def record_survey(db: aiosqlite.Connection, case_id: int, score: int | None,
+                        comment: str | None, now: dt.datetime) -> None:
+    """The first score counts (a second press changes nothing); a comment is added after."""
+    if score is not None:
+        await db.execute(
+            "INSERT OR IGNORE INTO surveys (case_id, route, topic, score, at) "
+            "SELECT id, route, topic, ?, ? FROM cases WHERE id = ?", (score, ts(now), case_id))
+    if comment is not None:
+        await db.execute("UPDATE surveys SET comment = ? WHERE case_id = ?", (comment, case_id))
+
+
+async def add_note(db: aiosqlite.Connection, case_id: int, author: UserKey, text: str,
+                   now: dt.datetime) -> None:
+    await db.execute("INSERT INTO staff_notes (case_id, author_key, text, at) VALUES (?, ?, ?, ?)",
+                     (case_id, author.value, text, ts(now)))
 
 
 async def close(db: aiosqlite.Connection, case_id: int, staff: UserKey, note: str,
@@ -103,6 +164,8 @@ async def close(db: aiosqlite.Connection, case_id: int, staff: UserKey, note: st
     await db.execute(
         "UPDATE cases SET status = 'closed', closed_at = ?, closed_by = ?, outcome_note = ? "
         "WHERE id = ?", (ts(now), staff.value, note, case_id))
+    await db.execute("UPDATE offers SET status = 'closed' WHERE case_id = ? AND status = 'open'",
+                     (case_id,))
 
 
 async def add_message(db: aiosqlite.Connection, case_id: int, sender: str, text: str,

@@ -22,11 +22,14 @@ class UserRow:
     display_name: str | None
     lang: str
     address: bytes
+    pseudonym: str | None = None
+    duty: str = "auto"
 
 
 def _row(row: aiosqlite.Row) -> UserRow:
     return UserRow(UserKey(row["key"]), row["channel"], row["role"], row["alias"], row["code"],
-                   row["display_name"], row["lang"], row["address"])
+                   row["display_name"], row["lang"], row["address"], row["pseudonym"],
+                   row["duty"])
 
 
 async def get(db: aiosqlite.Connection, key: UserKey) -> UserRow | None:
@@ -93,6 +96,19 @@ async def available_peers(db: aiosqlite.Connection, on_shift: bool, capacity: in
         {"on_shift": int(on_shift), "capacity": capacity, "case_id": case_id},
     ) as cursor:
         return [_row(r) for r in await cursor.fetchall()]
+
+
+async def set_pseudonym(db: aiosqlite.Connection, key: UserKey, pseudonym: str) -> None:
+    await db.execute("UPDATE users SET pseudonym = ? WHERE key = ?", (pseudonym, key.value))
+
+
+async def find_staff(db: aiosqlite.Connection, who: str) -> UserRow | None:
+    """A staff member by display name, pseudonym or code (case-insensitive)."""
+    async with db.execute(
+        "SELECT * FROM users WHERE role != 'student' AND (lower(display_name) = lower(:w) "
+        "OR lower(pseudonym) = lower(:w) OR code = upper(:w))", {"w": who.strip()}) as cursor:
+        rows = await cursor.fetchall()
+    return _row(rows[0]) if len(rows) == 1 else None
 
 
 async def set_duty(db: aiosqlite.Connection, key: UserKey, duty: str) -> None:

@@ -12,6 +12,7 @@ CREATE TABLE invites (
 );
 
 ALTER TABLE users ADD COLUMN last_assigned_at TEXT;
+ALTER TABLE users ADD COLUMN pseudonym TEXT;  -- what students see of a peer (chosen at /join)
 
 CREATE TABLE offers (
   id INTEGER PRIMARY KEY,

@@ -1,0 +1,66 @@
+"""Becoming staff in chat: /join CODE, then (peers) a pseudonym; /onduty and /offduty."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from bot.core.conversation import Outcome, Turn
+from bot.core.effects import Audit, EnrolStaff, Send, UpdateStaff
+
+if TYPE_CHECKING:
+    from bot.core.core import Core
+
+AWAIT_PSEUDONYM = "pseudonym"
+_PSEUDONYM = re.compile(r"^[^\W_][\w .'-]{1,22}[^\W_]$")
+
+
+def join(core: Core, turn: Turn) -> Outcome:
+    """A student-side /join: the invite was checked by the dispatcher in this transaction."""
+    lang = turn.conversation.lang
+    outcome = Outcome(turn.conversation)
+    check = turn.invite
+    if check is None:
+        outcome.effects.append(Send(turn.party.key, core.text("enrol.usage", lang)))
+        return outcome
+    if check.status != "ok":
+        outcome.effects += [
+            Send(turn.party.key, core.text(f"enrol.{check.status}", lang)),
+            Audit(turn.party.key, "join_failed", {"reason": check.status}),
+        ]
+        return outcome
+    role = core.text(f"role.{check.role}", lang)
+    outcome.effects += [
+        EnrolStaff(turn.party.key, check.invite_id, check.role, check.name),
+        Audit(turn.party.key, "staff_enrolled", {"role": check.role}),
+        Send(turn.party.key, core.text("enrol.welcome", lang, role=role)),
+    ]
+    conv = turn.conversation.moved(flow=None, state=None, vars={})
+    if check.role == "peer":
+        conv = conv.moved(vars={"await": AWAIT_PSEUDONYM})
+        outcome.effects.append(Send(turn.party.key, core.text("enrol.ask_pseudonym", lang)))
+    outcome.conversation = conv
+    return outcome
+
+
+def set_pseudonym(core: Core, turn: Turn, text: str) -> Outcome:
+    lang = turn.conversation.lang
+    name = " ".join(text.split())
+    outcome = Outcome(turn.conversation)
+    if not _PSEUDONYM.match(name) or name.startswith("/"):
+        outcome.effects.append(Send(turn.party.key, core.text("enrol.bad_pseudonym", lang)))
+        return outcome
+    outcome.conversation = turn.conversation.moved(
+        vars={k: v for k, v in turn.conversation.vars.items() if k != "await"})
+    outcome.effects += [UpdateStaff(turn.party.key, pseudonym=name),
+                        Send(turn.party.key, core.text("enrol.pseudonym_set", lang, name=name))]
+    return outcome
+
+
+def duty(core: Core, turn: Turn, on: bool) -> Outcome:
+    key = "staff.on_duty" if on else "staff.off_duty"
+    return Outcome(turn.conversation, [
+        UpdateStaff(turn.party.key, duty="on" if on else "off"),
+        Send(turn.party.key, core.text(key, turn.conversation.lang)),
+        Audit(turn.party.key, "duty_on" if on else "duty_off", {}),
+    ])

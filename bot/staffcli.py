@@ -1,0 +1,62 @@
+"""`sebaya staff invite|list|remove`: enrolment from the school's own machine."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from bot.clock import Clock, SystemClock
+from bot.config import Config, load_secret
+from bot.core.identity import IdentityVault
+from bot.store import audit, invites, staffing, users
+from bot.store.db import Store
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def new_code() -> str:
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+    return f"{raw[:4]}-{raw[4:]}"
+
+
+async def invite(config: Config, role: str, name: str | None, days: int,
+                 clock: Clock | None = None) -> str:
+    """Create a single-use invite; returns the code (only its keyed hash is stored)."""
+    clock = clock or SystemClock()
+    vault = IdentityVault(load_secret(config))
+    code = new_code()
+    store = await Store.open(config.database_path)
+    try:
+        async with store.transaction() as db:
+            await invites.create(db, vault.token_hash(code), role, name, clock.now(),
+                                 dt.timedelta(days=days))
+            await audit.record(db, None, "invite_created", {"role": role}, clock.now())
+    finally:
+        await store.close()
+    return code
+
+
+async def listing(config: Config) -> list[users.UserRow]:
+    store = await Store.open(config.database_path)
+    try:
+        async with store.transaction() as db:
+            return await users.staff(db)
+    finally:
+        await store.close()
+
+
+async def remove(config: Config, who: str, clock: Clock | None = None) -> tuple[str, int] | None:
+    """Remove a staff member; their open cases go back to the queue. None: not found."""
+    clock = clock or SystemClock()
+    store = await Store.open(config.database_path)
+    try:
+        async with store.transaction() as db:
+            person = await users.find_staff(db, who)
+            if person is None:
+                return None
+            requeued = await staffing.remove(db, person.key, clock.now())
+            await audit.record(db, None, "staff_removed", {"role": person.role,
+                                                           "requeued": requeued}, clock.now())
+            return person.display_name or person.pseudonym or person.code, requeued
+    finally:
+        await store.close()
