@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import json
 import logging
 import os
@@ -15,6 +16,7 @@ from pathlib import Path
 from bot import staffcli
 from bot.app import App, load_flow_bundle
 from bot.channels.console import ConsoleChannel, parse_persona
+from bot.clock import ManualClock
 from bot.config import Config, load_config
 from bot.engine.lint import lint_flow
 from bot.engine.mermaid import draw_flow
@@ -25,14 +27,23 @@ EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
 
 DEMO_SCRIPT = (
-    ("/as peer:Bintang", ""),
+    ("/as peer:Bintang", "Staff on duty: a peer supporter and a guru BK"),
     ("/as counselor:Bu Rina", ""),
     ("/as student:1", "A student with a light worry about friends"),
     ("halo", ""), ("1", ""), ("2", ""),
     ("aku lagi diem-dieman sama sahabatku gara-gara salah paham soal tugas kelompok", ""),
     ("2", ""), ("2", ""),
-    ("makasih ya", "Messages after intake join the case"),
-    ("/as student:2", "A second student, in English, with heavy bullying"),
+    ("/as peer:Bintang", "The peer accepts the offer and they talk (copies, never forwards)"),
+    ("1", ""),
+    ("Hai, aku Bintang. Mau cerita gimana awalnya?", ""),
+    ("/as student:1", ""),
+    ("dia ngira aku ga ngerjain bagianku, padahal udah", ""),
+    ("/as peer:Bintang", ""),
+    ("/selesai", ""),
+    ("/as student:1", "The student rates the conversation"),
+    ("5", ""),
+    ("makasih, aku jadi lebih lega", ""),
+    ("/as student:2", "A second student, in English, with heavy bullying: straight to guru BK"),
     ("/start", ""), ("2", ""), ("1", ""), ("4", ""),
     ("they wait for me after school every day and take my money", ""),
     ("3", ""), ("2", ""),
@@ -92,7 +103,9 @@ async def _demo(config: Config) -> int:
             "database": config.database.model_copy(update={"path": str(Path(tmp) / "demo.db")}),
         })
         console = ConsoleChannel()
-        app = await App.build(demo_config, {console.name: console}, secret=b"demo-secret-" * 3)
+        clock = ManualClock(dt.datetime(2026, 11, 23, 1, 0, tzinfo=dt.UTC))  # Mon 08:00 WIB
+        app = await App.build(demo_config, {console.name: console}, clock=clock,
+                              secret=b"demo-secret-" * 3)
         await app.start()
         try:
             for line, caption in DEMO_SCRIPT:

@@ -67,7 +67,10 @@ def test_docs_diagram_is_up_to_date(project: Path, tmp_path: Path) -> None:
 def test_demo_plays_a_peer_case_and_a_counselor_case(project: Path, capsys) -> None:
     assert main(["demo", "--config", str(project / "config.yaml")]) == 0
     out = capsys.readouterr().out
-    assert "[peer:Bintang] 🤖 Cerita baru" in out
+    assert "[peer:Bintang] 🤖 Ada teman yang ingin cerita" in out
+    assert "[student:1] 🤖 Bintang, konselor sebaya, sekarang menemanimu" in out
+    assert "[student:1] 🤖 Bintang (konselor sebaya): Hai, aku Bintang." in out
+    assert "[student:1] 🤖 Komentarmu sudah kami simpan" in out
     assert "[counselor:Bu Rina] 🤖 Cerita baru" in out
     assert "Topik: Perundungan (bullying) · Berat: 3/3" in out
     assert "[student:3] 🤖 Makasih sudah cerita ke aku" in out  # the crisis reply

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.core import enrol
+from bot.core import enrol, handoff
 from bot.core.conversation import Outcome, Turn
 from bot.core.core import FLOW_IDLE_TIMER, Core
 from bot.core.effects import Audit, CancelTimer, ForgetUser, SetLanguage
@@ -67,8 +67,34 @@ def _join(core: Core, turn: Turn, _: str) -> Outcome:
     return enrol.join(core, turn)
 
 
+def _close(core: Core, turn: Turn, _: str) -> Outcome:
+    return handoff.student_close(core, turn)
+
+
+def _switch(core: Core, turn: Turn, _: str) -> Outcome:
+    return handoff.switch_peer(core, turn)
+
+
+def _skip(core: Core, turn: Turn, _: str) -> Outcome:
+    conv = turn.conversation
+    outcome = Outcome(conv.moved(vars={k: v for k, v in conv.vars.items()
+                                       if k != "survey_case"}))
+    core.say(outcome, turn, "survey.skipped")
+    return outcome
+
+
+def _staff_only(core: Core, turn: Turn, _: str) -> Outcome:
+    name, _args = command_name(turn.text)
+    outcome = Outcome(turn.conversation, [Audit(turn.party.key, "staff_command_refused",
+                                                {"command": name})])
+    core.say(outcome, turn, "core.staff_only")
+    return outcome
+
+
 COMMANDS: dict[str, Command] = {
-    "join": _join,
+    "join": _join, "selesai": _close, "ganti": _switch, "lewati": _skip,
+    **{name: _staff_only for name in ("onduty", "offduty", "eskalasi", "catatan", "kasus",
+                                      "lihat", "ambil", "nama")},
     "start": _start, "help": _help, "bantuan": _help, "bahasa": _language, "language": _language,
     "stop": _stop, "hapus": _delete, "delete": _delete,
 }

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Protocol
 
-from bot.core import crisis, staff
+from bot.core import crisis, handoff, staff
 from bot.core.conversation import CaseView, Conversation, Outcome, Party, Turn
 from bot.core.crisis import LadderStep
 from bot.core.effects import (
@@ -94,6 +94,9 @@ class Core:
         roster: Roster | None = None,
         peer_capacity: int = 1,
         offer_timeout: dt.timedelta = dt.timedelta(minutes=10),
+        idle_reminder: dt.timedelta = dt.timedelta(minutes=60),
+        idle_close: dt.timedelta = dt.timedelta(hours=4),
+        flood_limit: int = 20,
     ) -> None:
         self.flows = flows
         self.catalog = catalog
@@ -109,6 +112,9 @@ class Core:
         self.roster = roster
         self.peer_capacity = peer_capacity
         self.offer_timeout = offer_timeout
+        self.idle_reminder = idle_reminder
+        self.idle_close = idle_close
+        self.flood_limit = flood_limit  # student messages relayed per minute, at most
 
     # -- helpers used by commands and interrupts -------------------------------------------
 
@@ -163,11 +169,18 @@ class Core:
         return self._run_flow(turn, fresh, trigger=None)
 
     def on_timer(self, conv: Conversation, party: Party, kind: str, payload: Mapping[str, Any],
-                 now: dt.datetime, case: CaseView | None = None) -> Outcome:
+                 now: dt.datetime, case: CaseView | None = None,
+                 peers: Sequence[Party] = ()) -> Outcome:
         """A durable timer fired. Stale timers (the conversation moved on) do nothing."""
         outcome = Outcome(conv)
         if kind == crisis.LADDER_TIMER:
             outcome.effects.extend(crisis.ladder_step(self, case, dict(payload), now))
+        elif kind == handoff.OFFER_TIMER:
+            outcome.effects.extend(handoff.offer_round(self, case, peers, dict(payload), now))
+        elif kind == handoff.IDLE_TIMER:
+            outcome.effects.extend(handoff.idle_step(self, case, dict(payload), now))
+        elif kind == handoff.CHECKIN_TIMER:
+            outcome.effects.extend(handoff.checkin(self, party, conv.lang))
         elif kind == FLOW_IDLE_TIMER and payload.get("version") == conv.version and conv.flow:
             outcome.effects.append(Send(conv.user, self.text("core.nudge", conv.lang)))
             self.reprompt(outcome, conv)
@@ -200,6 +213,8 @@ class Core:
             if taken is not None:
                 return taken
         conv = turn.conversation
+        if "survey_case" in conv.vars:
+            return handoff.survey_comment(self, turn, text)
         notice: list[Send] = []
         if cut:
             notice.append(Send(turn.party.key, self.text("core.truncated", conv.lang,
@@ -224,10 +239,7 @@ class Core:
         outcome = Outcome(conv)
         outcome.effects.append(CaseMessage(case.id, "student", text))
         if case.status == "active" and case.assignee is not None:
-            outcome.effects.append(Send(case.assignee, self.text(
-                "relay.to_staff", self.catalog.default_lang, code=case.code, alias=case.alias,
-                text=text)))
-            return outcome
+            return self._relay_to_staff(turn, case, text, outcome)
         if conv.vars.get("acked_case") != case.id:
             outcome.conversation = conv.moved(vars={**conv.vars, "acked_case": case.id})
             if case.level == "crisis":
@@ -235,6 +247,28 @@ class Core:
                     "risk.reply_again", conv.lang), (), PRIORITY_CRISIS))
             else:
                 self.say(outcome, turn, "core.case_waiting", who=self.who(case.route, conv.lang))
+        return outcome
+
+    def _relay_to_staff(self, turn: Turn, case: CaseView, text: str,
+                        outcome: Outcome) -> Outcome:
+        """A copy to the staff member (never a forward), unless the student is flooding: then
+        it is kept on the case and the student gets one kind notice a minute."""
+        conv = outcome.conversation or turn.conversation
+        minute = turn.now.strftime("%Y%m%d%H%M")
+        count = conv.vars.get("flood_count", 0) + 1 if conv.vars.get("flood_minute") == minute \
+            else 1
+        conv = conv.moved(vars={**conv.vars, "flood_minute": minute, "flood_count": count})
+        outcome.conversation = conv
+        if count > self.flood_limit:
+            if count == self.flood_limit + 1:
+                outcome.effects.append(Send(turn.party.key, self.text("handoff.slow_down",
+                                                                      conv.lang)))
+            return outcome
+        outcome.effects.append(Send(case.assignee, self.text(  # type: ignore[arg-type]
+            "relay.to_staff", self.catalog.default_lang, code=case.code, alias=case.alias,
+            text=text)))
+        if case.level != "crisis":
+            outcome.effects.append(handoff.idle_timer(self, case.student, turn.now))
         return outcome
 
     def _flow_text(self, turn: Turn, text: str) -> Outcome:
@@ -262,7 +296,9 @@ class Core:
 
         if turn.data.startswith("g:"):
             return commands.run_global_button(self, turn)
-        if turn.data.startswith(crisis.TAKE_PREFIX):  # a staff-only button, forged or replayed
+        if turn.data.startswith(handoff.SURVEY_PREFIX):
+            return handoff.survey_answer(self, turn)
+        if turn.data.startswith((crisis.TAKE_PREFIX, handoff.ACCEPT_PREFIX)):  # staff-only
             outcome = Outcome(turn.conversation, [Audit(turn.party.key, "claim_refused",
                                                         {"reason": "role"})])
             self.say(outcome, turn, "core.stale_button")
@@ -290,6 +326,8 @@ class Core:
         for effect in flow_turn.effects:
             if isinstance(effect, OpenCase) and effect.vars.get("danger"):
                 effects += crisis.self_reported(self, turn.party, effect, turn.now)
+            elif isinstance(effect, OpenCase) and effect.route == "peer":
+                effects += [effect, handoff.first_offer(turn.party.key, turn.now)]
             elif isinstance(effect, OpenCase):
                 effects += [effect, self._staff_notice(turn.party, effect)]
             else:
@@ -311,4 +349,5 @@ class Core:
         text = self.text("core.staff_new_case", lang, code=party.code, alias=party.alias,
                          topic=self.text(f"topic.{case.topic}", lang), weight=case.weight,
                          story=story)
-        return Send(RoleTarget(case.route), text)
+        button = Button(self.text("risk.take_button", lang), crisis.TAKE_PREFIX + party.code)
+        return Send(RoleTarget(case.route), text, (button,))

@@ -139,9 +139,9 @@ def take(core: Core, turn: Turn) -> Outcome:
         say(Send(party.key, core.text("risk.not_allowed", lang)))
         say(Audit(party.key, "claim_refused", {"code": code, "reason": "role"}))
         return outcome
-    if case is None or case.level != "crisis":
+    if case is None or case.route != "counselor":
         say(Send(party.key, core.text("risk.gone", lang)))
-        say(Audit(party.key, "claim_refused", {"code": code, "reason": "no open crisis"}))
+        say(Audit(party.key, "claim_refused", {"code": code, "reason": "no case for guru BK"}))
         return outcome
     if case.status != "waiting":
         key = "risk.already_yours" if case.assignee == party.key else "risk.already_taken"

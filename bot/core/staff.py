@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.core import crisis, enrol
+from bot.core import crisis, enrol, handoff
 from bot.core.conversation import Outcome, Turn
-from bot.core.effects import Audit, CaseMessage, CloseCase, Send
+from bot.core.effects import Audit, CancelTimer, CaseMessage, CloseCase, Send
 from bot.core.events import Kind
 from bot.core.textclean import clean_text, command_name
 
@@ -19,11 +19,17 @@ def staff_turn(core: Core, turn: Turn) -> Outcome:
     if turn.kind is Kind.BUTTON:
         if turn.data.startswith(crisis.TAKE_PREFIX):
             return crisis.take(core, turn)
+        if turn.data.startswith(handoff.ACCEPT_PREFIX):
+            return handoff.accept(core, turn)
         return _reply(core, turn, "core.stale_button", audit="button_refused")
     if turn.kind is Kind.COMMAND:
         name, args = command_name(turn.text)
         if name == "selesai":
             return close(core, turn, args)
+        if name == "eskalasi":
+            return handoff.escalate(core, turn, args)
+        if name == "catatan":
+            return handoff.note(core, turn, args)
         if name in ("onduty", "offduty"):
             return enrol.duty(core, turn, on=name == "onduty")
         if name == "nama" and args:
@@ -59,24 +65,31 @@ def _reply(core: Core, turn: Turn, key: str, audit: str = "", **values: str) -> 
 def relay_to_student(core: Core, turn: Turn, text: str) -> Outcome:
     case = turn.case
     assert case is not None
-    role = core.text(f"relay.role_{turn.party.role}", case.lang or core.catalog.default_lang)
-    return Outcome(turn.conversation, [
-        CaseMessage(case.id, turn.party.role, text),
-        Send(case.student, core.text("relay.to_student", case.lang or "id", role=role,
-                                     text=text)),
-    ])
+    lang = case.lang or core.catalog.default_lang
+    name = turn.party.pseudonym or turn.party.display_name or ""
+    role = core.text(f"relay.role_{turn.party.role}", lang, name=name)
+    effects = [CaseMessage(case.id, turn.party.role, text),
+               Send(case.student, core.text("relay.to_student", lang, role=role, text=text))]
+    if case.level != "crisis":
+        effects.append(handoff.idle_timer(core, case.student, turn.now))
+    return Outcome(turn.conversation, effects)
 
 
 def close(core: Core, turn: Turn, note: str) -> Outcome:
+    """/selesai: counselors must leave an outcome note; a peer's note is optional."""
     case = turn.case
     if case is None:
         return _reply(core, turn, "staff.no_case")
     note, _ = clean_text(note, core.max_text_chars)
+    if turn.party.role == "peer":
+        return handoff.peer_close(core, turn, note)
     if not note:
         return _reply(core, turn, "staff.close_needs_note")
     return Outcome(turn.conversation, [
         CloseCase(case.id, turn.party.key, note),
+        CancelTimer(case.student, handoff.IDLE_TIMER),
         Send(case.student, core.text("student.case_closed", case.lang or "id")),
+        *handoff.survey(core, case),
         Send(turn.party.key, core.text("staff.closed", turn.conversation.lang, code=case.code)),
         Audit(turn.party.key, "case_closed", {"code": case.code}),
     ])

@@ -16,6 +16,7 @@ import datetime as dt
 import json
 import logging
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 
 import aiosqlite
 
@@ -24,6 +25,7 @@ from bot.core.conversation import CaseView, InviteCheck, Party, Turn
 from bot.core.core import Core
 from bot.core.crisis import TAKE_PREFIX
 from bot.core.events import InboundEvent, Kind
+from bot.core.handoff import ACCEPT_PREFIX, OFFER_TIMER, SURVEY_PREFIX
 from bot.core.identity import IdentityVault
 from bot.core.keys import UserKey
 from bot.core.roster import Roster
@@ -132,7 +134,10 @@ class Dispatcher:
             user = await users.touch(db, key, event.channel, self.vault.seal(event.address),
                                      lang, now)
             conv = await conversations.load(db, key, user.lang)
-            turn = Turn(party_of(user), event.kind, event.text, event.data, now, conv,
+            party = party_of(user)
+            if user.role != "student":
+                party = replace(party, load=await users.active_load(db, key))
+            turn = Turn(party, event.kind, event.text, event.data, now, conv,
                         *await self._cases_for(db, user, event),
                         invite=await self._invite_for(db, user, event, now))
             outcome = self.core.handle(turn)
@@ -170,12 +175,17 @@ class Dispatcher:
                          event: InboundEvent) -> tuple[CaseView | None, CaseView | None]:
         """(the person's own case, the case a staff button names), read inside the event's
         transaction: what the core decides from them cannot be raced by another event."""
-        if user.role == "student":
-            return await cases.open_for(db, user.key), None
         subject = None
-        if event.kind is Kind.BUTTON and event.data.startswith(TAKE_PREFIX):
-            subject = await cases.open_by_code(db, event.data.removeprefix(TAKE_PREFIX),
-                                               with_recent=10)
+        data = event.data if event.kind is Kind.BUTTON else ""
+        if user.role == "student":
+            if data.startswith(SURVEY_PREFIX):
+                case_id = data.removeprefix(SURVEY_PREFIX).partition(":")[0]
+                subject = await cases.by_id(db, int(case_id)) if case_id.isdigit() else None
+            return await cases.open_for(db, user.key), subject
+        for prefix in (TAKE_PREFIX, ACCEPT_PREFIX):
+            if data.startswith(prefix):
+                subject = await cases.open_by_code(db, data.removeprefix(prefix),
+                                                   with_recent=10)
         return await cases.current_for_staff(db, user.key), subject
 
     async def _fail(self, row_id: int, key: UserKey) -> int:
@@ -213,8 +223,13 @@ class Dispatcher:
                 return
             conv = await conversations.load(db, user.key, user.lang)
             case = await cases.open_for(db, user.key)
+            now = self.clock.now()
+            peers: list = []
+            if timer.kind == OFFER_TIMER and case is not None:
+                peers = [party_of(u) for u in await users.available_peers(
+                    db, self._on_shift(now), self.core.peer_capacity, case.id)]
             outcome = self.core.on_timer(conv, party_of(user), timer.kind, timer.payload,
-                                         self.clock.now(), case)
+                                         now, case, peers)
             queued = await apply_effects(db, outcome.effects, self.clock.now(),
                                          self._on_shift(self.clock.now()))
             if outcome.conversation is not None and outcome.conversation != conv:

@@ -1,0 +1,291 @@
+"""Peer handoff: offer a waiting case to the fairest available peer, then to everyone on duty,
+then to guru BK; first "Terima" wins; relay until someone closes; a survey at the end.
+
+Offer rounds are a durable timer (``offer``) per student, so a restart never loses a handoff.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from bot.core import crisis
+from bot.core.conversation import CaseView, Outcome, Party, Turn
+from bot.core.effects import (
+    AddNote,
+    Audit,
+    CancelTimer,
+    ClaimCase,
+    CloseCase,
+    EscalateCase,
+    OfferCase,
+    RecordSurvey,
+    RequeueCase,
+    Send,
+    StartTimer,
+)
+from bot.core.events import Button
+from bot.core.keys import RoleTarget, UserKey
+
+if TYPE_CHECKING:
+    from bot.core.core import Core
+
+OFFER_TIMER = "offer"
+IDLE_TIMER = "case_idle"
+CHECKIN_TIMER = "peer_checkin"
+ACCEPT_PREFIX = "o:acc:"
+SURVEY_PREFIX = "s:"
+FALLBACK_ROUND = 2  # round 0: the fairest peer; round 1: everyone on duty; then guru BK
+
+
+def first_offer(student: UserKey, now: dt.datetime) -> StartTimer:
+    """Start offering right after the case opens (the timer loop runs it at once)."""
+    return StartTimer(student, OFFER_TIMER, now, {"round": 0})
+
+
+def _offer_text(core: Core, case: CaseView) -> str:
+    lang = core.catalog.default_lang
+    return core.text("handoff.offer", lang, code=case.code, alias=case.alias,
+                     topic=core.text(f"topic.{case.topic}", lang), weight=case.weight,
+                     story=case.story or core.text("core.staff_no_story", lang))
+
+
+def offer_round(core: Core, case: CaseView | None, peers: Sequence[Party], payload: dict,
+                now: dt.datetime) -> list:
+    """The offer timer fired: offer, re-offer, or hand the case to guru BK."""
+    if case is None or case.status != "waiting" or case.route != "peer":
+        return []
+    round_ = int(payload.get("round", 0))
+    lang = case.lang or core.catalog.default_lang
+    effects: list = []
+    if payload.get("requeued") and round_ == 0:
+        effects.append(Send(case.student, core.text("handoff.requeued", lang)))
+    if round_ >= FALLBACK_ROUND:
+        return effects + to_guru_bk(core, case, now)
+    if not peers:
+        on_shift = core.roster is None or core.roster.on_shift(now)
+        if on_shift:  # everyone busy: wait one round, then guru BK
+            if round_ == 0:
+                effects.append(Send(case.student, core.text("handoff.queued", lang)))
+            return [*effects, StartTimer(case.student, OFFER_TIMER, now + core.offer_timeout,
+                                         {"round": round_ + 1})]
+        start = core.roster.next_start(now) if core.roster else None
+        when = (core.text(f"day.{start.weekday()}", lang) + start.strftime(" %H:%M") if start
+                else core.text("handoff.soon", lang))
+        effects.append(Send(case.student, core.text("handoff.nobody", lang, when=when)))
+        retry = start.astimezone(dt.UTC) if start else now + dt.timedelta(hours=12)
+        return [*effects, StartTimer(case.student, OFFER_TIMER, retry, {"round": 0})]
+    chosen = tuple(peers[:1] if round_ == 0 else peers)
+    button = Button(core.text("handoff.accept_button", core.catalog.default_lang),
+                    ACCEPT_PREFIX + case.code)
+    effects.append(OfferCase(case.id, tuple(p.key for p in chosen), round_))
+    effects += [Send(p.key, _offer_text(core, case), (button,)) for p in chosen]
+    if round_ == 0 and not payload.get("requeued"):
+        effects.append(Send(case.student, core.text("handoff.offered", lang)))
+    effects.append(StartTimer(case.student, OFFER_TIMER, now + core.offer_timeout,
+                              {"round": round_ + 1}))
+    effects.append(Audit(None, "case_offered", {"code": case.code, "round": round_,
+                                                "peers": len(chosen)}))
+    return effects
+
+
+def to_guru_bk(core: Core, case: CaseView, now: dt.datetime) -> list:
+    """Nobody accepted: the case goes to guru BK, with a take button, and the student is told."""
+    lang = case.lang or core.catalog.default_lang
+    default = core.catalog.default_lang
+    button = Button(core.text("risk.take_button", default), crisis.TAKE_PREFIX + case.code)
+    notice = core.text("handoff.fallback_notice", default, code=case.code, alias=case.alias,
+                       topic=core.text(f"topic.{case.topic}", default), weight=case.weight,
+                       story=case.story or core.text("core.staff_no_story", default))
+    return [RequeueCase(case.id, route="counselor"),
+            *[Send(p, core.text("handoff.taken", default, code=case.code))
+              for p in case.offered],
+            Send(RoleTarget("counselor"), notice, (button,)),
+            Send(case.student, core.text("handoff.to_bk", lang)),
+            Audit(None, "case_fallback_bk", {"code": case.code})]
+
+
+def accept(core: Core, turn: Turn) -> Outcome:
+    """A peer pressed "Terima": first press wins; expired, foreign or over-capacity refused."""
+    party, case = turn.party, turn.subject
+    lang = turn.conversation.lang
+    outcome = Outcome(turn.conversation)
+    code = turn.data.removeprefix(ACCEPT_PREFIX)
+
+    def refuse(key: str, reason: str, **values: object) -> Outcome:
+        outcome.effects += [Send(party.key, core.text(key, lang, code=code, **values)),
+                            Audit(party.key, "offer_refused", {"code": code, "reason": reason})]
+        return outcome
+
+    if party.role != "peer":
+        return refuse("handoff.not_offered", "role")
+    if case is None or case.route != "peer":
+        return refuse("handoff.gone", "no such open case")
+    if case.status != "waiting":
+        return refuse("handoff.taken", "taken")
+    if party.key not in case.offered:
+        return refuse("handoff.not_offered", "not offered or expired")
+    if party.load >= core.peer_capacity:
+        return refuse("handoff.at_capacity", "capacity", n=party.load, cap=core.peer_capacity)
+    name = party.pseudonym or party.display_name or party.alias
+    outcome.effects += [
+        ClaimCase(case.id, party.key),
+        CancelTimer(case.student, OFFER_TIMER),
+        Send(party.key, core.text("handoff.accepted", lang, code=case.code, alias=case.alias,
+                                  story=case.story or core.text("core.staff_no_story", lang))),
+        Send(case.student, core.text("handoff.peer_joined", case.lang or "id", name=name)),
+        *[Send(p, core.text("handoff.taken", core.catalog.default_lang, code=case.code))
+          for p in case.offered if p != party.key],
+        idle_timer(core, case.student, turn.now),
+        Audit(party.key, "offer_accepted", {"code": case.code}),
+    ]
+    return outcome
+
+
+def idle_timer(core: Core, student: UserKey, now: dt.datetime, stage: int = 0) -> StartTimer:
+    minutes = core.idle_reminder if stage == 0 else core.idle_close
+    return StartTimer(student, IDLE_TIMER, now + minutes, {"stage": stage})
+
+
+def idle_step(core: Core, case: CaseView | None, payload: dict, now: dt.datetime) -> list:
+    """A quiet active chat: a gentle reminder to both, then an automatic close with a survey."""
+    if case is None or case.status != "active" or case.assignee is None or case.level == "crisis":
+        return []
+    lang = case.lang or core.catalog.default_lang
+    if int(payload.get("stage", 0)) == 0:
+        return [Send(case.student, core.text("handoff.idle_student", lang)),
+                Send(case.assignee, core.text("handoff.idle_peer", core.catalog.default_lang,
+                                              code=case.code)),
+                idle_timer(core, case.student, now, stage=1)]
+    return [CloseCase(case.id, case.assignee, "auto-closed after inactivity"),
+            Send(case.assignee, core.text("handoff.auto_closed_peer", core.catalog.default_lang,
+                                          code=case.code)),
+            *survey(core, case), Audit(None, "case_auto_closed", {"code": case.code})]
+
+
+def survey(core: Core, case: CaseView) -> list:
+    """The 1-5 question to the student after a non-crisis case closes."""
+    if case.level == "crisis":
+        return []  # after a crisis, a rating would be out of place
+    lang = case.lang or core.catalog.default_lang
+    buttons = tuple(Button(str(n), f"{SURVEY_PREFIX}{case.id}:{n}") for n in range(1, 6))
+    return [Send(case.student, core.text("survey.ask", lang), buttons)]
+
+
+def survey_answer(core: Core, turn: Turn) -> Outcome:
+    conv, case = turn.conversation, turn.subject
+    outcome = Outcome(conv)
+    _, _, score_text = turn.data.partition(":")[2].partition(":")
+    valid = case is not None and case.student == turn.party.key and case.status == "closed"
+    if not valid or not score_text.isdigit() or not 1 <= int(score_text) <= 5:
+        outcome.effects.append(Audit(turn.party.key, "button_refused", {"kind": "survey"}))
+        core.say(outcome, turn, "core.stale_button")
+        return outcome
+    assert case is not None
+    outcome.conversation = conv.moved(vars={**conv.vars, "survey_case": case.id})
+    outcome.effects.append(RecordSurvey(case.id, score=int(score_text)))
+    core.say(outcome, turn, "survey.thanks")
+    return outcome
+
+
+def survey_comment(core: Core, turn: Turn, text: str) -> Outcome:
+    conv = turn.conversation
+    case_id = int(conv.vars["survey_case"])
+    rest = {k: v for k, v in conv.vars.items() if k != "survey_case"}
+    outcome = Outcome(conv.moved(vars=rest), [RecordSurvey(case_id, comment=text)])
+    core.say(outcome, turn, "survey.comment_saved")
+    return outcome
+
+
+def student_close(core: Core, turn: Turn) -> Outcome:
+    """The student's /selesai: ends a peer or counselor chat (not an open crisis)."""
+    case, conv = turn.case, turn.conversation
+    outcome = Outcome(conv)
+    if case is None:
+        core.say(outcome, turn, "handoff.nothing_open")
+        return outcome
+    if case.level == "crisis":
+        core.say(outcome, turn, "handoff.crisis_stays")
+        return outcome
+    outcome.effects += [CloseCase(case.id, turn.party.key, "closed by the student"),
+                        CancelTimer(case.student, OFFER_TIMER), CancelTimer(case.student,
+                                                                            IDLE_TIMER),
+                        Audit(turn.party.key, "case_closed_by_student", {"code": case.code})]
+    if case.assignee is not None:
+        outcome.effects.append(Send(case.assignee, core.text(
+            "handoff.student_closed", core.catalog.default_lang, code=case.code)))
+    core.say(outcome, turn, "handoff.closed_student")
+    outcome.effects += survey(core, case) if case.status == "active" else []
+    return outcome
+
+
+def switch_peer(core: Core, turn: Turn) -> Outcome:
+    """The student's /ganti: another peer, and this one is not offered the case again."""
+    case = turn.case
+    outcome = Outcome(turn.conversation)
+    if case is None or case.route != "peer" or case.assignee is None:
+        core.say(outcome, turn, "handoff.no_peer_to_switch")
+        return outcome
+    outcome.effects += [
+        RequeueCase(case.id, exclude=case.assignee),
+        CancelTimer(case.student, IDLE_TIMER),
+        Send(case.assignee, core.text("handoff.switched_peer", core.catalog.default_lang,
+                                      code=case.code)),
+        StartTimer(case.student, OFFER_TIMER, turn.now, {"round": 0, "requeued": False}),
+        Audit(turn.party.key, "peer_switched", {"code": case.code}),
+    ]
+    core.say(outcome, turn, "handoff.switching")
+    return outcome
+
+
+def peer_close(core: Core, turn: Turn, note: str) -> Outcome:
+    case = turn.case
+    assert case is not None
+    return Outcome(turn.conversation, [
+        CloseCase(case.id, turn.party.key, note),
+        CancelTimer(case.student, IDLE_TIMER),
+        Send(case.student, core.text("handoff.closed_by_peer", case.lang or "id")),
+        *survey(core, case),
+        Send(turn.party.key, core.text("staff.closed", turn.conversation.lang, code=case.code)),
+        Audit(turn.party.key, "case_closed", {"code": case.code}),
+    ])
+
+
+def escalate(core: Core, turn: Turn, reason: str) -> Outcome:
+    """A peer's /eskalasi: the case goes to guru BK through the crisis ladder."""
+    case = turn.case
+    lang = turn.conversation.lang
+    if case is None:
+        return Outcome(turn.conversation, [Send(turn.party.key, core.text("staff.no_case", lang))])
+    if not reason:
+        return Outcome(turn.conversation, [Send(turn.party.key,
+                                                core.text("handoff.escalate_usage", lang))])
+    student = Party(case.student, "student", case.alias, case.code)
+    return Outcome(turn.conversation, [
+        EscalateCase(case.id, "PEER_ESCALATION"),
+        CancelTimer(case.student, IDLE_TIMER),
+        *crisis.start_ladder(core, student, "PEER_ESCALATION", reason[:300], turn.now),
+        Send(case.student, core.text("handoff.escalated_student", case.lang or "id")),
+        Send(turn.party.key, core.text("handoff.escalated_peer", lang, code=case.code)),
+        StartTimer(turn.party.key, CHECKIN_TIMER, turn.now + dt.timedelta(hours=2), {}),
+        Audit(turn.party.key, "case_escalated", {"code": case.code}),
+    ])
+
+
+def note(core: Core, turn: Turn, text: str) -> Outcome:
+    case = turn.case
+    lang = turn.conversation.lang
+    if case is None:
+        return Outcome(turn.conversation, [Send(turn.party.key, core.text("staff.no_case", lang))])
+    if not text:
+        return Outcome(turn.conversation, [Send(turn.party.key,
+                                                core.text("handoff.note_usage", lang))])
+    return Outcome(turn.conversation, [AddNote(case.id, turn.party.key, text),
+                                       Send(turn.party.key, core.text("handoff.note_saved",
+                                                                      lang))])
+
+
+def checkin(core: Core, party: Party, lang: str) -> list:
+    """Two hours after a peer escalated a case: a short, kind check-in."""
+    return [Send(party.key, core.text("handoff.checkin", lang))]
