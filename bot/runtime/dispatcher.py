@@ -223,6 +223,8 @@ class Dispatcher:
                 return
             conv = await conversations.load(db, user.key, user.lang)
             case = await cases.open_for(db, user.key)
+            if case is not None:  # with its open offers: a fallback tells those peers
+                case = await cases.by_id(db, case.id)
             now = self.clock.now()
             peers: list = []
             if timer.kind == OFFER_TIMER and case is not None:

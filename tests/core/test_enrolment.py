@@ -1,0 +1,111 @@
+"""Staff enrolment: single-use expiring invites, /join, pseudonyms, removal mid-case."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import staffcli
+from bot.cli import main
+from bot.store import audit, users
+from tests.conftest import SECRET
+from tests.core.test_handoff import case_of, open_peer_case, to
+from tests.dialog import Dialog
+
+
+@pytest.fixture(autouse=True)
+def same_secret(monkeypatch) -> None:
+    """The CLI and the running app must share the installation secret."""
+    monkeypatch.setenv("SEBAYA_SECRET", SECRET.decode())
+
+
+async def test_invite_join_and_choose_a_pseudonym(dialog: Dialog, config) -> None:
+    code = await staffcli.invite(config, "peer", "Dewi (XI-2)", days=7, clock=dialog.app.clock)
+    sent = await dialog.say("dewi", f"/join {code.lower()}")  # codes are case-insensitive
+    assert "terdaftar sebagai konselor sebaya" in to(sent, "dewi")[0]
+    assert "nama samaran" in to(sent, "dewi")[1]
+    sent = await dialog.say("dewi", "x")
+    assert "3-24 huruf" in to(sent, "dewi")[0]
+    sent = await dialog.say("dewi", "Bintang Kecil")
+    assert "Siswa akan melihatmu sebagai Bintang Kecil" in to(sent, "dewi")[0]
+    async with dialog.app.store.transaction() as db:
+        [staff] = await users.staff(db)
+    assert (staff.role, staff.display_name, staff.pseudonym) == ("peer", "Dewi (XI-2)",
+                                                                 "Bintang Kecil")
+    async with dialog.app.store.transaction() as db:
+        row = await (await db.execute("SELECT code_hash FROM invites")).fetchone()
+    assert code.replace("-", "") not in row[0]  # stored as a keyed hash only
+
+
+async def test_a_code_works_once(dialog: Dialog, config) -> None:
+    code = await staffcli.invite(config, "counselor", None, days=7, clock=dialog.app.clock)
+    await dialog.say("a", f"/join {code}")
+    sent = await dialog.say("b", f"/join {code}")
+    assert "sudah dipakai" in to(sent, "b")[0]
+
+
+async def test_an_expired_code_is_refused(dialog: Dialog, config) -> None:
+    code = await staffcli.invite(config, "peer", None, days=1, clock=dialog.app.clock)
+    dialog.app.clock.advance(days=2)
+    sent = await dialog.say("late", f"/join {code}")
+    assert "kedaluwarsa" in to(sent, "late")[0]
+
+
+async def test_guessing_codes_is_rate_limited(dialog: Dialog, config) -> None:
+    code = await staffcli.invite(config, "peer", None, days=7, clock=dialog.app.clock)
+    for guess in ("AAAA-AAAA", "BBBB-BBBB", "CCCC-CCCC", "DDDD-DDDD", "EEEE-EEEE"):
+        sent = await dialog.say("guesser", f"/join {guess}")
+        assert "tidak dikenal" in to(sent, "guesser")[0]
+    sent = await dialog.say("guesser", f"/join {code}")  # even the right one, for an hour
+    assert "Terlalu banyak percobaan" in to(sent, "guesser")[0]
+    dialog.app.clock.advance(minutes=61)
+    sent = await dialog.say("guesser", f"/join {code}")
+    assert "terdaftar sebagai" in to(sent, "guesser")[0]
+    async with dialog.app.store.transaction() as db:
+        assert len(await audit.rows(db, "join_failed")) == 6
+
+
+async def test_join_without_a_code_explains(dialog: Dialog) -> None:
+    sent = await dialog.say("someone", "/join")
+    assert "/join diikuti kode" in to(sent, "someone")[0]
+
+
+async def test_duty_toggles(dialog: Dialog, config) -> None:
+    code = await staffcli.invite(config, "peer", None, days=7, clock=dialog.app.clock)
+    await dialog.say("p", f"/join {code}")
+    await dialog.say("p", "Bintang")
+    sent = await dialog.say("p", "/offduty")
+    assert "tidak bertugas" in to(sent, "p")[0]
+    sent = await open_peer_case(dialog)  # nobody else: off duty means no offer
+    assert not to(sent, "p")
+    await dialog.say("p", "/onduty")
+    sent = await dialog.tick(minutes=10)
+    assert any("Ada teman" in t for t in to(sent, "p"))
+
+
+async def test_removed_peer_mid_case_returns_it_to_the_queue(dialog: Dialog, config) -> None:
+    for who, name in (("p1", "Dewi"), ("p2", "Rafi")):
+        code = await staffcli.invite(config, "peer", name, days=7, clock=dialog.app.clock)
+        await dialog.say(who, f"/join {code}")
+        await dialog.say(who, f"Nick{name}")
+    await open_peer_case(dialog)
+    await dialog.press("p1", "Terima")
+    assert await staffcli.remove(config, "Dewi", clock=dialog.app.clock) == ("Dewi", 1)
+    sent = await dialog.tick(seconds=1)
+    assert "sedang berhalangan" in to(sent, "student")[0]
+    assert any("Ada teman" in t for t in to(sent, "p2"))
+    case = await case_of(dialog.app)
+    assert case.status == "waiting" and case.assignee is None
+    sent = await dialog.say("p1", "/selesai")  # no longer staff: treated as a student
+    assert not [t for t in to(sent, "p1") if "ditutup" in t]
+
+
+def test_staff_cli_invite_prints_the_code_last_and_list(config, capsys) -> None:
+    path = str(config.base_dir / "config.yaml")
+    assert main(["staff", "invite", "--role", "counselor", "--name", "Bu Rina", "--config",
+                 path]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    code = lines[-1]
+    assert len(code) == 9 and code[4] == "-" and f"/join {code}" in lines[-2]
+    assert main(["staff", "list", "--config", path]) == 0
+    assert "No staff enrolled yet" in capsys.readouterr().out
+    assert main(["staff", "remove", "nobody", "--config", path]) == 1
