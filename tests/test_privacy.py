@@ -49,3 +49,41 @@ async def test_keys_are_stable_and_differ_per_channel(dialog: Dialog) -> None:
     assert vault.user_key("telegram", PLATFORM_ID) == vault.user_key("telegram", PLATFORM_ID)
     assert vault.user_key("telegram", PLATFORM_ID) != vault.user_key("whatsapp", PLATFORM_ID)
     assert PLATFORM_ID not in vault.user_key("telegram", PLATFORM_ID).value
+
+
+async def test_no_identity_in_any_staff_message_or_log_line(dialog: Dialog, caplog) -> None:
+    """A full scenario (peer case, survey, crisis, counselor) with a name and username coming
+    from the channel: none of it reaches staff or the logs."""
+    import logging
+
+    from tests.core.test_handoff import PEER_CASE, team
+
+    caplog.set_level(logging.DEBUG)
+    app = dialog.app
+    await team(app)
+    counter = iter(range(1000))
+
+    async def student(text: str = "", kind: Kind = Kind.TEXT, data: str = "") -> None:
+        await app.dispatcher.accept(InboundEvent(
+            "test", f"x{next(counter)}", PLATFORM_ID, PLATFORM_ID, kind, text, data,
+            meta={"first_name": NAME, "username": USERNAME}))
+        await app.settle()
+
+    for step in PEER_CASE:
+        if step.startswith("["):
+            await student(step[1:-1], Kind.BUTTON, dialog.button_data(PLATFORM_ID, step[1:-1]))
+        else:
+            await student(step)
+    await dialog.press("p1", "Terima")
+    await student("aku kesel banget sama dia")
+    await dialog.say("p1", "/selesai")
+    await student("5", Kind.BUTTON, dialog.button_data(PLATFORM_ID, "5"))
+    await student("aku pengen mati aja")
+    await dialog.press("bk", "Saya tangani")
+    await student("iya bu")
+    staff_text = " ".join(m.text for m in dialog.channel.sent if m.address != PLATFORM_ID)
+    assert "kesel banget" in staff_text and "pengen mati" in staff_text  # words, not identity
+    logs = " ".join(record.getMessage() for record in caplog.records)
+    for secret in (PLATFORM_ID, NAME, USERNAME):
+        assert secret not in staff_text
+        assert secret not in logs

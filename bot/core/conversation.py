@@ -46,6 +46,9 @@ class CaseView:
     weight: int = 1
     story: str = ""
     offered: tuple[UserKey, ...] = ()  # peers holding an open offer of this case
+    opened_at: str = ""
+    flags: tuple[str, ...] = ()  # concern/crisis rule ids recorded on the case
+    position: int = 0  # place in the queue of waiting peer cases (1 = next)
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,7 @@ class Turn:
     case: CaseView | None = None  # the student's open case, or the staff member's current one
     subject: CaseView | None = None  # the case a staff button names (k:take:CODE)
     invite: InviteCheck | None = None  # for /join CODE
+    listing: tuple[CaseView, ...] = ()  # for a counselor's /kasus
 
 
 @dataclass

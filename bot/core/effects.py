@@ -90,6 +90,14 @@ class RequeueCase:
 
 
 @dataclass(frozen=True, slots=True)
+class TakeOver:
+    """A counselor takes over a case from a peer (or joins a waiting one)."""
+
+    case_id: int
+    staff: UserKey
+
+
+@dataclass(frozen=True, slots=True)
 class RecordSurvey:
     case_id: int
     score: int | None = None
@@ -174,5 +182,5 @@ class ForgetUser:
 Effect = (
     Send | OpenCase | EscalateCase | FlagCase | ClaimCase | CloseCase | CaseMessage | SetLanguage
     | StartTimer | CancelTimer | Audit | ForgetUser | EnrolStaff | UpdateStaff | OfferCase
-    | RequeueCase | RecordSurvey | AddNote
+    | RequeueCase | RecordSurvey | AddNote | TakeOver
 )

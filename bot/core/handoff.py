@@ -67,7 +67,8 @@ def offer_round(core: Core, case: CaseView | None, peers: Sequence[Party], paylo
         on_shift = core.roster is None or core.roster.on_shift(now)
         if on_shift:  # everyone busy: wait one round, then guru BK
             if round_ == 0:
-                effects.append(Send(case.student, core.text("handoff.queued", lang)))
+                effects.append(Send(case.student, core.text("handoff.queued", lang,
+                                                            position=max(case.position, 1))))
             return [*effects, StartTimer(case.student, OFFER_TIMER, now + core.offer_timeout,
                                          {"round": round_ + 1})]
         start = core.roster.next_start(now) if core.roster else None

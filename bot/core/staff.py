@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.core import crisis, enrol, handoff
+from bot.core import crisis, enrol, handoff, supervision
 from bot.core.conversation import Outcome, Turn
 from bot.core.effects import Audit, CancelTimer, CaseMessage, CloseCase, Send
 from bot.core.events import Kind
@@ -30,6 +30,15 @@ def staff_turn(core: Core, turn: Turn) -> Outcome:
             return handoff.escalate(core, turn, args)
         if name == "catatan":
             return handoff.note(core, turn, args)
+        if name in ("kasus", "lihat", "ambil"):
+            if turn.party.role not in ("counselor", "backup"):
+                return _reply(core, turn, "supervision.counselors_only",
+                              audit="staff_command_refused")
+            if name == "kasus":
+                return supervision.list_cases(core, turn)
+            if name == "lihat":
+                return supervision.transcript(core, turn, args)
+            return supervision.take_over(core, turn, args)
         if name in ("onduty", "offduty"):
             return enrol.duty(core, turn, on=name == "onduty")
         if name == "nama" and args:

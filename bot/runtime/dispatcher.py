@@ -139,13 +139,22 @@ class Dispatcher:
                 party = replace(party, load=await users.active_load(db, key))
             turn = Turn(party, event.kind, event.text, event.data, now, conv,
                         *await self._cases_for(db, user, event),
-                        invite=await self._invite_for(db, user, event, now))
+                        invite=await self._invite_for(db, user, event, now),
+                        listing=await self._listing_for(db, user, event, now))
             outcome = self.core.handle(turn)
             queued = await apply_effects(db, outcome.effects, now, self._on_shift(now))
             if outcome.conversation is not None:
                 await conversations.save(db, outcome.conversation, now)
             await inbox.finish(db, row_id, now)
         return queued
+
+    @staticmethod
+    async def _listing_for(db: aiosqlite.Connection, user: UserRow, event: InboundEvent,
+                           now: dt.datetime) -> tuple[CaseView, ...]:
+        if (event.kind is Kind.COMMAND and user.role in ("counselor", "backup")
+                and command_name(event.text)[0] == "kasus"):
+            return tuple(await cases.supervision(db, now - dt.timedelta(days=1)))
+        return ()
 
     async def _invite_for(self, db: aiosqlite.Connection, user: UserRow, event: InboundEvent,
                           now: dt.datetime) -> InviteCheck | None:
@@ -186,6 +195,10 @@ class Dispatcher:
             if data.startswith(prefix):
                 subject = await cases.open_by_code(db, data.removeprefix(prefix),
                                                    with_recent=10)
+        if event.kind is Kind.COMMAND:
+            name, code = command_name(event.text)
+            if name in ("lihat", "ambil") and code:
+                subject = await cases.latest_by_code(db, code, with_recent=40)
         return await cases.current_for_staff(db, user.key), subject
 
     async def _fail(self, row_id: int, key: UserKey) -> int:
@@ -223,8 +236,10 @@ class Dispatcher:
                 return
             conv = await conversations.load(db, user.key, user.lang)
             case = await cases.open_for(db, user.key)
-            if case is not None:  # with its open offers: a fallback tells those peers
+            if case is not None:  # with its open offers (a fallback tells those peers) and place
                 case = await cases.by_id(db, case.id)
+                if case is not None and case.status == "waiting":
+                    case = replace(case, position=await cases.queue_position(db, case.id))
             now = self.clock.now()
             peers: list = []
             if timer.kind == OFFER_TIMER and case is not None:

@@ -26,6 +26,7 @@ from bot.core.effects import (
     Send,
     SetLanguage,
     StartTimer,
+    TakeOver,
     UpdateStaff,
 )
 from bot.core.keys import RoleTarget
@@ -121,6 +122,8 @@ async def apply_effects(db: aiosqlite.Connection, effects: list[Effect], now: dt
                 await cases.requeue(db, effect.case_id, effect.exclude, effect.route)
             case RecordSurvey():
                 await cases.record_survey(db, effect.case_id, effect.score, effect.comment, now)
+            case TakeOver():
+                await cases.take_over(db, effect.case_id, effect.staff, now)
             case AddNote():
                 await cases.add_note(db, effect.case_id, effect.author, effect.text, now)
             case CaseMessage():

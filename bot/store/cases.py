@@ -15,7 +15,7 @@ _SELECT = (
     "SELECT c.id, c.code, c.route, c.status, c.level, c.student_key, c.assignee_key, "
     "c.category, s.alias AS alias, s.lang AS lang, a.display_name AS assignee_name, "
     "a.pseudonym AS assignee_pseudonym, c.topic, c.weight, "
-    "json_extract(c.intake, '$.story') AS story "
+    "json_extract(c.intake, '$.story') AS story, c.opened_at, c.risk_rules "
     "FROM cases c LEFT JOIN users s ON s.key = c.student_key "
     "LEFT JOIN users a ON a.key = c.assignee_key "
 )
@@ -28,7 +28,7 @@ def _view(row: aiosqlite.Row, recent: tuple[tuple[str, str], ...] = (),
                     UserKey(row["assignee_key"]) if row["assignee_key"] else None,
                     row["assignee_pseudonym"] or row["assignee_name"], row["category"],
                     row["lang"] or "", recent, row["topic"], row["weight"], row["story"] or "",
-                    offered)
+                    offered, row["opened_at"], tuple(json.loads(row["risk_rules"] or "[]")))
 
 
 async def _one(db: aiosqlite.Connection, where: str, args: tuple) -> CaseView | None:
@@ -73,6 +73,36 @@ async def by_id(db: aiosqlite.Connection, case_id: int, with_recent: int = 0) ->
                           (case_id,)) as cursor:
         offered = tuple(UserKey(r[0]) for r in await cursor.fetchall())
     return _view(row, recent, offered)
+
+
+async def latest_by_code(db: aiosqlite.Connection, code: str,
+                         with_recent: int = 0) -> CaseView | None:
+    """The student's most recent case, open or closed (supervisors read transcripts)."""
+    case = await _one(db, "WHERE c.code = ?", (code.strip().lstrip("#").upper(),))
+    return await by_id(db, case.id, with_recent) if case else None
+
+
+async def supervision(db: aiosqlite.Connection, since: dt.datetime) -> list[CaseView]:
+    """Open cases, and cases closed since ``since``, newest first (for /kasus)."""
+    async with db.execute(_SELECT + "WHERE c.status != 'closed' OR c.closed_at >= ? "
+                          "ORDER BY c.status = 'closed', c.opened_at DESC LIMIT 30",
+                          (ts(since),)) as cursor:
+        return [_view(r) for r in await cursor.fetchall()]
+
+
+async def queue_position(db: aiosqlite.Connection, case_id: int) -> int:
+    async with db.execute("SELECT COUNT(*) FROM cases WHERE status = 'waiting' AND route = 'peer' "
+                          "AND id <= ?", (case_id,)) as cursor:
+        return (await cursor.fetchone())[0]
+
+
+async def take_over(db: aiosqlite.Connection, case_id: int, staff: UserKey,
+                    now: dt.datetime) -> None:
+    await db.execute("UPDATE cases SET route = 'counselor', status = 'active', assignee_key = ?, "
+                     "claimed_at = COALESCE(claimed_at, ?) WHERE id = ?",
+                     (staff.value, ts(now), case_id))
+    await db.execute("UPDATE offers SET status = 'closed' WHERE case_id = ? AND status = 'open'",
+                     (case_id,))
 
 
 async def create(db: aiosqlite.Connection, student: UserKey, code: str, route: str, topic: str,
