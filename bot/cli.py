@@ -5,17 +5,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import logging
 import os
+import signal
 import sys
 import tempfile
 from pathlib import Path
 
+from telegram.error import TelegramError
+
 from bot import staffcli
 from bot.app import App, load_flow_bundle
 from bot.channels.console import ConsoleChannel, parse_persona
+from bot.channels.telegram import TelegramChannel
 from bot.clock import ManualClock
 from bot.config import Config, load_config
 from bot.engine.lint import lint_flow
@@ -25,6 +30,7 @@ from bot.risk.detector import Detector
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
+BASE_URL_ENV = "TELEGRAM_API_BASE_URL"
 
 DEMO_SCRIPT = (
     ("/as peer:Bintang", "Staff on duty: a peer supporter and a guru BK"),
@@ -118,11 +124,36 @@ async def _demo(config: Config) -> int:
     return EXIT_OK
 
 
-def _run(config: Config) -> int:
-    if os.environ.get(TOKEN_ENV):
-        print(f"{TOKEN_ENV} is set, but this version has no Telegram channel yet; "
-              "unset it to use the local console.", file=sys.stderr)
+async def _telegram(config: Config, token: str, base_url: str | None) -> int:
+    channel = TelegramChannel(token, base_url)
+    app = await App.build(config, {channel.name: channel})
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stopping.set)
+    try:
+        await channel.start()
+    except TelegramError as exc:
+        print(f"error: cannot reach the Telegram Bot API ({type(exc).__name__}: {exc}); check "
+              f"{TOKEN_ENV} and {BASE_URL_ENV}", file=sys.stderr)
+        await app.stop()
         return EXIT_BAD_INPUT
+    await app.start()
+    logging.getLogger("sebaya").info("running on Telegram; Ctrl-C stops")
+    poll = asyncio.create_task(channel.poll(app.dispatcher.accept, stopping))
+    await stopping.wait()
+    poll.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await poll
+    await app.stop()
+    await channel.stop()
+    return EXIT_OK
+
+
+def _run(config: Config) -> int:
+    token = os.environ.get(TOKEN_ENV, "").strip()
+    if token:
+        return asyncio.run(_telegram(config, token, os.environ.get(BASE_URL_ENV) or None))
     print(f"No {TOKEN_ENV} set: starting the local console channel.", file=sys.stderr)
     return asyncio.run(_console(config))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import time
 from typing import Protocol
 
 
@@ -31,6 +32,17 @@ class ManualClock:
     def advance(self, **delta: float) -> dt.datetime:
         self._now += dt.timedelta(**delta)
         return self._now
+
+
+class ShiftedClock:
+    """Real time, flowing, but starting at a chosen instant (end-to-end tests, benchmarks)."""
+
+    def __init__(self, start: dt.datetime) -> None:
+        self._start = start
+        self._t0 = time.monotonic()
+
+    def now(self) -> dt.datetime:
+        return self._start + dt.timedelta(seconds=time.monotonic() - self._t0)
 
 
 async def sleep_until(clock: Clock, when: dt.datetime | None, wake: asyncio.Event,

@@ -1,0 +1,230 @@
+"""Telegram on python-telegram-bot's ``Bot`` client; durability is ours.
+
+PTB's Updater confirms updates before handlers run, so a crash loses them; here every update is
+committed to the inbox (``submit``) before the next ``getUpdates`` offset confirms it to Telegram.
+Private chats only: in a group the bot says so and leaves. Callback queries are always answered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import warnings
+from collections.abc import Awaitable, Callable
+
+from telegram import (
+    Bot,
+    BotCommand,
+    BotCommandScopeAllPrivateChats,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Update,
+)
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.request import HTTPXRequest
+
+from bot.core.events import Button, InboundEvent, Kind, OutboundMessage, SendResult, SendStatus
+
+log = logging.getLogger("sebaya.telegram")
+TEXT_LIMIT = 4096
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member",
+                   "channel_post"]
+STUDENT_COMMANDS = {
+    "id": [("start", "Mulai cerita"), ("help", "Bantuan"), ("bahasa", "Ganti bahasa"),
+           ("selesai", "Akhiri percakapan"), ("stop", "Berhenti dulu"),
+           ("hapus", "Hapus datamu")],
+    "en": [("start", "Start talking"), ("help", "Help"), ("bahasa", "Change language"),
+           ("selesai", "End the conversation"), ("stop", "Stop for now"),
+           ("hapus", "Delete your data")],
+}
+GROUP_REPLY = ("Halo! Sebaya hanya bisa dipakai lewat chat pribadi, demi privasi. "
+               "Hello! Sebaya only works in private chat, for privacy.")
+Submit = Callable[[InboundEvent], Awaitable[int | None]]
+
+
+def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
+    """Cut at line breaks or spaces where possible, never inside a word when avoidable."""
+    parts: list[str] = []
+    while len(text) > limit:
+        cut = text.rfind("\n", 0, limit)
+        if cut < limit // 2:
+            cut = text.rfind(" ", 0, limit)
+        if cut < limit // 2:
+            cut = limit
+        parts.append(text[:cut].rstrip())
+        text = text[cut:].lstrip()
+    parts.append(text)
+    return [p for p in parts if p] or [""]
+
+
+def keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:
+    if not buttons:
+        return None
+    if all(len(b.label) <= 3 for b in buttons):  # a 1-5 rating fits one row
+        rows = [[InlineKeyboardButton(b.label, callback_data=b.data) for b in buttons]]
+    else:
+        rows = [[InlineKeyboardButton(b.label, callback_data=b.data)] for b in buttons]
+    return InlineKeyboardMarkup(rows)
+
+
+def _retry_seconds(exc: RetryAfter) -> float:
+    with warnings.catch_warnings():  # PTB 22 warns that the type will become timedelta
+        warnings.simplefilter("ignore")
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
+
+
+class TelegramChannel:
+    """The Telegram adapter: the only module that knows Telegram types."""
+
+    name = "telegram"
+
+    def __init__(self, token: str, base_url: str | None = None, poll_timeout: int = 25,
+                 send_interval: float = 1 / 30, read_timeout: float = 10.0) -> None:
+        base = (base_url.rstrip("/") + "/bot") if base_url else "https://api.telegram.org/bot"
+        self.bot = Bot(token, base_url=base,
+                       request=HTTPXRequest(connection_pool_size=8, read_timeout=read_timeout),
+                       get_updates_request=HTTPXRequest(connection_pool_size=1, read_timeout=5))
+        self.poll_timeout = poll_timeout
+        self.send_interval = send_interval  # about 30 messages a second overall
+        self._last_send = 0.0
+        self.offset: int | None = None
+
+    async def start(self) -> None:
+        await self.bot.initialize()
+        await self.bot.delete_webhook(drop_pending_updates=False)
+        for lang, commands in STUDENT_COMMANDS.items():
+            await self.bot.set_my_commands(
+                [BotCommand(c, d) for c, d in commands], scope=BotCommandScopeAllPrivateChats(),
+                language_code=None if lang == "id" else lang)
+
+    async def stop(self) -> None:
+        await self.bot.shutdown()
+
+    # -- inbound ----------------------------------------------------------------------------
+
+    def to_event(self, update: Update) -> InboundEvent | None:
+        """An InboundEvent, or None for updates with nothing to say (membership changes ...)."""
+        external = str(update.update_id)
+        if update.callback_query is not None:
+            query = update.callback_query
+            message = query.message
+            if message is None or message.chat.type != "private":
+                return None
+            return InboundEvent(self.name, external, str(query.from_user.id),
+                                str(message.chat.id), Kind.BUTTON, text="",
+                                data=query.data or "",
+                                lang_hint=query.from_user.language_code or "",
+                                meta={"callback_id": query.id})
+        message = update.message or update.edited_message
+        if message is None or message.from_user is None:
+            return None  # channel posts, my_chat_member, polls ...: nothing from a person
+        user, chat = message.from_user, message.chat
+        private = chat.type == "private"
+        if message.text is not None:
+            kind = Kind.COMMAND if message.text.startswith("/") else Kind.TEXT
+            text = message.text
+        else:
+            kind, text = Kind.UNSUPPORTED, ""  # sticker, photo, voice, document ...
+        return InboundEvent(self.name, external, str(user.id), str(chat.id), kind, text=text,
+                            private=private, lang_hint=user.language_code or "")
+
+    async def handle_update(self, update: Update, submit: Submit) -> None:
+        """Persist (via ``submit``) first; then the side effects that are safe to repeat."""
+        event = self.to_event(update)
+        if event is None:
+            if update.channel_post is not None:
+                await self._leave(update.channel_post.chat.id)
+            return
+        if not event.private:
+            await self._refuse_group(int(event.address))
+            return
+        await submit(event)
+        callback_id = event.meta.get("callback_id")
+        if callback_id:
+            try:
+                await self.bot.answer_callback_query(callback_id)
+            except TelegramError as exc:  # an old query: nothing to answer any more
+                log.info("callback answer failed: %s", type(exc).__name__)
+
+    async def _refuse_group(self, chat_id: int) -> None:
+        with contextlib.suppress(TelegramError):
+            await self.bot.send_message(chat_id, GROUP_REPLY)
+        await self._leave(chat_id)
+
+    async def _leave(self, chat_id: int) -> None:
+        try:
+            await self.bot.leave_chat(chat_id)
+        except TelegramError as exc:
+            log.info("leave chat failed: %s", type(exc).__name__)
+
+    async def poll(self, submit: Submit, stopping: asyncio.Event) -> None:
+        """Long polling: each update is committed before the next offset confirms it."""
+        backoff = 1.0
+        while not stopping.is_set():
+            try:
+                updates = await self.fetch()
+                backoff = 1.0
+            except RetryAfter as exc:
+                await asyncio.sleep(_retry_seconds(exc))
+                continue
+            except (NetworkError, TelegramError) as exc:
+                log.warning("getUpdates failed (%s); retrying in %.0f s", type(exc).__name__,
+                            backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 30)
+                continue
+            for raw in updates:
+                update = self._parse(raw)
+                if update is not None:
+                    await self.handle_update(update, submit)
+                self.offset = int(raw["update_id"]) + 1
+
+    async def fetch(self) -> list[dict]:
+        """Raw updates: parsed one by one, so one PTB cannot read never blocks the rest."""
+        with warnings.catch_warnings():  # PTB prefers get_updates; we need the raw JSON
+            warnings.simplefilter("ignore")
+            result = await self.bot.do_api_request(
+                "getUpdates",
+                api_kwargs={"offset": self.offset, "timeout": self.poll_timeout,
+                            "allowed_updates": ALLOWED_UPDATES},
+                read_timeout=self.poll_timeout + 10)
+        return [u for u in result or [] if isinstance(u, dict) and "update_id" in u]
+
+    def _parse(self, raw: dict) -> Update | None:
+        try:
+            return Update.de_json(raw, self.bot)
+        except Exception as exc:  # a field from a newer Bot API: skip this one update only
+            log.warning("skipped an update that could not be read; update_id=%s (%s)",
+                        raw.get("update_id"), type(exc).__name__)
+            return None
+
+    # -- outbound ---------------------------------------------------------------------------
+
+    async def send(self, message: OutboundMessage) -> SendResult:
+        parts = split_text(message.text)
+        try:
+            for index, part in enumerate(parts):
+                await self._pace()
+                markup = keyboard(message.buttons) if index == len(parts) - 1 else None
+                await self.bot.send_message(int(message.address), part, reply_markup=markup)
+        except RetryAfter as exc:
+            return SendResult(SendStatus.RETRY_AFTER, _retry_seconds(exc), "429")
+        except Forbidden as exc:
+            return SendResult(SendStatus.PERMANENT, detail=f"forbidden: {exc.message}"[:120])
+        except BadRequest as exc:
+            if "not found" in exc.message.lower() or "blocked" in exc.message.lower():
+                return SendResult(SendStatus.PERMANENT, detail=exc.message[:120])
+            return SendResult(SendStatus.PERMANENT, detail=f"bad request: {exc.message}"[:120])
+        except NetworkError as exc:  # TimedOut included: it may have been delivered anyway
+            return SendResult(SendStatus.TRANSIENT, detail=type(exc).__name__)
+        return SendResult.ok()
+
+    async def _pace(self) -> None:
+        loop = asyncio.get_running_loop()
+        wait = self._last_send + self.send_interval - loop.time()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        self._last_send = loop.time()
