@@ -150,6 +150,12 @@ class App:
         await self.dispatcher.drain()
         await self.store.close()
 
+    async def staff_addresses(self, channel: str) -> list[tuple[str, str]]:
+        """(address, role) of the staff on a channel, for per-role command menus."""
+        async with self.store.transaction() as db:
+            people = await users.staff(db)
+        return [(self.vault.open(p.address), p.role) for p in people if p.channel == channel]
+
     async def enrol_local_staff(self, channel: str, user_id: str, address: str, role: str,
                                 name: str) -> None:
         """Enrol a staff persona directly (console mode, where the operator is trusted)."""

@@ -10,17 +10,20 @@ import datetime as dt
 import json
 import logging
 import os
+import secrets
 import signal
 import sys
 import tempfile
 from pathlib import Path
 
+from aiohttp import web
 from telegram.error import TelegramError
 
 from bot import staffcli
 from bot.app import App, load_flow_bundle
 from bot.channels.console import ConsoleChannel, parse_persona
-from bot.channels.telegram import TelegramChannel
+from bot.channels.telegram import ALLOWED_UPDATES, TelegramChannel
+from bot.channels.webhook import webhook_app
 from bot.clock import ManualClock
 from bot.config import Config, load_config
 from bot.engine.lint import lint_flow
@@ -31,6 +34,8 @@ from bot.risk.detector import Detector
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
 BASE_URL_ENV = "TELEGRAM_API_BASE_URL"
+WEBHOOK_URL_ENV = "TELEGRAM_WEBHOOK_URL"
+WEBHOOK_SECRET_ENV = "TELEGRAM_WEBHOOK_SECRET"
 
 DEMO_SCRIPT = (
     ("/as peer:Bintang", "Staff on duty: a peer supporter and a guru BK"),
@@ -139,15 +144,36 @@ async def _telegram(config: Config, token: str, base_url: str | None) -> int:
         await app.stop()
         return EXIT_BAD_INPUT
     await app.start()
-    logging.getLogger("sebaya").info("running on Telegram; Ctrl-C stops")
-    poll = asyncio.create_task(channel.poll(app.dispatcher.accept, stopping))
-    await stopping.wait()
-    poll.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await poll
+    for address, role in await app.staff_addresses(channel.name):
+        await channel.set_staff_commands(address, role)
+    webhook_url = os.environ.get(WEBHOOK_URL_ENV, "").strip()
+    if webhook_url:
+        runner = await _serve_webhook(channel, app, webhook_url)
+        await stopping.wait()
+        await runner.cleanup()
+    else:
+        logging.getLogger("sebaya").info("running on Telegram (long polling); Ctrl-C stops")
+        poll = asyncio.create_task(channel.poll(app.dispatcher.accept, stopping))
+        await stopping.wait()
+        poll.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await poll
     await app.stop()
     await channel.stop()
     return EXIT_OK
+
+
+async def _serve_webhook(channel: TelegramChannel, app: App, url: str) -> web.AppRunner:
+    """Webhook mode: listen locally (behind a TLS reverse proxy), then tell Telegram."""
+    secret = os.environ.get(WEBHOOK_SECRET_ENV) or secrets.token_urlsafe(32)
+    host = os.environ.get("SEBAYA_WEBHOOK_HOST", "127.0.0.1")
+    port = int(os.environ.get("SEBAYA_WEBHOOK_PORT", "8080"))
+    runner = web.AppRunner(webhook_app(channel, app.dispatcher.accept, secret), access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    await channel.bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
+    logging.getLogger("sebaya").info("running on Telegram (webhook on %s:%s)", host, port)
+    return runner
 
 
 def _run(config: Config) -> int:

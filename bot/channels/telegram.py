@@ -18,6 +18,7 @@ from telegram import (
     Bot,
     BotCommand,
     BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Update,
@@ -38,6 +39,16 @@ STUDENT_COMMANDS = {
     "en": [("start", "Start talking"), ("help", "Help"), ("bahasa", "Change language"),
            ("selesai", "End the conversation"), ("stop", "Stop for now"),
            ("hapus", "Delete your data")],
+}
+STAFF_COMMANDS = {
+    "peer": [("selesai", "Tutup kasus"), ("eskalasi", "Teruskan ke guru BK + alasan"),
+             ("catatan", "Catatan supervisi"), ("onduty", "Mulai bertugas"),
+             ("offduty", "Berhenti bertugas"), ("nama", "Ganti nama samaran"),
+             ("help", "Bantuan staf")],
+    "counselor": [("kasus", "Kasus terbuka"), ("lihat", "Transkrip kasus"),
+                  ("ambil", "Ambil alih kasus"), ("selesai", "Tutup kasus + catatan"),
+                  ("onduty", "Mulai bertugas"), ("offduty", "Berhenti bertugas"),
+                  ("help", "Bantuan staf")],
 }
 GROUP_REPLY = ("Halo! Sebaya hanya bisa dipakai lewat chat pribadi, demi privasi. "
                "Hello! Sebaya only works in private chat, for privacy.")
@@ -102,6 +113,15 @@ class TelegramChannel:
 
     async def stop(self) -> None:
         await self.bot.shutdown()
+
+    async def set_staff_commands(self, address: str, role: str) -> None:
+        """The command menu of one staff chat (students keep the default menu)."""
+        commands = STAFF_COMMANDS["peer" if role == "peer" else "counselor"]
+        try:
+            await self.bot.set_my_commands([BotCommand(c, d) for c, d in commands],
+                                           scope=BotCommandScopeChat(int(address)))
+        except TelegramError as exc:
+            log.info("staff menu not set: %s", type(exc).__name__)
 
     # -- inbound ----------------------------------------------------------------------------
 

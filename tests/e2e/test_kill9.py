@@ -96,6 +96,8 @@ async def test_kill_9_during_a_burst_loses_nothing(fake: FakeBotApi, project: Pa
         fake.press(survivor, "Oke, lanjut")
         await _until(lambda: any("Soal apa" in t for t in fake.to(survivor)))
         assert sent_before_kill < len(fake.sent)
+        # The restart set guru BK's own command menu (enrolled before it).
+        assert any(c.get("scope", {}).get("chat_id") == BK for c in fake.commands)
     finally:
         bot.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(bot.wait(), 15) == 0  # a clean stop on SIGTERM
