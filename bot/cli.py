@@ -153,7 +153,7 @@ async def _telegram(config: Config, token: str, base_url: str | None) -> int:
         await runner.cleanup()
     else:
         logging.getLogger("sebaya").info("running on Telegram (long polling); Ctrl-C stops")
-        poll = asyncio.create_task(channel.poll(app.dispatcher.accept, stopping))
+        poll = asyncio.create_task(channel.poll(app.dispatcher.accept_many, stopping))
         await stopping.wait()
         poll.cancel()
         with contextlib.suppress(asyncio.CancelledError):

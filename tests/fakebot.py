@@ -47,6 +47,8 @@ class FakeBotApi:
         self.updates: list[dict] = []
         self.confirmed = 0  # highest offset the bot confirmed
         self.sent: list[Sent] = []
+        self.by_chat: dict[int, list[Sent]] = {}
+        self._chat_events: dict[int, asyncio.Event] = {}
         self.edits: list[dict] = []
         self.answered: list[str] = []
         self.commands: list[dict] = []
@@ -189,7 +191,11 @@ class FakeBotApi:
                 buttons.append((button["text"], button["callback_data"]))
         sent = Sent(next(self._ids), chat_id, text, buttons, time.monotonic())
         self.sent.append(sent)
+        self.by_chat.setdefault(chat_id, []).append(sent)
         self._new_message.set()
+        event = self._chat_events.get(chat_id)
+        if event is not None:
+            event.set()
         return self._ok({"message_id": sent.message_id, "date": int(time.time()),
                          "chat": {"id": chat_id, "type": "private"}, "from": BOT_USER,
                          "text": text})
@@ -279,7 +285,23 @@ class FakeBotApi:
         return self._push(update)
 
     def to(self, chat_id: int) -> list[str]:
-        return [s.text for s in self.sent if s.chat_id == chat_id]
+        return [s.text for s in self.by_chat.get(chat_id, ())]
+
+    def count(self, chat_id: int) -> int:
+        return len(self.by_chat.get(chat_id, ()))
+
+    async def wait_count(self, chat_id: int, at_least: int, timeout: float = 10.0) -> None:
+        """Wait until this chat has received ``at_least`` messages (wakes only this waiter)."""
+        event = self._chat_events.setdefault(chat_id, asyncio.Event())
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self.count(chat_id) < at_least:
+            event.clear()
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise AssertionError(f"chat {chat_id}: {self.count(chat_id)} < {at_least}")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(event.wait(), remaining)
 
     async def wait_for(self, predicate: Callable[[list[Sent]], bool],
                        timeout: float = 10.0) -> list[Sent]:

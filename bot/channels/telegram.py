@@ -53,6 +53,7 @@ STAFF_COMMANDS = {
 GROUP_REPLY = ("Halo! Sebaya hanya bisa dipakai lewat chat pribadi, demi privasi. "
                "Hello! Sebaya only works in private chat, for privacy.")
 Submit = Callable[[InboundEvent], Awaitable[int | None]]
+SubmitMany = Callable[[list[InboundEvent]], Awaitable[list[int | None]]]
 
 
 def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
@@ -153,17 +154,29 @@ class TelegramChannel:
 
     async def handle_update(self, update: Update, submit: Submit) -> None:
         """Persist (via ``submit``) first; then the side effects that are safe to repeat."""
+        event = await self._triage(update)
+        if event is not None:
+            await submit(event)
+            await self._answer([event])
+
+    async def _triage(self, update: Update) -> InboundEvent | None:
+        """The event to persist, or None after dealing with groups and channels here."""
         event = self.to_event(update)
         if event is None:
             if update.channel_post is not None:
                 await self._leave(update.channel_post.chat.id)
-            return
+            return None
         if not event.private:
             await self._refuse_group(int(event.address))
-            return
-        await submit(event)
-        callback_id = event.meta.get("callback_id")
-        if callback_id:
+            return None
+        return event
+
+    async def _answer(self, events: list[InboundEvent]) -> None:
+        """Always answer callback queries (after they are persisted)."""
+        for event in events:
+            callback_id = event.meta.get("callback_id")
+            if not callback_id:
+                continue
             try:
                 await self.bot.answer_callback_query(callback_id)
             except TelegramError as exc:  # an old query: nothing to answer any more
@@ -180,7 +193,7 @@ class TelegramChannel:
         except TelegramError as exc:
             log.info("leave chat failed: %s", type(exc).__name__)
 
-    async def poll(self, submit: Submit, stopping: asyncio.Event) -> None:
+    async def poll(self, submit: SubmitMany, stopping: asyncio.Event) -> None:
         """Long polling: each update is committed before the next offset confirms it."""
         backoff = 1.0
         while not stopping.is_set():
@@ -196,11 +209,17 @@ class TelegramChannel:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 30)
                 continue
-            for raw in updates:
-                update = self._parse(raw)
-                if update is not None:
-                    await self.handle_update(update, submit)
-                self.offset = int(raw["update_id"]) + 1
+            parsed = [self._parse(raw) for raw in updates]
+            batch: list[InboundEvent] = []
+            for update in parsed:
+                event = await self._triage(update) if update is not None else None
+                if event is not None:
+                    batch.append(event)
+            if batch:
+                await submit(batch)  # committed: only now may the offset confirm them
+                await self._answer(batch)
+            if updates:
+                self.offset = int(updates[-1]["update_id"]) + 1
 
     async def fetch(self) -> list[dict]:
         """Raw updates: parsed one by one, so one PTB cannot read never blocks the rest."""

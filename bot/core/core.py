@@ -161,6 +161,14 @@ class Core:
             return outcome
         return self._text(turn)
 
+    def urgent(self, kind: Kind, text: str) -> bool:
+        """Would this text raise a crisis? (The dispatcher lets such work jump the queue; the
+        turn itself screens again, so a wrong guess only changes the order.)"""
+        if kind is not Kind.TEXT or self.risk is None:
+            return False
+        cleaned, _ = clean_text(text, self.max_text_chars)
+        return bool(cleaned) and self.risk.screen(cleaned).level == "crisis"
+
     def start(self, turn: Turn, conv: Conversation | None = None) -> Outcome:
         """Begin the start flow afresh (variables cleared but risk flags, language kept)."""
         conv = conv or turn.conversation

@@ -65,14 +65,25 @@ class Dispatcher:
 
     async def accept(self, event: InboundEvent) -> int | None:
         """Commit the event to the inbox and schedule its handling; None for a duplicate."""
-        key = self.vault.user_key(event.channel, event.user_id)
-        payload = self.vault.seal(json.dumps(event.to_json(), ensure_ascii=False))
-        async with self.store.transaction() as db:
-            row_id = await inbox.insert(db, event.channel, event.external_id, key.value, payload,
-                                        self.clock.now())
-        if row_id is not None:
-            self._spawn(self._handle(row_id, key.value))
-        return row_id
+        return (await self.accept_many([event]))[0]
+
+    async def accept_many(self, events: list[InboundEvent]) -> list[int | None]:
+        """Commit a batch in one transaction (a polled batch), then schedule each; a text that
+        screens as a crisis is handled ahead of ordinary work."""
+        prepared = []
+        for event in events:
+            key = self.vault.user_key(event.channel, event.user_id)
+            payload = self.vault.seal(json.dumps(event.to_json(), ensure_ascii=False))
+            prepared.append((event, key, payload, self.core.urgent(event.kind, event.text)))
+        urgent_batch = any(item[3] for item in prepared)
+        async with self.store.transaction(urgent=urgent_batch) as db:
+            rows = [await inbox.insert(db, event.channel, event.external_id, key.value,
+                                       payload, self.clock.now())
+                    for event, key, payload, _ in prepared]
+        for row_id, (_, key, _, urgent) in zip(rows, prepared, strict=True):
+            if row_id is not None:
+                self._spawn(self._handle(row_id, key.value, urgent))
+        return rows
 
     async def replay(self) -> int:
         """Schedule every event a previous run left unhandled, in arrival order."""
@@ -112,18 +123,18 @@ class Dispatcher:
 
     # -- handling -----------------------------------------------------------------------------
 
-    async def _handle(self, row_id: int, key: str) -> None:
+    async def _handle(self, row_id: int, key: str, urgent: bool = False) -> None:
         async with self._person(key):
             try:
-                queued = await self._handle_locked(row_id)
+                queued = await self._handle_locked(row_id, urgent)
             except Exception:
                 log.exception("event failed; inbox_id=%s", row_id)
                 queued = await self._fail(row_id, UserKey(key))
         if queued:
             self.on_queued()
 
-    async def _handle_locked(self, row_id: int) -> int:
-        async with self.store.transaction() as db:
+    async def _handle_locked(self, row_id: int, urgent: bool = False) -> int:
+        async with self.store.transaction(urgent=urgent) as db:
             row = await inbox.get_pending(db, row_id)
             if row is None:
                 return 0  # already handled (a replay racing a live delivery)

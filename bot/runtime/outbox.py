@@ -25,7 +25,7 @@ MAX_BACKOFF = dt.timedelta(minutes=10)
 
 class OutboxSender:
     def __init__(self, store: Store, vault: IdentityVault, channels: Mapping[str, Channel],
-                 clock: Clock) -> None:
+                 clock: Clock, concurrency: int = 16) -> None:
         self.store = store
         self.vault = vault
         self.channels = channels
@@ -33,6 +33,7 @@ class OutboxSender:
         self.wake = asyncio.Event()
         self._paused_until: dict[str, dt.datetime] = {}
         self._pass = asyncio.Lock()  # passes never overlap: a row is sent by one pass only
+        self.concurrency = concurrency  # recipients served at once (each one strictly in order)
 
     async def send_due(self) -> int:
         """One pass over due rows; returns how many were delivered."""
@@ -42,44 +43,62 @@ class OutboxSender:
     async def _send_due(self) -> int:
         async with self.store.transaction() as db:
             rows = await outbox.due(db, self.clock.now())
-        delivered = 0
-        blocked: set[str] = set()
-        for row in rows:
-            channel = self.channels.get(row.channel)
-            paused = self._paused_until.get(row.channel)
-            if row.recipient_key in blocked or channel is None or (
-                    paused and paused > self.clock.now()):
-                continue
-            message = OutboundMessage(row.channel, self.vault.open(row.address), row.text,
-                                      row.buttons, ref=f"out-{row.id}")
-            try:
-                result = await channel.send(message)
-            except Exception as exc:  # a channel bug must not stop the sender
-                log.exception("channel send raised; outbox_id=%s", row.id)
-                result = SendResult(SendStatus.TRANSIENT, detail=type(exc).__name__)
-            if result.status is SendStatus.OK:
-                delivered += 1
-            else:
-                blocked.add(row.recipient_key)
-            await self._record(row.id, row.channel, row.attempts, result)
-        return delivered
+        queues: dict[str, list[outbox.OutboxRow]] = {}
+        for row in rows:  # already in priority, then age, order
+            queues.setdefault(row.recipient_key, []).append(row)
+        gate = asyncio.Semaphore(self.concurrency)
+        results: list[tuple[outbox.OutboxRow, SendResult]] = []
 
-    async def _record(self, row_id: int, channel: str, attempts: int, result: SendResult) -> None:
+        async def drain(queue: list[outbox.OutboxRow]) -> None:
+            async with gate:
+                for row in queue:  # one recipient: strictly in order, stop at a failure
+                    result = await self._deliver(row)
+                    results.append((row, result))
+                    if result.status is not SendStatus.OK:
+                        return
+
+        await asyncio.gather(*(drain(q) for q in queues.values()))
+        if results:
+            await self._record(results)
+        return sum(1 for _, r in results if r.status is SendStatus.OK)
+
+    async def _deliver(self, row: outbox.OutboxRow) -> SendResult:
+        channel = self.channels.get(row.channel)
+        paused = self._paused_until.get(row.channel)
+        if channel is None:
+            return SendResult(SendStatus.TRANSIENT, detail="channel not running")
+        if paused and paused > self.clock.now():
+            return SendResult(SendStatus.RETRY_AFTER,
+                              (paused - self.clock.now()).total_seconds(), "paused")
+        message = OutboundMessage(row.channel, self.vault.open(row.address), row.text,
+                                  row.buttons, ref=f"out-{row.id}")
+        try:
+            result = await channel.send(message)
+        except Exception as exc:  # a channel bug must not stop the sender
+            log.exception("channel send raised; outbox_id=%s", row.id)
+            return SendResult(SendStatus.TRANSIENT, detail=type(exc).__name__)
+        if result.status is SendStatus.RETRY_AFTER:
+            self._paused_until[row.channel] = self.clock.now() + dt.timedelta(
+                seconds=result.retry_after)
+        return result
+
+    async def _record(self, results: list[tuple[outbox.OutboxRow, SendResult]]) -> None:
+        """One transaction for a whole pass (a crash before it means a resend: at least once)."""
         now = self.clock.now()
         async with self.store.transaction() as db:
-            if result.status is SendStatus.OK:
-                await outbox.mark_sent(db, row_id, now)
-            elif result.status is SendStatus.PERMANENT:
-                log.warning("dead letter; outbox_id=%s detail=%s", row_id, result.detail)
-                await outbox.mark_dead(db, row_id, result.detail)
-            elif result.status is SendStatus.RETRY_AFTER:
-                until = now + dt.timedelta(seconds=result.retry_after)
-                self._paused_until[channel] = until
-                await outbox.retry_later(db, row_id, until, "retry_after")
-            else:
-                backoff = dt.timedelta(seconds=2 ** min(attempts + 1, 10))  # 2, 4, 8 s ...
-                backoff = min(MAX_BACKOFF, backoff)
-                await outbox.retry_later(db, row_id, now + backoff, result.detail or "transient")
+            for row, result in results:
+                if result.status is SendStatus.OK:
+                    await outbox.mark_sent(db, row.id, now)
+                elif result.status is SendStatus.PERMANENT:
+                    log.warning("dead letter; outbox_id=%s detail=%s", row.id, result.detail)
+                    await outbox.mark_dead(db, row.id, result.detail)
+                elif result.status is SendStatus.RETRY_AFTER:
+                    until = now + dt.timedelta(seconds=result.retry_after)
+                    await outbox.retry_later(db, row.id, until, "retry_after")
+                else:
+                    backoff = dt.timedelta(seconds=2 ** min(row.attempts + 1, 10))  # 2, 4, 8 s
+                    await outbox.retry_later(db, row.id, now + min(MAX_BACKOFF, backoff),
+                                             result.detail or "transient")
 
     async def flush(self, max_passes: int = 100) -> int:
         """Send until nothing due is left (tests and the console use this)."""

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import heapq
+import itertools
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -39,13 +41,51 @@ def migrations() -> list[tuple[int, str, str]]:
     return sorted(found)
 
 
+class PriorityLock:
+    """A FIFO lock where urgent waiters go before ordinary ones (crisis work never queues
+    behind bulk traffic)."""
+
+    def __init__(self) -> None:
+        self._locked = False
+        self._waiters: list[tuple[int, int, asyncio.Future]] = []
+        self._seq = itertools.count()
+
+    async def acquire(self, urgent: bool = False) -> None:
+        if not self._locked and not self._waiters:
+            self._locked = True
+            return
+        future = asyncio.get_running_loop().create_future()
+        entry = (0 if urgent else 1, next(self._seq), future)
+        heapq.heappush(self._waiters, entry)
+        try:
+            await future
+        except asyncio.CancelledError:
+            if future.done() and not future.cancelled():
+                self.release()  # we were handed the lock as we were cancelled: pass it on
+            elif entry in self._waiters:  # release() may already have skipped it
+                self._waiters.remove(entry)
+                heapq.heapify(self._waiters)
+            raise
+
+    def release(self) -> None:
+        while self._waiters:
+            _, _, future = heapq.heappop(self._waiters)
+            if not future.done():
+                future.set_result(None)  # ownership passes directly to the next waiter
+                return
+        self._locked = False
+
+    def locked(self) -> bool:
+        return self._locked
+
+
 class Store:
     """One aiosqlite connection used as the single writer."""
 
     def __init__(self, db: aiosqlite.Connection, path: Path) -> None:
         self.db = db
         self.path = path
-        self._lock = asyncio.Lock()
+        self._lock = PriorityLock()
 
     @classmethod
     async def open(cls, path: str | Path) -> Store:
@@ -78,9 +118,11 @@ class Store:
         return current
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """Exclusive write transaction; commits on success, rolls back on any exception."""
-        async with self._lock:
+    async def transaction(self, urgent: bool = False) -> AsyncIterator[aiosqlite.Connection]:
+        """Exclusive write transaction; commits on success, rolls back on any exception.
+        ``urgent`` (a crisis) goes ahead of every ordinary transaction still waiting."""
+        await self._lock.acquire(urgent)
+        try:
             await self.db.execute("BEGIN IMMEDIATE")
             try:
                 yield self.db
@@ -88,7 +130,12 @@ class Store:
                 await self.db.execute("ROLLBACK")
                 raise
             await self.db.execute("COMMIT")
+        finally:
+            self._lock.release()
 
     async def close(self) -> None:
-        async with self._lock:
+        await self._lock.acquire()
+        try:
             await self.db.close()
+        finally:
+            self._lock.release()

@@ -38,7 +38,7 @@ async def enqueue(db: aiosqlite.Connection, channel: str, recipient_key: str, ad
     return cursor.lastrowid
 
 
-async def due(db: aiosqlite.Connection, now: dt.datetime, limit: int = 100) -> list[OutboxRow]:
+async def due(db: aiosqlite.Connection, now: dt.datetime, limit: int = 48) -> list[OutboxRow]:
     """Pending rows whose time has come: crisis priority first, then oldest first.
 
     A row waits while an older pending row to the same recipient, of the same or higher

@@ -48,7 +48,7 @@ async def live(fake: FakeBotApi, config, clock) -> AsyncIterator[Live]:
     await channel.start()
     await app.start()
     stopping = asyncio.Event()
-    poll = asyncio.create_task(channel.poll(app.dispatcher.accept, stopping))
+    poll = asyncio.create_task(channel.poll(app.dispatcher.accept_many, stopping))
     yield Live(app, channel, fake)
     stopping.set()
     poll.cancel()

@@ -62,3 +62,30 @@ async def test_transaction_rolls_back_everything_on_error(tmp_path: Path) -> Non
 def test_migration_files_are_numbered_without_gaps() -> None:
     numbers = [number for number, _, _ in migrations()]
     assert numbers == list(range(1, len(numbers) + 1))
+
+
+async def test_urgent_transactions_go_before_ordinary_waiters(tmp_path: Path) -> None:
+    import asyncio
+
+    store = await Store.open(tmp_path / "s.sqlite3")
+    order: list[str] = []
+    gate = asyncio.Event()
+
+    async def work(name: str, urgent: bool = False) -> None:
+        async with store.transaction(urgent=urgent):
+            order.append(name)
+            if name == "holder":
+                await gate.wait()
+
+    holder = asyncio.create_task(work("holder"))
+    await asyncio.sleep(0)
+    waiters = [asyncio.create_task(work(f"bulk{i}")) for i in range(3)]
+    await asyncio.sleep(0)
+    crisis = asyncio.create_task(work("crisis", urgent=True))
+    cancelled = asyncio.create_task(work("gone"))
+    await asyncio.sleep(0)
+    cancelled.cancel()
+    gate.set()
+    await asyncio.gather(holder, *waiters, crisis, return_exceptions=True)
+    assert order == ["holder", "crisis", "bulk0", "bulk1", "bulk2"]
+    await store.close()
