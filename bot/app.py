@@ -90,8 +90,11 @@ class App:
         self.timers = TimerLoop(store, self.dispatcher, clock)
         self._loops: list[asyncio.Task] = []
 
-    def _wake(self) -> None:
-        """Something was queued: the sender delivers it, the timer loop re-reads its next due."""
+    def _wake(self, urgent: bool = False) -> None:
+        """Something was queued: the sender delivers it (a crisis through the urgent lane at
+        once), the timer loop re-reads its next due."""
+        if urgent and self._loops:
+            self.sender.kick_urgent()
         self.sender.wake.set()
         self.timers.wake.set()
 

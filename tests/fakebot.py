@@ -295,8 +295,10 @@ class FakeBotApi:
         event = self._chat_events.setdefault(chat_id, asyncio.Event())
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        while self.count(chat_id) < at_least:
-            event.clear()
+        while True:
+            event.clear()  # clear before checking: a message in between is never missed
+            if self.count(chat_id) >= at_least:
+                return
             remaining = deadline - loop.time()
             if remaining <= 0:
                 raise AssertionError(f"chat {chat_id}: {self.count(chat_id)} < {at_least}")
@@ -306,16 +308,22 @@ class FakeBotApi:
     async def wait_for(self, predicate: Callable[[list[Sent]], bool],
                        timeout: float = 10.0) -> list[Sent]:
         deadline = time.monotonic() + timeout
-        while not predicate(self.sent):
+        while True:
+            self._new_message.clear()  # clear before checking: nothing slips in between
+            if predicate(self.sent):
+                return self.sent
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise AssertionError(f"timed out; sent so far: {[s.text[:60] for s in self.sent]}")
-            self._new_message.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._new_message.wait(), min(remaining, 0.5))
-        return self.sent
+                await asyncio.wait_for(self._new_message.wait(), remaining)
 
     async def wait_text(self, chat_id: int, fragment: str, timeout: float = 10.0) -> Sent:
-        await self.wait_for(lambda sent: any(s.chat_id == chat_id and fragment in s.text
-                                             for s in sent), timeout)
-        return next(s for s in reversed(self.sent) if s.chat_id == chat_id and fragment in s.text)
+        def found() -> Sent | None:
+            return next((s for s in reversed(self.by_chat.get(chat_id, ()))
+                         if fragment in s.text), None)
+
+        await self.wait_for(lambda _: found() is not None, timeout)
+        hit = found()
+        assert hit is not None
+        return hit

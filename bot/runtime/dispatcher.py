@@ -23,7 +23,7 @@ import aiosqlite
 from bot.clock import Clock
 from bot.core.conversation import CaseView, InviteCheck, Party, Turn
 from bot.core.core import Core
-from bot.core.crisis import TAKE_PREFIX
+from bot.core.crisis import LADDER_TIMER, TAKE_PREFIX
 from bot.core.events import InboundEvent, Kind
 from bot.core.handoff import ACCEPT_PREFIX, OFFER_TIMER, SURVEY_PREFIX
 from bot.core.identity import IdentityVault
@@ -48,7 +48,7 @@ class Dispatcher:
     """Turns inbound events and fired timers into committed state and queued messages."""
 
     def __init__(self, store: Store, vault: IdentityVault, core: Core, clock: Clock,
-                 default_lang: str = "id", on_queued: Callable[[], None] = lambda: None,
+                 default_lang: str = "id", on_queued: Callable[[bool], None] = lambda _: None,
                  roster: Roster | None = None) -> None:
         self.store = store
         self.vault = vault
@@ -131,7 +131,7 @@ class Dispatcher:
                 log.exception("event failed; inbox_id=%s", row_id)
                 queued = await self._fail(row_id, UserKey(key))
         if queued:
-            self.on_queued()
+            self.on_queued(urgent)
 
     async def _handle_locked(self, row_id: int, urgent: bool = False) -> int:
         async with self.store.transaction(urgent=urgent) as db:
@@ -263,4 +263,4 @@ class Dispatcher:
             if outcome.conversation is not None and outcome.conversation != conv:
                 await conversations.save(db, outcome.conversation, self.clock.now())
         if queued:
-            self.on_queued()
+            self.on_queued(timer.kind == LADDER_TIMER)

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 
 from bot.channels.base import Channel
 from bot.clock import Clock, sleep_until
+from bot.core.effects import PRIORITY_CRISIS
 from bot.core.events import OutboundMessage, SendResult, SendStatus
 from bot.core.identity import IdentityVault
 from bot.store import outbox
@@ -34,15 +35,35 @@ class OutboxSender:
         self._paused_until: dict[str, dt.datetime] = {}
         self._pass = asyncio.Lock()  # passes never overlap: a row is sent by one pass only
         self.concurrency = concurrency  # recipients served at once (each one strictly in order)
+        self._inflight: set[int] = set()
+        self._urgent_tasks: set[asyncio.Task] = set()
 
     async def send_due(self) -> int:
         """One pass over due rows; returns how many were delivered."""
         async with self._pass:
             return await self._send_due()
 
-    async def _send_due(self) -> int:
-        async with self.store.transaction() as db:
-            rows = await outbox.due(db, self.clock.now())
+    async def send_urgent(self) -> int:
+        """The urgent lane: crisis-priority rows now, even while an ordinary pass is running
+        (rows already in flight in that pass are left to it)."""
+        return await self._send_due(min_priority=PRIORITY_CRISIS)
+
+    def kick_urgent(self) -> None:
+        task = asyncio.get_running_loop().create_task(self.send_urgent())
+        self._urgent_tasks.add(task)
+        task.add_done_callback(self._urgent_tasks.discard)
+
+    async def _send_due(self, min_priority: int = 0) -> int:
+        async with self.store.transaction(urgent=min_priority > 0) as db:
+            rows = await outbox.due(db, self.clock.now(), min_priority=min_priority)
+        rows = [r for r in rows if r.id not in self._inflight]
+        self._inflight.update(r.id for r in rows)
+        try:
+            return await self._send_rows(rows, urgent=min_priority > 0)
+        finally:
+            self._inflight.difference_update(r.id for r in rows)
+
+    async def _send_rows(self, rows: list[outbox.OutboxRow], urgent: bool) -> int:
         queues: dict[str, list[outbox.OutboxRow]] = {}
         for row in rows:  # already in priority, then age, order
             queues.setdefault(row.recipient_key, []).append(row)
@@ -59,7 +80,7 @@ class OutboxSender:
 
         await asyncio.gather(*(drain(q) for q in queues.values()))
         if results:
-            await self._record(results)
+            await self._record(results, urgent)
         return sum(1 for _, r in results if r.status is SendStatus.OK)
 
     async def _deliver(self, row: outbox.OutboxRow) -> SendResult:
@@ -82,10 +103,11 @@ class OutboxSender:
                 seconds=result.retry_after)
         return result
 
-    async def _record(self, results: list[tuple[outbox.OutboxRow, SendResult]]) -> None:
+    async def _record(self, results: list[tuple[outbox.OutboxRow, SendResult]],
+                      urgent: bool = False) -> None:
         """One transaction for a whole pass (a crash before it means a resend: at least once)."""
         now = self.clock.now()
-        async with self.store.transaction() as db:
+        async with self.store.transaction(urgent=urgent) as db:
             for row, result in results:
                 if result.status is SendStatus.OK:
                     await outbox.mark_sent(db, row.id, now)

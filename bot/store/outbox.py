@@ -38,7 +38,8 @@ async def enqueue(db: aiosqlite.Connection, channel: str, recipient_key: str, ad
     return cursor.lastrowid
 
 
-async def due(db: aiosqlite.Connection, now: dt.datetime, limit: int = 48) -> list[OutboxRow]:
+async def due(db: aiosqlite.Connection, now: dt.datetime, limit: int = 48,
+              min_priority: int = 0) -> list[OutboxRow]:
     """Pending rows whose time has come: crisis priority first, then oldest first.
 
     A row waits while an older pending row to the same recipient, of the same or higher
@@ -47,10 +48,11 @@ async def due(db: aiosqlite.Connection, now: dt.datetime, limit: int = 48) -> li
     """
     async with db.execute(
         "SELECT * FROM outbox AS o WHERE o.status = 'pending' AND o.not_before <= :now "
+        "AND o.priority >= :min_priority "
         "AND NOT EXISTS (SELECT 1 FROM outbox AS p WHERE p.recipient_key = o.recipient_key "
         "AND p.status = 'pending' AND p.id < o.id AND p.priority >= o.priority "
         "AND p.not_before > :now) ORDER BY o.priority DESC, o.id LIMIT :limit",
-        {"now": ts(now), "limit": limit},
+        {"now": ts(now), "limit": limit, "min_priority": min_priority},
     ) as cursor:
         rows = await cursor.fetchall()
     out = []
