@@ -15,8 +15,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime as dt
+import json
+import os
 import resource
+import shutil
+import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -25,11 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from telegram.ext import Application, MessageHandler, filters  # noqa: E402
-
+from bot import staffcli  # noqa: E402
 from bot.app import App  # noqa: E402
-from bot.channels.telegram import TelegramChannel  # noqa: E402
-from bot.clock import ShiftedClock  # noqa: E402
 from bot.config import load_config  # noqa: E402
 from bot.core.events import InboundEvent, Kind  # noqa: E402
 from tests.fakebot import FakeBotApi  # noqa: E402
@@ -60,18 +61,39 @@ async def converse(fake: FakeBotApi, students: list[int], rounds: int,
     return latencies, time.perf_counter() - begin
 
 
-async def run_sebaya(args, config) -> dict:
+async def _spawn(argv: list[str], env: dict[str, str]) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(*argv, cwd=ROOT, env=env,
+                                                stdout=asyncio.subprocess.DEVNULL,
+                                                stderr=asyncio.subprocess.DEVNULL)
+
+
+def _peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def _stop(process: asyncio.subprocess.Process) -> None:
+    process.send_signal(signal.SIGTERM)
+    try:
+        await asyncio.wait_for(process.wait(), 15)
+    except TimeoutError:
+        process.kill()
+
+
+async def run_sebaya(args, config_path: Path, env: dict[str, str]) -> dict:
+    """Sebaya as its own process (python -m bot run), exactly as deployed."""
     fake = FakeBotApi()
     await fake.start()
-    channel = TelegramChannel(fake.token, fake.base_url, poll_timeout=1, send_interval=0)
-    clock = ShiftedClock(dt.datetime(2026, 11, 23, 1, 0, tzinfo=dt.UTC))
-    app = await App.build(config, {channel.name: channel}, clock=clock,
-                          secret=b"bench-secret-0123456789")
-    await app.enrol_local_staff("telegram", str(BK), str(BK), "counselor", "Bu Rina")
-    await channel.start()
-    await app.start()
-    stopping = asyncio.Event()
-    poll = asyncio.create_task(channel.poll(app.dispatcher.accept_many, stopping))
+    env = {**env, "TELEGRAM_BOT_TOKEN": fake.token, "TELEGRAM_API_BASE_URL": fake.base_url,
+           "TELEGRAM_SEND_RATE": "0"}
+    config = load_config(config_path)
+    os.environ["SEBAYA_SECRET"] = env["SEBAYA_SECRET"]
+    code = await staffcli.invite(config, "counselor", "Bu Rina", days=1)
+    bot = await _spawn([sys.executable, "-m", "bot", "run", "--config", str(config_path)], env)
+    fake.say(BK, f"/join {code}")
+    await fake.wait_text(BK, "terdaftar sebagai", timeout=30)
     students = list(range(10_000, 10_000 + args.students))
     texts = ("halo", "/help", "/bahasa", "/help", "/help", "/help")
     crisis: list[float] = []
@@ -85,7 +107,7 @@ async def run_sebaya(args, config) -> dict:
             token = f"z{i:04d}q"
             start = time.perf_counter()
             fake.say(20_000 + i, f"aku pengen mati aja {token}")
-            await fake.wait_text(BK, token, timeout=10)
+            await fake.wait_text(BK, token, timeout=20)
             crisis.append(time.perf_counter() - start)
             await asyncio.sleep(0.05)
 
@@ -95,36 +117,26 @@ async def run_sebaya(args, config) -> dict:
     loaded.set()
     await prober
     updates = len(students) * args.rounds
-    out = {"updates": updates, "elapsed": elapsed, "rate": updates / elapsed,
-           "p50": pct(latencies, 0.5), "p99": pct(latencies, 0.99),
-           "crisis_p50": pct(crisis, 0.5), "crisis_p99": pct(crisis, 0.99),
-           "crises": len(crisis)}
-    stopping.set()
-    poll.cancel()
-    await asyncio.gather(poll, return_exceptions=True)
-    await app.stop()
-    await channel.stop()
+    rss = _peak_rss_mb(bot.pid)
+    await _stop(bot)
     await fake.stop()
-    return out
+    return {"updates": updates, "elapsed": elapsed, "rate": updates / elapsed,
+            "p50": pct(latencies, 0.5), "p99": pct(latencies, 0.99),
+            "crisis_p50": pct(crisis, 0.5), "crisis_p99": pct(crisis, 0.99),
+            "crises": len(crisis), "rss": rss}
 
 
-async def run_echo(args) -> dict:
+async def run_echo(args, env: dict[str, str]) -> dict:
+    """The bare python-telegram-bot echo bot, also as its own process."""
     fake = FakeBotApi()
     await fake.start()
-
-    async def echo(update, context) -> None:
-        await update.message.reply_text(update.message.text)
-
-    application = (Application.builder().token(fake.token).base_url(fake.base_url + "/bot")
-                   .build())
-    application.add_handler(MessageHandler(filters.TEXT, echo))
-    async with application:
-        await application.start()
-        await application.updater.start_polling(poll_interval=0, timeout=1)
-        students = list(range(10_000, 10_000 + args.students))
-        latencies, elapsed = await converse(fake, students, args.rounds, lambda s, n: "halo")
-        await application.updater.stop()
-        await application.stop()
+    bot = await _spawn([sys.executable, str(ROOT / "bench" / "echo_bot.py"), fake.token,
+                        fake.base_url], env)
+    fake.say(1, "warm-up")
+    await fake.wait_count(1, 1, timeout=30)
+    students = list(range(10_000, 10_000 + args.students))
+    latencies, elapsed = await converse(fake, students, args.rounds, lambda s, n: "halo")
+    await _stop(bot)
     await fake.stop()
     updates = len(students) * args.rounds
     return {"rate": updates / elapsed, "p50": pct(latencies, 0.5), "p99": pct(latencies, 0.99)}
@@ -179,31 +191,44 @@ async def main() -> None:
     parser.add_argument("--students", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--open", type=int, default=10_000)
+    parser.add_argument("--open-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         base = load_config(ROOT / "config.yaml")
-        config = base.model_copy(update={"database": base.database.model_copy(
-            update={"path": str(Path(tmp) / "bench.sqlite3")})})
-        sebaya = await run_sebaya(args, config)
-        echo = await run_echo(args)
-        print(f"== {args.students} students x {args.rounds} messages, closed loop, loopback")
-        print(f"{'':26}{'sebaya':>12}{'PTB echo bot':>14}")
-        print(f"{'updates/s':26}{sebaya['rate']:>12.0f}{echo['rate']:>14.0f}")
-        print(f"{'p50 message->reply (ms)':26}{sebaya['p50']:>12.1f}{echo['p50']:>14.1f}")
-        print(f"{'p99 message->reply (ms)':26}{sebaya['p99']:>12.1f}{echo['p99']:>14.1f}")
-        print(f"throughput ratio sebaya/echo: {sebaya['rate'] / echo['rate']:.2f}")
-        print(f"crisis message -> first counselor alert, during that load: p50 "
-              f"{sebaya['crisis_p50']:.1f} ms, p99 {sebaya['crisis_p99']:.1f} ms "
-              f"({sebaya['crises']} crises)")
-        config2 = base.model_copy(update={"database": base.database.model_copy(
-            update={"path": str(Path(tmp) / "open.sqlite3")})})
-        opened = await open_conversations(args, config2)
-        print(f"== {opened['open']} open conversations in the store")
-        print(f"peak resident memory (whole process, incl. the runs above): "
-              f"{opened['rss_mb']:.0f} MB")
-        for label in ("100", str(args.open)):
-            p50, p99 = opened[f"latency_{label}"]
-            print(f"handling latency with {label:>6} open: p50 {p50:.2f} ms, p99 {p99:.2f} ms")
+        if args.open_only:  # a fresh process, so its peak memory is Sebaya's alone
+            config = base.model_copy(update={"database": base.database.model_copy(
+                update={"path": str(Path(tmp) / "open.sqlite3")})})
+            opened = await open_conversations(args, config)
+            print(json.dumps(opened))
+            return
+        config_path = Path(tmp) / "config.yaml"
+        text = (ROOT / "config.yaml").read_text(encoding="utf-8")
+        config_path.write_text(text.replace("path: data/sebaya.sqlite3",
+                                            f"path: {tmp}/bench.sqlite3"), encoding="utf-8")
+        shutil.copytree(ROOT / "flows", Path(tmp) / "flows")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
+        env["SEBAYA_SECRET"] = "bench-secret-0123456789abcdef"
+        sebaya = await run_sebaya(args, config_path, env)
+        echo = await run_echo(args, env)
+    print(f"== {args.students} students x {args.rounds} messages, closed loop, loopback; "
+          "each bot in its own process")
+    print(f"{'':26}{'sebaya':>12}{'PTB echo bot':>14}")
+    print(f"{'updates/s':26}{sebaya['rate']:>12.0f}{echo['rate']:>14.0f}")
+    print(f"{'p50 message->reply (ms)':26}{sebaya['p50']:>12.1f}{echo['p50']:>14.1f}")
+    print(f"{'p99 message->reply (ms)':26}{sebaya['p99']:>12.1f}{echo['p99']:>14.1f}")
+    print(f"throughput ratio sebaya/echo: {sebaya['rate'] / echo['rate']:.2f}")
+    print(f"crisis message -> first counselor alert, during that load: p50 "
+          f"{sebaya['crisis_p50']:.1f} ms, p99 {sebaya['crisis_p99']:.1f} ms "
+          f"({sebaya['crises']} crises)")
+    print(f"sebaya process peak memory under that load: {sebaya['rss']:.0f} MB")
+    result = subprocess.run([sys.executable, __file__, "--open-only", "--open", str(args.open)],
+                            capture_output=True, text=True, check=True, cwd=ROOT)
+    opened = json.loads(result.stdout.strip().splitlines()[-1])
+    print(f"== {opened['open']} open conversations in the store (separate process)")
+    print(f"peak resident memory: {opened['rss_mb']:.0f} MB")
+    for label in ("100", str(args.open)):
+        p50, p99 = opened[f"latency_{label}"]
+        print(f"handling latency with {label:>6} open: p50 {p50:.2f} ms, p99 {p99:.2f} ms")
 
 
 if __name__ == "__main__":

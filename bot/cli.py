@@ -35,6 +35,7 @@ EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
 BASE_URL_ENV = "TELEGRAM_API_BASE_URL"
 WEBHOOK_URL_ENV = "TELEGRAM_WEBHOOK_URL"
+SEND_RATE_ENV = "TELEGRAM_SEND_RATE"  # messages per second overall; 0 = no pacing
 WEBHOOK_SECRET_ENV = "TELEGRAM_WEBHOOK_SECRET"
 
 DEMO_SCRIPT = (
@@ -130,7 +131,8 @@ async def _demo(config: Config) -> int:
 
 
 async def _telegram(config: Config, token: str, base_url: str | None) -> int:
-    channel = TelegramChannel(token, base_url)
+    rate = float(os.environ.get(SEND_RATE_ENV) or 30)  # Telegram allows about 30 messages/s
+    channel = TelegramChannel(token, base_url, send_interval=1 / rate if rate > 0 else 0)
     app = await App.build(config, {channel.name: channel})
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
