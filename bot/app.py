@@ -116,7 +116,7 @@ class App:
             max_text_chars=config.limits.max_text_chars,
             flow_idle=dt.timedelta(minutes=config.limits.flow_idle_minutes),
             interrupts=interrupts,
-            risk=detector if detector is not None else Detector(),
+            risk=detector if detector is not None else Detector.default(),
             ladder=[LadderStep(level.notify, level.timeout_minutes)
                     for level in config.escalation.ladder],
             tz=config.tz,

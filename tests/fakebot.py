@@ -315,8 +315,9 @@ class FakeBotApi:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise AssertionError(f"timed out; sent so far: {[s.text[:60] for s in self.sent]}")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._new_message.wait(), remaining)
+            with contextlib.suppress(TimeoutError):  # re-check now and then: some predicates
+                await asyncio.wait_for(self._new_message.wait(), min(remaining, 0.05))  # aren't
+                # about messages (the bot leaving a chat, a callback answered)
 
     async def wait_text(self, chat_id: int, fragment: str, timeout: float = 10.0) -> Sent:
         def found() -> Sent | None:

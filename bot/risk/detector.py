@@ -10,6 +10,7 @@ serious, but a first-person death wish never drops below concern (the rule's flo
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -114,6 +115,12 @@ class Detector:
                     self._index.setdefault(word, []).append((rule, pattern))
                 if prefixes:
                     self._prefixed.append((prefixes, rule, pattern))
+
+    @staticmethod
+    @functools.cache
+    def default() -> Detector:
+        """The detector of the shipped rules, built once per process (it is read-only)."""
+        return Detector()
 
     def screen(self, text: str) -> RiskResult:
         norm = self.normalizer.run(text)
