@@ -164,6 +164,6 @@ class App:
         """Enrol a staff persona directly (console mode, where the operator is trusted)."""
         key = self.vault.user_key(channel, user_id)
         async with self.store.transaction() as db:
-            await users.touch(db, key, channel, self.vault.seal(address),
+            await users.touch(db, key, channel, lambda: self.vault.seal(address),
                               self.config.languages.default, self.clock.now())
             await users.set_role(db, key, role, name)

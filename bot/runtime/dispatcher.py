@@ -80,9 +80,9 @@ class Dispatcher:
             rows = [await inbox.insert(db, event.channel, event.external_id, key.value,
                                        payload, self.clock.now())
                     for event, key, payload, _ in prepared]
-        for row_id, (_, key, _, urgent) in zip(rows, prepared, strict=True):
+        for row_id, (event, key, _, urgent) in zip(rows, prepared, strict=True):
             if row_id is not None:
-                self._spawn(self._handle(row_id, key.value, urgent))
+                self._spawn(self._handle(row_id, key.value, urgent, event))
         return rows
 
     async def replay(self) -> int:
@@ -123,26 +123,32 @@ class Dispatcher:
 
     # -- handling -----------------------------------------------------------------------------
 
-    async def _handle(self, row_id: int, key: str, urgent: bool = False) -> None:
+    async def _handle(self, row_id: int, key: str, urgent: bool = False,
+                      event: InboundEvent | None = None) -> None:
         async with self._person(key):
             try:
-                queued = await self._handle_locked(row_id, urgent)
+                queued = await self._handle_locked(row_id, urgent, event)
             except Exception:
                 log.exception("event failed; inbox_id=%s", row_id)
                 queued = await self._fail(row_id, UserKey(key))
         if queued:
             self.on_queued(urgent)
 
-    async def _handle_locked(self, row_id: int, urgent: bool = False) -> int:
+    async def _handle_locked(self, row_id: int, urgent: bool = False,
+                             event: InboundEvent | None = None) -> int:
         async with self.store.transaction(urgent=urgent) as db:
-            row = await inbox.get_pending(db, row_id)
-            if row is None:
-                return 0  # already handled (a replay racing a live delivery)
             now = self.clock.now()
-            event = InboundEvent.from_json(json.loads(self.vault.open(row["payload"])))
-            key = UserKey(row["user_key"])
+            if event is None:  # a replay: the event comes back from the sealed inbox row
+                row = await inbox.get_pending(db, row_id)
+                if row is None:
+                    return 0
+                event = InboundEvent.from_json(json.loads(self.vault.open(row["payload"])))
+            if not await inbox.claim(db, row_id, now):
+                return 0  # already handled (a replay racing a live delivery)
+            key = self.vault.user_key(event.channel, event.user_id)
             lang = "en" if event.lang_hint.startswith("en") else self.default_lang
-            user = await users.touch(db, key, event.channel, self.vault.seal(event.address),
+            address = event.address
+            user = await users.touch(db, key, event.channel, lambda: self.vault.seal(address),
                                      lang, now)
             conv = await conversations.load(db, key, user.lang)
             party = party_of(user)
@@ -153,10 +159,10 @@ class Dispatcher:
                         invite=await self._invite_for(db, user, event, now),
                         listing=await self._listing_for(db, user, event, now))
             outcome = self.core.handle(turn)
-            queued = await apply_effects(db, outcome.effects, now, self._on_shift(now))
+            queued = await apply_effects(db, outcome.effects, now, self._on_shift(now),
+                                         known={user.key: user})
             if outcome.conversation is not None:
                 await conversations.save(db, outcome.conversation, now)
-            await inbox.finish(db, row_id, now)
         return queued
 
     @staticmethod

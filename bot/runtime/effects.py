@@ -67,7 +67,7 @@ async def recipients(db: aiosqlite.Connection, target: RoleTarget,
 
 
 async def _send(db: aiosqlite.Connection, effect: Send, now: dt.datetime,
-                on_shift: bool) -> int:
+                on_shift: bool, known: dict) -> int:
     if isinstance(effect.to, RoleTarget):
         staff = await recipients(db, effect.to, on_shift)
         if not staff:
@@ -77,7 +77,7 @@ async def _send(db: aiosqlite.Connection, effect: Send, now: dt.datetime,
             await outbox.enqueue(db, person.channel, person.key.value, person.address,
                                  effect.text, effect.buttons, effect.priority, now)
         return len(staff)
-    user = await users.get(db, effect.to)
+    user = known.get(effect.to) or await users.get(db, effect.to)
     if user is None:
         raise EffectError("send to an unknown user")
     await outbox.enqueue(db, user.channel, user.key.value, user.address, effect.text,
@@ -86,14 +86,16 @@ async def _send(db: aiosqlite.Connection, effect: Send, now: dt.datetime,
 
 
 async def apply_effects(db: aiosqlite.Connection, effects: list[Effect], now: dt.datetime,
-                        on_shift: bool = True) -> int:
+                        on_shift: bool = True, known: dict | None = None) -> int:
     """Apply effects in order; returns how many outbox rows were queued. ``on_shift`` says
-    whether the roster's shifts are running now (for "on duty" groups)."""
+    whether the roster's shifts are running now (for "on duty" groups); ``known`` holds user
+    rows already read in this transaction (the acting person)."""
     queued = 0
+    known = {} if known is None else known
     for effect in effects:
         match effect:
             case Send():
-                queued += await _send(db, effect, now, on_shift)
+                queued += await _send(db, effect, now, on_shift, known)
             case OpenCase():
                 student = await users.get(db, effect.student)
                 if student is None:
@@ -130,6 +132,7 @@ async def apply_effects(db: aiosqlite.Connection, effects: list[Effect], now: dt
                 await cases.add_message(db, effect.case_id, effect.sender, effect.text, now)
             case SetLanguage():
                 await users.set_lang(db, effect.user, effect.lang)
+                known.pop(effect.user, None)
             case StartTimer():
                 await timers.start(db, effect.owner, effect.kind, effect.due, effect.payload)
             case CancelTimer():
@@ -147,6 +150,7 @@ async def apply_effects(db: aiosqlite.Connection, effects: list[Effect], now: dt
                 if effect.duty is not None:
                     await users.set_duty(db, effect.user, effect.duty)
             case ForgetUser():
+                known.pop(effect.user, None)
                 await cases.delete_for_student(db, effect.user)
                 await outbox.forget_sent(db, effect.user.value)
                 if await cases.has_open_crisis(db, effect.user):

@@ -108,10 +108,12 @@ class OutboxSender:
         """One transaction for a whole pass (a crash before it means a resend: at least once)."""
         now = self.clock.now()
         async with self.store.transaction(urgent=urgent) as db:
+            await outbox.mark_sent_many(db, [row.id for row, result in results
+                                             if result.status is SendStatus.OK], now)
             for row, result in results:
                 if result.status is SendStatus.OK:
-                    await outbox.mark_sent(db, row.id, now)
-                elif result.status is SendStatus.PERMANENT:
+                    continue
+                if result.status is SendStatus.PERMANENT:
                     log.warning("dead letter; outbox_id=%s detail=%s", row.id, result.detail)
                     await outbox.mark_dead(db, row.id, result.detail)
                 elif result.status is SendStatus.RETRY_AFTER:

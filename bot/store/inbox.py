@@ -35,6 +35,15 @@ async def pending(db: aiosqlite.Connection) -> list[aiosqlite.Row]:
         return list(await cursor.fetchall())
 
 
+async def claim(db: aiosqlite.Connection, row_id: int, now: dt.datetime) -> bool:
+    """Mark a pending row handled (inside the transaction that handles it); False when it was
+    handled already. The payload is wiped: the event is in memory."""
+    cursor = await db.execute(
+        "UPDATE inbox SET status = 'done', handled_at = ?, payload = NULL "
+        "WHERE id = ? AND status = 'pending'", (ts(now), row_id))
+    return cursor.rowcount == 1
+
+
 async def finish(db: aiosqlite.Connection, row_id: int, now: dt.datetime,
                  status: str = "done") -> None:
     """Mark handled and wipe the sealed payload: it is no longer needed."""

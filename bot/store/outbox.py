@@ -77,6 +77,14 @@ async def mark_sent(db: aiosqlite.Connection, row_id: int, now: dt.datetime) -> 
                      "WHERE id = ?", (ts(now), row_id))
 
 
+async def mark_sent_many(db: aiosqlite.Connection, row_ids: list[int],
+                         now: dt.datetime) -> None:
+    if row_ids:
+        await db.executemany("UPDATE outbox SET status = 'sent', sent_at = ?, "
+                             "attempts = attempts + 1 WHERE id = ?",
+                             [(ts(now), row_id) for row_id in row_ids])
+
+
 async def retry_later(db: aiosqlite.Connection, row_id: int, when: dt.datetime,
                       error: str) -> None:
     await db.execute("UPDATE outbox SET attempts = attempts + 1, not_before = ?, last_error = ? "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import aiosqlite
@@ -24,12 +25,13 @@ class UserRow:
     address: bytes
     pseudonym: str | None = None
     duty: str = "auto"
+    last_seen_at: str = ""
 
 
 def _row(row: aiosqlite.Row) -> UserRow:
     return UserRow(UserKey(row["key"]), row["channel"], row["role"], row["alias"], row["code"],
                    row["display_name"], row["lang"], row["address"], row["pseudonym"],
-                   row["duty"])
+                   row["duty"], row["last_seen_at"])
 
 
 async def get(db: aiosqlite.Connection, key: UserKey) -> UserRow | None:
@@ -38,14 +40,17 @@ async def get(db: aiosqlite.Connection, key: UserKey) -> UserRow | None:
     return _row(row) if row else None
 
 
-async def touch(db: aiosqlite.Connection, key: UserKey, channel: str, address: bytes,
-                lang: str, now: dt.datetime) -> UserRow:
-    """Create the user on first contact (new alias and code), else refresh address and time."""
+async def touch(db: aiosqlite.Connection, key: UserKey, channel: str,
+                seal: Callable[[], bytes], lang: str, now: dt.datetime) -> UserRow:
+    """Create the user on first contact (new alias and code), else refresh the sealed address
+    and last-seen time, at most every ten minutes (a chat address does not move meanwhile)."""
     existing = await get(db, key)
     if existing:
-        await db.execute("UPDATE users SET address = ?, last_seen_at = ? WHERE key = ?",
-                         (address, ts(now), key.value))
+        if existing.last_seen_at < ts(now - dt.timedelta(minutes=10)):
+            await db.execute("UPDATE users SET address = ?, last_seen_at = ? WHERE key = ?",
+                             (seal(), ts(now), key.value))
         return existing
+    address = seal()
     for salt in range(1000):
         alias, code = alias_for(key, salt)
         async with db.execute("SELECT 1 FROM users WHERE code = ?", (code,)) as cursor:

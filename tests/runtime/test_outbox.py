@@ -12,7 +12,7 @@ from tests.dialog import Dialog
 async def _queue(app: App, who: str, text: str, priority: int = 0) -> int:
     key = app.vault.user_key("test", who)
     async with app.store.transaction() as db:
-        await users.touch(db, key, "test", app.vault.seal(who), "id", app.clock.now())
+        await users.touch(db, key, "test", lambda: app.vault.seal(who), "id", app.clock.now())
         return await outbox.enqueue(db, "test", key.value, app.vault.seal(who), text, (),
                                     priority, app.clock.now())
 
