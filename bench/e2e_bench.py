@@ -112,18 +112,51 @@ async def run_sebaya(args, config_path: Path, env: dict[str, str]) -> dict:
             await asyncio.sleep(0.05)
 
     prober = asyncio.create_task(crises_under_load())
+    sent_before = len(fake.sent)
     latencies, elapsed = await converse(fake, students, args.rounds,
                                         lambda s, n: texts[n % len(texts)])
+    messages = len(fake.sent) - sent_before
     loaded.set()
     await prober
     updates = len(students) * args.rounds
+
+    # Open loop at a steady, realistic rate: crises probed while it runs.
+    await asyncio.sleep(2)  # let the closed-loop backlog drain first
+    steady: list[float] = []
+    done = asyncio.Event()
+
+    async def steady_load() -> None:
+        interval = 1 / args.rate
+        n = 0
+        loop = asyncio.get_running_loop()
+        end = loop.time() + args.seconds
+        while loop.time() < end:
+            fake.say(40_000 + n % 500, "/help")
+            n += 1
+            await asyncio.sleep(interval)
+        done.set()
+
+    async def steady_crises() -> None:
+        i = 0
+        while not done.is_set():
+            token = f"y{i:04d}q"
+            start = time.perf_counter()
+            fake.say(30_000 + i, f"aku pengen mati aja {token}")
+            await fake.wait_text(BK, token, timeout=20)
+            steady.append(time.perf_counter() - start)
+            i += 1
+            await asyncio.sleep(0.2)
+
+    await asyncio.gather(steady_load(), steady_crises())
     rss = _peak_rss_mb(bot.pid)
     await _stop(bot)
     await fake.stop()
     return {"updates": updates, "elapsed": elapsed, "rate": updates / elapsed,
             "p50": pct(latencies, 0.5), "p99": pct(latencies, 0.99),
             "crisis_p50": pct(crisis, 0.5), "crisis_p99": pct(crisis, 0.99),
-            "crises": len(crisis), "rss": rss}
+            "crises": len(crisis), "rss": rss, "messages_rate": messages / elapsed,
+            "steady_p50": pct(steady, 0.5), "steady_p99": pct(steady, 0.99),
+            "steady_n": len(steady)}
 
 
 async def run_echo(args, env: dict[str, str]) -> dict:
@@ -135,11 +168,14 @@ async def run_echo(args, env: dict[str, str]) -> dict:
     fake.say(1, "warm-up")
     await fake.wait_count(1, 1, timeout=30)
     students = list(range(10_000, 10_000 + args.students))
+    sent_before = len(fake.sent)
     latencies, elapsed = await converse(fake, students, args.rounds, lambda s, n: "halo")
+    messages = len(fake.sent) - sent_before
     await _stop(bot)
     await fake.stop()
     updates = len(students) * args.rounds
-    return {"rate": updates / elapsed, "p50": pct(latencies, 0.5), "p99": pct(latencies, 0.99)}
+    return {"rate": updates / elapsed, "p50": pct(latencies, 0.5), "p99": pct(latencies, 0.99),
+            "messages_rate": messages / elapsed}
 
 
 async def open_conversations(args, config) -> dict:
@@ -191,6 +227,8 @@ async def main() -> None:
     parser.add_argument("--students", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--open", type=int, default=10_000)
+    parser.add_argument("--rate", type=float, default=50.0, help="steady updates/s")
+    parser.add_argument("--seconds", type=float, default=10.0, help="steady phase length")
     parser.add_argument("--open-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -216,10 +254,15 @@ async def main() -> None:
     print(f"{'updates/s':26}{sebaya['rate']:>12.0f}{echo['rate']:>14.0f}")
     print(f"{'p50 message->reply (ms)':26}{sebaya['p50']:>12.1f}{echo['p50']:>14.1f}")
     print(f"{'p99 message->reply (ms)':26}{sebaya['p99']:>12.1f}{echo['p99']:>14.1f}")
-    print(f"throughput ratio sebaya/echo: {sebaya['rate'] / echo['rate']:.2f}")
+    print(f"{'messages sent/s':26}{sebaya['messages_rate']:>12.0f}{echo['messages_rate']:>14.0f}")
+    print(f"throughput ratio sebaya/echo: {sebaya['rate'] / echo['rate']:.2f} in updates, "
+          f"{sebaya['messages_rate'] / echo['messages_rate']:.2f} in messages sent")
     print(f"crisis message -> first counselor alert, during that load: p50 "
           f"{sebaya['crisis_p50']:.1f} ms, p99 {sebaya['crisis_p99']:.1f} ms "
           f"({sebaya['crises']} crises)")
+    print(f"crisis message -> first counselor alert at a steady {args.rate:.0f} updates/s: "
+          f"p50 {sebaya['steady_p50']:.1f} ms, p99 {sebaya['steady_p99']:.1f} ms "
+          f"({sebaya['steady_n']} crises over {args.seconds:.0f} s)")
     print(f"sebaya process peak memory under that load: {sebaya['rss']:.0f} MB")
     result = subprocess.run([sys.executable, __file__, "--open-only", "--open", str(args.open)],
                             capture_output=True, text=True, check=True, cwd=ROOT)
