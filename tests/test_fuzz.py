@@ -1,0 +1,131 @@
+"""Fuzzing (hypothesis): random inbound events through the real dispatcher never crash or
+leave an event unhandled; mutated config and flow YAML always give a clear error."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.app import App, load_flow_bundle
+from bot.config import load_config
+from bot.core.events import InboundEvent, Kind
+from bot.errors import SebayaError
+from tests.conftest import ROOT, SECRET, enrol
+from tests.dialog import RecordingChannel
+
+WORDS = ["halo", "/start", "/help", "/bahasa", "/hapus", "/stop", "/selesai", "/ganti",
+         "/join", "/join ABCD-EFGH", "/kasus", "/lihat", "/ambil X", "/eskalasi", "/catatan",
+         "/onduty", "/lewati", "pengen mati", "aku sedih", "1", "5", "\x00", "🙂" * 50,
+         "a" * 5000, "‮", "z̸̢a̵l̷g̶o̷", "' OR 1=1 --", "{school}", "{", "%s"]
+DATA = ["", "g:lang:en", "g:lang:xx", "g:del:yes", "g:del:no", "f:welcome:ok", "f:topic:bully",
+        "f:safety:unsafe", "k:take:", "o:acc:", "s:1:5", "s:x:9", "f::", ":::", "x" * 64]
+PEOPLE = ["s1", "s2", "peer", "bk"]
+
+events = st.builds(
+    lambda who, kind, text, data, lang: (who, kind, text, data, lang),
+    st.sampled_from(PEOPLE),
+    st.sampled_from(list(Kind)),
+    st.one_of(st.sampled_from(WORDS), st.text(max_size=300)),
+    st.one_of(st.sampled_from(DATA), st.text(max_size=70)),
+    st.sampled_from(["", "id", "en", "en-GB", "zz"]),
+)
+
+
+@settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "25")), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(script=st.lists(events, min_size=1, max_size=25))
+def test_random_events_never_crash_or_stick(project: Path, script) -> None:
+    config = load_config(project / "config.yaml")
+
+    async def run() -> None:
+        channel = RecordingChannel()
+        app = await App.build(config, {"test": channel}, secret=SECRET)
+        try:
+            await enrol(app, "peer", "peer", "Bintang")
+            await enrol(app, "bk", "counselor", "Bu Rina")
+            for n, (who, kind, text, data, lang) in enumerate(script):
+                await app.dispatcher.accept(InboundEvent("test", f"f{n}", who, who, kind, text,
+                                                         data, lang_hint=lang))
+            await app.settle()
+            async with app.store.transaction() as db:
+                stuck = await (await db.execute(
+                    "SELECT COUNT(*) FROM inbox WHERE status != 'done'")).fetchone()
+            assert stuck[0] == 0  # every event handled; none failed
+        finally:
+            await app.stop()
+            shutil.rmtree(config.database_path.parent, ignore_errors=True)
+
+    asyncio.run(run())
+
+
+def _mutations(text: str) -> st.SearchStrategy[str]:
+    lines = text.splitlines()
+
+    def mutate(index: int, how: int, junk: str) -> str:
+        out = list(lines)
+        i = index % len(out)
+        if how == 0:
+            del out[i]
+        elif how == 1:
+            out[i] = out[i] + junk
+        elif how == 2:
+            out.insert(i, junk)
+        elif how == 3:
+            out[i] = out[i].replace(":", junk, 1)
+        else:
+            out[i] = "  " + out[i]
+        return "\n".join(out) + "\n"
+
+    return st.builds(mutate, st.integers(0, 10_000), st.integers(0, 4),
+                     st.text(alphabet=st.characters(codec="utf-8"), max_size=12))
+
+
+CONFIG_TEXT = (ROOT / "config.yaml").read_text(encoding="utf-8")
+FLOW_TEXT = (ROOT / "flows" / "intake.yaml").read_text(encoding="utf-8")
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(mutated=_mutations(CONFIG_TEXT))
+def test_mutated_config_gives_a_clear_error_or_loads(project: Path, mutated: str) -> None:
+    path = project / "config.yaml"
+    path.write_text(mutated, encoding="utf-8")
+    try:
+        load_flow_bundle(load_config(path))
+    except SebayaError as exc:
+        assert str(exc).startswith(str(path)) or str(exc).startswith(str(project))
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(mutated=_mutations(FLOW_TEXT))
+def test_mutated_flow_gives_a_clear_error_or_loads(project: Path, mutated: str) -> None:
+    (project / "flows" / "intake.yaml").write_text(mutated, encoding="utf-8")
+    config = load_config(project / "config.yaml")
+    try:
+        load_flow_bundle(config)
+    except SebayaError as exc:
+        assert "intake.yaml" in str(exc) or "config.yaml" in str(exc)
+
+
+@pytest.mark.parametrize("text", ["", "\n", "- a\n- b\n", "[", "flow: x\n", "states: 3\n",
+                                  "\t\tflow: intake\n"])
+def test_degenerate_flow_files(project: Path, text: str) -> None:
+    (project / "flows" / "intake.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(SebayaError):
+        load_flow_bundle(load_config(project / "config.yaml"))
+
+
+def test_an_empty_state_loads_but_is_linted_as_a_dead_end(project: Path) -> None:
+    from bot.engine.lint import lint_flow
+
+    (project / "flows" / "intake.yaml").write_text("flow: intake\nstart: a\nstates:\n  a:\n")
+    bundle = load_flow_bundle(load_config(project / "config.yaml"))
+    [warning] = lint_flow(bundle.flows["intake"], bundle.catalog, ("id", "en"))
+    assert "dead end" in warning.render()
