@@ -19,7 +19,7 @@ from pathlib import Path
 from aiohttp import web
 from telegram.error import TelegramError
 
-from bot import staffcli
+from bot import operations, staffcli
 from bot.app import App, load_flow_bundle
 from bot.channels.console import ConsoleChannel, parse_persona
 from bot.channels.telegram import ALLOWED_UPDATES, TelegramChannel
@@ -261,6 +261,22 @@ def _staff(config: Config, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _operations(config: Config, args: argparse.Namespace) -> int:
+    if args.command == "backup":
+        size = operations.backup(config, args.path)
+        print(f"Backed up to {args.path} ({size / 1024:.0f} KiB, integrity ok). Keep the "
+              "secret (SEBAYA_SECRET or the .secret file) separately.")
+        return EXIT_OK
+    if args.command == "audit":
+        lines = operations.audit_lines(config, args.case, args.staff, args.limit)
+        print("\n".join(lines) if lines else "No audit rows match.")
+        return EXIT_OK
+    checks = operations.doctor(config)
+    for check in checks:
+        print(check.render())
+    return EXIT_OK if all(c.ok for c in checks) else EXIT_CHECK_FAILED
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config", default=argparse.SUPPRESS,
@@ -286,6 +302,13 @@ def build_parser() -> argparse.ArgumentParser:
     staff_sub.add_parser("list", parents=[common], help="list enrolled staff")
     rm = staff_sub.add_parser("remove", parents=[common], help="remove a staff member")
     rm.add_argument("who", help="name, pseudonym or #code from `sebaya staff list`")
+    backup = sub.add_parser("backup", parents=[common], help="consistent copy of the database")
+    backup.add_argument("path", type=Path)
+    audit = sub.add_parser("audit", parents=[common], help="who took, viewed, closed ...")
+    audit.add_argument("--case", help="a case code, e.g. K7Q2")
+    audit.add_argument("--staff", help="a staff member's name, pseudonym or code")
+    audit.add_argument("--limit", type=int, default=200)
+    sub.add_parser("doctor", parents=[common], help="check config, database and staffing")
     draw = sub.add_parser("draw-flows", parents=[common], help="write Mermaid diagrams of flows")
     draw.add_argument("--out", type=Path, default=Path("docs/flows"))
     return parser
@@ -310,6 +333,8 @@ def main(argv: list[str] | None = None) -> int:
             return _draw_flows(config, args.out)
         if args.command == "staff":
             return _staff(config, args)
+        if args.command in ("backup", "audit", "doctor"):
+            return _operations(config, args)
         load_flow_bundle(config)  # fail before anything opens
         if args.command == "demo":
             return asyncio.run(_demo(config))

@@ -1,0 +1,137 @@
+"""Operator commands: backup (SQLite online backup API), audit listing, and doctor checks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.app import load_flow_bundle
+from bot.config import SECRET_ENV, Config
+from bot.engine.lint import lint_flow
+from bot.errors import SebayaError
+from bot.store.db import migrations, parse_ts
+
+
+def backup(config: Config, target: Path) -> int:
+    """A consistent copy while the bot runs (pages copied under SQLite's own locking);
+    returns the size in bytes. The secret is NOT copied: keep it separately."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    source = sqlite3.connect(f"file:{config.database_path}?mode=ro", uri=True)
+    try:
+        copy = sqlite3.connect(target)
+        with copy:
+            source.backup(copy)
+        check = copy.execute("PRAGMA integrity_check").fetchone()[0]
+        copy.close()
+    finally:
+        source.close()
+    if check != "ok":
+        raise SebayaError(f"backup integrity check failed: {check}")
+    return target.stat().st_size
+
+
+def _who(conn: sqlite3.Connection, key: str | None) -> str:
+    if key is None:
+        return "system"
+    row = conn.execute("SELECT role, display_name, pseudonym, code FROM users WHERE key = ?",
+                       (key,)).fetchone()
+    if row is None:
+        return "(deleted)"
+    role, name, pseudonym, code = row
+    return f"student #{code}" if role == "student" else f"{role} {name or pseudonym or code}"
+
+
+def audit_lines(config: Config, case: str | None = None, staff: str | None = None,
+                limit: int = 200) -> list[str]:
+    """Audit rows, newest last, optionally for one case code or one staff member."""
+    conn = sqlite3.connect(f"file:{config.database_path}?mode=ro", uri=True)
+    try:
+        sql, args = "SELECT at, actor_key, action, detail FROM audit", []
+        if staff:
+            row = conn.execute(
+                "SELECT key FROM users WHERE role != 'student' AND (lower(display_name) = "
+                "lower(?) OR lower(pseudonym) = lower(?) OR code = upper(?))",
+                (staff, staff, staff)).fetchone()
+            if row is None:
+                raise SebayaError(f"no staff member {staff!r} (see: sebaya staff list)")
+            sql, args = sql + " WHERE actor_key = ?", [row[0]]
+        rows = conn.execute(sql + " ORDER BY id", args).fetchall()
+        code = case.strip().lstrip("#").upper() if case else None
+        out = []
+        for at, actor, action, detail in rows:
+            details = json.loads(detail)
+            if code and details.get("code") != code:
+                continue
+            when = parse_ts(at).astimezone(config.tz).strftime("%Y-%m-%d %H:%M")
+            extra = " ".join(f"{k}={v}" for k, v in details.items())
+            out.append(f"{when}  {_who(conn, actor):24} {action:24} {extra}".rstrip())
+        return out[-limit:]
+    finally:
+        conn.close()
+
+
+@dataclass
+class Check:
+    ok: bool
+    label: str
+    detail: str = ""
+
+    def render(self) -> str:
+        return f"[{'ok' if self.ok else 'PROBLEM'}] {self.label}" + (
+            f": {self.detail}" if self.detail else "")
+
+
+def doctor(config: Config, now: dt.datetime | None = None) -> list[Check]:
+    """Everything an operator should know before trusting the bot with students."""
+    checks = [Check(True, "config.yaml", "valid")]
+    try:
+        bundle = load_flow_bundle(config)
+        warnings = sum(len(lint_flow(f, bundle.catalog, tuple(config.languages.available)))
+                       for f in bundle.flows.values())
+        checks.append(Check(True, "flows and texts", f"{len(bundle.flows)} flow(s), "
+                                                     f"{warnings} warning(s)"))
+    except SebayaError as exc:
+        checks.append(Check(False, "flows and texts", str(exc)))
+    secret_file = config.database_path.with_name(config.database_path.name + ".secret")
+    has_secret = bool(os.environ.get(SECRET_ENV)) or secret_file.exists()
+    checks.append(Check(has_secret, "installation secret",
+                        "set" if has_secret else f"{SECRET_ENV} is not set and no secret file"))
+    if not config.database_path.exists():
+        checks.append(Check(False, "database", f"{config.database_path} does not exist yet "
+                                               "(start the bot once)"))
+        return checks
+    conn = sqlite3.connect(f"file:{config.database_path}?mode=ro", uri=True)
+    try:
+        integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
+        checks.append(Check(integrity == "ok", "database integrity", integrity))
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        latest = migrations()[-1][0]
+        checks.append(Check(version == latest, "database schema", f"version {version} of "
+                                                                  f"{latest}"))
+
+        def count(sql: str) -> int:
+            return conn.execute(sql).fetchone()[0]
+
+        pending = count("SELECT COUNT(*) FROM outbox WHERE status = 'pending'")
+        checks.append(Check(pending < 100, "messages waiting to be sent", str(pending)))
+        dead = count("SELECT COUNT(*) FROM outbox WHERE status = 'dead'")
+        checks.append(Check(dead == 0, "undeliverable messages (dead letters)", str(dead)))
+        failed = count("SELECT COUNT(*) FROM inbox WHERE status = 'failed'")
+        checks.append(Check(failed == 0, "messages that failed to process", str(failed)))
+        counselors = count("SELECT COUNT(*) FROM users WHERE role = 'counselor'")
+        checks.append(Check(counselors > 0, "counselors enrolled", str(counselors) if counselors
+                            else "none: crisis alerts have nobody to reach (sebaya staff "
+                                 "invite --role counselor)"))
+        off = count("SELECT COUNT(*) FROM users WHERE role = 'counselor' AND duty = 'off'")
+        checks.append(Check(off < counselors or counselors == 0, "counselors not switched off",
+                            f"{counselors - off} of {counselors}"))
+        open_crises = count("SELECT COUNT(*) FROM cases WHERE level = 'crisis' "
+                            "AND status = 'waiting'")
+        checks.append(Check(open_crises == 0, "crises waiting for a counselor", str(open_crises)))
+    finally:
+        conn.close()
+    return checks
