@@ -8,25 +8,39 @@ from typing import Any
 
 import aiosqlite
 
-from bot.store.db import ts
+from bot.store.db import fetch_all, fetch_one, ts
 
 
-async def record(db: aiosqlite.Connection, actor_key: str | None, action: str,
-                 detail: dict[str, Any], now: dt.datetime) -> None:
-    await db.execute("INSERT INTO audit (at, actor_key, action, detail) VALUES (?, ?, ?, ?)",
-                     (ts(now), actor_key, action, json.dumps(detail, ensure_ascii=False)))
+async def record(
+    db: aiosqlite.Connection,
+    actor_key: str | None,
+    action: str,
+    detail: dict[str, Any],
+    now: dt.datetime,
+) -> None:
+    await db.execute(
+        "INSERT INTO audit (at, actor_key, action, detail) VALUES (?, ?, ?, ?)",
+        (ts(now), actor_key, action, json.dumps(detail, ensure_ascii=False)),
+    )
 
 
-async def count_since(db: aiosqlite.Connection, actor_key: str, action: str,
-                      since: dt.datetime) -> int:
-    async with db.execute("SELECT COUNT(*) FROM audit WHERE actor_key = ? AND action = ? "
-                          "AND at >= ?", (actor_key, action, ts(since))) as cursor:
-        return (await cursor.fetchone())[0]
+async def count_since(
+    db: aiosqlite.Connection, actor_key: str, action: str, since: dt.datetime
+) -> int:
+    return (
+        await fetch_one(
+            db,
+            "SELECT COUNT(*) FROM audit WHERE actor_key = ? AND action = ? AND at >= ?",
+            (actor_key, action, ts(since)),
+        )
+    )[0]
 
 
 async def rows(db: aiosqlite.Connection, action: str | None = None) -> list[dict[str, Any]]:
     sql, args = "SELECT * FROM audit", ()
     if action:
         sql, args = sql + " WHERE action = ?", (action,)
-    async with db.execute(sql + " ORDER BY id", args) as cursor:
-        return [dict(r) | {"detail": json.loads(r["detail"])} for r in await cursor.fetchall()]
+    return [
+        dict(r) | {"detail": json.loads(r["detail"])}
+        for r in await fetch_all(db, sql + " ORDER BY id", args)
+    ]

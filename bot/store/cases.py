@@ -9,7 +9,7 @@ import aiosqlite
 
 from bot.core.conversation import CaseView
 from bot.core.keys import UserKey
-from bot.store.db import ts
+from bot.store.db import fetch_all, fetch_one, ts
 
 _SELECT = (
     "SELECT c.id, c.code, c.route, c.status, c.level, c.student_key, c.assignee_key, "
@@ -21,19 +21,33 @@ _SELECT = (
 )
 
 
-def _view(row: aiosqlite.Row, recent: tuple[tuple[str, str], ...] = (),
-          offered: tuple[UserKey, ...] = ()) -> CaseView:
-    return CaseView(row["id"], row["code"], row["route"], row["status"], row["level"],
-                    UserKey(row["student_key"]), row["alias"] or "",
-                    UserKey(row["assignee_key"]) if row["assignee_key"] else None,
-                    row["assignee_pseudonym"] or row["assignee_name"], row["category"],
-                    row["lang"] or "", recent, row["topic"], row["weight"], row["story"] or "",
-                    offered, row["opened_at"], tuple(json.loads(row["risk_rules"] or "[]")))
+def _view(
+    row: aiosqlite.Row, recent: tuple[tuple[str, str], ...] = (), offered: tuple[UserKey, ...] = ()
+) -> CaseView:
+    return CaseView(
+        row["id"],
+        row["code"],
+        row["route"],
+        row["status"],
+        row["level"],
+        UserKey(row["student_key"]),
+        row["alias"] or "",
+        UserKey(row["assignee_key"]) if row["assignee_key"] else None,
+        row["assignee_pseudonym"] or row["assignee_name"],
+        row["category"],
+        row["lang"] or "",
+        recent,
+        row["topic"],
+        row["weight"],
+        row["story"] or "",
+        offered,
+        row["opened_at"],
+        tuple(json.loads(row["risk_rules"] or "[]")),
+    )
 
 
 async def _one(db: aiosqlite.Connection, where: str, args: tuple) -> CaseView | None:
-    async with db.execute(_SELECT + where + " ORDER BY c.id DESC LIMIT 1", args) as cursor:
-        row = await cursor.fetchone()
+    row = await fetch_one(db, _SELECT + where + " ORDER BY c.id DESC LIMIT 1", args)
     return _view(row) if row else None
 
 
@@ -47,8 +61,9 @@ async def current_for_staff(db: aiosqlite.Connection, staff: UserKey) -> CaseVie
     return await _one(db, "WHERE c.assignee_key = ? AND c.status = 'active'", (staff.value,))
 
 
-async def open_by_code(db: aiosqlite.Connection, code: str,
-                       with_recent: int = 0) -> CaseView | None:
+async def open_by_code(
+    db: aiosqlite.Connection, code: str, with_recent: int = 0
+) -> CaseView | None:
     """The open case of the student with this code, with its last messages and the peers
     holding an open offer of it."""
     case = await _one(db, "WHERE c.code = ? AND c.status != 'closed'", (code,))
@@ -58,25 +73,32 @@ async def open_by_code(db: aiosqlite.Connection, code: str,
 
 
 async def by_id(db: aiosqlite.Connection, case_id: int, with_recent: int = 0) -> CaseView | None:
-    async with db.execute(_SELECT + "WHERE c.id = ?", (case_id,)) as cursor:
-        row = await cursor.fetchone()
+    row = await fetch_one(db, _SELECT + "WHERE c.id = ?", (case_id,))
     if row is None:
         return None
     recent: tuple[tuple[str, str], ...] = ()
     if with_recent:
-        async with db.execute(
-            "SELECT sender, text FROM (SELECT id, sender, text FROM case_messages "
-            "WHERE case_id = ? ORDER BY id DESC LIMIT ?) ORDER BY id",
-            (case_id, with_recent)) as cursor:
-            recent = tuple((r["sender"], r["text"]) for r in await cursor.fetchall())
-    async with db.execute("SELECT peer_key FROM offers WHERE case_id = ? AND status = 'open'",
-                          (case_id,)) as cursor:
-        offered = tuple(UserKey(r[0]) for r in await cursor.fetchall())
+        recent = tuple(
+            (r["sender"], r["text"])
+            for r in await fetch_all(
+                db,
+                "SELECT sender, text FROM (SELECT id, sender, text FROM case_messages "
+                "WHERE case_id = ? ORDER BY id DESC LIMIT ?) ORDER BY id",
+                (case_id, with_recent),
+            )
+        )
+    offered = tuple(
+        UserKey(r[0])
+        for r in await fetch_all(
+            db, "SELECT peer_key FROM offers WHERE case_id = ? AND status = 'open'", (case_id,)
+        )
+    )
     return _view(row, recent, offered)
 
 
-async def latest_by_code(db: aiosqlite.Connection, code: str,
-                         with_recent: int = 0) -> CaseView | None:
+async def latest_by_code(
+    db: aiosqlite.Connection, code: str, with_recent: int = 0
+) -> CaseView | None:
     """The student's most recent case, open or closed (supervisors read transcripts)."""
     case = await _one(db, "WHERE c.code = ?", (code.strip().lstrip("#").upper(),))
     return await by_id(db, case.id, with_recent) if case else None
@@ -84,130 +106,203 @@ async def latest_by_code(db: aiosqlite.Connection, code: str,
 
 async def supervision(db: aiosqlite.Connection, since: dt.datetime) -> list[CaseView]:
     """Open cases, and cases closed since ``since``, newest first (for /kasus)."""
-    async with db.execute(_SELECT + "WHERE c.status != 'closed' OR c.closed_at >= ? "
-                          "ORDER BY c.status = 'closed', c.opened_at DESC LIMIT 30",
-                          (ts(since),)) as cursor:
-        return [_view(r) for r in await cursor.fetchall()]
+    return [
+        _view(r)
+        for r in await fetch_all(
+            db,
+            _SELECT + "WHERE c.status != 'closed' OR c.closed_at >= ? "
+            "ORDER BY c.status = 'closed', c.opened_at DESC LIMIT 30",
+            (ts(since),),
+        )
+    ]
 
 
 async def queue_position(db: aiosqlite.Connection, case_id: int) -> int:
-    async with db.execute("SELECT COUNT(*) FROM cases WHERE status = 'waiting' AND route = 'peer' "
-                          "AND id <= ?", (case_id,)) as cursor:
-        return (await cursor.fetchone())[0]
+    return (
+        await fetch_one(
+            db,
+            "SELECT COUNT(*) FROM cases WHERE status = 'waiting' AND route = 'peer' AND id <= ?",
+            (case_id,),
+        )
+    )[0]
 
 
-async def take_over(db: aiosqlite.Connection, case_id: int, staff: UserKey,
-                    now: dt.datetime) -> None:
-    await db.execute("UPDATE cases SET route = 'counselor', status = 'active', assignee_key = ?, "
-                     "claimed_at = COALESCE(claimed_at, ?) WHERE id = ?",
-                     (staff.value, ts(now), case_id))
-    await db.execute("UPDATE offers SET status = 'closed' WHERE case_id = ? AND status = 'open'",
-                     (case_id,))
+async def take_over(
+    db: aiosqlite.Connection, case_id: int, staff: UserKey, now: dt.datetime
+) -> None:
+    await db.execute(
+        "UPDATE cases SET route = 'counselor', status = 'active', assignee_key = ?, "
+        "claimed_at = COALESCE(claimed_at, ?) WHERE id = ?",
+        (staff.value, ts(now), case_id),
+    )
+    await db.execute(
+        "UPDATE offers SET status = 'closed' WHERE case_id = ? AND status = 'open'", (case_id,)
+    )
 
 
-async def create(db: aiosqlite.Connection, student: UserKey, code: str, route: str, topic: str,
-                 weight: int, intake: dict, now: dt.datetime, level: str = "normal",
-                 category: str | None = None, rules: tuple[str, ...] = ()) -> int:
+async def create(
+    db: aiosqlite.Connection,
+    student: UserKey,
+    code: str,
+    route: str,
+    topic: str,
+    weight: int,
+    intake: dict,
+    now: dt.datetime,
+    level: str = "normal",
+    category: str | None = None,
+    rules: tuple[str, ...] = (),
+) -> int:
     cursor = await db.execute(
         "INSERT INTO cases (student_key, code, route, topic, weight, intake, opened_at, level, "
         "category, risk_rules, crisis_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (student.value, code, route, topic, weight, json.dumps(intake, ensure_ascii=False),
-         ts(now), level, category, json.dumps(list(rules)),
-         ts(now) if level == "crisis" else None),
+        (
+            student.value,
+            code,
+            route,
+            topic,
+            weight,
+            json.dumps(intake, ensure_ascii=False),
+            ts(now),
+            level,
+            category,
+            json.dumps(list(rules)),
+            ts(now) if level == "crisis" else None,
+        ),
     )
     assert cursor.lastrowid is not None
     return cursor.lastrowid
 
 
-async def escalate(db: aiosqlite.Connection, case_id: int, category: str,
-                   rules: tuple[str, ...], now: dt.datetime) -> None:
+async def escalate(
+    db: aiosqlite.Connection, case_id: int, category: str, rules: tuple[str, ...], now: dt.datetime
+) -> None:
     """Make a case a crisis for guru BK: unassigned again, waiting for a counselor."""
     await db.execute(
         "UPDATE cases SET level = 'crisis', route = 'counselor', status = 'waiting', "
         "assignee_key = NULL, category = ?, risk_rules = ?, crisis_at = ? WHERE id = ?",
-        (category, json.dumps(list(rules)), ts(now), case_id))
+        (category, json.dumps(list(rules)), ts(now), case_id),
+    )
 
 
 async def flag(db: aiosqlite.Connection, case_id: int, rules: tuple[str, ...]) -> None:
     """Record concern-level signals on a case (they inform routing and reports)."""
-    async with db.execute("SELECT risk_rules FROM cases WHERE id = ?", (case_id,)) as cursor:
-        row = await cursor.fetchone()
+    row = await fetch_one(db, "SELECT risk_rules FROM cases WHERE id = ?", (case_id,))
     merged = sorted(set(json.loads(row[0])) | set(rules)) if row else list(rules)
-    await db.execute("UPDATE cases SET risk_rules = ?, level = CASE WHEN level = 'normal' "
-                     "THEN 'concern' ELSE level END WHERE id = ?", (json.dumps(merged), case_id))
+    await db.execute(
+        "UPDATE cases SET risk_rules = ?, level = CASE WHEN level = 'normal' "
+        "THEN 'concern' ELSE level END WHERE id = ?",
+        (json.dumps(merged), case_id),
+    )
 
 
-async def claim(db: aiosqlite.Connection, case_id: int, staff: UserKey,
-                now: dt.datetime) -> bool:
+async def claim(db: aiosqlite.Connection, case_id: int, staff: UserKey, now: dt.datetime) -> bool:
     """Take a waiting case; False when somebody else was first (the check and the write are one
     statement inside the event's transaction, so two presses can never both win)."""
     cursor = await db.execute(
         "UPDATE cases SET status = 'active', assignee_key = ?, claimed_at = ? "
-        "WHERE id = ? AND status = 'waiting'", (staff.value, ts(now), case_id))
+        "WHERE id = ? AND status = 'waiting'",
+        (staff.value, ts(now), case_id),
+    )
     if cursor.rowcount != 1:
         return False
-    await db.execute("UPDATE users SET last_assigned_at = ? WHERE key = ?",
-                     (ts(now), staff.value))
-    await db.execute("UPDATE offers SET status = CASE WHEN peer_key = ? THEN 'accepted' "
-                     "ELSE 'closed' END WHERE case_id = ? AND status = 'open'",
-                     (staff.value, case_id))
+    await db.execute("UPDATE users SET last_assigned_at = ? WHERE key = ?", (ts(now), staff.value))
+    await db.execute(
+        "UPDATE offers SET status = CASE WHEN peer_key = ? THEN 'accepted' "
+        "ELSE 'closed' END WHERE case_id = ? AND status = 'open'",
+        (staff.value, case_id),
+    )
     return True
 
 
-async def offer(db: aiosqlite.Connection, case_id: int, peers: tuple[UserKey, ...], round_: int,
-                now: dt.datetime) -> None:
+async def offer(
+    db: aiosqlite.Connection,
+    case_id: int,
+    peers: tuple[UserKey, ...],
+    round_: int,
+    now: dt.datetime,
+) -> None:
     for peer in peers:
-        await db.execute("INSERT OR IGNORE INTO offers (case_id, peer_key, round, created_at) "
-                         "VALUES (?, ?, ?, ?)", (case_id, peer.value, round_, ts(now)))
+        await db.execute(
+            "INSERT OR IGNORE INTO offers (case_id, peer_key, round, created_at) "
+            "VALUES (?, ?, ?, ?)",
+            (case_id, peer.value, round_, ts(now)),
+        )
 
 
-async def requeue(db: aiosqlite.Connection, case_id: int, exclude: UserKey | None,
-                  route: str | None) -> None:
-    await db.execute("UPDATE cases SET status = 'waiting', assignee_key = NULL, "
-                     "route = COALESCE(?, route) WHERE id = ?", (route, case_id))
-    await db.execute("UPDATE offers SET status = 'closed' WHERE case_id = ? AND status = 'open'",
-                     (case_id,))
+async def requeue(
+    db: aiosqlite.Connection, case_id: int, exclude: UserKey | None, route: str | None
+) -> None:
+    await db.execute(
+        "UPDATE cases SET status = 'waiting', assignee_key = NULL, "
+        "route = COALESCE(?, route) WHERE id = ?",
+        (route, case_id),
+    )
+    await db.execute(
+        "UPDATE offers SET status = 'closed' WHERE case_id = ? AND status = 'open'", (case_id,)
+    )
     if exclude is not None:
-        await db.execute("INSERT OR IGNORE INTO case_excluded_peers (case_id, peer_key) "
-                         "VALUES (?, ?)", (case_id, exclude.value))
+        await db.execute(
+            "INSERT OR IGNORE INTO case_excluded_peers (case_id, peer_key) VALUES (?, ?)",
+            (case_id, exclude.value),
+        )
 
 
-async def record_survey(db: aiosqlite.Connection, case_id: int, score: int | None,
-                        comment: str | None, now: dt.datetime) -> None:
+async def record_survey(
+    db: aiosqlite.Connection, case_id: int, score: int | None, comment: str | None, now: dt.datetime
+) -> None:
     """The first score counts (a second press changes nothing); a comment is added after."""
     if score is not None:
         await db.execute(
             "INSERT OR IGNORE INTO surveys (case_id, route, topic, score, at) "
-            "SELECT id, route, topic, ?, ? FROM cases WHERE id = ?", (score, ts(now), case_id))
+            "SELECT id, route, topic, ?, ? FROM cases WHERE id = ?",
+            (score, ts(now), case_id),
+        )
     if comment is not None:
         await db.execute("UPDATE surveys SET comment = ? WHERE case_id = ?", (comment, case_id))
 
 
-async def add_note(db: aiosqlite.Connection, case_id: int, author: UserKey, text: str,
-                   now: dt.datetime) -> None:
-    await db.execute("INSERT INTO staff_notes (case_id, author_key, text, at) VALUES (?, ?, ?, ?)",
-                     (case_id, author.value, text, ts(now)))
+async def add_note(
+    db: aiosqlite.Connection, case_id: int, author: UserKey, text: str, now: dt.datetime
+) -> None:
+    await db.execute(
+        "INSERT INTO staff_notes (case_id, author_key, text, at) VALUES (?, ?, ?, ?)",
+        (case_id, author.value, text, ts(now)),
+    )
 
 
-async def close(db: aiosqlite.Connection, case_id: int, staff: UserKey, note: str,
-                now: dt.datetime) -> None:
+async def close(
+    db: aiosqlite.Connection, case_id: int, staff: UserKey, note: str, now: dt.datetime
+) -> None:
     await db.execute(
         "UPDATE cases SET status = 'closed', closed_at = ?, closed_by = ?, outcome_note = ? "
-        "WHERE id = ?", (ts(now), staff.value, note, case_id))
-    await db.execute("UPDATE offers SET status = 'closed' WHERE case_id = ? AND status = 'open'",
-                     (case_id,))
+        "WHERE id = ?",
+        (ts(now), staff.value, note, case_id),
+    )
+    await db.execute(
+        "UPDATE offers SET status = 'closed' WHERE case_id = ? AND status = 'open'", (case_id,)
+    )
 
 
-async def add_message(db: aiosqlite.Connection, case_id: int, sender: str, text: str,
-                      now: dt.datetime) -> None:
-    await db.execute("INSERT INTO case_messages (case_id, sender, text, at) VALUES (?, ?, ?, ?)",
-                     (case_id, sender, text, ts(now)))
+async def add_message(
+    db: aiosqlite.Connection, case_id: int, sender: str, text: str, now: dt.datetime
+) -> None:
+    await db.execute(
+        "INSERT INTO case_messages (case_id, sender, text, at) VALUES (?, ?, ?, ?)",
+        (case_id, sender, text, ts(now)),
+    )
 
 
 async def has_open_crisis(db: aiosqlite.Connection, student: UserKey) -> bool:
-    async with db.execute("SELECT 1 FROM cases WHERE student_key = ? AND level = 'crisis' "
-                          "AND status != 'closed' LIMIT 1", (student.value,)) as cursor:
-        return await cursor.fetchone() is not None
+    return (
+        await fetch_one(
+            db,
+            "SELECT 1 FROM cases WHERE student_key = ? AND level = 'crisis' "
+            "AND status != 'closed' LIMIT 1",
+            (student.value,),
+        )
+        is not None
+    )
 
 
 async def delete_for_student(db: aiosqlite.Connection, student: UserKey) -> int:

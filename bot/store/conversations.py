@@ -9,18 +9,18 @@ import aiosqlite
 
 from bot.core.conversation import Conversation
 from bot.core.keys import UserKey
-from bot.store.db import ts
+from bot.store.db import fetch_one, ts
 
 
 async def load(db: aiosqlite.Connection, key: UserKey, lang: str) -> Conversation:
-    async with db.execute(
-        "SELECT flow, state, vars, version FROM conversations WHERE user_key = ?", (key.value,)
-    ) as cursor:
-        row = await cursor.fetchone()
+    row = await fetch_one(
+        db, "SELECT flow, state, vars, version FROM conversations WHERE user_key = ?", (key.value,)
+    )
     if row is None:
         return Conversation(user=key, lang=lang)
-    return Conversation(key, lang, row["flow"], row["state"], json.loads(row["vars"]),
-                        row["version"])
+    return Conversation(
+        key, lang, row["flow"], row["state"], json.loads(row["vars"]), row["version"]
+    )
 
 
 async def save(db: aiosqlite.Connection, conv: Conversation, now: dt.datetime) -> None:
@@ -29,8 +29,14 @@ async def save(db: aiosqlite.Connection, conv: Conversation, now: dt.datetime) -
         "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (user_key) DO UPDATE SET flow = excluded.flow, "
         "state = excluded.state, vars = excluded.vars, version = excluded.version, "
         "updated_at = excluded.updated_at",
-        (conv.user.value, conv.flow, conv.state, json.dumps(conv.vars, ensure_ascii=False),
-         conv.version, ts(now)),
+        (
+            conv.user.value,
+            conv.flow,
+            conv.state,
+            json.dumps(conv.vars, ensure_ascii=False),
+            conv.version,
+            ts(now),
+        ),
     )
 
 

@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 
@@ -29,6 +30,17 @@ def ts(moment: dt.datetime) -> str:
 
 def parse_ts(text: str) -> dt.datetime:
     return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
+
+
+async def fetch_one(db: aiosqlite.Connection, sql: str, args: Any = ()) -> aiosqlite.Row | None:
+    """One row in a single round trip to the database thread (execute + fetch + close)."""
+    rows = await db.execute_fetchall(sql, args)
+    return rows[0] if rows else None
+
+
+async def fetch_all(db: aiosqlite.Connection, sql: str, args: Any = ()) -> list[aiosqlite.Row]:
+    """All rows in a single round trip to the database thread."""
+    return list(await db.execute_fetchall(sql, args))
 
 
 def migrations() -> list[tuple[int, str, str]]:
@@ -94,8 +106,12 @@ class Store:
             path.parent.mkdir(parents=True, exist_ok=True)
         db = await aiosqlite.connect(path, isolation_level=None)
         db.row_factory = aiosqlite.Row
-        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON",
-                       "busy_timeout=5000"):
+        for pragma in (
+            "journal_mode=WAL",
+            "synchronous=NORMAL",
+            "foreign_keys=ON",
+            "busy_timeout=5000",
+        ):
             await db.execute(f"PRAGMA {pragma}")
         store = cls(db, path)
         await store.migrate()

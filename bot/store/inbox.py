@@ -6,11 +6,17 @@ import datetime as dt
 
 import aiosqlite
 
-from bot.store.db import ts
+from bot.store.db import fetch_all, fetch_one, ts
 
 
-async def insert(db: aiosqlite.Connection, channel: str, external_id: str, user_key: str,
-                 payload: bytes, now: dt.datetime) -> int | None:
+async def insert(
+    db: aiosqlite.Connection,
+    channel: str,
+    external_id: str,
+    user_key: str,
+    payload: bytes,
+    now: dt.datetime,
+) -> int | None:
     """Insert an event; None when (channel, external_id) was already received (a duplicate)."""
     cursor = await db.execute(
         "INSERT INTO inbox (channel, external_id, user_key, payload, received_at) "
@@ -21,18 +27,16 @@ async def insert(db: aiosqlite.Connection, channel: str, external_id: str, user_
 
 
 async def get_pending(db: aiosqlite.Connection, row_id: int) -> aiosqlite.Row | None:
-    async with db.execute(
-        "SELECT id, user_key, payload FROM inbox WHERE id = ? AND status = 'pending'", (row_id,)
-    ) as cursor:
-        return await cursor.fetchone()
+    return await fetch_one(
+        db, "SELECT id, user_key, payload FROM inbox WHERE id = ? AND status = 'pending'", (row_id,)
+    )
 
 
 async def pending(db: aiosqlite.Connection) -> list[aiosqlite.Row]:
     """Unhandled events, oldest first (replayed at start)."""
-    async with db.execute(
-        "SELECT id, user_key FROM inbox WHERE status = 'pending' ORDER BY id"
-    ) as cursor:
-        return list(await cursor.fetchall())
+    return list(
+        await fetch_all(db, "SELECT id, user_key FROM inbox WHERE status = 'pending' ORDER BY id")
+    )
 
 
 async def claim(db: aiosqlite.Connection, row_id: int, now: dt.datetime) -> bool:
@@ -40,12 +44,15 @@ async def claim(db: aiosqlite.Connection, row_id: int, now: dt.datetime) -> bool
     handled already. The payload is wiped: the event is in memory."""
     cursor = await db.execute(
         "UPDATE inbox SET status = 'done', handled_at = ?, payload = NULL "
-        "WHERE id = ? AND status = 'pending'", (ts(now), row_id))
+        "WHERE id = ? AND status = 'pending'",
+        (ts(now), row_id),
+    )
     return cursor.rowcount == 1
 
 
-async def finish(db: aiosqlite.Connection, row_id: int, now: dt.datetime,
-                 status: str = "done") -> None:
+async def finish(
+    db: aiosqlite.Connection, row_id: int, now: dt.datetime, status: str = "done"
+) -> None:
     """Mark handled and wipe the sealed payload: it is no longer needed."""
     await db.execute(
         "UPDATE inbox SET status = ?, handled_at = ?, payload = NULL WHERE id = ?",

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import aiosqlite
 
-from bot.store.db import parse_ts, ts
+from bot.store.db import fetch_one, parse_ts, ts
 
 
 @dataclass(frozen=True)
@@ -19,24 +19,34 @@ class InviteRow:
     used: bool
 
 
-async def create(db: aiosqlite.Connection, code_hash: str, role: str, name: str | None,
-                 now: dt.datetime, valid: dt.timedelta) -> None:
-    await db.execute("INSERT INTO invites (code_hash, role, name, created_at, expires_at) "
-                     "VALUES (?, ?, ?, ?, ?)", (code_hash, role, name, ts(now), ts(now + valid)))
+async def create(
+    db: aiosqlite.Connection,
+    code_hash: str,
+    role: str,
+    name: str | None,
+    now: dt.datetime,
+    valid: dt.timedelta,
+) -> None:
+    await db.execute(
+        "INSERT INTO invites (code_hash, role, name, created_at, expires_at) "
+        "VALUES (?, ?, ?, ?, ?)",
+        (code_hash, role, name, ts(now), ts(now + valid)),
+    )
 
 
 async def find(db: aiosqlite.Connection, code_hash: str) -> InviteRow | None:
-    async with db.execute("SELECT * FROM invites WHERE code_hash = ?", (code_hash,)) as cursor:
-        row = await cursor.fetchone()
+    row = await fetch_one(db, "SELECT * FROM invites WHERE code_hash = ?", (code_hash,))
     if row is None:
         return None
-    return InviteRow(row["id"], row["role"], row["name"], parse_ts(row["expires_at"]),
-                     row["used_at"] is not None)
+    return InviteRow(
+        row["id"], row["role"], row["name"], parse_ts(row["expires_at"]), row["used_at"] is not None
+    )
 
 
-async def redeem(db: aiosqlite.Connection, invite_id: int, user_key: str,
-                 now: dt.datetime) -> bool:
+async def redeem(db: aiosqlite.Connection, invite_id: int, user_key: str, now: dt.datetime) -> bool:
     cursor = await db.execute(
         "UPDATE invites SET used_at = ?, used_by = ? WHERE id = ? AND used_at IS NULL "
-        "AND expires_at > ?", (ts(now), user_key, invite_id, ts(now)))
+        "AND expires_at > ?",
+        (ts(now), user_key, invite_id, ts(now)),
+    )
     return cursor.rowcount == 1

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import aiosqlite
 
 from bot.core.events import Button
-from bot.store.db import parse_ts, ts
+from bot.store.db import fetch_all, fetch_one, parse_ts, ts
 
 
 @dataclass(frozen=True)
@@ -24,11 +24,19 @@ class OutboxRow:
     attempts: int
 
 
-async def enqueue(db: aiosqlite.Connection, channel: str, recipient_key: str, address: bytes,
-                  text: str, buttons: tuple[Button, ...], priority: int,
-                  now: dt.datetime) -> int:
-    payload = json.dumps({"text": text, "buttons": [[b.label, b.data] for b in buttons]},
-                         ensure_ascii=False)
+async def enqueue(
+    db: aiosqlite.Connection,
+    channel: str,
+    recipient_key: str,
+    address: bytes,
+    text: str,
+    buttons: tuple[Button, ...],
+    priority: int,
+    now: dt.datetime,
+) -> int:
+    payload = json.dumps(
+        {"text": text, "buttons": [[b.label, b.data] for b in buttons]}, ensure_ascii=False
+    )
     cursor = await db.execute(
         "INSERT INTO outbox (channel, recipient_key, address, payload, priority, not_before, "
         "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -38,65 +46,79 @@ async def enqueue(db: aiosqlite.Connection, channel: str, recipient_key: str, ad
     return cursor.lastrowid
 
 
-async def due(db: aiosqlite.Connection, now: dt.datetime, limit: int = 48,
-              min_priority: int = 0) -> list[OutboxRow]:
+async def due(
+    db: aiosqlite.Connection, now: dt.datetime, limit: int = 48, min_priority: int = 0
+) -> list[OutboxRow]:
     """Pending rows whose time has come: crisis priority first, then oldest first.
 
     A row waits while an older pending row to the same recipient, of the same or higher
     priority, is backing off: per-chat order holds across passes, yet an alert is never stuck
     behind ordinary traffic.
     """
-    async with db.execute(
+    rows = await fetch_all(
+        db,
         "SELECT * FROM outbox AS o WHERE o.status = 'pending' AND o.not_before <= :now "
         "AND o.priority >= :min_priority "
         "AND NOT EXISTS (SELECT 1 FROM outbox AS p WHERE p.recipient_key = o.recipient_key "
         "AND p.status = 'pending' AND p.id < o.id AND p.priority >= o.priority "
         "AND p.not_before > :now) ORDER BY o.priority DESC, o.id LIMIT :limit",
         {"now": ts(now), "limit": limit, "min_priority": min_priority},
-    ) as cursor:
-        rows = await cursor.fetchall()
+    )
     out = []
     for row in rows:
         payload = json.loads(row["payload"])
         buttons = tuple(Button(label, data) for label, data in payload["buttons"])
-        out.append(OutboxRow(row["id"], row["channel"], row["recipient_key"], row["address"],
-                             payload["text"], buttons, row["priority"], row["attempts"]))
+        out.append(
+            OutboxRow(
+                row["id"],
+                row["channel"],
+                row["recipient_key"],
+                row["address"],
+                payload["text"],
+                buttons,
+                row["priority"],
+                row["attempts"],
+            )
+        )
     return out
 
 
 async def next_due_at(db: aiosqlite.Connection) -> dt.datetime | None:
-    async with db.execute(
-        "SELECT MIN(not_before) FROM outbox WHERE status = 'pending'"
-    ) as cursor:
-        row = await cursor.fetchone()
+    row = await fetch_one(db, "SELECT MIN(not_before) FROM outbox WHERE status = 'pending'")
     return parse_ts(row[0]) if row and row[0] else None
 
 
 async def mark_sent(db: aiosqlite.Connection, row_id: int, now: dt.datetime) -> None:
-    await db.execute("UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1 "
-                     "WHERE id = ?", (ts(now), row_id))
+    await db.execute(
+        "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1 WHERE id = ?",
+        (ts(now), row_id),
+    )
 
 
-async def mark_sent_many(db: aiosqlite.Connection, row_ids: list[int],
-                         now: dt.datetime) -> None:
+async def mark_sent_many(db: aiosqlite.Connection, row_ids: list[int], now: dt.datetime) -> None:
     if row_ids:
-        await db.executemany("UPDATE outbox SET status = 'sent', sent_at = ?, "
-                             "attempts = attempts + 1 WHERE id = ?",
-                             [(ts(now), row_id) for row_id in row_ids])
+        await db.executemany(
+            "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1 WHERE id = ?",
+            [(ts(now), row_id) for row_id in row_ids],
+        )
 
 
-async def retry_later(db: aiosqlite.Connection, row_id: int, when: dt.datetime,
-                      error: str) -> None:
-    await db.execute("UPDATE outbox SET attempts = attempts + 1, not_before = ?, last_error = ? "
-                     "WHERE id = ?", (ts(when), error[:200], row_id))
+async def retry_later(db: aiosqlite.Connection, row_id: int, when: dt.datetime, error: str) -> None:
+    await db.execute(
+        "UPDATE outbox SET attempts = attempts + 1, not_before = ?, last_error = ? WHERE id = ?",
+        (ts(when), error[:200], row_id),
+    )
 
 
 async def mark_dead(db: aiosqlite.Connection, row_id: int, error: str) -> None:
-    await db.execute("UPDATE outbox SET status = 'dead', attempts = attempts + 1, last_error = ? "
-                     "WHERE id = ?", (error[:200], row_id))
+    await db.execute(
+        "UPDATE outbox SET status = 'dead', attempts = attempts + 1, last_error = ? WHERE id = ?",
+        (error[:200], row_id),
+    )
 
 
 async def forget_sent(db: aiosqlite.Connection, recipient_key: str) -> None:
     """Delete delivered copies for a person who asked to be forgotten (pending ones still go)."""
-    await db.execute("DELETE FROM outbox WHERE recipient_key = ? AND status != 'pending'",
-                     (recipient_key,))
+    await db.execute(
+        "DELETE FROM outbox WHERE recipient_key = ? AND status != 'pending'", (recipient_key,)
+    )

@@ -10,7 +10,7 @@ from typing import Any
 import aiosqlite
 
 from bot.core.keys import UserKey
-from bot.store.db import parse_ts, ts
+from bot.store.db import fetch_all, fetch_one, parse_ts, ts
 
 
 @dataclass(frozen=True)
@@ -22,8 +22,9 @@ class TimerRow:
     payload: dict[str, Any]
 
 
-async def start(db: aiosqlite.Connection, owner: UserKey, kind: str, due: dt.datetime,
-                payload: dict[str, Any]) -> None:
+async def start(
+    db: aiosqlite.Connection, owner: UserKey, kind: str, due: dt.datetime, payload: dict[str, Any]
+) -> None:
     """Set (or reset) the owner's timer of this kind."""
     await db.execute(
         "INSERT INTO timers (owner_key, kind, due_at, payload) VALUES (?, ?, ?, ?) "
@@ -37,32 +38,38 @@ async def cancel(db: aiosqlite.Connection, owner: UserKey, kind: str | None = No
     if kind is None:
         await db.execute("DELETE FROM timers WHERE owner_key = ?", (owner.value,))
     else:
-        await db.execute("DELETE FROM timers WHERE owner_key = ? AND kind = ?",
-                         (owner.value, kind))
+        await db.execute("DELETE FROM timers WHERE owner_key = ? AND kind = ?", (owner.value, kind))
 
 
 def _row(row: aiosqlite.Row) -> TimerRow:
-    return TimerRow(row["id"], UserKey(row["owner_key"]), row["kind"], parse_ts(row["due_at"]),
-                    json.loads(row["payload"]))
+    return TimerRow(
+        row["id"],
+        UserKey(row["owner_key"]),
+        row["kind"],
+        parse_ts(row["due_at"]),
+        json.loads(row["payload"]),
+    )
 
 
 async def due(db: aiosqlite.Connection, now: dt.datetime, limit: int = 100) -> list[TimerRow]:
-    async with db.execute(
-        "SELECT * FROM timers WHERE due_at <= ? ORDER BY due_at, id LIMIT ?", (ts(now), limit)
-    ) as cursor:
-        return [_row(r) for r in await cursor.fetchall()]
+    return [
+        _row(r)
+        for r in await fetch_all(
+            db,
+            "SELECT * FROM timers WHERE due_at <= ? ORDER BY due_at, id LIMIT ?",
+            (ts(now), limit),
+        )
+    ]
 
 
 async def owner_of(db: aiosqlite.Connection, timer_id: int) -> UserKey | None:
-    async with db.execute("SELECT owner_key FROM timers WHERE id = ?", (timer_id,)) as cursor:
-        row = await cursor.fetchone()
+    row = await fetch_one(db, "SELECT owner_key FROM timers WHERE id = ?", (timer_id,))
     return UserKey(row[0]) if row else None
 
 
 async def claim(db: aiosqlite.Connection, timer_id: int) -> TimerRow | None:
     """Take a timer out of the table (inside the transaction that handles it)."""
-    async with db.execute("SELECT * FROM timers WHERE id = ?", (timer_id,)) as cursor:
-        row = await cursor.fetchone()
+    row = await fetch_one(db, "SELECT * FROM timers WHERE id = ?", (timer_id,))
     if row is None:
         return None
     await db.execute("DELETE FROM timers WHERE id = ?", (timer_id,))
@@ -70,6 +77,5 @@ async def claim(db: aiosqlite.Connection, timer_id: int) -> TimerRow | None:
 
 
 async def next_due_at(db: aiosqlite.Connection) -> dt.datetime | None:
-    async with db.execute("SELECT MIN(due_at) FROM timers") as cursor:
-        row = await cursor.fetchone()
+    row = await fetch_one(db, "SELECT MIN(due_at) FROM timers")
     return parse_ts(row[0]) if row and row[0] else None

@@ -10,7 +10,7 @@ import aiosqlite
 
 from bot.core.identity import alias_for
 from bot.core.keys import UserKey
-from bot.store.db import ts
+from bot.store.db import fetch_all, fetch_one, ts
 
 
 @dataclass(frozen=True)
@@ -29,33 +29,49 @@ class UserRow:
 
 
 def _row(row: aiosqlite.Row) -> UserRow:
-    return UserRow(UserKey(row["key"]), row["channel"], row["role"], row["alias"], row["code"],
-                   row["display_name"], row["lang"], row["address"], row["pseudonym"],
-                   row["duty"], row["last_seen_at"])
+    return UserRow(
+        UserKey(row["key"]),
+        row["channel"],
+        row["role"],
+        row["alias"],
+        row["code"],
+        row["display_name"],
+        row["lang"],
+        row["address"],
+        row["pseudonym"],
+        row["duty"],
+        row["last_seen_at"],
+    )
 
 
 async def get(db: aiosqlite.Connection, key: UserKey) -> UserRow | None:
-    async with db.execute("SELECT * FROM users WHERE key = ?", (key.value,)) as cursor:
-        row = await cursor.fetchone()
+    row = await fetch_one(db, "SELECT * FROM users WHERE key = ?", (key.value,))
     return _row(row) if row else None
 
 
-async def touch(db: aiosqlite.Connection, key: UserKey, channel: str,
-                seal: Callable[[], bytes], lang: str, now: dt.datetime) -> UserRow:
+async def touch(
+    db: aiosqlite.Connection,
+    key: UserKey,
+    channel: str,
+    seal: Callable[[], bytes],
+    lang: str,
+    now: dt.datetime,
+) -> UserRow:
     """Create the user on first contact (new alias and code), else refresh the sealed address
     and last-seen time, at most every ten minutes (a chat address does not move meanwhile)."""
     existing = await get(db, key)
     if existing:
         if existing.last_seen_at < ts(now - dt.timedelta(minutes=10)):
-            await db.execute("UPDATE users SET address = ?, last_seen_at = ? WHERE key = ?",
-                             (seal(), ts(now), key.value))
+            await db.execute(
+                "UPDATE users SET address = ?, last_seen_at = ? WHERE key = ?",
+                (seal(), ts(now), key.value),
+            )
         return existing
     address = seal()
     for salt in range(1000):
         alias, code = alias_for(key, salt)
-        async with db.execute("SELECT 1 FROM users WHERE code = ?", (code,)) as cursor:
-            if await cursor.fetchone() is None:
-                break
+        if await fetch_one(db, "SELECT 1 FROM users WHERE code = ?", (code,)) is None:
+            break
     await db.execute(
         "INSERT INTO users (key, channel, alias, code, lang, address, created_at, last_seen_at) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -70,37 +86,43 @@ async def set_lang(db: aiosqlite.Connection, key: UserKey, lang: str) -> None:
     await db.execute("UPDATE users SET lang = ? WHERE key = ?", (lang, key.value))
 
 
-async def set_role(db: aiosqlite.Connection, key: UserKey, role: str,
-                   display_name: str | None) -> None:
-    await db.execute("UPDATE users SET role = ?, display_name = ? WHERE key = ?",
-                     (role, display_name, key.value))
+async def set_role(
+    db: aiosqlite.Connection, key: UserKey, role: str, display_name: str | None
+) -> None:
+    await db.execute(
+        "UPDATE users SET role = ?, display_name = ? WHERE key = ?", (role, display_name, key.value)
+    )
 
 
-async def with_role(db: aiosqlite.Connection, role: str,
-                    on_duty_only: bool = False, on_shift: bool = False) -> list[UserRow]:
+async def with_role(
+    db: aiosqlite.Connection, role: str, on_duty_only: bool = False, on_shift: bool = False
+) -> list[UserRow]:
     """Staff of a role; ``on_duty_only`` keeps those toggled on, or on shift when "auto"."""
     sql, args = "SELECT * FROM users WHERE role = ?", [role]
     if on_duty_only:
         sql += " AND (duty = 'on' OR (duty = 'auto' AND ?))"
         args.append(int(on_shift))
-    async with db.execute(sql + " ORDER BY created_at", args) as cursor:
-        return [_row(r) for r in await cursor.fetchall()]
+    return [_row(r) for r in await fetch_all(db, sql + " ORDER BY created_at", args)]
 
 
-async def available_peers(db: aiosqlite.Connection, on_shift: bool, capacity: int,
-                          case_id: int) -> list[UserRow]:
+async def available_peers(
+    db: aiosqlite.Connection, on_shift: bool, capacity: int, case_id: int
+) -> list[UserRow]:
     """Peers who can take a case now: on duty, under capacity, not excluded from this case;
     least recently assigned first (fair)."""
-    async with db.execute(
-        "SELECT u.* FROM users u WHERE u.role = 'peer' "
-        "AND (u.duty = 'on' OR (u.duty = 'auto' AND :on_shift)) "
-        "AND (SELECT COUNT(*) FROM cases c WHERE c.assignee_key = u.key "
-        "     AND c.status = 'active') < :capacity "
-        "AND u.key NOT IN (SELECT peer_key FROM case_excluded_peers WHERE case_id = :case_id) "
-        "ORDER BY u.last_assigned_at IS NOT NULL, u.last_assigned_at, u.created_at",
-        {"on_shift": int(on_shift), "capacity": capacity, "case_id": case_id},
-    ) as cursor:
-        return [_row(r) for r in await cursor.fetchall()]
+    return [
+        _row(r)
+        for r in await fetch_all(
+            db,
+            "SELECT u.* FROM users u WHERE u.role = 'peer' "
+            "AND (u.duty = 'on' OR (u.duty = 'auto' AND :on_shift)) "
+            "AND (SELECT COUNT(*) FROM cases c WHERE c.assignee_key = u.key "
+            "     AND c.status = 'active') < :capacity "
+            "AND u.key NOT IN (SELECT peer_key FROM case_excluded_peers WHERE case_id = :case_id) "
+            "ORDER BY u.last_assigned_at IS NOT NULL, u.last_assigned_at, u.created_at",
+            {"on_shift": int(on_shift), "capacity": capacity, "case_id": case_id},
+        )
+    ]
 
 
 async def set_pseudonym(db: aiosqlite.Connection, key: UserKey, pseudonym: str) -> None:
@@ -109,10 +131,12 @@ async def set_pseudonym(db: aiosqlite.Connection, key: UserKey, pseudonym: str) 
 
 async def find_staff(db: aiosqlite.Connection, who: str) -> UserRow | None:
     """A staff member by display name, pseudonym or code (case-insensitive)."""
-    async with db.execute(
+    rows = await fetch_all(
+        db,
         "SELECT * FROM users WHERE role != 'student' AND (lower(display_name) = lower(:w) "
-        "OR lower(pseudonym) = lower(:w) OR code = upper(:w))", {"w": who.strip()}) as cursor:
-        rows = await cursor.fetchall()
+        "OR lower(pseudonym) = lower(:w) OR code = upper(:w))",
+        {"w": who.strip()},
+    )
     return _row(rows[0]) if len(rows) == 1 else None
 
 
@@ -121,15 +145,22 @@ async def set_duty(db: aiosqlite.Connection, key: UserKey, duty: str) -> None:
 
 
 async def active_load(db: aiosqlite.Connection, key: UserKey) -> int:
-    async with db.execute("SELECT COUNT(*) FROM cases WHERE assignee_key = ? AND "
-                          "status = 'active'", (key.value,)) as cursor:
-        return (await cursor.fetchone())[0]
+    return (
+        await fetch_one(
+            db,
+            "SELECT COUNT(*) FROM cases WHERE assignee_key = ? AND status = 'active'",
+            (key.value,),
+        )
+    )[0]
 
 
 async def staff(db: aiosqlite.Connection) -> list[UserRow]:
-    async with db.execute("SELECT * FROM users WHERE role != 'student' ORDER BY role, "
-                          "created_at") as cursor:
-        return [_row(r) for r in await cursor.fetchall()]
+    return [
+        _row(r)
+        for r in await fetch_all(
+            db, "SELECT * FROM users WHERE role != 'student' ORDER BY role, created_at"
+        )
+    ]
 
 
 async def delete(db: aiosqlite.Connection, key: UserKey) -> None:
