@@ -15,9 +15,10 @@ from typing import Any
 from bot.channels.base import Channel
 from bot.clock import Clock, SystemClock
 from bot.config import Config, load_secret
-from bot.core.core import REQUIRED_TEXTS, Core, Interrupt
+from bot.core.core import REQUIRED_TEXTS, RETENTION_TIMER, Core, Interrupt
 from bot.core.crisis import LadderStep
 from bot.core.identity import IdentityVault
+from bot.core.keys import SYSTEM
 from bot.core.roster import roster_from
 from bot.engine.catalog import Catalog, load_catalogs
 from bot.engine.loader import load_flows
@@ -28,7 +29,7 @@ from bot.risk.detector import Detector
 from bot.runtime.dispatcher import Dispatcher
 from bot.runtime.outbox import OutboxSender
 from bot.runtime.timers import TimerLoop
-from bot.store import users
+from bot.store import timers, users
 from bot.store.db import Store
 from bot.yamlsrc import line_at, read_yaml
 
@@ -123,12 +124,16 @@ class App:
             roster=roster_from(config.roster.shifts, config.roster.holidays, config.tz),
             peer_capacity=config.roster.peer_capacity,
             offer_timeout=dt.timedelta(minutes=config.roster.offer_timeout_minutes),
+            retention_days=(config.retention.light_case_days, config.retention.crisis_case_days,
+                            config.retention.processed_inbox_days),
         )
         store = await Store.open(config.database_path)
         return cls(config, store, vault, core, channels, clock or SystemClock())
 
     async def start(self) -> None:
-        """Replay what a previous run left, then run the outbox and timer loops."""
+        """Replay what a previous run left, make sure the daily retention purge is scheduled,
+        then run the outbox and timer loops."""
+        await self.ensure_retention()
         await self.dispatcher.replay()
         self._loops = [asyncio.create_task(self.sender.run()),
                        asyncio.create_task(self.timers.run())]
@@ -152,6 +157,10 @@ class App:
         self._loops = []
         await self.dispatcher.drain()
         await self.store.close()
+
+    async def ensure_retention(self) -> None:
+        async with self.store.transaction() as db:
+            await timers.ensure(db, SYSTEM, RETENTION_TIMER, self.clock.now())
 
     async def staff_addresses(self, channel: str) -> list[tuple[str, str]]:
         """(address, role) of the staff on a channel, for per-role command menus."""

@@ -47,10 +47,18 @@ class ShiftedClock:
 
 async def sleep_until(clock: Clock, when: dt.datetime | None, wake: asyncio.Event,
                       cap_seconds: float = 5.0) -> None:
-    """Wait until ``when`` (by the clock), ``wake`` is set, or ``cap_seconds`` pass."""
+    """Wait until ``when`` (by the clock), ``wake`` is set, or ``cap_seconds`` pass.
+
+    Uses ``asyncio.timeout`` rather than ``asyncio.wait_for``: on Python 3.11, ``wait_for`` with
+    a zero timeout can lose a cancellation, leaving a loop that never stops (seen here).
+    """
     timeout = cap_seconds
     if when is not None:
         timeout = max(0.0, min(cap_seconds, (when - clock.now()).total_seconds()))
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(wake.wait(), timeout)
+    if timeout > 0 and not wake.is_set():
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout):
+                await wake.wait()
+    else:
+        await asyncio.sleep(0)  # something is due already: just let others run
     wake.clear()

@@ -21,12 +21,13 @@ from bot.core.effects import (
     CaseMessage,
     FlagCase,
     OpenCase,
+    Purge,
     Send,
     SetLanguage,
     StartTimer,
 )
 from bot.core.events import Button, Kind
-from bot.core.keys import RoleTarget
+from bot.core.keys import SYSTEM, RoleTarget
 from bot.core.roster import Roster
 from bot.core.textclean import button_parts, clean_text
 from bot.engine.catalog import Catalog
@@ -34,6 +35,7 @@ from bot.engine.machine import FlowMachine
 from bot.engine.turn import FlowTurn
 
 FLOW_IDLE_TIMER = "flow_idle"
+RETENTION_TIMER = "retention"
 REQUIRED_TEXTS = (
     "core.help", "core.unsupported", "core.use_buttons", "core.empty", "core.too_short",
     "core.truncated", "core.stale_button", "core.idle_button", "core.unknown_command",
@@ -97,6 +99,7 @@ class Core:
         idle_reminder: dt.timedelta = dt.timedelta(minutes=60),
         idle_close: dt.timedelta = dt.timedelta(hours=4),
         flood_limit: int = 20,
+        retention_days: tuple[int, int, int] = (90, 365, 7),
     ) -> None:
         self.flows = flows
         self.catalog = catalog
@@ -115,6 +118,7 @@ class Core:
         self.idle_reminder = idle_reminder
         self.idle_close = idle_close
         self.flood_limit = flood_limit  # student messages relayed per minute, at most
+        self.retention_days = retention_days  # light cases, crisis records, processed rows
 
     # -- helpers used by commands and interrupts -------------------------------------------
 
@@ -175,6 +179,15 @@ class Core:
         kept = {"risk_flags": conv.vars["risk_flags"]} if "risk_flags" in conv.vars else {}
         fresh = conv.moved(flow=self.start_flow, state=None, vars=kept)
         return self._run_flow(turn, fresh, trigger=None)
+
+    def on_system_timer(self, kind: str, now: dt.datetime) -> list:
+        """Timers of nobody in particular: the daily retention purge (then the next one)."""
+        if kind != RETENTION_TIMER:
+            return []
+        light, crisis_days, processed = self.retention_days
+        return [Purge(now - dt.timedelta(days=light), now - dt.timedelta(days=crisis_days),
+                      now - dt.timedelta(days=processed)),
+                StartTimer(SYSTEM, RETENTION_TIMER, now + dt.timedelta(days=1))]
 
     def on_timer(self, conv: Conversation, party: Party, kind: str, payload: Mapping[str, Any],
                  now: dt.datetime, case: CaseView | None = None,

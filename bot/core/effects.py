@@ -173,6 +173,15 @@ class UpdateStaff:
 
 
 @dataclass(frozen=True, slots=True)
+class Purge:
+    """Retention: delete what is older than the school's policy allows."""
+
+    light_before: dt.datetime  # closed non-crisis cases closed before this
+    crisis_before: dt.datetime  # closed crisis cases closed before this
+    processed_before: dt.datetime  # handled inbox rows and delivered outbox copies
+
+
+@dataclass(frozen=True, slots=True)
 class ForgetUser:
     """Delete what we hold about this person (student-initiated /hapus)."""
 
@@ -182,5 +191,5 @@ class ForgetUser:
 Effect = (
     Send | OpenCase | EscalateCase | FlagCase | ClaimCase | CloseCase | CaseMessage | SetLanguage
     | StartTimer | CancelTimer | Audit | ForgetUser | EnrolStaff | UpdateStaff | OfferCase
-    | RequeueCase | RecordSurvey | AddNote | TakeOver
+    | RequeueCase | RecordSurvey | AddNote | TakeOver | Purge
 )

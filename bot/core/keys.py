@@ -15,6 +15,9 @@ class UserKey:
         return self.value[:12]
 
 
+SYSTEM = UserKey("system")  # owner of timers that belong to nobody (retention)
+
+
 @dataclass(frozen=True, slots=True)
 class RoleTarget:
     """A staff group: peer, counselor, backup, on_duty_counselors, all_counselors, crisis_team.

@@ -22,12 +22,12 @@ import aiosqlite
 
 from bot.clock import Clock
 from bot.core.conversation import CaseView, InviteCheck, Party, Turn
-from bot.core.core import Core
+from bot.core.core import RETENTION_TIMER, Core
 from bot.core.crisis import LADDER_TIMER, TAKE_PREFIX
 from bot.core.events import InboundEvent, Kind
 from bot.core.handoff import ACCEPT_PREFIX, OFFER_TIMER, SURVEY_PREFIX
 from bot.core.identity import IdentityVault
-from bot.core.keys import UserKey
+from bot.core.keys import SYSTEM, UserKey
 from bot.core.roster import Roster
 from bot.core.textclean import command_name
 from bot.runtime.effects import apply_effects
@@ -193,6 +193,16 @@ class Dispatcher:
             return InviteCheck("expired")
         return InviteCheck("ok", invite.id, invite.role, invite.name)
 
+    async def _fire_system_timer(self, timer_id: int) -> None:
+        async with self.store.transaction() as db:
+            timer = await timers.claim(db, timer_id)
+            if timer is None:
+                return
+            effects = self.core.on_system_timer(timer.kind, self.clock.now())
+            await apply_effects(db, effects, self.clock.now())
+        if timer.kind == RETENTION_TIMER:
+            await self.store.checkpoint()  # no copy of purged pages left in the WAL
+
     def _on_shift(self, now: dt.datetime) -> bool:
         return self.roster.on_shift(now) if self.roster is not None else True
 
@@ -243,6 +253,9 @@ class Dispatcher:
         async with self.store.transaction() as db:
             owner = await timers.owner_of(db, timer_id)
         if owner is None:
+            return
+        if owner == SYSTEM:
+            await self._fire_system_timer(timer_id)
             return
         async with self._person(owner.value), self.store.transaction() as db:
             timer = await timers.claim(db, timer_id)

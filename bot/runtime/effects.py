@@ -21,6 +21,7 @@ from bot.core.effects import (
     ForgetUser,
     OfferCase,
     OpenCase,
+    Purge,
     RecordSurvey,
     RequeueCase,
     Send,
@@ -30,7 +31,7 @@ from bot.core.effects import (
     UpdateStaff,
 )
 from bot.core.keys import RoleTarget
-from bot.store import audit, cases, conversations, invites, outbox, timers, users
+from bot.store import audit, cases, conversations, invites, outbox, retention, timers, users
 from bot.store.users import UserRow
 
 log = logging.getLogger("sebaya.effects")
@@ -149,6 +150,10 @@ async def apply_effects(db: aiosqlite.Connection, effects: list[Effect], now: dt
                     await users.set_pseudonym(db, effect.user, effect.pseudonym)
                 if effect.duty is not None:
                     await users.set_duty(db, effect.user, effect.duty)
+            case Purge():
+                counts = await retention.purge(db, effect.light_before, effect.crisis_before,
+                                               effect.processed_before)
+                await audit.record(db, None, "retention_purge", counts, now)
             case ForgetUser():
                 known.pop(effect.user, None)
                 await cases.delete_for_student(db, effect.user)

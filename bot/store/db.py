@@ -111,6 +111,7 @@ class Store:
             "synchronous=NORMAL",
             "foreign_keys=ON",
             "busy_timeout=5000",
+            "secure_delete=ON",  # deleted text is overwritten, not left in free pages
         ):
             await db.execute(f"PRAGMA {pragma}")
         store = cls(db, path)
@@ -146,6 +147,14 @@ class Store:
                 await self.db.execute("ROLLBACK")
                 raise
             await self.db.execute("COMMIT")
+        finally:
+            self._lock.release()
+
+    async def checkpoint(self) -> None:
+        """Fold the WAL into the database file and empty it (after a purge: no old copies)."""
+        await self._lock.acquire()
+        try:
+            await self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
             self._lock.release()
 

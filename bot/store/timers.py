@@ -34,6 +34,14 @@ async def start(
     )
 
 
+async def ensure(db: aiosqlite.Connection, owner: UserKey, kind: str, due: dt.datetime) -> None:
+    """Create the timer unless one of this kind is already pending."""
+    await db.execute(
+        "INSERT OR IGNORE INTO timers (owner_key, kind, due_at, payload) VALUES (?, ?, ?, '{}')",
+        (owner.value, kind, ts(due)),
+    )
+
+
 async def cancel(db: aiosqlite.Connection, owner: UserKey, kind: str | None = None) -> None:
     if kind is None:
         await db.execute("DELETE FROM timers WHERE owner_key = ?", (owner.value,))

@@ -1,0 +1,30 @@
+"""Retention: delete closed cases and processed rows older than the school's policy."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import aiosqlite
+
+from bot.store.db import ts
+
+
+async def purge(db: aiosqlite.Connection, light_before: dt.datetime,
+                crisis_before: dt.datetime, processed_before: dt.datetime) -> dict[str, int]:
+    """Returns how many rows of each kind went. Transcripts, offers and notes go with their
+    case (foreign keys); a survey keeps its score for the reports but loses its comment."""
+    counts: dict[str, int] = {}
+    expired = ("status = 'closed' AND ((level != 'crisis' AND closed_at < ?) "
+               "OR (level = 'crisis' AND closed_at < ?))")
+    args = (ts(light_before), ts(crisis_before))
+    await db.execute(f"UPDATE surveys SET comment = NULL WHERE case_id IN "
+                     f"(SELECT id FROM cases WHERE {expired})", args)
+    cursor = await db.execute(f"DELETE FROM cases WHERE {expired}", args)
+    counts["cases"] = cursor.rowcount
+    cursor = await db.execute("DELETE FROM inbox WHERE status != 'pending' AND handled_at < ?",
+                              (ts(processed_before),))
+    counts["inbox"] = cursor.rowcount
+    cursor = await db.execute("DELETE FROM outbox WHERE status != 'pending' AND created_at < ?",
+                              (ts(processed_before),))
+    counts["outbox"] = cursor.rowcount
+    return counts
