@@ -11,7 +11,9 @@ import itertools
 from collections.abc import Sequence
 
 from bot.app import App
+from bot.core.conversation import CaseView
 from bot.core.events import InboundEvent, Kind, OutboundMessage, SendResult, SendStatus
+from bot.store import cases
 
 
 class RecordingChannel:
@@ -91,3 +93,14 @@ class Dialog:
                 recent = await self.press(who, line[1:-1])
             else:
                 recent = await self.say(who, line)
+
+
+def to(sent: Sequence[OutboundMessage], who: str) -> list[str]:
+    """The texts among ``sent`` that went to ``who``."""
+    return [m.text for m in sent if m.address == who]
+
+
+async def case_of(app: App, who: str = "student") -> CaseView | None:
+    """The open case of a test-channel person."""
+    async with app.store.transaction() as db:
+        return await cases.open_for(db, app.vault.user_key("test", who))

@@ -9,10 +9,10 @@ import pytest
 
 from bot.app import App
 from bot.core.events import Kind
-from bot.store import audit, cases
+from bot.store import audit
 from tests.conftest import SECRET, enrol
 from tests.core.test_global_commands import PATHS, PLACES
-from tests.dialog import Dialog, RecordingChannel
+from tests.dialog import Dialog, RecordingChannel, case_of, to
 
 CRISIS = "aku pengen mati aja, udah ga kuat"
 
@@ -25,15 +25,6 @@ async def team(app: App) -> None:
     async with app.store.transaction() as db:  # Pak Dedi is off duty today
         key = app.vault.user_key("test", "bk2")
         await db.execute("UPDATE users SET duty = 'off' WHERE key = ?", (key.value,))
-
-
-async def case_of(app: App, who: str = "student"):
-    async with app.store.transaction() as db:
-        return await cases.open_for(db, app.vault.user_key("test", who))
-
-
-def to(sent, who: str) -> list[str]:
-    return [m.text for m in sent if m.address == who]
 
 
 @pytest.fixture

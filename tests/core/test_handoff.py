@@ -10,7 +10,7 @@ from bot.app import App
 from bot.core.events import Kind
 from bot.store import audit, cases
 from tests.conftest import enrol
-from tests.dialog import Dialog
+from tests.dialog import Dialog, case_of, to
 
 PEER_CASE = ["halo", "[Oke, lanjut]", "[Pertemanan]", "aku lagi berantem sama sahabatku",
              "[Lumayan berat]", "[Tidak, aku aman]"]
@@ -26,15 +26,6 @@ async def open_peer_case(dialog: Dialog, who: str = "student") -> list:
     before = len(dialog.channel.sent)
     await dialog.play([(who, step) for step in PEER_CASE])
     return dialog.channel.sent[before:]
-
-
-async def case_of(app: App, who: str = "student"):
-    async with app.store.transaction() as db:
-        return await cases.open_for(db, app.vault.user_key("test", who))
-
-
-def to(sent, who: str) -> list[str]:
-    return [m.text for m in sent if m.address == who]
 
 
 @pytest.fixture
