@@ -169,10 +169,11 @@ class App:
         return [(self.vault.open(p.address), p.role) for p in people if p.channel == channel]
 
     async def enrol_local_staff(self, channel: str, user_id: str, address: str, role: str,
-                                name: str) -> None:
+                                name: str, duty: str = "auto") -> None:
         """Enrol a staff persona directly (console mode, where the operator is trusted)."""
         key = self.vault.user_key(channel, user_id)
         async with self.store.transaction() as db:
             await users.touch(db, key, channel, lambda: self.vault.seal(address),
                               self.config.languages.default, self.clock.now())
             await users.set_role(db, key, role, name)
+            await users.set_duty(db, key, duty)

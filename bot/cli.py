@@ -82,7 +82,7 @@ async def _console_turn(app: App, console: ConsoleChannel, line: str) -> None:
         console.persona = persona
         if persona.role != "student":
             await app.enrol_local_staff(console.name, persona.address, persona.address,
-                                        persona.role, persona.name)
+                                        persona.role, persona.name, duty="on")
         console.write(f"  (console) you are now {persona.address}")
         return
     event = console.event_for(line)

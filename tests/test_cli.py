@@ -93,6 +93,20 @@ def test_run_without_token_is_the_console_and_says_so(project: Path) -> None:
     assert "Soal apa yang lagi kamu pikirin?" in result.stdout
     assert "Halo peer:Bintang! Kamu terdaftar sebagai konselor sebaya." not in result.stdout
     assert "Halo Bintang! Kamu terdaftar sebagai konselor sebaya." in result.stdout
+
+
+def test_console_peers_are_on_duty_whatever_the_hour(project: Path) -> None:
+    """Trying the console in the evening must still show a peer handoff."""
+    env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+    env["SEBAYA_SECRET"] = "a-long-enough-test-secret"
+    path = project / "config.yaml"
+    path.write_text(path.read_text().replace('start: "07:00"', 'start: "00:00"').replace(
+        'end: "15:00"', 'end: "00:01"').replace("days: [mon, tue, wed, thu, fri]", "days: [sun]"))
+    script = "/as peer:Bintang\n/as student\nhalo\n1\n2\naku berantem sama temen\n2\n2\n"
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "run", "--config", str(path)], input=script,
+        capture_output=True, text=True, timeout=60, env=env, cwd=ROOT)
+    assert "[peer:Bintang] 🤖 Ada teman yang ingin cerita" in result.stdout
     assert (project / "data" / "sebaya.sqlite3").exists()
 
 
