@@ -253,15 +253,22 @@ def peer_close(core: Core, turn: Turn, note: str) -> Outcome:
     ])
 
 
+def _refusal(core: Core, turn: Turn, argument: str, usage_key: str) -> Outcome | None:
+    """A staff command about the current case: none open, or its argument missing."""
+    key = "staff.no_case" if turn.case is None else usage_key if not argument else None
+    if key is None:
+        return None
+    return Outcome(turn.conversation, [Send(turn.party.key,
+                                            core.text(key, turn.conversation.lang))])
+
+
 def escalate(core: Core, turn: Turn, reason: str) -> Outcome:
     """A peer's /eskalasi: the case goes to guru BK through the crisis ladder."""
-    case = turn.case
-    lang = turn.conversation.lang
-    if case is None:
-        return Outcome(turn.conversation, [Send(turn.party.key, core.text("staff.no_case", lang))])
-    if not reason:
-        return Outcome(turn.conversation, [Send(turn.party.key,
-                                                core.text("handoff.escalate_usage", lang))])
+    refused = _refusal(core, turn, reason, "handoff.escalate_usage")
+    if refused is not None:
+        return refused
+    case, lang = turn.case, turn.conversation.lang
+    assert case is not None
     student = Party(case.student, "student", case.alias, case.code)
     return Outcome(turn.conversation, [
         EscalateCase(case.id, "PEER_ESCALATION"),
@@ -275,13 +282,11 @@ def escalate(core: Core, turn: Turn, reason: str) -> Outcome:
 
 
 def note(core: Core, turn: Turn, text: str) -> Outcome:
-    case = turn.case
-    lang = turn.conversation.lang
-    if case is None:
-        return Outcome(turn.conversation, [Send(turn.party.key, core.text("staff.no_case", lang))])
-    if not text:
-        return Outcome(turn.conversation, [Send(turn.party.key,
-                                                core.text("handoff.note_usage", lang))])
+    refused = _refusal(core, turn, text, "handoff.note_usage")
+    if refused is not None:
+        return refused
+    case, lang = turn.case, turn.conversation.lang
+    assert case is not None
     return Outcome(turn.conversation, [AddNote(case.id, turn.party.key, text),
                                        Send(turn.party.key, core.text("handoff.note_saved",
                                                                       lang))])

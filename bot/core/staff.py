@@ -45,11 +45,7 @@ def staff_turn(core: Core, turn: Turn) -> Outcome:
             return enrol.set_pseudonym(core, turn, args)
         if name == "join":
             return _reply(core, turn, "enrol.already_staff")
-        if name in ("start", "help", "bantuan"):
-            role = core.text(f"role.{turn.party.role}", turn.conversation.lang)
-            return _reply(core, turn, "staff.help", name=turn.party.display_name or "",
-                          role=role)
-        return _reply(core, turn, "staff.help", name=turn.party.display_name or "",
+        return _reply(core, turn, "staff.help", name=turn.party.display_name or "",  # any other
                       role=core.text(f"role.{turn.party.role}", turn.conversation.lang))
     if turn.kind is Kind.UNSUPPORTED:
         return _reply(core, turn, "core.unsupported")

@@ -88,13 +88,6 @@ async def next_due_at(db: aiosqlite.Connection) -> dt.datetime | None:
     return parse_ts(row[0]) if row and row[0] else None
 
 
-async def mark_sent(db: aiosqlite.Connection, row_id: int, now: dt.datetime) -> None:
-    await db.execute(
-        "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1 WHERE id = ?",
-        (ts(now), row_id),
-    )
-
-
 async def mark_sent_many(db: aiosqlite.Connection, row_ids: list[int], now: dt.datetime) -> None:
     if row_ids:
         await db.executemany(
