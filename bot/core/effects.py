@@ -188,8 +188,16 @@ class ForgetUser:
     user: UserKey
 
 
+@dataclass(frozen=True, slots=True)
+class OfferWaiting:
+    """A peer may have become free (a case closed, a peer came on duty): start offering the
+    oldest waiting peer case that has no open offer now, instead of at its next round."""
+
+    timer_kind: str
+
+
 Effect = (
     Send | OpenCase | EscalateCase | FlagCase | ClaimCase | CloseCase | CaseMessage | SetLanguage
     | StartTimer | CancelTimer | Audit | ForgetUser | EnrolStaff | UpdateStaff | OfferCase
-    | RequeueCase | RecordSurvey | AddNote | TakeOver | Purge
+    | RequeueCase | RecordSurvey | AddNote | TakeOver | Purge | OfferWaiting
 )

@@ -6,7 +6,8 @@ import re
 from typing import TYPE_CHECKING
 
 from bot.core.conversation import Outcome, Turn
-from bot.core.effects import Audit, EnrolStaff, Send, UpdateStaff
+from bot.core.effects import Audit, EnrolStaff, OfferWaiting, Send, UpdateStaff
+from bot.core.handoff import OFFER_TIMER
 
 if TYPE_CHECKING:
     from bot.core.core import Core
@@ -63,4 +64,5 @@ def duty(core: Core, turn: Turn, on: bool) -> Outcome:
         UpdateStaff(turn.party.key, duty="on" if on else "off"),
         Send(turn.party.key, core.text(key, turn.conversation.lang)),
         Audit(turn.party.key, "duty_on" if on else "duty_off", {}),
+        *([OfferWaiting(OFFER_TIMER)] if on and turn.party.role == "peer" else []),
     ])

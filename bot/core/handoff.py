@@ -20,6 +20,7 @@ from bot.core.effects import (
     CloseCase,
     EscalateCase,
     OfferCase,
+    OfferWaiting,
     RecordSurvey,
     RequeueCase,
     Send,
@@ -216,6 +217,8 @@ def student_close(core: Core, turn: Turn) -> Outcome:
     if case.assignee is not None:
         outcome.effects.append(Send(case.assignee, core.text(
             "handoff.student_closed", core.catalog.default_lang, code=case.code)))
+        if case.route == "peer":
+            outcome.effects.append(OfferWaiting(OFFER_TIMER))
     core.say(outcome, turn, "handoff.closed_student")
     outcome.effects += survey(core, case) if case.status == "active" else []
     return outcome
@@ -250,6 +253,7 @@ def peer_close(core: Core, turn: Turn, note: str) -> Outcome:
         *survey(core, case),
         Send(turn.party.key, core.text("staff.closed", turn.conversation.lang, code=case.code)),
         Audit(turn.party.key, "case_closed", {"code": case.code}),
+        OfferWaiting(OFFER_TIMER),  # this peer is free again: the queue moves now
     ])
 
 

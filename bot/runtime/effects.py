@@ -20,6 +20,7 @@ from bot.core.effects import (
     FlagCase,
     ForgetUser,
     OfferCase,
+    OfferWaiting,
     OpenCase,
     Purge,
     RecordSurvey,
@@ -150,6 +151,10 @@ async def apply_effects(db: aiosqlite.Connection, effects: list[Effect], now: dt
                     await users.set_pseudonym(db, effect.user, effect.pseudonym)
                 if effect.duty is not None:
                     await users.set_duty(db, effect.user, effect.duty)
+            case OfferWaiting():
+                waiting = await cases.oldest_unoffered(db)
+                if waiting is not None:
+                    await timers.start(db, waiting, effect.timer_kind, now, {"round": 0})
             case Purge():
                 counts = await retention.purge(db, effect.light_before, effect.crisis_before,
                                                effect.processed_before)

@@ -117,6 +117,18 @@ async def supervision(db: aiosqlite.Connection, since: dt.datetime) -> list[Case
     ]
 
 
+async def oldest_unoffered(db: aiosqlite.Connection) -> UserKey | None:
+    """The student of the oldest waiting peer case nobody is being offered right now."""
+    row = await fetch_one(
+        db,
+        "SELECT student_key FROM cases AS c WHERE status = 'waiting' AND route = 'peer' "
+        "AND NOT EXISTS (SELECT 1 FROM offers AS o WHERE o.case_id = c.id "
+        "AND o.status = 'open') ORDER BY id LIMIT 1",
+        (),
+    )
+    return UserKey(row[0]) if row else None
+
+
 async def queue_position(db: aiosqlite.Connection, case_id: int) -> int:
     return (
         await fetch_one(

@@ -259,3 +259,29 @@ async def test_survey_buttons_of_someone_else_are_refused(d: Dialog) -> None:
     async with d.app.store.transaction() as db:
         count = await (await db.execute("SELECT COUNT(*) FROM surveys")).fetchone()
     assert count[0] == 0
+
+
+async def test_queue_moves_as_soon_as_a_peer_is_free_again(d: Dialog) -> None:
+    """Regression: a queued student waited for the 10-minute offer round although a peer had
+    just closed a case."""
+    for student, peer in (("s1", "p1"), ("s2", "p2")):
+        await open_peer_case(d, student)
+        await d.press(peer, "Terima")
+    sent = await open_peer_case(d, "s3")  # both peers busy: s3 is queued
+    assert any("antrean" in t or "antri" in t for t in to(sent, "s3")), to(sent, "s3")
+    sent = await d.say("s1", "/selesai")  # Bintang is free now, no clock tick needed
+    offers = [t for t in to(sent, "p1") if "Ada teman yang ingin cerita" in t]
+    assert len(offers) == 1 and (await case_of(d.app, "s3")).code in offers[0]
+    sent = await d.press("p1", "Terima")
+    assert "Bintang, konselor sebaya, sekarang menemanimu" in to(sent, "s3")[0]
+
+
+async def test_a_peer_coming_on_duty_is_offered_the_waiting_case(d: Dialog) -> None:
+    for student, peer in (("s1", "p1"), ("s2", "p2")):
+        await open_peer_case(d, student)
+        await d.press(peer, "Terima")
+    await open_peer_case(d, "s3")
+    await enrol(d.app, "p3", "peer", "Langit")
+    await d.say("p3", "/offduty")
+    sent = await d.say("p3", "/onduty")
+    assert any("Ada teman yang ingin cerita" in t for t in to(sent, "p3"))
