@@ -34,7 +34,8 @@ class Sent:
 
 @dataclass
 class Fault:
-    """One injected fault: ``kind`` in 429 | 500 | slow | timeout_after_delivery | forbidden."""
+    """One injected fault: ``kind`` in 429 | 500 | slow | timeout_after_delivery |
+    drop_after_delivery | forbidden."""
 
     kind: str
     retry_after: int = 1
@@ -56,7 +57,11 @@ class FakeBotApi:
         self.blocked: set[int] = set()
         self.faults: dict[str, list[Fault]] = {}
         self.fault_rate: float = 0.0  # share of sendMessage calls failing (chaos)
+        self.fault_kinds: tuple[str, ...] = ("429", "500", "drop_after_delivery",
+                                             "timeout_after_delivery")
         self.calls: dict[str, int] = {}
+        self.faults_injected = 0
+        self.pushed = 0  # updates ever pushed (confirmed ones leave ``updates``)
         self._ids = itertools.count(1)
         self._update_ids = itertools.count(1)
         self._new_update = asyncio.Event()
@@ -117,7 +122,8 @@ class FakeBotApi:
         if handler is None:
             return self._error(404, "Not Found")
         fault = self._next_fault(method)
-        if fault is not None and fault.kind != "timeout_after_delivery":
+        if fault is not None and fault.kind not in ("timeout_after_delivery",
+                                                    "drop_after_delivery"):
             if fault.kind == "429":
                 return self._error(429, f"Too Many Requests: retry after {fault.retry_after}",
                                    retry_after=fault.retry_after)
@@ -128,6 +134,9 @@ class FakeBotApi:
         response = await handler(params)
         if fault is not None and fault.kind == "timeout_after_delivery":
             await asyncio.sleep(fault.delay)  # delivered, but the client gives up first
+        if fault is not None and fault.kind == "drop_after_delivery":
+            assert request.transport is not None
+            request.transport.close()  # delivered, then the connection breaks (a reset)
         return response
 
     def _next_fault(self, method: str) -> Fault | None:
@@ -137,7 +146,8 @@ class FakeBotApi:
         if method == "sendMessage" and self.fault_rate:
             self._rng_state = (self._rng_state * 1103515245 + 12345) % 2**31
             if self._rng_state / 2**31 < self.fault_rate:
-                kind = ("429", "500", "timeout_after_delivery")[self._rng_state % 3]
+                kind = self.fault_kinds[self._rng_state % len(self.fault_kinds)]
+                self.faults_injected += 1
                 return Fault(kind, retry_after=1, delay=12.0)
         return None
 
@@ -223,6 +233,7 @@ class FakeBotApi:
     def _push(self, update: dict) -> int:
         update_id = next(self._update_ids)
         update["update_id"] = update_id
+        self.pushed += 1
         self.updates.append(update)
         self._new_update.set()
         return update_id

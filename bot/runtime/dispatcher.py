@@ -24,6 +24,7 @@ from bot.clock import Clock
 from bot.core.conversation import CaseView, InviteCheck, Party, Turn
 from bot.core.core import RETENTION_TIMER, Core
 from bot.core.crisis import LADDER_TIMER, TAKE_PREFIX
+from bot.core.effects import ForgetUser
 from bot.core.events import InboundEvent, Kind
 from bot.core.handoff import ACCEPT_PREFIX, OFFER_TIMER, SURVEY_PREFIX
 from bot.core.identity import IdentityVault
@@ -163,6 +164,8 @@ class Dispatcher:
                                          known={user.key: user})
             if outcome.conversation is not None:
                 await conversations.save(db, outcome.conversation, now)
+        if any(isinstance(effect, ForgetUser) for effect in outcome.effects):
+            await self.store.checkpoint()  # /hapus: no copy of the deleted pages left in the WAL
         return queued
 
     @staticmethod

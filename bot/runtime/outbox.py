@@ -69,19 +69,25 @@ class OutboxSender:
             queues.setdefault(row.recipient_key, []).append(row)
         gate = asyncio.Semaphore(self.concurrency)
         results: list[tuple[outbox.OutboxRow, SendResult]] = []
+        crisis_sent: list[SendResult] = []
 
         async def drain(queue: list[outbox.OutboxRow]) -> None:
             async with gate:
                 for row in queue:  # one recipient: strictly in order, stop at a failure
                     result = await self._deliver(row)
-                    results.append((row, result))
+                    if row.priority >= PRIORITY_CRISIS:  # recorded at once: a crash right
+                        await self._record([(row, result)], urgent=True)  # after it can't
+                        crisis_sent.append(result)  # repeat a whole pass of alerts
+                    else:
+                        results.append((row, result))
                     if result.status is not SendStatus.OK:
                         return
 
         await asyncio.gather(*(drain(q) for q in queues.values()))
         if results:
             await self._record(results, urgent)
-        return sum(1 for _, r in results if r.status is SendStatus.OK)
+        return sum(1 for r in [*crisis_sent, *(r for _, r in results)]
+                   if r.status is SendStatus.OK)
 
     async def _deliver(self, row: outbox.OutboxRow) -> SendResult:
         channel = self.channels.get(row.channel)

@@ -318,7 +318,14 @@ async def has_open_crisis(db: aiosqlite.Connection, student: UserKey) -> bool:
 
 
 async def delete_for_student(db: aiosqlite.Connection, student: UserKey) -> int:
-    """Delete a student's cases except open crisis records (kept for their safety)."""
+    """Delete a student's cases except open crisis records (kept for their safety). A survey
+    keeps its 1-5 score for the programme's figures, without its comment and without any link
+    left to the student (its case row is gone)."""
+    await db.execute(
+        "UPDATE surveys SET comment = NULL WHERE case_id IN (SELECT id FROM cases "
+        "WHERE student_key = ?)",
+        (student.value,),
+    )
     cursor = await db.execute(
         "DELETE FROM cases WHERE student_key = ? AND NOT (level = 'crisis' AND status != 'closed')",
         (student.value,),

@@ -91,7 +91,9 @@ async def next_due_at(db: aiosqlite.Connection) -> dt.datetime | None:
 async def mark_sent_many(db: aiosqlite.Connection, row_ids: list[int], now: dt.datetime) -> None:
     if row_ids:
         await db.executemany(
-            "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1 WHERE id = ?",
+            # Delivered: the words are no longer needed here (secure_delete overwrites them).
+            "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1, "
+            "payload = '{}' WHERE id = ?",
             [(ts(now), row_id) for row_id in row_ids],
         )
 

@@ -80,3 +80,32 @@ async def test_the_purge_is_scheduled_once_and_repeats_daily(dialog: Dialog) -> 
         await dialog.tick(days=1, seconds=1)
     async with dialog.app.store.transaction() as db:
         assert len(await audit.rows(db, "retention_purge")) == 3
+
+
+async def test_hapus_removes_the_rows_and_the_words_from_the_file(dialog: Dialog) -> None:
+    """/hapus promises deletion: the rows are gone, and so are the bytes (secure_delete zeroes
+    the freed pages, a TRUNCATE checkpoint drops the WAL's older copies)."""
+    await _closed_peer_case(dialog)
+    assert b"rahasia-unik-xq7" in _bytes(dialog)
+    await dialog.say("student", "/hapus")
+    await dialog.press("student", "Ya, hapus")
+    for table in ("cases", "case_messages", "offers", "timers"):
+        assert await _count(dialog, f"SELECT COUNT(*) FROM {table}") == 0, table
+    assert await _count(dialog, "SELECT COUNT(*) FROM conversations WHERE user_key NOT IN "
+                                "(SELECT key FROM users WHERE role = 'peer')") == 0
+    assert await _count(dialog, "SELECT COUNT(comment) FROM surveys") == 0  # the score stays,
+    assert await _count(dialog, "SELECT COUNT(*) FROM surveys JOIN cases "  # linked to nobody
+                                "ON cases.id = surveys.case_id") == 0
+    assert await _count(dialog, "SELECT COUNT(*) FROM users WHERE role = 'student'") == 0
+    assert b"rahasia-unik-xq7" not in _bytes(dialog)
+
+
+async def test_hapus_keeps_an_open_crisis_record_as_it_says(dialog: Dialog) -> None:
+    await enrol(dialog.app, "bk", "counselor", "Bu Rina")
+    await dialog.say("student", "aku pengen mati aja")
+    sent = await dialog.say("student", "/hapus")
+    assert "Catatan krisis yang masih terbuka tetap disimpan" in sent[0].text
+    await dialog.press("student", "Ya, hapus")
+    assert await _count(dialog, "SELECT COUNT(*) FROM cases WHERE level = 'crisis'") == 1
+    sent = await dialog.press("bk", "Saya tangani")  # guru BK can still reach the student
+    assert any("Guru BK sekarang menemanimu" in m.text for m in sent)

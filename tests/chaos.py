@@ -1,0 +1,390 @@
+"""Chaos harness: a scripted multi-party load on the real bot process (``python -m bot run``)
+against the fake Bot API, while the process is SIGKILLed and restarted at random moments and/or
+a share of the Bot API calls fail. Shared by the CI short forms (tests/e2e/test_chaos.py) and
+the full-size benchmark (bench/chaos_bench.py).
+
+Students: most go through intake to a peer, exchange messages, close and rate; every
+``crisis_every``-th writes a crisis message, is taken by a counselor, exchanges messages and is
+closed by the counselor. Staff are scripted actors that read what the bot sent them and act:
+accept/take one case at a time, answer each relayed student message with a burst of replies.
+Every student step waits for the bot's answer, so a lost message shows as a stuck script.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import itertools
+import os
+import random
+import re
+import signal
+import sqlite3
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.app import App
+from bot.config import Config
+from bot.store.db import ts
+from tests.fakebot import FakeBotApi, Sent
+
+ROOT = Path(__file__).resolve().parents[1]
+ALERT = "BUTUH GURU BK SEKARANG"
+_CODE = re.compile(r"#([A-Z0-9]{4,})")
+_TOKEN = re.compile(r"\bm:(S\d+):(\d+)\b")
+_REPLY = re.compile(r"\br:S\d+:(\d+):(\d+)\b")
+
+
+@dataclass
+class ChaosPlan:
+    students: int = 50
+    crisis_every: int = 5  # every n-th student writes a crisis message
+    peers: int = 10
+    counselors: int = 3
+    exchanges: int = 4  # messages each student writes to their peer/counselor
+    burst: int = 2  # replies staff send per student message (per-chat order is checked)
+    kills: int = 10
+    kill_every: tuple[float, float] = (0.8, 2.0)  # seconds between kills (uniform)
+    fault_rate: float = 0.0  # share of sendMessage calls failing
+    fault_kinds: tuple[str, ...] = ("429", "500", "drop_after_delivery", "timeout_after_delivery")
+    think: tuple[float, float] = (0.05, 0.4)  # a student's pause between steps
+    step_timeout: float = 90.0
+    seed: int = 7
+
+
+@dataclass
+class ChaosReport:
+    students: int = 0
+    crisis_students: int = 0
+    student_messages: int = 0
+    updates: int = 0
+    kills: int = 0
+    load_seconds: float = 0.0
+    drain_seconds: float = 0.0
+    stuck: list[str] = field(default_factory=list)  # scripts that timed out waiting
+    inbox_rows: int = 0
+    inbox_distinct: int = 0
+    inbox_not_done: int = 0
+    inbox_statuses: dict[str, int] = field(default_factory=dict)
+    lost_messages: int = 0  # student messages to staff that never reached them
+    lost_alerts: int = 0  # crisis cases whose alert reached no counselor
+    duplicated_alerts: int = 0  # (counselor, case) pairs alerted more than once
+    order_violations: int = 0  # replies seen out of order in a student's chat
+    open_cases: int = 0
+    cases: int = 0
+    surveys: int = 0
+    outbox_pending: int = 0
+    dead_letters: int = 0
+    overdue_timers: int = 0
+    sends: int = 0
+    send_faults: int = 0
+
+    def lines(self) -> list[str]:
+        return [
+            f"students {self.students} ({self.crisis_students} crisis), student messages "
+            f"{self.student_messages}, updates {self.updates}, SIGKILLs {self.kills}",
+            f"load {self.load_seconds:.1f} s, drain after load {self.drain_seconds:.1f} s; "
+            f"sendMessage calls {self.sends}, injected faults {self.send_faults}",
+            f"inbox rows {self.inbox_rows} (distinct {self.inbox_distinct}, not done "
+            f"{self.inbox_not_done} {self.inbox_statuses or ''}); cases {self.cases} "
+            f"(open {self.open_cases}), surveys {self.surveys}",
+            f"LOST student messages {self.lost_messages}, LOST alerts {self.lost_alerts}, "
+            f"duplicated alerts {self.duplicated_alerts}, order violations "
+            f"{self.order_violations}, stuck scripts {len(self.stuck)}",
+            f"outbox pending {self.outbox_pending}, dead letters {self.dead_letters}, "
+            f"overdue timers {self.overdue_timers}",
+        ]
+
+
+class BotProcess:
+    """``python -m bot run`` as deployed, killed and restarted at will."""
+
+    def __init__(self, config_path: Path, env: dict[str, str]) -> None:
+        self.config_path = config_path
+        self.env = env
+        self.process: asyncio.subprocess.Process | None = None
+        self.kills = 0
+
+    async def start(self) -> None:
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", "--config", str(self.config_path), cwd=ROOT,
+            env=self.env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+
+    async def kill(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        await self.process.wait()
+        self.kills += 1
+
+    async def stop(self) -> int:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            return await asyncio.wait_for(self.process.wait(), 20)
+        except TimeoutError:
+            self.process.kill()
+            return -9
+
+
+def bot_env(fake: FakeBotApi, secret: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
+    env.update(TELEGRAM_BOT_TOKEN=fake.token, TELEGRAM_API_BASE_URL=fake.base_url,
+               TELEGRAM_SEND_RATE="0", SEBAYA_SECRET=secret, PYTHONUNBUFFERED="1")
+    return env
+
+
+def _rows(db: Path, sql: str) -> list[tuple]:
+    with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
+        return conn.execute(sql).fetchall()
+
+
+class _Staff:
+    """A scripted peer or counselor: one case at a time, answers every relayed message."""
+
+    def __init__(self, fake: FakeBotApi, chat: int, role: str, plan: ChaosPlan) -> None:
+        self.fake, self.chat, self.role, self.plan = fake, chat, role, plan
+        self.button = "Terima" if role == "peer" else "Saya tangani"
+        self.pending: dict[str, str] = {}  # code -> button data, oldest first
+        self.gone: set[str] = set()
+        self.current: str | None = None
+        self.pressed: tuple[str, float] | None = None
+        self.cursor = 0
+        self.answered: set[tuple[str, str]] = set()  # a message delivered twice is answered once
+
+    def _read(self, sent: Sent) -> None:
+        text = sent.text
+        codes = _CODE.findall(text)
+        code = codes[0] if codes else None
+        data = next((d for t, d in sent.buttons if t == self.button), None)
+        if data and code and code not in self.gone:
+            self.pending.setdefault(code, data)
+        elif code and any(p in text for p in ("sudah diambil", "sudah ditangani oleh",
+                                              "sudah tidak aktif", "Kasus ini sudah")):
+            self.gone.add(code)
+            self.pending.pop(code, None)
+            if self.pressed and self.pressed[0] == code:
+                self.pressed = None
+        elif code and code not in self.gone and any(
+                p in text for p in ("Kamu sekarang menemani", "Kamu sekarang menangani",
+                                    "Kamu sudah menangani")):
+            self.current = code
+            self.pending.pop(code, None)
+            self.pressed = None
+        elif code and ("ditutup" in text or "menutup percakapan" in text):
+            self.gone.add(code)
+            if self.current == code:
+                self.current = None
+        for tag, i in _TOKEN.findall(text):
+            if (tag, i) in self.answered:
+                continue
+            self.answered.add((tag, i))
+            for b in range(self.plan.burst):
+                self.fake.say(self.chat, f"r:{tag}:{i}:{b} aku dengerin")
+            if self.role == "counselor" and int(i) == self.plan.exchanges:
+                self.fake.say(self.chat, "/selesai aman, sudah ditindaklanjuti")
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            mine = self.fake.by_chat.get(self.chat, [])
+            while self.cursor < len(mine):
+                self._read(mine[self.cursor])
+                self.cursor += 1
+            waiting = self.pressed is not None and time.monotonic() - self.pressed[1] < 10
+            if self.current is None and self.pending and not waiting:
+                code, data = next(iter(self.pending.items()))
+                self.fake.press(self.chat, self.button, data=data)
+                self.pressed = (code, time.monotonic())
+            await asyncio.sleep(0.02)
+
+
+class ChaosRun:
+    def __init__(self, fake: FakeBotApi, config: Config, config_path: Path, secret: str,
+                 plan: ChaosPlan) -> None:
+        self.fake, self.config, self.plan = fake, config, plan
+        self.bot = BotProcess(config_path, bot_env(fake, secret))
+        self.rng = random.Random(plan.seed)
+        self.report = ChaosReport()
+        self.students = [100_000 + n for n in range(plan.students)]
+        self.crisis = {s for n, s in enumerate(self.students) if n % plan.crisis_every == 0}
+        self.peers = [200_000 + n for n in range(plan.peers)]
+        self.counselors = [300_000 + n for n in range(plan.counselors)]
+
+    async def enrol_staff(self, secret: bytes) -> None:
+        class Offline:
+            name = "telegram"
+
+            async def send(self, message):  # never called: the bot is not running yet
+                raise AssertionError("offline")
+
+        app = await App.build(self.config, {"telegram": Offline()}, secret=secret)
+        try:
+            for n, chat in enumerate(self.peers):
+                await app.enrol_local_staff("telegram", str(chat), str(chat), "peer",
+                                            f"Kak P{n}", duty="on")
+            for n, chat in enumerate(self.counselors):
+                await app.enrol_local_staff("telegram", str(chat), str(chat), "counselor",
+                                            f"Bu K{n}", duty="on")
+        finally:
+            await app.stop()
+
+    async def _think(self) -> None:
+        await asyncio.sleep(self.rng.uniform(*self.plan.think))
+
+    async def _say(self, student: int, text: str, expect: str) -> None:
+        self.fake.say(student, text)
+        self.report.student_messages += 1
+        await self.fake.wait_text(student, expect, timeout=self.plan.step_timeout)
+        await self._think()
+
+    async def _press(self, student: int, label: str, expect: str) -> None:
+        self.fake.press(student, label)
+        self.report.student_messages += 1
+        await self.fake.wait_text(student, expect, timeout=self.plan.step_timeout)
+        await self._think()
+
+    async def _exchanges(self, student: int, tag: str) -> None:
+        for i in range(1, self.plan.exchanges + 1):
+            last = f"r:{tag}:{i}:{self.plan.burst - 1}"
+            await self._say(student, f"m:{tag}:{i} makasih udah dengerin", last)
+
+    async def student(self, student: int) -> None:
+        tag = f"S{student}"
+        try:
+            await self._think()
+            await self._say(student, "halo", "Oke untuk lanjut?")
+            if student in self.crisis:
+                await self._say(student, "aku udah ga kuat, pengen mati aja",
+                                "kamu nggak sendirian")
+                await self.fake.wait_text(student, "Guru BK sekarang menemanimu",
+                                          timeout=self.plan.step_timeout * 2)
+                await self._exchanges(student, tag)
+                await self.fake.wait_text(student, "Sesi dengan guru BK sudah selesai",
+                                          timeout=self.plan.step_timeout)
+                return
+            await self._press(student, "Oke, lanjut", "Soal apa")
+            await self._press(student, "Pertemanan", "Ceritain sedikit")
+            await self._say(student, "aku lagi berantem sama sahabatku", "Seberapa berat")
+            await self._press(student, "Lumayan berat", "apakah kamu merasa tidak aman")
+            self.fake.press(student, "Tidak, aku aman")
+            self.report.student_messages += 1
+            await self.fake.wait_text(student, "sekarang menemanimu",
+                                      timeout=self.plan.step_timeout * 2)
+            await self._exchanges(student, tag)
+            await self._say(student, "/selesai", "Seberapa membantu")
+            await self._press(student, "5", "Mau menambahkan komentar")
+            await self._say(student, "makasih banyak", "Komentarmu")
+        except AssertionError as exc:
+            self.report.stuck.append(f"{tag}: {str(exc)[:120]}")
+
+    async def killer(self, load_done: asyncio.Event) -> None:
+        while self.bot.kills < self.plan.kills and not load_done.is_set():
+            await asyncio.sleep(self.rng.uniform(*self.plan.kill_every))
+            if load_done.is_set():
+                return
+            await self.bot.kill()
+            await asyncio.sleep(self.rng.uniform(0.0, 0.3))  # messages pile up while down
+            await self.bot.start()
+
+    async def run(self) -> ChaosReport:
+        plan, report, fake = self.plan, self.report, self.fake
+        report.students, report.crisis_students = plan.students, len(self.crisis)
+        fake.fault_rate, fake.fault_kinds = plan.fault_rate, plan.fault_kinds
+        await self.bot.start()
+        staff_stop = asyncio.Event()
+        actors = [_Staff(fake, c, "peer", plan) for c in self.peers]
+        actors += [_Staff(fake, c, "counselor", plan) for c in self.counselors]
+        staff = [asyncio.create_task(a.run(staff_stop)) for a in actors]
+        load_done = asyncio.Event()
+        killer = asyncio.create_task(self.killer(load_done))
+        begin = time.monotonic()
+        try:
+            await asyncio.gather(*(self.student(s) for s in self.students))
+            report.load_seconds = time.monotonic() - begin
+            load_done.set()
+            await killer
+            await self._settle()
+            report.drain_seconds = time.monotonic() - begin - report.load_seconds
+        finally:
+            load_done.set()
+            staff_stop.set()
+            await asyncio.gather(*staff, killer, return_exceptions=True)
+            code = await self.bot.stop()
+        report.kills = self.bot.kills
+        report.updates = fake.pushed
+        self._check(code)
+        return report
+
+    async def _settle(self) -> None:
+        db = self.config.database_path
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            done = _rows(db, "SELECT COUNT(*) FROM inbox WHERE status = 'done'")[0][0]
+            pending = _rows(db, "SELECT COUNT(*) FROM outbox WHERE status = 'pending'")[0][0]
+            if done >= self.fake.pushed and pending == 0:
+                return
+            await asyncio.sleep(0.1)
+
+    def _check(self, exit_code: int) -> None:
+        report, fake, db = self.report, self.fake, self.config.database_path
+        report.sends = fake.calls.get("sendMessage", 0)
+        report.send_faults = fake.faults_injected
+        report.inbox_rows, report.inbox_distinct = _rows(
+            db, "SELECT COUNT(*), COUNT(DISTINCT external_id) FROM inbox")[0]
+        report.inbox_statuses = dict(_rows(
+            db, "SELECT status, COUNT(*) FROM inbox WHERE status != 'done' GROUP BY status"))
+        report.inbox_not_done = sum(report.inbox_statuses.values())
+        report.cases, report.open_cases = _rows(
+            db, "SELECT COUNT(*), COALESCE(SUM(status != 'closed'), 0) FROM cases")[0]
+        report.surveys = _rows(db, "SELECT COUNT(*) FROM surveys WHERE score IS NOT NULL")[0][0]
+        report.outbox_pending = _rows(
+            db, "SELECT COUNT(*) FROM outbox WHERE status = 'pending'")[0][0]
+        report.dead_letters = _rows(db, "SELECT COUNT(*) FROM outbox WHERE status = 'dead'")[0][0]
+        overdue = ts(dt.datetime.now(dt.UTC) - dt.timedelta(seconds=10))
+        report.overdue_timers = _rows(
+            db, f"SELECT COUNT(*) FROM timers WHERE due_at < '{overdue}' "
+            "AND owner_key != 'system'")[0][0]
+        staff_text = "\n".join(t for chat in self.peers + self.counselors for t in fake.to(chat))
+        for student in self.students:
+            for i in range(1, self.plan.exchanges + 1):
+                if f"m:S{student}:{i} " not in staff_text:
+                    report.lost_messages += 1
+        alerted: dict[str, int] = {}
+        for chat in self.counselors:
+            seen: dict[str, int] = {}
+            for text in fake.to(chat):
+                if ALERT in text:
+                    code = _CODE.findall(text)[0]
+                    seen[code] = seen.get(code, 0) + 1
+            report.duplicated_alerts += sum(1 for n in seen.values() if n > 1)
+            for code in seen:
+                alerted[code] = 1
+        crisis_codes = [r[0] for r in _rows(db, "SELECT code FROM cases WHERE level = 'crisis'")]
+        report.lost_alerts = sum(1 for code in crisis_codes if code not in alerted)
+        report.lost_alerts += max(0, len(self.crisis) - len(crisis_codes))
+        for student in self.students:  # replies arrive in the order staff wrote them
+            order = [(int(m.group(1)), int(m.group(2))) for t in fake.to(student)
+                     for m in [_REPLY.search(t)] if m]
+            firsts = list(dict.fromkeys(order))
+            report.order_violations += sum(1 for a, b in itertools.pairwise(firsts) if b < a)
+        if exit_code != 0:
+            report.stuck.append(f"bot exit code {exit_code} on SIGTERM")
+
+    def failures(self) -> list[str]:
+        """What a passing run must show: nothing lost, nothing stuck, everything drained."""
+        r = self.report
+        checks = {
+            "every update stored once": r.inbox_rows == r.inbox_distinct == r.updates,
+            "every update handled": r.inbox_not_done == 0,
+            "no lost student message": r.lost_messages == 0,
+            "no lost alert": r.lost_alerts == 0,
+            "no stuck script": not r.stuck,
+            "per-chat order": r.order_violations == 0,
+            "every case closed": r.open_cases == 0 and r.cases == r.students,
+            "every peer case rated": r.surveys == r.students - r.crisis_students,
+            "outbox drained": r.outbox_pending == 0 and r.dead_letters == 0,
+            "no overdue timer": r.overdue_timers == 0,
+        }
+        return [name for name, ok in checks.items() if not ok] + r.stuck[:5]
