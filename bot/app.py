@@ -15,6 +15,7 @@ from typing import Any
 from bot.channels.base import Channel
 from bot.clock import Clock, SystemClock
 from bot.config import Config, load_secret
+from bot.core.appointments import AppointmentPolicy
 from bot.core.core import REQUIRED_TEXTS, RETENTION_TIMER, Core, Interrupt
 from bot.core.crisis import LadderStep
 from bot.core.identity import IdentityVault
@@ -126,6 +127,10 @@ class App:
             offer_timeout=dt.timedelta(minutes=config.roster.offer_timeout_minutes),
             retention_days=(config.retention.light_case_days, config.retention.crisis_case_days,
                             config.retention.processed_inbox_days),
+            appointment_policy=AppointmentPolicy(
+                tuple(config.appointments.slots), config.appointments.days_ahead,
+                config.appointments.place or config.school.bk_office,
+                dt.timedelta(minutes=config.appointments.reminder_minutes)),
         )
         store = await Store.open(config.database_path)
         return cls(config, store, vault, core, channels, clock or SystemClock())

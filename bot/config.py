@@ -112,6 +112,16 @@ class Retention(_Model):
     processed_inbox_days: int = Field(default=7, ge=1)
 
 
+class Appointments(_Model):
+    """Individual counseling requests: the times offered, where, and the reminder."""
+
+    slots: list[dt.time] = Field(default_factory=lambda: [dt.time(9), dt.time(11), dt.time(13)],
+                                 min_length=1, max_length=6)
+    days_ahead: int = Field(default=3, ge=1, le=10)
+    place: str = ""  # default: school.bk_office
+    reminder_minutes: int = Field(default=60, ge=5, le=24 * 60)
+
+
 class Limits(_Model):
     max_text_chars: int = Field(default=2000, ge=100, le=20000)
     flow_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
@@ -132,6 +142,7 @@ class Config(_Model):
     hotlines: Hotlines
     retention: Retention = Retention()
     limits: Limits = Limits()
+    appointments: Appointments = Appointments()
     base_dir: Path = Path(".")
 
     @property

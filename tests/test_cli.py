@@ -18,14 +18,14 @@ def _break_flow(project: Path) -> None:
 
 def test_check_flows_passes_on_shipped_flows(project: Path, capsys) -> None:
     assert main(["check-flows", "--config", str(project / "config.yaml")]) == 0
-    assert "1 flow(s) OK, 0 warning(s)" in capsys.readouterr().out
+    assert "5 flow(s) OK, 0 warning(s)" in capsys.readouterr().out
 
 
 def test_check_flows_exits_1_with_file_and_line_on_errors(project: Path, capsys) -> None:
     _break_flow(project)
     assert main(["check-flows", "--config", str(project / "config.yaml")]) == 1
     err = capsys.readouterr().err
-    assert "intake.yaml:38: state 'story': go to unknown state 'wieght'" in err
+    assert "intake.yaml:41: state 'story': go to unknown state 'wieght'" in err
     assert "did you mean 'weight'" in err
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.core import enrol, handoff
+from bot.core import appointments, enrol, handoff
 from bot.core.conversation import Outcome, Turn
 from bot.core.core import FLOW_IDLE_TIMER, Core
 from bot.core.effects import Audit, CancelTimer, ForgetUser, SetLanguage
@@ -63,6 +63,16 @@ def _delete(core: Core, turn: Turn, _: str) -> Outcome:
     return outcome
 
 
+def _menu(core: Core, turn: Turn, _: str) -> Outcome:
+    if "menu" not in core.flows:
+        return _help(core, turn, "")
+    return core.start_flow_named(turn, "menu")
+
+
+def _appointment(core: Core, turn: Turn, _: str) -> Outcome:
+    return appointments.show(core, turn)
+
+
 def _join(core: Core, turn: Turn, _: str) -> Outcome:
     return enrol.join(core, turn)
 
@@ -94,7 +104,8 @@ def _staff_only(core: Core, turn: Turn, _: str) -> Outcome:
 COMMANDS: dict[str, Command] = {
     "join": _join, "selesai": _close, "ganti": _switch, "lewati": _skip,
     **{name: _staff_only for name in ("onduty", "offduty", "eskalasi", "catatan", "kasus",
-                                      "lihat", "ambil", "nama")},
+                                      "lihat", "ambil", "nama", "sesi", "laporan")},
+    "menu": _menu, "janji": _appointment, "appointment": _appointment,
     "start": _start, "help": _help, "bantuan": _help, "bahasa": _language, "language": _language,
     "stop": _stop, "hapus": _delete, "delete": _delete,
 }

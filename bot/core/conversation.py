@@ -52,6 +52,36 @@ class CaseView:
 
 
 @dataclass(frozen=True)
+class AppointmentView:
+    """A student's appointment with guru BK (one active at a time). ``ref`` is the student's
+    code; the identity (when shared with consent) never enters the core after the request."""
+
+    id: int
+    ref: str
+    student: UserKey
+    slot: dt.datetime
+    topic: str
+    status: str  # requested | confirmed | cancelled | done
+    alias: str = ""
+    lang: str = "id"
+    confirmed_by: UserKey | None = None
+    confirmed_name: str | None = None
+
+
+@dataclass(frozen=True)
+class GroupSessionView:
+    """An upcoming group session; ``count`` sign-ups, ``joined``: this student signed up."""
+
+    id: int
+    topic: str
+    starts_at: dt.datetime
+    place: str
+    seats: int
+    count: int = 0
+    joined: bool = False
+
+
+@dataclass(frozen=True)
 class InviteCheck:
     """What the dispatcher found for a /join code: ok | unknown | used | expired | throttled."""
 
@@ -87,6 +117,9 @@ class Turn:
     subject: CaseView | None = None  # the case a staff button names (k:take:CODE)
     invite: InviteCheck | None = None  # for /join CODE
     listing: tuple[CaseView, ...] = ()  # for a counselor's /kasus
+    appointment: AppointmentView | None = None  # the student's active one, or the one a
+    # staff button names
+    sessions: tuple[GroupSessionView, ...] = ()  # upcoming group sessions (menu, /sesi)
 
 
 @dataclass

@@ -11,7 +11,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Protocol
 
-from bot.core import crisis, handoff, staff
+from bot.core import appointments, crisis, groups, handoff, staff
+from bot.core.appointments import AppointmentPolicy
 from bot.core.conversation import CaseView, Conversation, Outcome, Party, Turn
 from bot.core.crisis import LadderStep
 from bot.core.effects import (
@@ -100,6 +101,7 @@ class Core:
         idle_close: dt.timedelta = dt.timedelta(hours=4),
         flood_limit: int = 20,
         retention_days: tuple[int, int, int] = (90, 365, 7),
+        appointment_policy: AppointmentPolicy | None = None,
     ) -> None:
         self.flows = flows
         self.catalog = catalog
@@ -119,6 +121,7 @@ class Core:
         self.idle_close = idle_close
         self.flood_limit = flood_limit  # student messages relayed per minute, at most
         self.retention_days = retention_days  # light cases, crisis records, processed rows
+        self.appointment_policy = appointment_policy or AppointmentPolicy()
 
     # -- helpers used by commands and interrupts -------------------------------------------
 
@@ -202,6 +205,10 @@ class Core:
             outcome.effects.extend(handoff.idle_step(self, case, dict(payload), now))
         elif kind == handoff.CHECKIN_TIMER:
             outcome.effects.extend(handoff.checkin(self, party, conv.lang))
+        elif kind.split(":")[0] == appointments.REMINDER:
+            outcome.effects.extend(appointments.reminder(self, conv, kind, dict(payload)))
+        elif kind.startswith(groups.REMINDER + ":"):
+            outcome.effects.extend(groups.reminder(self, conv, dict(payload)))
         elif kind == FLOW_IDLE_TIMER and payload.get("version") == conv.version and conv.flow:
             outcome.effects.append(Send(conv.user, self.text("core.nudge", conv.lang)))
             self.reprompt(outcome, conv)
@@ -236,6 +243,8 @@ class Core:
         conv = turn.conversation
         if "survey_case" in conv.vars:
             return handoff.survey_comment(self, turn, text)
+        if conv.vars.get("await") == appointments.AWAIT_IDENTITY:
+            return appointments.identity_text(self, turn, text)
         notice: list[Send] = []
         if cut:
             notice.append(Send(turn.party.key, self.text("core.truncated", conv.lang,
@@ -319,6 +328,10 @@ class Core:
             return commands.run_global_button(self, turn)
         if turn.data.startswith(handoff.SURVEY_PREFIX):
             return handoff.survey_answer(self, turn)
+        if turn.data.startswith(appointments.PREFIX):
+            return appointments.student_button(self, turn)
+        if turn.data.startswith(groups.PREFIX):
+            return groups.student_button(self, turn)
         if turn.data.startswith((crisis.TAKE_PREFIX, handoff.ACCEPT_PREFIX)):  # staff-only
             outcome = Outcome(turn.conversation, [Audit(turn.party.key, "claim_refused",
                                                         {"reason": "role"})])
@@ -338,11 +351,19 @@ class Core:
             return outcome
         return self._run_flow(turn, conv.moved(), f"press_{button_id}")
 
+    def start_flow_named(self, turn: Turn, name: str, conv: Conversation | None = None) -> Outcome:
+        """Begin the flow ``name`` from its first state (risk flags and language kept)."""
+        conv = conv or turn.conversation
+        kept = {"risk_flags": conv.vars["risk_flags"]} if "risk_flags" in conv.vars else {}
+        return self._run_flow(turn, conv.moved(flow=name, state=None, vars=kept), trigger=None)
+
     def _run_flow(self, turn: Turn, conv: Conversation, trigger: str | None,
-                  input_text: str = "") -> Outcome:
+                  input_text: str = "", depth: int = 0) -> Outcome:
         machine = self.flows[conv.flow or self.start_flow]
         flow_turn = self._flow_turn(conv, input_text)
         machine.run(flow_turn, conv.state, trigger)
+        if (flow_turn.next_flow or flow_turn.service) and depth < 3:
+            return self._hand_over(turn, conv, flow_turn, depth)
         effects: list = []
         for effect in flow_turn.effects:
             if isinstance(effect, OpenCase) and effect.vars.get("danger"):
@@ -363,6 +384,23 @@ class Core:
             effects.append(StartTimer(conv.user, FLOW_IDLE_TIMER, turn.now + self.flow_idle,
                                       {"version": new.version}))
         return Outcome(new, effects)
+
+    def _hand_over(self, turn: Turn, conv: Conversation, flow_turn: FlowTurn,
+                   depth: int) -> Outcome:
+        """`flow:` or `service:` ran: what the branch said first, then the next flow/service."""
+        from bot.core import services
+
+        said = [e for e in flow_turn.effects]
+        if flow_turn.lang != conv.lang:
+            said.append(SetLanguage(conv.user, flow_turn.lang))
+        left = conv.moved(flow=None, state=None, vars={}, lang=flow_turn.lang)
+        if flow_turn.next_flow:
+            kept = {k: v for k, v in flow_turn.vars.items() if k == "risk_flags"}
+            nxt = self._run_flow(turn, left.moved(flow=flow_turn.next_flow, vars=kept), None,
+                                 depth=depth + 1)
+        else:
+            nxt = services.start(self, turn, left, str(flow_turn.service), flow_turn.vars)
+        return Outcome(nxt.conversation, [*said, *nxt.effects])
 
     def _staff_notice(self, party: Party, case: OpenCase) -> Send:
         lang = self.catalog.default_lang

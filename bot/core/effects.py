@@ -196,8 +196,47 @@ class OfferWaiting:
     timer_kind: str
 
 
+@dataclass(frozen=True, slots=True)
+class RequestAppointment:
+    """Create (or move, when the student already has one) the student's appointment request.
+    ``identity`` is what the student typed after consenting; the runtime seals it."""
+
+    student: UserKey
+    slot: dt.datetime
+    topic: str
+    identity: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SetAppointment:
+    """Change an appointment's status: confirmed (by ``staff``), requested, cancelled."""
+
+    appointment_id: int
+    status: str
+    staff: UserKey | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CreateGroupSession:
+    topic: str
+    starts_at: dt.datetime
+    place: str
+    seats: int
+    created_by: UserKey
+
+
+@dataclass(frozen=True, slots=True)
+class GroupSignup:
+    """Join (``join``) or leave a group session; the seat limit is re-checked in SQL."""
+
+    session_id: int
+    student: UserKey
+    join: bool = True
+
+
 Effect = (
     Send | OpenCase | EscalateCase | FlagCase | ClaimCase | CloseCase | CaseMessage | SetLanguage
     | StartTimer | CancelTimer | Audit | ForgetUser | EnrolStaff | UpdateStaff | OfferCase
     | RequeueCase | RecordSurvey | AddNote | TakeOver | Purge | OfferWaiting
+    | RequestAppointment | SetAppointment | CreateGroupSession | GroupSignup
 )

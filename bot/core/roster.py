@@ -40,6 +40,10 @@ class Roster:
                     return True
         return False
 
+    def school_day(self, day: dt.date) -> bool:
+        """Whether any shift runs on this date (not a holiday)."""
+        return any(self._works(shift, day) for shift in self.shifts)
+
     def _works(self, shift: ShiftRule, day: dt.date) -> bool:
         return day not in self.holidays and WEEKDAYS[day.weekday()] in shift.days
 

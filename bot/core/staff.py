@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.core import crisis, enrol, handoff, supervision
+from bot.core import appointments, crisis, enrol, groups, handoff, supervision
 from bot.core.conversation import Outcome, Turn
 from bot.core.effects import Audit, CancelTimer, CaseMessage, CloseCase, Send
 from bot.core.events import Kind
@@ -21,6 +21,8 @@ def staff_turn(core: Core, turn: Turn) -> Outcome:
             return crisis.take(core, turn)
         if turn.data.startswith(handoff.ACCEPT_PREFIX):
             return handoff.accept(core, turn)
+        if turn.data.startswith(appointments.PREFIX):
+            return appointments.staff_button(core, turn)
         return _reply(core, turn, "core.stale_button", audit="button_refused")
     if turn.kind is Kind.COMMAND:
         name, args = command_name(turn.text)
@@ -30,12 +32,14 @@ def staff_turn(core: Core, turn: Turn) -> Outcome:
             return handoff.escalate(core, turn, args)
         if name == "catatan":
             return handoff.note(core, turn, args)
-        if name in ("kasus", "lihat", "ambil"):
+        if name in ("kasus", "lihat", "ambil", "sesi"):
             if turn.party.role not in ("counselor", "backup"):
                 return _reply(core, turn, "supervision.counselors_only",
                               audit="staff_command_refused")
             if name == "kasus":
                 return supervision.list_cases(core, turn)
+            if name == "sesi":
+                return groups.staff_command(core, turn, args)
             if name == "lihat":
                 return supervision.transcript(core, turn, args)
             return supervision.take_over(core, turn, args)

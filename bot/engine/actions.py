@@ -103,6 +103,38 @@ def _run_end(_: bool, turn: FlowTurn) -> None:
     turn.finished = True
 
 
+SERVICES = ("appointment", "groups")
+_NAME_HINT = "lowercase letters, digits and _, e.g. selfhelp"
+
+
+def _parse_name(what: str, example: str) -> Callable[[Any, int], str]:
+    def parse(value: Any, line: int) -> str:
+        if not isinstance(value, str) or not value.replace("_", "").isalnum() \
+                or not value.islower():
+            raise ActionArgError(f"{what} needs a name", f"write e.g. {what}: {example} "
+                                 f"({_NAME_HINT})")
+        return value
+    return parse
+
+
+def _run_track(name: str, turn: FlowTurn) -> None:
+    turn.track(name)
+
+
+def _run_flow(name: str, turn: FlowTurn) -> None:
+    turn.next_flow = name
+
+
+def _parse_service(value: Any, line: int) -> str:
+    if value not in SERVICES:
+        raise ActionArgError(f"unknown service {value!r}", f"use one of: {', '.join(SERVICES)}")
+    return value
+
+
+def _run_service(name: str, turn: FlowTurn) -> None:
+    turn.service = name
+
+
 LANGUAGES = ("id", "en")
 
 
@@ -123,6 +155,12 @@ REGISTRY: dict[str, ActionType] = {
         ActionType("set", _parse_set, _run_set, "store values in the conversation's variables"),
         ActionType("say", _parse_say, _run_say, "send one or more texts to the student"),
         ActionType("route", _parse_route, _run_route, "open a case for a peer or guru BK"),
+        ActionType("track", _parse_name("track", "selfhelp_breathing"), _run_track,
+                   "count one use of a service for the reports (anonymous)"),
+        ActionType("service", _parse_service, _run_service,
+                   "hand over to a built-in service: appointment, groups"),
+        ActionType("flow", _parse_name("flow", "selfhelp"), _run_flow,
+                   "start another flow (from its first state) after this branch"),
         ActionType("go", _parse_go, _run_go, "move to another state (runs last)"),
         ActionType("end", _parse_end, _run_end, "finish the flow after this branch"),
     )

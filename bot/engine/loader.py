@@ -229,6 +229,10 @@ class _Parser:
             if key == "say":
                 arg = tuple(self._text(ref.key or dict(ref.inline or {}), key_line) for ref in arg)
             actions.append(Action(key, arg, key_line))
+        names = {a.name for a in actions}
+        if len(names & {"go", "flow", "service"}) > 1:
+            raise self.fail(line, "a branch can either go to a state, start a flow or hand over "
+                            "to a service", "keep one of go:, flow: and service:")
         actions.sort(key=lambda a: ORDER.index(a.name))
         target = next((a.arg for a in actions if a.name == "go"), None)
         return Branch(when, tuple(actions), target, node.line or line)
@@ -271,4 +275,19 @@ def load_flows(flows_dir: Path, catalog: Catalog, languages: Iterable[str]) -> d
         flows[flow.name] = flow
     if not flows:
         raise FlowError(flows_dir, None, "", "no flow files found", "add flows/intake.yaml")
+    for flow in flows.values():
+        _check_flow_targets(flow, flows)
     return flows
+
+
+def _check_flow_targets(flow: Flow, flows: dict[str, Flow]) -> None:
+    """`flow:` actions must name a flow that exists."""
+    for state in flow.states.values():
+        for _, handler in state.handlers():
+            for branch in handler.branches:
+                for action in branch.actions:
+                    if action.name == "flow" and action.arg not in flows:
+                        raise FlowError(flow.path, action.line, f"state {state.name!r}",
+                                        f"flow {action.arg!r} does not exist"
+                                        f"{_suggest(action.arg, flows)}",
+                                        "add that flow file or fix the name")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bot.core.effects import Effect, OpenCase, Send
+from bot.core.effects import Audit, Effect, OpenCase, Send
 from bot.core.events import Button
 from bot.core.keys import UserKey
 from bot.engine.catalog import Catalog, TextRef
@@ -36,6 +36,8 @@ class FlowTurn:
         self.effects: list[Effect] = []
         self.finished = False
         self.state: str = ""
+        self.next_flow: str | None = None  # `flow:` ran: start that flow next
+        self.service: str | None = None  # `service:` ran: a built-in service takes over
 
     def values(self) -> dict[str, Any]:
         """What texts and conditions may refer to: context, then variables, then input."""
@@ -46,6 +48,10 @@ class FlowTurn:
 
     def say(self, ref: TextRef, buttons: tuple[Button, ...] = ()) -> None:
         self.effects.append(Send(self.student, self.text(ref), buttons))
+
+    def track(self, name: str) -> None:
+        """Count one anonymous use of a service (the reports read these)."""
+        self.effects.append(Audit(None, "service_used", {"service": name}))
 
     def route(self, route: str) -> None:
         self.effects.append(

@@ -21,6 +21,7 @@ from dataclasses import replace
 import aiosqlite
 
 from bot.clock import Clock
+from bot.core.appointments import PREFIX as APPOINTMENT_PREFIX
 from bot.core.conversation import CaseView, InviteCheck, Party, Turn
 from bot.core.core import RETENTION_TIMER, Core
 from bot.core.crisis import LADDER_TIMER, TAKE_PREFIX
@@ -32,7 +33,7 @@ from bot.core.keys import SYSTEM, UserKey
 from bot.core.roster import Roster
 from bot.core.textclean import command_name
 from bot.runtime.effects import apply_effects
-from bot.store import audit, cases, conversations, inbox, invites, outbox, timers, users
+from bot.store import audit, cases, conversations, inbox, invites, outbox, services, timers, users
 from bot.store.db import Store
 from bot.store.users import UserRow
 
@@ -158,10 +159,11 @@ class Dispatcher:
             turn = Turn(party, event.kind, event.text, event.data, now, conv,
                         *await self._cases_for(db, user, event),
                         invite=await self._invite_for(db, user, event, now),
-                        listing=await self._listing_for(db, user, event, now))
+                        listing=await self._listing_for(db, user, event, now),
+                        **await self._services_for(db, user, event, now))
             outcome = self.core.handle(turn)
             queued = await apply_effects(db, outcome.effects, now, self._on_shift(now),
-                                         known={user.key: user})
+                                         known={user.key: user}, seal=self.vault.seal)
             if outcome.conversation is not None:
                 await conversations.save(db, outcome.conversation, now)
         if any(isinstance(effect, ForgetUser) for effect in outcome.effects):
@@ -175,6 +177,23 @@ class Dispatcher:
                 and command_name(event.text)[0] == "kasus"):
             return tuple(await cases.supervision(db, now - dt.timedelta(days=1)))
         return ()
+
+    @staticmethod
+    async def _services_for(db: aiosqlite.Connection, user: UserRow, event: InboundEvent,
+                            now: dt.datetime) -> dict:
+        """The appointment and group sessions a turn may need: a student's own (on buttons and
+        commands), the appointment a staff button names, the sessions for a counselor's /sesi."""
+        if event.kind not in (Kind.BUTTON, Kind.COMMAND):
+            return {}
+        if user.role == "student":
+            return {"appointment": await services.active_for(db, user.key),
+                    "sessions": await services.upcoming_sessions(db, now, user.key)}
+        if event.kind is Kind.BUTTON and event.data.startswith(APPOINTMENT_PREFIX):
+            ref = event.data.rsplit(":", 1)[-1]
+            return {"appointment": await services.active_by_ref(db, ref)}
+        if event.kind is Kind.COMMAND and command_name(event.text)[0] == "sesi":
+            return {"sessions": await services.upcoming_sessions(db, now)}
+        return {}
 
     async def _invite_for(self, db: aiosqlite.Connection, user: UserRow, event: InboundEvent,
                           now: dt.datetime) -> InviteCheck | None:
@@ -202,7 +221,7 @@ class Dispatcher:
             if timer is None:
                 return
             effects = self.core.on_system_timer(timer.kind, self.clock.now())
-            await apply_effects(db, effects, self.clock.now())
+            await apply_effects(db, effects, self.clock.now(), seal=self.vault.seal)
         if timer.kind == RETENTION_TIMER:
             await self.store.checkpoint()  # no copy of purged pages left in the WAL
 
@@ -248,7 +267,7 @@ class Dispatcher:
             user = await users.get(db, key)
             text = self.core.text("core.error", user.lang if user else self.default_lang)
             await outbox.enqueue(db, event.channel, key.value, self.vault.seal(event.address),
-                                 text, (), 0, now)
+                                 text, (), 0, now, self.vault.seal)
         return 1
 
     async def fire_timer(self, timer_id: int) -> None:
@@ -281,7 +300,7 @@ class Dispatcher:
             outcome = self.core.on_timer(conv, party_of(user), timer.kind, timer.payload,
                                          now, case, peers)
             queued = await apply_effects(db, outcome.effects, self.clock.now(),
-                                         self._on_shift(self.clock.now()))
+                                         self._on_shift(self.clock.now()), seal=self.vault.seal)
             if outcome.conversation is not None and outcome.conversation != conv:
                 await conversations.save(db, outcome.conversation, self.clock.now())
         if queued:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 
 import aiosqlite
 
@@ -14,25 +15,39 @@ from bot.core.effects import (
     CaseMessage,
     ClaimCase,
     CloseCase,
+    CreateGroupSession,
     Effect,
     EnrolStaff,
     EscalateCase,
     FlagCase,
     ForgetUser,
+    GroupSignup,
     OfferCase,
     OfferWaiting,
     OpenCase,
     Purge,
     RecordSurvey,
+    RequestAppointment,
     RequeueCase,
     Send,
+    SetAppointment,
     SetLanguage,
     StartTimer,
     TakeOver,
     UpdateStaff,
 )
 from bot.core.keys import RoleTarget
-from bot.store import audit, cases, conversations, invites, outbox, retention, timers, users
+from bot.store import (
+    audit,
+    cases,
+    conversations,
+    invites,
+    outbox,
+    retention,
+    services,
+    timers,
+    users,
+)
 from bot.store.users import UserRow
 
 log = logging.getLogger("sebaya.effects")
@@ -69,7 +84,7 @@ async def recipients(db: aiosqlite.Connection, target: RoleTarget,
 
 
 async def _send(db: aiosqlite.Connection, effect: Send, now: dt.datetime,
-                on_shift: bool, known: dict) -> int:
+                on_shift: bool, known: dict, seal: Callable[[str], bytes]) -> int:
     if isinstance(effect.to, RoleTarget):
         staff = await recipients(db, effect.to, on_shift)
         if not staff:
@@ -77,27 +92,29 @@ async def _send(db: aiosqlite.Connection, effect: Send, now: dt.datetime,
             await audit.record(db, None, "undeliverable", {"group": effect.to.role}, now)
         for person in staff:
             await outbox.enqueue(db, person.channel, person.key.value, person.address,
-                                 effect.text, effect.buttons, effect.priority, now)
+                                 effect.text, effect.buttons, effect.priority, now, seal)
         return len(staff)
     user = known.get(effect.to) or await users.get(db, effect.to)
     if user is None:
         raise EffectError("send to an unknown user")
     await outbox.enqueue(db, user.channel, user.key.value, user.address, effect.text,
-                         effect.buttons, effect.priority, now)
+                         effect.buttons, effect.priority, now, seal)
     return 1
 
 
 async def apply_effects(db: aiosqlite.Connection, effects: list[Effect], now: dt.datetime,
-                        on_shift: bool = True, known: dict | None = None) -> int:
+                        on_shift: bool = True, known: dict | None = None, *,
+                        seal: Callable[[str], bytes]) -> int:
     """Apply effects in order; returns how many outbox rows were queued. ``on_shift`` says
     whether the roster's shifts are running now (for "on duty" groups); ``known`` holds user
-    rows already read in this transaction (the acting person)."""
+    rows already read in this transaction (the acting person); ``seal`` encrypts what must
+    not be stored in clear (a name a student shared with consent)."""
     queued = 0
     known = {} if known is None else known
     for effect in effects:
         match effect:
             case Send():
-                queued += await _send(db, effect, now, on_shift, known)
+                queued += await _send(db, effect, now, on_shift, known, seal)
             case OpenCase():
                 student = await users.get(db, effect.student)
                 if student is None:
@@ -151,6 +168,21 @@ async def apply_effects(db: aiosqlite.Connection, effects: list[Effect], now: dt
                     await users.set_pseudonym(db, effect.user, effect.pseudonym)
                 if effect.duty is not None:
                     await users.set_duty(db, effect.user, effect.duty)
+            case RequestAppointment():
+                sealed = seal(effect.identity) if effect.identity is not None else None
+                await services.request(db, effect.student, effect.slot, effect.topic, sealed,
+                                       now)
+            case SetAppointment():
+                await services.set_status(db, effect.appointment_id, effect.status,
+                                          effect.staff, now)
+            case CreateGroupSession():
+                await services.create_session(db, effect.topic, effect.starts_at, effect.place,
+                                              effect.seats, effect.created_by, now)
+            case GroupSignup():
+                if effect.join:
+                    await services.sign_up(db, effect.session_id, effect.student, now)
+                else:
+                    await services.leave(db, effect.session_id, effect.student)
             case OfferWaiting():
                 waiting = await cases.oldest_unoffered(db)
                 if waiting is not None:
@@ -162,6 +194,7 @@ async def apply_effects(db: aiosqlite.Connection, effects: list[Effect], now: dt
             case ForgetUser():
                 known.pop(effect.user, None)
                 await cases.delete_for_student(db, effect.user)
+                await services.delete_for_student(db, effect.user)
                 await outbox.forget_sent(db, effect.user.value)
                 if await cases.has_open_crisis(db, effect.user):
                     # guru BK must still be able to reach a student in crisis: keep the address

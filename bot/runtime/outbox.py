@@ -55,7 +55,8 @@ class OutboxSender:
 
     async def _send_due(self, min_priority: int = 0) -> int:
         async with self.store.transaction(urgent=min_priority > 0) as db:
-            rows = await outbox.due(db, self.clock.now(), min_priority=min_priority)
+            rows = await outbox.due(db, self.clock.now(), self.vault.open,
+                                    min_priority=min_priority)
         rows = [r for r in rows if r.id not in self._inflight]
         self._inflight.update(r.id for r in rows)
         try:

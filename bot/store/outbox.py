@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import aiosqlite
@@ -33,21 +34,28 @@ async def enqueue(
     buttons: tuple[Button, ...],
     priority: int,
     now: dt.datetime,
+    seal: Callable[[str], bytes],
 ) -> int:
+    """Queue a message. Its words are sealed at rest like the address (they are often a
+    student's words relayed to staff, or a name shared with consent)."""
     payload = json.dumps(
         {"text": text, "buttons": [[b.label, b.data] for b in buttons]}, ensure_ascii=False
     )
     cursor = await db.execute(
         "INSERT INTO outbox (channel, recipient_key, address, payload, priority, not_before, "
         "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (channel, recipient_key, address, payload, priority, ts(now), ts(now)),
+        (channel, recipient_key, address, seal(payload), priority, ts(now), ts(now)),
     )
     assert cursor.lastrowid is not None
     return cursor.lastrowid
 
 
 async def due(
-    db: aiosqlite.Connection, now: dt.datetime, limit: int = 48, min_priority: int = 0
+    db: aiosqlite.Connection,
+    now: dt.datetime,
+    open_: Callable[[bytes], str],
+    limit: int = 48,
+    min_priority: int = 0,
 ) -> list[OutboxRow]:
     """Pending rows whose time has come: crisis priority first, then oldest first.
 
@@ -66,7 +74,7 @@ async def due(
     )
     out = []
     for row in rows:
-        payload = json.loads(row["payload"])
+        payload = json.loads(open_(row["payload"]))
         buttons = tuple(Button(label, data) for label, data in payload["buttons"])
         out.append(
             OutboxRow(
@@ -93,7 +101,7 @@ async def mark_sent_many(db: aiosqlite.Connection, row_ids: list[int], now: dt.d
         await db.executemany(
             # Delivered: the words are no longer needed here (secure_delete overwrites them).
             "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1, "
-            "payload = '{}' WHERE id = ?",
+            "payload = X'' WHERE id = ?",
             [(ts(now), row_id) for row_id in row_ids],
         )
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from bot.core.effects import OpenCase, Send
+from bot.core.effects import Audit, OpenCase, Send
 from bot.core.keys import UserKey
 from bot.engine.actions import ORDER, REGISTRY, ActionArgError
 from bot.engine.catalog import Catalog
@@ -72,9 +72,36 @@ def check_language() -> None:
         REGISTRY["language"].parse("jv", 1)
 
 
+def check_track() -> None:
+    turn = _turn()
+    _run("track", "selfhelp_breathing", turn)
+    [audit] = turn.effects
+    assert isinstance(audit, Audit) and audit.actor is None  # anonymous: nobody's key
+    assert audit.detail == {"service": "selfhelp_breathing"}
+    with pytest.raises(ActionArgError):
+        REGISTRY["track"].parse("Self Help!", 1)
+
+
+def check_flow() -> None:
+    turn = _turn()
+    _run("flow", "selfhelp", turn)
+    assert turn.next_flow == "selfhelp" and not turn.effects
+    with pytest.raises(ActionArgError):
+        REGISTRY["flow"].parse("", 1)
+
+
+def check_service() -> None:
+    turn = _turn()
+    _run("service", "appointment", turn)
+    assert turn.service == "appointment"
+    with pytest.raises(ActionArgError):
+        REGISTRY["service"].parse("pizza", 1)
+
+
 CHECKS: dict[str, Callable[[], None]] = {
     "say": check_say, "set": check_set, "route": check_route, "go": check_go, "end": check_end,
-    "language": check_language,
+    "language": check_language, "track": check_track, "flow": check_flow,
+    "service": check_service,
 }
 
 

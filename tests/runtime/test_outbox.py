@@ -14,7 +14,7 @@ async def _queue(app: App, who: str, text: str, priority: int = 0) -> int:
     async with app.store.transaction() as db:
         await users.touch(db, key, "test", lambda: app.vault.seal(who), "id", app.clock.now())
         return await outbox.enqueue(db, "test", key.value, app.vault.seal(who), text, (),
-                                    priority, app.clock.now())
+                                    priority, app.clock.now(), app.vault.seal)
 
 
 async def _status(app: App, row_id: int) -> str:

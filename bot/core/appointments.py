@@ -1,0 +1,281 @@
+"""Appointments with guru BK (individual counseling), one active per student.
+
+The appointment flow (flows/appointment.yaml) asks anonymous-or-named (explicit consent) and
+the topic, then hands over here: the student picks a proposed time (buttons, school days only),
+gives name and class if they consented (sealed at rest, shown to guru BK only), guru BK
+confirms or asks for another time, both get a reminder, and the student can see, move or cancel
+it with /janji. Button data: ``ap:slot:YYYYMMDDHHMM``, ``ap:ok|no:REF`` (staff),
+``ap:cancel|move:REF`` (student); REF is the student's code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from bot.core.conversation import AppointmentView, Conversation, Outcome, Turn
+from bot.core.effects import (
+    Audit,
+    CancelTimer,
+    RequestAppointment,
+    Send,
+    SetAppointment,
+    StartTimer,
+)
+from bot.core.events import Button
+from bot.core.keys import RoleTarget
+from bot.core.textclean import button_parts
+
+if TYPE_CHECKING:
+    from bot.core.core import Core
+
+PREFIX = "ap:"
+REMINDER = "appt_reminder"
+AWAIT_IDENTITY = "ap_identity"
+ACTIVE = ("requested", "declined", "confirmed")
+_SLOT_FORMAT = "%Y%m%d%H%M"
+
+
+@dataclass(frozen=True)
+class AppointmentPolicy:
+    slots: tuple[dt.time, ...] = (dt.time(9), dt.time(11), dt.time(13))
+    days_ahead: int = 3  # school days offered, from tomorrow
+    place: str = ""
+    reminder: dt.timedelta = dt.timedelta(minutes=60)
+
+
+def proposed_slots(core: Core, now: dt.datetime) -> list[dt.datetime]:
+    """The next school days' configured times (school time zone), from tomorrow."""
+    policy = core.appointment_policy
+    local = now.astimezone(core.tz)
+    days: list[dt.date] = []
+    for offset in range(1, 22):
+        day = local.date() + dt.timedelta(days=offset)
+        if core.roster is None or core.roster.school_day(day):
+            days.append(day)
+        if len(days) == policy.days_ahead:
+            break
+    return [dt.datetime.combine(day, t, tzinfo=core.tz) for day in days for t in policy.slots]
+
+
+def when(core: Core, moment: dt.datetime, lang: str) -> str:
+    local = moment.astimezone(core.tz)
+    return core.text(f"day.{local.weekday()}", lang) + local.strftime(" %d/%m %H.%M")
+
+
+def _place(core: Core) -> str:
+    return core.appointment_policy.place or str(core.context("id").get("bk_office", ""))
+
+
+def _slot_buttons(core: Core, now: dt.datetime, lang: str) -> tuple[Button, ...]:
+    return tuple(Button(when(core, slot, lang), PREFIX + "slot:" + slot.strftime(_SLOT_FORMAT))
+                 for slot in proposed_slots(core, now))
+
+
+def _choose(core: Core, turn: Turn, conv: Conversation, key: str = "appointment.choose_slot",
+            **values: Any) -> Outcome:
+    outcome = Outcome(conv)
+    buttons = _slot_buttons(core, turn.now, conv.lang)
+    if not buttons:
+        core.say(outcome, turn, "appointment.no_slots")
+        return outcome
+    core.say(outcome, turn, key, buttons, **values)
+    return outcome
+
+
+def start(core: Core, turn: Turn, conv: Conversation, variables: dict[str, Any]) -> Outcome:
+    """The flow handed over: topic and the consent answer are in ``variables``."""
+    current = turn.appointment
+    if current is not None and current.status in ACTIVE:
+        outcome = Outcome(conv)
+        core.say(outcome, turn, "appointment.already", when=when(core, current.slot, conv.lang))
+        return outcome
+    kept = {"ap_topic": str(variables.get("topic") or "lainnya"),
+            "ap_share": bool(variables.get("share"))}
+    if "risk_flags" in variables:
+        kept["risk_flags"] = variables["risk_flags"]
+    return _choose(core, turn, conv.moved(vars=kept))
+
+
+def _valid_slot(core: Core, turn: Turn, raw: str) -> dt.datetime | None:
+    try:
+        wanted = dt.datetime.strptime(raw, _SLOT_FORMAT).replace(tzinfo=core.tz)
+    except ValueError:
+        return None
+    return wanted if wanted in proposed_slots(core, turn.now) else None
+
+
+def student_button(core: Core, turn: Turn) -> Outcome:
+    _, action, value = button_parts(turn.data)
+    conv, current = turn.conversation, turn.appointment
+    active = current if current is not None and current.status in ACTIVE else None
+    if action == "slot":
+        slot = _valid_slot(core, turn, value)
+        if slot is None:
+            return _say(core, turn, "core.stale_button")
+        if active is not None:
+            return _move(core, turn, active, slot)
+        if conv.vars.get("ap_share"):
+            outcome = Outcome(conv.moved(vars={**conv.vars, "await": AWAIT_IDENTITY,
+                                               "ap_slot": value}))
+            core.say(outcome, turn, "appointment.ask_identity")
+            return outcome
+        return _request(core, turn, slot, None)
+    if active is None or value != active.ref:
+        return _say(core, turn, "appointment.gone")
+    if action == "cancel":
+        return _cancel(core, turn, active)
+    if action == "move":
+        return _choose(core, turn, conv)
+    return _say(core, turn, "core.stale_button")
+
+
+def identity_text(core: Core, turn: Turn, text: str) -> Outcome:
+    """Name and class, typed after consenting: goes into the request (sealed), never kept in
+    the conversation."""
+    conv = turn.conversation
+    if len(text.strip()) < 3:
+        return _say(core, turn, "appointment.identity_short")
+    slot = _valid_slot(core, turn, str(conv.vars.get("ap_slot", "")))
+    if slot is None:  # the proposed time passed while they typed: choose again
+        rest = {k: v for k, v in conv.vars.items() if k not in ("await", "ap_slot")}
+        return _choose(core, turn, conv.moved(vars=rest))
+    return _request(core, turn, slot, text.strip()[:120])
+
+
+def _request(core: Core, turn: Turn, slot: dt.datetime, identity: str | None) -> Outcome:
+    conv = turn.conversation
+    topic = str(conv.vars.get("ap_topic") or "lainnya")
+    default = core.catalog.default_lang
+    who = (core.text("appointment.staff_identity", default, identity=identity) if identity
+           else core.text("appointment.staff_anonymous", default, alias=turn.party.alias))
+    rest = {k: v for k, v in conv.vars.items() if k == "risk_flags"}
+    outcome = Outcome(conv.moved(vars=rest), [
+        RequestAppointment(turn.party.key, slot, topic, identity),
+        _staff_request(core, turn.party.code, slot, topic, who),
+        Audit(turn.party.key, "appointment_requested",
+              {"identity_shared_with_consent": identity is not None}),
+    ])
+    core.say(outcome, turn, "appointment.requested", when=when(core, slot, conv.lang))
+    return outcome
+
+
+def _staff_request(core: Core, ref: str, slot: dt.datetime, topic: str, who: str,
+                   key: str = "appointment.staff_request") -> Send:
+    default = core.catalog.default_lang
+    text = core.text(key, default, ref=ref, when=when(core, slot, default),
+                     topic=core.text(f"topic.{topic}", default), who=who)
+    buttons = (Button(core.text("appointment.btn.confirm", default), f"{PREFIX}ok:{ref}"),
+               Button(core.text("appointment.btn.decline", default), f"{PREFIX}no:{ref}"))
+    return Send(RoleTarget("counselor"), text, buttons)
+
+
+def _reminder_cancels(appt: AppointmentView) -> list:
+    out: list = [CancelTimer(appt.student, REMINDER)]
+    if appt.confirmed_by is not None:
+        out.append(CancelTimer(appt.confirmed_by, f"{REMINDER}:{appt.ref}"))
+    return out
+
+
+def _move(core: Core, turn: Turn, appt: AppointmentView, slot: dt.datetime) -> Outcome:
+    default = core.catalog.default_lang
+    staff_text = core.text("appointment.staff_rescheduled", default, ref=appt.ref,
+                           when=when(core, slot, default))
+    buttons = (Button(core.text("appointment.btn.confirm", default), f"{PREFIX}ok:{appt.ref}"),
+               Button(core.text("appointment.btn.decline", default), f"{PREFIX}no:{appt.ref}"))
+    outcome = Outcome(turn.conversation, [
+        RequestAppointment(turn.party.key, slot, appt.topic),
+        *_reminder_cancels(appt),
+        Send(appt.confirmed_by or RoleTarget("counselor"), staff_text, buttons),
+        Audit(turn.party.key, "appointment_moved", {"ref": appt.ref}),
+    ])
+    core.say(outcome, turn, "appointment.requested",
+             when=when(core, slot, turn.conversation.lang))
+    return outcome
+
+
+def _cancel(core: Core, turn: Turn, appt: AppointmentView) -> Outcome:
+    default = core.catalog.default_lang
+    outcome = Outcome(turn.conversation, [
+        SetAppointment(appt.id, "cancelled"),
+        *_reminder_cancels(appt),
+        Send(appt.confirmed_by or RoleTarget("counselor"), core.text(
+            "appointment.staff_cancelled", default, ref=appt.ref,
+            when=when(core, appt.slot, default))),
+        Audit(turn.party.key, "appointment_cancelled", {"ref": appt.ref}),
+    ])
+    core.say(outcome, turn, "appointment.cancelled")
+    return outcome
+
+
+def show(core: Core, turn: Turn) -> Outcome:
+    """The student's /janji: the appointment with cancel and change buttons."""
+    appt, lang = turn.appointment, turn.conversation.lang
+    outcome = Outcome(turn.conversation)
+    if appt is None or appt.status not in ACTIVE:
+        core.say(outcome, turn, "appointment.none")
+        return outcome
+    status = "confirmed" if appt.status == "confirmed" else "requested"
+    buttons = (Button(core.text("appointment.btn.reschedule", lang), f"{PREFIX}move:{appt.ref}"),
+               Button(core.text("appointment.btn.cancel", lang), f"{PREFIX}cancel:{appt.ref}"))
+    core.say(outcome, turn, "appointment.status", buttons, when=when(core, appt.slot, lang),
+             status=core.text(f"appointment.status_{status}", lang), place=_place(core))
+    return outcome
+
+
+def staff_button(core: Core, turn: Turn) -> Outcome:
+    """Guru BK confirms (``ap:ok:REF``) or asks for another time (``ap:no:REF``)."""
+    _, action, ref = button_parts(turn.data)
+    appt, lang = turn.appointment, turn.conversation.lang
+    if turn.party.role not in ("counselor", "backup"):
+        return _say(core, turn, "supervision.counselors_only", audit="button_refused")
+    if appt is None or appt.ref != ref or appt.status not in ACTIVE:
+        return _say(core, turn, "appointment.gone")
+    if appt.status != "requested":
+        return _say(core, turn, "appointment.staff_done", ref=ref,
+                    name=appt.confirmed_name or "-")
+    student_lang = appt.lang
+    place = _place(core)
+    if action == "ok":
+        due = appt.slot - core.appointment_policy.reminder
+        return Outcome(turn.conversation, [
+            SetAppointment(appt.id, "confirmed", turn.party.key),
+            Send(appt.student, core.text("appointment.confirmed", student_lang,
+                                         when=when(core, appt.slot, student_lang), place=place)),
+            Send(turn.party.key, core.text("appointment.staff_confirmed", lang, ref=ref,
+                                           when=when(core, appt.slot, lang))),
+            StartTimer(appt.student, REMINDER, due, {"slot": appt.slot.isoformat()}),
+            StartTimer(turn.party.key, f"{REMINDER}:{ref}", due,
+                       {"slot": appt.slot.isoformat(), "ref": ref}),
+            Audit(turn.party.key, "appointment_confirmed", {"ref": ref}),
+        ])
+    if action == "no":
+        buttons = _slot_buttons(core, turn.now, student_lang)
+        return Outcome(turn.conversation, [
+            SetAppointment(appt.id, "declined", turn.party.key),
+            Send(appt.student, core.text("appointment.declined", student_lang,
+                                         when=when(core, appt.slot, student_lang)), buttons),
+            Send(turn.party.key, core.text("appointment.staff_declined", lang, ref=ref)),
+            Audit(turn.party.key, "appointment_declined", {"ref": ref}),
+        ])
+    return _say(core, turn, "core.stale_button")
+
+
+def reminder(core: Core, conv: Conversation, kind: str, payload: dict) -> list:
+    """A reminder timer fired (the student's, or the confirming counselor's)."""
+    try:
+        slot = dt.datetime.fromisoformat(str(payload.get("slot")))
+    except ValueError:
+        return []
+    key = "appointment.staff_reminder" if ":" in kind else "appointment.reminder"
+    return [Send(conv.user, core.text(key, conv.lang, when=when(core, slot, conv.lang),
+                                      place=_place(core), ref=payload.get("ref", "")))]
+
+
+def _say(core: Core, turn: Turn, key: str, audit: str = "", **values: Any) -> Outcome:
+    outcome = Outcome(turn.conversation)
+    if audit:
+        outcome.effects.append(Audit(turn.party.key, audit, {}))
+    core.say(outcome, turn, key, **values)
+    return outcome

@@ -1,0 +1,112 @@
+"""Appointments and group sessions (BK services beyond intake)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import aiosqlite
+
+from bot.core.conversation import AppointmentView, GroupSessionView
+from bot.core.keys import UserKey
+from bot.store.db import fetch_all, fetch_one, parse_ts, ts
+
+ACTIVE = ("requested", "declined", "confirmed")
+_APPT = (
+    "SELECT a.*, u.code AS ref, u.lang AS lang, s.display_name AS staff_name, "
+    "s.pseudonym AS staff_pseudonym FROM appointments AS a "
+    "JOIN users AS u ON u.key = a.student_key "
+    "LEFT JOIN users AS s ON s.key = a.confirmed_by "
+)
+
+
+def _appointment(row: aiosqlite.Row) -> AppointmentView:
+    return AppointmentView(
+        row["id"], row["ref"], UserKey(row["student_key"]), parse_ts(row["slot"]),
+        row["topic"], row["status"], lang=row["lang"] or "id",
+        confirmed_by=UserKey(row["confirmed_by"]) if row["confirmed_by"] else None,
+        confirmed_name=row["staff_pseudonym"] or row["staff_name"],
+    )
+
+
+async def active_for(db: aiosqlite.Connection, student: UserKey) -> AppointmentView | None:
+    row = await fetch_one(db, _APPT + "WHERE a.student_key = ? AND a.status IN "
+                          "('requested', 'declined', 'confirmed') ORDER BY a.id DESC LIMIT 1",
+                          (student.value,))
+    return _appointment(row) if row else None
+
+
+async def active_by_ref(db: aiosqlite.Connection, ref: str) -> AppointmentView | None:
+    row = await fetch_one(db, _APPT + "WHERE u.code = ? AND a.status IN "
+                          "('requested', 'declined', 'confirmed') ORDER BY a.id DESC LIMIT 1",
+                          (ref.strip().upper(),))
+    return _appointment(row) if row else None
+
+
+async def request(db: aiosqlite.Connection, student: UserKey, slot: dt.datetime, topic: str,
+                  identity: bytes | None, now: dt.datetime) -> int:
+    """A new request, or the active one moved to ``slot`` (waiting for confirmation again)."""
+    current = await active_for(db, student)
+    if current is not None:
+        await db.execute(
+            "UPDATE appointments SET slot = ?, status = 'requested', confirmed_by = NULL, "
+            "updated_at = ? WHERE id = ?", (ts(slot), ts(now), current.id))
+        return current.id
+    cursor = await db.execute(
+        "INSERT INTO appointments (student_key, slot, topic, status, identity, consent_at, "
+        "created_at, updated_at) VALUES (?, ?, ?, 'requested', ?, ?, ?, ?)",
+        (student.value, ts(slot), topic, identity, ts(now) if identity else None, ts(now),
+         ts(now)))
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
+
+
+async def set_status(db: aiosqlite.Connection, appointment_id: int, status: str,
+                     staff: UserKey | None, now: dt.datetime) -> None:
+    await db.execute(
+        "UPDATE appointments SET status = ?, confirmed_by = COALESCE(?, confirmed_by), "
+        "updated_at = ? WHERE id = ?",
+        (status, staff.value if staff else None, ts(now), appointment_id))
+
+
+async def delete_for_student(db: aiosqlite.Connection, student: UserKey) -> None:
+    await db.execute("DELETE FROM appointments WHERE student_key = ?", (student.value,))
+    await db.execute("DELETE FROM group_signups WHERE student_key = ?", (student.value,))
+
+
+async def create_session(db: aiosqlite.Connection, topic: str, starts_at: dt.datetime,
+                         place: str, seats: int, created_by: UserKey, now: dt.datetime) -> int:
+    cursor = await db.execute(
+        "INSERT INTO group_sessions (topic, starts_at, place, seats, created_by, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (topic, ts(starts_at), place, seats, created_by.value, ts(now)))
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
+
+
+async def upcoming_sessions(db: aiosqlite.Connection, now: dt.datetime,
+                            student: UserKey | None = None) -> tuple[GroupSessionView, ...]:
+    rows = await fetch_all(
+        db,
+        "SELECT g.*, (SELECT COUNT(*) FROM group_signups AS s WHERE s.session_id = g.id) AS n, "
+        "EXISTS (SELECT 1 FROM group_signups AS s WHERE s.session_id = g.id "
+        "AND s.student_key = ?) AS mine FROM group_sessions AS g WHERE g.starts_at > ? "
+        "ORDER BY g.starts_at LIMIT 8",
+        (student.value if student else "", ts(now)))
+    return tuple(GroupSessionView(r["id"], r["topic"], parse_ts(r["starts_at"]), r["place"],
+                                  r["seats"], r["n"], bool(r["mine"])) for r in rows)
+
+
+async def sign_up(db: aiosqlite.Connection, session_id: int, student: UserKey,
+                  now: dt.datetime) -> bool:
+    """Join unless the session is full (checked in the same statement)."""
+    cursor = await db.execute(
+        "INSERT OR IGNORE INTO group_signups (session_id, student_key, at) "
+        "SELECT ?, ?, ? WHERE (SELECT COUNT(*) FROM group_signups WHERE session_id = ?) < "
+        "(SELECT seats FROM group_sessions WHERE id = ?)",
+        (session_id, student.value, ts(now), session_id, session_id))
+    return cursor.rowcount == 1
+
+
+async def leave(db: aiosqlite.Connection, session_id: int, student: UserKey) -> None:
+    await db.execute("DELETE FROM group_signups WHERE session_id = ? AND student_key = ?",
+                     (session_id, student.value))
