@@ -277,6 +277,47 @@ def _operations(config: Config, args: argparse.Namespace) -> int:
     return EXIT_OK if all(c.ok for c in checks) else EXIT_CHECK_FAILED
 
 
+async def _seed_data(config: Config) -> int:
+    from bot.config import load_secret
+    from bot.core.identity import IdentityVault
+    from bot.reports.seed import seed_month
+    from bot.store.db import Store
+
+    store = await Store.open(config.database_path)
+    try:
+        async with store.transaction() as db:
+            made = await seed_month(db, IdentityVault(load_secret(config)),
+                                    dt.datetime.now(config.tz).date(), config.tz)
+    finally:
+        await store.close()
+    print("Synthetic month added (demo people only): "
+          + ", ".join(f"{k} {v}" for k, v in made.items()))
+    print("See it: sebaya report --format html --out reports")
+    return EXIT_OK
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date; write YYYY-MM-DD") from exc
+
+
+def _report(config: Config, args: argparse.Namespace) -> int:
+    today = dt.datetime.now(config.tz).date()
+    end = args.end or today
+    start = args.start or end - dt.timedelta(days=29)
+    if start > end:
+        print("error: --from is after --to", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    from bot.reports import build  # matplotlib loads only for reports
+
+    paths = asyncio.run(build.write(config, start, end, args.format, args.out, args.lang))
+    for path in paths:
+        print(path)
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config", default=argparse.SUPPRESS,
@@ -287,7 +328,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("run", parents=[common], help="run the bot (Telegram if a token is set, "
                    "otherwise the local console)")
     sub.add_parser("console", parents=[common], help="chat locally as student, peer or counselor")
-    sub.add_parser("demo", parents=[common], help="play a scripted multi-party scenario")
+    demo = sub.add_parser("demo", parents=[common], help="play a scripted multi-party scenario")
+    demo.add_argument("--seed-data", action="store_true",
+                      help="instead, fill the database with a synthetic month for the report")
     sub.add_parser("check-flows", parents=[common], help="validate and lint flows and texts")
     risk = sub.add_parser("risk", parents=[common], help="explain the risk verdict for a message")
     risk.add_argument("text", nargs="?", help="the message to screen")
@@ -309,6 +352,15 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--staff", help="a staff member's name, pseudonym or code")
     audit.add_argument("--limit", type=int, default=200)
     sub.add_parser("doctor", parents=[common], help="check config, database and staffing")
+    report = sub.add_parser("report", parents=[common],
+                            help="programme report (md, csv or html with charts), anonymous")
+    report.add_argument("--from", dest="start", type=_date, default=None,
+                        help="first day, YYYY-MM-DD (default: 30 days ago)")
+    report.add_argument("--to", dest="end", type=_date, default=None,
+                        help="last day, YYYY-MM-DD (default: today)")
+    report.add_argument("--format", choices=("md", "csv", "html"), default="html")
+    report.add_argument("--out", type=Path, default=Path("reports"), help="folder to write to")
+    report.add_argument("--lang", choices=("id", "en"), default=None)
     draw = sub.add_parser("draw-flows", parents=[common], help="write Mermaid diagrams of flows")
     draw.add_argument("--out", type=Path, default=Path("docs/flows"))
     return parser
@@ -335,7 +387,11 @@ def main(argv: list[str] | None = None) -> int:
             return _staff(config, args)
         if args.command in ("backup", "audit", "doctor"):
             return _operations(config, args)
+        if args.command == "report":
+            return _report(config, args)
         load_flow_bundle(config)  # fail before anything opens
+        if args.command == "demo" and args.seed_data:
+            return asyncio.run(_seed_data(config))
         if args.command == "demo":
             return asyncio.run(_demo(config))
         if args.command == "console":

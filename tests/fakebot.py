@@ -30,6 +30,7 @@ class Sent:
     text: str
     buttons: list[tuple[str, str]] = field(default_factory=list)
     at: float = 0.0
+    photo: bytes = b""  # sendPhoto: the image (text holds the caption)
 
 
 @dataclass
@@ -199,16 +200,37 @@ class FakeBotApi:
                 if len(button.get("callback_data", "").encode()) > 64:
                     return self._error(400, "Bad Request: BUTTON_DATA_INVALID")
                 buttons.append((button["text"], button["callback_data"]))
-        sent = Sent(next(self._ids), chat_id, text, buttons, time.monotonic())
-        self.sent.append(sent)
-        self.by_chat.setdefault(chat_id, []).append(sent)
-        self._new_message.set()
-        event = self._chat_events.get(chat_id)
-        if event is not None:
-            event.set()
+        sent = self._record(Sent(next(self._ids), chat_id, text, buttons, time.monotonic()))
         return self._ok({"message_id": sent.message_id, "date": int(time.time()),
                          "chat": {"id": chat_id, "type": "private"}, "from": BOT_USER,
                          "text": text})
+
+    def _record(self, sent: Sent) -> Sent:
+        self.sent.append(sent)
+        self.by_chat.setdefault(sent.chat_id, []).append(sent)
+        self._new_message.set()
+        event = self._chat_events.get(sent.chat_id)
+        if event is not None:
+            event.set()
+        return sent
+
+    async def _m_sendPhoto(self, params: dict) -> web.Response:
+        """Multipart upload, as PTB sends bytes: the photo must be a real, non-empty PNG."""
+        chat_id, photo = params.get("chat_id"), params.get("photo")
+        if chat_id is None or not hasattr(photo, "file"):
+            return self._error(400, "Bad Request: there is no photo in the request")
+        data = photo.file.read()
+        if not data.startswith(b"\x89PNG"):
+            return self._error(400, "Bad Request: IMAGE_PROCESS_FAILED")
+        caption = str(params.get("caption") or "")
+        if len(caption) > 1024:
+            return self._error(400, "Bad Request: message caption is too long")
+        sent = self._record(Sent(next(self._ids), int(chat_id), caption, [], time.monotonic(),
+                                 data))
+        return self._ok({"message_id": sent.message_id, "date": int(time.time()),
+                         "chat": {"id": sent.chat_id, "type": "private"}, "from": BOT_USER,
+                         "photo": [{"file_id": f"ph{sent.message_id}", "file_unique_id": "u",
+                                    "width": 800, "height": 400}], "caption": caption})
 
     async def _m_editMessageText(self, params: dict) -> web.Response:
         self.edits.append(params)

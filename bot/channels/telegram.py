@@ -33,10 +33,12 @@ TEXT_LIMIT = 4096
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member",
                    "channel_post"]
 STUDENT_COMMANDS = {
-    "id": [("start", "Mulai cerita"), ("help", "Bantuan"), ("bahasa", "Ganti bahasa"),
+    "id": [("start", "Mulai cerita"), ("menu", "Menu: latihan, info BK, janji temu"),
+           ("janji", "Janji temu guru BK"), ("help", "Bantuan"), ("bahasa", "Ganti bahasa"),
            ("selesai", "Akhiri percakapan"), ("stop", "Berhenti dulu"),
            ("hapus", "Hapus datamu")],
-    "en": [("start", "Start talking"), ("help", "Help"), ("bahasa", "Change language"),
+    "en": [("start", "Start talking"), ("menu", "Menu: exercises, BK info, appointments"),
+           ("janji", "Counselor appointment"), ("help", "Help"), ("bahasa", "Change language"),
            ("selesai", "End the conversation"), ("stop", "Stop for now"),
            ("hapus", "Delete your data")],
 }
@@ -47,6 +49,7 @@ STAFF_COMMANDS = {
              ("help", "Bantuan staf")],
     "counselor": [("kasus", "Kasus terbuka"), ("lihat", "Transkrip kasus"),
                   ("ambil", "Ambil alih kasus"), ("selesai", "Tutup kasus + catatan"),
+                  ("sesi", "Sesi kelompok"), ("laporan", "Laporan 30 hari"),
                   ("onduty", "Mulai bertugas"), ("offduty", "Berhenti bertugas"),
                   ("help", "Bantuan staf")],
 }
@@ -245,6 +248,11 @@ class TelegramChannel:
     async def send(self, message: OutboundMessage) -> SendResult:
         parts = split_text(message.text)
         try:
+            if message.image is not None:  # a chart: the caption goes with it (1024 max)
+                await self._pace()
+                await self.bot.send_photo(int(message.address), photo=message.image,
+                                          caption=message.text[:1024] or None)
+                parts = split_text(message.text[1024:]) if len(message.text) > 1024 else []
             for index, part in enumerate(parts):
                 await self._pace()
                 markup = keyboard(message.buttons) if index == len(parts) - 1 else None

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.core.effects import Effect
 from bot.core.events import Kind
 from bot.core.keys import UserKey
+
+if TYPE_CHECKING:
+    from bot.reports.data import ReportData
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,7 @@ class Turn:
     appointment: AppointmentView | None = None  # the student's active one, or the one a
     # staff button names
     sessions: tuple[GroupSessionView, ...] = ()  # upcoming group sessions (menu, /sesi)
+    report: ReportData | None = None  # the last 30 days' figures, for a counselor's /laporan
 
 
 @dataclass

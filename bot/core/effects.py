@@ -21,6 +21,7 @@ class Send:
     text: str
     buttons: tuple[Button, ...] = ()
     priority: int = PRIORITY_NORMAL
+    chart: dict[str, Any] | None = None  # a chart spec, drawn when sent (reports/charts.py)
 
 
 @dataclass(frozen=True, slots=True)

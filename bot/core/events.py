@@ -66,6 +66,7 @@ class OutboundMessage:
     text: str
     buttons: tuple[Button, ...] = ()
     ref: str = ""  # idempotency reference, e.g. an alert id
+    image: bytes | None = None  # a PNG chart sent with ``text`` as its caption
 
 
 class SendStatus(StrEnum):

@@ -10,6 +10,7 @@ from bot.core.conversation import Outcome, Turn
 from bot.core.effects import Audit, CancelTimer, CaseMessage, CloseCase, Send
 from bot.core.events import Kind
 from bot.core.textclean import clean_text, command_name
+from bot.reports.data import summary_values, weeks_chart_spec
 
 if TYPE_CHECKING:
     from bot.core.core import Core
@@ -32,7 +33,7 @@ def staff_turn(core: Core, turn: Turn) -> Outcome:
             return handoff.escalate(core, turn, args)
         if name == "catatan":
             return handoff.note(core, turn, args)
-        if name in ("kasus", "lihat", "ambil", "sesi"):
+        if name in ("kasus", "lihat", "ambil", "sesi", "laporan"):
             if turn.party.role not in ("counselor", "backup"):
                 return _reply(core, turn, "supervision.counselors_only",
                               audit="staff_command_refused")
@@ -40,6 +41,8 @@ def staff_turn(core: Core, turn: Turn) -> Outcome:
                 return supervision.list_cases(core, turn)
             if name == "sesi":
                 return groups.staff_command(core, turn, args)
+            if name == "laporan":
+                return report(core, turn)
             if name == "lihat":
                 return supervision.transcript(core, turn, args)
             return supervision.take_over(core, turn, args)
@@ -82,6 +85,23 @@ def relay_to_student(core: Core, turn: Turn, text: str) -> Outcome:
     if case.level != "crisis":
         effects.append(handoff.idle_timer(core, case.student, turn.now))
     return Outcome(turn.conversation, effects)
+
+
+def report(core: Core, turn: Turn) -> Outcome:
+    """/laporan: the last 30 days in one message (small counts suppressed) and one chart."""
+    data = turn.report
+    if data is None:
+        return _reply(core, turn, "core.error")
+    lang = turn.conversation.lang
+    caption = core.text("report.chart_caption", lang)
+    labels = {route: core.text(f"report.series_{route}", lang)
+              for route in ("peer", "counselor", "crisis")}
+    return Outcome(turn.conversation, [
+        Send(turn.party.key, core.text("report.summary", lang, **summary_values(data))),
+        Send(turn.party.key, caption, chart=weeks_chart_spec(data, caption, labels)),
+        Audit(turn.party.key, "report_viewed", {"from": data.start.isoformat(),
+                                                "to": data.end.isoformat()}),
+    ])
 
 
 def close(core: Core, turn: Turn, note: str) -> Outcome:

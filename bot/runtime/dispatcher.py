@@ -32,6 +32,7 @@ from bot.core.identity import IdentityVault
 from bot.core.keys import SYSTEM, UserKey
 from bot.core.roster import Roster
 from bot.core.textclean import command_name
+from bot.reports import data as reports
 from bot.runtime.effects import apply_effects
 from bot.store import audit, cases, conversations, inbox, invites, outbox, services, timers, users
 from bot.store.db import Store
@@ -178,8 +179,7 @@ class Dispatcher:
             return tuple(await cases.supervision(db, now - dt.timedelta(days=1)))
         return ()
 
-    @staticmethod
-    async def _services_for(db: aiosqlite.Connection, user: UserRow, event: InboundEvent,
+    async def _services_for(self, db: aiosqlite.Connection, user: UserRow, event: InboundEvent,
                             now: dt.datetime) -> dict:
         """The appointment and group sessions a turn may need: a student's own (on buttons and
         commands), the appointment a staff button names, the sessions for a counselor's /sesi."""
@@ -191,8 +191,13 @@ class Dispatcher:
         if event.kind is Kind.BUTTON and event.data.startswith(APPOINTMENT_PREFIX):
             ref = event.data.rsplit(":", 1)[-1]
             return {"appointment": await services.active_by_ref(db, ref)}
-        if event.kind is Kind.COMMAND and command_name(event.text)[0] == "sesi":
+        command = command_name(event.text)[0] if event.kind is Kind.COMMAND else ""
+        if command == "sesi":
             return {"sessions": await services.upcoming_sessions(db, now)}
+        if command == "laporan" and user.role in ("counselor", "backup"):
+            today = now.astimezone(self.core.tz).date()
+            return {"report": await reports.gather(db, today - dt.timedelta(days=29), today,
+                                                   self.core.tz)}
         return {}
 
     async def _invite_for(self, db: aiosqlite.Connection, user: UserRow, event: InboundEvent,

@@ -92,13 +92,14 @@ async def _send(db: aiosqlite.Connection, effect: Send, now: dt.datetime,
             await audit.record(db, None, "undeliverable", {"group": effect.to.role}, now)
         for person in staff:
             await outbox.enqueue(db, person.channel, person.key.value, person.address,
-                                 effect.text, effect.buttons, effect.priority, now, seal)
+                                 effect.text, effect.buttons, effect.priority, now, seal,
+                                 effect.chart)
         return len(staff)
     user = known.get(effect.to) or await users.get(db, effect.to)
     if user is None:
         raise EffectError("send to an unknown user")
     await outbox.enqueue(db, user.channel, user.key.value, user.address, effect.text,
-                         effect.buttons, effect.priority, now, seal)
+                         effect.buttons, effect.priority, now, seal, effect.chart)
     return 1
 
 

@@ -24,6 +24,17 @@ log = logging.getLogger("sebaya.outbox")
 MAX_BACKOFF = dt.timedelta(minutes=10)
 
 
+async def _draw(spec: dict) -> bytes | None:
+    """Draw a chart off the event loop (matplotlib takes ~0.1 s and must not block sends)."""
+    from bot.reports.charts import draw_spec  # matplotlib loads only when a chart is sent
+
+    try:
+        return await asyncio.to_thread(draw_spec, spec)
+    except Exception:  # a broken chart must not stop its caption
+        log.exception("chart could not be drawn")
+        return None
+
+
 class OutboxSender:
     def __init__(self, store: Store, vault: IdentityVault, channels: Mapping[str, Channel],
                  clock: Clock, concurrency: int = 16) -> None:
@@ -98,8 +109,9 @@ class OutboxSender:
         if paused and paused > self.clock.now():
             return SendResult(SendStatus.RETRY_AFTER,
                               (paused - self.clock.now()).total_seconds(), "paused")
+        image = await _draw(row.chart) if row.chart else None
         message = OutboundMessage(row.channel, self.vault.open(row.address), row.text,
-                                  row.buttons, ref=f"out-{row.id}")
+                                  row.buttons, ref=f"out-{row.id}", image=image)
         try:
             result = await channel.send(message)
         except Exception as exc:  # a channel bug must not stop the sender

@@ -23,6 +23,7 @@ class OutboxRow:
     buttons: tuple[Button, ...]
     priority: int
     attempts: int
+    chart: dict | None = None
 
 
 async def enqueue(
@@ -35,11 +36,13 @@ async def enqueue(
     priority: int,
     now: dt.datetime,
     seal: Callable[[str], bytes],
+    chart: dict | None = None,
 ) -> int:
     """Queue a message. Its words are sealed at rest like the address (they are often a
     student's words relayed to staff, or a name shared with consent)."""
     payload = json.dumps(
-        {"text": text, "buttons": [[b.label, b.data] for b in buttons]}, ensure_ascii=False
+        {"text": text, "buttons": [[b.label, b.data] for b in buttons], "chart": chart},
+        ensure_ascii=False,
     )
     cursor = await db.execute(
         "INSERT INTO outbox (channel, recipient_key, address, payload, priority, not_before, "
@@ -86,6 +89,7 @@ async def due(
                 buttons,
                 row["priority"],
                 row["attempts"],
+                payload.get("chart"),
             )
         )
     return out

@@ -156,3 +156,14 @@ async def test_commands_are_registered_in_both_languages(live: Live) -> None:
     langs = {c.get("language_code") for c in live.fake.commands}
     assert langs == {None, "en"}
     await asyncio.sleep(0)
+
+
+async def test_laporan_sends_a_real_chart_image_through_send_photo(live: Live) -> None:
+    fake = live.fake
+    await live.enrol(BK, "counselor", "Bu Rina")
+    fake.say(BK, "/laporan")
+    await fake.wait_text(BK, "Laporan Sebaya")
+    photo = await fake.wait_for(lambda sent: any(s.photo for s in sent), timeout=20)
+    [image] = [s for s in photo if s.chat_id == BK and s.photo]
+    assert image.photo.startswith(b"\x89PNG") and len(image.photo) > 2000
+    assert image.text == "Kasus per minggu, menurut jalur"  # the caption

@@ -1,0 +1,1 @@
+"""The programme's evaluation reports: anonymous aggregates, small counts suppressed."""
