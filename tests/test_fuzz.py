@@ -21,10 +21,15 @@ from tests.dialog import RecordingChannel
 
 WORDS = ["halo", "/start", "/help", "/bahasa", "/hapus", "/stop", "/selesai", "/ganti",
          "/join", "/join ABCD-EFGH", "/kasus", "/lihat", "/ambil X", "/eskalasi", "/catatan",
-         "/onduty", "/lewati", "pengen mati", "aku sedih", "1", "5", "\x00", "🙂" * 50,
+         "/onduty", "/lewati", "/menu", "/janji", "/sesi", "/sesi A | 2030-01-01 10:00 | B | 2",
+         "/sesi x|y|z|w", "/laporan", "pengen mati", "aku sedih", "1", "5", "\x00", "🙂" * 50,
          "a" * 5000, "‮", "z̸̢a̵l̷g̶o̷", "' OR 1=1 --", "{school}", "{", "%s"]
 DATA = ["", "g:lang:en", "g:lang:xx", "g:del:yes", "g:del:no", "f:welcome:ok", "f:topic:bully",
-        "f:safety:unsafe", "k:take:", "o:acc:", "s:1:5", "s:x:9", "f::", ":::", "x" * 64]
+        "f:safety:unsafe", "k:take:", "o:acc:", "s:1:5", "s:x:9", "f::", ":::", "x" * 64,
+        "f:menu_main:appt", "f:menu_main:group", "f:ap_intro:share", "f:ap_consent:agree",
+        "f:ap_topic:belajar", "ap:slot:202611240900", "ap:slot:999999999999", "ap:ok:",
+        "ap:no:", "ap:cancel:", "ap:move:", "gs:join:1", "gs:leave:1", "gs:join:x",
+        "f:sh_after:unsafe"]
 PEOPLE = ["s1", "s2", "peer", "bk"]
 
 events = st.builds(

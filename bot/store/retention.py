@@ -27,4 +27,11 @@ async def purge(db: aiosqlite.Connection, light_before: dt.datetime,
     cursor = await db.execute("DELETE FROM outbox WHERE status != 'pending' AND created_at < ?",
                               (ts(processed_before),))
     counts["outbox"] = cursor.rowcount
+    # Appointments (a name may be sealed in one) and group sessions are kept like light cases,
+    # counted from their time; open appointment requests in the future are never touched.
+    cursor = await db.execute("DELETE FROM appointments WHERE slot < ?", (ts(light_before),))
+    counts["appointments"] = cursor.rowcount
+    cursor = await db.execute("DELETE FROM group_sessions WHERE starts_at < ?",
+                              (ts(light_before),))
+    counts["group_sessions"] = cursor.rowcount
     return counts

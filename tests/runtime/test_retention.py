@@ -109,3 +109,17 @@ async def test_hapus_keeps_an_open_crisis_record_as_it_says(dialog: Dialog) -> N
     assert await _count(dialog, "SELECT COUNT(*) FROM cases WHERE level = 'crisis'") == 1
     sent = await dialog.press("bk", "Saya tangani")  # guru BK can still reach the student
     assert any("Guru BK sekarang menemanimu" in m.text for m in sent)
+
+
+async def test_appointments_and_group_sessions_follow_the_light_retention(dialog: Dialog) -> None:
+    from tests.flows.test_services_transcripts import APPOINTMENT_ANON_ID
+
+    await dialog.app.ensure_retention()
+    await enrol(dialog.app, "bk", "counselor", "Bu Rina")
+    await dialog.play(APPOINTMENT_ANON_ID)
+    await dialog.say("bk", "/sesi Kelola stres | 2026-11-26 13:00 | Aula | 5")
+    await dialog.tick(days=30)
+    assert await _count(dialog, "SELECT COUNT(*) FROM appointments") == 1
+    await dialog.tick(days=65)  # 90 days after the appointment and the session
+    assert await _count(dialog, "SELECT COUNT(*) FROM appointments") == 0
+    assert await _count(dialog, "SELECT COUNT(*) FROM group_sessions") == 0
