@@ -113,7 +113,7 @@ def student_button(core: Core, turn: Turn) -> Outcome:
     if action == "slot":
         slot = _valid_slot(core, turn, value)
         if slot is None:
-            return _say(core, turn, "core.stale_button")
+            return _say(core, turn, "core.stale_button", audit="button_refused")
         if active is not None:
             return _move(core, turn, active, slot)
         if conv.vars.get("ap_share"):
@@ -122,13 +122,11 @@ def student_button(core: Core, turn: Turn) -> Outcome:
             core.say(outcome, turn, "appointment.ask_identity")
             return outcome
         return _request(core, turn, slot, None)
-    if active is None or value != active.ref:
-        return _say(core, turn, "appointment.gone")
+    if active is None or value != active.ref or action not in ("cancel", "move"):
+        return _say(core, turn, "appointment.gone", audit="button_refused")
     if action == "cancel":
         return _cancel(core, turn, active)
-    if action == "move":
-        return _choose(core, turn, conv)
-    return _say(core, turn, "core.stale_button")
+    return _choose(core, turn, conv)
 
 
 def identity_text(core: Core, turn: Turn, text: str) -> Outcome:

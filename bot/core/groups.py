@@ -52,6 +52,7 @@ def student_button(core: Core, turn: Turn) -> Outcome:
     outcome = Outcome(turn.conversation)
     session = next((s for s in turn.sessions if str(s.id) == value), None)
     if session is None or action not in ("join", "leave"):
+        outcome.effects.append(Audit(turn.party.key, "button_refused", {}))
         core.say(outcome, turn, "groups.gone")
         return outcome
     values = {"topic": session.topic, "when": when(core, session.starts_at, lang),
