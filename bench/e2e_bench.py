@@ -91,7 +91,9 @@ async def run_sebaya(args, config_path: Path, env: dict[str, str]) -> dict:
     config = load_config(config_path)
     os.environ["SEBAYA_SECRET"] = env["SEBAYA_SECRET"]
     code = await staffcli.invite(config, "counselor", "Bu Rina", days=1)
-    bot = await _spawn([sys.executable, "-m", "bot", "run", "--config", str(config_path)], env)
+    profile = ["-m", "cProfile", "-o", args.profile] if args.profile else []
+    bot = await _spawn([sys.executable, *profile, "-m", "bot", "run", "--config",
+                        str(config_path)], env)
     fake.say(BK, f"/join {code}")
     await fake.wait_text(BK, "terdaftar sebagai", timeout=30)
     students = list(range(10_000, 10_000 + args.students))
@@ -230,6 +232,9 @@ async def main() -> None:
     parser.add_argument("--rate", type=float, default=50.0, help="steady updates/s")
     parser.add_argument("--seconds", type=float, default=10.0, help="steady phase length")
     parser.add_argument("--open-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--profile", help="write a cProfile of the Sebaya process here")
+    parser.add_argument("--quick", action="store_true",
+                        help="Sebaya only: no echo baseline, no open-conversations phase")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         base = load_config(ROOT / "config.yaml")
@@ -247,6 +252,9 @@ async def main() -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
         env["SEBAYA_SECRET"] = "bench-secret-0123456789abcdef"
         sebaya = await run_sebaya(args, config_path, env)
+        if args.quick:
+            print(json.dumps({k: round(v, 2) for k, v in sebaya.items()}))
+            return
         echo = await run_echo(args, env)
     print(f"== {args.students} students x {args.rounds} messages, closed loop, loopback; "
           "each bot in its own process")

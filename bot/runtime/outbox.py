@@ -1,8 +1,11 @@
 """The outbox sender: delivers queued messages through their channel.
 
-Crisis priority first, then oldest first; a recipient whose earlier message is waiting for a
-retry gets nothing newer in that pass (per-chat order). ``retry_after`` pauses the whole channel;
-transient errors back off exponentially; permanent errors dead-letter the row.
+Crisis priority first, then oldest first. Each recipient is served by one drain at a time,
+strictly in order, stopping at a failure (per-chat order); many recipients are served at once,
+and a slow send (a timeout) holds up only its own recipient: the loop keeps fetching work for
+everyone else. ``retry_after`` pauses the whole channel (without counting as an attempt);
+transient errors back off exponentially; permanent errors dead-letter the row. Deliveries are
+recorded in batches (one transaction for whatever finished meanwhile), crisis alerts one by one.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from bot.store.db import Store
 
 log = logging.getLogger("sebaya.outbox")
 MAX_BACKOFF = dt.timedelta(minutes=10)
+PAUSED = "paused"  # detail of a row held back by a channel-wide retry_after
 
 
 async def _draw(spec: dict) -> bytes | None:
@@ -44,62 +48,106 @@ class OutboxSender:
         self.clock = clock
         self.wake = asyncio.Event()
         self._paused_until: dict[str, dt.datetime] = {}
-        self._pass = asyncio.Lock()  # passes never overlap: a row is sent by one pass only
-        self.concurrency = concurrency  # recipients served at once (each one strictly in order)
-        self._inflight: set[int] = set()
+        self._gate = asyncio.Semaphore(concurrency)  # recipients served at once
+        self._busy: dict[str, list[int]] = {}  # recipient -> priority of each drain in flight
+        self._inflight: set[int] = set()  # row ids handed to a drain, until recorded
+        self._results: list[tuple[outbox.OutboxRow, SendResult]] = []
+        self._recorder: asyncio.Task | None = None
+        self._drains: set[asyncio.Task] = set()
         self._urgent_tasks: set[asyncio.Task] = set()
 
     async def send_due(self) -> int:
-        """One pass over due rows; returns how many were delivered."""
-        async with self._pass:
-            return await self._send_due()
+        """One pass over due rows, waiting for its deliveries; returns how many were sent."""
+        return await self._send_due(wait=True)
 
     async def send_urgent(self) -> int:
-        """The urgent lane: crisis-priority rows now, even while an ordinary pass is running
-        (rows already in flight in that pass are left to it)."""
-        return await self._send_due(min_priority=PRIORITY_CRISIS)
+        """The urgent lane: crisis-priority rows now, even to a recipient with an ordinary
+        message in flight."""
+        return await self._send_due(min_priority=PRIORITY_CRISIS, wait=True)
 
     def kick_urgent(self) -> None:
         task = asyncio.get_running_loop().create_task(self.send_urgent())
         self._urgent_tasks.add(task)
         task.add_done_callback(self._urgent_tasks.discard)
 
-    async def _send_due(self, min_priority: int = 0) -> int:
+    def _free(self, row: outbox.OutboxRow) -> bool:
+        if row.id in self._inflight:
+            return False
+        busy = self._busy.get(row.recipient_key)
+        return not busy or (row.priority >= PRIORITY_CRISIS and max(busy) < PRIORITY_CRISIS)
+
+    async def _send_due(self, min_priority: int = 0, wait: bool = False) -> int:
+        skip = [key for key, drains in self._busy.items()  # their rows wait for the drain
+                if min_priority < PRIORITY_CRISIS or max(drains) >= PRIORITY_CRISIS]
         async with self.store.transaction(urgent=min_priority > 0) as db:
             rows = await outbox.due(db, self.clock.now(), self.vault.open,
-                                    min_priority=min_priority)
-        rows = [r for r in rows if r.id not in self._inflight]
-        self._inflight.update(r.id for r in rows)
-        try:
-            return await self._send_rows(rows, urgent=min_priority > 0)
-        finally:
-            self._inflight.difference_update(r.id for r in rows)
-
-    async def _send_rows(self, rows: list[outbox.OutboxRow], urgent: bool) -> int:
+                                    min_priority=min_priority, skip=skip)
         queues: dict[str, list[outbox.OutboxRow]] = {}
         for row in rows:  # already in priority, then age, order
-            queues.setdefault(row.recipient_key, []).append(row)
-        gate = asyncio.Semaphore(self.concurrency)
-        results: list[tuple[outbox.OutboxRow, SendResult]] = []
-        crisis_sent: list[SendResult] = []
+            if self._free(row) and (row.recipient_key not in queues
+                                    or queues[row.recipient_key][0].priority == row.priority):
+                queues.setdefault(row.recipient_key, []).append(row)
+        tasks = []
+        for recipient, queue in queues.items():
+            self._busy.setdefault(recipient, []).append(queue[0].priority)
+            self._inflight.update(r.id for r in queue)
+            task = asyncio.get_running_loop().create_task(self._drain(recipient, queue))
+            self._drains.add(task)
+            task.add_done_callback(self._drains.discard)
+            tasks.append(task)
+        if not wait:
+            return len(tasks)
+        sent = sum(await asyncio.gather(*tasks))
+        await self._record_pending()
+        return sent
 
-        async def drain(queue: list[outbox.OutboxRow]) -> None:
-            async with gate:
-                for row in queue:  # one recipient: strictly in order, stop at a failure
+    async def _drain(self, recipient: str, queue: list[outbox.OutboxRow]) -> int:
+        """Serve one recipient strictly in order, stopping at a failure."""
+        sent = 0
+        try:
+            async with self._gate:
+                for row in queue:
                     result = await self._deliver(row)
                     if row.priority >= PRIORITY_CRISIS:  # recorded at once: a crash right
                         await self._record([(row, result)], urgent=True)  # after it can't
-                        crisis_sent.append(result)  # repeat a whole pass of alerts
+                        self._inflight.discard(row.id)  # repeat a whole batch of alerts
                     else:
-                        results.append((row, result))
+                        self._results.append((row, result))
+                    sent += result.status is SendStatus.OK
                     if result.status is not SendStatus.OK:
-                        return
+                        break
+        finally:
+            self._schedule_record(recipient, queue)
+        return sent
 
-        await asyncio.gather(*(drain(q) for q in queues.values()))
-        if results:
-            await self._record(results, urgent)
-        return sum(1 for r in [*crisis_sent, *(r for _, r in results)]
-                   if r.status is SendStatus.OK)
+    def _schedule_record(self, recipient: str, queue: list[outbox.OutboxRow]) -> None:
+        """Record what this drain delivered (batched with whatever else finished), then free
+        the recipient for its next rows."""
+        async def record_then_free() -> None:
+            try:
+                await self._record_pending()
+            finally:
+                self._inflight.difference_update(r.id for r in queue)
+                drains = self._busy.get(recipient, [])
+                if queue[0].priority in drains:
+                    drains.remove(queue[0].priority)
+                if not drains:
+                    self._busy.pop(recipient, None)
+                self.wake.set()
+
+        task = asyncio.get_running_loop().create_task(record_then_free())
+        self._drains.add(task)
+        task.add_done_callback(self._drains.discard)
+
+    async def _record_pending(self) -> None:
+        """One transaction for every delivery that finished since the last one."""
+        if self._recorder is not None and not self._recorder.done():
+            await asyncio.shield(self._recorder)  # it may have started before our results
+        if not self._results:
+            return
+        batch, self._results = self._results, []
+        self._recorder = asyncio.get_running_loop().create_task(self._record(batch))
+        await asyncio.shield(self._recorder)
 
     async def _deliver(self, row: outbox.OutboxRow) -> SendResult:
         channel = self.channels.get(row.channel)
@@ -108,7 +156,7 @@ class OutboxSender:
             return SendResult(SendStatus.TRANSIENT, detail="channel not running")
         if paused and paused > self.clock.now():
             return SendResult(SendStatus.RETRY_AFTER,
-                              (paused - self.clock.now()).total_seconds(), "paused")
+                              (paused - self.clock.now()).total_seconds(), PAUSED)
         image = await _draw(row.chart) if row.chart else None
         message = OutboundMessage(row.channel, self.vault.open(row.address), row.text,
                                   row.buttons, ref=f"out-{row.id}", image=image)
@@ -124,7 +172,6 @@ class OutboxSender:
 
     async def _record(self, results: list[tuple[outbox.OutboxRow, SendResult]],
                       urgent: bool = False) -> None:
-        """One transaction for a whole pass (a crash before it means a resend: at least once)."""
         now = self.clock.now()
         async with self.store.transaction(urgent=urgent) as db:
             await outbox.mark_sent_many(db, [row.id for row, result in results
@@ -137,7 +184,10 @@ class OutboxSender:
                     await outbox.mark_dead(db, row.id, result.detail)
                 elif result.status is SendStatus.RETRY_AFTER:
                     until = now + dt.timedelta(seconds=result.retry_after)
-                    await outbox.retry_later(db, row.id, until, "retry_after")
+                    # a pause of the whole channel is not an attempt of this row: counting it
+                    # would inflate later backoffs to minutes under a 429 storm
+                    await outbox.retry_later(db, row.id, until, "retry_after",
+                                             attempt=result.detail != PAUSED)
                 else:
                     backoff = dt.timedelta(seconds=2 ** min(row.attempts + 1, 10))  # 2, 4, 8 s
                     await outbox.retry_later(db, row.id, now + min(MAX_BACKOFF, backoff),
@@ -147,6 +197,8 @@ class OutboxSender:
         """Send until nothing due is left (tests and the console use this)."""
         total = 0
         for _ in range(max_passes):
+            while self._drains:  # the background loop's drains finish first
+                await asyncio.gather(*list(self._drains), return_exceptions=True)
             sent = await self.send_due()
             total += sent
             if not sent:
@@ -154,9 +206,12 @@ class OutboxSender:
         return total
 
     async def run(self) -> None:
-        """Background loop: send, then sleep until woken or the next retry is due."""
+        """Background loop: start drains for whoever is free, then sleep until woken (new work,
+        a drain finished) or the next retry is due."""
         while True:
-            await self.send_due()
+            await self._send_due()
             async with self.store.transaction() as db:
                 next_at = await outbox.next_due_at(db)
+            if self._busy and (next_at is None or next_at <= self.clock.now()):
+                next_at = None  # due rows wait for their recipient's drain: it wakes us
             await sleep_until(self.clock, next_at, self.wake)

@@ -59,21 +59,24 @@ async def due(
     open_: Callable[[bytes], str],
     limit: int = 48,
     min_priority: int = 0,
+    skip: list[str] | None = None,
 ) -> list[OutboxRow]:
     """Pending rows whose time has come: crisis priority first, then oldest first.
 
     A row waits while an older pending row to the same recipient, of the same or higher
     priority, is backing off: per-chat order holds across passes, yet an alert is never stuck
-    behind ordinary traffic.
+    behind ordinary traffic. ``skip``: recipients a drain is serving right now.
     """
     rows = await fetch_all(
         db,
         "SELECT * FROM outbox AS o WHERE o.status = 'pending' AND o.not_before <= :now "
         "AND o.priority >= :min_priority "
+        "AND o.recipient_key NOT IN (SELECT value FROM json_each(:skip)) "
         "AND NOT EXISTS (SELECT 1 FROM outbox AS p WHERE p.recipient_key = o.recipient_key "
         "AND p.status = 'pending' AND p.id < o.id AND p.priority >= o.priority "
         "AND p.not_before > :now) ORDER BY o.priority DESC, o.id LIMIT :limit",
-        {"now": ts(now), "limit": limit, "min_priority": min_priority},
+        {"now": ts(now), "limit": limit, "min_priority": min_priority,
+         "skip": json.dumps(skip or [])},
     )
     out = []
     for row in rows:
@@ -110,10 +113,12 @@ async def mark_sent_many(db: aiosqlite.Connection, row_ids: list[int], now: dt.d
         )
 
 
-async def retry_later(db: aiosqlite.Connection, row_id: int, when: dt.datetime, error: str) -> None:
+async def retry_later(
+    db: aiosqlite.Connection, row_id: int, when: dt.datetime, error: str, attempt: bool = True
+) -> None:
     await db.execute(
-        "UPDATE outbox SET attempts = attempts + 1, not_before = ?, last_error = ? WHERE id = ?",
-        (ts(when), error[:200], row_id),
+        "UPDATE outbox SET attempts = attempts + ?, not_before = ?, last_error = ? WHERE id = ?",
+        (int(attempt), ts(when), error[:200], row_id),
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from bot.app import App
 from bot.core.effects import PRIORITY_CRISIS
 from bot.core.events import SendResult, SendStatus
@@ -98,3 +100,54 @@ async def test_a_crisis_alert_is_not_stuck_behind_ordinary_traffic_in_backoff(
     await _queue(app, "bk", "ALERT", PRIORITY_CRISIS)
     await app.sender.send_due()
     assert [m.text for m in dialog.channel.sent] == ["ALERT"]
+
+
+async def test_a_slow_send_holds_up_only_its_own_recipient(dialog: Dialog) -> None:
+    """Regression: a pass waited for its slowest send (a 10 s timeout) before serving anyone
+    else, so under 20% faults the whole bot crawled at a few messages a second."""
+    app = dialog.app
+    release = asyncio.Event()
+    original = dialog.channel.send
+
+    async def slow_for_a(message):
+        if message.address == "a":
+            await release.wait()
+        return await original(message)
+
+    dialog.channel.send = slow_for_a  # type: ignore[method-assign]
+    texts = lambda: [m.text for m in dialog.channel.sent]  # noqa: E731
+    await _queue(app, "a", "lambat")
+    loop = asyncio.create_task(app.sender.run())
+    try:
+        await asyncio.sleep(0.05)
+        await _queue(app, "b", "cepat")
+        await _queue(app, "a", "kedua")
+        app.sender.wake.set()
+        for _ in range(200):
+            if texts():
+                break
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.05)
+        assert texts() == ["cepat"]  # b is served; a's second message waits behind its first
+        release.set()
+        for _ in range(200):
+            if len(texts()) == 3:
+                break
+            await asyncio.sleep(0.01)
+        assert texts() == ["cepat", "lambat", "kedua"]
+    finally:
+        loop.cancel()
+        await asyncio.gather(loop, return_exceptions=True)
+
+
+async def test_a_channel_pause_is_not_counted_as_an_attempt(dialog: Dialog) -> None:
+    """Regression: rows held back by a 429 pause had their attempts raised, so a later timeout
+    backed off for minutes instead of seconds."""
+    app = dialog.app
+    await _queue(app, "a", "satu")
+    held = await _queue(app, "b", "dua")
+    dialog.channel.plan = [SendResult(SendStatus.RETRY_AFTER, retry_after=30)]
+    await app.sender.send_due()
+    async with app.store.transaction() as db:
+        attempts = dict(await (await db.execute("SELECT id, attempts FROM outbox")).fetchall())
+    assert attempts[held] == 0
