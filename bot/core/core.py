@@ -30,7 +30,7 @@ from bot.core.effects import (
 from bot.core.events import Button, Kind
 from bot.core.keys import SYSTEM, RoleTarget
 from bot.core.roster import Roster
-from bot.core.textclean import button_parts, clean_text
+from bot.core.textclean import button_parts, clean_text, command_name
 from bot.engine.catalog import Catalog
 from bot.engine.machine import FlowMachine
 from bot.engine.turn import FlowTurn
@@ -122,6 +122,12 @@ class Core:
         self.flood_limit = flood_limit  # student messages relayed per minute, at most
         self.retention_days = retention_days  # light cases, crisis records, processed rows
         self.appointment_policy = appointment_policy or AppointmentPolicy()
+        self._service_states = frozenset(  # states of flows that hand over to a service
+            name for machine in flows.values()
+            if any(action.name == "service" for spec in machine.flow.states.values()
+                   for _, handler in spec.handlers() for branch in handler.branches
+                   for action in branch.actions)
+            for name in machine.flow.states)
 
     # -- helpers used by commands and interrupts -------------------------------------------
 
@@ -167,6 +173,18 @@ class Core:
             self.reprompt(outcome, turn.conversation)
             return outcome
         return self._text(turn)
+
+    def needs_services(self, kind: Kind, text: str, data: str) -> bool:
+        """Whether a student's event may need their appointment or the group sessions (the
+        dispatcher loads them only then)."""
+        if kind is Kind.COMMAND:
+            return command_name(text)[0] in ("janji", "appointment")
+        if kind is not Kind.BUTTON:
+            return False
+        if data.startswith((appointments.PREFIX, groups.PREFIX)):
+            return True
+        prefix, state, _ = button_parts(data)
+        return prefix == "f" and state in self._service_states
 
     def urgent(self, kind: Kind, text: str) -> bool:
         """Would this text raise a crisis? (The dispatcher lets such work jump the queue; the

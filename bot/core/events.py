@@ -67,6 +67,7 @@ class OutboundMessage:
     buttons: tuple[Button, ...] = ()
     ref: str = ""  # idempotency reference, e.g. an alert id
     image: bytes | None = None  # a PNG chart sent with ``text`` as its caption
+    urgent: bool = False  # a crisis alert: channels give it a lane of its own
 
 
 class SendStatus(StrEnum):

@@ -35,7 +35,7 @@ from bot.core.textclean import command_name
 from bot.reports import data as reports
 from bot.runtime.effects import apply_effects
 from bot.store import audit, cases, conversations, inbox, invites, outbox, services, timers, users
-from bot.store.db import Store
+from bot.store.db import LANE_FLOW, Store
 from bot.store.users import UserRow
 
 log = logging.getLogger("sebaya.dispatcher")
@@ -78,15 +78,29 @@ class Dispatcher:
             key = self.vault.user_key(event.channel, event.user_id)
             payload = self.vault.seal(json.dumps(event.to_json(), ensure_ascii=False))
             prepared.append((event, key, payload, self.core.urgent(event.kind, event.text)))
-        urgent_batch = any(item[3] for item in prepared)
-        async with self.store.transaction(urgent=urgent_batch) as db:
-            rows = [await inbox.insert(db, event.channel, event.external_id, key.value,
-                                       payload, self.clock.now())
-                    for event, key, payload, _ in prepared]
-        for row_id, (event, key, _, urgent) in zip(rows, prepared, strict=True):
-            if row_id is not None:
-                self._spawn(self._handle(row_id, key.value, urgent, event))
-        return rows
+        # A crisis in the batch is committed and scheduled first, ahead of the rest of it
+        # (unless the same person wrote earlier in the batch: one person's order holds).
+        seen: set[str] = set()
+        first: list[int] = []
+        for n, (_, key, _, urgent) in enumerate(prepared):
+            if urgent and key.value not in seen:
+                first.append(n)
+            seen.add(key.value)
+        rest = [n for n in range(len(prepared)) if n not in set(first)]
+        ids: dict[int, int | None] = {}
+        for part in (first, rest):
+            if not part:
+                continue
+            async with self.store.transaction(urgent=part is first, lane=LANE_FLOW) as db:
+                rows = await inbox.insert_many(db, [
+                    (prepared[n][0].channel, prepared[n][0].external_id, prepared[n][1].value,
+                     prepared[n][2]) for n in part], self.clock.now())
+            for n, row_id in zip(part, rows, strict=True):
+                ids[n] = row_id
+                event, key, _, urgent = prepared[n]
+                if row_id is not None:
+                    self._spawn(self._handle(row_id, key.value, urgent, event))
+        return [ids[n] for n in range(len(prepared))]
 
     async def replay(self) -> int:
         """Schedule every event a previous run left unhandled, in arrival order."""
@@ -186,6 +200,8 @@ class Dispatcher:
         if event.kind not in (Kind.BUTTON, Kind.COMMAND):
             return {}
         if user.role == "student":
+            if not self.core.needs_services(event.kind, event.text, event.data):
+                return {}
             return {"appointment": await services.active_for(db, user.key),
                     "sessions": await services.upcoming_sessions(db, now, user.key)}
         if event.kind is Kind.BUTTON and event.data.startswith(APPOINTMENT_PREFIX):

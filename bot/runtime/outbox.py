@@ -11,6 +11,7 @@ recorded in batches (one transaction for whatever finished meanwhile), crisis al
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 from collections.abc import Mapping
@@ -21,7 +22,7 @@ from bot.core.effects import PRIORITY_CRISIS
 from bot.core.events import OutboundMessage, SendResult, SendStatus
 from bot.core.identity import IdentityVault
 from bot.store import outbox
-from bot.store.db import Store
+from bot.store.db import LANE_FLOW, Store
 
 log = logging.getLogger("sebaya.outbox")
 MAX_BACKOFF = dt.timedelta(minutes=10)
@@ -79,7 +80,7 @@ class OutboxSender:
     async def _send_due(self, min_priority: int = 0, wait: bool = False) -> int:
         skip = [key for key, drains in self._busy.items()  # their rows wait for the drain
                 if min_priority < PRIORITY_CRISIS or max(drains) >= PRIORITY_CRISIS]
-        async with self.store.transaction(urgent=min_priority > 0) as db:
+        async with self.store.transaction(urgent=min_priority > 0, lane=LANE_FLOW) as db:
             rows = await outbox.due(db, self.clock.now(), self.vault.open,
                                     min_priority=min_priority, skip=skip)
         queues: dict[str, list[outbox.OutboxRow]] = {}
@@ -104,8 +105,9 @@ class OutboxSender:
     async def _drain(self, recipient: str, queue: list[outbox.OutboxRow]) -> int:
         """Serve one recipient strictly in order, stopping at a failure."""
         sent = 0
-        try:
-            async with self._gate:
+        urgent = queue[0].priority >= PRIORITY_CRISIS
+        try:  # crisis rows never wait for a free slot behind ordinary recipients
+            async with contextlib.nullcontext() if urgent else self._gate:
                 for row in queue:
                     result = await self._deliver(row)
                     if row.priority >= PRIORITY_CRISIS:  # recorded at once: a crash right
@@ -159,7 +161,8 @@ class OutboxSender:
                               (paused - self.clock.now()).total_seconds(), PAUSED)
         image = await _draw(row.chart) if row.chart else None
         message = OutboundMessage(row.channel, self.vault.open(row.address), row.text,
-                                  row.buttons, ref=f"out-{row.id}", image=image)
+                                  row.buttons, ref=f"out-{row.id}", image=image,
+                                  urgent=row.priority >= PRIORITY_CRISIS)
         try:
             result = await channel.send(message)
         except Exception as exc:  # a channel bug must not stop the sender
@@ -173,7 +176,7 @@ class OutboxSender:
     async def _record(self, results: list[tuple[outbox.OutboxRow, SendResult]],
                       urgent: bool = False) -> None:
         now = self.clock.now()
-        async with self.store.transaction(urgent=urgent) as db:
+        async with self.store.transaction(urgent=urgent, lane=LANE_FLOW) as db:
             await outbox.mark_sent_many(db, [row.id for row, result in results
                                              if result.status is SendStatus.OK], now)
             for row, result in results:

@@ -53,21 +53,26 @@ def migrations() -> list[tuple[int, str, str]]:
     return sorted(found)
 
 
+LANE_CRISIS, LANE_FLOW, LANE_ORDINARY = 0, 1, 2
+
+
 class PriorityLock:
-    """A FIFO lock where urgent waiters go before ordinary ones (crisis work never queues
-    behind bulk traffic)."""
+    """A FIFO lock with lanes: crisis work first, then what keeps messages flowing (committing
+    a polled batch, outbox bookkeeping), then ordinary event handling. Crisis work never queues
+    behind bulk traffic, and a backlog of events never stalls polling or sending."""
 
     def __init__(self) -> None:
         self._locked = False
         self._waiters: list[tuple[int, int, asyncio.Future]] = []
         self._seq = itertools.count()
 
-    async def acquire(self, urgent: bool = False) -> None:
+    async def acquire(self, urgent: bool = False, lane: int | None = None) -> None:
         if not self._locked and not self._waiters:
             self._locked = True
             return
         future = asyncio.get_running_loop().create_future()
-        entry = (0 if urgent else 1, next(self._seq), future)
+        lane = LANE_CRISIS if urgent else LANE_ORDINARY if lane is None else lane
+        entry = (lane, next(self._seq), future)
         heapq.heappush(self._waiters, entry)
         try:
             await future
@@ -135,10 +140,12 @@ class Store:
         return current
 
     @asynccontextmanager
-    async def transaction(self, urgent: bool = False) -> AsyncIterator[aiosqlite.Connection]:
+    async def transaction(self, urgent: bool = False,
+                          lane: int | None = None) -> AsyncIterator[aiosqlite.Connection]:
         """Exclusive write transaction; commits on success, rolls back on any exception.
-        ``urgent`` (a crisis) goes ahead of every ordinary transaction still waiting."""
-        await self._lock.acquire(urgent)
+        ``urgent`` (a crisis) goes ahead of every transaction still waiting; ``lane``
+        LANE_FLOW (intake, outbox) goes ahead of ordinary event handling."""
+        await self._lock.acquire(urgent, lane)
         try:
             await self.db.execute("BEGIN IMMEDIATE")
             try:

@@ -26,6 +26,28 @@ async def insert(
     return cursor.lastrowid if cursor.rowcount == 1 else None
 
 
+async def insert_many(
+    db: aiosqlite.Connection, rows: list[tuple[str, str, str, bytes]], now: dt.datetime
+) -> list[int | None]:
+    """Insert a polled batch of (channel, external_id, user_key, payload) in three statements
+    whatever its size (inside a write transaction: new rows are exactly those above the old
+    maximum id); None for a duplicate."""
+    if len(rows) == 1:
+        return [await insert(db, *rows[0], now)]
+    top = (await fetch_one(db, "SELECT COALESCE(MAX(id), 0) FROM inbox"))[0]
+    await db.executemany(
+        "INSERT INTO inbox (channel, external_id, user_key, payload, received_at) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (channel, external_id) DO NOTHING",
+        [(*row, ts(now)) for row in rows],
+    )
+    new = {(r["channel"], r["external_id"]): r["id"] for r in await fetch_all(
+        db, "SELECT id, channel, external_id FROM inbox WHERE id > ?", (top,))}
+    out: list[int | None] = []
+    for channel, external_id, _, _ in rows:
+        out.append(new.pop((channel, external_id), None))  # a repeat inside the batch: None
+    return out
+
+
 async def get_pending(db: aiosqlite.Connection, row_id: int) -> aiosqlite.Row | None:
     return await fetch_one(
         db, "SELECT id, user_key, payload FROM inbox WHERE id = ? AND status = 'pending'", (row_id,)
