@@ -293,7 +293,7 @@ class Dispatcher:
 
     async def fire_timer(self, timer_id: int) -> None:
         """Handle one due timer: claimed, handled and committed together."""
-        async with self.store.transaction() as db:
+        async with self.store.read() as db:
             owner = await timers.owner_of(db, timer_id)
         if owner is None:
             return

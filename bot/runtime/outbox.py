@@ -80,7 +80,7 @@ class OutboxSender:
     async def _send_due(self, min_priority: int = 0, wait: bool = False) -> int:
         skip = [key for key, drains in self._busy.items()  # their rows wait for the drain
                 if min_priority < PRIORITY_CRISIS or max(drains) >= PRIORITY_CRISIS]
-        async with self.store.transaction(urgent=min_priority > 0, lane=LANE_FLOW) as db:
+        async with self.store.read(urgent=min_priority > 0, lane=LANE_FLOW) as db:
             rows = await outbox.due(db, self.clock.now(), self.vault.open,
                                     min_priority=min_priority, skip=skip)
         queues: dict[str, list[outbox.OutboxRow]] = {}
@@ -213,7 +213,7 @@ class OutboxSender:
         a drain finished) or the next retry is due."""
         while True:
             await self._send_due()
-            async with self.store.transaction() as db:
+            async with self.store.read() as db:  # ordinary lane: never ahead of real work
                 next_at = await outbox.next_due_at(db)
             if self._busy and (next_at is None or next_at <= self.clock.now()):
                 next_at = None  # due rows wait for their recipient's drain: it wakes us

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 
 from bot.clock import Clock, sleep_until
 from bot.runtime.dispatcher import Dispatcher
@@ -19,15 +20,19 @@ class TimerLoop:
 
     async def fire_due(self) -> int:
         """Fire every timer due now; returns how many fired."""
-        async with self.store.transaction() as db:
+        fired, _ = await self._pass()
+        return fired
+
+    async def _pass(self) -> tuple[int, dt.datetime | None]:
+        async with self.store.read() as db:  # reads only: no BEGIN/COMMIT round trips
             rows = await timers.due(db, self.clock.now())
+            next_at = None if rows else await timers.next_due_at(db)
         for row in rows:
             await self.dispatcher.fire_timer(row.id)
-        return len(rows)
+        return len(rows), next_at
 
     async def run(self) -> None:
         while True:
-            await self.fire_due()
-            async with self.store.transaction() as db:
-                next_at = await timers.next_due_at(db)
-            await sleep_until(self.clock, next_at, self.wake)
+            fired, next_at = await self._pass()
+            if not fired:
+                await sleep_until(self.clock, next_at, self.wake)

@@ -157,6 +157,17 @@ class Store:
         finally:
             self._lock.release()
 
+    @asynccontextmanager
+    async def read(self, urgent: bool = False,
+                   lane: int | None = None) -> AsyncIterator[aiosqlite.Connection]:
+        """Exclusive use of the connection for reads only: no BEGIN/COMMIT round trips (each
+        SELECT is its own consistent snapshot in autocommit mode)."""
+        await self._lock.acquire(urgent, lane)
+        try:
+            yield self.db
+        finally:
+            self._lock.release()
+
     async def checkpoint(self) -> None:
         """Fold the WAL into the database file and empty it (after a purge: no old copies)."""
         await self._lock.acquire()
