@@ -233,6 +233,8 @@ async def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="steady phase length")
     parser.add_argument("--open-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--profile", help="write a cProfile of the Sebaya process here")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="alternating runs of both bots; the median ratio is reported")
     parser.add_argument("--quick", action="store_true",
                         help="Sebaya only: no echo baseline, no open-conversations phase")
     args = parser.parse_args()
@@ -251,23 +253,31 @@ async def main() -> None:
         shutil.copytree(ROOT / "flows", Path(tmp) / "flows")
         env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
         env["SEBAYA_SECRET"] = "bench-secret-0123456789abcdef"
-        sebaya = await run_sebaya(args, config_path, env)
-        if args.quick:
-            print(json.dumps({k: round(v, 2) for k, v in sebaya.items()}))
-            return
-        echo = await run_echo(args, env)
+        runs = []
+        for _ in range(args.repeat):  # alternate the two bots: the machine's speed drifts
+            sebaya = await run_sebaya(args, config_path, env)
+            if args.quick:
+                print(json.dumps({k: round(v, 2) for k, v in sebaya.items()}))
+                return
+            runs.append((sebaya, await run_echo(args, env)))
+            for stale in Path(tmp).glob("bench.sqlite3*"):  # the next run starts fresh
+                stale.unlink()
+    ratios = sorted(s["rate"] / e["rate"] for s, e in runs)
+    sebaya, echo = sorted(runs, key=lambda r: r[0]["rate"] / r[1]["rate"])[len(runs) // 2]
     print(f"== {args.students} students x {args.rounds} messages, closed loop, loopback; "
-          "each bot in its own process")
+          f"each bot in its own process; median of {len(runs)} alternating runs")
     print(f"{'':26}{'sebaya':>12}{'PTB echo bot':>14}")
     print(f"{'updates/s':26}{sebaya['rate']:>12.0f}{echo['rate']:>14.0f}")
     print(f"{'p50 message->reply (ms)':26}{sebaya['p50']:>12.1f}{echo['p50']:>14.1f}")
     print(f"{'p99 message->reply (ms)':26}{sebaya['p99']:>12.1f}{echo['p99']:>14.1f}")
     print(f"{'messages sent/s':26}{sebaya['messages_rate']:>12.0f}{echo['messages_rate']:>14.0f}")
-    print(f"throughput ratio sebaya/echo: {sebaya['rate'] / echo['rate']:.2f} in updates, "
+    print(f"throughput ratio sebaya/echo: {sebaya['rate'] / echo['rate']:.2f} in updates "
+          f"(all runs: {', '.join(f'{r:.2f}' for r in ratios)}), "
           f"{sebaya['messages_rate'] / echo['messages_rate']:.2f} in messages sent")
     print(f"crisis message -> first counselor alert, during that load: p50 "
           f"{sebaya['crisis_p50']:.1f} ms, p99 {sebaya['crisis_p99']:.1f} ms "
-          f"({sebaya['crises']} crises)")
+          f"({sebaya['crises']} crises; p99 of all runs: "
+          f"{', '.join(format(s['crisis_p99'], '.0f') for s, _ in runs)} ms)")
     print(f"crisis message -> first counselor alert at a steady {args.rate:.0f} updates/s: "
           f"p50 {sebaya['steady_p50']:.1f} ms, p99 {sebaya['steady_p99']:.1f} ms "
           f"({sebaya['steady_n']} crises over {args.seconds:.0f} s)")

@@ -160,19 +160,24 @@ class Dispatcher:
                 if row is None:
                     return 0
                 event = InboundEvent.from_json(json.loads(self.vault.open(row["payload"])))
-            if not await inbox.claim(db, row_id, now):
-                return 0  # already handled (a replay racing a live delivery)
             key = self.vault.user_key(event.channel, event.user_id)
+            # Independent statements go to the database thread together (it runs them in
+            # order): one round trip instead of four.
+            claimed, existing, conv, own_case = await asyncio.gather(
+                inbox.claim(db, row_id, now), users.get(db, key),
+                conversations.load(db, key, self.default_lang), cases.open_for(db, key))
+            if not claimed:
+                return 0  # already handled (a replay racing a live delivery)
             lang = "en" if event.lang_hint.startswith("en") else self.default_lang
             address = event.address
             user = await users.touch(db, key, event.channel, lambda: self.vault.seal(address),
-                                     lang, now)
-            conv = await conversations.load(db, key, user.lang)
+                                     lang, now, existing=existing)
+            conv = replace(conv, lang=user.lang)
             party = party_of(user)
             if user.role != "student":
                 party = replace(party, load=await users.active_load(db, key))
             turn = Turn(party, event.kind, event.text, event.data, now, conv,
-                        *await self._cases_for(db, user, event),
+                        *await self._cases_for(db, user, event, own_case),
                         invite=await self._invite_for(db, user, event, now),
                         listing=await self._listing_for(db, user, event, now),
                         **await self._services_for(db, user, event, now))
@@ -250,8 +255,8 @@ class Dispatcher:
         return self.roster.on_shift(now) if self.roster is not None else True
 
     @staticmethod
-    async def _cases_for(db: aiosqlite.Connection, user: UserRow,
-                         event: InboundEvent) -> tuple[CaseView | None, CaseView | None]:
+    async def _cases_for(db: aiosqlite.Connection, user: UserRow, event: InboundEvent,
+                         own_case: CaseView | None) -> tuple[CaseView | None, CaseView | None]:
         """(the person's own case, the case a staff button names), read inside the event's
         transaction: what the core decides from them cannot be raced by another event."""
         subject = None
@@ -260,7 +265,7 @@ class Dispatcher:
             if data.startswith(SURVEY_PREFIX):
                 case_id = data.removeprefix(SURVEY_PREFIX).partition(":")[0]
                 subject = await cases.by_id(db, int(case_id)) if case_id.isdigit() else None
-            return await cases.open_for(db, user.key), subject
+            return own_case, subject
         for prefix in (TAKE_PREFIX, ACCEPT_PREFIX):
             if data.startswith(prefix):
                 subject = await cases.open_by_code(db, data.removeprefix(prefix),

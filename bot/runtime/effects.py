@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 import aiosqlite
 
@@ -36,7 +38,7 @@ from bot.core.effects import (
     TakeOver,
     UpdateStaff,
 )
-from bot.core.keys import RoleTarget
+from bot.core.keys import RoleTarget, UserKey
 from bot.store import (
     audit,
     cases,
@@ -98,6 +100,7 @@ async def _send(db: aiosqlite.Connection, effect: Send, now: dt.datetime,
     user = known.get(effect.to) or await users.get(db, effect.to)
     if user is None:
         raise EffectError("send to an unknown user")
+    known[effect.to] = user  # the next message to them needs no read
     await outbox.enqueue(db, user.channel, user.key.value, user.address, effect.text,
                          effect.buttons, effect.priority, now, seal, effect.chart)
     return 1
@@ -112,7 +115,25 @@ async def apply_effects(db: aiosqlite.Connection, effects: list[Effect], now: dt
     not be stored in clear (a name a student shared with consent)."""
     queued = 0
     known = {} if known is None else known
+    batch: list[Coroutine[Any, Any, Any]] = []  # single statements, sent to the db together
     for effect in effects:
+        if isinstance(effect, Send) and isinstance(effect.to, UserKey) and effect.to in known:
+            user = known[effect.to]
+            batch.append(outbox.enqueue(db, user.channel, user.key.value, user.address,
+                                        effect.text, effect.buttons, effect.priority, now,
+                                        seal, effect.chart))
+            queued += 1
+            continue
+        if isinstance(effect, StartTimer):
+            batch.append(timers.start(db, effect.owner, effect.kind, effect.due, effect.payload))
+            continue
+        if isinstance(effect, Audit):
+            actor = effect.actor.value if effect.actor else None
+            batch.append(audit.record(db, actor, effect.action, effect.detail, now))
+            continue
+        if batch:  # anything else may read what those wrote: they go first, in order
+            await asyncio.gather(*batch)
+            batch = []
         match effect:
             case Send():
                 queued += await _send(db, effect, now, on_shift, known, seal)
@@ -153,13 +174,8 @@ async def apply_effects(db: aiosqlite.Connection, effects: list[Effect], now: dt
             case SetLanguage():
                 await users.set_lang(db, effect.user, effect.lang)
                 known.pop(effect.user, None)
-            case StartTimer():
-                await timers.start(db, effect.owner, effect.kind, effect.due, effect.payload)
             case CancelTimer():
                 await timers.cancel(db, effect.owner, effect.kind)
-            case Audit():
-                actor = effect.actor.value if effect.actor else None
-                await audit.record(db, actor, effect.action, effect.detail, now)
             case EnrolStaff():
                 if not await invites.redeem(db, effect.invite_id, effect.user.value, now):
                     raise EffectError("invite no longer valid")  # the core checked it
@@ -204,4 +220,6 @@ async def apply_effects(db: aiosqlite.Connection, effects: list[Effect], now: dt
                 else:
                     await timers.cancel(db, effect.user)
                     await users.delete(db, effect.user)
+    if batch:
+        await asyncio.gather(*batch)
     return queued

@@ -56,11 +56,14 @@ async def touch(
     seal: Callable[[], bytes],
     lang: str,
     now: dt.datetime,
+    existing: UserRow | bool | None = True,
 ) -> UserRow:
     """Create the user on first contact (new alias and code), else refresh the sealed address
-    and last-seen time, at most every ten minutes (a chat address does not move meanwhile)."""
-    existing = await get(db, key)
-    if existing:
+    and last-seen time, at most every ten minutes (a chat address does not move meanwhile).
+    ``existing``: the row (or None) when the caller already read it."""
+    if existing is True:
+        existing = await get(db, key)
+    if isinstance(existing, UserRow):
         if existing.last_seen_at < ts(now - dt.timedelta(minutes=10)):
             await db.execute(
                 "UPDATE users SET address = ?, last_seen_at = ? WHERE key = ?",
