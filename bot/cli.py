@@ -7,6 +7,7 @@ import argparse
 import asyncio
 import contextlib
 import datetime as dt
+import gc
 import json
 import logging
 import os
@@ -148,6 +149,8 @@ async def _telegram(config: Config, token: str, base_url: str | None) -> int:
     await app.start()
     for address, role in await app.staff_addresses(channel.name):
         await channel.set_staff_commands(address, role)
+    gc.freeze()  # flows, rules, catalogs and PTB's modules are here for good: the collector
+    # stops re-scanning them, which kept long pauses out of the crisis path under load
     webhook_url = os.environ.get(WEBHOOK_URL_ENV, "").strip()
     if webhook_url:
         runner = await _serve_webhook(channel, app, webhook_url)

@@ -253,3 +253,20 @@ async def test_group_session_sign_up_is_anonymous_and_counted(dialog: Dialog) ->
 async def test_students_cannot_create_group_sessions(dialog: Dialog) -> None:
     sent = await dialog.say("student", "/sesi Pesta | 2026-11-26 13:00 | Aula | 99")
     assert "khusus staf" in to(sent, "student")[0] or "staf" in to(sent, "student")[0]
+
+
+async def test_group_sessions_in_english(dialog: Dialog) -> None:
+    await enrol(dialog.app, "bk", "counselor", "Bu Rina")
+    await dialog.say("bk", "/sesi Healthy friendships | 2026-11-27 10:00 | Library | 8")
+    await dialog.play([
+        ("student", "/language"), ("student", "[English]"), ("student", "/menu"),
+        ("student", "[👥 Group sessions]"),
+        ("bot>student", "Sign-up is anonymous"),
+        ("bot>student", "Healthy friendships · Friday 27/11 10.00 · Library · 8 seats left"),
+        ("student", "[Join: Healthy friendships]"),
+        ("bot>student", "You're signed up for \"Healthy friendships\""),
+        ("student", "/menu"), ("student", "[👥 Group sessions]"),
+        ("bot>student", "7 seats left"),
+        ("student", "[Leave: Healthy friendships]"),
+        ("bot>student", "You left the session"),
+    ])
