@@ -24,14 +24,18 @@ class RecordingChannel:
     def __init__(self) -> None:
         self.sent: list[OutboundMessage] = []
         self.plan: list[SendResult] = []
+        self.edits: list[OutboundMessage] = []  # buttons retracted from sent messages
 
     async def send(self, message: OutboundMessage) -> SendResult:
         if self.plan:
             result = self.plan.pop(0)
             if result.status is not SendStatus.OK:
                 return result
+        if message.edit_ref:
+            self.edits.append(message)
+            return SendResult.ok()
         self.sent.append(message)
-        return SendResult.ok()
+        return SendResult(SendStatus.OK, ref=str(len(self.sent) - 1))  # its index in sent
 
 
 class Dialog:

@@ -237,6 +237,18 @@ class FakeBotApi:
         return self._ok(True)
 
     async def _m_editMessageReplyMarkup(self, params: dict) -> web.Response:
+        """Like Telegram: the message must exist in that chat; an unchanged keyboard is an
+        error; an empty reply_markup removes the buttons (later presses find none)."""
+        chat_id, message_id = params.get("chat_id"), params.get("message_id")
+        target = next((m for m in self.by_chat.get(int(chat_id or 0), ())
+                       if m.message_id == int(message_id or 0)), None)
+        if target is None:
+            return self._error(400, "Bad Request: message to edit not found")
+        buttons = [(b["text"], b["callback_data"]) for row in (
+            params.get("reply_markup") or {}).get("inline_keyboard", []) for b in row]
+        if buttons == target.buttons:
+            return self._error(400, "Bad Request: message is not modified")
+        target.buttons = buttons
         self.edits.append(params)
         return self._ok(True)
 

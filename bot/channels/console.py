@@ -48,6 +48,9 @@ class ConsoleChannel:
         self._run_id = uuid.uuid4().hex[:8]  # external ids stay unique across runs
 
     async def send(self, message: OutboundMessage) -> SendResult:
+        if message.edit_ref:  # buttons retracted: forget them for numbered presses
+            self._buttons.pop(message.address, None)
+            return SendResult.ok()
         lines = message.text.splitlines() or [""]
         self.write(f"  [{message.address}] 🤖 {lines[0]}")
         for line in lines[1:]:

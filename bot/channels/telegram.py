@@ -252,7 +252,10 @@ class TelegramChannel:
     # -- outbound ---------------------------------------------------------------------------
 
     async def send(self, message: OutboundMessage) -> SendResult:
+        if message.edit_ref:
+            return await self._retract(message)
         parts = split_text(message.text)
+        last_id = ""
         try:
             if message.image is not None:  # a chart: the caption goes with it (1024 max)
                 await self._pace()
@@ -262,7 +265,8 @@ class TelegramChannel:
             for index, part in enumerate(parts):
                 await self._pace(skip_wait=message.urgent)
                 markup = keyboard(message.buttons) if index == len(parts) - 1 else None
-                await self._send_text(int(message.address), part, markup, message.urgent)
+                last_id = await self._send_text(int(message.address), part, markup,
+                                                message.urgent)
         except RetryAfter as exc:
             return SendResult(SendStatus.RETRY_AFTER, _retry_seconds(exc), "429")
         except Forbidden as exc:
@@ -273,10 +277,24 @@ class TelegramChannel:
             return SendResult(SendStatus.PERMANENT, detail=f"bad request: {exc.message}"[:120])
         except NetworkError as exc:  # TimedOut included: it may have been delivered anyway
             return SendResult(SendStatus.TRANSIENT, detail=type(exc).__name__)
+        return SendResult(SendStatus.OK, ref=last_id)
+
+    async def _retract(self, message: OutboundMessage) -> SendResult:
+        """Edit the keyboard away from a sent offer or alert somebody already took."""
+        try:
+            await self.bot.edit_message_reply_markup(
+                chat_id=int(message.address), message_id=int(message.edit_ref),
+                reply_markup=None)
+        except RetryAfter as exc:
+            return SendResult(SendStatus.RETRY_AFTER, _retry_seconds(exc), "429")
+        except (BadRequest, Forbidden) as exc:  # not modified, too old, deleted, blocked:
+            log.info("retraction skipped (%s)", type(exc).__name__)  # nothing left to do
+        except NetworkError as exc:
+            return SendResult(SendStatus.TRANSIENT, detail=type(exc).__name__)
         return SendResult.ok()
 
     async def _send_text(self, chat_id: int, text: str, markup: object | None,
-                         urgent: bool = False) -> None:
+                         urgent: bool = False) -> str:
         """sendMessage through PTB's request layer (same errors, retries and timeouts as
         ``Bot.send_message``) without building a ``Message`` from the reply: nobody reads it,
         and that parse was a tenth of the sender's CPU in the benchmark profile."""
@@ -286,7 +304,8 @@ class TelegramChannel:
         with warnings.catch_warnings():  # PTB suggests send_message; see the docstring
             warnings.simplefilter("ignore")
             bot = self.urgent_bot if urgent else self.bot
-            await bot.do_api_request("sendMessage", api_kwargs=kwargs)
+            result = await bot.do_api_request("sendMessage", api_kwargs=kwargs)
+        return str(result.get("message_id", "")) if isinstance(result, dict) else ""
 
     async def _pace(self, skip_wait: bool = False) -> None:
         """About 30 messages a second overall; a crisis alert does not wait its turn."""

@@ -16,6 +16,7 @@ from bot.core.effects import (
     ClaimCase,
     EscalateCase,
     OpenCase,
+    RetractButtons,
     Send,
     StartTimer,
 )
@@ -161,6 +162,7 @@ def take(core: Core, turn: Turn) -> Outcome:
              core.text("risk.taken_other", core.catalog.default_lang, code=case.code,
                        name=name)),
         Audit(party.key, "case_claimed", {"code": case.code}),
+        RetractButtons(TAKE_PREFIX + case.code),  # the alerts' "Saya tangani" buttons go
     ]
     return outcome
 

@@ -198,6 +198,14 @@ class OfferWaiting:
 
 
 @dataclass(frozen=True, slots=True)
+class RetractButtons:
+    """Remove the buttons of every message sent with this button data (an offer or an alert
+    somebody has taken), so nobody presses a button that can only be refused."""
+
+    data: str
+
+
+@dataclass(frozen=True, slots=True)
 class RequestAppointment:
     """Create (or move, when the student already has one) the student's appointment request.
     ``identity`` is what the student typed after consenting; the runtime seals it."""
@@ -239,5 +247,5 @@ Effect = (
     Send | OpenCase | EscalateCase | FlagCase | ClaimCase | CloseCase | CaseMessage | SetLanguage
     | StartTimer | CancelTimer | Audit | ForgetUser | EnrolStaff | UpdateStaff | OfferCase
     | RequeueCase | RecordSurvey | AddNote | TakeOver | Purge | OfferWaiting
-    | RequestAppointment | SetAppointment | CreateGroupSession | GroupSignup
+    | RequestAppointment | SetAppointment | CreateGroupSession | GroupSignup | RetractButtons
 )

@@ -68,6 +68,7 @@ class OutboundMessage:
     ref: str = ""  # idempotency reference, e.g. an alert id
     image: bytes | None = None  # a PNG chart sent with ``text`` as its caption
     urgent: bool = False  # a crisis alert: channels give it a lane of its own
+    edit_ref: str = ""  # not a new message: remove the buttons of this sent message
 
 
 class SendStatus(StrEnum):
@@ -82,6 +83,7 @@ class SendResult:
     status: SendStatus
     retry_after: float = 0.0
     detail: str = ""
+    ref: str = ""  # the platform's id of the (last) message sent, for a later edit
 
     @classmethod
     def ok(cls) -> SendResult:

@@ -23,6 +23,7 @@ from bot.core.effects import (
     OfferWaiting,
     RecordSurvey,
     RequeueCase,
+    RetractButtons,
     Send,
     StartTimer,
 )
@@ -105,6 +106,7 @@ def to_guru_bk(core: Core, case: CaseView, now: dt.datetime) -> list:
               for p in case.offered],
             Send(RoleTarget("counselor"), notice, (button,)),
             Send(case.student, core.text("handoff.to_bk", lang)),
+            RetractButtons(ACCEPT_PREFIX + case.code),
             Audit(None, "case_fallback_bk", {"code": case.code})]
 
 
@@ -141,6 +143,7 @@ def accept(core: Core, turn: Turn) -> Outcome:
           for p in case.offered if p != party.key],
         idle_timer(core, case.student, turn.now),
         Audit(party.key, "offer_accepted", {"code": case.code}),
+        RetractButtons(ACCEPT_PREFIX + case.code),  # the offers' "Terima" buttons go
     ]
     return outcome
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import aiosqlite
 
+from bot.core.crisis import TAKE_PREFIX
 from bot.core.effects import (
     AddNote,
     Audit,
@@ -31,6 +32,7 @@ from bot.core.effects import (
     RecordSurvey,
     RequestAppointment,
     RequeueCase,
+    RetractButtons,
     Send,
     SetAppointment,
     SetLanguage,
@@ -38,6 +40,7 @@ from bot.core.effects import (
     TakeOver,
     UpdateStaff,
 )
+from bot.core.handoff import ACCEPT_PREFIX
 from bot.core.keys import RoleTarget, UserKey
 from bot.store import (
     audit,
@@ -85,6 +88,12 @@ async def recipients(db: aiosqlite.Connection, target: RoleTarget,
     return []
 
 
+def _retract_key(effect: Send) -> str | None:
+    """Offers and alerts lose their buttons once somebody took the case (RetractButtons)."""
+    data = effect.buttons[0].data if effect.buttons else ""
+    return data if data.startswith((ACCEPT_PREFIX, TAKE_PREFIX)) else None
+
+
 async def _send(db: aiosqlite.Connection, effect: Send, now: dt.datetime,
                 on_shift: bool, known: dict, seal: Callable[[str], bytes]) -> int:
     if isinstance(effect.to, RoleTarget):
@@ -95,14 +104,15 @@ async def _send(db: aiosqlite.Connection, effect: Send, now: dt.datetime,
         for person in staff:
             await outbox.enqueue(db, person.channel, person.key.value, person.address,
                                  effect.text, effect.buttons, effect.priority, now, seal,
-                                 effect.chart)
+                                 effect.chart, retract_key=_retract_key(effect))
         return len(staff)
     user = known.get(effect.to) or await users.get(db, effect.to)
     if user is None:
         raise EffectError("send to an unknown user")
     known[effect.to] = user  # the next message to them needs no read
     await outbox.enqueue(db, user.channel, user.key.value, user.address, effect.text,
-                         effect.buttons, effect.priority, now, seal, effect.chart)
+                         effect.buttons, effect.priority, now, seal, effect.chart,
+                         retract_key=_retract_key(effect))
     return 1
 
 
@@ -121,7 +131,7 @@ async def apply_effects(db: aiosqlite.Connection, effects: list[Effect], now: dt
             user = known[effect.to]
             batch.append(outbox.enqueue(db, user.channel, user.key.value, user.address,
                                         effect.text, effect.buttons, effect.priority, now,
-                                        seal, effect.chart))
+                                        seal, effect.chart, retract_key=_retract_key(effect)))
             queued += 1
             continue
         if isinstance(effect, StartTimer):
@@ -200,6 +210,13 @@ async def apply_effects(db: aiosqlite.Connection, effects: list[Effect], now: dt
                     await services.sign_up(db, effect.session_id, effect.student, now)
                 else:
                     await services.leave(db, effect.session_id, effect.student)
+            case RetractButtons():
+                for row in await outbox.take_retractable(db, effect.data):
+                    if row["status"] == "sent" and row["platform_ref"]:
+                        await outbox.enqueue(db, row["channel"], row["recipient_key"],
+                                             row["address"], "", (), row["priority"], now,
+                                             seal, edit_ref=row["platform_ref"])
+                        queued += 1
             case OfferWaiting():
                 waiting = await cases.oldest_unoffered(db)
                 if waiting is not None:

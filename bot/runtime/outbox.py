@@ -162,7 +162,7 @@ class OutboxSender:
         image = await _draw(row.chart) if row.chart else None
         message = OutboundMessage(row.channel, self.vault.open(row.address), row.text,
                                   row.buttons, ref=f"out-{row.id}", image=image,
-                                  urgent=row.priority >= PRIORITY_CRISIS)
+                                  urgent=row.priority >= PRIORITY_CRISIS, edit_ref=row.edit_ref)
         try:
             result = await channel.send(message)
         except Exception as exc:  # a channel bug must not stop the sender
@@ -179,6 +179,9 @@ class OutboxSender:
         async with self.store.transaction(urgent=urgent, lane=LANE_FLOW) as db:
             await outbox.mark_sent_many(db, [row.id for row, result in results
                                              if result.status is SendStatus.OK], now)
+            await outbox.remember_refs(db, [(result.ref, row.id) for row, result in results
+                                            if result.status is SendStatus.OK and result.ref
+                                            and row.retractable])
             for row, result in results:
                 if result.status is SendStatus.OK:
                     continue

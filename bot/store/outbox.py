@@ -24,6 +24,8 @@ class OutboxRow:
     priority: int
     attempts: int
     chart: dict | None = None
+    edit_ref: str = ""
+    retractable: bool = False  # keep the platform's message id once sent
 
 
 async def enqueue(
@@ -37,17 +39,21 @@ async def enqueue(
     now: dt.datetime,
     seal: Callable[[str], bytes],
     chart: dict | None = None,
+    edit_ref: str = "",
+    retract_key: str | None = None,
 ) -> int:
     """Queue a message. Its words are sealed at rest like the address (they are often a
     student's words relayed to staff, or a name shared with consent)."""
     payload = json.dumps(
-        {"text": text, "buttons": [[b.label, b.data] for b in buttons], "chart": chart},
+        {"text": text, "buttons": [[b.label, b.data] for b in buttons], "chart": chart,
+         "edit": edit_ref},
         ensure_ascii=False,
     )
     cursor = await db.execute(
         "INSERT INTO outbox (channel, recipient_key, address, payload, priority, not_before, "
-        "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (channel, recipient_key, address, seal(payload), priority, ts(now), ts(now)),
+        "created_at, retract_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (channel, recipient_key, address, seal(payload), priority, ts(now), ts(now),
+         retract_key),
     )
     assert cursor.lastrowid is not None
     return cursor.lastrowid
@@ -93,6 +99,8 @@ async def due(
                 row["priority"],
                 row["attempts"],
                 payload.get("chart"),
+                payload.get("edit") or "",
+                row["retract_key"] is not None,
             )
         )
     return out
@@ -111,6 +119,23 @@ async def mark_sent_many(db: aiosqlite.Connection, row_ids: list[int], now: dt.d
             "payload = X'' WHERE id = ?",
             [(ts(now), row_id) for row_id in row_ids],
         )
+
+
+async def remember_refs(db: aiosqlite.Connection, refs: list[tuple[str, int]]) -> None:
+    """Keep the platform's message id of sent messages that have buttons (for a retraction)."""
+    if refs:
+        await db.executemany(
+            "UPDATE outbox SET platform_ref = ? WHERE id = ? AND retract_key IS NOT NULL", refs)
+
+
+async def take_retractable(db: aiosqlite.Connection, key: str) -> list[aiosqlite.Row]:
+    """Sent messages carrying buttons with this data (each returned once)."""
+    rows = await fetch_all(
+        db, "SELECT id, channel, recipient_key, address, priority, platform_ref, status "
+        "FROM outbox WHERE retract_key = ?", (key,))
+    if rows:
+        await db.execute("UPDATE outbox SET retract_key = NULL WHERE retract_key = ?", (key,))
+    return rows
 
 
 async def retry_later(

@@ -274,3 +274,16 @@ async def test_crisis_inside_a_peer_chat_moves_to_guru_bk_and_the_peer_is_told_k
     assert "alihkan ke guru BK" in notice and "Jaga dirimu" in notice
     assert "nyilet" not in notice  # the peer is not shown the method
     assert len(to(sent, "bk1")) == 1
+
+
+async def test_a_taken_alert_loses_its_button_everywhere(dialog) -> None:
+    from tests.conftest import enrol
+
+    await enrol(dialog.app, "bk", "counselor", "Bu Rina")
+    await enrol(dialog.app, "bk2", "counselor", "Pak Budi")
+    await dialog.say("student", "aku pengen mati aja")
+    alerts = [(m.address, str(i)) for i, m in enumerate(dialog.channel.sent)
+              if m.buttons and m.buttons[0].data.startswith("k:take:")]
+    assert {a for a, _ in alerts} == {"bk", "bk2"}
+    await dialog.press("bk2", "Saya tangani")
+    assert {(m.address, m.edit_ref) for m in dialog.channel.edits} == set(alerts)

@@ -285,3 +285,13 @@ async def test_a_peer_coming_on_duty_is_offered_the_waiting_case(d: Dialog) -> N
     await d.say("p3", "/offduty")
     sent = await d.say("p3", "/onduty")
     assert any("Ada teman yang ingin cerita" in t for t in to(sent, "p3"))
+
+
+async def test_taken_offers_lose_their_buttons(d: Dialog) -> None:
+    await open_peer_case(d)
+    await d.tick(minutes=10)  # round 1: both peers hold an offer
+    offers = {m.address: i for i, m in enumerate(d.channel.sent)
+              if m.buttons and m.buttons[0].data.startswith("o:acc:")}
+    await d.press("p2", "Terima")
+    retracted = {(m.address, m.edit_ref) for m in d.channel.edits}
+    assert ("p1", str(offers["p1"])) in retracted and ("p2", str(offers["p2"])) in retracted

@@ -167,3 +167,17 @@ async def test_laporan_sends_a_real_chart_image_through_send_photo(live: Live) -
     [image] = [s for s in photo if s.chat_id == BK and s.photo]
     assert image.photo.startswith(b"\x89PNG") and len(image.photo) > 2000
     assert image.text == "Kasus per minggu, menurut jalur"  # the caption
+
+
+async def test_the_other_counselors_alert_loses_its_button_once_taken(live: Live) -> None:
+    fake = live.fake
+    await live.enrol(BK, "counselor", "Bu Rina")
+    await live.enrol(BK + 1, "counselor", "Pak Budi")
+    fake.say(STUDENT, "aku udah ga kuat, pengen mati aja")
+    await fake.wait_text(BK, "BUTUH GURU BK SEKARANG")
+    other = await fake.wait_text(BK + 1, "BUTUH GURU BK SEKARANG")
+    fake.press(BK, "Saya tangani")
+    await fake.wait_text(BK + 1, "sudah ditangani oleh")
+    await fake.wait_for(lambda _: len(fake.edits) >= 2)
+    assert other.buttons == []  # edited away: a stale "Saya tangani" cannot be pressed
+    assert {int(e["chat_id"]) for e in fake.edits} == {BK, BK + 1}
