@@ -42,6 +42,9 @@ async def one(name: str, plan: ChaosPlan) -> bool:
             run = ChaosRun(fake, config, project / "config.yaml", SECRET.decode(), plan)
             await run.enrol_staff(SECRET)
             report = await run.run()
+            if run.failures():  # keep the evidence
+                shutil.copy(config.database_path, Path(tempfile.gettempdir())
+                            / "sebaya-chaos-failed.sqlite3")
         finally:
             await fake.stop()
     failures = run.failures()
@@ -58,6 +61,8 @@ async def main() -> int:
     parser.add_argument("--students", type=int, default=50)
     parser.add_argument("--kills", type=int, default=12)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--think", type=float, nargs=2, default=(0.5, 2.0),
+                        help="a student's pause between steps in the faults run (seconds)")
     args = parser.parse_args()
     ok = True
     if args.mode in ("kill", "both"):
@@ -70,8 +75,8 @@ async def main() -> int:
     if args.mode in ("faults", "both"):
         ok &= await one("Bot API faults (20% of sends)", ChaosPlan(
             students=args.students, crisis_every=5, peers=max(2, args.students // 5),
-            counselors=3, exchanges=4, kills=0, fault_rate=0.2, think=(0.5, 2.0),
-            step_timeout=240, seed=args.seed))
+            counselors=3, exchanges=4, kills=0, fault_rate=0.2, think=tuple(args.think),
+            step_timeout=900, seed=args.seed))  # a queued student may wait minutes
     return 0 if ok else 1
 
 

@@ -234,16 +234,23 @@ class ChaosRun:
     async def _think(self) -> None:
         await asyncio.sleep(self.rng.uniform(*self.plan.think))
 
+    async def _wait(self, student: int, expect: str, factor: float = 1.0) -> None:
+        try:
+            await self.fake.wait_text(student, expect, timeout=self.plan.step_timeout * factor)
+        except AssertionError:
+            raise AssertionError(f"waited for {expect!r}; last: "
+                                 f"{[t[:40] for t in self.fake.to(student)[-3:]]}") from None
+
     async def _say(self, student: int, text: str, expect: str) -> None:
         self.fake.say(student, text)
         self.report.student_messages += 1
-        await self.fake.wait_text(student, expect, timeout=self.plan.step_timeout)
+        await self._wait(student, expect)
         await self._think()
 
     async def _press(self, student: int, label: str, expect: str) -> None:
         self.fake.press(student, label)
         self.report.student_messages += 1
-        await self.fake.wait_text(student, expect, timeout=self.plan.step_timeout)
+        await self._wait(student, expect)
         await self._think()
 
     async def _exchanges(self, student: int, tag: str) -> None:
@@ -260,11 +267,9 @@ class ChaosRun:
             if student in self.crisis:
                 await self._say(student, "aku udah ga kuat, pengen mati aja",
                                 "kamu nggak sendirian")
-                await self.fake.wait_text(student, "Guru BK sekarang menemanimu",
-                                          timeout=self.plan.step_timeout * 2)
+                await self._wait(student, "Guru BK sekarang menemanimu", 2)
                 await self._exchanges(student, tag)
-                await self.fake.wait_text(student, "Sesi dengan guru BK sudah selesai",
-                                          timeout=self.plan.step_timeout)
+                await self._wait(student, "Sesi dengan guru BK sudah selesai")
                 return
             await self._press(student, "Oke, lanjut", "Soal apa")
             await self._press(student, "Pertemanan", "Ceritain sedikit")
@@ -272,14 +277,13 @@ class ChaosRun:
             await self._press(student, "Lumayan berat", "apakah kamu merasa tidak aman")
             self.fake.press(student, "Tidak, aku aman")
             self.report.student_messages += 1
-            await self.fake.wait_text(student, "sekarang menemanimu",
-                                      timeout=self.plan.step_timeout * 2)
+            await self._wait(student, "sekarang menemanimu", 2)
             await self._exchanges(student, tag)
             await self._say(student, "/selesai", "Seberapa membantu")
             await self._press(student, "5", "Mau menambahkan komentar")
             await self._say(student, "makasih banyak", "Komentarmu")
         except AssertionError as exc:
-            self.report.stuck.append(f"{tag}: {str(exc)[:120]}")
+            self.report.stuck.append(f"{tag}: {str(exc)[:200]}")
 
     async def killer(self, load_done: asyncio.Event) -> None:
         while self.bot.kills < self.plan.kills and not load_done.is_set():
