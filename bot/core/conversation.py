@@ -11,7 +11,7 @@ from bot.core.events import Kind
 from bot.core.keys import UserKey
 
 if TYPE_CHECKING:
-    from bot.reports.data import ReportData
+    from bot.reports.figures import ReportData
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from bot.core.conversation import Outcome, Turn
 from bot.core.effects import Audit, CancelTimer, CaseMessage, CloseCase, Send
 from bot.core.events import Kind
 from bot.core.textclean import clean_text, command_name
-from bot.reports.data import summary_values, weeks_chart_spec
+from bot.reports.figures import summary_values, weeks_chart_spec
 
 if TYPE_CHECKING:
     from bot.core.core import Core

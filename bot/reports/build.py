@@ -7,7 +7,8 @@ from pathlib import Path
 
 from bot.config import Config
 from bot.reports import render
-from bot.reports.data import ReportData, gather
+from bot.reports.data import gather
+from bot.reports.figures import ReportData
 from bot.store.db import Store
 
 FORMATS = ("md", "csv", "html")

@@ -15,7 +15,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from matplotlib.ticker import MaxNLocator
 
-from bot.reports.data import SMALL
+from bot.reports.figures import SMALL
 
 COLORS = {"peer": "#4C9F70", "counselor": "#3B6EA8", "crisis": "#C8553D"}
 _SUPPRESSED = f"<{SMALL}"

@@ -13,7 +13,14 @@ import io
 from dataclasses import dataclass
 
 from bot.reports import charts
-from bot.reports.data import SMALL, ReportData, median, percentile, suppress, weeks_series
+from bot.reports.figures import (
+    SMALL,
+    ReportData,
+    median,
+    percentile,
+    suppress,
+    weeks_series,
+)
 
 LABELS = {
     "id": {

@@ -14,7 +14,8 @@ import pytest
 from bot.app import App
 from bot.cli import main
 from bot.reports import render
-from bot.reports.data import gather, median, percentile, suppress
+from bot.reports.data import gather
+from bot.reports.figures import median, percentile, suppress
 from bot.store import cases, users
 from bot.store.db import ts
 
