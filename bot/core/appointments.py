@@ -19,6 +19,7 @@ from bot.core.effects import (
     Audit,
     CancelTimer,
     RequestAppointment,
+    RetractButtons,
     Send,
     SetAppointment,
     StartTimer,
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from bot.core.core import Core
 
 PREFIX = "ap:"
+ANSWER_PREFIX = PREFIX + "ok:"  # the first button of a request guru BK answers
 REMINDER = "appt_reminder"
 AWAIT_IDENTITY = "ap_identity"
 ACTIVE = ("requested", "declined", "confirmed")
@@ -164,7 +166,7 @@ def _staff_request(core: Core, ref: str, slot: dt.datetime, topic: str, who: str
     default = core.catalog.default_lang
     text = core.text(key, default, ref=ref, when=when(core, slot, default),
                      topic=core.text(f"topic.{topic}", default), who=who)
-    buttons = (Button(core.text("appointment.btn.confirm", default), f"{PREFIX}ok:{ref}"),
+    buttons = (Button(core.text("appointment.btn.confirm", default), ANSWER_PREFIX + ref),
                Button(core.text("appointment.btn.decline", default), f"{PREFIX}no:{ref}"))
     return Send(RoleTarget("counselor"), text, buttons)
 
@@ -180,7 +182,7 @@ def _move(core: Core, turn: Turn, appt: AppointmentView, slot: dt.datetime) -> O
     default = core.catalog.default_lang
     staff_text = core.text("appointment.staff_rescheduled", default, ref=appt.ref,
                            when=when(core, slot, default))
-    buttons = (Button(core.text("appointment.btn.confirm", default), f"{PREFIX}ok:{appt.ref}"),
+    buttons = (Button(core.text("appointment.btn.confirm", default), ANSWER_PREFIX + appt.ref),
                Button(core.text("appointment.btn.decline", default), f"{PREFIX}no:{appt.ref}"))
     outcome = Outcome(turn.conversation, [
         RequestAppointment(turn.party.key, slot, appt.topic),
@@ -202,6 +204,7 @@ def _cancel(core: Core, turn: Turn, appt: AppointmentView) -> Outcome:
             "appointment.staff_cancelled", default, ref=appt.ref,
             when=when(core, appt.slot, default))),
         Audit(turn.party.key, "appointment_cancelled", {"ref": appt.ref}),
+        RetractButtons(ANSWER_PREFIX + appt.ref),
     ])
     core.say(outcome, turn, "appointment.cancelled")
     return outcome
@@ -247,6 +250,7 @@ def staff_button(core: Core, turn: Turn) -> Outcome:
             StartTimer(turn.party.key, f"{REMINDER}:{ref}", due,
                        {"slot": appt.slot.isoformat(), "ref": ref}),
             Audit(turn.party.key, "appointment_confirmed", {"ref": ref}),
+            RetractButtons(ANSWER_PREFIX + ref),  # the other counselors' buttons go
         ])
     if action == "no":
         buttons = _slot_buttons(core, turn.now, student_lang)
@@ -256,6 +260,7 @@ def staff_button(core: Core, turn: Turn) -> Outcome:
                                          when=when(core, appt.slot, student_lang)), buttons),
             Send(turn.party.key, core.text("appointment.staff_declined", lang, ref=ref)),
             Audit(turn.party.key, "appointment_declined", {"ref": ref}),
+            RetractButtons(ANSWER_PREFIX + ref),
         ])
     return _say(core, turn, "core.stale_button")
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import aiosqlite
 
+from bot.core.appointments import ANSWER_PREFIX as APPOINTMENT_ANSWER
 from bot.core.crisis import TAKE_PREFIX
 from bot.core.effects import (
     AddNote,
@@ -89,9 +90,10 @@ async def recipients(db: aiosqlite.Connection, target: RoleTarget,
 
 
 def _retract_key(effect: Send) -> str | None:
-    """Offers and alerts lose their buttons once somebody took the case (RetractButtons)."""
+    """Offers, alerts and appointment requests lose their buttons once somebody answered
+    (RetractButtons)."""
     data = effect.buttons[0].data if effect.buttons else ""
-    return data if data.startswith((ACCEPT_PREFIX, TAKE_PREFIX)) else None
+    return data if data.startswith((ACCEPT_PREFIX, TAKE_PREFIX, APPOINTMENT_ANSWER)) else None
 
 
 async def _send(db: aiosqlite.Connection, effect: Send, now: dt.datetime,

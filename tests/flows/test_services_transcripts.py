@@ -270,3 +270,14 @@ async def test_group_sessions_in_english(dialog: Dialog) -> None:
         ("student", "[Leave: Healthy friendships]"),
         ("bot>student", "You left the session"),
     ])
+
+
+async def test_a_confirmed_request_loses_its_buttons_for_every_counselor(dialog: Dialog) -> None:
+    await enrol(dialog.app, "bk", "counselor", "Bu Rina")
+    await enrol(dialog.app, "bk2", "counselor", "Pak Budi")
+    await dialog.play(APPOINTMENT_ANON_ID[:9])
+    requests = {(m.address, str(i)) for i, m in enumerate(dialog.channel.sent)
+                if m.buttons and m.buttons[0].data.startswith("ap:ok:")}
+    assert {a for a, _ in requests} == {"bk", "bk2"}
+    await dialog.press("bk2", "Konfirmasi")
+    assert {(m.address, m.edit_ref) for m in dialog.channel.edits} == requests
