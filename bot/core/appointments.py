@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from bot.core.conversation import AppointmentView, Conversation, Outcome, Turn
+from bot.core.conversation import AppointmentView, Conversation, Outcome, Turn, carried
 from bot.core.effects import (
     Audit,
     CancelTimer,
@@ -93,10 +93,8 @@ def start(core: Core, turn: Turn, conv: Conversation, variables: dict[str, Any])
         outcome = Outcome(conv)
         core.say(outcome, turn, "appointment.already", when=when(core, current.slot, conv.lang))
         return outcome
-    kept = {"ap_topic": str(variables.get("topic") or "lainnya"),
+    kept = {**carried(variables), "ap_topic": str(variables.get("topic") or "lainnya"),
             "ap_share": bool(variables.get("share"))}
-    if "risk_flags" in variables:
-        kept["risk_flags"] = variables["risk_flags"]
     return _choose(core, turn, conv.moved(vars=kept))
 
 
@@ -150,8 +148,7 @@ def _request(core: Core, turn: Turn, slot: dt.datetime, identity: str | None) ->
     default = core.catalog.default_lang
     who = (core.text("appointment.staff_identity", default, identity=identity) if identity
            else core.text("appointment.staff_anonymous", default, alias=turn.party.alias))
-    rest = {k: v for k, v in conv.vars.items() if k == "risk_flags"}
-    outcome = Outcome(conv.moved(vars=rest), [
+    outcome = Outcome(conv.moved(vars=carried(conv.vars)), [
         RequestAppointment(turn.party.key, slot, topic, identity),
         _staff_request(core, turn.party.code, slot, topic, who),
         Audit(turn.party.key, "appointment_requested",

@@ -29,6 +29,11 @@ class Conversation:
         return replace(self, **changes, version=self.version + 1)
 
 
+def carried(variables: dict[str, Any]) -> dict[str, Any]:
+    """What survives a fresh start of a flow or service: concern flags not yet on a case."""
+    return {k: v for k, v in variables.items() if k == "risk_flags"}
+
+
 @dataclass(frozen=True)
 class CaseView:
     """A case as the core may see it: pseudonymous keys, alias and code, never an address."""

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from bot.core import appointments, crisis, groups, handoff, staff
 from bot.core.appointments import AppointmentPolicy
-from bot.core.conversation import CaseView, Conversation, Outcome, Party, Turn
+from bot.core.conversation import CaseView, Conversation, Outcome, Party, Turn, carried
 from bot.core.crisis import LadderStep
 from bot.core.effects import (
     PRIORITY_CRISIS,
@@ -196,10 +196,7 @@ class Core:
 
     def start(self, turn: Turn, conv: Conversation | None = None) -> Outcome:
         """Begin the start flow afresh (variables cleared but risk flags, language kept)."""
-        conv = conv or turn.conversation
-        kept = {"risk_flags": conv.vars["risk_flags"]} if "risk_flags" in conv.vars else {}
-        fresh = conv.moved(flow=self.start_flow, state=None, vars=kept)
-        return self._run_flow(turn, fresh, trigger=None)
+        return self.start_flow_named(turn, self.start_flow, conv)
 
     def on_system_timer(self, kind: str, now: dt.datetime) -> list:
         """Timers of nobody in particular: the daily retention purge (then the next one)."""
@@ -372,8 +369,8 @@ class Core:
     def start_flow_named(self, turn: Turn, name: str, conv: Conversation | None = None) -> Outcome:
         """Begin the flow ``name`` from its first state (risk flags and language kept)."""
         conv = conv or turn.conversation
-        kept = {"risk_flags": conv.vars["risk_flags"]} if "risk_flags" in conv.vars else {}
-        return self._run_flow(turn, conv.moved(flow=name, state=None, vars=kept), trigger=None)
+        return self._run_flow(turn, conv.moved(flow=name, state=None, vars=carried(conv.vars)),
+                              trigger=None)
 
     def _run_flow(self, turn: Turn, conv: Conversation, trigger: str | None,
                   input_text: str = "", depth: int = 0) -> Outcome:
@@ -408,13 +405,13 @@ class Core:
         """`flow:` or `service:` ran: what the branch said first, then the next flow/service."""
         from bot.core import services
 
-        said = [e for e in flow_turn.effects]
+        said = list(flow_turn.effects)
         if flow_turn.lang != conv.lang:
             said.append(SetLanguage(conv.user, flow_turn.lang))
-        left = conv.moved(flow=None, state=None, vars={}, lang=flow_turn.lang)
+        left = conv.moved(flow=None, state=None, vars=carried(flow_turn.vars),
+                          lang=flow_turn.lang)
         if flow_turn.next_flow:
-            kept = {k: v for k, v in flow_turn.vars.items() if k == "risk_flags"}
-            nxt = self._run_flow(turn, left.moved(flow=flow_turn.next_flow, vars=kept), None,
+            nxt = self._run_flow(turn, left.moved(flow=flow_turn.next_flow), None,
                                  depth=depth + 1)
         else:
             nxt = services.start(self, turn, left, str(flow_turn.service), flow_turn.vars)

@@ -281,3 +281,13 @@ async def test_a_confirmed_request_loses_its_buttons_for_every_counselor(dialog:
     assert {a for a, _ in requests} == {"bk", "bk2"}
     await dialog.press("bk2", "Konfirmasi")
     assert {(m.address, m.edit_ref) for m in dialog.channel.edits} == requests
+
+
+async def test_concern_flags_survive_a_hand_over_to_a_service(dialog: Dialog) -> None:
+    """Regression: opening the group sessions from the menu dropped the concern flags the
+    student's earlier words had raised (the next case would have opened without them)."""
+    await dialog.say("student", "aku merasa sendirian dan tidak berharga")
+    await dialog.play([("student", "/menu"), ("student", "[👥 Sesi kelompok]")])
+    async with dialog.app.store.transaction() as db:
+        [row] = await (await db.execute("SELECT vars FROM conversations")).fetchall()
+    assert "risk_flags" in row[0]
