@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from bot.app import App
 from bot.core.conversation import CaseView
 from bot.core.events import InboundEvent, Kind, OutboundMessage, SendResult, SendStatus
-from bot.store import cases
+from bot.store import cases, invariants
 
 
 class RecordingChannel:
@@ -55,6 +55,7 @@ class Dialog:
         before = len(self.channel.sent)
         await self.app.dispatcher.accept(event)
         await self.app.settle()
+        await assert_invariants(self.app, f"after {event.kind.value} from {event.user_id}")
         return self.channel.sent[before:]
 
     async def say(self, who: str, text: str) -> list[OutboundMessage]:
@@ -82,6 +83,7 @@ class Dialog:
         before = len(self.channel.sent)
         self.app.clock.advance(**delta)  # type: ignore[attr-defined]
         await self.app.settle()
+        await assert_invariants(self.app, f"after the clock moved {delta}")
         return self.channel.sent[before:]
 
     async def play(self, script: Sequence[tuple[str, str]]) -> None:
@@ -108,3 +110,11 @@ async def case_of(app: App, who: str = "student") -> CaseView | None:
     """The open case of a test-channel person."""
     async with app.store.transaction() as db:
         return await cases.open_for(db, app.vault.user_key("test", who))
+
+
+async def assert_invariants(app: App, when: str) -> None:
+    """The safety promise holds right now (bot/store/invariants.py), or the test fails with the
+    case and the event that broke it."""
+    async with app.store.read() as db:
+        broken = await invariants.violations(db)
+    assert not broken, f"safety invariant broken {when}: " + "; ".join(map(str, broken))

@@ -57,6 +57,8 @@ class CaseView:
     opened_at: str = ""
     flags: tuple[str, ...] = ()  # concern/crisis rule ids recorded on the case
     position: int = 0  # place in the queue of waiting peer cases (1 = next)
+    unrelayed: tuple[str, ...] = ()  # the student's messages the helper has not got (newest
+    unrelayed_total: int = 0  # last, at most a screenful) and how many there are in all
 
 
 @dataclass(frozen=True)

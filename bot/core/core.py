@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Protocol
 
-from bot.core import appointments, crisis, groups, handoff, staff
+from bot.core import appointments, crisis, groups, handoff, requeue, staff
 from bot.core.appointments import AppointmentPolicy
 from bot.core.conversation import CaseView, Conversation, Outcome, Party, Turn, carried
 from bot.core.crisis import LadderStep
@@ -21,14 +21,17 @@ from bot.core.effects import (
     CancelTimer,
     CaseMessage,
     FlagCase,
+    MarkRelayed,
     OpenCase,
     Purge,
     Send,
     SetLanguage,
     StartTimer,
+    to_helper,
+    to_student,
 )
 from bot.core.events import Button, Kind
-from bot.core.keys import SYSTEM, RoleTarget
+from bot.core.keys import SYSTEM
 from bot.core.roster import Roster
 from bot.core.textclean import button_parts, clean_text, command_name
 from bot.engine.catalog import Catalog
@@ -37,6 +40,9 @@ from bot.engine.turn import FlowTurn
 
 FLOW_IDLE_TIMER = "flow_idle"
 RETENTION_TIMER = "retention"
+DIGEST_TIMER = "relay_digest"  # a flood's held-back messages, delivered to the helper at once
+MAX_INBOUND_CHARS = 20000  # what is kept of one message (Telegram and WhatsApp allow 4096)
+DIGEST_LINES = 30
 REQUIRED_TEXTS = (
     "core.help", "core.unsupported", "core.use_buttons", "core.empty", "core.too_short",
     "core.truncated", "core.stale_button", "core.idle_button", "core.unknown_command",
@@ -100,6 +106,7 @@ class Core:
         idle_reminder: dt.timedelta = dt.timedelta(minutes=60),
         idle_close: dt.timedelta = dt.timedelta(hours=4),
         flood_limit: int = 20,
+        light_reminder: dt.timedelta = dt.timedelta(minutes=60),
         retention_days: tuple[int, int, int] = (90, 365, 7),
         appointment_policy: AppointmentPolicy | None = None,
     ) -> None:
@@ -119,7 +126,8 @@ class Core:
         self.offer_timeout = offer_timeout
         self.idle_reminder = idle_reminder
         self.idle_close = idle_close
-        self.flood_limit = flood_limit  # student messages relayed per minute, at most
+        self.flood_limit = flood_limit  # student messages relayed one by one per minute
+        self.light_reminder = light_reminder  # a light case waiting for guru BK is recalled
         self.retention_days = retention_days  # light cases, crisis records, processed rows
         self.appointment_policy = appointment_policy or AppointmentPolicy()
         self._service_states = frozenset(  # states of flows that hand over to a service
@@ -168,11 +176,24 @@ class Core:
         if turn.kind is Kind.BUTTON:
             return self._button(turn)
         if turn.kind is Kind.UNSUPPORTED:
-            outcome = Outcome(turn.conversation)
-            self.say(outcome, turn, "core.unsupported")
-            self.reprompt(outcome, turn.conversation)
-            return outcome
+            return self._unsupported(turn)
         return self._text(turn)
+
+    def _unsupported(self, turn: Turn) -> Outcome:
+        """A photo, video, file, sticker ...: only text is read, but a caption is the student's
+        words like any other (screened, and passed to the helper of an open case)."""
+        caption, _ = clean_text(turn.text, MAX_INBOUND_CHARS)
+        if caption and self.risk is not None and self.risk.screen(caption).level == "crisis":
+            return self._text(turn)
+        if caption and turn.case is not None:
+            outcome = self._text(replace(turn, text=self.text(
+                "core.caption", turn.conversation.lang, text=caption)))
+            self.say(outcome, turn, "core.unsupported_caption")
+            return outcome
+        outcome = Outcome(turn.conversation)
+        self.say(outcome, turn, "core.unsupported")
+        self.reprompt(outcome, turn.conversation)
+        return outcome
 
     def needs_services(self, kind: Kind, text: str, data: str) -> bool:
         """Whether a student's event may need their appointment or the group sessions (the
@@ -191,7 +212,7 @@ class Core:
         turn itself screens again, so a wrong guess only changes the order.)"""
         if kind is not Kind.TEXT or self.risk is None:
             return False
-        cleaned, _ = clean_text(text, self.max_text_chars)
+        cleaned, _ = clean_text(text, MAX_INBOUND_CHARS)
         return bool(cleaned) and self.risk.screen(cleaned).level == "crisis"
 
     def start(self, turn: Turn, conv: Conversation | None = None) -> Outcome:
@@ -220,6 +241,10 @@ class Core:
             outcome.effects.extend(handoff.idle_step(self, case, dict(payload), now))
         elif kind == handoff.CHECKIN_TIMER:
             outcome.effects.extend(handoff.checkin(self, party, conv.lang))
+        elif kind == DIGEST_TIMER:
+            outcome.effects.extend(self._digest(case))
+        elif kind == requeue.REQUEUED_TIMER:
+            outcome.effects.extend(requeue.resume(self, case, dict(payload), now))
         elif kind.split(":")[0] == appointments.REMINDER:
             outcome.effects.extend(appointments.reminder(self, conv, kind, dict(payload)))
         elif kind.startswith(groups.REMINDER + ":"):
@@ -232,8 +257,10 @@ class Core:
     # -- student text and buttons -------------------------------------------------------------
 
     def _text(self, turn: Turn) -> Outcome:
+        """Screen everything the student wrote (the whole text, before any cut), then the
+        case, a flow, or a fresh start. Only what a flow saves is cut, with a notice."""
         conv = turn.conversation
-        text, cut = clean_text(turn.text, self.max_text_chars)
+        text, _ = clean_text(turn.text, MAX_INBOUND_CHARS)
         if not text:
             outcome = Outcome(conv)
             self.say(outcome, turn, "core.empty")
@@ -260,17 +287,12 @@ class Core:
             return handoff.survey_comment(self, turn, text)
         if conv.vars.get("await") == appointments.AWAIT_IDENTITY:
             return appointments.identity_text(self, turn, text)
-        notice: list[Send] = []
-        if cut:
-            notice.append(Send(turn.party.key, self.text("core.truncated", conv.lang,
-                                                         limit=self.max_text_chars)))
         if turn.case is not None:
             outcome = self._case_text(turn, text)
         elif conv.flow in self.flows and conv.state is not None:
             outcome = self._flow_text(turn, text)
         else:
             outcome = self.start(turn)
-        outcome.effects[:0] = notice
         if flags and turn.case is not None:  # recorded on the case, without alarming anyone
             outcome.effects.append(FlagCase(turn.case.id, flags))
         return outcome
@@ -282,9 +304,9 @@ class Core:
         assert case is not None
         conv = turn.conversation
         outcome = Outcome(conv)
-        outcome.effects.append(CaseMessage(case.id, "student", text))
         if case.status == "active" and case.assignee is not None:
             return self._relay_to_staff(turn, case, text, outcome)
+        outcome.effects.append(CaseMessage(case.id, "student", text, relayed=False))
         if conv.vars.get("acked_case") != case.id:
             outcome.conversation = conv.moved(vars={**conv.vars, "acked_case": case.id})
             if case.level == "crisis":
@@ -296,25 +318,46 @@ class Core:
 
     def _relay_to_staff(self, turn: Turn, case: CaseView, text: str,
                         outcome: Outcome) -> Outcome:
-        """A copy to the staff member (never a forward), unless the student is flooding: then
-        it is kept on the case and the student gets one kind notice a minute."""
+        """A copy to the staff member (never a forward). A student writing more than
+        ``flood_limit`` messages a minute in a light case: the rest are kept on the case and
+        reach the helper together in one digest a minute later (nothing stays unseen); the
+        student gets one kind notice. In a crisis case guru BK gets every message at once."""
+        assert case.assignee is not None
         conv = outcome.conversation or turn.conversation
         minute = turn.now.strftime("%Y%m%d%H%M")
         count = conv.vars.get("flood_count", 0) + 1 if conv.vars.get("flood_minute") == minute \
             else 1
         conv = conv.moved(vars={**conv.vars, "flood_minute": minute, "flood_count": count})
         outcome.conversation = conv
-        if count > self.flood_limit:
+        if count > self.flood_limit and case.level != "crisis":
+            outcome.effects.append(CaseMessage(case.id, "student", text, relayed=False))
             if count == self.flood_limit + 1:
-                outcome.effects.append(Send(turn.party.key, self.text("handoff.slow_down",
-                                                                      conv.lang)))
+                next_minute = turn.now.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
+                outcome.effects += [
+                    StartTimer(turn.party.key, DIGEST_TIMER, next_minute),
+                    to_student(case.code, turn.party.key, self.text(
+                        "handoff.slow_down" if case.route == "peer"
+                        else "handoff.slow_down_counselor", conv.lang))]
             return outcome
-        outcome.effects.append(Send(case.assignee, self.text(  # type: ignore[arg-type]
-            "relay.to_staff", self.catalog.default_lang, code=case.code, alias=case.alias,
-            text=text)))
+        outcome.effects += [
+            CaseMessage(case.id, "student", text),
+            to_helper(case.code, case.assignee, self.text(
+                "relay.to_staff", self.catalog.default_lang, code=case.code, alias=case.alias,
+                text=crisis.quoted(text)))]
         if case.level != "crisis":
             outcome.effects.append(handoff.idle_timer(self, case.student, turn.now))
         return outcome
+
+    def _digest(self, case: CaseView | None) -> list:
+        """The digest timer fired: the flood's waiting messages go to the helper in one."""
+        if case is None or case.status != "active" or case.assignee is None \
+                or not case.unrelayed_total:
+            return []
+        lang = self.catalog.default_lang
+        return [to_helper(case.code, case.assignee, self.text(
+                    "relay.digest", lang, code=case.code, alias=case.alias,
+                    n=case.unrelayed_total, text=crisis.unrelayed_lines(self, case, lang))),
+                MarkRelayed(case.id)]
 
     def _flow_text(self, turn: Turn, text: str) -> Outcome:
         conv = turn.conversation
@@ -331,10 +374,15 @@ class Core:
             outcome = Outcome(conv)
             self.say(outcome, turn, "core.too_short")
             return outcome
+        text, cut = clean_text(text, self.max_text_chars)
         variables = dict(conv.vars)
         if spec.input.save:
             variables[spec.input.save] = text
-        return self._run_flow(turn, conv.moved(vars=variables), "text_input", text)
+        outcome = self._run_flow(turn, conv.moved(vars=variables), "text_input", text)
+        if cut:
+            outcome.effects.insert(0, Send(turn.party.key, self.text(
+                "core.truncated", conv.lang, limit=self.max_text_chars)))
+        return outcome
 
     def _button(self, turn: Turn) -> Outcome:
         from bot.core import commands
@@ -386,7 +434,9 @@ class Core:
             elif isinstance(effect, OpenCase) and effect.route == "peer":
                 effects += [effect, handoff.first_offer(turn.party.key, turn.now)]
             elif isinstance(effect, OpenCase):
-                effects += [effect, self._staff_notice(turn.party, effect)]
+                effects += [effect, crisis.counselor_notice(
+                    self, turn.party.code, turn.party.alias, effect.topic, effect.weight,
+                    effect.story), crisis.light_ladder(self, turn.party.key, turn.now)]
             else:
                 effects.append(effect)
         if flow_turn.lang != conv.lang:
@@ -416,12 +466,3 @@ class Core:
         else:
             nxt = services.start(self, turn, left, str(flow_turn.service), flow_turn.vars)
         return Outcome(nxt.conversation, [*said, *nxt.effects])
-
-    def _staff_notice(self, party: Party, case: OpenCase) -> Send:
-        lang = self.catalog.default_lang
-        story = case.story or self.text("core.staff_no_story", lang)
-        text = self.text("core.staff_new_case", lang, code=party.code, alias=party.alias,
-                         topic=self.text(f"topic.{case.topic}", lang), weight=case.weight,
-                         story=story)
-        button = Button(self.text("risk.take_button", lang), crisis.TAKE_PREFIX + party.code)
-        return Send(RoleTarget(case.route), text, (button,))

@@ -4,6 +4,7 @@ takes the case, then relay both ways until the counselor closes it. Pure: return
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -15,10 +16,14 @@ from bot.core.effects import (
     CaseMessage,
     ClaimCase,
     EscalateCase,
+    MarkRelayed,
     OpenCase,
     RetractButtons,
     Send,
     StartTimer,
+    to_helper,
+    to_staff,
+    to_student,
 )
 from bot.core.events import Button
 from bot.core.keys import RoleTarget, UserKey
@@ -41,6 +46,27 @@ def _excerpt(text: str) -> str:
     return text if len(text) <= EXCERPT else text[:EXCERPT].rstrip() + "…"
 
 
+def risky_excerpt(core: Core, text: str) -> str:
+    """What the alert quotes: the whole message when short, else the sentence that raised the
+    crisis (it may sit at character 2,500 of a long message), marked as an excerpt."""
+    if len(text) <= EXCERPT or core.risk is None:
+        return _excerpt(text)
+    sentences = [s.strip() for s in re.split(r"(?<=[.!?\n])", text) if s.strip()]
+    for sentence in sentences:
+        if core.risk.screen(sentence).level == "crisis":
+            return "… " + _excerpt(sentence) + (" …" if sentence != sentences[-1] else "")
+    return _excerpt(text)
+
+
+def unrelayed_lines(core: Core, case: CaseView, lang: str) -> str:
+    """The student's messages the new helper has not seen (most recent last), or "-"."""
+    lines = [f"• {text}" for text in case.unrelayed]
+    hidden = case.unrelayed_total - len(case.unrelayed)
+    if hidden > 0:
+        lines.insert(0, core.text("relay.earlier_hidden", lang, n=hidden, code=case.code))
+    return "\n".join(lines) or "-"
+
+
 def alert(core: Core, code: str, alias: str, category: str, excerpt: str, since: dt.datetime,
           now: dt.datetime, step: int) -> Send:
     """The alert to staff: alias, category, the student's words, time, waiting, a take button."""
@@ -53,7 +79,7 @@ def alert(core: Core, code: str, alias: str, category: str, excerpt: str, since:
         text = core.text("risk.reminder", lang, n=step + 1) + "\n" + text
     button = Button(core.text("risk.take_button", lang), TAKE_PREFIX + code)
     target = core.ladder[min(step, len(core.ladder) - 1)].target
-    return Send(RoleTarget(target), text, (button,), PRIORITY_CRISIS)
+    return to_staff(code, RoleTarget(target), text, (button,), PRIORITY_CRISIS)
 
 
 def _ladder_timer(core: Core, student: UserKey, step: int, since: dt.datetime, code: str,
@@ -79,19 +105,21 @@ def raise_crisis(core: Core, turn: Turn, text: str, category: str,
     lang = conv.lang
     if case is not None and case.level == "crisis":
         return _crisis_continues(core, turn, text, case)
-    effects: list = [Send(party.key, core.text("risk.reply", lang), (), PRIORITY_CRISIS)]
+    effects: list = [to_student(party.code, party.key, core.text("risk.reply", lang),
+                                priority=PRIORITY_CRISIS)]
     if case is None:
         effects.append(OpenCase(
             student=party.key, route="counselor", topic=str(conv.vars.get("topic") or "lainnya"),
             weight=3, story=str(conv.vars.get("story") or ""), vars=dict(conv.vars),
             level="crisis", category=category, rules=rules, first_message=text))
     else:
-        effects += [EscalateCase(case.id, category, rules), CaseMessage(case.id, "student", text)]
+        effects += [EscalateCase(case.id, category, rules),
+                    CaseMessage(case.id, "student", text, relayed=False)]
         if case.assignee is not None and case.route == "peer":
             effects.append(Send(case.assignee, core.text("risk.peer_handover",
                                                          core.catalog.default_lang,
                                                          code=case.code)))
-    effects += start_ladder(core, party, category, _excerpt(text), turn.now)
+    effects += start_ladder(core, party, category, risky_excerpt(core, text), turn.now)
     effects.append(Audit(None, "crisis_raised", {"code": party.code, "category": category,
                                                  "rules": list(rules)}))
     effects.append(CancelTimer(party.key, "flow_idle"))
@@ -102,24 +130,29 @@ def raise_crisis(core: Core, turn: Turn, text: str, category: str,
 def _crisis_continues(core: Core, turn: Turn, text: str, case: CaseView) -> Outcome:
     """More risk in an open crisis case: it joins the case and reaches the counselor at once."""
     conv = turn.conversation
-    effects: list = [CaseMessage(case.id, "student", text)]
-    if case.status == "active" and case.assignee is not None:
-        effects.append(Send(case.assignee, core.text(
+    held = case.status == "active" and case.assignee is not None
+    effects: list = [CaseMessage(case.id, "student", text, relayed=held)]
+    if held:
+        assert case.assignee is not None
+        effects.append(to_helper(case.code, case.assignee, core.text(
             "relay.flagged", core.catalog.default_lang, code=case.code, alias=case.alias,
-            text=text), (), PRIORITY_CRISIS))
+            text=quoted(text)), (), PRIORITY_CRISIS))
         return Outcome(conv, effects)
     outcome = Outcome(conv, effects)
     if conv.vars.get("acked_case") != case.id:
         outcome.conversation = conv.moved(vars={**conv.vars, "acked_case": case.id})
-        effects.append(Send(turn.party.key, core.text("risk.reply_again", conv.lang), (),
-                            PRIORITY_CRISIS))
+        effects.append(to_student(case.code, turn.party.key, core.text(
+            "risk.reply_again", conv.lang), priority=PRIORITY_CRISIS))
     return outcome
 
 
 def ladder_step(core: Core, case: CaseView | None, payload: dict, now: dt.datetime) -> list:
-    """The ladder timer fired: alert the next level (the last repeats) unless somebody took it."""
-    if case is None or case.level != "crisis" or case.status != "waiting":
+    """The ladder timer fired: alert the next level (the last repeats) unless somebody took it.
+    A light case waiting for guru BK gets a gentle reminder instead (light_step)."""
+    if case is None or case.status != "waiting" or case.route != "counselor":
         return []
+    if case.level != "crisis":
+        return light_step(core, case, int(payload.get("step", 0)) + 1, now)
     step = int(payload.get("step", 0)) + 1
     since = dt.datetime.fromisoformat(payload["since"])
     code, alias = payload["code"], payload["alias"]
@@ -151,13 +184,16 @@ def take(core: Core, turn: Turn) -> Outcome:
         say(Audit(party.key, "claim_refused", {"code": case.code, "reason": "taken"}))
         return outcome
     name = party.display_name or party.alias
-    recent = "\n".join(f"• {text}" for sender, text in case.recent if sender == "student")
     outcome.effects += [
         ClaimCase(case.id, party.key),
         CancelTimer(case.student, LADDER_TIMER),
-        Send(party.key, core.text("risk.taken_you", lang, code=case.code, alias=case.alias,
-                                  recent=recent or "-"), (), PRIORITY_CRISIS),
-        Send(case.student, core.text("risk.student_joined", lang), (), PRIORITY_CRISIS),
+        to_helper(case.code, party.key, core.text(
+            "risk.taken_you", lang, code=case.code, alias=case.alias,
+            recent=unrelayed_lines(core, case, lang)), (), PRIORITY_CRISIS),
+        MarkRelayed(case.id),
+        to_student(case.code, case.student, core.text("risk.student_joined",
+                                                      case.lang or core.catalog.default_lang),
+                   priority=PRIORITY_CRISIS),
         Send(RoleTarget("crisis_team", exclude=party.key),
              core.text("risk.taken_other", core.catalog.default_lang, code=case.code,
                        name=name)),
@@ -174,3 +210,46 @@ def self_reported(core: Core, party: Party, opened: OpenCase, now: dt.datetime) 
         "risk.no_story", core.catalog.default_lang)
     return [case, *start_ladder(core, party, "SELF_REPORT", excerpt, now),
             Audit(None, "crisis_raised", {"code": party.code, "category": "SELF_REPORT"})]
+
+
+_LINE_BREAKS = re.compile("\r\n|[\r\u2028\u2029\x85\x0b\x0c]")
+
+
+def quoted(text: str) -> str:
+    """A student's words as staff see them: every line after the first behind a bar, so a line
+    break cannot draw a block that looks like the bot's own (a fake "🚨 BUTUH GURU BK")."""
+    return _LINE_BREAKS.sub("\n", text).replace("\n", "\n▏")
+
+
+def light_step(core: Core, case: CaseView, step: int, now: dt.datetime) -> list:
+    """A light case waits for guru BK: remind counselors (not an emergency) while the roster
+    runs, and keep the timer so it is never forgotten."""
+    on_shift = core.roster is None or core.roster.on_shift(now)
+    effects: list = []
+    if on_shift:
+        effects.append(counselor_notice(core, case.code, case.alias, case.topic, case.weight,
+                                        case.story, reminder=step))
+        due = now + core.light_reminder
+    else:
+        start = core.roster.next_start(now) if core.roster else None
+        due = start.astimezone(dt.UTC) if start else now + core.light_reminder
+    return [*effects, StartTimer(case.student, LADDER_TIMER, due, {"step": step, "light": True})]
+
+
+def counselor_notice(core: Core, code: str, alias: str, topic: str, weight: int, story: str,
+                     reminder: int = 0, key: str = "core.staff_new_case") -> Send:
+    """A light case for guru BK, with a take button (no alarm: normal priority)."""
+    lang = core.catalog.default_lang
+    text = core.text(key, lang, code=code, alias=alias, topic=core.text(f"topic.{topic}", lang),
+                     weight=weight, story=quoted(story) if story else core.text(
+                         "core.staff_no_story", lang))
+    if reminder:
+        text = core.text("core.staff_case_reminder", lang, n=reminder + 1) + "\n" + text
+    button = Button(core.text("risk.take_button", lang), TAKE_PREFIX + code)
+    return to_staff(code, RoleTarget("counselor"), text, (button,))
+
+
+def light_ladder(core: Core, student: UserKey, now: dt.datetime) -> StartTimer:
+    """The reminder timer of a light case that now waits for guru BK."""
+    return StartTimer(student, LADDER_TIMER, now + core.light_reminder, {"step": 0,
+                                                                          "light": True})

@@ -22,6 +22,26 @@ class Send:
     buttons: tuple[Button, ...] = ()
     priority: int = PRIORITY_NORMAL
     chart: dict[str, Any] | None = None  # a chart spec, drawn when sent (reports/charts.py)
+    case: str | None = None  # the code of the case this message belongs to
+    audience: str | None = None  # student | helper | staff (alerted/offered): who it is for
+
+
+def to_student(case_code: str, student: UserKey, text: str, buttons: tuple[Button, ...] = (),
+               priority: int = PRIORITY_NORMAL) -> Send:
+    """A message of a case to its student."""
+    return Send(student, text, buttons, priority, case=case_code, audience="student")
+
+
+def to_helper(case_code: str, helper: UserKey, text: str, buttons: tuple[Button, ...] = (),
+              priority: int = PRIORITY_NORMAL) -> Send:
+    """A message of a case to the staff member holding it (staff reply to it to answer)."""
+    return Send(helper, text, buttons, priority, case=case_code, audience="helper")
+
+
+def to_staff(case_code: str, target: UserKey | RoleTarget, text: str,
+             buttons: tuple[Button, ...] = (), priority: int = PRIORITY_NORMAL) -> Send:
+    """A message about a case to staff who do not hold it (an alert, an offer, a notice)."""
+    return Send(target, text, buttons, priority, case=case_code, audience="staff")
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +141,22 @@ class CaseMessage:
     case_id: int
     sender: str  # "student" | "peer" | "counselor" | "system"
     text: str
+    relayed: bool = True  # a student message the case's helper has not got yet: False
+
+
+@dataclass(frozen=True, slots=True)
+class MarkRelayed:
+    """The case's helper now has every student message of it (a take-over summary, a digest)."""
+
+    case_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class SetReachable:
+    """A person's messages failed for good (``since`` set) or they wrote again (None)."""
+
+    user: UserKey
+    since: dt.datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,4 +284,5 @@ Effect = (
     | StartTimer | CancelTimer | Audit | ForgetUser | EnrolStaff | UpdateStaff | OfferCase
     | RequeueCase | RecordSurvey | AddNote | TakeOver | Purge | OfferWaiting
     | RequestAppointment | SetAppointment | CreateGroupSession | GroupSignup | RetractButtons
+    | MarkRelayed | SetReachable
 )

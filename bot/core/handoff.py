@@ -19,6 +19,7 @@ from bot.core.effects import (
     ClaimCase,
     CloseCase,
     EscalateCase,
+    MarkRelayed,
     OfferCase,
     OfferWaiting,
     RecordSurvey,
@@ -26,9 +27,12 @@ from bot.core.effects import (
     RetractButtons,
     Send,
     StartTimer,
+    to_helper,
+    to_staff,
+    to_student,
 )
 from bot.core.events import Button
-from bot.core.keys import RoleTarget, UserKey
+from bot.core.keys import UserKey
 
 if TYPE_CHECKING:
     from bot.core.core import Core
@@ -50,7 +54,8 @@ def _offer_text(core: Core, case: CaseView) -> str:
     lang = core.catalog.default_lang
     return core.text("handoff.offer", lang, code=case.code, alias=case.alias,
                      topic=core.text(f"topic.{case.topic}", lang), weight=case.weight,
-                     story=case.story or core.text("core.staff_no_story", lang))
+                     story=crisis.quoted(case.story) if case.story
+                     else core.text("core.staff_no_story", lang))
 
 
 def offer_round(core: Core, case: CaseView | None, peers: Sequence[Party], payload: dict,
@@ -83,7 +88,7 @@ def offer_round(core: Core, case: CaseView | None, peers: Sequence[Party], paylo
     button = Button(core.text("handoff.accept_button", core.catalog.default_lang),
                     ACCEPT_PREFIX + case.code)
     effects.append(OfferCase(case.id, tuple(p.key for p in chosen), round_))
-    effects += [Send(p.key, _offer_text(core, case), (button,)) for p in chosen]
+    effects += [to_staff(case.code, p.key, _offer_text(core, case), (button,)) for p in chosen]
     if round_ == 0 and not payload.get("requeued"):
         effects.append(Send(case.student, core.text("handoff.offered", lang)))
     effects.append(StartTimer(case.student, OFFER_TIMER, now + core.offer_timeout,
@@ -94,18 +99,17 @@ def offer_round(core: Core, case: CaseView | None, peers: Sequence[Party], paylo
 
 
 def to_guru_bk(core: Core, case: CaseView, now: dt.datetime) -> list:
-    """Nobody accepted: the case goes to guru BK, with a take button, and the student is told."""
+    """Nobody accepted: the case goes to guru BK, with a take button and reminders until
+    somebody takes it, and the student is told."""
     lang = case.lang or core.catalog.default_lang
     default = core.catalog.default_lang
-    button = Button(core.text("risk.take_button", default), crisis.TAKE_PREFIX + case.code)
-    notice = core.text("handoff.fallback_notice", default, code=case.code, alias=case.alias,
-                       topic=core.text(f"topic.{case.topic}", default), weight=case.weight,
-                       story=case.story or core.text("core.staff_no_story", default))
     return [RequeueCase(case.id, route="counselor"),
             *[Send(p, core.text("handoff.taken", default, code=case.code))
               for p in case.offered],
-            Send(RoleTarget("counselor"), notice, (button,)),
-            Send(case.student, core.text("handoff.to_bk", lang)),
+            crisis.counselor_notice(core, case.code, case.alias, case.topic, case.weight,
+                                    case.story, key="handoff.fallback_notice"),
+            crisis.light_ladder(core, case.student, now),
+            to_student(case.code, case.student, core.text("handoff.to_bk", lang)),
             RetractButtons(ACCEPT_PREFIX + case.code),
             Audit(None, "case_fallback_bk", {"code": case.code})]
 
@@ -133,12 +137,16 @@ def accept(core: Core, turn: Turn) -> Outcome:
     if party.load >= core.peer_capacity:
         return refuse("handoff.at_capacity", "capacity", n=party.load, cap=core.peer_capacity)
     name = party.pseudonym or party.display_name or party.alias
+    story = crisis.quoted(case.story) if case.story else core.text("core.staff_no_story", lang)
     outcome.effects += [
         ClaimCase(case.id, party.key),
         CancelTimer(case.student, OFFER_TIMER),
-        Send(party.key, core.text("handoff.accepted", lang, code=case.code, alias=case.alias,
-                                  story=case.story or core.text("core.staff_no_story", lang))),
-        Send(case.student, core.text("handoff.peer_joined", case.lang or "id", name=name)),
+        to_helper(case.code, party.key, core.text(
+            "handoff.accepted", lang, code=case.code, alias=case.alias, story=story,
+            recent=crisis.unrelayed_lines(core, case, lang))),
+        MarkRelayed(case.id),
+        to_student(case.code, case.student, core.text("handoff.peer_joined",
+                                                      case.lang or "id", name=name)),
         *[Send(p, core.text("handoff.taken", core.catalog.default_lang, code=case.code))
           for p in case.offered if p != party.key],
         idle_timer(core, case.student, turn.now),

@@ -26,6 +26,7 @@ from bot.core.effects import (
     FlagCase,
     ForgetUser,
     GroupSignup,
+    MarkRelayed,
     OfferCase,
     OfferWaiting,
     OpenCase,
@@ -37,6 +38,7 @@ from bot.core.effects import (
     Send,
     SetAppointment,
     SetLanguage,
+    SetReachable,
     StartTimer,
     TakeOver,
     UpdateStaff,
@@ -104,18 +106,22 @@ async def _send(db: aiosqlite.Connection, effect: Send, now: dt.datetime,
             log.error("nobody to receive a message for group %s", effect.to.role)
             await audit.record(db, None, "undeliverable", {"group": effect.to.role}, now)
         for person in staff:
-            await outbox.enqueue(db, person.channel, person.key.value, person.address,
-                                 effect.text, effect.buttons, effect.priority, now, seal,
-                                 effect.chart, retract_key=_retract_key(effect))
+            await _enqueue(db, person, effect, now, seal)
         return len(staff)
     user = known.get(effect.to) or await users.get(db, effect.to)
     if user is None:
         raise EffectError("send to an unknown user")
     known[effect.to] = user  # the next message to them needs no read
-    await outbox.enqueue(db, user.channel, user.key.value, user.address, effect.text,
-                         effect.buttons, effect.priority, now, seal, effect.chart,
-                         retract_key=_retract_key(effect))
+    await _enqueue(db, user, effect, now, seal)
     return 1
+
+
+def _enqueue(db: aiosqlite.Connection, user: UserRow, effect: Send, now: dt.datetime,
+             seal: Callable[[str], bytes]) -> Coroutine[Any, Any, int]:
+    return outbox.enqueue(db, user.channel, user.key.value, user.address, effect.text,
+                          effect.buttons, effect.priority, now, seal, effect.chart,
+                          retract_key=_retract_key(effect), case_code=effect.case,
+                          audience=effect.audience)
 
 
 async def apply_effects(db: aiosqlite.Connection, effects: list[Effect], now: dt.datetime,
@@ -130,10 +136,7 @@ async def apply_effects(db: aiosqlite.Connection, effects: list[Effect], now: dt
     batch: list[Coroutine[Any, Any, Any]] = []  # single statements, sent to the db together
     for effect in effects:
         if isinstance(effect, Send) and isinstance(effect.to, UserKey) and effect.to in known:
-            user = known[effect.to]
-            batch.append(outbox.enqueue(db, user.channel, user.key.value, user.address,
-                                        effect.text, effect.buttons, effect.priority, now,
-                                        seal, effect.chart, retract_key=_retract_key(effect)))
+            batch.append(_enqueue(db, known[effect.to], effect, now, seal))
             queued += 1
             continue
         if isinstance(effect, StartTimer):
@@ -160,8 +163,9 @@ async def apply_effects(db: aiosqlite.Connection, effects: list[Effect], now: dt
                 case_id = await cases.create(db, effect.student, student.code, effect.route,
                                              effect.topic, effect.weight, effect.vars, now,
                                              level, effect.category, flags)
-                if effect.first_message:
-                    await cases.add_message(db, case_id, "student", effect.first_message, now)
+                if effect.first_message:  # nobody holds the new case yet
+                    await cases.add_message(db, case_id, "student", effect.first_message, now,
+                                            relayed=False)
             case EscalateCase():
                 await cases.escalate(db, effect.case_id, effect.category, effect.rules, now)
             case FlagCase():
@@ -182,7 +186,13 @@ async def apply_effects(db: aiosqlite.Connection, effects: list[Effect], now: dt
             case AddNote():
                 await cases.add_note(db, effect.case_id, effect.author, effect.text, now)
             case CaseMessage():
-                await cases.add_message(db, effect.case_id, effect.sender, effect.text, now)
+                await cases.add_message(db, effect.case_id, effect.sender, effect.text, now,
+                                        effect.relayed)
+            case MarkRelayed():
+                await cases.mark_relayed(db, effect.case_id)
+            case SetReachable():
+                await users.set_unreachable(db, effect.user, effect.since)
+                known.pop(effect.user, None)
             case SetLanguage():
                 await users.set_lang(db, effect.user, effect.lang)
                 known.pop(effect.user, None)

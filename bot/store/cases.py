@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import replace
 
 import aiosqlite
 
@@ -72,7 +73,12 @@ async def open_by_code(
     return await by_id(db, case.id, with_recent)
 
 
+UNRELAYED_SHOWN = 15  # a take-over or digest shows at most this many waiting messages
+
+
 async def by_id(db: aiosqlite.Connection, case_id: int, with_recent: int = 0) -> CaseView | None:
+    """The case with its open offers and the student messages its helper has not got; with
+    ``with_recent``, also its last messages."""
     row = await fetch_one(db, _SELECT + "WHERE c.id = ?", (case_id,))
     if row is None:
         return None
@@ -93,7 +99,28 @@ async def by_id(db: aiosqlite.Connection, case_id: int, with_recent: int = 0) ->
             db, "SELECT peer_key FROM offers WHERE case_id = ? AND status = 'open'", (case_id,)
         )
     )
-    return _view(row, recent, offered)
+    waiting = await fetch_all(
+        db,
+        "SELECT text, COUNT(*) OVER () AS total FROM case_messages WHERE case_id = ? "
+        "AND sender = 'student' AND relayed = 0 ORDER BY id DESC LIMIT ?",
+        (case_id, UNRELAYED_SHOWN),
+    )
+    return replace(_view(row, recent, offered),
+                   unrelayed=tuple(r["text"] for r in reversed(waiting)),
+                   unrelayed_total=waiting[0]["total"] if waiting else 0)
+
+
+async def mark_relayed(db: aiosqlite.Connection, case_id: int) -> None:
+    """The case's helper now has every student message of it."""
+    await db.execute(
+        "UPDATE case_messages SET relayed = 1 WHERE case_id = ? AND relayed = 0", (case_id,))
+
+
+async def _unrelay(db: aiosqlite.Connection, case_id: int) -> None:
+    """A new helper will hold the case: what the student wrote is news to them."""
+    await db.execute(
+        "UPDATE case_messages SET relayed = 0 WHERE case_id = ? AND sender = 'student'",
+        (case_id,))
 
 
 async def latest_by_code(
@@ -195,6 +222,7 @@ async def escalate(
         "assignee_key = NULL, category = ?, risk_rules = ?, crisis_at = ? WHERE id = ?",
         (category, json.dumps(list(rules)), ts(now), case_id),
     )
+    await _unrelay(db, case_id)
 
 
 async def flag(db: aiosqlite.Connection, case_id: int, rules: tuple[str, ...]) -> None:
@@ -250,6 +278,7 @@ async def requeue(
         "route = COALESCE(?, route) WHERE id = ?",
         (route, case_id),
     )
+    await _unrelay(db, case_id)
     await db.execute(
         "UPDATE offers SET status = 'closed' WHERE case_id = ? AND status = 'open'", (case_id,)
     )
@@ -297,11 +326,12 @@ async def close(
 
 
 async def add_message(
-    db: aiosqlite.Connection, case_id: int, sender: str, text: str, now: dt.datetime
+    db: aiosqlite.Connection, case_id: int, sender: str, text: str, now: dt.datetime,
+    relayed: bool = True,
 ) -> None:
     await db.execute(
-        "INSERT INTO case_messages (case_id, sender, text, at) VALUES (?, ?, ?, ?)",
-        (case_id, sender, text, ts(now)),
+        "INSERT INTO case_messages (case_id, sender, text, at, relayed) VALUES (?, ?, ?, ?, ?)",
+        (case_id, sender, text, ts(now), int(relayed)),
     )
 
 

@@ -41,6 +41,8 @@ async def enqueue(
     chart: dict | None = None,
     edit_ref: str = "",
     retract_key: str | None = None,
+    case_code: str | None = None,
+    audience: str | None = None,
 ) -> int:
     """Queue a message. Its words are sealed at rest like the address (they are often a
     student's words relayed to staff, or a name shared with consent)."""
@@ -51,9 +53,9 @@ async def enqueue(
     )
     cursor = await db.execute(
         "INSERT INTO outbox (channel, recipient_key, address, payload, priority, not_before, "
-        "created_at, retract_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "created_at, retract_key, case_code, audience) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (channel, recipient_key, address, seal(payload), priority, ts(now), ts(now),
-         retract_key),
+         retract_key, case_code, audience),
     )
     assert cursor.lastrowid is not None
     return cursor.lastrowid

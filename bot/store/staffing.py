@@ -1,4 +1,6 @@
-"""Staff removal: demote, and give their open cases back to the queue (with a prompt timer)."""
+"""Staff removal: demote, and give their open cases back to the queue. A ``requeued`` timer due
+now lets the running bot decide what that means (offers again, or guru BK's ladder from its first
+level: bot/core/requeue.py)."""
 
 from __future__ import annotations
 
@@ -7,10 +9,9 @@ import datetime as dt
 import aiosqlite
 
 from bot.core.keys import UserKey
-from bot.store import timers
+from bot.core.requeue import REQUEUED_TIMER
+from bot.store import cases, timers
 from bot.store.db import fetch_all
-
-OFFER_TIMER = "offer"
 
 
 async def remove(db: aiosqlite.Connection, key: UserKey, now: dt.datetime) -> int:
@@ -21,16 +22,9 @@ async def remove(db: aiosqlite.Connection, key: UserKey, now: dt.datetime) -> in
         (key.value,),
     )
     for row in held:
-        await db.execute(
-            "UPDATE cases SET status = 'waiting', assignee_key = NULL WHERE id = ?", (row["id"],)
-        )
-        await db.execute(
-            "INSERT OR IGNORE INTO case_excluded_peers (case_id, peer_key) VALUES (?, ?)",
-            (row["id"], key.value),
-        )
-        await timers.start(
-            db, UserKey(row["student_key"]), OFFER_TIMER, now, {"round": 0, "requeued": True}
-        )
+        await cases.requeue(db, row["id"], key, None)
+        await timers.start(db, UserKey(row["student_key"]), REQUEUED_TIMER, now,
+                           {"reason": "staff_removed"})
     await db.execute(
         "UPDATE offers SET status = 'closed' WHERE peer_key = ? AND status = 'open'", (key.value,)
     )

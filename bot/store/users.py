@@ -169,3 +169,10 @@ async def staff(db: aiosqlite.Connection) -> list[UserRow]:
 async def delete(db: aiosqlite.Connection, key: UserKey) -> None:
     """Remove the person (their conversation goes with them by cascade)."""
     await db.execute("DELETE FROM users WHERE key = ?", (key.value,))
+
+
+async def set_unreachable(db: aiosqlite.Connection, key: UserKey, since: dt.datetime | None
+                          ) -> None:
+    """Messages to this person fail for good since ``since`` (None: they wrote again)."""
+    await db.execute("UPDATE users SET unreachable_since = ? WHERE key = ?",
+                     (ts(since) if since else None, key.value))

@@ -198,7 +198,8 @@ async def test_flooding_is_slowed_kindly_but_still_screened(d: Dialog) -> None:
     relayed = [t for t in to(sent, "p1") if t.startswith("#")]
     assert len(relayed) == 20  # the rest is kept on the case, not pushed at the peer
     assert to(sent, "student").count(
-        "Pelan-pelan ya 🙏 Semua pesanmu tetap kami simpan; beri waktu temanmu membalas.") == 1
+        "Pelan-pelan ya 🙏 Semua pesanmu tetap tersimpan dan sebentar lagi sampai ke konselor "
+        "sebayamu sekaligus. Beri dia waktu untuk membalas ya.") == 1
     assert any("BUTUH GURU BK" in t for t in to(sent, "bk"))  # the risk still got through
     async with d.app.store.transaction() as db:
         count = await (await db.execute("SELECT COUNT(*) FROM case_messages")).fetchone()

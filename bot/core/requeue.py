@@ -1,0 +1,46 @@
+"""A case whose helper is gone (removed from the roster, or unreachable) goes back to the queue
+and starts again from the first step: a peer case is offered again, a case for guru BK alerts
+again from the first level of its ladder. Nobody is left waiting on somebody who cannot come.
+
+``sebaya staff remove`` runs in another process: it only puts the case back to waiting and sets
+a ``requeued`` timer due now; the core decides here what that means.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from bot.core import crisis, handoff
+from bot.core.conversation import CaseView, Party
+from bot.core.effects import PRIORITY_CRISIS, Audit, StartTimer, to_student
+
+if TYPE_CHECKING:
+    from bot.core.core import Core
+
+REQUEUED_TIMER = "requeued"
+
+
+def resume(core: Core, case: CaseView | None, payload: dict, now: dt.datetime) -> list:
+    """The case is waiting again: restart what brings it to a human."""
+    if case is None or case.status != "waiting":
+        return []
+    lang = case.lang or core.catalog.default_lang
+    reason = str(payload.get("reason", "requeued"))
+    audit = Audit(None, "case_requeued", {"code": case.code, "reason": reason})
+    if case.route == "peer":
+        return [StartTimer(case.student, handoff.OFFER_TIMER, now,
+                           {"round": 0, "requeued": True}), audit]
+    if case.level == "crisis":
+        student = Party(case.student, "student", case.alias, case.code)
+        excerpt = crisis.risky_excerpt(core, case.unrelayed[-1]) if case.unrelayed else (
+            crisis.risky_excerpt(core, case.story) if case.story
+            else core.text("risk.no_story", core.catalog.default_lang))
+        return [*crisis.start_ladder(core, student, case.category or "SI", excerpt, now),
+                to_student(case.code, case.student, core.text("risk.requeued", lang),
+                           priority=PRIORITY_CRISIS), audit]
+    return [crisis.counselor_notice(core, case.code, case.alias, case.topic, case.weight,
+                                    case.story),
+            crisis.light_ladder(core, case.student, now),
+            to_student(case.code, case.student, core.text("core.requeued_counselor", lang)),
+            audit]

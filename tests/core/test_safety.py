@@ -1,0 +1,152 @@
+"""Regression tests for the holes in "a student in danger always reaches a human" (issue #12).
+
+Every dialog step also runs the invariant checker (tests/dialog.py), so these transcripts fail
+with the broken promise, not only with a missing message.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import staffcli
+from bot.core.events import Kind
+from tests.conftest import SECRET, enrol
+from tests.core.test_crisis import CRISIS
+from tests.core.test_handoff import open_peer_case
+from tests.dialog import Dialog, case_of, to
+
+
+@pytest.fixture(autouse=True)
+def same_secret(monkeypatch) -> None:
+    """The CLI and the running app share the installation secret."""
+    monkeypatch.setenv("SEBAYA_SECRET", SECRET.decode())
+
+
+@pytest.fixture
+async def school(dialog: Dialog) -> Dialog:
+    await enrol(dialog.app, "bk1", "counselor", "Bu Rina")
+    await enrol(dialog.app, "bk2", "counselor", "Pak Dedi")
+    await enrol(dialog.app, "p1", "peer", "Bintang")
+    return dialog
+
+
+async def test_removed_counselor_crisis_alerts_again_from_the_first_level(
+        school: Dialog, config) -> None:
+    d = school
+    await d.say("student", CRISIS)
+    await d.press("bk1", "Saya tangani")
+    assert await staffcli.remove(config, "Bu Rina", clock=d.app.clock) == ("Bu Rina", 1)
+    sent = await d.tick(seconds=1)
+    assert any("BUTUH GURU BK" in t for t in to(sent, "bk2"))  # the ladder restarted
+    assert not any("BUTUH GURU BK" in t for t in to(sent, "bk1"))  # not the removed one
+    assert "berhalangan" in to(sent, "student")[0] and "112" in to(sent, "student")[0]
+    sent = await d.say("student", "aku di atap sekolah sekarang")
+    assert to(sent, "bk1") == []
+    sent = await d.press("bk2", "Saya tangani")
+    taken = to(sent, "bk2")[0]
+    assert "pengen mati aja" in taken and "di atap sekolah" in taken  # nothing unseen
+    case = await case_of(d.app)
+    assert case.status == "active" and case.assignee_name == "Pak Dedi"
+
+
+async def test_removed_counselor_light_case_goes_back_to_guru_bk(school: Dialog, config) -> None:
+    d = school
+    await d.play([("student", "halo"), ("student", "[Oke, lanjut]"),
+                  ("student", "[Keluarga]"), ("student", "ortu mau cerai, aku bingung"),
+                  ("student", "[Berat banget]"), ("student", "[Tidak, aku aman]")])
+    case = await case_of(d.app)
+    if case.route == "peer":  # the shipped intake sends heavy family cases to peers first
+        await d.tick(minutes=10)
+        await d.tick(minutes=10)  # nobody accepts: guru BK
+    await d.press("bk1", "Saya tangani")
+    assert (await case_of(d.app)).status == "active"
+    await staffcli.remove(config, "Bu Rina", clock=d.app.clock)
+    sent = await d.tick(seconds=1)
+    assert any("Saya tangani" in [b.label for b in m.buttons] for m in sent
+               if m.address == "bk2")
+    assert "berhalangan" in to(sent, "student")[0]
+
+
+async def test_light_case_for_guru_bk_is_recalled_until_taken(school: Dialog) -> None:
+    d = school
+    await open_peer_case(d)
+    await d.tick(minutes=10)
+    sent = await d.tick(minutes=10)  # two offer rounds nobody answered
+    assert any("kami teruskan ke guru BK" in t for t in to(sent, "bk1"))
+    sent = await d.tick(minutes=60)
+    assert any("Pengingat ke-2" in t for t in to(sent, "bk1"))  # not forgotten
+    await d.press("bk2", "Saya tangani")
+    assert await d.tick(hours=3) == []
+
+
+async def test_crisis_at_character_2500_of_a_long_message_alerts(school: Dialog) -> None:
+    d = school
+    long = ("hari ini di sekolah biasa aja, ada ulangan, terus pulang. " * 43)[:2450]
+    sent = await d.say("student", long + " jadi aku mau bunuh diri malam ini.")
+    assert any("BUTUH GURU BK" in t for t in to(sent, "bk1"))
+    assert any("bunuh diri malam ini" in t for t in to(sent, "bk1"))  # the excerpt shows it
+    sent = await d.press("bk1", "Saya tangani")
+    assert "bunuh diri malam ini" in to(sent, "bk1")[0]  # the whole text is on the case
+
+
+async def test_crisis_flood_reaches_guru_bk_message_by_message(school: Dialog) -> None:
+    d = school
+    await d.say("student", CRISIS)
+    await d.press("bk1", "Saya tangani")
+    before = len(d.channel.sent)
+    for i in range(40):
+        await d.app.dispatcher.accept(d.event("student", Kind.TEXT, f"tolong {i}"))
+    await d.app.settle()
+    sent = d.channel.sent[before:]
+    assert len([t for t in to(sent, "bk1") if "tolong" in t]) == 40  # nothing withheld
+    assert not any("Pelan-pelan" in t for t in to(sent, "student"))
+
+
+async def test_light_flood_reaches_the_peer_as_one_digest(school: Dialog) -> None:
+    d = school
+    await open_peer_case(d)
+    await d.press("p1", "Terima")
+    before = len(d.channel.sent)
+    for i in range(30):
+        await d.app.dispatcher.accept(d.event("student", Kind.TEXT, f"pesan nomor {i}"))
+    await d.app.settle()
+    assert len([t for t in to(d.channel.sent[before:], "p1") if "pesan nomor" in t]) == 20
+    sent = await d.tick(minutes=1)
+    [digest] = to(sent, "p1")
+    assert "menulis 10 pesan beruntun" in digest
+    assert all(f"pesan nomor {i}" in digest for i in range(20, 30))
+
+
+async def test_student_newlines_cannot_draw_a_fake_alert_for_staff(school: Dialog) -> None:
+    d = school
+    await open_peer_case(d)
+    await d.press("p1", "Terima")
+    sent = await d.say("student", "halo\n🚨 BUTUH GURU BK SEKARANG · #AAAA\nKategori: palsu")
+    [relayed] = to(sent, "p1")
+    assert "\n🚨" not in relayed and "\n▏🚨 BUTUH GURU BK" in relayed
+
+
+async def test_photo_caption_is_screened_and_alerts(school: Dialog) -> None:
+    d = school
+    sent = await d.deliver(d.event("student", Kind.UNSUPPORTED, "aku mau bunuh diri"))
+    assert any("BUTUH GURU BK" in t for t in to(sent, "bk1"))
+    assert "kamu nggak sendirian" in to(sent, "student")[0]
+
+
+async def test_photo_caption_in_a_chat_reaches_the_helper(school: Dialog) -> None:
+    d = school
+    await open_peer_case(d)
+    await d.press("p1", "Terima")
+    sent = await d.deliver(d.event("student", Kind.UNSUPPORTED, "ini memar di tanganku"))
+    assert any("ini memar di tanganku" in t for t in to(sent, "p1"))
+    assert "Keteranganmu sudah kami teruskan" in to(sent, "student")[0]
+
+
+async def test_messages_while_waiting_reach_the_peer_who_accepts(school: Dialog) -> None:
+    d = school
+    await open_peer_case(d)
+    await d.say("student", "aku masih nunggu ya")
+    await d.say("student", "sebenernya dia juga nyebarin gosip soal aku")
+    sent = await d.press("p1", "Terima")
+    accepted = to(sent, "p1")[0]
+    assert "aku masih nunggu ya" in accepted and "nyebarin gosip" in accepted
