@@ -182,3 +182,5 @@ class App:
                               self.config.languages.default, self.clock.now())
             await users.set_role(db, key, role, name)
             await users.set_duty(db, key, duty)
+            if role == "peer":  # a console persona's name is made up: it is the pseudonym
+                await users.set_pseudonym(db, key, name)

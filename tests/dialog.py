@@ -47,9 +47,16 @@ class Dialog:
         self._ids = itertools.count(1)
 
     def event(self, who: str, kind: Kind, text: str = "", data: str = "",
-              lang_hint: str = "") -> InboundEvent:
+              lang_hint: str = "", meta: dict | None = None) -> InboundEvent:
         return InboundEvent("test", f"ev-{next(self._ids)}", who, who, kind, text=text,
-                            data=data, lang_hint=lang_hint)
+                            data=data, lang_hint=lang_hint, meta=meta or {})
+
+    async def reply(self, who: str, to_message: OutboundMessage, text: str
+                    ) -> list[OutboundMessage]:
+        """``who`` answers by replying to a message they were sent (Telegram's reply-to)."""
+        ref = str(self.channel.sent.index(to_message))  # RecordingChannel's message id
+        kind = Kind.COMMAND if text.startswith("/") else Kind.TEXT
+        return await self.deliver(self.event(who, kind, text, meta={"reply_to": ref}))
 
     async def deliver(self, event: InboundEvent) -> list[OutboundMessage]:
         before = len(self.channel.sent)

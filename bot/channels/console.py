@@ -67,7 +67,7 @@ class ConsoleChannel:
         external_id = f"{self._run_id}-{next(self._counter)}"
         stripped = line.strip()
         buttons = self._buttons.get(address, ())
-        if stripped.isdigit() and 1 <= int(stripped) <= len(buttons):
+        if stripped.isascii() and stripped.isdigit() and 1 <= int(stripped) <= len(buttons):
             button = buttons[int(stripped) - 1]
             return InboundEvent(self.name, external_id, address, address, Kind.BUTTON,
                                 text=button.label, data=button.data)

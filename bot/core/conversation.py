@@ -113,6 +113,7 @@ class Party:
     pseudonym: str | None = None
     duty: str = "auto"
     load: int = 0  # active cases this staff member holds
+    unreachable_since: str = ""  # messages to them failed for good since then (UTC)
 
 
 @dataclass(frozen=True)
@@ -123,8 +124,10 @@ class Turn:
     data: str
     now: dt.datetime
     conversation: Conversation
-    case: CaseView | None = None  # the student's open case, or the staff member's current one
+    case: CaseView | None = None  # the student's open case, or the case a staff turn is about
     subject: CaseView | None = None  # the case a staff button names (k:take:CODE)
+    held: tuple[CaseView, ...] = ()  # the active cases a staff member holds, newest first
+    replied: CaseView | None = None  # the case of the message a staff member replied to
     invite: InviteCheck | None = None  # for /join CODE
     listing: tuple[CaseView, ...] = ()  # for a counselor's /kasus
     appointment: AppointmentView | None = None  # the student's active one, or the one a

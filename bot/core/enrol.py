@@ -59,6 +59,10 @@ def set_pseudonym(core: Core, turn: Turn, text: str) -> Outcome:
 
 
 def duty(core: Core, turn: Turn, on: bool) -> Outcome:
+    if on and turn.party.role == "peer" and not turn.party.pseudonym:
+        conv = turn.conversation  # students must never see the name on the invite
+        return Outcome(conv.moved(vars={**conv.vars, "await": AWAIT_PSEUDONYM}), [
+            Send(turn.party.key, core.text("enrol.pseudonym_first", conv.lang))])
     key = "staff.on_duty" if on else "staff.off_duty"
     return Outcome(turn.conversation, [
         UpdateStaff(turn.party.key, duty="on" if on else "off"),

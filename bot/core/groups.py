@@ -15,7 +15,7 @@ from bot.core.appointments import when
 from bot.core.conversation import Conversation, Outcome, Turn
 from bot.core.effects import Audit, CancelTimer, CreateGroupSession, GroupSignup, Send, StartTimer
 from bot.core.events import Button
-from bot.core.textclean import button_parts
+from bot.core.textclean import button_parts, is_small_id
 
 if TYPE_CHECKING:
     from bot.core.core import Core
@@ -102,7 +102,7 @@ def staff_command(core: Core, turn: Turn, args: str) -> Outcome:
         outcome.effects.append(Send(turn.party.key, "\n".join(lines)))
         return outcome
     parts = [p.strip() for p in args.split("|")]
-    if len(parts) != 4 or not parts[0] or not parts[2] or not parts[3].isdigit() \
+    if len(parts) != 4 or not parts[0] or not parts[2] or not is_small_id(parts[3]) \
             or not 1 <= int(parts[3]) <= MAX_SEATS:
         core.say(outcome, turn, "groups.staff_usage")
         return outcome

@@ -33,6 +33,7 @@ from bot.core.effects import (
 )
 from bot.core.events import Button
 from bot.core.keys import UserKey
+from bot.core.textclean import is_small_id
 
 if TYPE_CHECKING:
     from bot.core.core import Core
@@ -136,7 +137,7 @@ def accept(core: Core, turn: Turn) -> Outcome:
         return refuse("handoff.not_offered", "not offered or expired")
     if party.load >= core.peer_capacity:
         return refuse("handoff.at_capacity", "capacity", n=party.load, cap=core.peer_capacity)
-    name = party.pseudonym or party.display_name or party.alias
+    name = party.pseudonym or party.alias  # never the name on the invite
     story = crisis.quoted(case.story) if case.story else core.text("core.staff_no_story", lang)
     outcome.effects += [
         ClaimCase(case.id, party.key),
@@ -191,7 +192,7 @@ def survey_answer(core: Core, turn: Turn) -> Outcome:
     outcome = Outcome(conv)
     _, _, score_text = turn.data.partition(":")[2].partition(":")
     valid = case is not None and case.student == turn.party.key and case.status == "closed"
-    if not valid or not score_text.isdigit() or not 1 <= int(score_text) <= 5:
+    if not valid or not is_small_id(score_text) or not 1 <= int(score_text) <= 5:
         outcome.effects.append(Audit(turn.party.key, "button_refused", {"kind": "survey"}))
         core.say(outcome, turn, "core.stale_button")
         return outcome

@@ -21,6 +21,14 @@ def command_name(text: str) -> tuple[str, str]:
     return head.lstrip("/").split("@", 1)[0].casefold(), rest.strip()
 
 
+_SMALL_ID = re.compile(r"[0-9]{1,9}")
+
+
+def is_small_id(text: str) -> bool:
+    """ASCII digits only, at most nine (button data is forged often: "²", 25-digit ids)."""
+    return _SMALL_ID.fullmatch(text) is not None
+
+
 def button_parts(data: str) -> tuple[str, str, str]:
     """"f:state:id" -> ("f", "state", "id"); missing parts are empty (forged data is common)."""
     head, _, rest = data.partition(":")

@@ -31,7 +31,7 @@ from bot.core.handoff import ACCEPT_PREFIX, OFFER_TIMER, SURVEY_PREFIX
 from bot.core.identity import IdentityVault
 from bot.core.keys import SYSTEM, UserKey
 from bot.core.roster import Roster
-from bot.core.textclean import command_name
+from bot.core.textclean import command_name, is_small_id
 from bot.reports import data as reports
 from bot.runtime.effects import apply_effects
 from bot.store import audit, cases, conversations, inbox, invites, outbox, services, timers, users
@@ -44,7 +44,7 @@ JOIN_ATTEMPTS_PER_HOUR = 5  # wrong /join codes before a person must wait
 
 def party_of(user: UserRow) -> Party:
     return Party(user.key, user.role, user.alias, user.code, user.display_name, user.pseudonym,
-                 user.duty)
+                 user.duty, unreachable_since=user.unreachable_since)
 
 
 class Dispatcher:
@@ -176,8 +176,9 @@ class Dispatcher:
             party = party_of(user)
             if user.role != "student":
                 party = replace(party, load=await users.active_load(db, key))
-            turn = Turn(party, event.kind, event.text, event.data, now, conv,
-                        *await self._cases_for(db, user, event, own_case),
+            own_case, subject, held, replied = await self._cases_for(db, user, event, own_case)
+            turn = Turn(party, event.kind, event.text, event.data, now, conv, own_case, subject,
+                        held=held, replied=replied,
                         invite=await self._invite_for(db, user, event, now),
                         listing=await self._listing_for(db, user, event, now),
                         **await self._services_for(db, user, event, now))
@@ -256,16 +257,19 @@ class Dispatcher:
 
     @staticmethod
     async def _cases_for(db: aiosqlite.Connection, user: UserRow, event: InboundEvent,
-                         own_case: CaseView | None) -> tuple[CaseView | None, CaseView | None]:
-        """(the person's own case, the case a staff button names), read inside the event's
-        transaction: what the core decides from them cannot be raced by another event."""
+                         own_case: CaseView | None
+                         ) -> tuple[CaseView | None, CaseView | None, tuple[CaseView, ...],
+                                    CaseView | None]:
+        """(the person's own case, the case a staff button names, the cases a staff member
+        holds, the case of the message they replied to), read inside the event's transaction:
+        what the core decides from them cannot be raced by another event."""
         subject = None
         data = event.data if event.kind is Kind.BUTTON else ""
         if user.role == "student":
             if data.startswith(SURVEY_PREFIX):
                 case_id = data.removeprefix(SURVEY_PREFIX).partition(":")[0]
-                subject = await cases.by_id(db, int(case_id)) if case_id.isdigit() else None
-            return own_case, subject
+                subject = await cases.by_id(db, int(case_id)) if is_small_id(case_id) else None
+            return own_case, subject, (), None
         for prefix in (TAKE_PREFIX, ACCEPT_PREFIX):
             if data.startswith(prefix):
                 subject = await cases.open_by_code(db, data.removeprefix(prefix),
@@ -274,7 +278,13 @@ class Dispatcher:
             name, code = command_name(event.text)
             if name in ("lihat", "ambil") and code:
                 subject = await cases.latest_by_code(db, code, with_recent=40)
-        return await cases.current_for_staff(db, user.key), subject
+        held = await cases.held_by(db, user.key)
+        replied = None
+        ref = str(event.meta.get("reply_to") or "")
+        if ref:
+            code = await outbox.case_replied_to(db, user.key.value, ref)
+            replied = await cases.open_by_code(db, code) if code else None
+        return (held[0] if held else None), subject, held, replied
 
     async def _fail(self, row_id: int, key: UserKey) -> int:
         """Mark the event failed and send the person a safe fallback, in a fresh transaction.

@@ -181,7 +181,7 @@ class OutboxSender:
                                              if result.status is SendStatus.OK], now)
             await outbox.remember_refs(db, [(result.ref, row.id) for row, result in results
                                             if result.status is SendStatus.OK and result.ref
-                                            and row.retractable])
+                                            and row.keeps_ref])
             for row, result in results:
                 if result.status is SendStatus.OK:
                     continue

@@ -57,9 +57,11 @@ async def open_for(db: aiosqlite.Connection, student: UserKey) -> CaseView | Non
     return await _one(db, "WHERE c.student_key = ? AND c.status != 'closed'", (student.value,))
 
 
-async def current_for_staff(db: aiosqlite.Connection, staff: UserKey) -> CaseView | None:
-    """The active case a staff member handles (the most recently claimed)."""
-    return await _one(db, "WHERE c.assignee_key = ? AND c.status = 'active'", (staff.value,))
+async def held_by(db: aiosqlite.Connection, staff: UserKey) -> tuple[CaseView, ...]:
+    """The active cases a staff member holds, the most recently claimed first."""
+    return tuple(_view(r) for r in await fetch_all(
+        db, _SELECT + "WHERE c.assignee_key = ? AND c.status = 'active' "
+        "ORDER BY c.claimed_at DESC, c.id DESC", (staff.value,)))
 
 
 async def open_by_code(

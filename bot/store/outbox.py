@@ -25,7 +25,10 @@ class OutboxRow:
     attempts: int
     chart: dict | None = None
     edit_ref: str = ""
-    retractable: bool = False  # keep the platform's message id once sent
+    keeps_ref: bool = False  # keep the platform's message id once sent (a retraction later,
+    # or a staff member replying to it to answer that case)
+    case_code: str | None = None
+    audience: str | None = None
 
 
 async def enqueue(
@@ -102,7 +105,9 @@ async def due(
                 row["attempts"],
                 payload.get("chart"),
                 payload.get("edit") or "",
-                row["retract_key"] is not None,
+                row["retract_key"] is not None or row["audience"] in ("helper", "staff"),
+                row["case_code"],
+                row["audience"],
             )
         )
     return out
@@ -124,10 +129,18 @@ async def mark_sent_many(db: aiosqlite.Connection, row_ids: list[int], now: dt.d
 
 
 async def remember_refs(db: aiosqlite.Connection, refs: list[tuple[str, int]]) -> None:
-    """Keep the platform's message id of sent messages that have buttons (for a retraction)."""
+    """Keep the platform's message id of sent messages that have buttons (for a retraction)
+    or belong to a case a staff member may answer by replying to them."""
     if refs:
-        await db.executemany(
-            "UPDATE outbox SET platform_ref = ? WHERE id = ? AND retract_key IS NOT NULL", refs)
+        await db.executemany("UPDATE outbox SET platform_ref = ? WHERE id = ?", refs)
+
+
+async def case_replied_to(db: aiosqlite.Connection, recipient_key: str, ref: str) -> str | None:
+    """The case code of the message this person replied to (a platform message id)."""
+    row = await fetch_one(
+        db, "SELECT case_code FROM outbox WHERE recipient_key = ? AND platform_ref = ? "
+        "AND case_code IS NOT NULL ORDER BY id DESC LIMIT 1", (recipient_key, ref))
+    return row[0] if row else None
 
 
 async def take_retractable(db: aiosqlite.Connection, key: str) -> list[aiosqlite.Row]:

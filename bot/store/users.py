@@ -26,6 +26,7 @@ class UserRow:
     pseudonym: str | None = None
     duty: str = "auto"
     last_seen_at: str = ""
+    unreachable_since: str = ""
 
 
 def _row(row: aiosqlite.Row) -> UserRow:
@@ -41,6 +42,7 @@ def _row(row: aiosqlite.Row) -> UserRow:
         row["pseudonym"],
         row["duty"],
         row["last_seen_at"],
+        row["unreachable_since"] or "",
     )
 
 
@@ -117,7 +119,7 @@ async def available_peers(
         _row(r)
         for r in await fetch_all(
             db,
-            "SELECT u.* FROM users u WHERE u.role = 'peer' "
+            "SELECT u.* FROM users u WHERE u.role = 'peer' AND u.pseudonym IS NOT NULL "
             "AND (u.duty = 'on' OR (u.duty = 'auto' AND :on_shift)) "
             "AND (SELECT COUNT(*) FROM cases c WHERE c.assignee_key = u.key "
             "     AND c.status = 'active') < :capacity "

@@ -150,3 +150,86 @@ async def test_messages_while_waiting_reach_the_peer_who_accepts(school: Dialog)
     sent = await d.press("p1", "Terima")
     accepted = to(sent, "p1")[0]
     assert "aku masih nunggu ya" in accepted and "nyebarin gosip" in accepted
+
+
+async def two_crises_for_one_counselor(d: Dialog) -> None:
+    await d.say("s1", CRISIS)
+    await d.press("bk1", "Saya tangani")
+    await d.say("s2", "aku mau bunuh diri malam ini")
+    await d.press("bk1", "Saya tangani")
+
+
+def relayed_from(d: Dialog, staff: str, student_words: str):
+    return next(m for m in reversed(d.channel.sent)
+                if m.address == staff and student_words in m.text)
+
+
+async def test_two_cases_a_reply_goes_to_the_student_replied_to(school: Dialog) -> None:
+    d = school
+    await two_crises_for_one_counselor(d)
+    await d.say("s1", "bu aku takut")
+    await d.say("s2", "aku di kamar")
+    sent = await d.reply("bk1", relayed_from(d, "bk1", "bu aku takut"), "Ibu di sini, kamu aman?")
+    assert to(sent, "s1") == ["Guru BK: Ibu di sini, kamu aman?"] and to(sent, "s2") == []
+    code1 = (await case_of(d.app, "s1")).code
+    assert to(sent, "bk1") == [f"✓ terkirim ke #{code1} ({(await case_of(d.app, 's1')).alias})"]
+    sent = await d.reply("bk1", relayed_from(d, "bk1", "aku di kamar"), "Tetap di sana ya")
+    assert to(sent, "s2") == ["Guru BK: Tetap di sana ya"] and to(sent, "s1") == []
+
+
+async def test_two_cases_a_plain_message_waits_for_a_choice(school: Dialog) -> None:
+    d = school
+    await two_crises_for_one_counselor(d)
+    sent = await d.say("bk1", "Halo, ibu di sini")
+    assert to(sent, "s1") == [] and to(sent, "s2") == []  # nobody gets a guess
+    assert "belum dikirim" in to(sent, "bk1")[0]
+    code2 = (await case_of(d.app, "s2")).code
+    label = next(b.label for b in d.last_to("bk1").buttons if code2 in b.label)
+    sent = await d.press("bk1", label)
+    assert to(sent, "s2") == ["Guru BK: Halo, ibu di sini"] and to(sent, "s1") == []
+    sent = await d.say("bk1", "Ceritakan pelan-pelan")  # the choice sticks
+    assert to(sent, "s2") == ["Guru BK: Ceritakan pelan-pelan"]
+
+
+async def test_two_cases_ke_selects_the_case(school: Dialog) -> None:
+    d = school
+    await two_crises_for_one_counselor(d)
+    code1 = (await case_of(d.app, "s1")).code
+    sent = await d.say("bk1", f"/ke {code1}")
+    assert f"#{code1}" in to(sent, "bk1")[0]
+    sent = await d.say("bk1", "Ibu temani ya")
+    assert to(sent, "s1") == ["Guru BK: Ibu temani ya"] and to(sent, "s2") == []
+
+
+async def test_two_cases_selesai_asks_which_case(school: Dialog) -> None:
+    d = school
+    await two_crises_for_one_counselor(d)
+    code1 = (await case_of(d.app, "s1")).code
+    await d.say("bk1", f"/ke {code1}")
+    sent = await d.say("bk1", "/selesai sudah aman")  # closing needs an explicit choice
+    assert "yang mana" in to(sent, "bk1")[0]
+    assert await case_of(d.app, "s1") is not None and await case_of(d.app, "s2") is not None
+    code2 = (await case_of(d.app, "s2")).code
+    label = next(b.label for b in d.last_to("bk1").buttons if code2 in b.label)
+    await d.press("bk1", label)
+    assert await case_of(d.app, "s2") is None and await case_of(d.app, "s1") is not None
+    sent = await d.say("bk1", f"/selesai #{code1} janji temu besok")
+    assert await case_of(d.app, "s1") is None
+
+
+async def test_a_peer_without_a_nickname_cannot_go_on_duty(school: Dialog, config) -> None:
+    d = school
+    code = await staffcli.invite(config, "peer", "Dewi Lestari (XI-2)", days=7,
+                                 clock=d.app.clock)
+    await d.say("dewi", f"/join {code}")
+    sent = await d.say("dewi", "/onduty")
+    assert "nama samaran" in to(sent, "dewi")[0]
+    sent = await d.say("dewi", "Senja")
+    assert "Senja" in to(sent, "dewi")[0]
+
+
+async def test_forged_survey_button_with_unicode_digits_is_refused(school: Dialog) -> None:
+    d = school
+    for data in ("s:²:5", "s:1234567890123456789012345:5", "s:1:٥"):
+        sent = await d.deliver(d.event("student", Kind.BUTTON, "5", data))
+        assert "tidak berlaku" in to(sent, "student")[0]
