@@ -86,7 +86,8 @@ class App:
         self.core = core
         self.clock = clock
         self.channels = dict(channels)
-        self.sender = OutboxSender(store, vault, self.channels, clock)
+        self.sender = OutboxSender(store, vault, self.channels, clock,
+                                   on_timer=lambda: self.timers.wake.set())
         self.dispatcher = Dispatcher(store, vault, core, clock, config.languages.default,
                                      on_queued=self._wake, roster=core.roster)
         self.timers = TimerLoop(store, self.dispatcher, clock)
@@ -150,7 +151,8 @@ class App:
             fired = await self.timers.fire_due()
             await self.dispatcher.drain()
             sent = await self.sender.flush()
-            if not fired and not sent and not self.dispatcher.busy:
+            if not fired and not sent and not self.dispatcher.busy \
+                    and not await self.timers.any_due():  # a failed send may have set one
                 return
 
     async def stop(self) -> None:

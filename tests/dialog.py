@@ -25,8 +25,13 @@ class RecordingChannel:
         self.sent: list[OutboundMessage] = []
         self.plan: list[SendResult] = []
         self.edits: list[OutboundMessage] = []  # buttons retracted from sent messages
+        self.blocked: set[str] = set()  # addresses that blocked the bot (403 for good)
+        self.refused: list[OutboundMessage] = []
 
     async def send(self, message: OutboundMessage) -> SendResult:
+        if message.address in self.blocked:
+            self.refused.append(message)
+            return SendResult(SendStatus.PERMANENT, detail="forbidden: bot was blocked")
         if self.plan:
             result = self.plan.pop(0)
             if result.status is not SendStatus.OK:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Protocol
 
-from bot.core import appointments, crisis, groups, handoff, requeue, staff
+from bot.core import appointments, crisis, delivery, groups, handoff, requeue, staff
 from bot.core.appointments import AppointmentPolicy
 from bot.core.conversation import CaseView, Conversation, Outcome, Party, Turn, carried
 from bot.core.crisis import LadderStep
@@ -26,6 +26,7 @@ from bot.core.effects import (
     Purge,
     Send,
     SetLanguage,
+    SetReachable,
     StartTimer,
     to_helper,
     to_student,
@@ -167,10 +168,16 @@ class Core:
     # -- entry points ------------------------------------------------------------------------
 
     def handle(self, turn: Turn) -> Outcome:
-        from bot.core import commands  # commands import Core's helpers; keep the cycle local
-
         if turn.party.role != "student":
             return staff.staff_turn(self, turn)
+        outcome = self._student_turn(turn)
+        if turn.party.unreachable_since:  # they write again: messages reach them again
+            outcome.effects.insert(0, SetReachable(turn.party.key, None))
+        return outcome
+
+    def _student_turn(self, turn: Turn) -> Outcome:
+        from bot.core import commands  # commands import Core's helpers; keep the cycle local
+
         if turn.kind is Kind.COMMAND:
             return commands.run_command(self, turn)
         if turn.kind is Kind.BUTTON:
@@ -245,6 +252,9 @@ class Core:
             outcome.effects.extend(self._digest(case))
         elif kind == requeue.REQUEUED_TIMER:
             outcome.effects.extend(requeue.resume(self, case, dict(payload), now))
+        elif kind.startswith(delivery.UNDELIVERABLE + ":"):
+            outcome.effects.extend(delivery.failed(self, case, kind.partition(":")[2],
+                                                   dict(payload), now))
         elif kind.split(":")[0] == appointments.REMINDER:
             outcome.effects.extend(appointments.reminder(self, conv, kind, dict(payload)))
         elif kind.startswith(groups.REMINDER + ":"):

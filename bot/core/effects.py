@@ -176,6 +176,14 @@ class StartTimer:
 
 
 @dataclass(frozen=True, slots=True)
+class DueNow:
+    """Fire the owner's pending timer of this kind now (its payload unchanged)."""
+
+    owner: UserKey
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
 class CancelTimer:
     owner: UserKey
     kind: str
@@ -284,5 +292,5 @@ Effect = (
     | StartTimer | CancelTimer | Audit | ForgetUser | EnrolStaff | UpdateStaff | OfferCase
     | RequeueCase | RecordSurvey | AddNote | TakeOver | Purge | OfferWaiting
     | RequestAppointment | SetAppointment | CreateGroupSession | GroupSignup | RetractButtons
-    | MarkRelayed | SetReachable
+    | MarkRelayed | SetReachable | DueNow
 )

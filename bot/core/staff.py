@@ -10,11 +10,10 @@ meant for, and every relayed message is confirmed with the case it went to.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from bot.core import appointments, crisis, enrol, groups, handoff, supervision
-from dataclasses import replace
-
 from bot.core.conversation import CaseView, Outcome, Turn
 from bot.core.effects import (
     Audit,

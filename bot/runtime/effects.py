@@ -20,6 +20,7 @@ from bot.core.effects import (
     ClaimCase,
     CloseCase,
     CreateGroupSession,
+    DueNow,
     Effect,
     EnrolStaff,
     EscalateCase,
@@ -80,15 +81,20 @@ _UNIONS = {"crisis_team": ("counselor", "backup")}
 
 async def recipients(db: aiosqlite.Connection, target: RoleTarget,
                      on_shift: bool = True) -> list[UserRow]:
+    """Who a staff group means now. Staff the bot cannot reach (they blocked it) are skipped
+    while anybody reachable is left in the group's fallbacks; if nobody is, they get it anyway
+    (they may have come back)."""
     if target.role in _UNIONS:
         found = [u for role in _UNIONS[target.role] for u in await users.with_role(db, role)]
         return [u for u in found if u.key != target.exclude]
-    for role, on_duty_only in _GROUPS.get(target.role, ((target.role, False),)):
-        found = [u for u in await users.with_role(db, role, on_duty_only, on_shift)
-                 if u.key != target.exclude]
-        if found:
-            return found
-    return []
+    chain = [[u for u in await users.with_role(db, role, on_duty_only, on_shift)
+              if u.key != target.exclude]
+             for role, on_duty_only in _GROUPS.get(target.role, ((target.role, False),))]
+    for group in chain:
+        reachable = [u for u in group if not u.unreachable_since]
+        if reachable:
+            return reachable
+    return next((group for group in chain if group), [])
 
 
 def _retract_key(effect: Send) -> str | None:
@@ -198,6 +204,8 @@ async def apply_effects(db: aiosqlite.Connection, effects: list[Effect], now: dt
                 known.pop(effect.user, None)
             case CancelTimer():
                 await timers.cancel(db, effect.owner, effect.kind)
+            case DueNow():
+                await timers.due_now(db, effect.owner, effect.kind, now)
             case EnrolStaff():
                 if not await invites.redeem(db, effect.invite_id, effect.user.value, now):
                     raise EffectError("invite no longer valid")  # the core checked it

@@ -4,8 +4,9 @@ Crisis priority first, then oldest first. Each recipient is served by one drain 
 strictly in order, stopping at a failure (per-chat order); many recipients are served at once,
 and a slow send (a timeout) holds up only its own recipient: the loop keeps fetching work for
 everyone else. ``retry_after`` pauses the whole channel (without counting as an attempt);
-transient errors back off exponentially; permanent errors dead-letter the row. Deliveries are
-recorded in batches (one transaction for whatever finished meanwhile), crisis alerts one by one.
+transient errors back off exponentially; permanent errors dead-letter the row and are an event
+for the case (bot/core/delivery.py): an ``undeliverable`` timer due now. Deliveries are recorded
+in batches (one transaction for whatever finished meanwhile), crisis alerts one by one.
 """
 
 from __future__ import annotations
@@ -14,14 +15,15 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from bot.channels.base import Channel
 from bot.clock import Clock, sleep_until
+from bot.core.delivery import UNDELIVERABLE
 from bot.core.effects import PRIORITY_CRISIS
 from bot.core.events import OutboundMessage, SendResult, SendStatus
 from bot.core.identity import IdentityVault
-from bot.store import outbox
+from bot.store import outbox, timers, users
 from bot.store.db import LANE_FLOW, Store
 
 log = logging.getLogger("sebaya.outbox")
@@ -42,8 +44,10 @@ async def _draw(spec: dict) -> bytes | None:
 
 class OutboxSender:
     def __init__(self, store: Store, vault: IdentityVault, channels: Mapping[str, Channel],
-                 clock: Clock, concurrency: int = 16) -> None:
+                 clock: Clock, concurrency: int = 16,
+                 on_timer: Callable[[], None] = lambda: None) -> None:
         self.store = store
+        self.on_timer = on_timer  # a failure set a timer: the timer loop should look now
         self.vault = vault
         self.channels = channels
         self.clock = clock
@@ -188,6 +192,7 @@ class OutboxSender:
                 if result.status is SendStatus.PERMANENT:
                     log.warning("dead letter; outbox_id=%s detail=%s", row.id, result.detail)
                     await outbox.mark_dead(db, row.id, result.detail)
+                    await self._undeliverable(db, row, now)
                 elif result.status is SendStatus.RETRY_AFTER:
                     until = now + dt.timedelta(seconds=result.retry_after)
                     # a pause of the whole channel is not an attempt of this row: counting it
@@ -198,6 +203,23 @@ class OutboxSender:
                     backoff = dt.timedelta(seconds=2 ** min(row.attempts + 1, 10))  # 2, 4, 8 s
                     await outbox.retry_later(db, row.id, now + min(MAX_BACKOFF, backoff),
                                              result.detail or "transient")
+
+    async def _undeliverable(self, db, row: outbox.OutboxRow, now: dt.datetime) -> None:
+        """A permanent failure: the person is marked unreachable, and a failure of a case's
+        message becomes an event of that case: once per unreachable spell for a student, once
+        per case for staff (so a ladder whose every level fails still keeps its pace)."""
+        first = await users.mark_unreachable(db, row.recipient_key, now)
+        if not row.case_code or not row.audience:
+            return
+        if not first and (row.audience == "student"
+                          or await outbox.failed_before(db, row.recipient_key, row.case_code,
+                                                        row.id)):
+            return
+        student = await users.key_by_code(db, row.case_code)
+        if student is not None:
+            await timers.start(db, student, f"{UNDELIVERABLE}:{row.audience}", now,
+                               {"recipient": row.recipient_key})
+            self.on_timer()
 
     async def flush(self, max_passes: int = 100) -> int:
         """Send until nothing due is left (tests and the console use this)."""

@@ -23,6 +23,10 @@ class TimerLoop:
         fired, _ = await self._pass()
         return fired
 
+    async def any_due(self) -> bool:
+        async with self.store.read() as db:
+            return bool(await timers.due(db, self.clock.now(), limit=1))
+
     async def _pass(self) -> tuple[int, dt.datetime | None]:
         async with self.store.read() as db:  # reads only: no BEGIN/COMMIT round trips
             rows = await timers.due(db, self.clock.now())

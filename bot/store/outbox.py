@@ -135,6 +135,14 @@ async def remember_refs(db: aiosqlite.Connection, refs: list[tuple[str, int]]) -
         await db.executemany("UPDATE outbox SET platform_ref = ? WHERE id = ?", refs)
 
 
+async def failed_before(db: aiosqlite.Connection, recipient_key: str, case_code: str,
+                        row_id: int) -> bool:
+    """Whether an earlier message of this case to this person dead-lettered too."""
+    return await fetch_one(
+        db, "SELECT 1 FROM outbox WHERE recipient_key = ? AND case_code = ? AND status = 'dead' "
+        "AND id < ? LIMIT 1", (recipient_key, case_code, row_id)) is not None
+
+
 async def case_replied_to(db: aiosqlite.Connection, recipient_key: str, ref: str) -> str | None:
     """The case code of the message this person replied to (a platform message id)."""
     row = await fetch_one(

@@ -42,6 +42,12 @@ async def ensure(db: aiosqlite.Connection, owner: UserKey, kind: str, due: dt.da
     )
 
 
+async def due_now(db: aiosqlite.Connection, owner: UserKey, kind: str, now: dt.datetime) -> None:
+    """Bring the owner's pending timer of this kind forward to now."""
+    await db.execute("UPDATE timers SET due_at = ? WHERE owner_key = ? AND kind = ? AND due_at > ?",
+                     (ts(now), owner.value, kind, ts(now)))
+
+
 async def cancel(db: aiosqlite.Connection, owner: UserKey, kind: str | None = None) -> None:
     if kind is None:
         await db.execute("DELETE FROM timers WHERE owner_key = ?", (owner.value,))

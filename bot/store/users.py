@@ -173,6 +173,19 @@ async def delete(db: aiosqlite.Connection, key: UserKey) -> None:
     await db.execute("DELETE FROM users WHERE key = ?", (key.value,))
 
 
+async def mark_unreachable(db: aiosqlite.Connection, key: str, now: dt.datetime) -> bool:
+    """Messages to this person fail for good; True when that is news."""
+    cursor = await db.execute(
+        "UPDATE users SET unreachable_since = ? WHERE key = ? AND unreachable_since IS NULL",
+        (ts(now), key))
+    return cursor.rowcount == 1
+
+
+async def key_by_code(db: aiosqlite.Connection, code: str) -> UserKey | None:
+    row = await fetch_one(db, "SELECT key FROM users WHERE code = ?", (code,))
+    return UserKey(row[0]) if row else None
+
+
 async def set_unreachable(db: aiosqlite.Connection, key: UserKey, since: dt.datetime | None
                           ) -> None:
     """Messages to this person fail for good since ``since`` (None: they wrote again)."""

@@ -233,3 +233,54 @@ async def test_forged_survey_button_with_unicode_digits_is_refused(school: Dialo
     for data in ("s:²:5", "s:1234567890123456789012345:5", "s:1:٥"):
         sent = await d.deliver(d.event("student", Kind.BUTTON, "5", data))
         assert "tidak berlaku" in to(sent, "student")[0]
+
+
+async def test_blocked_counselor_moves_the_ladder_on_at_once(school: Dialog) -> None:
+    d = school
+    async with d.app.store.transaction() as db:  # Pak Dedi is off duty: level 1 is Bu Rina
+        key = d.app.vault.user_key("test", "bk2")
+        await db.execute("UPDATE users SET duty = 'off' WHERE key = ?", (key.value,))
+    d.channel.blocked.add("bk1")
+    sent = await d.say("student", CRISIS)
+    assert any("BUTUH GURU BK" in m.text for m in d.channel.refused if m.address == "bk1")
+    assert any("Pengingat ke-2" in t for t in to(sent, "bk2"))  # not 5 minutes later
+    async with d.app.store.read() as db:
+        rows = await db.execute_fetchall(
+            "SELECT unreachable_since FROM users WHERE key = ?",
+            (d.app.vault.user_key("test", "bk1").value,))
+    assert rows[0][0]  # sebaya doctor lists them
+    d.channel.blocked.clear()
+    sent = await d.say("bk1", "/help")
+    assert "tidak sampai kepadamu" in to(sent, "bk1")[0]
+
+
+async def test_blocked_student_the_helper_is_told_and_the_case_notes_it(school: Dialog) -> None:
+    d = school
+    await open_peer_case(d)
+    await d.press("p1", "Terima")
+    d.channel.blocked.add("student")
+    sent = await d.say("p1", "Hai, gimana kabarmu?")
+    assert any("tidak sampai ke siswa" in t for t in to(sent, "p1"))
+    sent = await d.say("p1", "Masih di sana?")
+    assert not any("tidak sampai" in t for t in to(sent, "p1"))  # told once
+    d.channel.blocked.clear()
+    await d.say("student", "maaf tadi hp mati")
+    sent = await d.say("p1", "Syukurlah")
+    assert to(sent, "student") == ["Bintang (konselor sebaya): Syukurlah"]
+    async with d.app.store.read() as db:
+        notes = await db.execute_fetchall(
+            "SELECT text FROM case_messages WHERE sender = 'system'")
+    assert len(notes) == 1 and "tidak sampai" in notes[0][0]
+
+
+async def test_unreachable_helper_hands_the_case_to_someone_else(school: Dialog) -> None:
+    d = school
+    await enrol(d.app, "p2", "peer", "Awan")
+    await open_peer_case(d)
+    await d.press("p1", "Terima")
+    d.channel.blocked.add("p1")
+    sent = await d.say("student", "kamu masih di situ?")
+    assert "berhalangan" in to(sent, "student")[-1]
+    assert any("Ada teman" in t for t in to(sent, "p2"))
+    sent = await d.press("p2", "Terima")
+    assert "kamu masih di situ?" in to(sent, "p2")[0]  # what the first helper never got

@@ -1,0 +1,53 @@
+"""A message that cannot be delivered (blocked the bot, chat deleted, a permanent error) is an
+event, not a log line: the outbox sets an ``undeliverable:<audience>`` timer due now for the
+case's student, and the core decides here.
+
+- An alert or offer to staff failed: a waiting crisis climbs to its next ladder level at once
+  (never its full timeout); a waiting peer case moves to its next offer round at once.
+- The helper holding a case cannot be reached: the case goes back to the queue and starts
+  again from the first step (bot/core/requeue.py), without them.
+- The student cannot be reached: the helper is told, and a note joins the case.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from bot.core import crisis, handoff
+from bot.core.conversation import CaseView
+from bot.core.effects import Audit, CaseMessage, DueNow, RequeueCase, Send, StartTimer
+from bot.core.keys import UserKey
+from bot.core.requeue import REQUEUED_TIMER
+
+if TYPE_CHECKING:
+    from bot.core.core import Core
+
+UNDELIVERABLE = "undeliverable"  # timer kind prefix: undeliverable:staff|helper|student
+
+
+def failed(core: Core, case: CaseView | None, audience: str, payload: dict,
+           now: dt.datetime) -> list:
+    """What a permanent delivery failure of a case's message means for that case."""
+    if case is None:
+        return []
+    recipient = UserKey(str(payload.get("recipient", "")))
+    audit = Audit(None, "delivery_failed", {"code": case.code, "audience": audience})
+    if audience == "staff" and case.status == "waiting":
+        if case.route == "counselor" and case.level == "crisis":
+            return [DueNow(case.student, crisis.LADDER_TIMER), audit]
+        if case.route == "peer":
+            return [DueNow(case.student, handoff.OFFER_TIMER), audit]
+        return [audit]
+    if audience == "helper" and case.status == "active" and case.assignee == recipient:
+        return [RequeueCase(case.id, exclude=recipient),
+                StartTimer(case.student, REQUEUED_TIMER, now, {"reason": "helper_unreachable"}),
+                audit]
+    if audience == "student" and case.assignee is not None:
+        lang = core.catalog.default_lang
+        return [Send(case.assignee, core.text("staff.student_unreachable", lang,
+                                              code=case.code)),
+                CaseMessage(case.id, "system", core.text("staff.student_unreachable_note",
+                                                         lang)),
+                audit]
+    return [audit]
