@@ -30,6 +30,7 @@ from bot.config import Config, load_config
 from bot.engine.lint import lint_flow
 from bot.engine.mermaid import draw_flow
 from bot.errors import SebayaError
+from bot.redact import Redactor
 from bot.risk.detector import Detector
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT = 0, 1, 2
@@ -133,7 +134,11 @@ async def _demo(config: Config) -> int:
 
 async def _telegram(config: Config, token: str, base_url: str | None) -> int:
     rate = float(os.environ.get(SEND_RATE_ENV) or 30)  # Telegram allows about 30 messages/s
-    channel = TelegramChannel(token, base_url, send_interval=1 / rate if rate > 0 else 0)
+    try:
+        channel = TelegramChannel(token, base_url, send_interval=1 / rate if rate > 0 else 0)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     app = await App.build(config, {channel.name: channel})
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -142,8 +147,11 @@ async def _telegram(config: Config, token: str, base_url: str | None) -> int:
     try:
         await channel.start()
     except TelegramError as exc:
-        print(f"error: cannot reach the Telegram Bot API ({type(exc).__name__}: {exc}); check "
-              f"{TOKEN_ENV} and {BASE_URL_ENV}", file=sys.stderr)
+        print(Redactor([token]).text(
+            f"error: cannot reach the Telegram Bot API ({type(exc).__name__}: {exc}); check "
+            f"{TOKEN_ENV} and {BASE_URL_ENV}"), file=sys.stderr)
+        with contextlib.suppress(Exception):
+            await channel.stop()
         await app.stop()
         return EXIT_BAD_INPUT
     await app.start()
@@ -374,6 +382,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("transitions").setLevel(logging.WARNING)
+    redactor = Redactor.from_env()
+    redactor.install()  # no secret reaches a log line
     if args.command == "risk":  # needs no config: the rules ship with the package
         return _risk(args.text, args.jsonl)
     try:
@@ -401,5 +411,5 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_console(config))
         return _run(config)
     except SebayaError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(redactor.text(f"error: {exc}"), file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -291,8 +291,9 @@ class FakeBotApi:
                                     "length": len(text.split()[0])}]
         return self._push({"message": message})
 
-    def send_kind(self, user_id: int, kind: str, first_name: str = "Siswa") -> int:
-        """A sticker, photo, voice or document message (no text)."""
+    def send_kind(self, user_id: int, kind: str, first_name: str = "Siswa",
+                  caption: str | None = None) -> int:
+        """A sticker, photo, voice or document message (no text; maybe a caption)."""
         payloads = {
             "sticker": {"sticker": {"file_id": "s1", "file_unique_id": "u1", "width": 512,
                                     "height": 512, "is_animated": False, "is_video": False,
@@ -305,7 +306,16 @@ class FakeBotApi:
         message = {"message_id": next(self._ids), "date": int(time.time()),
                    "chat": {"id": user_id, "type": "private", "first_name": first_name},
                    "from": self._user(user_id, first_name, None, "id"), **payloads[kind]}
+        if caption is not None:
+            message["caption"] = caption
         return self._push({"message": message})
+
+    def reply(self, user_id: int, to: Sent, text: str) -> int:
+        """``user_id`` answers by replying to a message the bot sent them."""
+        replied = {"message_id": to.message_id, "date": int(time.time()),
+                   "chat": {"id": user_id, "type": "private"}, "from": BOT_USER,
+                   "text": to.text[:100]}
+        return self.say(user_id, text, reply_to_message=replied)
 
     def press(self, user_id: int, label: str, first_name: str = "Siswa",
               data: str | None = None) -> int:

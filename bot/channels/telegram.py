@@ -85,6 +85,22 @@ def keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(rows)
 
 
+def api_base(base_url: str | None) -> str:
+    """The Bot API base for PTB: both documented forms of TELEGRAM_API_BASE_URL work,
+    ``http://host:8081`` and PTB's own ``http://host:8081/bot``."""
+    if not base_url:
+        return "https://api.telegram.org/bot"
+    base = base_url.strip().rstrip("/")
+    if not base.startswith(("http://", "https://")):
+        raise ValueError(f"TELEGRAM_API_BASE_URL must start with http:// or https:// "
+                         f"(got {base_url!r})")
+    return base if base.endswith("/bot") else base + "/bot"
+
+
+MEDIA_FIELDS = ("photo", "video", "document", "audio", "animation", "voice", "video_note",
+                "sticker")
+
+
 def _retry_seconds(exc: RetryAfter) -> float:
     with warnings.catch_warnings():  # PTB 22 warns that the type will become timedelta
         warnings.simplefilter("ignore")
@@ -99,7 +115,7 @@ class TelegramChannel:
 
     def __init__(self, token: str, base_url: str | None = None, poll_timeout: int = 25,
                  send_interval: float = 1 / 30, read_timeout: float = 10.0) -> None:
-        base = (base_url.rstrip("/") + "/bot") if base_url else "https://api.telegram.org/bot"
+        base = api_base(base_url)
         self.bot = Bot(token, base_url=base,
                        request=AiohttpRequest(SEND_POOL, read_timeout=read_timeout),
                        get_updates_request=AiohttpRequest(1, read_timeout=5))
@@ -153,13 +169,17 @@ class TelegramChannel:
             return None  # channel posts, my_chat_member, polls ...: nothing from a person
         user, chat = message.from_user, message.chat
         private = chat.type == "private"
+        meta: dict = {}
+        if message.reply_to_message is not None:  # staff answer a case by replying to it
+            meta["reply_to"] = str(message.reply_to_message.message_id)
         if message.text is not None:
             kind = Kind.COMMAND if message.text.startswith("/") else Kind.TEXT
             text = message.text
-        else:
-            kind, text = Kind.UNSUPPORTED, ""  # sticker, photo, voice, document ...
+        else:  # sticker, photo, voice, document ...: only a caption is read (and screened)
+            kind, text = Kind.UNSUPPORTED, message.caption or ""
+            meta["media"] = next((f for f in MEDIA_FIELDS if getattr(message, f, None)), "other")
         return InboundEvent(self.name, external, str(user.id), str(chat.id), kind, text=text,
-                            private=private, lang_hint=user.language_code or "")
+                            private=private, lang_hint=user.language_code or "", meta=meta)
 
     async def handle_update(self, update: Update, submit: Submit) -> None:
         """Persist (via ``submit``) first; then the side effects that are safe to repeat."""
