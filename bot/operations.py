@@ -14,6 +14,7 @@ from bot.config import SECRET_ENV, Config
 from bot.engine.lint import lint_flow
 from bot.errors import SebayaError
 from bot.store.db import migrations, parse_ts
+from bot.store.invariants import violations_sync
 
 
 def backup(config: Config, target: Path) -> int:
@@ -132,6 +133,16 @@ def doctor(config: Config, now: dt.datetime | None = None) -> list[Check]:
         open_crises = count("SELECT COUNT(*) FROM cases WHERE level = 'crisis' "
                             "AND status = 'waiting'")
         checks.append(Check(open_crises == 0, "crises waiting for a counselor", str(open_crises)))
+        unreachable = conn.execute(
+            "SELECT role, COALESCE(display_name, pseudonym, code), unreachable_since FROM users "
+            "WHERE role != 'student' AND unreachable_since IS NOT NULL ORDER BY role").fetchall()
+        checks.append(Check(not unreachable, "staff the bot can reach", "all" if not unreachable
+                            else "; ".join(f"{name} ({role}) unreachable since {since[:16]}Z: "
+                                           "blocked the bot or deleted the chat? alerts skip them"
+                                           for role, name, since in unreachable)))
+        broken = [str(v) for v in violations_sync(conn)]
+        checks.append(Check(not broken, "safety invariants", "hold" if not broken
+                            else "; ".join(broken[:5])))
     finally:
         conn.close()
     return checks

@@ -50,6 +50,17 @@ async def test_doctor_reports_problems_and_health(dialog: Dialog, monkeypatch) -
     await _scenario(dialog)
     checks = {c.label: c for c in operations.doctor(dialog.app.config)}
     assert checks["counselors enrolled"].ok and checks["crises waiting for a counselor"].ok
+    assert checks["safety invariants"].ok and checks["staff the bot can reach"].ok
+
+
+async def test_doctor_lists_staff_who_blocked_the_bot(dialog: Dialog, monkeypatch) -> None:
+    monkeypatch.setenv("SEBAYA_SECRET", "x" * 20)
+    await enrol(dialog.app, "bk", "counselor", "Bu Rina")
+    dialog.channel.blocked.add("bk")
+    await dialog.say("student", "aku pengen mati aja")
+    checks = {c.label: c for c in operations.doctor(dialog.app.config)}
+    assert not checks["staff the bot can reach"].ok
+    assert "Bu Rina (counselor) unreachable since" in checks["staff the bot can reach"].detail
 
 
 def test_doctor_on_a_fresh_install(config, monkeypatch) -> None:

@@ -8,11 +8,11 @@ the inbox key).
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 
 from aiohttp import web
 
+from bot.channels import jsonbody
 from bot.channels.telegram import Submit, TelegramChannel
 
 log = logging.getLogger("sebaya.webhook")
@@ -26,8 +26,8 @@ def webhook_app(channel: TelegramChannel, submit: Submit, secret: str,
         if not hmac.compare_digest(given.encode(), secret.encode()):
             return web.Response(status=403)
         try:
-            raw = await request.json()
-        except (json.JSONDecodeError, UnicodeDecodeError):
+            raw = jsonbody.parse(await request.read())
+        except jsonbody.BadBody:
             return web.Response(status=400)
         if not isinstance(raw, dict) or "update_id" not in raw:
             return web.Response(status=400)
@@ -42,6 +42,6 @@ def webhook_app(channel: TelegramChannel, submit: Submit, secret: str,
             return web.Response(status=500)
         return web.Response(status=200)
 
-    app = web.Application(client_max_size=1024 * 1024)
+    app = web.Application(client_max_size=jsonbody.MAX_BODY)
     app.router.add_post(path, receive)
     return app

@@ -11,10 +11,17 @@ it with /janji. Button data: ``ap:slot:YYYYMMDDHHMM``, ``ap:ok|no:REF`` (staff),
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from bot.core.conversation import AppointmentView, Conversation, Outcome, Turn, carried
+from bot.core.conversation import (
+    AppointmentView,
+    Conversation,
+    Outcome,
+    Turn,
+    carried,
+    within_rate,
+)
 from bot.core.effects import (
     Audit,
     CancelTimer,
@@ -106,8 +113,17 @@ def _valid_slot(core: Core, turn: Turn, raw: str) -> dt.datetime | None:
     return wanted if wanted in proposed_slots(core, turn.now) else None
 
 
+STAFF_NOTICES_PER_HOUR = 4  # requests, moves and cancellations that reach guru BK
+
+
 def student_button(core: Core, turn: Turn) -> Outcome:
     _, action, value = button_parts(turn.data)
+    if action in ("slot", "cancel"):  # these reach guru BK: a few an hour, not forty
+        allowed, conv = within_rate(turn.conversation, "appointment", turn.now,
+                                    STAFF_NOTICES_PER_HOUR, dt.timedelta(hours=1))
+        if not allowed:
+            return _say(core, turn, "appointment.slow_down", audit="button_throttled")
+        turn = replace(turn, conversation=conv)
     conv, current = turn.conversation, turn.appointment
     active = current if current is not None and current.status in ACTIVE else None
     if action == "slot":

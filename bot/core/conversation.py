@@ -26,7 +26,23 @@ class Conversation:
     version: int = 0
 
     def moved(self, **changes: Any) -> Conversation:
+        """The next version. Variables named with a leading "_" are the bot's own bookkeeping
+        (rate limits): they survive every reset of the variables."""
+        if "vars" in changes:
+            kept = {k: v for k, v in self.vars.items() if k.startswith("_")}
+            changes["vars"] = {**kept, **changes["vars"]}
         return replace(self, **changes, version=self.version + 1)
+
+
+def within_rate(conv: Conversation, name: str, now: dt.datetime, limit: int,
+                window: dt.timedelta) -> tuple[bool, Conversation]:
+    """Count one more ``name`` action; False when ``limit`` were done within ``window``."""
+    key = "_rate_" + name
+    since = now - window
+    recent = [t for t in conv.vars.get(key, []) if dt.datetime.fromisoformat(t) > since]
+    if len(recent) >= limit:
+        return False, conv
+    return True, conv.moved(vars={**conv.vars, key: [*recent, now.isoformat()]})
 
 
 def carried(variables: dict[str, Any]) -> dict[str, Any]:

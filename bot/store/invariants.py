@@ -12,6 +12,7 @@ the fuzzers and the chaos benches.
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 
 import aiosqlite
@@ -56,14 +57,30 @@ WHERE o.status = 'pending' AND (
 """
 
 
-def _held_by_right_person(row: aiosqlite.Row) -> bool:
+def _held_by_right_person(row) -> bool:
     return row["status"] == "active" and row["holder_role"] in MAY_HOLD[row["route"]]
+
+
+_PARAMS = {"offer": OFFER_TIMER, "ladder": LADDER_TIMER, "digest": DIGEST_TIMER}
 
 
 async def violations(db: aiosqlite.Connection) -> list[Violation]:
     """Every broken promise right now (empty when all hold)."""
+    return _judge(await fetch_all(db, _UNREACHED, _PARAMS),
+                  await fetch_all(db, _UNRELAYED, _PARAMS), await fetch_all(db, _MISADDRESSED))
+
+
+def violations_sync(conn: sqlite3.Connection) -> list[Violation]:
+    """The same checks on a plain sqlite3 connection (``sebaya doctor``, the chaos benches)."""
+    conn.row_factory = sqlite3.Row
+    return _judge(conn.execute(_UNREACHED, _PARAMS).fetchall(),
+                  conn.execute(_UNRELAYED, _PARAMS).fetchall(),
+                  conn.execute(_MISADDRESSED).fetchall())
+
+
+def _judge(unreached, unrelayed, misaddressed) -> list[Violation]:
     found: list[Violation] = []
-    for row in await fetch_all(db, _UNREACHED, {"offer": OFFER_TIMER, "ladder": LADDER_TIMER}):
+    for row in unreached:
         held = _held_by_right_person(row)
         if row["level"] == "crisis" and row["route"] != "counselor":
             found.append(Violation("crisis_untaken", row["code"], "crisis case routed to a peer"))
@@ -75,10 +92,10 @@ async def violations(db: aiosqlite.Connection) -> list[Violation]:
             found.append(Violation("unreached", row["code"],
                                    f"{row['route']} case {row['status']}, holder role "
                                    f"{row['holder_role']}, no {row['route']} timer"))
-    for row in await fetch_all(db, _UNRELAYED, {"digest": DIGEST_TIMER}):
+    for row in unrelayed:
         found.append(Violation("unrelayed", row["code"],
                                f"{row['waiting']} student message(s) not relayed, no digest"))
-    for row in await fetch_all(db, _MISADDRESSED):
+    for row in misaddressed:
         found.append(Violation("misaddressed", row["code"],
                                f"outbox {row['id']} for the {row['audience']} goes elsewhere"))
     return found

@@ -54,3 +54,21 @@ async def test_webhook_answers_500_when_it_cannot_persist(live: Live) -> None:
             assert response.status == 500  # so Telegram delivers it again
     finally:
         await runner.cleanup()
+
+
+async def test_deeply_nested_webhook_json_is_refused_not_a_500(live: Live) -> None:
+    runner, url = await _serve(webhook_app(live.channel, live.app.dispatcher.accept, "s3cret"))
+    try:
+        async with aiohttp.ClientSession() as session:
+            for body in (b"[" * 100000 + b"]" * 100000,
+                         b'{"update_id": 1, "x": ' + b"[" * 5000 + b"]" * 5000 + b"}",
+                         b'{"update_id": 1, "pad": "' + b"a" * 300000 + b'"}'):
+                async with session.post(url, data=body, headers={SECRET_HEADER: "s3cret"}) \
+                        as r:
+                    assert r.status in (400, 413)
+            nested_text = dict(UPDATE, message={**UPDATE["message"], "text": "[[[[[[" * 20})
+            async with session.post(url, json=nested_text, headers={SECRET_HEADER: "s3cret"}) \
+                    as r:  # brackets inside a string are only text
+                assert r.status == 200
+    finally:
+        await runner.cleanup()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.core.events import Kind
 from bot.store import audit
 from tests.conftest import enrol
 from tests.dialog import Dialog, case_of, to
@@ -291,3 +292,17 @@ async def test_concern_flags_survive_a_hand_over_to_a_service(dialog: Dialog) ->
     async with dialog.app.store.transaction() as db:
         [row] = await (await db.execute("SELECT vars FROM conversations")).fetchall()
     assert "risk_flags" in row[0]
+
+
+async def test_appointment_buttons_that_notify_guru_bk_are_rate_limited(dialog: Dialog) -> None:
+    await enrol(dialog.app, "bk", "counselor", "Bu Rina")
+    await dialog.play(APPOINTMENT_ANON_ID[:8])  # one request: guru BK is told
+    data = dialog.button_data("student", "Selasa 24/11 09.00")
+    before = len(to(dialog.channel.sent, "bk"))
+    for _ in range(20):  # the old slot button pressed again and again (moves)
+        await dialog.deliver(dialog.event("student", Kind.BUTTON, "x", data))
+    assert len(to(dialog.channel.sent, "bk")) - before == 3  # 4 an hour in all, not 20
+    assert "Permintaanmu sudah banyak" in dialog.last_to("student").text
+    dialog.app.clock.advance(hours=1, minutes=1)
+    await dialog.deliver(dialog.event("student", Kind.BUTTON, "x", data))
+    assert len(to(dialog.channel.sent, "bk")) - before == 4
