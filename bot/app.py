@@ -133,7 +133,7 @@ class App:
                 config.appointments.place or config.school.bk_office,
                 dt.timedelta(minutes=config.appointments.reminder_minutes)),
         )
-        store = await Store.open(config.database_path)
+        store = await Store.open(config.database_path, vault)
         return cls(config, store, vault, core, channels, clock or SystemClock())
 
     async def start(self) -> None:

@@ -294,10 +294,11 @@ async def _seed_data(config: Config) -> int:
     from bot.reports.seed import seed_month
     from bot.store.db import Store
 
-    store = await Store.open(config.database_path)
+    vault = IdentityVault(load_secret(config))
+    store = await Store.open(config.database_path, vault)
     try:
         async with store.transaction() as db:
-            made = await seed_month(db, IdentityVault(load_secret(config)),
+            made = await seed_month(db, vault,
                                     dt.datetime.now(config.tz).date(), config.tz)
     finally:
         await store.close()

@@ -25,7 +25,7 @@ async def invite(config: Config, role: str, name: str | None, days: int,
     clock = clock or SystemClock()
     vault = IdentityVault(load_secret(config))
     code = new_code()
-    store = await Store.open(config.database_path)
+    store = await Store.open(config.database_path, vault)
     try:
         async with store.transaction() as db:
             await invites.create(db, vault.token_hash(code), role, name, clock.now(),
@@ -37,7 +37,7 @@ async def invite(config: Config, role: str, name: str | None, days: int,
 
 
 async def listing(config: Config) -> list[users.UserRow]:
-    store = await Store.open(config.database_path)
+    store = await Store.open(config.database_path, IdentityVault(load_secret(config)))
     try:
         async with store.transaction() as db:
             return await users.staff(db)
@@ -48,7 +48,7 @@ async def listing(config: Config) -> list[users.UserRow]:
 async def remove(config: Config, who: str, clock: Clock | None = None) -> tuple[str, int] | None:
     """Remove a staff member; their open cases go back to the queue. None: not found."""
     clock = clock or SystemClock()
-    store = await Store.open(config.database_path)
+    store = await Store.open(config.database_path, IdentityVault(load_secret(config)))
     try:
         async with store.transaction() as db:
             person = await users.find_staff(db, who)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from bot.config import Config
+from bot.config import Config, load_secret
+from bot.core.identity import IdentityVault
 from bot.reports import render
 from bot.reports.data import gather
 from bot.reports.figures import ReportData
@@ -25,7 +26,7 @@ def topic_names(config: Config, lang: str) -> dict[str, str]:
 
 
 async def load(config: Config, start: dt.date, end: dt.date) -> ReportData:
-    store = await Store.open(config.database_path)
+    store = await Store.open(config.database_path, IdentityVault(load_secret(config)))
     try:
         async with store.transaction() as db:
             return await gather(db, start, end, config.tz)

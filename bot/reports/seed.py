@@ -70,7 +70,7 @@ async def seed_month(db: aiosqlite.Connection, vault: IdentityVault, today: dt.d
             closed = claimed + dt.timedelta(minutes=rng.uniform(10, 90))
             await db.execute(
                 "UPDATE cases SET status = 'closed', assignee_key = ?, claimed_at = ?, "
-                "closed_at = ?, closed_by = ?, outcome_note = 'demo' WHERE id = ?",
+                "closed_at = ?, closed_by = ?, outcome_note = seal('demo') WHERE id = ?",
                 (staff.key.value, ts(claimed), ts(closed), staff.key.value, case_id))
             replied = claimed + dt.timedelta(minutes=rng.uniform(0.5, 4))
             await cases.add_message(db, case_id, "student", "(demo)", opened)

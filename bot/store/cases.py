@@ -16,7 +16,7 @@ _SELECT = (
     "SELECT c.id, c.code, c.route, c.status, c.level, c.student_key, c.assignee_key, "
     "c.category, s.alias AS alias, s.lang AS lang, a.display_name AS assignee_name, "
     "a.pseudonym AS assignee_pseudonym, c.topic, c.weight, "
-    "json_extract(c.intake, '$.story') AS story, c.opened_at, c.risk_rules "
+    "json_extract(unseal(c.intake), '$.story') AS story, c.opened_at, c.risk_rules "
     "FROM cases c LEFT JOIN users s ON s.key = c.student_key "
     "LEFT JOIN users a ON a.key = c.assignee_key "
 )
@@ -90,7 +90,8 @@ async def by_id(db: aiosqlite.Connection, case_id: int, with_recent: int = 0) ->
             (r["sender"], r["text"])
             for r in await fetch_all(
                 db,
-                "SELECT sender, text FROM (SELECT id, sender, text FROM case_messages "
+                "SELECT sender, unseal(text) AS text FROM (SELECT id, sender, text "
+                "FROM case_messages "
                 "WHERE case_id = ? ORDER BY id DESC LIMIT ?) ORDER BY id",
                 (case_id, with_recent),
             )
@@ -103,7 +104,8 @@ async def by_id(db: aiosqlite.Connection, case_id: int, with_recent: int = 0) ->
     )
     waiting = await fetch_all(
         db,
-        "SELECT text, COUNT(*) OVER () AS total FROM case_messages WHERE case_id = ? "
+        "SELECT unseal(text) AS text, COUNT(*) OVER () AS total FROM case_messages "
+        "WHERE case_id = ? "
         "AND sender = 'student' AND relayed = 0 ORDER BY id DESC LIMIT ?",
         (case_id, UNRELAYED_SHOWN),
     )
@@ -196,7 +198,7 @@ async def create(
 ) -> int:
     cursor = await db.execute(
         "INSERT INTO cases (student_key, code, route, topic, weight, intake, opened_at, level, "
-        "category, risk_rules, crisis_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "category, risk_rules, crisis_at) VALUES (?, ?, ?, ?, ?, seal(?), ?, ?, ?, ?, ?)",
         (
             student.value,
             code,
@@ -302,14 +304,15 @@ async def record_survey(
             (score, ts(now), case_id),
         )
     if comment is not None:
-        await db.execute("UPDATE surveys SET comment = ? WHERE case_id = ?", (comment, case_id))
+        await db.execute("UPDATE surveys SET comment = seal(?) WHERE case_id = ?",
+                         (comment, case_id))
 
 
 async def add_note(
     db: aiosqlite.Connection, case_id: int, author: UserKey, text: str, now: dt.datetime
 ) -> None:
     await db.execute(
-        "INSERT INTO staff_notes (case_id, author_key, text, at) VALUES (?, ?, ?, ?)",
+        "INSERT INTO staff_notes (case_id, author_key, text, at) VALUES (?, ?, seal(?), ?)",
         (case_id, author.value, text, ts(now)),
     )
 
@@ -318,7 +321,7 @@ async def close(
     db: aiosqlite.Connection, case_id: int, staff: UserKey, note: str, now: dt.datetime
 ) -> None:
     await db.execute(
-        "UPDATE cases SET status = 'closed', closed_at = ?, closed_by = ?, outcome_note = ? "
+        "UPDATE cases SET status = 'closed', closed_at = ?, closed_by = ?, outcome_note = seal(?) "
         "WHERE id = ?",
         (ts(now), staff.value, note, case_id),
     )
@@ -332,7 +335,8 @@ async def add_message(
     relayed: bool = True,
 ) -> None:
     await db.execute(
-        "INSERT INTO case_messages (case_id, sender, text, at, relayed) VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO case_messages (case_id, sender, text, at, relayed) "
+        "VALUES (?, ?, seal(?), ?, ?)",
         (case_id, sender, text, ts(now), int(relayed)),
     )
 

@@ -14,7 +14,8 @@ from bot.store.db import fetch_one, ts
 
 async def load(db: aiosqlite.Connection, key: UserKey, lang: str) -> Conversation:
     row = await fetch_one(
-        db, "SELECT flow, state, vars, version FROM conversations WHERE user_key = ?", (key.value,)
+        db, "SELECT flow, state, unseal(vars) AS vars, version FROM conversations "
+        "WHERE user_key = ?", (key.value,)
     )
     if row is None:
         return Conversation(user=key, lang=lang)
@@ -26,7 +27,7 @@ async def load(db: aiosqlite.Connection, key: UserKey, lang: str) -> Conversatio
 async def save(db: aiosqlite.Connection, conv: Conversation, now: dt.datetime) -> None:
     await db.execute(
         "INSERT INTO conversations (user_key, flow, state, vars, version, updated_at) "
-        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (user_key) DO UPDATE SET flow = excluded.flow, "
+        "VALUES (?, ?, ?, seal(?), ?, ?) ON CONFLICT (user_key) DO UPDATE SET flow = excluded.flow, "
         "state = excluded.state, vars = excluded.vars, version = excluded.version, "
         "updated_at = excluded.updated_at",
         (

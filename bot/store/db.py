@@ -3,6 +3,11 @@
 All access goes through ``Store.transaction()``, which serialises on one asyncio lock and runs
 ``BEGIN IMMEDIATE`` .. ``COMMIT`` (or ROLLBACK on any exception): an event's whole effect lands
 at once or not at all.
+
+What students wrote is sealed at rest (transcripts, intake stories, notes, survey comments,
+conversation variables): queries call the SQL functions ``seal(text)`` and ``unseal(blob)``,
+which this module registers on the connection with the installation's sealing key. The file and
+its folder are created readable by the owner only.
 """
 
 from __future__ import annotations
@@ -11,12 +16,13 @@ import asyncio
 import datetime as dt
 import heapq
 import itertools
+import os
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import aiosqlite
 
@@ -96,6 +102,48 @@ class PriorityLock:
         return self._locked
 
 
+class Sealer(Protocol):
+    """What seals stories at rest (bot.core.identity.IdentityVault fits)."""
+
+    def seal(self, plaintext: str) -> bytes: ...
+
+    def open(self, token: bytes) -> str: ...
+
+
+class SealingUnavailable(Exception):
+    """Sealed data was read or written on a store opened without the installation secret."""
+
+
+async def _register_sealing(db: aiosqlite.Connection, sealer: Sealer | None) -> None:
+    def seal(value: Any) -> bytes | None:
+        if value is None:
+            return None
+        if sealer is None:
+            raise SealingUnavailable("sealing needs the installation secret")
+        return sealer.seal(str(value))
+
+    def unseal(value: Any) -> str | None:
+        if value is None or isinstance(value, str):  # NULL, or written before sealing
+            return value
+        if sealer is None:
+            raise SealingUnavailable("unsealing needs the installation secret")
+        return sealer.open(bytes(value))
+
+    await db.create_function("seal", 1, seal)
+    await db.create_function("unseal", 1, unseal)
+
+
+def _private(path: Path) -> None:
+    """A new database folder is 0700, the database file 0600 (SQLite gives its -wal and -shm
+    files the database file's permissions)."""
+    if not path.parent.exists():
+        path.parent.mkdir(parents=True, mode=0o700)
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    elif path.stat().st_mode & 0o077:
+        path.chmod(0o600)
+
+
 class Store:
     """One aiosqlite connection used as the single writer."""
 
@@ -105,11 +153,14 @@ class Store:
         self._lock = PriorityLock()
 
     @classmethod
-    async def open(cls, path: str | Path) -> Store:
+    async def open(cls, path: str | Path, sealer: Sealer | None = None) -> Store:
+        """Open (creating it private) and migrate. ``sealer`` is needed by everything that
+        reads or writes what students wrote; operator tools that only count may omit it."""
         path = Path(path)
         if str(path) != ":memory:":
-            path.parent.mkdir(parents=True, exist_ok=True)
+            _private(path)
         db = await aiosqlite.connect(path, isolation_level=None)
+        await _register_sealing(db, sealer)
         db.row_factory = aiosqlite.Row
         for pragma in (
             "journal_mode=WAL",

@@ -158,7 +158,7 @@ async def test_relay_both_ways_as_copies_then_close_with_a_private_note(
     assert "orang tua" not in " ".join(to(sent, "student"))  # the note stays with staff
     assert await case_of(dialog.app) is None
     async with dialog.app.store.transaction() as db:
-        row = await (await db.execute("SELECT outcome_note, status FROM cases")).fetchone()
+        row = await (await db.execute("SELECT unseal(outcome_note), status FROM cases")).fetchone()
     assert tuple(row) == ("siswa aman, orang tua dihubungi, janji temu besok", "closed")
 
 

@@ -50,7 +50,7 @@ async def test_light_case_end_to_end_with_survey(d: Dialog) -> None:
     await d.press("student", "4")
     await d.say("student", "makasih udah dengerin")
     async with d.app.store.transaction() as db:
-        row = await (await db.execute("SELECT score, comment, route, topic FROM surveys"))\
+        row = await (await db.execute("SELECT score, unseal(comment), route, topic FROM surveys"))\
             .fetchone()
     assert tuple(row) == (4, "makasih udah dengerin", "peer", "pertemanan")
     assert await case_of(d.app) is None
@@ -227,7 +227,7 @@ async def test_catatan_is_kept_for_supervision_only(d: Dialog) -> None:
     sent = await d.say("p1", "/catatan siswa tampak lebih tenang")
     assert to(sent, "p1") == ["Catatan disimpan untuk supervisi."] and not to(sent, "student")
     async with d.app.store.transaction() as db:
-        row = await (await db.execute("SELECT text FROM staff_notes")).fetchone()
+        row = await (await db.execute("SELECT unseal(text) FROM staff_notes")).fetchone()
     assert row[0] == "siswa tampak lebih tenang"
 
 

@@ -269,7 +269,7 @@ async def test_blocked_student_the_helper_is_told_and_the_case_notes_it(school: 
     assert to(sent, "student") == ["Bintang (konselor sebaya): Syukurlah"]
     async with d.app.store.read() as db:
         notes = await db.execute_fetchall(
-            "SELECT text FROM case_messages WHERE sender = 'system'")
+            "SELECT unseal(text) FROM case_messages WHERE sender = 'system'")
     assert len(notes) == 1 and "tidak sampai" in notes[0][0]
 
 

@@ -170,7 +170,7 @@ async def test_named_appointment_needs_consent_and_the_name_is_sealed(dialog: Di
         [row] = await audit.rows(db, "appointment_requested")
         consent = await (await db.execute(
             "SELECT consent_at IS NOT NULL, identity IS NOT NULL FROM appointments")).fetchone()
-        conv = await (await db.execute("SELECT vars FROM conversations")).fetchall()
+        conv = await (await db.execute("SELECT unseal(vars) FROM conversations")).fetchall()
     assert row["detail"] == {"identity_shared_with_consent": True}
     assert tuple(consent) == (1, 1)
     assert not any("Kartika" in r[0] for r in conv)  # not kept in the conversation either
@@ -290,7 +290,7 @@ async def test_concern_flags_survive_a_hand_over_to_a_service(dialog: Dialog) ->
     await dialog.say("student", "aku merasa sendirian dan tidak berharga")
     await dialog.play([("student", "/menu"), ("student", "[👥 Sesi kelompok]")])
     async with dialog.app.store.transaction() as db:
-        [row] = await (await db.execute("SELECT vars FROM conversations")).fetchall()
+        [row] = await (await db.execute("SELECT unseal(vars) FROM conversations")).fetchall()
     assert "risk_flags" in row[0]
 
 

@@ -22,6 +22,19 @@ async def _count(dialog: Dialog, sql: str) -> int:
         return (await (await db.execute(sql)).fetchone())[0]
 
 
+async def _kept_sealed(dialog: Dialog) -> None:
+    """The words are on the case (story, transcript, survey comment), sealed: never in the
+    file as plain text, even before anything is deleted."""
+    assert await _count(dialog, "SELECT COUNT(*) FROM case_messages "
+                                "WHERE instr(unseal(text), 'rahasia-unik-xq7')") >= 1
+    assert await _count(dialog, "SELECT COUNT(*) FROM cases "
+                                "WHERE instr(unseal(intake), 'rahasia-unik-xq7')") == 1
+    assert await _count(dialog, "SELECT COUNT(*) FROM surveys "
+                                "WHERE instr(unseal(comment), 'rahasia-unik-xq7')") == 1
+    assert b"rahasia-unik-xq7" not in _bytes(dialog)
+    assert b"sahabatku" not in _bytes(dialog)
+
+
 async def _closed_peer_case(dialog: Dialog) -> None:
     await enrol(dialog.app, "p1", "peer", "Bintang")
     steps = [s if s != "aku lagi berantem sama sahabatku" else STORY for s in PEER_CASE]
@@ -36,7 +49,7 @@ async def _closed_peer_case(dialog: Dialog) -> None:
 async def test_light_cases_are_purged_after_their_retention(dialog: Dialog) -> None:
     await dialog.app.ensure_retention()
     await _closed_peer_case(dialog)
-    assert b"rahasia-unik-xq7" in _bytes(dialog)
+    await _kept_sealed(dialog)
     await dialog.tick(days=30)
     assert await _count(dialog, "SELECT COUNT(*) FROM cases") == 1  # light: 90 days
     assert await _count(dialog, "SELECT COUNT(*) FROM outbox") == 0  # processed: 7 days
@@ -86,7 +99,7 @@ async def test_hapus_removes_the_rows_and_the_words_from_the_file(dialog: Dialog
     """/hapus promises deletion: the rows are gone, and so are the bytes (secure_delete zeroes
     the freed pages, a TRUNCATE checkpoint drops the WAL's older copies)."""
     await _closed_peer_case(dialog)
-    assert b"rahasia-unik-xq7" in _bytes(dialog)
+    await _kept_sealed(dialog)
     await dialog.say("student", "/hapus")
     await dialog.press("student", "Ya, hapus")
     for table in ("cases", "case_messages", "offers", "timers"):

@@ -89,3 +89,50 @@ async def test_urgent_transactions_go_before_ordinary_waiters(tmp_path: Path) ->
     await asyncio.gather(holder, *waiters, crisis, return_exceptions=True)
     assert order == ["holder", "crisis", "bulk0", "bulk1", "bulk2"]
     await store.close()
+
+
+async def test_new_database_is_private_to_its_owner(tmp_path: Path) -> None:
+    path = tmp_path / "data" / "s.sqlite3"
+    store = await Store.open(path)
+    try:
+        async with store.transaction() as db:
+            await db.execute("INSERT INTO audit (at, action) VALUES ('x', 'y')")
+    finally:
+        await store.close()
+    assert path.parent.stat().st_mode & 0o777 == 0o700
+    assert path.stat().st_mode & 0o777 == 0o600
+    path.chmod(0o644)  # loosened by hand: put back at the next start
+    await (await Store.open(path)).close()
+    assert path.stat().st_mode & 0o777 == 0o600
+
+
+async def test_stories_written_before_sealing_are_sealed_by_the_migration(tmp_path: Path) -> None:
+    import sqlite3
+
+    from bot.core.identity import IdentityVault
+
+    path = tmp_path / "old.sqlite3"
+    conn = sqlite3.connect(path)
+    for number, _name, sql in migrations():
+        if number <= 6:
+            conn.executescript(sql)
+    conn.executescript(
+        "PRAGMA user_version = 6;"
+        "INSERT INTO cases (id, student_key, code, route, topic, weight, intake, opened_at) "
+        "VALUES (1, 'k', 'ABCD', 'peer', 'lainnya', 1, '{\"story\": \"cerita-lama-zq9\"}', 'x');"
+        "INSERT INTO case_messages (case_id, sender, text, at) VALUES (1, 'student', "
+        "'pesan-lama-zq9', 'x');")
+    conn.commit()
+    conn.close()
+    vault = IdentityVault(b"k" * 32)
+    store = await Store.open(path, vault)
+    try:
+        async with store.read() as db:
+            raw = await db.execute_fetchall("SELECT typeof(text), unseal(text) FROM case_messages")
+            story = await db.execute_fetchall("SELECT json_extract(unseal(intake), '$.story') "
+                                              "FROM cases")
+        assert tuple(raw[0]) == ("blob", "pesan-lama-zq9") and story[0][0] == "cerita-lama-zq9"
+        await store.checkpoint()
+    finally:
+        await store.close()
+    assert b"zq9" not in b"".join(p.read_bytes() for p in tmp_path.glob("old.sqlite3*"))
