@@ -1,5 +1,6 @@
-"""Fuzzing (hypothesis): random inbound events through the real dispatcher never crash or
-leave an event unhandled; mutated config and flow YAML always give a clear error."""
+"""Fuzzing (hypothesis): random inbound events, clock jumps and people blocking the bot, through
+the real dispatcher: never a crash, never an event left unhandled, and the safety invariants
+hold after every step; mutated config and flow YAML always give a clear error."""
 
 from __future__ import annotations
 
@@ -13,32 +14,41 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.app import App, load_flow_bundle
+from bot.clock import ManualClock
 from bot.config import load_config
 from bot.core.events import InboundEvent, Kind
 from bot.errors import SebayaError
 from tests.conftest import ROOT, SECRET, enrol
-from tests.dialog import RecordingChannel
+from tests.dialog import RecordingChannel, assert_invariants
 
 WORDS = ["halo", "/start", "/help", "/bahasa", "/hapus", "/stop", "/selesai", "/ganti",
          "/join", "/join ABCD-EFGH", "/kasus", "/lihat", "/ambil X", "/eskalasi", "/catatan",
          "/onduty", "/lewati", "/menu", "/janji", "/sesi", "/sesi A | 2030-01-01 10:00 | B | 2",
          "/sesi x|y|z|w", "/laporan", "pengen mati", "aku sedih", "1", "5", "\x00", "🙂" * 50,
+         "/ke", "/ke ZZZZ", "/selesai #ZZZZ aman", "aku mau bunuh diri malam ini",
+         "aku dipukul ayah", "a " * 3000 + "aku mau bunuh diri",
          "a" * 5000, "‮", "z̸̢a̵l̷g̶o̷", "' OR 1=1 --", "{school}", "{", "%s"]
 DATA = ["", "g:lang:en", "g:lang:xx", "g:del:yes", "g:del:no", "f:welcome:ok", "f:topic:bully",
         "f:safety:unsafe", "k:take:", "o:acc:", "s:1:5", "s:x:9", "f::", ":::", "x" * 64,
         "f:menu_main:appt", "f:menu_main:group", "f:ap_intro:share", "f:ap_consent:agree",
         "f:ap_topic:belajar", "ap:slot:202611240900", "ap:slot:999999999999", "ap:ok:",
         "ap:no:", "ap:cancel:", "ap:move:", "gs:join:1", "gs:leave:1", "gs:join:x",
-        "f:sh_after:unsafe"]
-PEOPLE = ["s1", "s2", "peer", "bk"]
+        "f:sh_after:unsafe", "h:pick:", "h:pick:ZZZZ", "s:²:5", "s:99999999999999999999:1",
+        *[f"@{prefix}{who}" for prefix in ("k:take:", "o:acc:", "h:pick:")
+          for who in ("s1", "s2", "s3")]]  # @...: with that student's real case code
+PEOPLE = ["s1", "s2", "s3", "peer", "peer2", "bk"]
+ACTIONS = ["event"] * 8 + ["tick", "block", "unblock"]
 
 events = st.builds(
-    lambda who, kind, text, data, lang: (who, kind, text, data, lang),
+    lambda action, who, kind, text, data, lang, reply: (action, who, kind, text, data, lang,
+                                                        reply),
+    st.sampled_from(ACTIONS),
     st.sampled_from(PEOPLE),
     st.sampled_from(list(Kind)),
     st.one_of(st.sampled_from(WORDS), st.text(max_size=300)),
     st.one_of(st.sampled_from(DATA), st.text(max_size=70)),
     st.sampled_from(["", "id", "en", "en-GB", "zz"]),
+    st.one_of(st.none(), st.integers(0, 40).map(str), st.text(max_size=8)),
 )
 
 
@@ -50,14 +60,29 @@ def test_random_events_never_crash_or_stick(project: Path, script) -> None:
 
     async def run() -> None:
         channel = RecordingChannel()
-        app = await App.build(config, {"test": channel}, secret=SECRET)
+        app = await App.build(config, {"test": channel}, clock=ManualClock(), secret=SECRET)
         try:
             await enrol(app, "peer", "peer", "Bintang")
+            await enrol(app, "peer2", "peer", "Awan")
             await enrol(app, "bk", "counselor", "Bu Rina")
-            for n, (who, kind, text, data, lang) in enumerate(script):
-                await app.dispatcher.accept(InboundEvent("test", f"f{n}", who, who, kind, text,
-                                                         data, lang_hint=lang))
-            await app.settle()
+            for n, (action, who, kind, text, data, lang, reply) in enumerate(script):
+                if action == "tick":
+                    app.clock.advance(minutes=7)
+                elif action == "block":
+                    channel.blocked.add(who)
+                elif action == "unblock":
+                    channel.blocked.discard(who)
+                else:
+                    if data.startswith("@"):  # a real button of a real case
+                        student = data.rsplit(":", 1)[1]
+                        code = (await users_get(app, student)).code if await users_get(
+                            app, student) else "NONE"
+                        data = data[1:].rsplit(":", 1)[0] + ":" + code
+                    meta = {"reply_to": reply} if reply is not None else {}
+                    await app.dispatcher.accept(InboundEvent(
+                        "test", f"f{n}", who, who, kind, text, data, lang_hint=lang, meta=meta))
+                await app.settle()
+                await assert_invariants(app, f"after step {n} ({action} {who} {kind})")
             async with app.store.transaction() as db:
                 stuck = await (await db.execute(
                     "SELECT COUNT(*) FROM inbox WHERE status != 'done'")).fetchone()
@@ -67,6 +92,13 @@ def test_random_events_never_crash_or_stick(project: Path, script) -> None:
             shutil.rmtree(config.database_path.parent, ignore_errors=True)
 
     asyncio.run(run())
+
+
+async def users_get(app: App, who: str):
+    from bot.store import users
+
+    async with app.store.read() as db:
+        return await users.get(db, app.vault.user_key("test", who))
 
 
 def _mutations(text: str) -> st.SearchStrategy[str]:

@@ -27,7 +27,8 @@ async def load(db: aiosqlite.Connection, key: UserKey, lang: str) -> Conversatio
 async def save(db: aiosqlite.Connection, conv: Conversation, now: dt.datetime) -> None:
     await db.execute(
         "INSERT INTO conversations (user_key, flow, state, vars, version, updated_at) "
-        "VALUES (?, ?, ?, seal(?), ?, ?) ON CONFLICT (user_key) DO UPDATE SET flow = excluded.flow, "
+        "VALUES (?, ?, ?, seal(?), ?, ?) ON CONFLICT (user_key) DO UPDATE SET "
+        "flow = excluded.flow, "
         "state = excluded.state, vars = excluded.vars, version = excluded.version, "
         "updated_at = excluded.updated_at",
         (

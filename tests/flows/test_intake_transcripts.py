@@ -109,7 +109,8 @@ async def test_routed_story_and_later_messages_are_kept_on_the_case(dialog: Dial
     case = await _case(dialog)
     async with dialog.app.store.transaction() as db:
         rows = await (await db.execute(
-            "SELECT sender, unseal(text) FROM case_messages WHERE case_id = ?", (case.id,))).fetchall()
+            "SELECT sender, unseal(text) FROM case_messages WHERE case_id = ?",
+            (case.id,))).fetchall()
         intake = await (await db.execute("SELECT unseal(intake) FROM cases WHERE id = ?",
                                          (case.id,))).fetchone()
     assert [tuple(r) for r in rows] == [("student", "makasih ya")]
