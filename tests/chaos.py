@@ -29,6 +29,7 @@ from pathlib import Path
 from bot.app import App
 from bot.config import Config
 from bot.store.db import ts
+from bot.store.invariants import violations_sync
 from tests.fakebot import FakeBotApi, Sent
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -81,6 +82,8 @@ class ChaosReport:
     overdue_timers: int = 0
     sends: int = 0
     send_faults: int = 0
+    invariant_checks: int = 0  # times the safety invariants were read during the run
+    violations: list[str] = field(default_factory=list)  # broken promises seen (first few)
 
     def lines(self) -> list[str]:
         return [
@@ -96,6 +99,8 @@ class ChaosReport:
             f"{self.order_violations}, stuck scripts {len(self.stuck)}",
             f"outbox pending {self.outbox_pending}, dead letters {self.dead_letters}, "
             f"overdue timers {self.overdue_timers}",
+            f"safety invariants read {self.invariant_checks} times during the run, broken "
+            f"{len(self.violations)} times {self.violations[:3] or ''}",
         ]
 
 
@@ -294,6 +299,24 @@ class ChaosRun:
             await asyncio.sleep(self.rng.uniform(0.0, 0.3))  # messages pile up while down
             await self.bot.start()
 
+    async def watch_invariants(self, stop: asyncio.Event) -> None:
+        """Read the safety invariants over the live database every few tenths of a second
+        (each committed state must keep every promise: bot/store/invariants.py)."""
+        db = self.config.database_path
+        while not stop.is_set():
+            try:
+                with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True,
+                                                        timeout=5)) as conn:
+                    broken = [str(v) for v in violations_sync(conn)]
+                self.report.invariant_checks += 1
+                if broken and len(self.report.violations) < 20:
+                    self.report.violations.extend(broken)
+            except sqlite3.OperationalError:
+                pass  # the file is being created or migrated: next time
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(0.3):
+                    await stop.wait()
+
     async def run(self) -> ChaosReport:
         plan, report, fake = self.plan, self.report, self.fake
         report.students, report.crisis_students = plan.students, len(self.crisis)
@@ -303,6 +326,7 @@ class ChaosRun:
         actors = [_Staff(fake, c, "peer", plan) for c in self.peers]
         actors += [_Staff(fake, c, "counselor", plan) for c in self.counselors]
         staff = [asyncio.create_task(a.run(staff_stop)) for a in actors]
+        staff.append(asyncio.create_task(self.watch_invariants(staff_stop)))
         load_done = asyncio.Event()
         killer = asyncio.create_task(self.killer(load_done))
         begin = time.monotonic()
@@ -389,5 +413,6 @@ class ChaosRun:
             "every peer case rated": r.surveys == r.students - r.crisis_students,
             "outbox drained": r.outbox_pending == 0 and r.dead_letters == 0,
             "no overdue timer": r.overdue_timers == 0,
+            "safety invariants held throughout": r.invariant_checks > 0 and not r.violations,
         }
         return [name for name, ok in checks.items() if not ok] + r.stuck[:5]

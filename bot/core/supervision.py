@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from bot.core import handoff
+from bot.core import crisis, handoff
 from bot.core.conversation import Outcome, Turn
-from bot.core.effects import Audit, CancelTimer, Send, TakeOver
+from bot.core.effects import Audit, CancelTimer, MarkRelayed, Send, TakeOver
 
 if TYPE_CHECKING:
     from bot.core.core import Core
@@ -66,11 +66,15 @@ def take_over(core: Core, turn: Turn, code: str) -> Outcome:
     if case is None or case.status == "closed":
         return Outcome(turn.conversation, [Send(turn.party.key, core.text(
             "supervision.unknown", lang, code=code))])
+    said = "\n".join(f"• {text}" for sender, text in case.recent if sender == "student")
     effects: list = [TakeOver(case.id, turn.party.key),
                      CancelTimer(case.student, handoff.OFFER_TIMER),
                      CancelTimer(case.student, handoff.IDLE_TIMER),
+                     CancelTimer(case.student, crisis.LADDER_TIMER),
                      Send(case.student, core.text("risk.student_joined", case.lang or "id")),
-                     Send(turn.party.key, core.text("supervision.taken", lang, code=case.code)),
+                     Send(turn.party.key, core.text("supervision.taken", lang, code=case.code,
+                                                    recent=said or "-")),
+                     MarkRelayed(case.id),
                      Audit(turn.party.key, "case_taken_over", {"code": case.code})]
     if case.assignee is not None and case.assignee != turn.party.key:
         effects.append(Send(case.assignee, core.text("supervision.peer_relieved",

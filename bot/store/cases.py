@@ -120,11 +120,16 @@ async def mark_relayed(db: aiosqlite.Connection, case_id: int) -> None:
         "UPDATE case_messages SET relayed = 1 WHERE case_id = ? AND relayed = 0", (case_id,))
 
 
-async def _unrelay(db: aiosqlite.Connection, case_id: int) -> None:
-    """A new helper will hold the case: what the student wrote is news to them."""
+async def _unrelay(db: aiosqlite.Connection, case_id: int, keep: UserKey | None = None) -> None:
+    """A new helper will hold the case: what the student wrote is news to them, and copies
+    still queued for the previous helper (anyone but ``keep``) are not sent any more."""
     await db.execute(
         "UPDATE case_messages SET relayed = 0 WHERE case_id = ? AND sender = 'student'",
         (case_id,))
+    await db.execute(
+        "DELETE FROM outbox WHERE status = 'pending' AND audience = 'helper' "
+        "AND case_code = (SELECT code FROM cases WHERE id = ?) AND recipient_key IS NOT ?",
+        (case_id, keep.value if keep else None))
 
 
 async def latest_by_code(
@@ -181,6 +186,7 @@ async def take_over(
     await db.execute(
         "UPDATE offers SET status = 'closed' WHERE case_id = ? AND status = 'open'", (case_id,)
     )
+    await _unrelay(db, case_id, keep=staff)
 
 
 async def create(

@@ -192,6 +192,7 @@ async def test_flooding_is_slowed_kindly_but_still_screened(d: Dialog) -> None:
     before = len(d.channel.sent)
     for i in range(30):
         await d.app.dispatcher.accept(d.event("student", Kind.TEXT, f"pesan {i}"))
+    await d.app.settle()
     await d.app.dispatcher.accept(d.event("student", Kind.TEXT, "aku pengen mati aja"))
     await d.app.settle()
     sent = d.channel.sent[before:]
