@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.core import appointments, enrol, handoff
+from bot.core import appointments, ask, enrol, handoff
 from bot.core.conversation import Outcome, Turn
 from bot.core.core import FLOW_IDLE_TIMER, Core
 from bot.core.effects import Audit, CancelTimer, ForgetUser, SetLanguage
@@ -153,7 +153,7 @@ def _refuse_button(core: Core, turn: Turn) -> Outcome:
 
 
 GLOBAL_BUTTONS: dict[str, Callable[[Core, Turn, str], Outcome]] = {
-    "lang": _choose_language, "del": _confirm_delete,
+    "lang": _choose_language, "del": _confirm_delete, ask.BUTTON: ask.answer,
 }
 
 

@@ -27,10 +27,13 @@ class Conversation:
 
     def moved(self, **changes: Any) -> Conversation:
         """The next version. Variables named with a leading "_" are the bot's own bookkeeping
-        (rate limits): they survive every reset of the variables."""
+        (rate limits, a pending safety question): they survive every reset of the variables,
+        and go only when set to None."""
         if "vars" in changes:
             kept = {k: v for k, v in self.vars.items() if k.startswith("_")}
-            changes["vars"] = {**kept, **changes["vars"]}
+            merged = {**kept, **changes["vars"]}
+            changes["vars"] = {k: v for k, v in merged.items()
+                               if not (k.startswith("_") and v is None)}
         return replace(self, **changes, version=self.version + 1)
 
 

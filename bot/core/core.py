@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Protocol
 
-from bot.core import appointments, crisis, delivery, groups, handoff, requeue, staff
+from bot.core import appointments, ask, crisis, delivery, groups, handoff, requeue, staff
 from bot.core.appointments import AppointmentPolicy
 from bot.core.conversation import CaseView, Conversation, Outcome, Party, Turn, carried
 from bot.core.crisis import LadderStep
@@ -250,6 +250,8 @@ class Core:
             outcome.effects.extend(handoff.checkin(self, party, conv.lang))
         elif kind == DIGEST_TIMER:
             outcome.effects.extend(self._digest(case))
+        elif kind == ask.TIMER:
+            return ask.timed_out(self, conv, case, party, now)
         elif kind == requeue.REQUEUED_TIMER:
             outcome.effects.extend(requeue.resume(self, case, dict(payload), now))
         elif kind.startswith(delivery.UNDELIVERABLE + ":"):
@@ -277,11 +279,16 @@ class Core:
             self.reprompt(outcome, conv)
             return outcome
         flags: tuple[str, ...] = ()
+        signal = 0.0  # how much the screen asks for the direct question
+        if conv.vars.get(ask.PENDING) is not None and (answer := ask.typed_answer(text)):
+            return ask.answer(self, turn, answer)
         if self.risk is not None:
             verdict = self.risk.screen(text)
             if verdict.level == "crisis":
+                by_model = bool(getattr(verdict, "by_model", False))
                 return crisis.raise_crisis(self, turn, text, verdict.categories[0],
-                                           tuple(verdict.rules))
+                                           tuple(verdict.rules), by_model=by_model)
+            signal = ask.strength(verdict)
             if verdict.level == "concern":
                 flags = tuple(verdict.rules)
                 if turn.case is None:  # carried in the conversation until a case opens
@@ -305,6 +312,10 @@ class Core:
             outcome = self.start(turn)
         if flags and turn.case is not None:  # recorded on the case, without alarming anyone
             outcome.effects.append(FlagCase(turn.case.id, flags))
+        after = outcome.conversation or conv
+        if outcome.conversation is not None and ask.due(after, turn.case, signal, turn.now):
+            outcome.conversation, question = ask.question(self, after, turn.now, signal, text)
+            outcome.effects += question
         return outcome
 
     def _case_text(self, turn: Turn, text: str) -> Outcome:

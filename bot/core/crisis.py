@@ -68,10 +68,12 @@ def unrelayed_lines(core: Core, case: CaseView, lang: str) -> str:
 
 
 def alert(core: Core, code: str, alias: str, category: str, excerpt: str, since: dt.datetime,
-          now: dt.datetime, step: int) -> Send:
-    """The alert to staff: alias, category, the student's words, time, waiting, a take button."""
+          now: dt.datetime, step: int, by_model: bool = False) -> Send:
+    """The alert to staff: alias, category, the student's words, time, waiting, a take button.
+    A crisis only the learned model saw is marked "kemungkinan krisis — mohon ditinjau"."""
     lang = core.catalog.default_lang
-    text = core.text("risk.alert", lang, code=code, alias=alias, excerpt=excerpt,
+    key = "risk.alert_model" if by_model else "risk.alert"
+    text = core.text(key, lang, code=code, alias=alias, excerpt=excerpt,
                      category=core.text(f"risk.cat.{category}", lang),
                      time=since.astimezone(core.tz).strftime("%H:%M"),
                      waited=int((now - since).total_seconds() // 60))
@@ -83,24 +85,28 @@ def alert(core: Core, code: str, alias: str, category: str, excerpt: str, since:
 
 
 def _ladder_timer(core: Core, student: UserKey, step: int, since: dt.datetime, code: str,
-                  alias: str, category: str, excerpt: str, now: dt.datetime) -> StartTimer:
+                  alias: str, category: str, excerpt: str, now: dt.datetime,
+                  by_model: bool = False) -> StartTimer:
     minutes = core.ladder[min(step, len(core.ladder) - 1)].minutes
     payload = {"step": step, "since": since.isoformat(), "code": code, "alias": alias,
-               "category": category, "excerpt": excerpt}
+               "category": category, "excerpt": excerpt, "by_model": by_model}
     return StartTimer(student, LADDER_TIMER, now + dt.timedelta(minutes=minutes), payload)
 
 
 def start_ladder(core: Core, party: Party, category: str, excerpt: str,
-                 now: dt.datetime) -> list:
+                 now: dt.datetime, by_model: bool = False) -> list:
     """Alert the first level now and set the timer for the next."""
-    return [alert(core, party.code, party.alias, category, excerpt, now, now, 0),
+    return [alert(core, party.code, party.alias, category, excerpt, now, now, 0, by_model),
             _ladder_timer(core, party.key, 0, now, party.code, party.alias, category, excerpt,
-                          now)]
+                          now, by_model)]
 
 
 def raise_crisis(core: Core, turn: Turn, text: str, category: str,
-                 rules: tuple[str, ...]) -> Outcome:
-    """A crisis in a student's text, whatever state they were in."""
+                 rules: tuple[str, ...], excerpt: str | None = None,
+                 by_model: bool = False) -> Outcome:
+    """A crisis in a student's text, whatever state they were in. ``excerpt``: what the alert
+    quotes when it is not ``text`` itself; ``by_model``: only the learned model saw a crisis
+    (the alert says so: guru BK knows it is a guess to review)."""
     conv, case, party = turn.conversation, turn.case, turn.party
     lang = conv.lang
     if case is not None and case.level == "crisis":
@@ -119,7 +125,8 @@ def raise_crisis(core: Core, turn: Turn, text: str, category: str,
             effects.append(Send(case.assignee, core.text("risk.peer_handover",
                                                          core.catalog.default_lang,
                                                          code=case.code)))
-    effects += start_ladder(core, party, category, risky_excerpt(core, text), turn.now)
+    effects += start_ladder(core, party, category, risky_excerpt(core, excerpt or text),
+                            turn.now, by_model)
     effects.append(Audit(None, "crisis_raised", {"code": party.code, "category": category,
                                                  "rules": list(rules)}))
     effects.append(CancelTimer(party.key, "flow_idle"))
@@ -157,8 +164,10 @@ def ladder_step(core: Core, case: CaseView | None, payload: dict, now: dt.dateti
     since = dt.datetime.fromisoformat(payload["since"])
     code, alias = payload["code"], payload["alias"]
     category, excerpt = payload["category"], payload["excerpt"]
-    return [alert(core, code, alias, category, excerpt, since, now, step),
-            _ladder_timer(core, case.student, step, since, code, alias, category, excerpt, now),
+    by_model = bool(payload.get("by_model"))
+    return [alert(core, code, alias, category, excerpt, since, now, step, by_model),
+            _ladder_timer(core, case.student, step, since, code, alias, category, excerpt, now,
+                          by_model),
             Audit(None, "crisis_realert", {"code": code, "step": step})]
 
 

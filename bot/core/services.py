@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from bot.core import appointments, groups
+from bot.core import appointments, ask, groups
 from bot.core.conversation import Conversation, Outcome, Turn
 
 if TYPE_CHECKING:
@@ -16,4 +16,6 @@ def start(core: Core, turn: Turn, conv: Conversation, name: str,
     """Run service ``name`` (validated when the flow was loaded) for this student."""
     if name == "appointment":
         return appointments.start(core, turn, conv, variables)
+    if name == "ask_direct":
+        return ask.start(core, turn, conv, variables)
     return groups.listing(core, turn, conv)

@@ -103,7 +103,7 @@ def _run_end(_: bool, turn: FlowTurn) -> None:
     turn.finished = True
 
 
-SERVICES = ("appointment", "groups")
+SERVICES = ("appointment", "groups", "ask_direct")
 _NAME_HINT = "lowercase letters, digits and _, e.g. selfhelp"
 
 
@@ -158,7 +158,7 @@ REGISTRY: dict[str, ActionType] = {
         ActionType("track", _parse_name("track", "selfhelp_breathing"), _run_track,
                    "count one use of a service for the reports (anonymous)"),
         ActionType("service", _parse_service, _run_service,
-                   "hand over to a built-in service: appointment, groups"),
+                   "hand over to a built-in service: appointment, groups, ask_direct"),
         ActionType("flow", _parse_name("flow", "selfhelp"), _run_flow,
                    "start another flow (from its first state) after this branch"),
         ActionType("go", _parse_go, _run_go, "move to another state (runs last)"),
