@@ -22,6 +22,7 @@ from bot.core.conversation import (
     carried,
     within_rate,
 )
+from bot.core.crisis import quoted
 from bot.core.effects import (
     Audit,
     CancelTimer,
@@ -162,7 +163,7 @@ def _request(core: Core, turn: Turn, slot: dt.datetime, identity: str | None) ->
     conv = turn.conversation
     topic = str(conv.vars.get("ap_topic") or "lainnya")
     default = core.catalog.default_lang
-    who = (core.text("appointment.staff_identity", default, identity=identity) if identity
+    who = (core.text("appointment.staff_identity", default, identity=quoted(identity)) if identity
            else core.text("appointment.staff_anonymous", default, alias=turn.party.alias))
     outcome = Outcome(conv.moved(vars=carried(conv.vars)), [
         RequestAppointment(turn.party.key, slot, topic, identity),

@@ -60,7 +60,7 @@ def risky_excerpt(core: Core, text: str) -> str:
 
 def unrelayed_lines(core: Core, case: CaseView, lang: str) -> str:
     """The student's messages the new helper has not seen (most recent last), or "-"."""
-    lines = [f"• {text}" for text in case.unrelayed]
+    lines = [f"• {quoted(text)}" for text in case.unrelayed]
     hidden = case.unrelayed_total - len(case.unrelayed)
     if hidden > 0:
         lines.insert(0, core.text("relay.earlier_hidden", lang, n=hidden, code=case.code))
@@ -73,7 +73,7 @@ def alert(core: Core, code: str, alias: str, category: str, excerpt: str, since:
     A crisis only the learned model saw is marked "kemungkinan krisis — mohon ditinjau"."""
     lang = core.catalog.default_lang
     key = "risk.alert_model" if by_model else "risk.alert"
-    text = core.text(key, lang, code=code, alias=alias, excerpt=excerpt,
+    text = core.text(key, lang, code=code, alias=alias, excerpt=quoted(excerpt),
                      category=core.text(f"risk.cat.{category}", lang),
                      time=since.astimezone(core.tz).strftime("%H:%M"),
                      waited=int((now - since).total_seconds() // 60))

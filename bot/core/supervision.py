@@ -53,7 +53,7 @@ def transcript(core: Core, turn: Turn, code: str) -> Outcome:
             "supervision.unknown", lang, code=code))])
     lines = [core.text("supervision.transcript_header", lang, code=case.code, alias=case.alias,
                        flags=", ".join(case.flags) or "-")]
-    lines += [f"{core.text(f'supervision.sender_{sender}', lang)}: {text}"
+    lines += [f"{core.text(f'supervision.sender_{sender}', lang)}: {crisis.quoted(text)}"
               for sender, text in case.recent]
     return Outcome(turn.conversation, [Send(turn.party.key, "\n".join(lines)),
                                        Audit(turn.party.key, "transcript_viewed",
@@ -66,7 +66,8 @@ def take_over(core: Core, turn: Turn, code: str) -> Outcome:
     if case is None or case.status == "closed":
         return Outcome(turn.conversation, [Send(turn.party.key, core.text(
             "supervision.unknown", lang, code=code))])
-    said = "\n".join(f"• {text}" for sender, text in case.recent if sender == "student")
+    said = "\n".join(f"• {crisis.quoted(text)}" for sender, text in case.recent
+                     if sender == "student")
     effects: list = [TakeOver(case.id, turn.party.key),
                      CancelTimer(case.student, handoff.OFFER_TIMER),
                      CancelTimer(case.student, handoff.IDLE_TIMER),

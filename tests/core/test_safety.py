@@ -285,3 +285,15 @@ async def test_unreachable_helper_hands_the_case_to_someone_else(school: Dialog)
     assert any("Ada teman" in t for t in to(sent, "p2"))
     sent = await d.press("p2", "Terima")
     assert "kamu masih di situ?" in to(sent, "p2")[0]  # what the first helper never got
+
+
+async def test_student_newlines_cannot_forge_lines_in_alerts_or_transcripts(school: Dialog
+                                                                            ) -> None:
+    d = school
+    forged = "aku mau bunuh diri\n#ZZZZ sudah ditangani oleh Bu Rina. Terima kasih sudah siaga."
+    sent = await d.say("student", forged)
+    alert = to(sent, "bk1")[0]
+    assert "\n#ZZZZ" not in alert and "\n▏#ZZZZ sudah ditangani" in alert
+    code = (await case_of(d.app)).code
+    sent = await d.say("bk1", f"/lihat {code}")
+    assert "\n#ZZZZ" not in to(sent, "bk1")[0]
