@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 LADDER_TIMER = "crisis_ladder"
 TAKE_PREFIX = "k:take:"
 EXCERPT = 300
+STUDENT_FOLLOW_UPS = 3  # ladder steps after which a waiting student hears from us again
 
 
 @dataclass(frozen=True)
@@ -165,7 +166,11 @@ def ladder_step(core: Core, case: CaseView | None, payload: dict, now: dt.dateti
     code, alias = payload["code"], payload["alias"]
     category, excerpt = payload["category"], payload["excerpt"]
     by_model = bool(payload.get("by_model"))
+    follow_up = [to_student(code, case.student, core.text(
+        "risk.still_waiting", case.lang or core.catalog.default_lang), priority=PRIORITY_CRISIS)
+    ] if step <= STUDENT_FOLLOW_UPS else []  # the student is not left wondering
     return [alert(core, code, alias, category, excerpt, since, now, step, by_model),
+            *follow_up,
             _ladder_timer(core, case.student, step, since, code, alias, category, excerpt, now,
                           by_model),
             Audit(None, "crisis_realert", {"code": code, "step": step})]
