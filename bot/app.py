@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +34,8 @@ from bot.runtime.timers import TimerLoop
 from bot.store import timers, users
 from bot.store.db import Store
 from bot.yamlsrc import line_at, read_yaml
+
+log = logging.getLogger("sebaya")
 
 
 @dataclass(frozen=True)
@@ -140,6 +143,11 @@ class App:
         """Replay what a previous run left, make sure the daily retention purge is scheduled,
         then run the outbox and timer loops."""
         await self.ensure_retention()
+        async with self.store.read() as db:
+            if not await users.anyone_alertable(db):
+                log.warning("NO COUNSELOR CAN RECEIVE CRISIS ALERTS: students in danger are told "
+                            "to call the hotlines instead. Enrol one: sebaya staff invite --role "
+                            "counselor --name \"...\" (then /join CODE in the bot)")
         await self.dispatcher.replay()
         self._loops = [asyncio.create_task(self.sender.run()),
                        asyncio.create_task(self.timers.run())]

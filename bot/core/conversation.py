@@ -147,6 +147,7 @@ class Turn:
     subject: CaseView | None = None  # the case a staff button names (k:take:CODE)
     held: tuple[CaseView, ...] = ()  # the active cases a staff member holds, newest first
     replied: CaseView | None = None  # the case of the message a staff member replied to
+    alertable: bool = True  # a counselor or backup contact can receive a crisis alert now
     invite: InviteCheck | None = None  # for /join CODE
     listing: tuple[CaseView, ...] = ()  # for a counselor's /kasus
     appointment: AppointmentView | None = None  # the student's active one, or the one a

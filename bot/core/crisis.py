@@ -112,7 +112,8 @@ def raise_crisis(core: Core, turn: Turn, text: str, category: str,
     lang = conv.lang
     if case is not None and case.level == "crisis":
         return _crisis_continues(core, turn, text, case)
-    effects: list = [to_student(party.code, party.key, core.text("risk.reply", lang),
+    reply = "risk.reply" if turn.alertable else "risk.reply_nobody"  # never a false promise
+    effects: list = [to_student(party.code, party.key, core.text(reply, lang),
                                 priority=PRIORITY_CRISIS)]
     if case is None:
         effects.append(OpenCase(
@@ -127,7 +128,8 @@ def raise_crisis(core: Core, turn: Turn, text: str, category: str,
                                                          core.catalog.default_lang,
                                                          code=case.code)))
     effects += start_ladder(core, party, category, risky_excerpt(core, excerpt or text),
-                            turn.now, by_model)
+                            turn.now, by_model)  # kept even when nobody is enrolled yet: the
+    # ladder reaches whoever is enrolled next
     effects.append(Audit(None, "crisis_raised", {"code": party.code, "category": category,
                                                  "rules": list(rules)}))
     effects.append(CancelTimer(party.key, "flow_idle"))

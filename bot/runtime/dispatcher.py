@@ -163,9 +163,10 @@ class Dispatcher:
             key = self.vault.user_key(event.channel, event.user_id)
             # Independent statements go to the database thread together (it runs them in
             # order): one round trip instead of four.
-            claimed, existing, conv, own_case = await asyncio.gather(
+            claimed, existing, conv, own_case, alertable = await asyncio.gather(
                 inbox.claim(db, row_id, now), users.get(db, key),
-                conversations.load(db, key, self.default_lang), cases.open_for(db, key))
+                conversations.load(db, key, self.default_lang), cases.open_for(db, key),
+                users.anyone_alertable(db))
             if not claimed:
                 return 0  # already handled (a replay racing a live delivery)
             lang = "en" if event.lang_hint.startswith("en") else self.default_lang
@@ -178,7 +179,7 @@ class Dispatcher:
                 party = replace(party, load=await users.active_load(db, key))
             own_case, subject, held, replied = await self._cases_for(db, user, event, own_case)
             turn = Turn(party, event.kind, event.text, event.data, now, conv, own_case, subject,
-                        held=held, replied=replied,
+                        held=held, replied=replied, alertable=alertable,
                         invite=await self._invite_for(db, user, event, now),
                         listing=await self._listing_for(db, user, event, now),
                         **await self._services_for(db, user, event, now))

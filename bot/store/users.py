@@ -186,6 +186,13 @@ async def key_by_code(db: aiosqlite.Connection, code: str) -> UserKey | None:
     return UserKey(row[0]) if row else None
 
 
+async def anyone_alertable(db: aiosqlite.Connection) -> bool:
+    """Is there a counselor or backup contact the bot can reach (a crisis alert has somebody)?"""
+    return await fetch_one(
+        db, "SELECT 1 FROM users WHERE role IN ('counselor', 'backup') "
+        "AND unreachable_since IS NULL LIMIT 1") is not None
+
+
 async def set_unreachable(db: aiosqlite.Connection, key: UserKey, since: dt.datetime | None
                           ) -> None:
     """Messages to this person fail for good since ``since`` (None: they wrote again)."""

@@ -297,3 +297,13 @@ async def test_student_newlines_cannot_forge_lines_in_alerts_or_transcripts(scho
     code = (await case_of(d.app)).code
     sent = await d.say("bk1", f"/lihat {code}")
     assert "\n#ZZZZ" not in to(sent, "bk1")[0]
+
+
+async def test_with_no_counselor_the_student_is_not_promised_one(dialog: Dialog) -> None:
+    sent = await dialog.say("student", CRISIS)
+    reply = to(sent, "student")[0]
+    assert "belum ada guru BK yang bisa dihubungi" in reply and "SEJIWA: 119 ext 8" in reply
+    assert "Guru BK sudah kami kabari" not in reply
+    await enrol(dialog.app, "bk", "counselor", "Bu Rina")  # enrolled later: the ladder finds her
+    sent = await dialog.tick(minutes=5)
+    assert any("BUTUH GURU BK" in t for t in to(sent, "bk"))
