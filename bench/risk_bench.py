@@ -22,6 +22,7 @@ for dev, the tune parts and heldout_old only: check parts and the frozen set sta
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import os
 import sys
@@ -197,10 +198,8 @@ def _breakdown(title: str, key: str, rows: list[dict], verdicts: list[Verdict]) 
 
 def speed(detector: Detector, texts: list[str]) -> None:
     print("\n== speed (one core, warm caches)")
-    try:
+    with contextlib.suppress(AttributeError, OSError):  # one core, as the target says
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
-    except (AttributeError, OSError):
-        pass
     for text in texts:
         detector.screen(text)
     runs, start = 0, time.perf_counter()
