@@ -6,7 +6,7 @@ import pytest
 
 from bot.risk.detector import Detector
 
-D = Detector()
+D = Detector(model=None)
 
 
 def level(text: str) -> str:
