@@ -42,6 +42,8 @@ STEADY_CATEGORIES = frozenset({"SH", "ABUSE", "SEXUAL", "HARM_OTHERS", "BULLY_DA
 WINDOW = 3000  # characters screened at once; longer texts are screened in overlapping windows
 OVERLAP = 400  # longer than any pattern can reach, so no phrase falls between two windows
 MODEL_CATEGORY = "MODEL"
+FRIEND_CATEGORIES = frozenset({"SI", "SH", "ABUSE", "SEXUAL", "BULLY_DANGER"})
+JOKES_TO_NONE = True  # hyperbole with a trivial trigger and laughter is benign (policy)
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,13 @@ class _Context:
         last = self.clauses[self.clause_of[max(start, end - 1)]][1]
         return self.tokens[first:last]
 
+    def around(self, start: int, end: int) -> list[str]:
+        """The clause of the span and the clauses right before and after it."""
+        first = self.clauses[max(0, self.clause_of[start] - 1)][0]
+        last = self.clauses[min(len(self.clauses) - 1,
+                                self.clause_of[max(start, end - 1)] + 1)][1]
+        return self.tokens[first:last]
+
     def clause_before(self, start: int, width: int) -> list[str]:
         out = []
         for i in range(start - 1, max(-1, start - width - 1), -1):
@@ -142,16 +151,15 @@ class _Context:
         return out
 
     def laughing(self, start: int, end: int) -> bool:
-        """Laughter in the clause of the span, or a clause of only laughter right after it."""
+        """Laughter in the clause of the span or in the clause right before or after it."""
         laughter = self.classes["laughter"]
-        words = self.clause(start, end)
-        if any(t in laughter for t in words) and not self._negated_joke(words):
-            return True
-        index = self.clause_of[max(start, end - 1)] + 1
-        if index < len(self.clauses):
-            first, last = self.clauses[index]
-            after = self.tokens[first:last]
-            return bool(after) and all(t in laughter for t in after)
+        first = max(0, self.clause_of[start] - 1)
+        last = min(len(self.clauses) - 1, self.clause_of[max(start, end - 1)] + 1)
+        for index in range(first, last + 1):
+            begin, stop = self.clauses[index]
+            words = self.tokens[begin:stop]
+            if any(t in laughter for t in words) and not self._negated_joke(words):
+                return True
         return False
 
     def _negated_joke(self, words: list[str]) -> bool:
@@ -271,11 +279,13 @@ class Detector:
                 if level == "none":
                     return hit("none", category, note)
                 notes.append(note)
-        elif ctx.in_class(clause, "frame") and not ctx.self_ref and (
-                (rule.mention and not ctx.in_class(span + before, "want")
-                 and not ctx.in_class(clause, "self"))
-                or (rule.level == "concern" and not ctx.in_class(clause, "self"))):
+        elif self._framed(rule, ctx, start, end, span + before):
             return hit("none", category, "story, lesson, news or game clause")
+        if self._game_talk(rule, ctx, start, end, span + before):
+            return hit("none", category, "game talk: a character, not the writer")
+        if (rule.category == "SI" and not rule.steady and ctx.in_class(span, "die")
+                and ctx.in_class(clause, "joy")):
+            return hit("none", category, "hyperbole of joy, hunger or tiredness")
         if rule.negatable and self._negated(ctx, start):
             level = "concern"
             notes.append("negated")
@@ -284,14 +294,22 @@ class Detector:
             notes.append("past and resolved")
         ask = rule.ask and level == "concern"
         steady = rule.steady or category in STEADY_CATEGORIES or category == "THIRD_PARTY"
-        if level != "none" and not steady and not ctx.serious and ctx.laughing(start, end):
-            lowered = _lower(level, rule.floor)
-            if lowered != level:
-                notes.append(f"laughter: {level}->{lowered}")
-                ask = ask or (level == "crisis" and rule.category == "SI")
+        if level != "none" and not steady and ctx.laughing(start, end):
+            if ctx.serious:
+                notes.append("laughter, but the writer says they are serious")
+            elif ctx.in_class(ctx.tokens, "trivial"):
+                lowered = "none" if JOKES_TO_NONE else _lower(level, rule.floor)
+                notes.append(f"joke: a trivial trigger and laughter: {level}->{lowered}")
+                ask = lowered == "concern"
                 level = lowered
-        if category in ("SI", "SH") and self._friend_subject(ctx, start):
+            else:
+                notes.append("laughter without a trivial trigger does not lower")
+        if level == "crisis" and category in FRIEND_CATEGORIES and self._friend_subject(
+                ctx, start):
             category = "THIRD_PARTY"
+        if level != "none" and rule.category == "HARM_OTHERS" and self._benign_tool(ctx, start,
+                                                                                     end):
+            return hit("none", category, "a tool for cooking, crafts or camping")
         return hit(level, category, *notes, ask=ask)
 
     @staticmethod
@@ -332,6 +350,43 @@ class Detector:
         return None
 
     @staticmethod
+    def _framed(rule: Rule, ctx: _Context, start: int, end: int, near: list[str]) -> bool:
+        """A bare mention inside a story, lesson, news or game frame, not about the writer.
+
+        The frame may sit in the clause of the match (then even "orang yang mau bunuh diri" is
+        the lesson's) or in the clause next to it (then only when nobody in the match wants it).
+        The writer ("aku") or a friend in the clause keeps the match.
+        """
+        if ctx.self_ref:
+            return False
+        clause = ctx.clause(start, end)
+        if ctx.in_class(clause, "self") or ctx.in_class(clause, "friend"):
+            return False
+        if not (rule.mention or rule.level == "concern"):
+            return False
+        if ctx.in_class(clause, "frame"):
+            return True
+        return ctx.in_class(ctx.around(start, end), "frame") and not ctx.in_class(near, "want")
+
+    @staticmethod
+    def _game_talk(rule: Rule, ctx: _Context, start: int, end: int, near: list[str]) -> bool:
+        """ "aku mati dikeroyok di ff", "killed me in one hit": dying or killing in a game."""
+        if rule.category == "SEXUAL" or (rule.steady and rule.category != "SI"):
+            return False
+        span = ctx.tokens[start:end]
+        if not (ctx.in_class(span, "die") or ctx.in_class(span, "attack")
+                or ctx.in_class(span, "hit_passive") or ctx.in_class(span, "hit_active")):
+            return False
+        return ctx.in_class(ctx.around(start, end), "game") and not ctx.in_class(near, "want")
+
+    @staticmethod
+    def _benign_tool(ctx: _Context, start: int, end: int) -> bool:
+        """ "bawa gunting buat prakarya": a tool with a harmless purpose and no one to attack."""
+        clause = ctx.clause(start, end)
+        return ctx.in_class(clause, "benign_purpose") and not ctx.in_class(
+            clause, "attack") and not ctx.in_class(clause, "person")
+
+    @staticmethod
     def _friend_subject(ctx: _Context, start: int) -> bool:
         """A friend, sibling or classmate is who the clause is about (not the writer)."""
         before = ctx.clause_before(start, 8)
@@ -365,8 +420,9 @@ class Detector:
         pests = ctx.classes["pest"]
         for i in range(start, end):
             if ctx.tokens[i] in kill:
-                around = ctx.tokens[i + 1:i + 4]
-                if any(t in pests for t in around) and not ctx.in_class(around, "person"):
+                after, before = ctx.tokens[i + 1:i + 3], ctx.tokens[max(0, i - 3):i]
+                if any(t in pests for t in after) or (
+                        any(t in pests for t in before) and not ctx.in_class(before, "self")):
                     return True
         return False
 
@@ -379,7 +435,22 @@ class Detector:
                    for i in range(len(after) - 1))
 
     @staticmethod
-    def _verdict(norms: list[Normalized], hits: list[Hit]) -> RiskResult:
+    def _accumulate(hits: list[Hit]) -> list[Hit]:
+        """Two different weak signs of one kind (two farewell cues, two grooming steps): crisis."""
+        by_cue: dict[str, set[str]] = {}
+        for h in hits:
+            if h.rule.cue and h.level == "concern":
+                by_cue.setdefault(h.rule.cue, set()).add(h.rule.id)
+        strong = {cue for cue, ids in by_cue.items() if len(ids) >= 2}
+        if not strong:
+            return hits
+        return [Hit(h.rule, h.start, h.end, "crisis", h.category,
+                    (*h.notes, f"with another {h.rule.cue} sign: crisis"), h.span)
+                if h.rule.cue in strong and h.level == "concern" else h for h in hits]
+
+    @classmethod
+    def _verdict(cls, norms: list[Normalized], hits: list[Hit]) -> RiskResult:
+        hits = cls._accumulate(hits)
         level = max((h.level for h in hits), key=LEVELS.index, default="none")
         live = [h for h in hits if h.level != "none"]
         top = [h for h in live if h.level == level]
@@ -412,7 +483,12 @@ class Detector:
         if result.level == "crisis":
             result.ask = False
             return
-        if opinion.crisis >= model.threshold:
+        words = sum(1 for t in result.normalized.split() if t not in BOUNDARIES)
+        if opinion.crisis >= model.threshold and words < model.min_words:
+            result.ask = True
+            result.suppressions.append(
+                f"model: crisis {opinion.crisis:.2f}, but only {words} words: ask directly")
+        elif opinion.crisis >= model.threshold:
             result.level = "crisis"
             result.by_model = True
             result.ask = False
@@ -420,7 +496,7 @@ class Detector:
             result.suppressions.append(
                 f"model: crisis {opinion.crisis:.2f} >= threshold {model.threshold:.2f}")
             return
-        if opinion.crisis >= model.ask_threshold:
+        elif opinion.crisis >= model.ask_threshold:
             result.ask = True
             result.suppressions.append(
                 f"model: unsure ({opinion.crisis:.2f} in [{model.ask_threshold:.2f}, "

@@ -99,6 +99,7 @@ class RiskModel:
         self.threshold = float(meta.get("threshold", 0.5))
         self.ask_threshold = float(meta.get("ask_threshold", self.threshold))
         self.concern_threshold = float(meta.get("concern_threshold", 1.01))
+        self.min_words = int(meta.get("min_words", 0))
         self._crisis = np.array([c not in NON_CRISIS for c in classes])
         self._concern = classes.index("concern") if "concern" in classes else -1
         self._words: dict[str, tuple[int, ...]] = {}

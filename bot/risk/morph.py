@@ -25,7 +25,7 @@ def _nasal(stem: str) -> set[str]:
     """Roots a nasal-prefixed stem may come from: nyayat -> sayat, mukul -> pukul."""
     out: set[str] = set()
     if stem.startswith("nge") and len(stem) > 5:
-        out.add(stem[3:])
+        return {stem[3:]}  # colloquial nge-: ngegores -> gores (never "kegores")
     if stem.startswith("ny"):
         out |= {"s" + stem[2:], "c" + stem[2:]}
     elif stem.startswith("ng"):

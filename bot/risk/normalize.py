@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 
-from bot.risk.morph import MorphIndex
+from bot.risk.morph import MorphIndex, analyses
 
 BOUNDARY = ","  # clause boundary token: punctuation
 BREAK = "/"  # soft boundary token: a line break
@@ -103,6 +103,24 @@ def _fold_hyphened(match: re.Match) -> str:
     return f"{left} {right}"
 
 
+_VOWELS = frozenset("aeiou")
+
+
+def _phonetic_typo(token: str, word: str) -> bool:
+    """One edit of the kinds teenagers' typos make: a vowel for a vowel, a vowel or an "h" more
+    or less ("mathi", "nyekek", "bnuh"). Consonant swaps ("amused"/"abused") are other words."""
+    if len(token) == len(word):
+        diff = [(a, b) for a, b in zip(token, word, strict=True) if a != b]
+        return len(diff) == 1 and diff[0][0] in _VOWELS and diff[0][1] in _VOWELS
+    short, long_ = sorted((token, word), key=len)
+    if len(long_) - len(short) != 1:
+        return False
+    for i, letter in enumerate(long_):
+        if long_[:i] + long_[i + 1:] == short:
+            return letter in _VOWELS or letter == "h"
+    return False
+
+
 def _edits1(word: str) -> Iterable[str]:
     """Deletions only: a symmetric-delete index finds substitutions, insertions, deletions."""
     return {word[:i] + word[i + 1:] for i in range(len(word))}
@@ -117,23 +135,20 @@ class Normalizer:
         morph_words: words whose affixed forms read as them (same voice).
         typo_words: words a 5- or 6-letter token may reach with one typo.
         known: real words that are never typo-corrected (a root-word list).
-        fuzzy_min_len: from this length, any vocabulary word may be reached with one typo.
     """
 
     def __init__(self, vocabulary: Iterable[str], slang: Mapping[str, str],
                  morph_words: Iterable[str] = (), typo_words: Iterable[str] = (),
-                 known: Iterable[str] = (), fuzzy_min_len: int = 7) -> None:
+                 known: Iterable[str] = ()) -> None:
         self.vocabulary = frozenset(vocabulary)
         self.slang = {k: tuple(v.split()) for k, v in slang.items()}
-        self.fuzzy_min_len = fuzzy_min_len
         self.known = frozenset(known) - self.vocabulary
         self.morph = MorphIndex({w for w in morph_words if w.isalpha()})
         self._deletes: dict[str, set[str]] = {}
         typo = {w for w in typo_words if w.isalpha() and len(w) >= TYPO_MIN_LEN - 1}
-        for word in self.vocabulary | typo:
-            if len(word) >= fuzzy_min_len or word in typo:
-                for key in _edits1(word) | {word}:
-                    self._deletes.setdefault(key, set()).add(word)
+        for word in typo:  # only risk words are reached by a typo, never function words
+            for key in _edits1(word) | {word}:
+                self._deletes.setdefault(key, set()).add(word)
         self._cache: dict[str, tuple[tuple[str, ...], str]] = {}
 
     def run(self, text: str) -> Normalized:
@@ -260,16 +275,20 @@ class Normalizer:
             if stem is not None:
                 notes.append(f"affixes {token}->{stem}")
                 return stem
-        if len(token) >= TYPO_MIN_LEN and token not in self.known:
+        if len(token) >= TYPO_MIN_LEN and not self._real_word(token):
             found: set[str] = set()
             for key in _edits1(token) | {token}:
                 found |= self._deletes.get(key, set())
-            found = {w for w in found if abs(len(w) - len(token)) <= 1}
+            found = {w for w in found if _phonetic_typo(token, w)}
             if len(found) == 1:
                 (match,) = found
                 notes.append(f"typo {token}->{match}")
                 return match
         return token
+
+    def _real_word(self, token: str) -> bool:
+        """A known root word, or an affixed form of one ("nyoret" is "coret", not "nyeret")."""
+        return token in self.known or any(root in self.known for root, _ in analyses(token))
 
     def _unmask(self, token: str) -> str | None:
         pattern = re.compile("^" + re.escape(token).replace(r"\*", "[a-z]") + "$")

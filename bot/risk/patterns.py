@@ -2,7 +2,8 @@
 
 Elements are separated by spaces: a word, a prefix (``word*``), a class (``@name``), or any of
 these joined by ``|``. ``~N`` lets up to N tokens of the same clause come before the next
-element (``~N+`` may cross punctuation); a trailing ``?`` makes an element optional. A line break
+element (``~N+`` may cross punctuation); a trailing ``?`` makes an element optional; ``$`` among the
+alternatives of the last element means "or the clause ends here". A line break
 right after an element does not count ("bunuh / diri" matches ``bunuh diri``).
 
 Order-free patterns join elements with ``&`` and end with a window: ``@drug & berapa & biji ~6``
@@ -31,6 +32,7 @@ class Element:
     optional: bool
     gap: int  # tokens that may be skipped before this element
     crosses: bool = False  # the gap may run past a clause boundary (",", ".", line break)
+    at_end: bool = False  # "$" among the alternatives: the clause may end here
 
     def accepts(self, token: str) -> bool:
         return token in self.words or (bool(self.prefixes) and token.startswith(self.prefixes))
@@ -64,6 +66,8 @@ class Pattern:
         if index == len(self.elements):
             return pos
         element = self.elements[index]
+        if element.at_end and (pos >= len(tokens) or tokens[pos] in BOUNDARIES):
+            return pos if index == len(self.elements) - 1 else -1
         if pos < len(tokens) and tokens[pos] == BREAK:
             pos += 1  # a phrase split over a line break still matches
         for at in range(pos, min(pos + element.gap + 1, len(tokens))):
@@ -102,8 +106,11 @@ def _element(part: str, classes: Mapping[str, frozenset[str]], gap: int,
     optional = part.endswith("?")
     words: set[str] = set()
     prefixes: list[str] = []
+    at_end = False
     for alt in part.rstrip("?").split("|"):
-        if alt.startswith("@"):
+        if alt == "$":
+            at_end = True
+        elif alt.startswith("@"):
             if alt[1:] not in classes:
                 raise PatternError(f"unknown class {alt!r}")
             words |= classes[alt[1:]]
@@ -113,7 +120,7 @@ def _element(part: str, classes: Mapping[str, frozenset[str]], gap: int,
             words.add(alt)
         else:
             raise PatternError(f"bad element {alt!r} in {part!r}")
-    return Element(frozenset(words), tuple(prefixes), optional, gap, crosses)
+    return Element(frozenset(words), tuple(prefixes), optional, gap, crosses, at_end)
 
 
 def _gap(part: str, allowed: bool) -> tuple[int, bool]:

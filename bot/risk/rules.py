@@ -16,7 +16,7 @@ from bot.yamlsrc import LineDict, LineList, read_mapping
 
 LEVELS = ("none", "concern", "crisis")
 RULE_KEYS = ("id", "category", "patterns", "floor", "negatable", "mention", "examples",
-             "not_examples", "level", "ask", "steady")
+             "not_examples", "level", "ask", "steady", "cue")
 
 
 class RuleError(SourceError):
@@ -36,6 +36,7 @@ class Rule:
     not_examples: tuple[str, ...] = ()
     ask: bool = False  # a concern that deserves the direct question (hopelessness, burden ...)
     steady: bool = False  # laughter never lowers it (methods, plans, attempts)
+    cue: str = ""  # a weak sign of a kind: two different rules of one cue make a crisis
 
 
 @dataclass(frozen=True)
@@ -52,12 +53,6 @@ class RuleSet:
 
     def typo_words(self) -> set[str]:
         words: set[str] = set().union(*(self.classes[c] for c in self.typo))
-        for rule in self.rules:
-            if rule.level == "crisis":
-                for pattern in rule.patterns:
-                    for element in pattern.elements:
-                        if len(element.words) <= 12:  # the rule's own words, not whole classes
-                            words |= element.words
         return {w for w in words if w.isalpha()}
 
     def vocabulary(self) -> set[str]:
@@ -104,7 +99,8 @@ def _rules(path: Path, tree: LineDict, level: str, classes: dict) -> list[Rule]:
                         str(item.get("level", level)), tuple(patterns), floor,
                         bool(item.get("negatable", False)), bool(item.get("mention", False)),
                         tuple(item.get("examples", ())), tuple(item.get("not_examples", ())),
-                        bool(item.get("ask", False)), bool(item.get("steady", False))))
+                        bool(item.get("ask", False)), bool(item.get("steady", False)),
+                        str(item.get("cue", ""))))
     return out
 
 

@@ -53,9 +53,14 @@ def test_serious_anywhere_keeps_a_laughing_death_wish_crisis(text: str) -> None:
     assert level(text) == "crisis", verdict(text).suppressions
 
 
-def test_laughter_in_the_same_clause_lowers_a_death_wish_to_concern_and_asks() -> None:
-    result = verdict("pengen mati wkwk")
-    assert result.level == "concern" and result.ask
+def test_laughter_without_a_trivial_trigger_does_not_lower_a_death_wish() -> None:
+    # Policy: laughter on top of ideation does not make it a joke; a joke has a trivial trigger.
+    assert level("pengen mati wkwk") == "crisis"
+    assert level("wkwk mending aku ga ada aja kali ya") == "crisis"
+
+
+def test_hyperbole_with_a_trivial_trigger_and_laughter_is_benign() -> None:
+    assert level("presentasi depan crush tadi, pengen mati aja wkwk") == "none"
 
 
 @pytest.mark.parametrize("text", [
@@ -112,7 +117,7 @@ def test_ga_bercanda_is_not_laughter_even_in_the_same_clause() -> None:
 
 # --- typo tolerance for 5-6 letter words ---
 
-@pytest.mark.parametrize("text", ["pengen mathi aja", "ayah nyekek aku sampe sesak"])
+@pytest.mark.parametrize("text", ["pengen mathi aja", "aku mau bunoh diri", "ayah nampor aku"])
 def test_one_typo_in_a_five_or_six_letter_word(text: str) -> None:
     assert level(text) == "crisis", verdict(text).steps
 
