@@ -141,6 +141,8 @@ def report(name: str, rows: list[dict], detect: Callable[[str], Verdict],
     counts = Counter(r["label"] for r in rows)
     print(f"\n== {name}: {len(rows)} messages ({counts['crisis']} crisis, "
           f"{counts['concern']} concern, {counts['benign']} benign)")
+    if name.endswith(":tune"):
+        print("  (rules were written and the model trained on this part: in-sample figures)")
     ours = [detect(r["text"]) for r in rows]
     rules = [rules_only(r["text"]) for r in rows]
     base = [baseline(r["text"]) for r in rows]

@@ -140,10 +140,12 @@ def out_of_fold(rows, grams, y, c) -> tuple[np.ndarray, np.ndarray]:
     return p_crisis, p_concern
 
 
-def choose(rows, rule_levels, p_crisis, p_concern, words) -> dict[str, float]:
+def choose(rows, rule_levels, p_crisis, p_concern, words, lowered) -> dict[str, float]:
     labels = np.array([r["label"] for r in rows])
     rules = np.array(rule_levels)
-    long_enough = np.asarray(words) >= MIN_WORDS
+    # as the detector does: the model alone alerts on long enough texts whose rules were not
+    # lowered by their clause's context (those get the direct question instead)
+    long_enough = (np.asarray(words) >= MIN_WORDS) & ~np.asarray(lowered)
     benign, crisis, concern = labels == "benign", labels == "crisis", labels == "concern"
     threshold = 1.0
     rules_fp = (rules == "crisis")[benign].mean()
@@ -239,16 +241,19 @@ def main() -> int:
     tokens = token_lists(rules_only, [r["text"] for r in rows])
     grams = [gram_lists(t) for t in tokens]
     y = [model_class(r) for r in rows]
-    rule_levels = [rules_only.screen_rules(r["text"]).level for r in rows]
+    rule_results = [rules_only.screen_rules(r["text"]) for r in rows]
+    rule_levels = [v.level for v in rule_results]
+    lowered = [v.context_lowered for v in rule_results]
     words = [sum(1 for t in toks if t not in (",", "/")) for toks in tokens]
     best = None
     for c in C_GRID:
         p_crisis, p_concern = out_of_fold(rows, grams, y, c)
         print(f"C={c}:")
-        chosen = choose(rows, rule_levels, p_crisis, p_concern, words)
+        chosen = choose(rows, rule_levels, p_crisis, p_concern, words, lowered)
         labels = np.array([r["label"] for r in rows])
         alert = (np.array(rule_levels) == "crisis") | (
-            (p_crisis >= chosen["threshold"]) & (np.array(words) >= MIN_WORDS))
+            (p_crisis >= chosen["threshold"]) & (np.array(words) >= MIN_WORDS)
+            & ~np.array(lowered))
         recall = alert[labels == "crisis"].mean()
         if best is None or recall > best[0]:
             best = (recall, c, chosen)

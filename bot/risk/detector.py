@@ -42,6 +42,8 @@ STEADY_CATEGORIES = frozenset({"SH", "ABUSE", "SEXUAL", "HARM_OTHERS", "BULLY_DA
 WINDOW = 3000  # characters screened at once; longer texts are screened in overlapping windows
 OVERLAP = 400  # longer than any pattern can reach, so no phrase falls between two windows
 MODEL_CATEGORY = "MODEL"
+CRISIS_CATEGORIES = frozenset({"SI", "SH", "ABUSE", "SEXUAL", "BULLY_DANGER", "HARM_OTHERS",
+                               "THIRD_PARTY"})
 FRIEND_CATEGORIES = frozenset({"SI", "SH", "ABUSE", "SEXUAL", "BULLY_DANGER"})
 JOKES_TO_NONE = True  # hyperbole with a trivial trigger and laughter is benign (policy)
 
@@ -79,6 +81,7 @@ class RiskResult:
     by_model: bool = False
     ask: bool = False
     rule_level: str = "none"
+    context_lowered: bool = False  # a rule matched but its clause said otherwise (negation ...)
 
     def to_json(self) -> dict[str, Any]:
         return {"level": self.level, "score": round(self.score, 2), "rules": self.rules,
@@ -236,6 +239,8 @@ class Detector:
         tokens = norm.tokens
         matches: list[tuple[Rule, int, int]] = []
         seen: set[tuple[str, int]] = set()
+        present = set(tokens)
+        possible: dict[int, bool] = {}
         for i, token in enumerate(tokens):
             candidates = self._index.get(token, ())
             if self._prefixed:
@@ -243,6 +248,12 @@ class Detector:
                 if extra:
                     candidates = [*candidates, *extra]
             for rule, pattern in candidates:
+                key = id(pattern)
+                ok = possible.get(key)
+                if ok is None:
+                    ok = possible[key] = pattern.possible(present)
+                if not ok:
+                    continue
                 span = pattern.match_at(tokens, i)
                 if span is not None and (rule.id, span[0]) not in seen:
                     seen.add((rule.id, span[0]))
@@ -261,7 +272,7 @@ class Detector:
 
         level, category, notes = rule.level, rule.category, []
         idiom = ctx.idiom_at.intersection(range(start, end))
-        if idiom and (ctx.in_class((ctx.tokens[i] for i in idiom), "die")
+        if idiom and rule.level == "crisis" and (ctx.in_class((ctx.tokens[i] for i in idiom), "die")
                       or ctx.in_class((ctx.tokens[i] for i in idiom), "attack")):
             return hit("none", category, "idiom")
         before = ctx.clause_before(start, 4)
@@ -444,7 +455,8 @@ class Detector:
         strong = {cue for cue, ids in by_cue.items() if len(ids) >= 2}
         if not strong:
             return hits
-        return [Hit(h.rule, h.start, h.end, "crisis", h.category,
+        return [Hit(h.rule, h.start, h.end, "crisis",
+                    h.category if h.category in CRISIS_CATEGORIES else "SI",
                     (*h.notes, f"with another {h.rule.cue} sign: crisis"), h.span)
                 if h.rule.cue in strong and h.level == "concern" else h for h in hits]
 
@@ -473,6 +485,7 @@ class Detector:
             normalized=" ".join(t for norm in norms for t in norm.tokens),
             ask=level == "concern" and any(h.ask for h in live),
             rule_level=level,
+            context_lowered=any(h.notes and h.level != h.rule.level for h in hits),
         )
 
     def _second_opinion(self, result: RiskResult, opinion: ModelOpinion) -> None:
@@ -488,6 +501,10 @@ class Detector:
             result.ask = True
             result.suppressions.append(
                 f"model: crisis {opinion.crisis:.2f}, but only {words} words: ask directly")
+        elif opinion.crisis >= model.threshold and result.context_lowered:
+            result.ask = True  # the clause's own context (negation, a quote, a frame ...) said less
+            result.suppressions.append(
+                f"model: crisis {opinion.crisis:.2f}, but a rule's context said less: ask directly")
         elif opinion.crisis >= model.threshold:
             result.level = "crisis"
             result.by_model = True

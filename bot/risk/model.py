@@ -101,6 +101,7 @@ class RiskModel:
         self.concern_threshold = float(meta.get("concern_threshold", 1.01))
         self.min_words = int(meta.get("min_words", 0))
         self._crisis = np.array([c not in NON_CRISIS for c in classes])
+        self._crisis_index = np.flatnonzero(self._crisis)
         self._concern = classes.index("concern") if "concern" in classes else -1
         self._words: dict[str, tuple[int, ...]] = {}
 
@@ -156,29 +157,34 @@ class RiskModel:
 
     def logits(self, tokens: list[str]) -> np.ndarray:
         char_rows: set[int] = set()
+        word = self._word
         for token in tokens:
             if token not in BOUNDARIES:
-                char_rows.update(self._word(token))
+                char_rows.update(word(token))
         row = self.row
-        word_rows = {row[g] for g in ("w:" + g for g in word_grams(tokens)) if g in row}
+        word_rows = {r for r in map(row.get, ["w:" + g for g in word_grams(tokens)])
+                     if r is not None}
         out = self.bias.copy()
-        for rows in (char_rows, word_rows):
-            if rows:
-                out += self.weights[list(rows)].sum(axis=0) / math.sqrt(len(rows))
+        weights = self.weights
+        if char_rows:
+            out += weights[list(char_rows)].sum(axis=0) * (1 / math.sqrt(len(char_rows)))
+        if word_rows:
+            out += weights[list(word_rows)].sum(axis=0) * (1 / math.sqrt(len(word_rows)))
         return out
 
-    def opinion(self, tokens: list[str]) -> ModelOpinion:
+    def opinion(self, tokens: list[str], detail: bool = False) -> ModelOpinion:
+        """The model's probabilities for one normalised text (``detail``: every class)."""
         logits = self.logits(tokens)
         probs = np.exp(logits - logits.max())
         probs /= probs.sum()
-        crisis = float(probs[self._crisis].sum())
-        best = max((i for i in range(len(self.classes)) if self._crisis[i]),
-                   key=lambda i: probs[i], default=None)
+        crisis_probs = probs[self._crisis_index]
+        best = int(crisis_probs.argmax()) if len(crisis_probs) else -1
         return ModelOpinion(
-            crisis=crisis,
+            crisis=float(crisis_probs.sum()),
             concern=float(probs[self._concern]) if self._concern >= 0 else 0.0,
-            category=self.classes[best] if best is not None else None,
-            probabilities={c: float(p) for c, p in zip(self.classes, probs, strict=True)})
+            category=self.classes[int(self._crisis_index[best])] if best >= 0 else None,
+            probabilities=({c: float(p) for c, p in zip(self.classes, probs, strict=True)}
+                           if detail else {}))
 
     def opinion_many(self, norms: list[Normalized]) -> ModelOpinion:
         """One opinion for a text screened in windows: the window most like a crisis."""

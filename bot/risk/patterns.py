@@ -46,6 +46,15 @@ class Pattern:
     window: int = 0
     crosses: bool = False
 
+    def possible(self, present: frozenset[str] | set[str]) -> bool:
+        """False when some required element has none of its words in the message (a fast skip)."""
+        for element in self.elements:
+            if element.optional or element.prefixes or element.at_end:
+                continue
+            if element.words.isdisjoint(present):
+                return False
+        return True
+
     def anchors(self) -> tuple[frozenset[str], tuple[str, ...]]:
         if not self.unordered:
             first = self.elements[0]

@@ -187,3 +187,64 @@ def test_a_phrase_on_a_window_boundary_is_found() -> None:
 
 def test_very_long_text_is_screened_whole() -> None:
     assert level("ok " * 60_000 + "pengen mati") == "crisis"
+
+
+# --- the direct question (ask) from the rules ---
+
+@pytest.mark.parametrize("text", ["aku udah putus asa", "capek hidup kayak gini terus",
+                                  "pengen koma aja sampe semuanya selesai"])
+def test_hopeless_concern_asks_directly(text: str) -> None:
+    result = verdict(text)
+    assert result.level == "concern" and result.ask, result.rules
+
+
+def test_plain_sadness_does_not_ask() -> None:
+    result = verdict("sedih banget ga diajak main")
+    assert result.level == "concern" and not result.ask
+
+
+def test_a_crisis_is_alerted_not_asked() -> None:
+    assert not verdict("aku mau bunuh diri malam ini").ask
+
+
+# --- weak signs that add up (cue accumulation) ---
+
+def test_one_farewell_sign_asks_and_two_make_a_crisis() -> None:
+    one = verdict("makasih udah jadi temen aku selama ini")
+    assert one.level == "concern" and one.ask
+    two = verdict("makasih udah jadi temen aku. koleksi novelku aku kasih ke kamu aja")
+    assert two.level == "crisis", two.suppressions
+
+
+def test_two_grooming_steps_make_a_crisis() -> None:
+    assert level("ada om2 yang suka kasih aku diamond") == "concern"
+    assert level("ada om2 yang suka kasih aku diamond, sekarang dia minta nomer wa aku") == "crisis"
+
+
+# --- clause context of the widened kinds ---
+
+@pytest.mark.parametrize("text", [
+    "aku mati dikeroyok 3 orang di ff",                     # a character in a game
+    "bts comeback, aku mati aja rasanya saking seneng",     # joy hyperbole
+    "bawa pisau buat praktik masak besok",                  # a tool with a purpose
+    "kenapa angka bunuh diri remaja tinggi? buat makalah",  # a lesson, frame in the next clause
+    "racun tikus yang aman buat rumah yang ada kucingnya apa", # pest control
+])
+def test_look_alikes_of_the_widened_kinds_stay_benign(text: str) -> None:
+    assert level(text) == "none", verdict(text).rules
+
+
+@pytest.mark.parametrize("text", [
+    "obatnya udah aku minum semua, sekarang pusing",         # ingestion done
+    "paracetamol berapa biji biar ga bangun lagi",          # dose question, any order
+    "aku lagi berdiri di pinggir jembatan",                 # at the edge
+    "titip kucingku ya kalau aku udah ga ada",              # speaking of being gone
+    "temenku cerita dia dipegang2 sama pelatihnya pas sepi", # a friend: THIRD_PARTY
+])
+def test_widened_kinds_are_crises(text: str) -> None:
+    assert level(text) == "crisis", verdict(text).normalized
+
+
+def test_a_friend_as_the_subject_is_third_party_for_any_kind() -> None:
+    result = verdict("temenku cerita dia dipegang2 sama pelatihnya pas sepi")
+    assert result.categories[0] == "THIRD_PARTY"
