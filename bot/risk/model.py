@@ -92,6 +92,8 @@ class RiskModel:
         self.path = path
         self.features = vocab
         self.row = {name: i for i, name in enumerate(vocab)}
+        self._char_row = {n[2:]: i for n, i in self.row.items() if n.startswith("c:")}
+        self._word_row = {n[2:]: i for n, i in self.row.items() if n.startswith("w:")}
         self.weights = weights.astype(np.float32)
         self.bias = bias.astype(np.float32)
         self.classes = classes
@@ -149,8 +151,8 @@ class RiskModel:
     def _word(self, token: str) -> tuple[int, ...]:
         cached = self._words.get(token)
         if cached is None:
-            cached = tuple({self.row[g] for g in ("c:" + g for g in char_grams(token))
-                            if g in self.row})
+            rows = self._char_row
+            cached = tuple({rows[g] for g in char_grams(token) if g in rows})
             if len(self._words) < 100_000:
                 self._words[token] = cached
         return cached
@@ -161,9 +163,7 @@ class RiskModel:
         for token in tokens:
             if token not in BOUNDARIES:
                 char_rows.update(word(token))
-        row = self.row
-        word_rows = {r for r in map(row.get, ["w:" + g for g in word_grams(tokens)])
-                     if r is not None}
+        word_rows = {r for r in map(self._word_row.get, word_grams(tokens)) if r is not None}
         out = self.bias.copy()
         weights = self.weights
         if char_rows:

@@ -46,12 +46,15 @@ class Pattern:
     window: int = 0
     crosses: bool = False
 
+    def __post_init__(self) -> None:
+        required = tuple(e.words for e in self.elements
+                         if not (e.optional or e.prefixes or e.at_end))
+        object.__setattr__(self, "_required", required)
+
     def possible(self, present: frozenset[str] | set[str]) -> bool:
         """False when some required element has none of its words in the message (a fast skip)."""
-        for element in self.elements:
-            if element.optional or element.prefixes or element.at_end:
-                continue
-            if element.words.isdisjoint(present):
+        for words in self._required:  # type: ignore[attr-defined]
+            if words.isdisjoint(present):
                 return False
         return True
 
