@@ -53,10 +53,8 @@ class Pattern:
 
     def possible(self, present: frozenset[str] | set[str]) -> bool:
         """False when some required element has none of its words in the message (a fast skip)."""
-        for words in self._required:  # type: ignore[attr-defined]
-            if words.isdisjoint(present):
-                return False
-        return True
+        return all(not words.isdisjoint(present)
+                   for words in self._required)  # type: ignore[attr-defined]
 
     def anchors(self) -> tuple[frozenset[str], tuple[str, ...]]:
         if not self.unordered:
