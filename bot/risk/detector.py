@@ -199,8 +199,15 @@ class Detector:
             self._idioms.setdefault(idiom[0], []).append(idiom)
         self._index: dict[str, list[tuple[Rule, Pattern]]] = {}
         self._prefixed: list[tuple[tuple[str, ...], Rule, Pattern]] = []
+        self._gates: dict[str, list[int]] = {}  # word -> patterns that need it (a fast skip)
+        self._ungated: set[int] = set()
         for rule in self.ruleset.rules:
             for pattern in rule.patterns:
+                gate = pattern.gate()
+                if gate is None:
+                    self._ungated.add(id(pattern))
+                for word in gate or ():
+                    self._gates.setdefault(word, []).append(id(pattern))
                 words, prefixes = pattern.anchors()
                 for word in words:
                     self._index.setdefault(word, []).append((rule, pattern))
@@ -240,6 +247,12 @@ class Detector:
         matches: list[tuple[Rule, int, int]] = []
         seen: set[tuple[str, int]] = set()
         present = set(tokens)
+        gates = self._gates
+        open_ = set(self._ungated)
+        for token in present:
+            ids = gates.get(token)
+            if ids:
+                open_.update(ids)
         possible: dict[int, bool] = {}
         for i, token in enumerate(tokens):
             candidates = self._index.get(token, ())
@@ -249,6 +262,8 @@ class Detector:
                     candidates = [*candidates, *extra]
             for rule, pattern in candidates:
                 key = id(pattern)
+                if key not in open_:
+                    continue
                 ok = possible.get(key)
                 if ok is None:
                     ok = possible[key] = pattern.possible(present)
