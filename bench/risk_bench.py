@@ -1,23 +1,48 @@
-"""Risk detector benchmark: quality on labelled sets next to the keyword baseline, and speed.
+"""Risk detector benchmark: quality per labelled set, next to rules alone and a keyword list; speed.
 
-Usage: python3 bench/risk_bench.py [--data PATH ...]
-Defaults: ../shared/data/risk_dev.jsonl (the shared development set) and
-bench/data/risk_heldout.jsonl (phrasings written separately from the dev set).
+Usage: python3 bench/risk_bench.py [--sets NAME ...] [--misses] [--no-speed]
+
+Sets (each scored separately, never pooled):
+  dev          ../shared/data/risk_dev.jsonl (development; many sentences are rule examples)
+  extra:tune   ../shared/data/risk_train_extra.jsonl, the "tune" part (rules and model see it)
+  extra:check  the same file, the "check" part (~20% by sha256 of the text; aggregates only)
+  corpus:tune  bench/data/risk_corpus.jsonl (written for Sebaya by independent writers), "tune"
+  corpus:check the same file, "check" part (aggregates only)
+  heldout_old  bench/data/risk_heldout.jsonl (an older held-out set, already seen: dev-like)
+  heldout_v2   bench/data/risk_heldout_v2.jsonl, the frozen held-out set, scored only when its
+               sha256 equals HELDOUT_SHA256 (set by the maintainer); otherwise refused.
+
+Figures: crisis recall; crisis flagged (crisis or concern); crisis that gets an alert OR the
+direct question (level crisis or ``ask``); benign false crisis; benign any flag (concern, crisis
+or ask); concern accuracy (exactly concern). "rules" is the same detector with the model's
+opinion ignored; "keywords" is the list a school would write. ``--misses`` lists wrong verdicts
+for dev, the tune parts and heldout_old only: check parts and the frozen set stay aggregates.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import hashlib
+import os
+import sys
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
-from bot.risk.detector import Detector
-
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_SETS = [ROOT.parent / "shared" / "data" / "risk_dev.jsonl",
-                ROOT / "bench" / "data" / "risk_heldout.jsonl"]
+sys.path.insert(0, str(ROOT))
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")  # one thread: the speed figure is for one core
+
+from bot.risk.data import load_jsonl, split  # noqa: E402
+from bot.risk.detector import Detector  # noqa: E402
+
+SHARED = ROOT.parent / "shared" / "data"
+DATA = ROOT / "bench" / "data"
+HELDOUT_V2 = DATA / "risk_heldout_v2.jsonl"
+HELDOUT_SHA256: str | None = None  # the maintainer fills this in when the frozen set lands
+
 # The list a school would write (issue #3): case-insensitive substring search.
 BASELINE = ("bunuh diri", "mati", "bunuh", "suicide", "kill myself", "self harm",
             "menyakiti diri", "sayat", "silet", "gantung diri", "overdosis", "ingin mati",
@@ -30,102 +55,207 @@ ADVERSARIAL = {
     "zalgo 5k": "p̸̢̛e̵̡n̷g̶e̷n̸ " * 700,
     "quotes 10k": "'a' " * 2500,
     "masks 5k": "b*n*h " * 900,
+    "crisis at 9k of 10k": "cerita biasa aja. " * 500 + "aku mau bunuh diri " + "ok " * 300,
+    "bidi+cyrillic 5k": ("\u202eр\u0435ng\u0435n m\u0430ti\u202c " * 400),
+    "line breaks 10k": "bunuh\n" * 1700,
 }
+Verdict = tuple[str, bool, bool]  # level, ask, by_model
+METRICS = ("crisis_recall", "crisis_alert_or_ask", "crisis_flagged", "benign_false_crisis",
+           "benign_any_flag", "concern_accuracy")
 
 
-def baseline(text: str) -> str:
+def baseline(text: str) -> Verdict:
     lowered = text.casefold()
-    return "crisis" if any(k in lowered for k in BASELINE) else "none"
+    return ("crisis" if any(k in lowered for k in BASELINE) else "none"), False, False
 
 
-def load(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+def sha256_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def figures(rows: list[dict], predict) -> dict[str, float]:
-    by_label: dict[str, Counter] = defaultdict(Counter)
-    for row in rows:
-        by_label[row["label"]][predict(row["text"])] += 1
-    crisis, concern, benign = by_label["crisis"], by_label["concern"], by_label["benign"]
-
-    def rate(part: int, counter: Counter) -> float:
-        total = sum(counter.values())
-        return part / total if total else float("nan")  # printed as "nan": no such messages
-
-    return {
-        "crisis_recall": rate(crisis["crisis"], crisis),
-        "crisis_flagged": rate(crisis["crisis"] + crisis["concern"], crisis),
-        "benign_fpr_any_flag": rate(sum(benign.values()) - benign["none"], benign),
-        "benign_to_crisis": rate(benign["crisis"], benign),
-        "concern_accuracy": rate(concern["concern"], concern),
-        "n": len(rows),
+def load_sets(names: list[str]) -> dict[str, list[dict]]:
+    """The sets asked for that exist; the frozen set only when its hash is the recorded one."""
+    out: dict[str, list[dict]] = {}
+    extra, corpus = SHARED / "risk_train_extra.jsonl", DATA / "risk_corpus.jsonl"
+    sources = {
+        "dev": lambda: load_jsonl(SHARED / "risk_dev.jsonl"),
+        "extra:tune": lambda: split(load_jsonl(extra), "tune"),
+        "extra:check": lambda: split(load_jsonl(extra), "check"),
+        "corpus:tune": lambda: split(load_jsonl(corpus), "tune"),
+        "corpus:check": lambda: split(load_jsonl(corpus), "check"),
+        "heldout_old": lambda: load_jsonl(DATA / "risk_heldout.jsonl"),
     }
+    paths = {"dev": SHARED / "risk_dev.jsonl", "extra:tune": extra, "extra:check": extra,
+             "corpus:tune": corpus, "corpus:check": corpus,
+             "heldout_old": DATA / "risk_heldout.jsonl"}
+    for name in names:
+        if name == "heldout_v2":
+            rows = frozen_heldout()
+            if rows is not None:
+                out[name] = rows
+            continue
+        if not paths[name].is_file():
+            print(f"(skipping {name}: {paths[name]} not found)")
+            continue
+        out[name] = sources[name]()
+    return out
 
 
-def report(name: str, rows: list[dict], detector: Detector) -> None:
-    print(f"\n== {name} ({len(rows)} messages)")
-    ours = figures(rows, lambda t: detector.screen(t).level)
-    base = figures(rows, baseline)
-    print(f"{'metric':24}{'sebaya':>10}{'keywords':>10}")
-    for key in ("crisis_recall", "crisis_flagged", "benign_fpr_any_flag", "benign_to_crisis",
-                "concern_accuracy"):
-        print(f"{key:24}{ours[key]:>10.3f}{base[key]:>10.3f}")
-    print("per language (crisis recall / benign any-flag / concern accuracy):")
-    for lang in sorted({r.get("lang", "?") for r in rows}):
-        subset = [r for r in rows if r.get("lang", "?") == lang]
-        f = figures(subset, lambda t: detector.screen(t).level)
-        counts = Counter(r["label"] for r in subset)
-        print(f"  {lang:4} n={len(subset):3}  {f['crisis_recall']:.3f} ({counts['crisis']})"
-              f"  {f['benign_fpr_any_flag']:.3f} ({counts['benign']})"
-              f"  {f['concern_accuracy']:.3f} ({counts['concern']})")
-    categories: Counter = Counter()
-    for row in rows:
-        if row["label"] == "crisis":
-            result = detector.screen(row["text"])
-            for category in result.categories or ["(missed)"]:
-                categories[category] += 1
-    print("crisis messages by detected category:", dict(sorted(categories.items())))
-    misses = [r["text"] for r in rows if (r["label"] == "benign") != (
-        detector.screen(r["text"]).level == "none") or (r["label"] == "crisis") != (
-        detector.screen(r["text"]).level == "crisis")]
-    for text in misses:
-        print(f"  differs: {text!r} -> {detector.screen(text).level}")
+def frozen_heldout() -> list[dict] | None:
+    if not HELDOUT_V2.is_file():
+        print(f"(heldout_v2: {HELDOUT_V2.name} not present)")
+        return None
+    actual = sha256_of(HELDOUT_V2)
+    if HELDOUT_SHA256 is None or actual != HELDOUT_SHA256:
+        print(f"(heldout_v2 REFUSED: sha256 {actual[:16]}... is not the recorded "
+              f"{(HELDOUT_SHA256 or 'None')[:16]}; the frozen set must not change)")
+        return None
+    return load_jsonl(HELDOUT_V2)
+
+
+def figures(rows: list[dict], verdicts: list[Verdict]) -> dict[str, float]:
+    n: Counter = Counter(r["label"] for r in rows)
+    hits: Counter = Counter()
+    for row, (level, ask, _) in zip(rows, verdicts, strict=True):
+        label = row["label"]
+        if label == "crisis":
+            hits["crisis_recall"] += level == "crisis"
+            hits["crisis_alert_or_ask"] += level == "crisis" or ask
+            hits["crisis_flagged"] += level != "none" or ask
+        elif label == "benign":
+            hits["benign_false_crisis"] += level == "crisis"
+            hits["benign_any_flag"] += level != "none" or ask
+        else:
+            hits["concern_accuracy"] += level == "concern"
+    of = {"crisis_recall": "crisis", "crisis_alert_or_ask": "crisis", "crisis_flagged": "crisis",
+          "benign_false_crisis": "benign", "benign_any_flag": "benign",
+          "concern_accuracy": "concern"}
+    return {m: (hits[m] / n[of[m]] if n[of[m]] else float("nan")) for m in METRICS}
+
+
+def _fmt(value: float) -> str:
+    return "   -" if value != value else f"{value:.3f}"
+
+
+def report(name: str, rows: list[dict], detect: Callable[[str], Verdict],
+           rules_only: Callable[[str], Verdict], misses: bool) -> dict[str, float]:
+    counts = Counter(r["label"] for r in rows)
+    print(f"\n== {name}: {len(rows)} messages ({counts['crisis']} crisis, "
+          f"{counts['concern']} concern, {counts['benign']} benign)")
+    if name.endswith(":tune"):
+        print("  (rules were written and the model trained on this part: in-sample figures)")
+    ours = [detect(r["text"]) for r in rows]
+    rules = [rules_only(r["text"]) for r in rows]
+    base = [baseline(r["text"]) for r in rows]
+    f_ours, f_rules, f_base = (figures(rows, v) for v in (ours, rules, base))
+    print(f"  {'metric':22}{'sebaya':>9}{'rules':>9}{'keywords':>10}")
+    for key in METRICS:
+        print(f"  {key:22}{_fmt(f_ours[key]):>9}{_fmt(f_rules[key]):>9}{_fmt(f_base[key]):>10}")
+    caught_model = sum(1 for r, v in zip(rows, ours, strict=True)
+                       if r["label"] == "crisis" and v[0] == "crisis" and v[2])
+    caught_rules = sum(1 for r, v in zip(rows, ours, strict=True)
+                       if r["label"] == "crisis" and v[0] == "crisis" and not v[2])
+    false_model = sum(1 for r, v in zip(rows, ours, strict=True)
+                      if r["label"] != "crisis" and v[0] == "crisis" and v[2])
+    false_rules = sum(1 for r, v in zip(rows, ours, strict=True)
+                      if r["label"] != "crisis" and v[0] == "crisis" and not v[2])
+    print(f"  crisis caught: by rules {caught_rules}, by the model only {caught_model}; "
+          f"non-crisis alerted: by rules {false_rules}, by the model only {false_model}")
+    _breakdown("language", "lang", rows, ours)
+    if any(r.get("category") for r in rows):
+        _breakdown("category", "category", rows, ours)
+    if misses:
+        for row, (level, ask, by_model) in zip(rows, ours, strict=True):
+            wrong = (row["label"] == "crisis") != (level == "crisis") or (
+                row["label"] == "benign" and (level != "none" or ask)) or (
+                row["label"] == "concern" and level == "none")
+            if wrong:
+                how = level + (" +ask" if ask else "") + (" (model)" if by_model else "")
+                print(f"  differs [{row['label']}/{row.get('category', '-')}] -> {how}: "
+                      f"{row['text']!r}")
+    return f_ours
+
+
+def _breakdown(title: str, key: str, rows: list[dict], verdicts: list[Verdict]) -> None:
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i, row in enumerate(rows):
+        groups[str(row.get(key) or "?")].append(i)
+    print(f"  per {title}: n  crisis recall / alert-or-ask | benign false crisis / any flag "
+          "| concern accuracy")
+    for value in sorted(groups, key=lambda v: (rows[groups[v][0]]["label"], v)):
+        idx = groups[value]
+        sub = [rows[i] for i in idx]
+        f = figures(sub, [verdicts[i] for i in idx])
+        c = Counter(r["label"] for r in sub)
+        parts = []
+        if c["crisis"]:
+            parts.append(f"crisis {c['crisis']:3} {_fmt(f['crisis_recall'])}"
+                         f"/{_fmt(f['crisis_alert_or_ask'])}")
+        if c["benign"]:
+            parts.append(f"benign {c['benign']:3} {_fmt(f['benign_false_crisis'])}"
+                         f"/{_fmt(f['benign_any_flag'])}")
+        if c["concern"]:
+            parts.append(f"concern {c['concern']:3} {_fmt(f['concern_accuracy'])}")
+        print(f"    {value:26} " + "  |  ".join(parts))
 
 
 def speed(detector: Detector, texts: list[str]) -> None:
-    print("\n== speed (one core)")
-    for label, cache in (("cold (no token cache)", False), ("warm", True)):
-        runs = 0
-        start = time.perf_counter()
+    print("\n== speed (one process, one thread, warm caches; best of 3 runs of 2 s)")
+    for text in texts:
+        detector.screen(text)
+    rates = []
+    for _ in range(3):  # best of three: other processes on a shared machine only slow it down
+        runs, start = 0, time.perf_counter()
         while time.perf_counter() - start < 2.0:
             for text in texts:
-                if not cache:
-                    detector.normalizer._cache.clear()
                 detector.screen(text)
             runs += len(texts)
-        rate = runs / (time.perf_counter() - start)
-        print(f"{label:24}{rate:>12,.0f} messages/s")
-    print("adversarial inputs (one screen each, ms):")
+        rates.append(runs / (time.perf_counter() - start))
+    rate = max(rates)
+    print(f"  full detector (rules + model) {rate:>10,.0f} messages/s over {len(texts)} texts")
+    print("  adversarial inputs (one screen each, ms):")
     for label, text in ADVERSARIAL.items():
         start = time.perf_counter()
-        detector.screen(text)
-        print(f"  {label:22}{(time.perf_counter() - start) * 1000:>8.1f}")
+        result = detector.screen(text)
+        elapsed = (time.perf_counter() - start) * 1000
+        print(f"    {label:22}{elapsed:>8.1f}   -> {result.level}")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--data", type=Path, nargs="*", default=DEFAULT_SETS)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    choices = ["dev", "extra:tune", "extra:check", "corpus:tune", "corpus:check", "heldout_old",
+               "heldout_v2"]
+    parser.add_argument("--sets", nargs="*", choices=choices, default=choices)
+    parser.add_argument("--misses", action="store_true",
+                        help="list wrong verdicts (dev, tune parts and heldout_old only)")
+    parser.add_argument("--no-speed", action="store_true")
     args = parser.parse_args()
     detector = Detector()
+
+    def detect(text: str) -> Verdict:
+        r = detector.screen(text)
+        return r.level, bool(getattr(r, "ask", False)), bool(getattr(r, "by_model", False))
+
+    rules_screen = getattr(detector, "screen_rules", detector.screen)
+
+    def rules_only(text: str) -> Verdict:
+        r = rules_screen(text)
+        return r.level, bool(getattr(r, "ask", False)), False
+
+    summary = {}
     texts: list[str] = []
-    for path in args.data:
-        if not path.is_file():
-            print(f"(skipping {path}: not found)")
-            continue
-        rows = load(path)
-        texts += [r["text"] for r in rows]
-        report(path.name, rows, detector)
-    speed(detector, texts)
+    for name, rows in load_sets(args.sets).items():
+        show = args.misses and not name.endswith(":check") and name != "heldout_v2"
+        summary[name] = report(name, rows, detect, rules_only, show)
+        if name in ("dev", "extra:tune", "corpus:tune"):
+            texts += [r["text"] for r in rows]
+    print("\n== summary (sebaya)")
+    print(f"  {'set':14}" + "".join(f"{m[:14]:>15}" for m in METRICS))
+    for name, f in summary.items():
+        print(f"  {name:14}" + "".join(f"{_fmt(f[m]):>15}" for m in METRICS))
+    if not args.no_speed and texts:
+        speed(detector, texts)
 
 
 if __name__ == "__main__":

@@ -219,7 +219,7 @@ def _draw_flows(config: Config, out: Path) -> int:
 
 
 def _risk(text: str | None, jsonl: bool) -> int:
-    detector = Detector()
+    detector = Detector.default()  # a missing or corrupt model file fails here, clearly
     if jsonl:
         for number, line in enumerate(sys.stdin, 1):
             if not line.strip():
@@ -237,13 +237,25 @@ def _risk(text: str | None, jsonl: bool) -> int:
               file=sys.stderr)
         return EXIT_BAD_INPUT
     result = detector.screen(text)
-    print(f"level:       {result.level} (score {result.score:.2f})")
+    model = detector.model
+    who = " (by the model: kemungkinan krisis, mohon ditinjau)" if result.by_model else ""
+    print(f"level:       {result.level}{who} (rules: {result.rule_level}, score "
+          f"{result.score:.2f})")
+    print(f"ask:         {'yes: ask directly about suicide or self-harm' if result.ask else 'no'}")
     print(f"rules:       {', '.join(result.rules) or '-'}")
     print(f"categories:  {', '.join(result.categories) or '-'}")
     print(f"spans:       {', '.join(repr(s) for s in result.spans) or '-'}")
     print(f"normalized:  {result.normalized}")
     print(f"steps:       {'; '.join(result.steps) or '-'}")
     print(f"suppressed:  {'; '.join(result.suppressions) or '-'}")
+    if model is not None:
+        tokens = [t for norm in detector.normalize(text) for t in norm.tokens]
+        opinion = model.opinion(tokens)
+        print(f"model:       crisis {result.model_score:.3f} (alert >= {model.threshold:.2f}, "
+              f"ask >= {model.ask_threshold:.2f}); likeliest crisis kind "
+              f"{opinion.category or '-'}; concern {opinion.concern:.3f}")
+        features = ", ".join(f"{name!r} {value:+.2f}" for name, value in model.strongest(tokens))
+        print(f"features:    {features or '-'}  (+ towards crisis, - away; _ = word edge, [words])")
     return EXIT_OK
 
 

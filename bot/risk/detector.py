@@ -1,30 +1,51 @@
-"""The risk detector: normalise, match rules, apply context to each matched span.
+"""The risk detector: normalise, match rules, judge each match in its clause, ask the model.
 
-Context (data in lexicon.yaml, logic here): idioms ("mati lampu") and objects ("HP mau mati")
-cancel a match; quoted speech counts only when the writer relates to it ("relate"), and a quoted
-"go die" aimed at the writer is bullying (concern); a bare mention inside a story, lesson, news or
-game frame is not about the writer; a negation right before a negatable rule makes it concern;
-a past, resolved episode is concern; laughter lowers one step unless the writer says they are
-serious, but a first-person death wish never drops below concern (the rule's floor).
+Context is data in lexicon.yaml, logic here, and every context rule reads the *clause* of the
+match (tokens between punctuation or line breaks), never the whole message:
+
+- idioms ("mati lampu"), devices ("HP mau mati") and pests ("bunuh kutu") cancel a match;
+- quoted speech: a quoted insult aimed at the writer is bullying (concern); a friend's quoted
+  words about themselves ("dia bilang 'aku mau bunuh diri'") are a THIRD_PARTY crisis; a quote
+  inside a song/film frame is not about the writer unless the writer relates to it;
+- a bare mention inside a story, lesson, news or game clause is not about the writer;
+- a negation right before a negatable rule makes it concern; a past, resolved episode is concern;
+- laughter in the clause lowers a suicidal-ideation match one step (never below the rule's
+  floor, and then the bot asks directly), unless the writer says they are serious anywhere in
+  the message ("serius", "ga bercanda"); it never lowers self-harm, abuse, sexual, harm to
+  others, danger, or steady rules (methods, plans, attempts);
+- a friend as the subject of the clause makes SI/SH a THIRD_PARTY crisis.
+
+The learned second opinion (bot.risk.model) may only raise the level: above its threshold a
+non-crisis becomes crisis (``by_model``), in its unsure band the bot asks directly (``ask``).
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from bot.risk.normalize import BOUNDARY, Normalized, Normalizer
+from bot.risk.model import ModelOpinion, RiskModel
+from bot.risk.normalize import BOUNDARIES, Normalized, Normalizer, known_words
 from bot.risk.patterns import Pattern
 from bot.risk.rules import LEVELS, Rule, RuleSet, load_rules
 
-LAUGH_EMOJI = frozenset("🤣😂💀😆😹😝😜🤪")
-PAST = frozenset({"dulu", "pernah", "used", "once", "sempet", "sempat"})
+PAST = frozenset({"dulu", "pernah", "used", "once", "sempet", "sempat", "waktu", "pas"})
 RESOLVED = (("sekarang", "udah"), ("udah", "ga"), ("now", "i'm"), ("udah", "baikan"),
-            ("sekarang", "ga"), ("udah", "lewat"), ("not", "anymore"))
+            ("sekarang", "ga"), ("udah", "lewat"), ("not", "anymore"), ("udah", "clean"),
+            ("sekarang", "alhamdulillah"), ("udah", "sembuh"), ("sekarang", "baik"),
+            ("udah", "berhenti"), ("udah", "stop"), ("udah", "lama"))
 WEIGHT = {"none": 0.0, "concern": 0.4, "crisis": 1.0}
 ABOUT_TO = frozenset({"mau", "hampir", "bakal", "udah", "almost", "about"})
+STEADY_CATEGORIES = frozenset({"SH", "ABUSE", "SEXUAL", "HARM_OTHERS", "BULLY_DANGER"})
+WINDOW = 3000  # characters screened at once; longer texts are screened in overlapping windows
+OVERLAP = 400  # longer than any pattern can reach, so no phrase falls between two windows
+MODEL_CATEGORY = "MODEL"
+CRISIS_CATEGORIES = frozenset({"SI", "SH", "ABUSE", "SEXUAL", "BULLY_DANGER", "HARM_OTHERS",
+                               "THIRD_PARTY"})
+FRIEND_CATEGORIES = frozenset({"SI", "SH", "ABUSE", "SEXUAL", "BULLY_DANGER"})
+JOKES_TO_NONE = True  # hyperbole with a trivial trigger and laughter is benign (policy)
 
 
 @dataclass(frozen=True)
@@ -35,11 +56,18 @@ class Hit:
     level: str
     category: str
     notes: tuple[str, ...]
+    span: str = ""
+    ask: bool = False
 
 
 @dataclass
 class RiskResult:
-    """The verdict and why: level, score, rules that fired, spans, what suppressed what."""
+    """The verdict and why: level, score, rules that fired, spans, what suppressed what.
+
+    ``model_score`` is the model's crisis probability; ``by_model`` says the level is crisis only
+    because of the model (then ``categories[0]`` is the model's crisis category or "MODEL");
+    ``ask`` says the bot should ask directly about suicide or self-harm (never with crisis).
+    """
 
     level: str
     score: float
@@ -49,11 +77,17 @@ class RiskResult:
     suppressions: list[str] = field(default_factory=list)
     steps: list[str] = field(default_factory=list)
     normalized: str = ""
+    model_score: float = 0.0
+    by_model: bool = False
+    ask: bool = False
+    rule_level: str = "none"
+    context_lowered: bool = False  # a rule matched but its clause said otherwise (negation ...)
 
     def to_json(self) -> dict[str, Any]:
         return {"level": self.level, "score": round(self.score, 2), "rules": self.rules,
                 "categories": self.categories, "spans": self.spans,
-                "suppressions": self.suppressions}
+                "suppressions": self.suppressions, "model_score": round(self.model_score, 3),
+                "by_model": self.by_model, "ask": self.ask, "rule_level": self.rule_level}
 
 
 def _lower(level: str, floor: str) -> str:
@@ -69,47 +103,111 @@ class _Context:
         self.tokens = tokens = norm.tokens
         self.quoted = norm.quoted
         self.classes = classes
-        present = set(tokens)
-        self.laughing = not present.isdisjoint(classes["laughter"]) or any(
-            c in LAUGH_EMOJI for c in norm.original)
-        self.serious = not present.isdisjoint(classes["serious"])
-        self.framed = not present.isdisjoint(classes["frame"])
-        self.has_self = not present.isdisjoint(classes["self"])
+        self.clause_of: list[int] = []
+        self.clauses: list[tuple[int, int]] = []
+        begin = 0
+        for i, token in enumerate(tokens):
+            self.clause_of.append(len(self.clauses))
+            if token in BOUNDARIES:
+                self.clauses.append((begin, i))
+                begin = i + 1
+        self.clauses.append((begin, len(tokens)))
+        self.serious = self._serious()
         self_ref = classes["self_ref"]
-        self.self_ref = not present.isdisjoint(self_ref) and any(
-            not q and t in self_ref for t, q in zip(tokens, norm.quoted, strict=True))
+        self.self_ref = any(not q and t in self_ref for t, q in zip(tokens, norm.quoted,
+                                                                     strict=True))
         self.idiom_at: set[int] = set()
         for i, token in enumerate(tokens):
             for idiom in idioms.get(token, ()):
                 if tuple(tokens[i:i + len(idiom)]) == idiom:
                     self.idiom_at.update(range(i, i + len(idiom)))
 
+    def _serious(self) -> bool:
+        """ "serius", "sumpah", or a negated joke ("ga bercanda", "bukan canda", "not joking")."""
+        serious, joke, neg = (self.classes[n] for n in ("serious", "joke_word", "neg"))
+        for i, token in enumerate(self.tokens):
+            if token in serious:
+                return True
+            if token in joke and any(t in neg for t in self.tokens[max(0, i - 2):i]):
+                return True
+        return False
+
+    def clause(self, start: int, end: int) -> list[str]:
+        """The tokens of every clause the span [start, end) touches."""
+        first = self.clauses[self.clause_of[start]][0]
+        last = self.clauses[self.clause_of[max(start, end - 1)]][1]
+        return self.tokens[first:last]
+
+    def around(self, start: int, end: int) -> list[str]:
+        """The clause of the span and the clauses right before and after it."""
+        first = self.clauses[max(0, self.clause_of[start] - 1)][0]
+        last = self.clauses[min(len(self.clauses) - 1,
+                                self.clause_of[max(start, end - 1)] + 1)][1]
+        return self.tokens[first:last]
+
     def clause_before(self, start: int, width: int) -> list[str]:
         out = []
         for i in range(start - 1, max(-1, start - width - 1), -1):
-            if self.tokens[i] == BOUNDARY:
+            if self.tokens[i] in BOUNDARIES:
                 break
             out.append(self.tokens[i])
         return out
 
-    def in_class(self, words: Iterable[str], name: str) -> bool:
+    def laughing(self, start: int, end: int) -> bool:
+        """Laughter in the clause of the span or in the clause right before or after it."""
+        laughter = self.classes["laughter"]
+        first = max(0, self.clause_of[start] - 1)
+        last = min(len(self.clauses) - 1, self.clause_of[max(start, end - 1)] + 1)
+        for index in range(first, last + 1):
+            begin, stop = self.clauses[index]
+            words = self.tokens[begin:stop]
+            if any(t in laughter for t in words) and not self._negated_joke(words):
+                return True
+        return False
+
+    def _negated_joke(self, words: list[str]) -> bool:
+        joke, neg = self.classes["joke_word"], self.classes["neg"]
+        return any(t in joke and any(w in neg for w in words[max(0, i - 2):i])
+                   for i, t in enumerate(words))
+
+    def in_class(self, words, name: str) -> bool:
         cls = self.classes[name]
         return any(w in cls for w in words)
 
 
 class Detector:
-    """Screens text; built once (rules compiled, anchors indexed), then cheap per message."""
+    """Screens text; built once (rules compiled, anchors indexed, model loaded), then cheap.
 
-    def __init__(self, rules: RuleSet | None = None) -> None:
+    Args:
+        rules: the rule set (the shipped rule files by default).
+        model: the learned second opinion: "shipped" (default) loads the weights file inside the
+            package and raises ModelError if it is missing or corrupt; a RiskModel; or None for
+            rules alone (training and benchmarks only, never the bot).
+    """
+
+    def __init__(self, rules: RuleSet | None = None,
+                 model: RiskModel | str | Path | None = "shipped") -> None:
         self.ruleset = rules or load_rules()
-        self.normalizer = Normalizer(self.ruleset.vocabulary(), self.ruleset.slang)
+        self.normalizer = Normalizer(self.ruleset.vocabulary(), self.ruleset.slang,
+                                     self.ruleset.morph_words(), self.ruleset.typo_words(),
+                                     known_words())
+        if isinstance(model, (str, Path)):
+            model = RiskModel.load(None if model == "shipped" else Path(model))
+        self.model = model
         self._idioms: dict[str, list[tuple[str, ...]]] = {}
         for idiom in self.ruleset.idioms:
             self._idioms.setdefault(idiom[0], []).append(idiom)
         self._index: dict[str, list[tuple[Rule, Pattern]]] = {}
         self._prefixed: list[tuple[tuple[str, ...], Rule, Pattern]] = []
+        self._gates: dict[str, list[int]] = {}  # word -> patterns that need it (a fast skip)
+        self._ungated: set[int] = set()
         for rule in self.ruleset.rules:
             for pattern in rule.patterns:
+                gate = pattern.gate()
+                if gate is None:
+                    self._ungated.add(id(pattern))
+                for word in gate or ():
+                    self._gates.setdefault(word, []).append(id(pattern))
                 words, prefixes = pattern.anchors()
                 for word in words:
                     self._index.setdefault(word, []).append((rule, pattern))
@@ -119,14 +217,43 @@ class Detector:
     @staticmethod
     @functools.cache
     def default() -> Detector:
-        """The detector of the shipped rules, built once per process (it is read-only)."""
+        """The detector of the shipped rules and model, built once per process (read-only)."""
         return Detector()
 
     def screen(self, text: str) -> RiskResult:
-        norm = self.normalizer.run(text)
+        """Rules and model: the verdict the bot acts on."""
+        result, norms = self._screen_rules(text)
+        if self.model is not None:
+            self._second_opinion(result, self.model.opinion_many(norms))
+        return result
+
+    def screen_rules(self, text: str) -> RiskResult:
+        """The rules alone (benchmarks and explanations; the bot always uses ``screen``)."""
+        return self._screen_rules(text)[0]
+
+    def normalize(self, text: str) -> list[Normalized]:
+        """The normalised windows of a text (one for texts up to WINDOW characters)."""
+        return [self.normalizer.run(part) for part in _windows(text)]
+
+    def _screen_rules(self, text: str) -> tuple[RiskResult, list[Normalized]]:
+        norms = self.normalize(text)
+        hits: list[Hit] = []
+        for norm in norms:
+            hits += self._hits(norm)
+        return self._verdict(norms, hits), norms
+
+    def _hits(self, norm: Normalized) -> list[Hit]:
         tokens = norm.tokens
         matches: list[tuple[Rule, int, int]] = []
         seen: set[tuple[str, int]] = set()
+        present = set(tokens)
+        gates = self._gates
+        open_ = set(self._ungated)
+        for token in present:
+            ids = gates.get(token)
+            if ids:
+                open_.update(ids)
+        possible: dict[int, bool] = {}
         for i, token in enumerate(tokens):
             candidates = self._index.get(token, ())
             if self._prefixed:
@@ -134,57 +261,167 @@ class Detector:
                 if extra:
                     candidates = [*candidates, *extra]
             for rule, pattern in candidates:
-                if (rule.id, i) in seen:
+                key = id(pattern)
+                if key not in open_:
                     continue
-                end = pattern.match_at(tokens, i)
-                if end >= 0:
-                    seen.add((rule.id, i))
-                    matches.append((rule, i, end))
+                ok = possible.get(key)
+                if ok is None:
+                    ok = possible[key] = pattern.possible(present)
+                if not ok:
+                    continue
+                span = pattern.match_at(tokens, i)
+                if span is not None and (rule.id, span[0]) not in seen:
+                    seen.add((rule.id, span[0]))
+                    matches.append((rule, *span))
         if not matches:
-            return RiskResult("none", 0.0, steps=norm.steps, normalized=" ".join(tokens))
+            return []
         context = _Context(norm, self.ruleset.classes, self._idioms)
-        return self._verdict(norm, [self._judge(r, s, e, context) for r, s, e in matches])
+        return [self._judge(r, s, e, context) for r, s, e in matches]
 
     def _judge(self, rule: Rule, start: int, end: int, ctx: _Context) -> Hit:
         span = ctx.tokens[start:end]
+        text = " ".join(t for t in span if t not in BOUNDARIES)
+
+        def hit(level: str, category: str, *notes: str, ask: bool = False) -> Hit:
+            return Hit(rule, start, end, level, category, notes, text, ask)
+
         level, category, notes = rule.level, rule.category, []
-        if ctx.idiom_at.intersection(range(start, end)) and ctx.in_class(
-                (ctx.tokens[i] for i in ctx.idiom_at.intersection(range(start, end))),
-                "die") | ctx.in_class(span, "attack"):
-            return Hit(rule, start, end, "none", category, ("idiom",))
+        idiom = ctx.idiom_at.intersection(range(start, end))
+        if idiom and rule.level == "crisis" and (ctx.in_class((ctx.tokens[i] for i in idiom), "die")
+                      or ctx.in_class((ctx.tokens[i] for i in idiom), "attack")):
+            return hit("none", category, "idiom")
         before = ctx.clause_before(start, 4)
         if ctx.in_class(before, "laugh_verb") and ctx.in_class(span, "die"):
-            return Hit(rule, start, end, "none", category, ("idiom: dying of laughter",))
+            return hit("none", category, "idiom: dying of laughter")
         if self._about_object(ctx, start, span, before):
-            return Hit(rule, start, end, "none", category, ("about an object, not a person",))
+            return hit("none", category, "about an object, not a person")
+        if self._about_pest(ctx, start, end):
+            return hit("none", category, "about a pest or a game, not a person")
+        clause = ctx.clause(start, end)
         if ctx.quoted[start]:
-            if ctx.in_class((t for t, q in zip(ctx.tokens, ctx.quoted, strict=True) if q),
-                            "second"):
-                level, category = "concern", "BULLY"
-                notes.append("quoted insult aimed at the writer")
-            elif ctx.self_ref:
-                notes.append("quoted, but the writer relates to it")
-            else:
-                return Hit(rule, start, end, "none", category, ("quoted or reported speech",))
-        elif ctx.framed and not ctx.self_ref and (
-                (rule.mention and not ctx.in_class(span + before, "want")
-                 and not ctx.in_class(span + before, "self"))
-                or (rule.level == "concern" and not ctx.has_self)):
-            return Hit(rule, start, end, "none", category, ("story, lesson, news or game frame",))
-        if rule.negatable and ctx.in_class(ctx.clause_before(start, 2), "neg"):
+            outcome = self._quoted(rule, ctx, start, end)
+            if outcome is not None:
+                level, category, note = outcome
+                if level == "none":
+                    return hit("none", category, note)
+                notes.append(note)
+        elif self._framed(rule, ctx, start, end, span + before):
+            return hit("none", category, "story, lesson, news or game clause")
+        if self._game_talk(rule, ctx, start, end, span + before):
+            return hit("none", category, "game talk: a character, not the writer")
+        if (rule.category == "SI" and not rule.steady and ctx.in_class(span, "die")
+                and ctx.in_class(clause, "joy")):
+            return hit("none", category, "hyperbole of joy, hunger or tiredness")
+        if rule.negatable and self._negated(ctx, start):
             level = "concern"
             notes.append("negated")
         if level == "crisis" and self._past_resolved(ctx, start, end):
             level = "concern"
             notes.append("past and resolved")
-        if ctx.laughing and not ctx.serious and level != "none":
-            lowered = _lower(level, rule.floor)
-            if lowered != level:
-                notes.append(f"laughter: {level}->{lowered}")
+        ask = rule.ask and level == "concern"
+        steady = rule.steady or category in STEADY_CATEGORIES or category == "THIRD_PARTY"
+        if level != "none" and not steady and ctx.laughing(start, end):
+            if ctx.serious:
+                notes.append("laughter, but the writer says they are serious")
+            elif ctx.in_class(ctx.tokens, "trivial"):
+                lowered = "none" if JOKES_TO_NONE else _lower(level, rule.floor)
+                notes.append(f"joke: a trivial trigger and laughter: {level}->{lowered}")
+                ask = lowered == "concern"
                 level = lowered
-        if category in ("SI", "SH") and ctx.in_class(ctx.clause_before(start, 6), "friend"):
+            else:
+                notes.append("laughter without a trivial trigger does not lower")
+        if level == "crisis" and category in FRIEND_CATEGORIES and self._friend_subject(
+                ctx, start):
             category = "THIRD_PARTY"
-        return Hit(rule, start, end, level, category, tuple(notes))
+        if level != "none" and rule.category == "HARM_OTHERS" and self._benign_tool(ctx, start,
+                                                                                     end):
+            return hit("none", category, "a tool for cooking, crafts or camping")
+        return hit(level, category, *notes, ask=ask)
+
+    @staticmethod
+    def _negated(ctx: _Context, start: int) -> bool:
+        """A negation right before the match, not one that negates a joke ("ga bercanda")."""
+        neg, joke = ctx.classes["neg"], ctx.classes["joke_word"]
+        for i in range(start - 1, max(-1, start - 3), -1):
+            if ctx.tokens[i] in BOUNDARIES:
+                return False
+            if ctx.tokens[i] in neg and not (i + 1 < start and ctx.tokens[i + 1] in joke):
+                return True
+        return False
+
+    @staticmethod
+    def _quoted(rule: Rule, ctx: _Context, start: int,
+                end: int) -> tuple[str, str, str] | None:
+        """What quoted words mean; None when the quote changes nothing."""
+        first = start
+        while first > 0 and ctx.quoted[first - 1]:
+            first -= 1
+        last = end
+        while last < len(ctx.tokens) and ctx.quoted[last]:
+            last += 1
+        inside = ctx.tokens[first:last]
+        lead = ctx.clause_before(first, 8)
+        if ctx.in_class(inside, "second"):
+            return "concern", "BULLY", "quoted insult aimed at the writer"
+        if ctx.self_ref:
+            return None  # "relate banget": the writer speaks through the quote
+        speaker = ctx.in_class(lead, "friend") or (
+            ctx.in_class(lead, "third") and ctx.in_class(lead, "speech"))
+        if speaker and rule.category in ("SI", "SH") and ctx.in_class(inside, "self"):
+            return rule.level, "THIRD_PARTY", "a friend's own words, quoted"
+        if ctx.in_class(lead + ctx.tokens[last:last + 6], "frame"):
+            return "none", rule.category, "quoted from a song, film or story"
+        if not ctx.in_class(lead, "self") and not ctx.in_class(inside, "self"):
+            return "none", rule.category, "quoted or reported speech"
+        return None
+
+    @staticmethod
+    def _framed(rule: Rule, ctx: _Context, start: int, end: int, near: list[str]) -> bool:
+        """A bare mention inside a story, lesson, news or game frame, not about the writer.
+
+        The frame may sit in the clause of the match (then even "orang yang mau bunuh diri" is
+        the lesson's) or in the clause next to it (then only when nobody in the match wants it).
+        The writer ("aku") or a friend in the clause keeps the match.
+        """
+        if ctx.self_ref:
+            return False
+        clause = ctx.clause(start, end)
+        if ctx.in_class(clause, "self") or ctx.in_class(clause, "friend"):
+            return False
+        if not (rule.mention or rule.level == "concern"):
+            return False
+        if ctx.in_class(clause, "frame"):
+            return True
+        return ctx.in_class(ctx.around(start, end), "frame") and not ctx.in_class(near, "want")
+
+    @staticmethod
+    def _game_talk(rule: Rule, ctx: _Context, start: int, end: int, near: list[str]) -> bool:
+        """ "aku mati dikeroyok di ff", "killed me in one hit": dying or killing in a game."""
+        if rule.category == "SEXUAL" or (rule.steady and rule.category != "SI"):
+            return False
+        span = ctx.tokens[start:end]
+        if not (ctx.in_class(span, "die") or ctx.in_class(span, "attack")
+                or ctx.in_class(span, "hit_passive") or ctx.in_class(span, "hit_active")):
+            return False
+        return ctx.in_class(ctx.around(start, end), "game") and not ctx.in_class(near, "want")
+
+    @staticmethod
+    def _benign_tool(ctx: _Context, start: int, end: int) -> bool:
+        """ "bawa gunting buat prakarya": a tool with a harmless purpose and no one to attack."""
+        clause = ctx.clause(start, end)
+        return ctx.in_class(clause, "benign_purpose") and not ctx.in_class(
+            clause, "attack") and not ctx.in_class(clause, "person")
+
+    @staticmethod
+    def _friend_subject(ctx: _Context, start: int) -> bool:
+        """A friend, sibling or classmate is who the clause is about (not the writer)."""
+        before = ctx.clause_before(start, 8)
+        for token in before:  # nearest first
+            if token in ctx.classes["self"]:
+                return False
+            if token in ctx.classes["friend"]:
+                return True
+        return False
 
     @staticmethod
     def _about_object(ctx: _Context, start: int, span: list[str], before: list[str]) -> bool:
@@ -192,6 +429,8 @@ class Detector:
 
         Only "about to" words look past punctuation; "HP rusak, pengen mati" stays a risk.
         """
+        if not ctx.in_class(span, "die"):
+            return False
         if ctx.in_class(before + span, "self"):
             return False
         if ctx.in_class(before, "device"):
@@ -201,27 +440,118 @@ class Detector:
             wide, "self")
 
     @staticmethod
+    def _about_pest(ctx: _Context, start: int, end: int) -> bool:
+        """ "cara bunuh kutu", "bunuh bos terakhir": a kill word whose object is not a person."""
+        kill = ctx.classes["attack"] | ctx.classes["die"]
+        pests = ctx.classes["pest"]
+        for i in range(start, end):
+            if ctx.tokens[i] in kill:
+                after, before = ctx.tokens[i + 1:i + 3], ctx.tokens[max(0, i - 3):i]
+                if any(t in pests for t in after) or (
+                        any(t in pests for t in before) and not ctx.in_class(before, "self")):
+                    return True
+        return False
+
+    @staticmethod
     def _past_resolved(ctx: _Context, start: int, end: int) -> bool:
-        if not PAST.intersection(ctx.tokens[max(0, start - 4):start]):
+        if not PAST.intersection(ctx.tokens[max(0, start - 6):start]):
             return False
         after = ctx.tokens[end:]
         return any(after[i:i + 2] == list(pair) for pair in RESOLVED
                    for i in range(len(after) - 1))
 
     @staticmethod
-    def _verdict(norm: Normalized, hits: list[Hit]) -> RiskResult:
+    def _accumulate(hits: list[Hit]) -> list[Hit]:
+        """Two different weak signs of one kind (two farewell cues, two grooming steps): crisis."""
+        by_cue: dict[str, set[str]] = {}
+        for h in hits:
+            if h.rule.cue and h.level == "concern":
+                by_cue.setdefault(h.rule.cue, set()).add(h.rule.id)
+        strong = {cue for cue, ids in by_cue.items() if len(ids) >= 2}
+        if not strong:
+            return hits
+        return [Hit(h.rule, h.start, h.end, "crisis",
+                    h.category if h.category in CRISIS_CATEGORIES else "SI",
+                    (*h.notes, f"with another {h.rule.cue} sign: crisis"), h.span)
+                if h.rule.cue in strong and h.level == "concern" else h for h in hits]
+
+    @classmethod
+    def _verdict(cls, norms: list[Normalized], hits: list[Hit]) -> RiskResult:
+        hits = cls._accumulate(hits)
         level = max((h.level for h in hits), key=LEVELS.index, default="none")
         live = [h for h in hits if h.level != "none"]
         top = [h for h in live if h.level == level]
-        result = RiskResult(
+        categories: list[str] = []
+        for h in sorted(top, key=lambda h: (h.category == "THIRD_PARTY", h.start)):
+            if h.category not in categories:
+                categories.append(h.category)
+        steps: list[str] = []
+        for norm in norms:
+            steps += [s for s in norm.steps if s not in steps]
+        return RiskResult(
             level=level,
             score=sum(WEIGHT[h.level] for h in live),
             rules=sorted({h.rule.id for h in live}),
-            categories=sorted({h.category for h in top}),
-            spans=[" ".join(norm.tokens[h.start:h.end]) for h in live],
-            suppressions=[f"{h.rule.id} [{' '.join(norm.tokens[h.start:h.end])}]: "
-                          + ", ".join(h.notes) for h in hits if h.notes],
-            steps=norm.steps,
-            normalized=" ".join(norm.tokens),
+            categories=categories,
+            spans=list(dict.fromkeys(h.span for h in live)),
+            suppressions=list(dict.fromkeys(
+                f"{h.rule.id} [{h.span}]: " + ", ".join(h.notes) for h in hits if h.notes)),
+            steps=steps,
+            normalized=" ".join(t for norm in norms for t in norm.tokens),
+            ask=level == "concern" and any(h.ask for h in live),
+            rule_level=level,
+            context_lowered=any(h.notes and h.level != h.rule.level for h in hits),
         )
-        return result
+
+    def _second_opinion(self, result: RiskResult, opinion: ModelOpinion) -> None:
+        """The model may only raise: crisis above its threshold, the direct question below."""
+        model = self.model
+        assert model is not None
+        result.model_score = opinion.crisis
+        if result.level == "crisis":
+            result.ask = False
+            return
+        words = sum(1 for t in result.normalized.split() if t not in BOUNDARIES)
+        if opinion.crisis >= model.threshold and words < model.min_words:
+            result.ask = True
+            result.suppressions.append(
+                f"model: crisis {opinion.crisis:.2f}, but only {words} words: ask directly")
+        elif opinion.crisis >= model.threshold and result.context_lowered:
+            result.ask = True  # the clause's own context (negation, a quote, a frame ...) said less
+            result.suppressions.append(
+                f"model: crisis {opinion.crisis:.2f}, but a rule's context said less: ask directly")
+        elif opinion.crisis >= model.threshold:
+            result.level = "crisis"
+            result.by_model = True
+            result.ask = False
+            result.categories = [opinion.category or MODEL_CATEGORY]
+            result.suppressions.append(
+                f"model: crisis {opinion.crisis:.2f} >= threshold {model.threshold:.2f}")
+            return
+        elif opinion.crisis >= model.ask_threshold:
+            result.ask = True
+            result.suppressions.append(
+                f"model: unsure ({opinion.crisis:.2f} in [{model.ask_threshold:.2f}, "
+                f"{model.threshold:.2f})): ask directly")
+        if result.level == "none" and opinion.concern >= model.concern_threshold:
+            result.level = "concern"
+            result.categories = ["MODEL"]
+            result.suppressions.append(f"model: concern {opinion.concern:.2f}")
+
+
+def _windows(text: str) -> list[str]:
+    """Overlapping windows of at most WINDOW characters, cut at whitespace where possible."""
+    if len(text) <= WINDOW:
+        return [text]
+    parts, start = [], 0
+    while start < len(text):
+        end = min(len(text), start + WINDOW)
+        if end < len(text):
+            cut = text.rfind(" ", start + WINDOW - OVERLAP // 2, end)
+            end = cut if cut > start else end
+        parts.append(text[start:end])
+        if end >= len(text):
+            break
+        back = text.rfind(" ", end - OVERLAP, end - OVERLAP // 2)
+        start = back + 1 if back > start else end - OVERLAP
+    return parts

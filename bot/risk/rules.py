@@ -16,7 +16,7 @@ from bot.yamlsrc import LineDict, LineList, read_mapping
 
 LEVELS = ("none", "concern", "crisis")
 RULE_KEYS = ("id", "category", "patterns", "floor", "negatable", "mention", "examples",
-             "not_examples", "level")
+             "not_examples", "level", "ask", "steady", "cue")
 
 
 class RuleError(SourceError):
@@ -34,6 +34,9 @@ class Rule:
     mention: bool = False
     examples: tuple[str, ...] = ()
     not_examples: tuple[str, ...] = ()
+    ask: bool = False  # a concern that deserves the direct question (hopelessness, burden ...)
+    steady: bool = False  # laughter never lowers it (methods, plans, attempts)
+    cue: str = ""  # a weak sign of a kind: two different rules of one cue make a crisis
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,15 @@ class RuleSet:
     idioms: tuple[tuple[str, ...], ...]
     slang: dict[str, str]
     rules: tuple[Rule, ...]
+    morphology: tuple[str, ...] = ()  # classes whose words teach their affixed forms
+    typo: tuple[str, ...] = ()  # classes whose words tolerate one typo in 5-6 letter tokens
+
+    def morph_words(self) -> set[str]:
+        return set().union(*(self.classes[c] for c in self.morphology))
+
+    def typo_words(self) -> set[str]:
+        words: set[str] = set().union(*(self.classes[c] for c in self.typo))
+        return {w for w in words if w.isalpha()}
 
     def vocabulary(self) -> set[str]:
         words: set[str] = set().union(*self.classes.values())
@@ -86,7 +98,9 @@ def _rules(path: Path, tree: LineDict, level: str, classes: dict) -> list[Rule]:
         out.append(Rule(str(item["id"]), str(item.get("category", "OTHER")),
                         str(item.get("level", level)), tuple(patterns), floor,
                         bool(item.get("negatable", False)), bool(item.get("mention", False)),
-                        tuple(item.get("examples", ())), tuple(item.get("not_examples", ()))))
+                        tuple(item.get("examples", ())), tuple(item.get("not_examples", ())),
+                        bool(item.get("ask", False)), bool(item.get("steady", False)),
+                        str(item.get("cue", ""))))
     return out
 
 
@@ -105,9 +119,16 @@ def load_rules(folder: Path | None = None) -> RuleSet:
     for name, level in (("crisis", "crisis"), ("concern", "concern")):
         path, text = files[name]
         rules += _rules(path, _read(path, text), level, classes)
+    for key in ("morphology", "typo"):
+        for name in lexicon.get(key, ()):
+            if name not in classes:
+                raise RuleError(lex_path, lexicon.key_lines.get(key), key,
+                                f"unknown class {name!r}", "name a class of `classes:`")
     ids = [r.id for r in rules]
     duplicates = {i for i in ids if ids.count(i) > 1}
     if duplicates:
         raise RuleError(files["crisis"][0], None, "rules", f"duplicate rule ids {duplicates}",
                         "give every rule its own id")
-    return RuleSet(classes, idioms, slang, tuple(rules))
+    return RuleSet(classes, idioms, slang, tuple(rules),
+                   tuple(str(c) for c in lexicon.get("morphology", ())),
+                   tuple(str(c) for c in lexicon.get("typo", ())))

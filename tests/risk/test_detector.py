@@ -6,7 +6,7 @@ import pytest
 
 from bot.risk.detector import Detector
 
-D = Detector()
+D = Detector(model=None)
 
 
 def level(text: str) -> str:
@@ -26,8 +26,10 @@ def level(text: str) -> str:
     ("mereka bilang 'mending lo mati aja' ke aku", "concern"),      # quoted insult: bullying
     ("aku gak pengen mati kok, cuma capek", "concern"),      # negated death wish
     ("ga mau hidup lagi", "crisis"),                         # negated life is risk
-    ("pengen mati wkwk", "concern"),                         # laughter lowers, floor holds
-    ("pengen mati wkwk serius", "crisis"),                   # ... unless serious
+    ("pengen mati wkwk", "crisis"),                          # laughter alone is no joke (policy)
+    ("mati aku lupa PR wkwk", "none"),                       # a trivial trigger + laughter: joke
+    ("malu banget pengen ngilang dari bumi wkwk", "none"),   # hyperbole with a trivial trigger
+    ("malu bgt pengen mati wkwk serius", "crisis"),          # ... unless the writer is serious
     ("dulu pernah kepikiran bunuh diri tapi sekarang udah ga", "concern"),  # past, resolved
     ("ngakak sampe mau mati liat video ini", "none"),        # dying of laughter
 ])

@@ -74,4 +74,5 @@ def test_a_new_class_word_teaches_every_rule_using_it(rules_dir: Path) -> None:
     path = rules_dir / "lexicon.yaml"
     text = path.read_text().replace("  die: [mati,", "  die: [wafatkeun, mati,", 1)
     path.write_text(text)
-    assert Detector(load_rules(rules_dir)).screen("pengen wafatkeun aja").level == "crisis"
+    detector = Detector(load_rules(rules_dir), model=None)
+    assert detector.screen("pengen wafatkeun aja").level == "crisis"

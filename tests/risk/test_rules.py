@@ -7,7 +7,7 @@ import pytest
 from bot.risk.detector import Detector
 from bot.risk.rules import load_rules
 
-DETECTOR = Detector()
+DETECTOR = Detector(model=None)
 RULES = load_rules().rules
 
 
