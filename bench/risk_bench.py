@@ -61,7 +61,8 @@ ADVERSARIAL = {
 }
 Verdict = tuple[str, bool, bool]  # level, ask, by_model
 METRICS = ("crisis_recall", "crisis_alert_or_ask", "crisis_flagged", "benign_false_crisis",
-           "benign_any_flag", "concern_accuracy")
+           "benign_any_flag", "benign_asked", "concern_accuracy", "concern_to_crisis",
+           "concern_asked")
 
 
 def baseline(text: str) -> Verdict:
@@ -125,11 +126,15 @@ def figures(rows: list[dict], verdicts: list[Verdict]) -> dict[str, float]:
         elif label == "benign":
             hits["benign_false_crisis"] += level == "crisis"
             hits["benign_any_flag"] += level != "none" or ask
+            hits["benign_asked"] += ask and level != "crisis"  # asked the suicide question
         else:
             hits["concern_accuracy"] += level == "concern"
+            hits["concern_to_crisis"] += level == "crisis"
+            hits["concern_asked"] += ask and level != "crisis"
     of = {"crisis_recall": "crisis", "crisis_alert_or_ask": "crisis", "crisis_flagged": "crisis",
-          "benign_false_crisis": "benign", "benign_any_flag": "benign",
-          "concern_accuracy": "concern"}
+          "benign_false_crisis": "benign", "benign_any_flag": "benign", "benign_asked": "benign",
+          "concern_accuracy": "concern", "concern_to_crisis": "concern",
+          "concern_asked": "concern"}
     return {m: (hits[m] / n[of[m]] if n[of[m]] else float("nan")) for m in METRICS}
 
 

@@ -59,7 +59,7 @@ DEMO_SCRIPT = (
     ("makasih, aku jadi lebih lega", ""),
     ("/as student:2", "A second student, in English, with heavy bullying: straight to guru BK"),
     ("/start", ""), ("2", ""), ("1", ""), ("4", ""),
-    ("they wait for me after school every day and take my money", ""),
+    ("they keep making fun of me in the class group chat", ""),
     ("3", ""), ("2", ""),
     ("/as student:3", "A third student writes a crisis message in the middle of intake"),
     ("halo", ""), ("1", ""),

@@ -111,10 +111,12 @@ def test_console_peers_are_on_duty_whatever_the_hour(project: Path) -> None:
 
 
 def test_risk_explains_a_verdict(capsys) -> None:
-    assert main(["risk", "aku pgn b*nuh d1ri wkwk"]) == 0
+    assert main(["risk", "aku pgn b*nuh d1ri wkwk"]) == 0  # laughter alone lowers nothing
     out = capsys.readouterr().out
-    assert "level:       concern" in out and "SI.direct" in out
-    assert "slang pgn->pengen" in out and "laughter: crisis->concern" in out
+    assert "level:       crisis" in out and "SI.direct" in out and "slang pgn->pengen" in out
+    assert main(["risk", "lupa PR lagi, pgn b*nuh d1ri wkwk"]) == 0  # a trivial trigger too:
+    out = capsys.readouterr().out  # lowered, but a first-person death wish stays >= concern
+    assert "level:       concern" in out and "SI.direct" in out and "model:" in out
 
 
 def test_risk_jsonl_batch(monkeypatch, capsys) -> None:

@@ -169,8 +169,11 @@ def _to_guru_bk(core: Core, conv: Conversation, party: Party, case: CaseView | N
     """Refused or unanswered: guru BK looks (a light case for guru BK, never a peer's)."""
     lang = conv.lang
     outcome = Outcome(conv, list(effects))
-    if case is None:
-        intake = pending.get("intake") or {"story": pending.get("text") or ""}
+    if case is None:  # what the intake has gathered so far goes with it
+        intake = pending.get("intake") or {
+            "topic": conv.vars.get("topic"), "weight": conv.vars.get("weight"),
+            "story": conv.vars.get("story") or pending.get("text") or "",
+            "risk_flags": list(conv.vars.get("risk_flags", ()))}
         outcome.effects += [_open(party, intake, "counselor", pending),
                             crisis.counselor_notice(core, party.code, party.alias,
                                                     str(intake.get("topic") or "lainnya"),

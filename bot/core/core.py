@@ -315,7 +315,9 @@ class Core:
         after = outcome.conversation or conv
         if outcome.conversation is not None and ask.due(after, turn.case, signal, turn.now):
             outcome.conversation, question = ask.question(self, after, turn.now, signal, text)
-            outcome.effects += question
+            # one question at a time: the flow's next question comes back after a "Tidak"
+            outcome.effects = [e for e in outcome.effects if not (
+                isinstance(e, Send) and e.to == turn.party.key and e.buttons)] + question
         return outcome
 
     def _case_text(self, turn: Turn, text: str) -> Outcome:
