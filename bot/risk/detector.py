@@ -45,7 +45,9 @@ MODEL_CATEGORY = "MODEL"
 CRISIS_CATEGORIES = frozenset({"SI", "SH", "ABUSE", "SEXUAL", "BULLY_DANGER", "HARM_OTHERS",
                                "THIRD_PARTY"})
 FRIEND_CATEGORIES = frozenset({"SI", "SH", "ABUSE", "SEXUAL", "BULLY_DANGER"})
-JOKES_TO_NONE = True  # hyperbole with a trivial trigger and laughter is benign (policy)
+# Hyperbole with a trivial trigger and laughter is lowered, but never below the rule's floor:
+# SAFETY.md, "a first-person death wish never drops below concern" (a peer looks; nobody is
+# alarmed).
 
 
 @dataclass(frozen=True)
@@ -306,7 +308,11 @@ class Detector:
                     return hit("none", category, note)
                 notes.append(note)
         elif self._framed(rule, ctx, start, end, span + before):
-            return hit("none", category, "story, lesson, news or game clause")
+            if rule.floor == "concern" and ctx.in_class(span + before, "want"):
+                level = "concern"  # "kalah ranked, pgn bundir": still the writer's own wish
+                notes.append("story, lesson, news or game clause, but a wish stays concern")
+            else:
+                return hit("none", category, "story, lesson, news or game clause")
         if self._game_talk(rule, ctx, start, end, span + before):
             return hit("none", category, "game talk: a character, not the writer")
         if (rule.category == "SI" and not rule.steady and ctx.in_class(span, "die")
@@ -324,7 +330,7 @@ class Detector:
             if ctx.serious:
                 notes.append("laughter, but the writer says they are serious")
             elif ctx.in_class(ctx.tokens, "trivial"):
-                lowered = "none" if JOKES_TO_NONE else _lower(level, rule.floor)
+                lowered = _lower(level, rule.floor)
                 notes.append(f"joke: a trivial trigger and laughter: {level}->{lowered}")
                 ask = lowered == "concern"
                 level = lowered

@@ -28,7 +28,8 @@ def level(text: str) -> str:
     ("ga mau hidup lagi", "crisis"),                         # negated life is risk
     ("pengen mati wkwk", "crisis"),                          # laughter alone is no joke (policy)
     ("mati aku lupa PR wkwk", "none"),                       # a trivial trigger + laughter: joke
-    ("malu banget pengen ngilang dari bumi wkwk", "none"),   # hyperbole with a trivial trigger
+    ("malu banget pengen ngilang dari bumi wkwk", "concern"),  # a trivial trigger lowers, but a
+    # first-person wish never below concern (SAFETY.md): a peer looks, nobody is alarmed
     ("malu bgt pengen mati wkwk serius", "crisis"),          # ... unless the writer is serious
     ("dulu pernah kepikiran bunuh diri tapi sekarang udah ga", "concern"),  # past, resolved
     ("ngakak sampe mau mati liat video ini", "none"),        # dying of laughter

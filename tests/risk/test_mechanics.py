@@ -59,8 +59,10 @@ def test_laughter_without_a_trivial_trigger_does_not_lower_a_death_wish() -> Non
     assert level("wkwk mending aku ga ada aja kali ya") == "crisis"
 
 
-def test_hyperbole_with_a_trivial_trigger_and_laughter_is_benign() -> None:
-    assert level("presentasi depan crush tadi, pengen mati aja wkwk") == "none"
+def test_hyperbole_with_a_trivial_trigger_and_laughter_stays_at_the_floor() -> None:
+    """Lowered from crisis, but a first-person death wish never below concern (SAFETY.md)."""
+    assert level("presentasi depan crush tadi, pengen mati aja wkwk") == "concern"
+    assert level("kalah ranked lagi wkwk pgn b*nuh d1ri") == "concern"  # a game clause too
 
 
 @pytest.mark.parametrize("text", [
