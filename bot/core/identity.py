@@ -41,6 +41,7 @@ class IdentityVault:
 
     def __init__(self, secret: bytes) -> None:
         self._hmac_key = _derive(secret, b"user-key")
+        self._secret_mark = _derive(secret, b"mark")
         self._fernet = Fernet(base64.urlsafe_b64encode(_derive(secret, b"address-seal")))
 
     def user_key(self, channel: str, platform_user_id: str) -> UserKey:
@@ -53,6 +54,12 @@ class IdentityVault:
         normalized = token.strip().upper().replace("-", "").replace(" ", "")
         return hmac.new(self._hmac_key, b"invite:" + normalized.encode(),
                         hashlib.sha256).hexdigest()
+
+    def fingerprint(self) -> str:
+        """A one-way mark of the secret, stored in the database: a different secret is noticed
+        at start instead of forking every person into two."""
+        return hmac.new(_derive(self._secret_mark, b"fingerprint"), b"sebaya",
+                        hashlib.sha256).hexdigest()[:24]
 
     def seal(self, plaintext: str) -> bytes:
         return self._fernet.encrypt(plaintext.encode("utf-8"))
