@@ -301,22 +301,24 @@ def _operations(config: Config, args: argparse.Namespace) -> int:
 
 
 async def _seed_data(config: Config) -> int:
-    from bot.config import load_secret
     from bot.core.identity import IdentityVault
-    from bot.reports.seed import seed_month
+    from bot.reports.seed import DEMO_SECRET, demo_path, remove_demo, seed_month
     from bot.store.db import Store
 
-    vault = IdentityVault(load_secret(config))
-    store = await Store.open(config.database_path, vault)
+    path = demo_path(config.database_path)
+    remove_demo(config.database_path)  # made afresh: running it twice doubles nothing
+    vault = IdentityVault(DEMO_SECRET)
+    store = await Store.open(path, vault)
     try:
         async with store.transaction() as db:
             made = await seed_month(db, vault,
                                     dt.datetime.now(config.tz).date(), config.tz)
     finally:
         await store.close()
-    print("Synthetic month added (demo people only): "
+    print(f"Synthetic month written to {path} (sample people only; the real database "
+          f"{config.database_path.name} is untouched): "
           + ", ".join(f"{k} {v}" for k, v in made.items()))
-    print("See it: sebaya report --format html --out reports")
+    print("See it: sebaya report --demo --format html · remove it: sebaya demo --remove-data")
     return EXIT_OK
 
 
@@ -336,7 +338,8 @@ def _report(config: Config, args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     from bot.reports import build  # matplotlib loads only for reports
 
-    paths = asyncio.run(build.write(config, start, end, args.format, args.out, args.lang))
+    paths = asyncio.run(build.write(config, start, end, args.format, args.out, args.lang,
+                                    demo=args.demo))
     for path in paths:
         print(path)
     return EXIT_OK
@@ -354,7 +357,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("console", parents=[common], help="chat locally as student, peer or counselor")
     demo = sub.add_parser("demo", parents=[common], help="play a scripted multi-party scenario")
     demo.add_argument("--seed-data", action="store_true",
-                      help="instead, fill the database with a synthetic month for the report")
+                      help="instead, write a synthetic month to demo.sqlite3 (beside the real "
+                      "database, never in it) for `sebaya report --demo`")
+    demo.add_argument("--remove-data", action="store_true",
+                      help="delete demo.sqlite3, the synthetic month")
     sub.add_parser("check-flows", parents=[common], help="validate and lint flows and texts")
     risk = sub.add_parser("risk", parents=[common], help="explain the risk verdict for a message")
     risk.add_argument("text", nargs="?", help="the message to screen")
@@ -385,6 +391,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--format", choices=("md", "csv", "html"), default="html")
     report.add_argument("--out", type=Path, default=Path("reports"), help="folder to write to")
     report.add_argument("--lang", choices=("id", "en"), default=None)
+    report.add_argument("--demo", action="store_true",
+                        help="the synthetic month of `sebaya demo --seed-data` (marked as such)")
     draw = sub.add_parser("draw-flows", parents=[common], help="write Mermaid diagrams of flows")
     draw.add_argument("--out", type=Path, default=Path("docs/flows"))
     return parser
@@ -416,6 +424,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "report":
             return _report(config, args)
         load_flow_bundle(config)  # fail before anything opens
+        if args.command == "demo" and args.remove_data:
+            from bot.reports.seed import demo_path, remove_demo
+
+            found = remove_demo(config.database_path)
+            print(f"{demo_path(config.database_path)} " + ("removed" if found else
+                                                           "was not there"))
+            return EXIT_OK
         if args.command == "demo" and args.seed_data:
             return asyncio.run(_seed_data(config))
         if args.command == "demo":
