@@ -8,9 +8,9 @@ from pathlib import Path
 
 from bot.config import Config, load_secret
 from bot.core.identity import IdentityVault
+from bot.errors import SebayaError
 from bot.reports import render
 from bot.reports.data import gather
-from bot.errors import SebayaError
 from bot.reports.figures import ReportData
 from bot.reports.seed import DEMO_SECRET, demo_path
 from bot.store.db import Store
