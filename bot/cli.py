@@ -275,6 +275,18 @@ def _staff(config: Config, args: argparse.Namespace) -> int:
             print(f"{person.role:10} {person.display_name or '-':20} "
                   f"{person.pseudonym or '-':16} #{person.code}  duty={person.duty}")
         return EXIT_OK
+    plan = asyncio.run(staffcli.plan_removal(config, args.who))
+    if plan is not None and plan.risky and not args.yes:
+        print(f"{plan.name} ({plan.role}) holds {plan.active} open case(s), {plan.crises} of "
+              "them crisis cases: they go back to the queue and guru BK is alerted again from "
+              "the first level." if plan.active else f"{plan.name} ({plan.role}) holds no case.")
+        if plan.last_counselor:
+            print("They are the LAST counselor or backup contact: after this, crisis alerts "
+                  "reach nobody and students in danger are told to call the hotlines. Invite "
+                  "another counselor first: sebaya staff invite --role counselor")
+        print("Nothing was removed. To go ahead: sebaya staff remove "
+              f"{args.who!r} --yes", file=sys.stderr)
+        return EXIT_CHECK_FAILED
     removed = asyncio.run(staffcli.remove(config, args.who))
     if removed is None:
         print(f"error: no single staff member matches {args.who!r} (use sebaya staff list)",
@@ -375,6 +387,8 @@ def build_parser() -> argparse.ArgumentParser:
     staff_sub.add_parser("list", parents=[common], help="list enrolled staff")
     rm = staff_sub.add_parser("remove", parents=[common], help="remove a staff member")
     rm.add_argument("who", help="name, pseudonym or #code from `sebaya staff list`")
+    rm.add_argument("--yes", action="store_true",
+                    help="remove even if they hold open cases or are the last counselor")
     backup = sub.add_parser("backup", parents=[common], help="consistent copy of the database")
     backup.add_argument("path", type=Path)
     audit = sub.add_parser("audit", parents=[common], help="who took, viewed, closed ...")

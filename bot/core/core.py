@@ -237,7 +237,7 @@ class Core:
 
     def on_timer(self, conv: Conversation, party: Party, kind: str, payload: Mapping[str, Any],
                  now: dt.datetime, case: CaseView | None = None,
-                 peers: Sequence[Party] = ()) -> Outcome:
+                 peers: Sequence[Party] = (), alertable: bool = True) -> Outcome:
         """A durable timer fired. Stale timers (the conversation moved on) do nothing."""
         outcome = Outcome(conv)
         if kind == crisis.LADDER_TIMER:
@@ -253,7 +253,7 @@ class Core:
         elif kind == ask.TIMER:
             return ask.timed_out(self, conv, case, party, now)
         elif kind == requeue.REQUEUED_TIMER:
-            outcome.effects.extend(requeue.resume(self, case, dict(payload), now))
+            outcome.effects.extend(requeue.resume(self, case, dict(payload), now, alertable))
         elif kind.startswith(delivery.UNDELIVERABLE + ":"):
             outcome.effects.extend(delivery.failed(self, case, kind.partition(":")[2],
                                                    dict(payload), now))

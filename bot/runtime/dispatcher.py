@@ -30,6 +30,7 @@ from bot.core.events import InboundEvent, Kind
 from bot.core.handoff import ACCEPT_PREFIX, OFFER_TIMER, SURVEY_PREFIX
 from bot.core.identity import IdentityVault
 from bot.core.keys import SYSTEM, UserKey
+from bot.core.requeue import REQUEUED_TIMER
 from bot.core.roster import Roster
 from bot.core.textclean import command_name, is_small_id
 from bot.reports import data as reports
@@ -334,8 +335,9 @@ class Dispatcher:
             if timer.kind == OFFER_TIMER and case is not None:
                 peers = [party_of(u) for u in await users.available_peers(
                     db, self._on_shift(now), self.core.peer_capacity, case.id)]
+            alertable = timer.kind != REQUEUED_TIMER or await users.anyone_alertable(db)
             outcome = self.core.on_timer(conv, party_of(user), timer.kind, timer.payload,
-                                         now, case, peers)
+                                         now, case, peers, alertable)
             queued = await apply_effects(db, outcome.effects, self.clock.now(),
                                          self._on_shift(self.clock.now()), seal=self.vault.seal)
             if outcome.conversation is not None and outcome.conversation != conv:
