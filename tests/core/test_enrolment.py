@@ -124,8 +124,7 @@ async def test_removing_a_counselor_who_holds_a_crisis_asks_first(dialog: Dialog
     assert code == 1 and "1 of them crisis" in out and "LAST counselor" in out
     assert "Nothing was removed" in err
     assert (await case_of(dialog.app)).assignee_name == "Bu Rina"  # still hers
-    code = await asyncio.to_thread(main, ["staff", "remove", "Bu Rina", "--yes", "--config",
-                                          path])
-    assert code == 0 and (await case_of(dialog.app)).status == "waiting"
+    assert await staffcli.remove(config, "Bu Rina", clock=dialog.app.clock) == ("Bu Rina", 1)
+    assert (await case_of(dialog.app)).status == "waiting"
     sent = await dialog.tick(seconds=1)  # nobody left to alert: the student is told the truth
     assert "belum ada guru BK yang bisa dihubungi" in to(sent, "student")[0]
