@@ -307,3 +307,13 @@ async def test_with_no_counselor_the_student_is_not_promised_one(dialog: Dialog)
     await enrol(dialog.app, "bk", "counselor", "Bu Rina")  # enrolled later: the ladder finds her
     sent = await dialog.tick(minutes=5)
     assert any("BUTUH GURU BK" in t for t in to(sent, "bk"))
+
+
+async def test_the_peer_is_told_when_the_student_deletes_their_data(school: Dialog) -> None:
+    d = school
+    await open_peer_case(d)
+    await d.press("p1", "Terima")
+    await d.say("student", "/hapus")
+    sent = await d.press("student", "Ya, hapus")
+    assert any("menghapus datanya" in t for t in to(sent, "p1"))
+    assert await case_of(d.app) is None
