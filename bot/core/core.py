@@ -11,7 +11,17 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Protocol
 
-from bot.core import appointments, ask, crisis, delivery, groups, handoff, requeue, staff
+from bot.core import (
+    appointments,
+    ask,
+    crisis,
+    delivery,
+    groups,
+    handoff,
+    requeue,
+    staff,
+    typed,
+)
 from bot.core.appointments import AppointmentPolicy
 from bot.core.conversation import CaseView, Conversation, Outcome, Party, Turn, carried
 from bot.core.crisis import LadderStep
@@ -388,10 +398,16 @@ class Core:
         spec = machine.flow.states.get(conv.state or "")
         if spec is None:  # the flow was edited and this state is gone: start over kindly
             return self.start(turn)
-        if spec.input is None:
-            outcome = Outcome(conv)
-            self.say(outcome, turn, "core.use_buttons")
-            self.reprompt(outcome, conv)
+        if spec.input is None:  # typed at a button step: a named button, or kept and re-asked
+            flow_turn = self._flow_turn(conv, "")
+            buttons = machine.buttons(flow_turn, spec)
+            chosen = typed.match_button(text, buttons)
+            if chosen is not None:
+                _, _, button_id = button_parts(chosen.data)
+                return self._run_flow(turn, conv.moved(), f"press_{button_id}")
+            kept = [*conv.vars.get("said", []), text][-5:]  # not lost: it goes with the story
+            outcome = Outcome(conv.moved(vars={**conv.vars, "said": kept}))
+            self.say(outcome, turn, "core.use_buttons", buttons)
             return outcome
         if len(text) < spec.input.min_chars:
             outcome = Outcome(conv)
@@ -452,6 +468,8 @@ class Core:
             return self._hand_over(turn, conv, flow_turn, depth)
         effects: list = []
         for effect in flow_turn.effects:
+            if isinstance(effect, OpenCase) and effect.vars.get("said"):
+                effect = with_said(effect)
             if isinstance(effect, OpenCase) and effect.vars.get("danger"):
                 effects += crisis.self_reported(self, turn.party, effect, turn.now)
             elif isinstance(effect, OpenCase) and effect.route == "peer":
@@ -489,3 +507,11 @@ class Core:
         else:
             nxt = services.start(self, turn, left, str(flow_turn.service), flow_turn.vars)
         return Outcome(nxt.conversation, [*said, *nxt.effects])
+
+
+def with_said(case: OpenCase) -> OpenCase:
+    """What the student typed at button steps joins the story the helper reads."""
+    said = [str(s) for s in case.vars.get("said", ())]
+    story = "\n".join([case.story, *said] if case.story else said)
+    variables = {k: v for k, v in case.vars.items() if k != "said"}
+    return replace(case, story=story, vars={**variables, "story": story})
