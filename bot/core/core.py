@@ -272,9 +272,17 @@ class Core:
         elif kind.startswith(groups.REMINDER + ":"):
             outcome.effects.extend(groups.reminder(self, conv, dict(payload)))
         elif kind == FLOW_IDLE_TIMER and payload.get("version") == conv.version and conv.flow:
-            outcome.effects.append(Send(conv.user, self.text("core.nudge", conv.lang)))
-            self.reprompt(outcome, conv)
+            # one gentle line (it shows on a lock screen), with the step's buttons if any
+            outcome.effects.append(Send(conv.user, self.text("core.nudge", conv.lang),
+                                        self._step_buttons(conv)))
         return outcome
+
+    def _step_buttons(self, conv: Conversation) -> tuple[Button, ...]:
+        machine = self.flows.get(conv.flow or "")
+        spec = machine.flow.states.get(conv.state or "") if machine else None
+        if machine is None or spec is None:
+            return ()
+        return machine.buttons(self._flow_turn(conv, ""), spec)
 
     # -- student text and buttons -------------------------------------------------------------
 
