@@ -44,7 +44,7 @@ from bot.core.effects import (
 from bot.core.events import Button, Kind
 from bot.core.keys import SYSTEM
 from bot.core.roster import Roster
-from bot.core.textclean import button_parts, clean_text, command_name
+from bot.core.textclean import MAX_INBOUND_CHARS, button_parts, clean_text, command_name
 from bot.engine.catalog import Catalog
 from bot.engine.machine import FlowMachine
 from bot.engine.turn import FlowTurn
@@ -52,7 +52,6 @@ from bot.engine.turn import FlowTurn
 FLOW_IDLE_TIMER = "flow_idle"
 RETENTION_TIMER = "retention"
 DIGEST_TIMER = "relay_digest"  # a flood's held-back messages, delivered to the helper at once
-MAX_INBOUND_CHARS = 20000  # what is kept of one message (Telegram and WhatsApp allow 4096)
 DIGEST_LINES = 30
 REQUIRED_TEXTS = (
     "core.help", "core.unsupported", "core.use_buttons", "core.empty", "core.too_short",

@@ -178,9 +178,11 @@ class Dispatcher:
             party = party_of(user)
             if user.role != "student":
                 party = replace(party, load=await users.active_load(db, key))
-            own_case, subject, held, replied = await self._cases_for(db, user, event, own_case)
+            own_case, subject, held, replied, reply_code, replying = await self._cases_for(
+                db, user, event, own_case)
             turn = Turn(party, event.kind, event.text, event.data, now, conv, own_case, subject,
-                        held=held, replied=replied, alertable=alertable,
+                        held=held, replied=replied, reply_code=reply_code, replying=replying,
+                        alertable=alertable,
                         invite=await self._invite_for(db, user, event, now),
                         listing=await self._listing_for(db, user, event, now),
                         **await self._services_for(db, user, event, now))
@@ -261,7 +263,7 @@ class Dispatcher:
     async def _cases_for(db: aiosqlite.Connection, user: UserRow, event: InboundEvent,
                          own_case: CaseView | None
                          ) -> tuple[CaseView | None, CaseView | None, tuple[CaseView, ...],
-                                    CaseView | None]:
+                                    CaseView | None, str, bool]:
         """(the person's own case, the case a staff button names, the cases a staff member
         holds, the case of the message they replied to), read inside the event's transaction:
         what the core decides from them cannot be raced by another event."""
@@ -271,7 +273,7 @@ class Dispatcher:
             if data.startswith(SURVEY_PREFIX):
                 case_id = data.removeprefix(SURVEY_PREFIX).partition(":")[0]
                 subject = await cases.by_id(db, int(case_id)) if is_small_id(case_id) else None
-            return own_case, subject, (), None
+            return own_case, subject, (), None, "", False
         for prefix in (TAKE_PREFIX, ACCEPT_PREFIX):
             if data.startswith(prefix):
                 subject = await cases.open_by_code(db, data.removeprefix(prefix),
@@ -281,12 +283,12 @@ class Dispatcher:
             if name in ("lihat", "ambil") and code:
                 subject = await cases.latest_by_code(db, code, with_recent=40)
         held = await cases.held_by(db, user.key)
-        replied = None
+        replied, code = None, ""
         ref = str(event.meta.get("reply_to") or "")
         if ref:
-            code = await outbox.case_replied_to(db, user.key.value, ref)
+            code = await outbox.case_replied_to(db, user.key.value, ref) or ""
             replied = await cases.open_by_code(db, code) if code else None
-        return (held[0] if held else None), subject, held, replied
+        return (held[0] if held else None), subject, held, replied, code, bool(ref)
 
     async def _fail(self, row_id: int, key: UserKey) -> int:
         """Mark the event failed and send the person a safe fallback, in a fresh transaction.
