@@ -71,7 +71,7 @@ REQUIRED_TEXTS = (
     *(f"enrol.{k}" for k in ("usage", "unknown", "used", "expired", "throttled", "welcome",
                              "ask_pseudonym", "bad_pseudonym", "pseudonym_set", "already_staff")),
     *(f"risk.cat.{c}" for c in ("SI", "SH", "ABUSE", "SEXUAL", "BULLY_DANGER", "HARM_OTHERS",
-                                "THIRD_PARTY", "SELF_REPORT")),
+                                "THIRD_PARTY", "SELF_REPORT", "ASK_YES")),
 )
 
 
@@ -265,7 +265,7 @@ class Core:
             outcome.effects.extend(requeue.resume(self, case, dict(payload), now, alertable))
         elif kind.startswith(delivery.UNDELIVERABLE + ":"):
             outcome.effects.extend(delivery.failed(self, case, kind.partition(":")[2],
-                                                   dict(payload), now))
+                                                   dict(payload), now, alertable))
         elif kind.split(":")[0] == appointments.REMINDER:
             outcome.effects.extend(appointments.reminder(self, conv, kind, dict(payload)))
         elif kind.startswith(groups.REMINDER + ":"):
@@ -297,7 +297,8 @@ class Core:
             return outcome
         flags: tuple[str, ...] = ()
         signal = 0.0  # how much the screen asks for the direct question
-        if conv.vars.get(ask.PENDING) is not None and (answer := ask.typed_answer(text)):
+        asked = conv.vars.get(ask.PENDING) is not None
+        if asked and (answer := ask.typed_answer(text)):
             return ask.answer(self, turn, answer)
         if self.risk is not None:
             verdict = self.risk.screen(text)
@@ -306,6 +307,10 @@ class Core:
                 return crisis.raise_crisis(self, turn, text, verdict.categories[0],
                                            tuple(verdict.rules), by_model=by_model)
             signal = ask.strength(verdict)
+            waiting_for = "survey_case" in conv.vars or conv.vars.get("await")
+            if asked and turn.case is None and not waiting_for:  # the question waits: the
+                return ask.unclear(self, turn, text)  # text goes with it (a survey comment or
+                # a name for an appointment is still what it is; in a chat it reaches the helper)
             if verdict.level == "concern":
                 flags = tuple(verdict.rules)
                 if turn.case is None:  # carried in the conversation until a case opens

@@ -84,7 +84,9 @@ def alert(core: Core, code: str, alias: str, category: str, excerpt: str, since:
     if step:
         text = core.text("risk.reminder", lang, n=step + 1) + "\n" + text
     button = Button(core.text("risk.take_button", lang), TAKE_PREFIX + code)
-    target = core.ladder[min(step, len(core.ladder) - 1)].target
+    # Past the configured levels the ladder repeats to everybody who can take a crisis (every
+    # counselor and backup contact), not only to the last level's group.
+    target = core.ladder[step].target if step < len(core.ladder) else "crisis_team"
     return to_staff(code, RoleTarget(target), text, (button,), PRIORITY_CRISIS)
 
 

@@ -25,6 +25,7 @@ from bot.core.appointments import PREFIX as APPOINTMENT_PREFIX
 from bot.core.conversation import CaseView, InviteCheck, Party, Turn
 from bot.core.core import RETENTION_TIMER, Core
 from bot.core.crisis import LADDER_TIMER, TAKE_PREFIX
+from bot.core.delivery import UNDELIVERABLE
 from bot.core.effects import ForgetUser
 from bot.core.events import InboundEvent, Kind
 from bot.core.handoff import ACCEPT_PREFIX, OFFER_TIMER, SURVEY_PREFIX
@@ -248,7 +249,7 @@ class Dispatcher:
 
     async def _fire_system_timer(self, timer_id: int) -> None:
         async with self.store.transaction() as db:
-            timer = await timers.claim(db, timer_id)
+            timer = await timers.claim(db, timer_id, self.clock.now())
             if timer is None:
                 return
             effects = self.core.on_system_timer(timer.kind, self.clock.now())
@@ -320,7 +321,7 @@ class Dispatcher:
             await self._fire_system_timer(timer_id)
             return
         async with self._person(owner.value), self.store.transaction() as db:
-            timer = await timers.claim(db, timer_id)
+            timer = await timers.claim(db, timer_id, self.clock.now())
             if timer is None:
                 return
             user = await users.get(db, timer.owner)
@@ -337,7 +338,8 @@ class Dispatcher:
             if timer.kind == OFFER_TIMER and case is not None:
                 peers = [party_of(u) for u in await users.available_peers(
                     db, self._on_shift(now), self.core.peer_capacity, case.id)]
-            alertable = timer.kind != REQUEUED_TIMER or await users.anyone_alertable(db)
+            alertable = not timer.kind.startswith((REQUEUED_TIMER, UNDELIVERABLE)) \
+                or await users.anyone_alertable(db)
             outcome = self.core.on_timer(conv, party_of(user), timer.kind, timer.payload,
                                          now, case, peers, alertable)
             queued = await apply_effects(db, outcome.effects, self.clock.now(),

@@ -13,6 +13,7 @@ import aiosqlite
 from bot.core.appointments import ANSWER_PREFIX as APPOINTMENT_ANSWER
 from bot.core.crisis import TAKE_PREFIX
 from bot.core.effects import (
+    PRIORITY_CRISIS,
     AddNote,
     Audit,
     CancelTimer,
@@ -108,9 +109,11 @@ async def _send(db: aiosqlite.Connection, effect: Send, now: dt.datetime,
                 on_shift: bool, known: dict, seal: Callable[[str], bytes]) -> int:
     if isinstance(effect.to, RoleTarget):
         staff = await recipients(db, effect.to, on_shift)
-        if not staff:
-            log.error("nobody to receive a message for group %s", effect.to.role)
+        if not staff and effect.priority >= PRIORITY_CRISIS:
+            log.error("nobody to receive a crisis message for group %s", effect.to.role)
             await audit.record(db, None, "undeliverable", {"group": effect.to.role}, now)
+        elif not staff:  # e.g. "taken by Bu Rina" to the others when she is the only one
+            log.info("nobody else in group %s", effect.to.role)
         for person in staff:
             await _enqueue(db, person, effect, now, seal)
         return len(staff)

@@ -86,9 +86,9 @@ async def test_twenty_thousand_characters_are_cut_with_notice(dialog: Dialog) ->
     await dialog.play([("student", "halo"), ("student", "[Oke, lanjut]"),
                        ("student", "[Lainnya]")])
     sent = await dialog.say("student", "panjang " * 2500)
-    assert "2000 karakter" in sent[0].text
+    assert "4096 karakter" in sent[0].text
     conv = await _conv(dialog)
-    assert conv.state == "weight" and len(conv.vars["story"]) <= 2000
+    assert conv.state == "weight" and len(conv.vars["story"]) <= 4096
 
 
 async def test_control_characters_are_removed(dialog: Dialog) -> None:

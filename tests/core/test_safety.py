@@ -381,3 +381,11 @@ async def test_selesai_with_a_code_not_held_closes_nothing(school: Dialog) -> No
     assert to(sent, "bk1") == ["#8PXC tidak sedang Bapak/Ibu pegang, jadi tidak ada yang diubah "
                                "atau dikirim."]
     assert (await case_of(d.app, "s1")).status == "active"  # the held crisis stays open
+
+
+async def test_the_only_counselor_blocked_the_student_is_told_the_truth(dialog: Dialog) -> None:
+    await enrol(dialog.app, "bk", "counselor", "Bu Rina")
+    dialog.channel.blocked.add("bk")
+    sent = await dialog.say("student", CRISIS)
+    texts = to(sent, "student")
+    assert any("belum ada guru BK yang bisa dihubungi" in t for t in texts)  # once known
