@@ -71,6 +71,15 @@ class IdentityVault:
             raise AddressSealError("cannot open sealed value (secret changed?)") from exc
 
 
+def appointment_ref(key: UserKey) -> str:
+    """The code of a student's appointments ("J" + four characters): what guru BK sees with a
+    name shared for an appointment, and what the student shows at the BK office. Derived from
+    the key with its own label, so it cannot be matched to the student's case code (a name
+    given for an appointment never identifies their anonymous chats)."""
+    digest = hashlib.sha256(f"appointment:{key.value}".encode()).digest()
+    return "J" + "".join(_CODE_ALPHABET[b % len(_CODE_ALPHABET)] for b in digest[:4])
+
+
 def alias_for(key: UserKey, salt: int = 0) -> tuple[str, str]:
     """A friendly pseudonym and a short case code for a student, e.g. ("Kucing Biru", "K7Q2").
 

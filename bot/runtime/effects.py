@@ -221,7 +221,7 @@ async def apply_effects(db: aiosqlite.Connection, effects: list[Effect], now: dt
             case RequestAppointment():
                 sealed = seal(effect.identity) if effect.identity is not None else None
                 await services.request(db, effect.student, effect.slot, effect.topic, sealed,
-                                       now)
+                                       now, effect.ref)
             case SetAppointment():
                 await services.set_status(db, effect.appointment_id, effect.status,
                                           effect.staff, now)
