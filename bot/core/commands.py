@@ -153,6 +153,9 @@ def _confirm_delete(core: Core, turn: Turn, answer: str) -> Outcome:
 
 def _refuse_button(core: Core, turn: Turn) -> Outcome:
     outcome = Outcome(turn.conversation, [Audit(turn.party.key, "button_refused", {})])
+    if turn.conversation.flow is None:  # no current question to show again
+        core.say(outcome, turn, "core.idle_button")
+        return outcome
     core.say(outcome, turn, "core.stale_button")
     core.reprompt(outcome, turn.conversation)
     return outcome
