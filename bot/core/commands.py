@@ -103,8 +103,9 @@ def _staff_only(core: Core, turn: Turn, _: str) -> Outcome:
 
 COMMANDS: dict[str, Command] = {
     "join": _join, "selesai": _close, "ganti": _switch, "lewati": _skip,
+    "done": _close, "switch": _switch, "skip": _skip,  # English
     **{name: _staff_only for name in ("onduty", "offduty", "eskalasi", "catatan", "kasus",
-                                      "lihat", "ambil", "nama", "sesi", "laporan")},
+                                      "lihat", "ambil", "nama", "sesi", "laporan", "ke")},
     "menu": _menu, "janji": _appointment, "appointment": _appointment,
     "start": _start, "help": _help, "bantuan": _help, "bahasa": _language, "language": _language,
     "stop": _stop, "hapus": _delete, "delete": _delete,

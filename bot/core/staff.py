@@ -33,6 +33,9 @@ if TYPE_CHECKING:
 
 
 CASE_COMMANDS = ("selesai", "eskalasi", "catatan")  # act on one held case
+ENGLISH = {"done": "selesai", "close": "selesai", "escalate": "eskalasi", "note": "catatan",
+           "to": "ke", "cases": "kasus", "view": "lihat", "takeover": "ambil",
+           "sessions": "sesi", "report": "laporan", "name": "nama"}
 
 
 def staff_turn(core: Core, turn: Turn) -> Outcome:
@@ -67,6 +70,7 @@ def _staff_turn(core: Core, turn: Turn) -> Outcome:
         return _reply(core, turn, "core.stale_button", audit="button_refused")
     if turn.kind is Kind.COMMAND:
         name, args = command_name(turn.text)
+        name = ENGLISH.get(name, name)
         if name in CASE_COMMANDS:
             code, args = choice.code_argument(turn, args)
             chosen = choice.choose(turn, code, use_focus=name != "selesai")
@@ -97,7 +101,9 @@ def _staff_turn(core: Core, turn: Turn) -> Outcome:
             return enrol.set_pseudonym(core, turn, args)
         if name == "join":
             return _reply(core, turn, "enrol.already_staff")
-        return _reply(core, turn, "staff.help", name=turn.party.display_name or "",  # any other
+        key = "staff.help_peer" if turn.party.role == "peer" else "staff.help"  # any other
+        name = turn.party.pseudonym or turn.party.display_name or ""
+        return _reply(core, turn, key, name=name,
                       role=core.text(f"role.{turn.party.role}", turn.conversation.lang))
     if turn.kind is Kind.UNSUPPORTED:
         return _reply(core, turn, "core.unsupported")

@@ -123,3 +123,20 @@ async def test_english_aliases(dialog: Dialog) -> None:
     assert sent[-1].buttons
     sent = await dialog.say("student", "/delete")
     assert [b.data for b in sent[-1].buttons] == ["g:del:yes", "g:del:no"]
+
+
+@pytest.mark.parametrize(("command", "expect"), [("/done", "Tidak ada percakapan"),
+                                                 ("/switch", "Belum ada konselor sebaya"),
+                                                 ("/skip", "makasih")])
+async def test_english_aliases_of_the_student_commands(dialog: Dialog, command: str,
+                                                       expect: str) -> None:
+    sent = await dialog.say("student", command)
+    assert expect.casefold() in sent[0].text.casefold()
+
+
+async def test_a_peer_is_not_told_that_crisis_alerts_reach_them(dialog: Dialog) -> None:
+    from tests.conftest import enrol
+
+    await enrol(dialog.app, "p1", "peer", "Bintang")
+    sent = await dialog.say("p1", "/help")
+    assert "Saya tangani" not in sent[0].text and "/eskalasi" in sent[0].text
