@@ -7,6 +7,13 @@ everyone else. ``retry_after`` pauses the whole channel (without counting as an 
 transient errors back off exponentially; permanent errors dead-letter the row and are an event
 for the case (bot/core/delivery.py): an ``undeliverable`` timer due now. Deliveries are recorded
 in batches (one transaction for whatever finished meanwhile), crisis alerts one by one.
+
+Channels with a reply window (WhatsApp: ``reply_window``) are told whether the recipient's
+window is open; a message that may only go once the person writes again comes back ``held``
+and waits (windows.opened releases it) or, after the channel's ``hold_for``, is dropped with a
+record, like a permanent failure. Channels that report delivery later (``reports_delivery``)
+keep a message's words until it is delivered, since a failed report may still send it again
+(``delivery_reports``).
 """
 
 from __future__ import annotations
@@ -17,18 +24,20 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Mapping
 
-from bot.channels.base import Channel
+from bot.channels.base import Channel, DeliveryReport
 from bot.clock import Clock, sleep_until
 from bot.core.delivery import UNDELIVERABLE
 from bot.core.effects import PRIORITY_CRISIS
 from bot.core.events import OutboundMessage, SendResult, SendStatus
 from bot.core.identity import IdentityVault
-from bot.store import outbox, timers, users
+from bot.store import audit, outbox, timers, users, windows
 from bot.store.db import LANE_FLOW, Store
 
 log = logging.getLogger("sebaya.outbox")
 MAX_BACKOFF = dt.timedelta(minutes=10)
 PAUSED = "paused"  # detail of a row held back by a channel-wide retry_after
+HOLD_FOR = dt.timedelta(hours=72)  # a held message is dropped after this (channel's hold_for)
+WINDOW_MARGIN = dt.timedelta(minutes=2)  # a window about to close is treated as closed
 
 
 async def _draw(spec: dict) -> bytes | None:
@@ -166,60 +175,138 @@ class OutboxSender:
         image = await _draw(row.chart) if row.chart else None
         message = OutboundMessage(row.channel, self.vault.open(row.address), row.text,
                                   row.buttons, ref=f"out-{row.id}", image=image,
-                                  urgent=row.priority >= PRIORITY_CRISIS, edit_ref=row.edit_ref)
+                                  urgent=row.priority >= PRIORITY_CRISIS, edit_ref=row.edit_ref,
+                                  window_open=self._window_open(channel, row),
+                                  purpose=row.purpose, case_code=row.case_code or "")
         try:
             result = await channel.send(message)
         except Exception as exc:  # a channel bug must not stop the sender
             log.exception("channel send raised; outbox_id=%s", row.id)
             return SendResult(SendStatus.TRANSIENT, detail=type(exc).__name__)
-        if result.status is SendStatus.RETRY_AFTER:
+        if result.status is SendStatus.RETRY_AFTER and not result.recipient_only:
             self._paused_until[row.channel] = self.clock.now() + dt.timedelta(
                 seconds=result.retry_after)
         return result
+
+    def _window_open(self, channel: Channel, row: outbox.OutboxRow) -> bool:
+        """Free-form messages are allowed: the channel has no window, or the recipient wrote
+        within it and the platform has not said it closed since."""
+        window = getattr(channel, "reply_window", None)
+        if window is None:
+            return True
+        last, closed = row.last_inbound_at, row.window_closed_at
+        if last is None or (closed is not None and closed >= last):
+            return False
+        return self.clock.now() - last < window - WINDOW_MARGIN
+
+    def _reports(self, channel: str) -> bool:
+        return bool(getattr(self.channels.get(channel), "reports_delivery", False))
 
     async def _record(self, results: list[tuple[outbox.OutboxRow, SendResult]],
                       urgent: bool = False) -> None:
         now = self.clock.now()
         async with self.store.transaction(urgent=urgent, lane=LANE_FLOW) as db:
-            await outbox.mark_sent_many(db, [row.id for row, result in results
-                                             if result.status is SendStatus.OK], now)
+            sent = [row for row, result in results if result.status is SendStatus.OK]
+            await outbox.mark_sent_many(db, [row.id for row in sent], now, frozenset(
+                row.id for row in sent if self._reports(row.channel)))
             await outbox.remember_refs(db, [(result.ref, row.id) for row, result in results
                                             if result.status is SendStatus.OK and result.ref
-                                            and row.keeps_ref])
+                                            and (row.keeps_ref or self._reports(row.channel))])
             for row, result in results:
+                if result.window_closed:  # the platform said so: no free-form until they write
+                    await windows.closed(db, row.recipient_key, now)
                 if result.status is SendStatus.OK:
                     continue
                 if result.status is SendStatus.PERMANENT:
                     log.warning("dead letter; outbox_id=%s detail=%s", row.id, result.detail)
                     await outbox.mark_dead(db, row.id, result.detail)
-                    await self._undeliverable(db, row, now)
+                    await self._undeliverable(db, row.recipient_key, row.case_code,
+                                              row.audience, row.id, now)
+                elif result.status is SendStatus.HELD:
+                    await self._hold(db, row, result, now)
                 elif result.status is SendStatus.RETRY_AFTER:
                     until = now + dt.timedelta(seconds=result.retry_after)
-                    # a pause of the whole channel is not an attempt of this row: counting it
-                    # would inflate later backoffs to minutes under a 429 storm
-                    await outbox.retry_later(db, row.id, until, "retry_after",
-                                             attempt=result.detail != PAUSED)
+                    # throttling is not an attempt of this row: counting it would inflate
+                    # later backoffs to minutes under a 429 storm
+                    await outbox.retry_later(db, row.id, until, "retry_after", attempt=False)
                 else:
                     backoff = dt.timedelta(seconds=2 ** min(row.attempts + 1, 10))  # 2, 4, 8 s
                     await outbox.retry_later(db, row.id, now + min(MAX_BACKOFF, backoff),
                                              result.detail or "transient")
 
-    async def _undeliverable(self, db, row: outbox.OutboxRow, now: dt.datetime) -> None:
+    async def _hold(self, db, row: outbox.OutboxRow, result: SendResult,
+                    now: dt.datetime) -> None:
+        """Wait for the recipient to write; after the channel's hold_for, drop it with a
+        record (a dead letter and an audit row) and treat it as undeliverable: the case
+        learns of it (a helper who never answers is replaced, a student's helper is told)."""
+        hold_for = getattr(self.channels.get(row.channel), "hold_for", HOLD_FOR)
+        expires = (row.created_at or now) + hold_for
+        if now < expires:
+            await outbox.hold(db, row.id, expires, result.ref)
+            return
+        log.warning("dropped a message held for %s h (no reply window); outbox_id=%s",
+                    round(hold_for.total_seconds() / 3600), row.id)
+        await outbox.mark_dead(db, row.id, "held: no reply window")
+        await audit.record(db, None, "message_dropped", {
+            "outbox_id": row.id, "code": row.case_code, "audience": row.audience,
+            "reason": "no reply window"}, now)
+        await self._undeliverable(db, row.recipient_key, row.case_code, row.audience, row.id,
+                                  now)
+
+    async def _undeliverable(self, db, recipient_key: str, case_code: str | None,
+                             audience: str | None, row_id: int, now: dt.datetime) -> None:
         """A permanent failure: the person is marked unreachable, and a failure of a case's
         message becomes an event of that case: once per unreachable spell for a student, once
         per case for staff (so a ladder whose every level fails still keeps its pace)."""
-        first = await users.mark_unreachable(db, row.recipient_key, now)
-        if not row.case_code or not row.audience:
+        first = await users.mark_unreachable(db, recipient_key, now)
+        if not case_code or not audience:
             return
-        if not first and (row.audience == "student"
-                          or await outbox.failed_before(db, row.recipient_key, row.case_code,
-                                                        row.id)):
+        if not first and (audience == "student"
+                          or await outbox.failed_before(db, recipient_key, case_code, row_id)):
             return
-        student = await users.key_by_code(db, row.case_code)
+        student = await users.key_by_code(db, case_code)
         if student is not None:
-            await timers.start(db, student, f"{UNDELIVERABLE}:{row.audience}", now,
-                               {"recipient": row.recipient_key})
+            await timers.start(db, student, f"{UNDELIVERABLE}:{audience}", now,
+                               {"recipient": recipient_key})
             self.on_timer()
+
+    async def delivery_reports(self, channel: str, reports: list[DeliveryReport]) -> int:
+        """Delivery reports from a channel (WhatsApp statuses, in any order, repeated):
+        recorded monotonically; a failure of a sent message is handled like a failed send:
+        a closed window (131047) closes it and sends the message again (as a template, or held
+        until the person writes), a retryable one backs off, anything else dead-letters it and
+        is an event of its case (a failed crisis alert climbs the ladder at once). Returns how
+        many reports matched a message."""
+        matched = 0
+        async with self.store.transaction(lane=LANE_FLOW) as db:
+            now = self.clock.now()
+            for report in reports:
+                row = await outbox.by_ref(db, channel, report.ref)
+                if row is None:
+                    continue  # not ours any more (purged), or a part of a split message
+                matched += 1
+                await outbox.record_delivery(db, row.id, report.state, report.detail)
+                if report.state != "failed" or row.status != "sent":
+                    continue  # a repeated failure finds the row pending or dead already
+                await self._failed_after_send(db, row, report, now)
+        if matched:
+            self.wake.set()  # a message sent again goes now (crisis priority first)
+        return matched
+
+    async def _failed_after_send(self, db, row: outbox.SentRow, report: DeliveryReport,
+                                 now: dt.datetime) -> None:
+        if report.outcome == "window":
+            await windows.closed(db, row.recipient_key, now)
+        if report.outcome in ("window", "retry") and row.has_payload:
+            backoff = dt.timedelta(seconds=2 ** min(row.attempts + 1, 10))
+            when = now if report.outcome == "window" else now + min(MAX_BACKOFF, backoff)
+            await outbox.reopen(db, row.id, when, f"failed {report.detail}".strip())
+            return
+        log.warning("dead letter after a failed delivery report; outbox_id=%s detail=%s",
+                    row.id, report.detail)
+        await outbox.mark_dead(db, row.id, f"failed {report.detail}".strip())
+        await self._undeliverable(db, row.recipient_key, row.case_code, row.audience, row.id,
+                                  now)
 
     async def flush(self, max_passes: int = 100) -> int:
         """Send until nothing due is left (tests and the console use this)."""
