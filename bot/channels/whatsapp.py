@@ -210,6 +210,7 @@ class WhatsAppChannel:
     name = "whatsapp"
     reply_window = dt.timedelta(hours=24)  # the outbox tells us whether it is open
     reports_delivery = True  # statuses come later: keep a message's words until delivered
+    pair_rate_pause = 6.0  # seconds: Meta allows about one message per 6 s to one person
 
     def __init__(self, settings: WhatsAppSettings, secret: bytes, rules: WhatsApp | None = None,
                  school: str = "", send_interval: float = 0.0, timeout: float = 10.0,
@@ -644,7 +645,8 @@ class WhatsAppChannel:
         """What Meta's answer means for the outbox."""
         code, detail = exc.code, f"{exc.code} {exc.message}".strip()[:120]
         if code == PAIR_RATE:  # this one person: others are not held up
-            return SendResult(SendStatus.RETRY_AFTER, 6.0, "pair rate", recipient_only=True)
+            return SendResult(SendStatus.RETRY_AFTER, self.pair_rate_pause, "pair rate",
+                              recipient_only=True)
         if exc.http_status == 429 or code in THROTTLED:
             return SendResult(SendStatus.RETRY_AFTER, 1.0 if code == 130429 else 10.0,
                               f"throttled {code}")

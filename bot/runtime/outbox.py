@@ -129,8 +129,8 @@ class OutboxSender:
                     else:
                         self._results.append((row, result))
                     sent += result.status is SendStatus.OK
-                    if result.status is not SendStatus.OK:
-                        break
+                    if result.status not in (SendStatus.OK, SendStatus.HELD):
+                        break  # a held row waits for its person: the next ones may go
         finally:
             self._schedule_record(recipient, queue)
         return sent
@@ -285,9 +285,9 @@ class OutboxSender:
                 if row is None:
                     continue  # not ours any more (purged), or a part of a split message
                 matched += 1
-                await outbox.record_delivery(db, row.id, report.state, report.detail)
-                if report.state != "failed" or row.status != "sent":
-                    continue  # a repeated failure finds the row pending or dead already
+                advanced = await outbox.record_delivery(db, row.id, report.state, report.detail)
+                if report.state != "failed" or not advanced or row.status != "sent":
+                    continue  # delivered already, a repeated failure, or handled already
                 await self._failed_after_send(db, row, report, now)
         if matched:
             self.wake.set()  # a message sent again goes now (crisis priority first)

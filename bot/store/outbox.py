@@ -210,7 +210,8 @@ async def reopen(db: aiosqlite.Connection, row_id: int, when: dt.datetime, error
     """A sent message failed after all (a delivery report): back to pending, due ``when``."""
     await db.execute(
         "UPDATE outbox SET status = 'pending', not_before = ?, last_error = ?, "
-        "attempts = attempts + 1, sent_at = NULL WHERE id = ?", (ts(when), error[:200], row_id))
+        "attempts = attempts + 1, sent_at = NULL, delivery = NULL WHERE id = ?",
+        (ts(when), error[:200], row_id))  # its next send starts a new delivery record
 
 
 async def remember_refs(db: aiosqlite.Connection, refs: list[tuple[str, int]]) -> None:

@@ -4,11 +4,15 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 import aiohttp
 
+from bot.core.keys import UserKey
+from bot.store import outbox, users
 from bot.store.invariants import violations
 from tests.e2e.conftest import WaLive
+from tests.fakewa import FakeWhatsApp, Fault
 
 STUDENT, PEER, BK = "6281234500001", "6281234500002", "6281234500003"
 TG_BK = 3001
@@ -107,3 +111,234 @@ async def test_same_delivery_five_times_and_two_at_once_is_handled_once(walive: 
     rows = await walive.rows("SELECT COUNT(*) FROM inbox WHERE channel = 'whatsapp'")
     assert rows[0][0] == 1
     assert sum("Oke untuk lanjut?" in t for t in fake.to(STUDENT)) == 1
+
+
+async def _count(live: WaLive, sql: str) -> int:
+    return (await live.rows(sql))[0][0]
+
+
+async def test_bad_and_missing_signatures_are_refused_with_nothing_stored(walive: WaLive) -> None:
+    fake = walive.fake
+    _, body = fake.message(STUDENT, "text", {"body": "aku pengen mati aja"})
+    raw = json.dumps(body).encode()
+    assert await fake.post(raw, signature="") == 401  # missing
+    assert await fake.post(raw, signature="sha256=" + "0" * 64) == 401  # wrong
+    assert await fake.post(raw, signature="sha1=" + "0" * 40) == 401  # another scheme
+    assert await fake.post(raw.replace(b"mati", b"main"), signature=fake.sign(raw)) == 401
+    other = FakeWhatsApp(app_secret="somebody-elses-secret")
+    assert await fake.post(raw, signature=other.sign(raw)) == 401  # another app's secret
+    await asyncio.sleep(0.2)
+    for table in ("inbox", "users", "outbox", "cases", "wa_identities"):
+        assert await _count(walive, f"SELECT COUNT(*) FROM {table}") == 0, table
+    reasons = await walive.rows("SELECT detail FROM audit WHERE action = "
+                                "'whatsapp_bad_signature'")
+    assert {json.loads(r[0])["reason"] for r in reasons} == {"missing", "wrong"}
+    assert fake.to(STUDENT) == []
+
+
+async def test_an_unknown_business_number_is_ignored_and_audited(walive: WaLive) -> None:
+    fake = walive.fake
+    _, body = fake.message(STUDENT, "text", {"body": "halo"})
+    body["entry"][0]["changes"][0]["value"]["metadata"]["phone_number_id"] = "999999"
+    assert await fake.post(body) == 200  # acknowledged, or Meta would repeat it for days
+    await asyncio.sleep(0.2)
+    assert await _count(walive, "SELECT COUNT(*) FROM inbox") == 0
+    assert await _count(walive, "SELECT COUNT(*) FROM audit WHERE action = "
+                                "'whatsapp_unknown_number'") == 1
+    assert fake.to(STUDENT) == []
+
+
+async def test_bodies_too_big_too_deep_or_not_json_are_refused(walive: WaLive) -> None:
+    fake = walive.fake
+    for raw in (b"[" * 100000 + b"]" * 100000, b"{not json", b'{"pad": "' + b"a" * 300000 + b'"}'):
+        assert await fake.post(raw) in (400, 413)
+    assert await _count(walive, "SELECT COUNT(*) FROM inbox") == 0
+
+
+async def test_media_get_the_text_only_reply_and_a_caption_is_screened(walive: WaLive) -> None:
+    fake, bot = walive.fake, walive.bot
+    await walive.enrol_telegram(TG_BK, "counselor", "Bu Rina")
+    kinds = ("image", "video", "document", "audio", "sticker", "location", "contacts",
+             "reaction")
+    for kind in kinds:
+        fake.media_message(STUDENT, kind)
+        await fake.wait_count(STUDENT, kinds.index(kind) + 1)
+    assert all("pesan teks" in t for t in fake.to(STUDENT))
+    fake.media_message(STUDENT, "image", caption="aku pengen mati aja")
+    await bot.wait_text(TG_BK, "BUTUH GURU BK SEKARANG")  # the caption is the student's words
+
+
+async def test_group_messages_are_ignored(walive: WaLive) -> None:
+    fake = walive.fake
+    fake.group_message(STUDENT, "halo semua, aku pengen mati")
+    await fake.settled()
+    await asyncio.sleep(0.2)
+    assert fake.to(STUDENT) == []
+    assert await _count(walive, "SELECT COUNT(*) FROM inbox") == 0
+
+
+async def test_forged_and_stale_button_ids_are_refused(walive: WaLive) -> None:
+    fake = walive.fake
+    fake.say(STUDENT, "halo")
+    prompt = await fake.wait_text(STUDENT, "Oke untuk lanjut?")
+    for data in ("k:take:AAAA", "o:acc:ZZZZ", "s:1:5", "f:nowhere:x", "x" * 200, "g:nope"):
+        fake.tap(STUDENT, prompt, "?", data)
+    await fake.wait_for(lambda _: sum("tidak berlaku" in t for t in fake.to(STUDENT)) >= 5)
+    refused = await walive.rows("SELECT COUNT(*) FROM audit WHERE action = 'claim_refused'")
+    assert refused[0][0] == 2  # the staff-only ones are audited
+
+
+async def test_an_alert_to_a_counselor_whose_window_closed_goes_as_a_template(
+        walive: WaLive) -> None:
+    fake = walive.fake
+    await walive.join(BK, "counselor", "Bu Rina")
+    fake.age_window(BK, hours=25)  # the counselor last wrote yesterday
+    await walive.app.store.db.execute(  # (the bot's record agrees)
+        "UPDATE reply_windows SET last_inbound_at = '2026-11-22T00:00:00.000000Z'")
+    before = fake.count(BK)
+    fake.say(STUDENT, "aku udah ga kuat, pengen mati aja")
+    await fake.wait_text(STUDENT, "kamu nggak sendirian")
+    alert = await fake.wait_text(BK, "BUTUH GURU BK SEKARANG")
+    assert alert.kind == "template" and alert.template == "sebaya_alert"
+    assert "pengen mati" not in alert.text  # a template carries the headline, not the words
+    [(label, data)] = alert.buttons
+    assert label == "Tanggapi" and data.startswith("k:take:")
+    assert all(s.kind == "template" for s in fake.sent_to(BK)[before:])
+    fake.press(BK, "Tanggapi")  # the quick reply takes the case
+    await fake.wait_text(STUDENT, "Guru BK sekarang menemanimu")
+    await fake.wait_text(BK, "pengen mati")  # now inside the window: the student's words
+    fake.say(BK, "Ibu di sini ya")
+    await fake.wait_text(STUDENT, "Guru BK: Ibu di sini ya")
+    await assert_invariants(walive)
+    assert not fake.refused
+
+
+async def test_an_alert_no_template_can_carry_climbs_the_ladder_at_once(walive: WaLive) -> None:
+    fake, bot = walive.fake, walive.bot
+    await walive.join(BK, "counselor", "Bu Rina")
+    await walive.enrol_telegram(TG_BK, "backup", "Pak Wakasek")
+    fake.age_window(BK, hours=25)
+    await walive.app.store.db.execute(
+        "UPDATE reply_windows SET last_inbound_at = '2026-11-22T00:00:00.000000Z'")
+    walive.channel.templates.clear()  # nothing approved yet
+    fake.say(STUDENT, "aku pengen bunuh diri malam ini")
+    await fake.wait_text(STUDENT, "kamu nggak sendirian")
+    # The first level (the WhatsApp counselor) cannot be reached: the next one at once,
+    # not after the level's 5 minutes.
+    await bot.wait_text(TG_BK, "BUTUH GURU BK SEKARANG", timeout=10)
+    dead = await walive.rows("SELECT last_error FROM outbox WHERE status = 'dead'")
+    assert any("no alert template" in r[0] for r in dead)
+    await assert_invariants(walive)
+
+
+async def test_a_failed_status_of_an_alert_climbs_the_ladder_at_once(walive: WaLive) -> None:
+    fake, bot = walive.fake, walive.bot
+    await walive.join(BK, "counselor", "Bu Rina")
+    await walive.enrol_telegram(TG_BK, "backup", "Pak Wakasek")
+    fake.fail_status[BK] = 131026  # accepted, then "message undeliverable"
+    fake.say(STUDENT, "aku pengen bunuh diri malam ini")
+    await fake.wait_text(BK, "BUTUH GURU BK SEKARANG")
+    await bot.wait_text(TG_BK, "BUTUH GURU BK SEKARANG", timeout=10)
+    rows = await walive.rows("SELECT status, delivery, delivery_error FROM outbox "
+                             "WHERE channel = 'whatsapp' AND status = 'dead'")
+    assert rows and rows[0][1:] == ("failed", "131026")
+
+
+async def test_a_131047_status_closes_the_window_and_the_alert_goes_as_a_template(
+        walive: WaLive) -> None:
+    fake = walive.fake
+    await walive.join(BK, "counselor", "Bu Rina")
+    fake.age_window(BK, hours=25)  # Meta's view; the bot still thinks the window is open
+    fake.say(STUDENT, "aku pengen bunuh diri malam ini")
+    await fake.wait_for(lambda _: any(s.kind == "template" for s in fake.sent_to(BK)))
+    kinds = [s.kind for s in fake.sent_to(BK) if "BUTUH GURU BK" in s.text]
+    assert kinds == ["buttons", "template"]  # free-form failed with 131047, then a template
+    closed = await walive.rows("SELECT closed_at FROM reply_windows WHERE closed_at IS NOT NULL")
+    assert len(closed) == 1
+
+
+async def test_a_message_waits_for_a_closed_window_and_goes_when_they_write(
+        walive: WaLive) -> None:
+    fake = walive.fake
+    fake.say(STUDENT, "halo")
+    await fake.wait_text(STUDENT, "Oke untuk lanjut?")
+    fake.age_window(STUDENT, hours=25)
+    await walive.app.store.db.execute(
+        "UPDATE reply_windows SET last_inbound_at = '2026-11-22T00:00:00.000000Z'")
+    key = (await walive.rows("SELECT key FROM users"))[0][0]
+    async with walive.app.store.transaction() as db:  # e.g. a late reply to the student
+        user = await users.get(db, UserKey(key))
+        await outbox.enqueue(db, "whatsapp", key, user.address, "pesan yang menunggu", (), 0,
+                             walive.app.clock.now(), walive.app.vault.seal)
+    walive.app.sender.wake.set()
+    await asyncio.sleep(0.5)
+    assert "pesan yang menunggu" not in fake.to(STUDENT)
+    assert await _count(walive, "SELECT COUNT(*) FROM outbox WHERE last_error = 'held'") == 1
+    fake.say(STUDENT, "/help")
+    await fake.wait_text(STUDENT, "pesan yang menunggu")
+    texts = fake.to(STUDENT)
+    assert texts.index(next(t for t in texts if "pesan yang menunggu" in t)) < len(texts)
+    assert not fake.refused
+
+
+async def test_a_pair_rate_limit_slows_that_person_only(walive: WaLive) -> None:
+    fake = walive.fake
+    walive.channel.pair_rate_pause = 1.0
+    fake.faults = [Fault("131056")]
+    other = "6281234500099"
+    fake.say(STUDENT, "halo")
+    await asyncio.sleep(0.2)
+    fake.say(other, "halo")
+    await fake.wait_text(other, "Oke untuk lanjut?")
+    assert not any("Oke untuk lanjut?" in t for t in fake.to(STUDENT))  # still waiting
+    await fake.wait_text(STUDENT, "Oke untuk lanjut?", timeout=5)
+    attempts = await walive.rows("SELECT MAX(attempts) FROM outbox")
+    assert attempts[0][0] == 1  # the pause was not counted as an attempt
+
+
+async def test_a_bsuid_only_message_keeps_the_same_student(walive: WaLive) -> None:
+    fake = walive.fake
+    fake.bsuid[STUDENT] = "ID.1349120865530274"
+    fake.say(STUDENT, "halo")
+    await fake.wait_text(STUDENT, "Oke untuk lanjut?")
+    fake.hide_phone.add(STUDENT)  # adopted a username: webhooks carry only the BSUID now
+    fake.press(STUDENT, "Oke, lanjut")
+    await fake.wait_text(STUDENT, "Soal apa")
+    assert await _count(walive, "SELECT COUNT(*) FROM users") == 1
+    assert await _count(walive, "SELECT COUNT(*) FROM wa_identities") == 2
+
+
+async def test_a_bsuid_only_student_is_answered_through_recipient(walive: WaLive) -> None:
+    fake = walive.fake
+    fake.bsuid[STUDENT] = "ID.9988776655"
+    fake.hide_phone.add(STUDENT)
+    fake.say(STUDENT, "halo")
+    prompt = await fake.wait_text(STUDENT, "Oke untuk lanjut?")
+    assert prompt.via == "recipient"
+
+
+async def test_no_phone_number_name_or_message_id_is_stored_or_logged(walive: WaLive,
+                                                                      caplog) -> None:
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    fake, bot = walive.fake, walive.bot
+    await walive.enrol_telegram(TG_BK, "counselor", "Bu Rina")
+    fake.bsuid[STUDENT] = "ID.5566778899"
+    wamids = [fake.say(STUDENT, "halo", name="Kartika Prameswari")]
+    await fake.wait_text(STUDENT, "Oke untuk lanjut?")
+    wamids.append(fake.say(STUDENT, "aku pengen mati aja", name="Kartika Prameswari"))
+    alert = await bot.wait_text(TG_BK, "BUTUH GURU BK SEKARANG")
+    bot.press(TG_BK, "Saya tangani")
+    await fake.wait_text(STUDENT, "Guru BK sekarang menemanimu")
+    await fake.settled()
+    raw = b"".join(p.read_bytes() for p in walive.app.config.database_path.parent.glob(
+        walive.app.config.database_path.name + "*") if not p.name.endswith(".secret"))
+    assert len(raw) > 10_000
+    secrets = [STUDENT, "Kartika", "ID.5566778899", *wamids, *(s.wamid for s in fake.sent)]
+    for secret in secrets:
+        assert secret.encode() not in raw, secret
+        assert secret not in alert.text
+    logs = " ".join(r.getMessage() for r in caplog.records)
+    for secret in secrets:
+        assert secret not in logs, secret
