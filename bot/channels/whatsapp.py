@@ -47,6 +47,8 @@ from bot.channels.wa_client import GraphError, GraphUnreachable, WhatsAppClient
 from bot.clock import Clock, SystemClock
 from bot.config import WhatsApp, WhatsAppTemplate
 from bot.core.events import Button, InboundEvent, Kind, OutboundMessage, SendResult, SendStatus
+from bot.engine.catalog import Catalog
+from bot.engine.schema import Flow
 from bot.store import audit
 from bot.store import whatsapp as wa_store
 from bot.store.db import LANE_FLOW, Store
@@ -143,6 +145,23 @@ def shape_of(labels: list[str]) -> Shape:
         notes.append(f"cut to {ROW_TITLE} characters in the WhatsApp list (the full label "
                      f"shows below the row): {', '.join(repr(c) for c in cut)}")
     return Shape("list", tuple(notes))
+
+
+def whatsapp_notes(flow: Flow, catalog: Catalog, languages: tuple[str, ...]) -> list[str]:
+    """For `sebaya check-flows`: states whose buttons WhatsApp shows differently (a list
+    instead of buttons, labels cut, numbered text), with file and line."""
+    out = []
+    for spec in flow.states.values():
+        if not spec.buttons:
+            continue
+        seen: dict[str, list[str]] = {}
+        for lang in languages:
+            labels = [catalog.render(b.text, lang, {}) for b in spec.buttons]
+            for note in shape_of(labels).notes:
+                seen.setdefault(note, []).append(lang)
+        out += [f"{flow.path}:{spec.line}: whatsapp: state {spec.name!r} ({', '.join(langs)}): "
+                f"{note}" for note, langs in seen.items()]
+    return out
 
 
 def _address(to: str) -> dict[str, str]:
