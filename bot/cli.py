@@ -27,6 +27,7 @@ from bot.channels.base import Channel
 from bot.channels.console import ConsoleChannel, parse_persona
 from bot.channels.telegram import ALLOWED_UPDATES, TelegramChannel
 from bot.channels.webhook import add_routes as add_telegram_routes
+from bot.channels.whatsapp import MAX_BODY as WA_MAX_BODY
 from bot.channels.whatsapp import WEBHOOK_PATH as WA_WEBHOOK_PATH
 from bot.channels.whatsapp import WhatsAppChannel, WhatsAppSettings, whatsapp_notes
 from bot.clock import ManualClock
@@ -217,7 +218,7 @@ async def _serve_webhooks(app: App, telegram: TelegramChannel | None,
     SEBAYA_WEBHOOK_HOST:SEBAYA_WEBHOOK_PORT."""
     host = os.environ.get("SEBAYA_WEBHOOK_HOST", "127.0.0.1")
     port = int(os.environ.get("SEBAYA_WEBHOOK_PORT", "8080"))
-    server = web.Application(client_max_size=jsonbody.MAX_BODY)
+    server = web.Application(client_max_size=WA_MAX_BODY if wa else jsonbody.MAX_BODY)
     secret = os.environ.get(WEBHOOK_SECRET_ENV) or secrets.token_urlsafe(32)
     if telegram is not None:
         add_telegram_routes(server, telegram, app.dispatcher.accept, secret)

@@ -56,6 +56,7 @@ from bot.store.db import LANE_FLOW, Store
 log = logging.getLogger("sebaya.whatsapp")
 
 WEBHOOK_PATH = "/webhooks/whatsapp"
+MAX_BODY = 3 * 1024 * 1024  # Meta's webhook payloads are at most 3 MB (statuses are batched)
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 TEXT_LIMIT = 4096
 INTERACTIVE_BODY = 1024
@@ -292,7 +293,7 @@ class WhatsAppChannel:
 
     def webhook_app(self, submit: Submit, reports: ReportSink,
                     path: str = WEBHOOK_PATH) -> web.Application:
-        app = web.Application(client_max_size=jsonbody.MAX_BODY)
+        app = web.Application(client_max_size=MAX_BODY)
         self.add_routes(app, submit, reports, path)
         return app
 
@@ -321,7 +322,7 @@ class WhatsAppChannel:
             await self._note("whatsapp_bad_signature", {"reason": reason})
             return web.Response(status=401)
         try:
-            body = jsonbody.parse(raw)
+            body = jsonbody.parse(raw, max_body=MAX_BODY)
         except jsonbody.BadBody:
             return web.Response(status=400)
         if not isinstance(body, dict):
@@ -662,7 +663,7 @@ class WhatsAppChannel:
 
     def _classify(self, exc: GraphError, message: OutboundMessage) -> SendResult:
         """What Meta's answer means for the outbox."""
-        code, detail = exc.code, f"{exc.code} {exc.message}".strip()[:120]
+        code, detail = exc.code, _scrub(f"{exc.code} {exc.message}".strip())[:120]
         if code == PAIR_RATE:  # this one person: others are not held up
             return SendResult(SendStatus.RETRY_AFTER, self.pair_rate_pause, "pair rate",
                               recipient_only=True)
@@ -692,6 +693,11 @@ class WhatsAppChannel:
                 self._note("whatsapp_operator_error", {"code": code}))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
+
+
+def _scrub(text: str) -> str:
+    """Meta's error texts go to logs and last_error: never with a phone number in them."""
+    return re.sub(r"\+?\d[\d\s-]{6,}\d", "[number]", text)
 
 
 def _dicts(value: Any) -> list[dict]:

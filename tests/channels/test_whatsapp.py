@@ -13,6 +13,7 @@ from bot.channels.wa_client import GraphError
 from bot.channels.whatsapp import (
     WhatsAppChannel,
     WhatsAppSettings,
+    _scrub,
     list_payload,
     one_line,
     shape_of,
@@ -78,6 +79,11 @@ def test_a_long_label_is_cut_in_the_row_and_kept_in_its_description() -> None:
     assert len(row["title"]) == 24 and row["title"].endswith("…")
     assert row["description"] == "Aku mau cerita soal keluarga di rumah"
     assert payload["to"] == USER and "recipient" not in payload
+
+
+def test_phone_numbers_are_scrubbed_from_meta_error_texts() -> None:
+    assert _scrub("131026 Recipient +62 812-3450-0001 is not allowed") == \
+        "131026 Recipient [number] is not allowed"
 
 
 def test_template_parameters_are_one_line() -> None:

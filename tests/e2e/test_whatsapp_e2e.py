@@ -150,7 +150,8 @@ async def test_an_unknown_business_number_is_ignored_and_audited(walive: WaLive)
 
 async def test_bodies_too_big_too_deep_or_not_json_are_refused(walive: WaLive) -> None:
     fake = walive.fake
-    for raw in (b"[" * 100000 + b"]" * 100000, b"{not json", b'{"pad": "' + b"a" * 300000 + b'"}'):
+    for raw in (b"[" * 100000 + b"]" * 100000, b"{not json",
+                b'{"pad": "' + b"a" * 3_500_000 + b'"}'):
         assert await fake.post(raw) in (400, 413)
     assert await _count(walive, "SELECT COUNT(*) FROM inbox") == 0
 
@@ -342,3 +343,53 @@ async def test_no_phone_number_name_or_message_id_is_stored_or_logged(walive: Wa
     logs = " ".join(r.getMessage() for r in caplog.records)
     for secret in secrets:
         assert secret not in logs, secret
+
+
+async def test_staff_answer_a_case_by_replying_to_its_message(walive: WaLive) -> None:
+    fake = walive.fake
+    await walive.join(BK, "counselor", "Bu Rina")
+    other = "6281234500077"
+    for alerts, student in enumerate((STUDENT, other), 1):
+        fake.say(student, "aku pengen bunuh diri")
+        await fake.wait_text(student, "kamu nggak sendirian")
+        await fake.wait_for(lambda _, n=alerts: sum("BUTUH GURU BK" in t
+                                                    for t in fake.to(BK)) >= n)
+        fake.press(BK, "Saya tangani")
+        await fake.wait_text(student, "Guru BK sekarang menemanimu")
+    fake.say(STUDENT, "bu aku takut")
+    relayed = await fake.wait_text(BK, "bu aku takut")
+    fake.say(BK, "Ibu dengar, kamu di mana sekarang?", reply_to=relayed)  # WhatsApp's reply
+    await fake.wait_text(STUDENT, "Guru BK: Ibu dengar, kamu di mana sekarang?")
+    await asyncio.sleep(0.3)
+    assert not any("kamu di mana" in t for t in fake.to(other))
+    await assert_invariants(walive)
+
+
+async def test_a_helper_whose_window_closed_is_told_with_a_notice_and_answers_it(
+        walive: WaLive) -> None:
+    fake = walive.fake
+    await walive.join(PEER, "peer", "Bintang")
+    await intake_to_peer(walive)
+    await fake.wait_text(PEER, "Ada teman yang ingin cerita")
+    fake.press(PEER, "Terima")
+    await fake.wait_text(STUDENT, "Bintang, konselor sebaya, sekarang menemanimu")
+    fake.age_window(PEER, hours=25)  # the peer has not written for a day
+    peer_key = (await walive.rows("SELECT key FROM users WHERE role = 'peer'"))[0][0]
+    await walive.app.store.db.execute(
+        "UPDATE reply_windows SET last_inbound_at = '2026-11-22T00:00:00.000000Z' "
+        "WHERE user_key = ?", (peer_key,))
+    fake.say(STUDENT, "kak masih di sana?")
+    notice = await fake.wait_for(lambda _: any(s.template == "sebaya_notice"
+                                               for s in fake.sent_to(PEER)))
+    [notice] = [s for s in notice if s.to == PEER and s.template == "sebaya_notice"]
+    assert "kak masih" not in notice.text  # a notice names the case, not the words
+    for _ in range(100):  # (recorded right after the notice went)
+        if await _count(walive, "SELECT COUNT(*) FROM outbox WHERE last_error = 'held'"):
+            break
+        await asyncio.sleep(0.02)
+    assert await _count(walive, "SELECT COUNT(*) FROM outbox WHERE last_error = 'held'") == 1
+    fake.say(PEER, "Maaf baru lihat, aku di sini", reply_to=notice)
+    await fake.wait_text(PEER, "kak masih di sana?")  # what waited, now in the window
+    await fake.wait_text(STUDENT, "Bintang (konselor sebaya): Maaf baru lihat, aku di sini")
+    await assert_invariants(walive)
+    assert not fake.refused
