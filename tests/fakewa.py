@@ -75,13 +75,15 @@ class Fault:
     delay: float = 0.0
 
 
-DEFAULT_TEMPLATES = {
+DEFAULT_TEMPLATES = {  # as submitted (README: Templates to submit)
     "sebaya_alert": FakeTemplate("Sebaya: {1}. Tekan tombol di bawah untuk menanggapi, atau balas "
                                  "pesan ini untuk membaca selengkapnya.", 1, "Tanggapi"),
     "sebaya_notice": FakeTemplate("Sebaya: ada pesan baru untukmu di kasus #{1}. Balas pesan ini "
-                                  "untuk membacanya.", 1),
-    "sebaya_reminder": FakeTemplate("Pengingat dari Sebaya: {1}", 1),
-    "sebaya_update": FakeTemplate("Kabar dari Sebaya: {1} Balas pesan ini untuk melanjutkan.", 1),
+                                  "untuk membacanya; balasanmu diteruskan ke kasus itu.", 1),
+    "sebaya_reminder": FakeTemplate("Pengingat dari Sebaya: {1} Balas pesan ini kalau ada "
+                                    "pertanyaan.", 1),
+    "sebaya_update": FakeTemplate("Kabar dari Sebaya: {1} Balas pesan ini kapan saja untuk "
+                                  "melanjutkan.", 1),
 }
 
 
