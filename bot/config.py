@@ -148,9 +148,11 @@ class WhatsApp(_Model):
     person's 24-hour window only templates may be sent: ``alert`` for what staff must answer
     now, ``notice`` to tell staff a message waits, ``reminder`` and ``queue`` for students'
     reminders and queue updates. Anything else waits until the person writes, at most
-    ``hold_hours``, then is dropped with a record."""
+    ``hold_hours`` (``staff_hold_minutes`` for what a staff member should answer: then the
+    case goes on without them, as if they were unreachable), then is dropped with a record."""
 
     hold_hours: int = Field(default=72, ge=1, le=24 * 14)
+    staff_hold_minutes: int = Field(default=60, ge=5, le=72 * 60)
     templates: dict[Literal["alert", "notice", "reminder", "queue"], WhatsAppTemplate] = Field(
         default_factory=dict)
 

@@ -160,13 +160,14 @@ def _whatsapp(config: Config, conn: sqlite3.Connection, now: dt.datetime) -> lis
     staff = conn.execute("SELECT COUNT(*) FROM users WHERE role != 'student' "
                          "AND channel = 'whatsapp'").fetchone()[0]
     missing = [p for p in ("alert", "notice") if p not in templates]
-    checks.append(Check(not staff or "alert" not in missing, "whatsapp alert template",
+    checks.append(Check(not staff or not missing, "whatsapp alert template",
                         f"{staff} staff member(s) on WhatsApp; templates: "
-                        f"{', '.join(sorted(templates)) or 'none'}" if "alert" not in missing
+                        f"{', '.join(sorted(templates)) or 'none'}" if not missing
                         else f"{staff} staff member(s) can only be reached on WhatsApp and no "
-                             "alert template is configured: a crisis alert to one of them "
-                             "after 24 hours of silence cannot go (the ladder skips them). "
-                             "Add whatsapp.templates.alert (README: WhatsApp)"))
+                             f"{' or '.join(missing)} template is configured: after 24 hours "
+                             "of silence a crisis alert to one of them cannot go (the ladder "
+                             "skips them) and a student's message waits unannounced. Add "
+                             "whatsapp.templates (README: WhatsApp)"))
     since = ts(now - dt.timedelta(days=7))
 
     def audited(action: str) -> list[dict]:

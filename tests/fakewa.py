@@ -127,6 +127,7 @@ class FakeWhatsApp:
         self._locks: dict[str, asyncio.Lock] = {}
         self._tasks: set[asyncio.Task] = set()
         self._new_message = asyncio.Event()
+        self._user_events: dict[str, asyncio.Event] = {}
         self._runner: web.AppRunner | None = None
         self._session: aiohttp.ClientSession | None = None
         self.base_url = ""
@@ -392,6 +393,8 @@ class FakeWhatsApp:
         self.sent.append(sent)
         self.by_user.setdefault(person, []).append(sent)
         self._new_message.set()
+        if person in self._user_events:
+            self._user_events[person].set()
         failure = self.fail_status.pop(person, None)
         if failure is None and kind != "template" and not self.window_open(person):
             failure = 131047  # Meta accepts it, then reports it failed
@@ -447,7 +450,20 @@ class FakeWhatsApp:
         return hit
 
     async def wait_count(self, user: str, at_least: int, timeout: float = 10.0) -> None:
-        await self.wait_for(lambda _: self.count(user) >= at_least, timeout)
+        """Wait until this person has received ``at_least`` messages (wakes only this waiter:
+        benches run hundreds at once)."""
+        event = self._user_events.setdefault(user, asyncio.Event())
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            event.clear()
+            if self.count(user) >= at_least:
+                return
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise AssertionError(f"{user}: {self.count(user)} < {at_least}")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(event.wait(), remaining)
 
     # -- the webhook: people write, statuses come back --------------------------------------
 

@@ -241,6 +241,7 @@ class WhatsAppChannel:
         rules = rules or WhatsApp()
         self.templates: dict[str, WhatsAppTemplate] = dict(rules.templates)
         self.hold_for = dt.timedelta(hours=rules.hold_hours)
+        self.staff_hold_for = dt.timedelta(minutes=rules.staff_hold_minutes)
         self.school = school
         self.send_interval = send_interval
         self.clock = clock or SystemClock()

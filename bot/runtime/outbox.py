@@ -236,16 +236,20 @@ class OutboxSender:
 
     async def _hold(self, db, row: outbox.OutboxRow, result: SendResult,
                     now: dt.datetime) -> None:
-        """Wait for the recipient to write; after the channel's hold_for, drop it with a
-        record (a dead letter and an audit row) and treat it as undeliverable: the case
-        learns of it (a helper who never answers is replaced, a student's helper is told)."""
-        hold_for = getattr(self.channels.get(row.channel), "hold_for", HOLD_FOR)
+        """Wait for the recipient to write; after the channel's hold_for (staff_hold_for for
+        what staff should answer), drop it with a record (a dead letter and an audit row) and
+        treat it as undeliverable: the case learns of it (the ladder climbs, a helper who does
+        not answer is replaced, a student's helper is told)."""
+        channel = self.channels.get(row.channel)
+        hold_for = getattr(channel, "hold_for", HOLD_FOR)
+        if row.purpose in ("alert", "notice"):
+            hold_for = getattr(channel, "staff_hold_for", hold_for)
         expires = (row.created_at or now) + hold_for
         if now < expires:
             await outbox.hold(db, row.id, expires, result.ref)
             return
-        log.warning("dropped a message held for %s h (no reply window); outbox_id=%s",
-                    round(hold_for.total_seconds() / 3600), row.id)
+        log.warning("dropped a message held for %s min (no reply window); outbox_id=%s",
+                    round(hold_for.total_seconds() / 60), row.id)
         await outbox.mark_dead(db, row.id, "held: no reply window")
         await audit.record(db, None, "message_dropped", {
             "outbox_id": row.id, "code": row.case_code, "audience": row.audience,
@@ -270,20 +274,25 @@ class OutboxSender:
                                {"recipient": recipient_key})
             self.on_timer()
 
-    async def delivery_reports(self, channel: str, reports: list[DeliveryReport]) -> int:
+    async def delivery_reports(self, channel: str, reports: list[DeliveryReport],
+                               again: bool = True) -> int:
         """Delivery reports from a channel (WhatsApp statuses, in any order, repeated):
         recorded monotonically; a failure of a sent message is handled like a failed send:
         a closed window (131047) closes it and sends the message again (as a template, or held
         until the person writes), a retryable one backs off, anything else dead-letters it and
         is an event of its case (a failed crisis alert climbs the ladder at once). Returns how
-        many reports matched a message."""
+        many reports matched a message. A failure about a message not recorded yet (the
+        report overtook the bookkeeping of its send) is looked at again a moment later."""
         matched = 0
+        unmatched: list[DeliveryReport] = []
         async with self.store.transaction(lane=LANE_FLOW) as db:
             now = self.clock.now()
             for report in reports:
                 row = await outbox.by_ref(db, channel, report.ref)
-                if row is None:
-                    continue  # not ours any more (purged), or a part of a split message
+                if row is None:  # not ours any more (purged), a part of a split message, or
+                    if report.state == "failed":  # not recorded yet
+                        unmatched.append(report)
+                    continue
                 matched += 1
                 advanced = await outbox.record_delivery(db, row.id, report.state, report.detail)
                 if report.state != "failed" or not advanced or row.status != "sent":
@@ -291,7 +300,21 @@ class OutboxSender:
                 await self._failed_after_send(db, row, report, now)
         if matched:
             self.wake.set()  # a message sent again goes now (crisis priority first)
+        if unmatched and again:
+            self._later(self._again(channel, unmatched))
         return matched
+
+    async def _again(self, channel: str, reports: list[DeliveryReport]) -> None:
+        await asyncio.sleep(2.0)
+        try:
+            await self.delivery_reports(channel, reports, again=False)
+        except Exception:  # stopping, or the store went away: Meta's records remain
+            log.info("late delivery reports not recorded")
+
+    def _later(self, coro) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._urgent_tasks.add(task)  # kept referenced until done, like the urgent passes
+        task.add_done_callback(self._urgent_tasks.discard)
 
     async def _failed_after_send(self, db, row: outbox.SentRow, report: DeliveryReport,
                                  now: dt.datetime) -> None:

@@ -143,7 +143,8 @@ async def mark_sent_many(db: aiosqlite.Connection, row_ids: list[int], now: dt.d
     if row_ids:
         await db.executemany(
             "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1, "
-            "last_error = NULL, payload = CASE WHEN ? THEN payload ELSE X'' END WHERE id = ?",
+            "last_error = NULL, delivery = NULL, delivery_error = NULL, "  # a send starts anew
+            "payload = CASE WHEN ? THEN payload ELSE X'' END WHERE id = ?",
             [(ts(now), row_id in keep, row_id) for row_id in row_ids],
         )
 

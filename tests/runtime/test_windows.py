@@ -202,3 +202,41 @@ def test_purposes_decide_what_a_template_may_carry() -> None:
     assert timer_context("appt_reminder:AB12") == "reminder"
     assert timer_context("offer") == timer_context("crisis_ladder") == "queue"
     assert timer_context("flow_idle") == ""
+
+
+async def test_a_failure_that_overtakes_its_send_is_looked_at_again(windowed: Dialog,
+                                                                    monkeypatch) -> None:
+    app = windowed.app
+    later: list = []
+    monkeypatch.setattr(app.sender, "_later", later.append)
+    await windowed.say("s1", "halo")
+    assert await app.sender.delivery_reports("test", [
+        DeliveryReport("not-yet", "failed", "permanent", "131026"),
+        DeliveryReport("nope", "delivered")]) == 0
+    assert len(later) == 1  # only the failure is tried again (a moment later)
+    later[0].close()
+
+
+async def test_what_staff_should_answer_waits_only_staff_hold_for(windowed: Dialog) -> None:
+    """A helper who does not write again within the hour: the case goes on without them."""
+    from tests.conftest import enrol
+
+    app, channel = windowed.app, windowed.channel
+    channel.staff_hold_for = dt.timedelta(minutes=60)  # type: ignore[attr-defined]
+    await enrol(app, "p1", "peer", "Bintang")
+    await windowed.play([("s1", "halo"), ("s1", "[Oke, lanjut]"), ("s1", "[Pertemanan]"),
+                         ("s1", "aku berantem sama sahabatku"), ("s1", "[Lumayan berat]"),
+                         ("s1", "[Tidak, aku aman]")])
+    await windowed.say("p1", "/onduty")  # (the peer writes: their window opens)
+    await windowed.press("p1", "Terima")
+    app.clock.advance(hours=25)  # a day later the student writes; the peer has been silent
+    await windowed.say("s1", "kak masih di sana?")
+    relay = [m for m in channel.held if "kak masih" in m.text]
+    assert relay and relay[0].purpose == "notice"
+    await windowed.tick(minutes=61)
+    async with app.store.read() as db:
+        rows = await db.execute_fetchall(
+            "SELECT status, last_error FROM outbox WHERE purpose = 'notice'")
+        case = await db.execute_fetchall("SELECT status, assignee_key FROM cases")
+    assert ("dead", "held: no reply window") in [tuple(r) for r in rows]
+    assert tuple(case[0]) == ("waiting", None)  # back in the queue, offered again
