@@ -171,6 +171,7 @@ async def run_sebaya_whatsapp(args, config_path: Path, env: dict[str, str]) -> d
     sent/delivered/read statuses for every message, as it sends them), the Graph API fake out,
     guru BK on Telegram; one `python -m bot run` serving both."""
     fake, wa = FakeBotApi(), FakeWhatsApp()
+    wa.statuses = not args.no_statuses
     await fake.start()
     await wa.start()
     port = free_port()
@@ -218,8 +219,9 @@ async def run_sebaya_whatsapp(args, config_path: Path, env: dict[str, str]) -> d
 
 
 def print_whatsapp(args, run: dict) -> None:
+    statuses = "no statuses" if args.no_statuses else "3 statuses for every message"
     print(f"== WhatsApp: {args.students} students x {args.rounds} messages, closed loop; the "
-          "webhook in (statuses for every message), the Graph API fake out, guru BK on Telegram")
+          f"webhook in ({statuses}), the Graph API fake out, guru BK on Telegram")
     print(f"updates/s {run['rate']:.0f}; message->reply p50 {run['p50']:.1f} ms, p99 "
           f"{run['p99']:.1f} ms; messages sent/s {run['messages_rate']:.0f}; webhook "
           f"deliveries {run['deliveries']}; payloads refused {run['refused']}")
@@ -306,6 +308,8 @@ async def main() -> None:
                         help="Sebaya only: no echo baseline, no open-conversations phase")
     parser.add_argument("--whatsapp", choices=("also", "only", "no"), default="also",
                         help="the WhatsApp row: after the Telegram runs, instead, or not")
+    parser.add_argument("--no-statuses", action="store_true",
+                        help="WhatsApp without Meta's sent/delivered/read statuses")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         base = load_config(ROOT / "config.yaml")

@@ -255,6 +255,8 @@ class WhatsAppChannel:
         self._noted: dict[str, float] = {}  # audit actions recently written (rate limit)
         self._last_send = 0.0
         self._tasks: set[asyncio.Task] = set()
+        self._inbound: list[tuple[list[InboundEvent], asyncio.Future]] = []
+        self._committer: asyncio.Task | None = None
 
     def bind(self, store: Store) -> None:
         """The store keeps identity links, numbered menus and webhook audit rows."""
@@ -335,7 +337,7 @@ class WhatsAppChannel:
         try:
             events = await self.events(batch.messages)
             if events:
-                await submit(events)  # committed: only now may Meta hear 200
+                await self._submit(submit, events)  # committed: only now may Meta hear 200
         except Exception:
             log.exception("could not persist a WhatsApp delivery; Meta will deliver it again")
             return web.Response(status=500)
@@ -346,6 +348,29 @@ class WhatsAppChannel:
                 log.exception("could not record WhatsApp statuses; Meta will deliver them again")
                 return web.Response(status=500)
         return web.Response(status=200)
+
+    async def _submit(self, submit: Submit, events: list[InboundEvent]) -> None:
+        """Commit to the inbox; messages of webhook calls arriving while a commit runs go
+        together in the next one (group commit: Meta calls once per message, at once)."""
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._inbound.append((events, future))
+        if self._committer is None or self._committer.done():
+            self._committer = asyncio.get_running_loop().create_task(self._commit(submit))
+        await future
+
+    async def _commit(self, submit: Submit) -> None:
+        while self._inbound:
+            batch, self._inbound = self._inbound, []
+            try:
+                await submit([event for events, _ in batch for event in events])
+            except Exception as exc:
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for _, future in batch:
+                if not future.done():
+                    future.set_result(None)
 
     async def _note(self, action: str, detail: dict) -> None:
         """An audit row about the webhook, at most one a minute per action and detail."""

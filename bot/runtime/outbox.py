@@ -69,6 +69,8 @@ class OutboxSender:
         self._recorder: asyncio.Task | None = None
         self._drains: set[asyncio.Task] = set()
         self._urgent_tasks: set[asyncio.Task] = set()
+        self._report_queue: list[tuple[str, list[DeliveryReport], bool, asyncio.Future]] = []
+        self._reporter: asyncio.Task | None = None
 
     async def send_due(self) -> int:
         """One pass over due rows, waiting for its deliveries; returns how many were sent."""
@@ -281,28 +283,58 @@ class OutboxSender:
         a closed window (131047) closes it and sends the message again (as a template, or held
         until the person writes), a retryable one backs off, anything else dead-letters it and
         is an event of its case (a failed crisis alert climbs the ladder at once). Returns how
-        many reports matched a message. A failure about a message not recorded yet (the
-        report overtook the bookkeeping of its send) is looked at again a moment later."""
-        matched = 0
-        unmatched: list[DeliveryReport] = []
+        many reports were recorded. A failure about a message not recorded yet (the report
+        overtook the bookkeeping of its send) is looked at again a moment later.
+
+        Meta sends three statuses for every message, each in its own webhook call: reports
+        arriving while a transaction records others wait for the next one (group commit), so
+        under load one transaction records many."""
+        future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self._report_queue.append((channel, reports, again, future))
+        if self._reporter is None or self._reporter.done():
+            self._reporter = asyncio.get_running_loop().create_task(self._record_reports())
+        return await future
+
+    async def _record_reports(self) -> None:
+        while self._report_queue:
+            batch, self._report_queue = self._report_queue, []
+            try:
+                counts = await self._apply_reports([(c, r, a) for c, r, a, _ in batch])
+            except Exception as exc:
+                for *_, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for (*_, future), count in zip(batch, counts, strict=True):
+                if not future.done():
+                    future.set_result(count)
+
+    async def _apply_reports(self, batch: list[tuple[str, list[DeliveryReport], bool]]
+                             ) -> list[int]:
+        counts: list[int] = []
+        unmatched: dict[str, list[DeliveryReport]] = {}
         async with self.store.transaction(lane=LANE_FLOW) as db:
             now = self.clock.now()
-            for report in reports:
-                row = await outbox.by_ref(db, channel, report.ref)
-                if row is None:  # not ours any more (purged), a part of a split message, or
-                    if report.state == "failed":  # not recorded yet
-                        unmatched.append(report)
-                    continue
-                matched += 1
-                advanced = await outbox.record_delivery(db, row.id, report.state, report.detail)
-                if report.state != "failed" or not advanced or row.status != "sent":
-                    continue  # delivered already, a repeated failure, or handled already
-                await self._failed_after_send(db, row, report, now)
-        if matched:
+            for channel, reports, again in batch:
+                count = await outbox.record_deliveries(  # sent/delivered/read: one statement
+                    db, channel, [(r.ref, r.state) for r in reports if r.state != "failed"])
+                for report in (r for r in reports if r.state == "failed"):
+                    row = await outbox.by_ref(db, channel, report.ref)
+                    if row is None:  # purged, a part of a split message, or not recorded yet
+                        if again:
+                            unmatched.setdefault(channel, []).append(report)
+                        continue
+                    count += 1
+                    if not await outbox.record_delivery(db, row.id, "failed", report.detail) \
+                            or row.status != "sent":
+                        continue  # delivered already, a repeated failure, or handled already
+                    await self._failed_after_send(db, row, report, now)
+                counts.append(count)
+        if any(counts):
             self.wake.set()  # a message sent again goes now (crisis priority first)
-        if unmatched and again:
-            self._later(self._again(channel, unmatched))
-        return matched
+        for channel, reports in unmatched.items():
+            self._later(self._again(channel, reports))
+        return counts
 
     async def _again(self, channel: str, reports: list[DeliveryReport]) -> None:
         await asyncio.sleep(2.0)

@@ -207,6 +207,22 @@ async def record_delivery(db: aiosqlite.Connection, row_id: int, state: str,
     return cursor.rowcount == 1
 
 
+async def record_deliveries(db: aiosqlite.Connection, channel: str,
+                            reports: list[tuple[str, str]]) -> int:
+    """Record sent/delivered/read reports by the platform's message id, monotonically, in one
+    statement; returns how many advanced a record."""
+    if not reports:
+        return 0
+    cursor = await db.executemany(
+        f"UPDATE outbox SET delivery = :state, delivery_error = NULL, "
+        f"payload = CASE WHEN :state IN ('delivered', 'read') AND status = 'sent' THEN X'' "
+        f"ELSE payload END WHERE channel = :channel AND platform_ref = :ref "
+        f"AND {_RANK} < :rank",
+        [{"state": state, "channel": channel, "ref": ref, "rank": DELIVERY_RANK[state]}
+         for ref, state in reports if state in DELIVERY_RANK])
+    return max(cursor.rowcount, 0)
+
+
 async def reopen(db: aiosqlite.Connection, row_id: int, when: dt.datetime, error: str) -> None:
     """A sent message failed after all (a delivery report): back to pending, due ``when``."""
     await db.execute(
