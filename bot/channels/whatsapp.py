@@ -255,7 +255,7 @@ class WhatsAppChannel:
         self._noted: dict[str, float] = {}  # audit actions recently written (rate limit)
         self._last_send = 0.0
         self._tasks: set[asyncio.Task] = set()
-        self._inbound: list[tuple[list[InboundEvent], asyncio.Future]] = []
+        self._inbound: list[tuple[Submit, list[InboundEvent], asyncio.Future]] = []
         self._committer: asyncio.Task | None = None
 
     def bind(self, store: Store) -> None:
@@ -353,24 +353,26 @@ class WhatsAppChannel:
         """Commit to the inbox; messages of webhook calls arriving while a commit runs go
         together in the next one (group commit: Meta calls once per message, at once)."""
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._inbound.append((events, future))
+        self._inbound.append((submit, events, future))
         if self._committer is None or self._committer.done():
-            self._committer = asyncio.get_running_loop().create_task(self._commit(submit))
+            self._committer = asyncio.get_running_loop().create_task(self._commit())
         await future
 
-    async def _commit(self, submit: Submit) -> None:
+    async def _commit(self) -> None:
         while self._inbound:
             batch, self._inbound = self._inbound, []
-            try:
-                await submit([event for events, _ in batch for event in events])
-            except Exception as exc:
-                for _, future in batch:
+            for submit in dict.fromkeys(item[0] for item in batch):  # (one, but for tests)
+                part = [item for item in batch if item[0] is submit]
+                try:
+                    await submit([event for _, events, _ in part for event in events])
+                except Exception as exc:
+                    for *_, future in part:
+                        if not future.done():
+                            future.set_exception(exc)
+                    continue
+                for *_, future in part:
                     if not future.done():
-                        future.set_exception(exc)
-                continue
-            for _, future in batch:
-                if not future.done():
-                    future.set_result(None)
+                        future.set_result(None)
 
     async def _note(self, action: str, detail: dict) -> None:
         """An audit row about the webhook, at most one a minute per action and detail."""

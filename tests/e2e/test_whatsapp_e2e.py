@@ -8,10 +8,11 @@ import json
 
 import aiohttp
 
+from bot.channels.whatsapp import WEBHOOK_PATH
 from bot.core.keys import UserKey
 from bot.store import outbox, users
 from bot.store.invariants import violations
-from tests.e2e.conftest import WaLive
+from tests.e2e.conftest import WaLive, serve
 from tests.fakewa import FakeWhatsApp, Fault
 
 STUDENT, PEER, BK = "6281234500001", "6281234500002", "6281234500003"
@@ -393,3 +394,24 @@ async def test_a_helper_whose_window_closed_is_told_with_a_notice_and_answers_it
     await fake.wait_text(STUDENT, "Bintang (konselor sebaya): Maaf baru lihat, aku di sini")
     await assert_invariants(walive)
     assert not fake.refused
+
+
+async def test_a_delivery_that_cannot_be_committed_answers_500_and_meta_delivers_again(
+        walive: WaLive) -> None:
+    fake = walive.fake
+
+    async def broken(events):
+        raise RuntimeError("disk full")
+
+    runner, base = await serve(walive.channel.webhook_app(broken,
+                                                          walive.app.sender.delivery_reports))
+    try:
+        good, fake.webhook_url = fake.webhook_url, base + WEBHOOK_PATH
+        _, body = fake.message(STUDENT, "text", {"body": "halo"})
+        fake.last_inbound[STUDENT] = fake.clock()
+        assert await fake.post(body) == 500  # so Meta delivers it again
+        fake.webhook_url = good
+        assert await fake.post(body) == 200  # ... and the next attempt is handled
+        await fake.wait_text(STUDENT, "Oke untuk lanjut?")
+    finally:
+        await runner.cleanup()
