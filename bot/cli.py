@@ -336,6 +336,18 @@ def _staff(config: Config, args: argparse.Namespace) -> int:
             print(f"{person.role:10} {person.display_name or '-':20} "
                   f"{person.pseudonym or '-':16} #{person.code}  duty={person.duty}")
         return EXIT_OK
+    plan = asyncio.run(staffcli.plan_removal(config, args.who))
+    if plan is not None and plan.risky and not args.yes:
+        print(f"{plan.name} ({plan.role}) holds {plan.active} open case(s), {plan.crises} of "
+              "them crisis cases: they go back to the queue and guru BK is alerted again from "
+              "the first level." if plan.active else f"{plan.name} ({plan.role}) holds no case.")
+        if plan.last_counselor:
+            print("They are the LAST counselor or backup contact: after this, crisis alerts "
+                  "reach nobody and students in danger are told to call the hotlines. Invite "
+                  "another counselor first: sebaya staff invite --role counselor")
+        print("Nothing was removed. To go ahead: sebaya staff remove "
+              f"{args.who!r} --yes", file=sys.stderr)
+        return EXIT_CHECK_FAILED
     removed = asyncio.run(staffcli.remove(config, args.who))
     if removed is None:
         print(f"error: no single staff member matches {args.who!r} (use sebaya staff list)",
@@ -362,22 +374,24 @@ def _operations(config: Config, args: argparse.Namespace) -> int:
 
 
 async def _seed_data(config: Config) -> int:
-    from bot.config import load_secret
     from bot.core.identity import IdentityVault
-    from bot.reports.seed import seed_month
+    from bot.reports.seed import DEMO_SECRET, demo_path, remove_demo, seed_month
     from bot.store.db import Store
 
-    vault = IdentityVault(load_secret(config))
-    store = await Store.open(config.database_path, vault)
+    path = demo_path(config.database_path)
+    remove_demo(config.database_path)  # made afresh: running it twice doubles nothing
+    vault = IdentityVault(DEMO_SECRET)
+    store = await Store.open(path, vault)
     try:
         async with store.transaction() as db:
             made = await seed_month(db, vault,
                                     dt.datetime.now(config.tz).date(), config.tz)
     finally:
         await store.close()
-    print("Synthetic month added (demo people only): "
+    print(f"Synthetic month written to {path} (sample people only; the real database "
+          f"{config.database_path.name} is untouched): "
           + ", ".join(f"{k} {v}" for k, v in made.items()))
-    print("See it: sebaya report --format html --out reports")
+    print("See it: sebaya report --demo --format html · remove it: sebaya demo --remove-data")
     return EXIT_OK
 
 
@@ -397,7 +411,8 @@ def _report(config: Config, args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     from bot.reports import build  # matplotlib loads only for reports
 
-    paths = asyncio.run(build.write(config, start, end, args.format, args.out, args.lang))
+    paths = asyncio.run(build.write(config, start, end, args.format, args.out, args.lang,
+                                    demo=args.demo))
     for path in paths:
         print(path)
     return EXIT_OK
@@ -415,7 +430,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("console", parents=[common], help="chat locally as student, peer or counselor")
     demo = sub.add_parser("demo", parents=[common], help="play a scripted multi-party scenario")
     demo.add_argument("--seed-data", action="store_true",
-                      help="instead, fill the database with a synthetic month for the report")
+                      help="instead, write a synthetic month to demo.sqlite3 (beside the real "
+                      "database, never in it) for `sebaya report --demo`")
+    demo.add_argument("--remove-data", action="store_true",
+                      help="delete demo.sqlite3, the synthetic month")
     sub.add_parser("check-flows", parents=[common], help="validate and lint flows and texts")
     risk = sub.add_parser("risk", parents=[common], help="explain the risk verdict for a message")
     risk.add_argument("text", nargs="?", help="the message to screen")
@@ -430,6 +448,8 @@ def build_parser() -> argparse.ArgumentParser:
     staff_sub.add_parser("list", parents=[common], help="list enrolled staff")
     rm = staff_sub.add_parser("remove", parents=[common], help="remove a staff member")
     rm.add_argument("who", help="name, pseudonym or #code from `sebaya staff list`")
+    rm.add_argument("--yes", action="store_true",
+                    help="remove even if they hold open cases or are the last counselor")
     backup = sub.add_parser("backup", parents=[common], help="consistent copy of the database")
     backup.add_argument("path", type=Path)
     audit = sub.add_parser("audit", parents=[common], help="who took, viewed, closed ...")
@@ -446,6 +466,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--format", choices=("md", "csv", "html"), default="html")
     report.add_argument("--out", type=Path, default=Path("reports"), help="folder to write to")
     report.add_argument("--lang", choices=("id", "en"), default=None)
+    report.add_argument("--demo", action="store_true",
+                        help="the synthetic month of `sebaya demo --seed-data` (marked as such)")
     draw = sub.add_parser("draw-flows", parents=[common], help="write Mermaid diagrams of flows")
     draw.add_argument("--out", type=Path, default=Path("docs/flows"))
     return parser
@@ -477,6 +499,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "report":
             return _report(config, args)
         load_flow_bundle(config)  # fail before anything opens
+        if args.command == "demo" and args.remove_data:
+            from bot.reports.seed import demo_path, remove_demo
+
+            found = remove_demo(config.database_path)
+            print(f"{demo_path(config.database_path)} " + ("removed" if found else
+                                                           "was not there"))
+            return EXIT_OK
         if args.command == "demo" and args.seed_data:
             return asyncio.run(_seed_data(config))
         if args.command == "demo":

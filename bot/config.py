@@ -123,7 +123,7 @@ class Appointments(_Model):
 
 
 class Limits(_Model):
-    max_text_chars: int = Field(default=2000, ge=100, le=20000)
+    max_text_chars: int = Field(default=4096, ge=100, le=20000)
     flow_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
 
 

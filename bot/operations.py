@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bot.app import load_flow_bundle
 from bot.config import SECRET_ENV, Config
+from bot.core.identity import IdentityVault
 from bot.engine.lint import lint_flow
 from bot.errors import SebayaError
 from bot.store.db import migrations, parse_ts, ts
@@ -98,9 +99,12 @@ def doctor(config: Config, now: dt.datetime | None = None) -> list[Check]:
     except SebayaError as exc:
         checks.append(Check(False, "flows and texts", str(exc)))
     secret_file = config.database_path.with_name(config.database_path.name + ".secret")
-    has_secret = bool(os.environ.get(SECRET_ENV)) or secret_file.exists()
-    checks.append(Check(has_secret, "installation secret",
-                        "set" if has_secret else f"{SECRET_ENV} is not set and no secret file"))
+    value = os.environ.get(SECRET_ENV, "").strip() or (
+        secret_file.read_text(encoding="ascii").strip() if secret_file.exists() else "")
+    problem = secret_problem(value)
+    checks.append(Check(problem is None, "installation secret", problem or (
+        f"{SECRET_ENV} (environment)" if os.environ.get(SECRET_ENV, "").strip()
+        else f"{secret_file} (keep a copy with your backups)")))
     if not config.database_path.exists():
         checks.append(Check(False, "database", f"{config.database_path} does not exist yet "
                                                "(start the bot once)"))
@@ -113,6 +117,13 @@ def doctor(config: Config, now: dt.datetime | None = None) -> list[Check]:
         latest = migrations()[-1][0]
         checks.append(Check(version == latest, "database schema", f"version {version} of "
                                                                   f"{latest}"))
+        stored = conn.execute("SELECT value FROM meta WHERE key = 'secret_fingerprint'"
+                              ).fetchone() if version >= 8 else None
+        if value and stored:
+            same = stored[0] == IdentityVault(value.encode()).fingerprint()
+            checks.append(Check(same, "secret matches the database", "yes" if same else
+                                "NO: this database was made with another secret; the bot will "
+                                "refuse to start (restore the original secret)"))
 
         def count(sql: str) -> int:
             return conn.execute(sql).fetchone()[0]
@@ -190,3 +201,20 @@ def _whatsapp(config: Config, conn: sqlite3.Connection, now: dt.datetime) -> lis
     checks.append(Check(True, "whatsapp messages waiting for a reply window",
                         f"{held} waiting, {dropped} dropped in 7 days"))
     return checks
+
+
+PLACEHOLDERS = ("change-me", "changeme", "change-me-long-random", "a long random string",
+                "kalimat acak yang panjang", "secret", "password", "sebaya")
+
+
+def secret_problem(value: str) -> str | None:
+    """What is wrong with an installation secret, or None (long, random-looking, not a
+    placeholder copied from the README)."""
+    if not value:
+        return f"{SECRET_ENV} is not set and there is no secret file (start the bot once)"
+    if value.casefold() in PLACEHOLDERS or any(p in value.casefold() for p in PLACEHOLDERS[:5]):
+        return "it is a placeholder from the documentation: use e.g. openssl rand -base64 48"
+    if len(value) < 32 or len(set(value)) < 10:
+        return (f"too short or too simple ({len(value)} characters, {len(set(value))} "
+                "different): use e.g. openssl rand -base64 48")
+    return None

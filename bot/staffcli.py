@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from dataclasses import dataclass
 
 from bot.clock import Clock, SystemClock
 from bot.config import Config, load_secret
@@ -43,6 +44,41 @@ async def listing(config: Config) -> list[users.UserRow]:
             return await users.staff(db)
     finally:
         await store.close()
+
+
+@dataclass(frozen=True)
+class RemovalPlan:
+    """What removing a staff member would do (shown before anything changes)."""
+
+    name: str
+    role: str
+    active: int  # cases they hold now: they go back to the queue
+    crises: int  # of which crisis cases: guru BK's ladder starts again
+    last_counselor: bool  # nobody left to receive crisis alerts
+
+    @property
+    def risky(self) -> bool:
+        return bool(self.active or self.last_counselor)
+
+
+async def plan_removal(config: Config, who: str) -> RemovalPlan | None:
+    store = await Store.open(config.database_path, IdentityVault(load_secret(config)))
+    try:
+        async with store.read() as db:
+            person = await users.find_staff(db, who)
+            if person is None:
+                return None
+            held = await db.execute_fetchall(
+                "SELECT COUNT(*), COALESCE(SUM(level = 'crisis'), 0) FROM cases "
+                "WHERE assignee_key = ? AND status = 'active'", (person.key.value,))
+            others = await db.execute_fetchall(
+                "SELECT COUNT(*) FROM users WHERE role IN ('counselor', 'backup') AND key != ?",
+                (person.key.value,))
+    finally:
+        await store.close()
+    return RemovalPlan(person.display_name or person.pseudonym or person.code, person.role,
+                       held[0][0], held[0][1],
+                       person.role in ("counselor", "backup") and others[0][0] == 0)
 
 
 async def remove(config: Config, who: str, clock: Clock | None = None) -> tuple[str, int] | None:

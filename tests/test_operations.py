@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from bot import operations
 from tests.conftest import enrol
 from tests.core.test_crisis import CRISIS
@@ -76,3 +78,36 @@ def test_cli_backup_audit_doctor(config, capsys, tmp_path: Path) -> None:
     path = str(config.base_dir / "config.yaml")
     assert main(["doctor", "--config", path]) == 1
     assert "[PROBLEM] database" in capsys.readouterr().out
+
+
+async def test_a_different_secret_is_refused_at_start_and_doctor_says_so(
+        dialog: Dialog, config, monkeypatch) -> None:
+    from bot.app import App
+    from bot.errors import SebayaError
+    from tests.conftest import SECRET
+    from tests.dialog import RecordingChannel
+
+    await dialog.say("student", "halo")  # the database now holds a sealed address
+    await dialog.app.stop()
+    with pytest.raises(SebayaError, match="another installation secret"):
+        await App.build(config, {"test": RecordingChannel()}, secret=b"another-secret-" * 3)
+    monkeypatch.setenv("SEBAYA_SECRET", "a-different-but-long-and-random-secret-9f3k2")
+    checks = {c.label: c for c in operations.doctor(config)}
+    assert not checks["secret matches the database"].ok
+    monkeypatch.setenv("SEBAYA_SECRET", SECRET.decode())
+    checks = {c.label: c for c in operations.doctor(config)}
+    assert checks["secret matches the database"].ok
+    again = await App.build(config, {"test": RecordingChannel()}, secret=SECRET)
+    await again.stop()  # the right secret still opens it
+
+
+@pytest.mark.parametrize("value", ["x" * 40, "change-me-long-random", "kalimat acak yang panjang",
+                                   "short"])
+def test_doctor_refuses_weak_or_placeholder_secrets(value: str) -> None:
+    assert operations.secret_problem(value) is not None
+
+
+def test_doctor_accepts_a_random_secret() -> None:
+    import secrets
+
+    assert operations.secret_problem(secrets.token_urlsafe(48)) is None

@@ -33,6 +33,7 @@ from bot.core.effects import (
     StartTimer,
 )
 from bot.core.events import Button
+from bot.core.identity import appointment_ref
 from bot.core.keys import RoleTarget
 from bot.core.textclean import button_parts
 
@@ -165,9 +166,10 @@ def _request(core: Core, turn: Turn, slot: dt.datetime, identity: str | None) ->
     default = core.catalog.default_lang
     who = (core.text("appointment.staff_identity", default, identity=quoted(identity)) if identity
            else core.text("appointment.staff_anonymous", default, alias=turn.party.alias))
+    ref = appointment_ref(turn.party.key)  # never the case code: a shared name stays here
     outcome = Outcome(conv.moved(vars=carried(conv.vars)), [
-        RequestAppointment(turn.party.key, slot, topic, identity),
-        _staff_request(core, turn.party.code, slot, topic, who),
+        RequestAppointment(turn.party.key, slot, topic, identity, ref),
+        _staff_request(core, ref, slot, topic, who),
         Audit(turn.party.key, "appointment_requested",
               {"identity_shared_with_consent": identity is not None}),
     ])
@@ -256,7 +258,7 @@ def staff_button(core: Core, turn: Turn) -> Outcome:
         due = appt.slot - core.appointment_policy.reminder
         return Outcome(turn.conversation, [
             SetAppointment(appt.id, "confirmed", turn.party.key),
-            Send(appt.student, core.text("appointment.confirmed", student_lang,
+            Send(appt.student, core.text("appointment.confirmed", student_lang, ref=ref,
                                          when=when(core, appt.slot, student_lang), place=place)),
             Send(turn.party.key, core.text("appointment.staff_confirmed", lang, ref=ref,
                                            when=when(core, appt.slot, lang))),

@@ -8,9 +8,10 @@ asks once, kindly, with three buttons, when it is unsure:
 - the intake's weight question was answered "heaviest" (the intake hands over with
   ``service: ask_direct``).
 
-"Iya" takes the crisis path (category SELF_REPORT); "Tidak" thanks them and carries on (the
-intake goes on to a peer); "Aku nggak mau jawab", or no answer within ASK_TIMEOUT, sends the
-case to guru BK (a light case: reminders, not the crisis ladder), never to a peer. Not asked
+"Iya" takes the crisis path (category ASK_YES, even when pressed late); "Tidak" thanks them and
+carries on (the intake goes on to a peer); "Aku nggak mau jawab", or no answer within
+ASK_TIMEOUT, sends the case to guru BK (a light case: reminders, not the crisis ladder), never to
+a peer. Not asked
 again within REASK_AFTER unless a clearly stronger signal comes. In a case a counselor holds the
 bot does not ask: guru BK is already reading.
 """
@@ -46,9 +47,11 @@ REASK_AFTER = dt.timedelta(hours=12)
 STRONGER = 0.2
 HEAVIEST = 0.6  # the strength of a "heaviest" weight, or of a rule that asks
 YES = frozenset({"iya", "ya", "iy", "y", "yes", "yess", "iyaa", "iyah", "yup", "he'em", "hooh",
-                 "enggih", "nggih", "muhun", "heeh", "iyo", "yo"})
-NO = frozenset({"tidak", "nggak", "ngga", "gak", "ga", "enggak", "engga", "no", "nope", "nggak kok",
-                "ga kok", "gak kok", "tidak kok", "ora", "henteu", "teu", "mboten", "endak"})
+                 "enggih", "nggih", "muhun", "heeh", "iyo", "yo", "kadang", "kadang-kadang",
+                 "kadang2", "sering", "pernah", "lumayan", "dikit", "sedikit", "mungkin",
+                 "sometimes", "often", "maybe", "kinda", "yeah", "yea"})
+NO = frozenset({"tidak", "nggak", "ngga", "gak", "ga", "enggak", "engga", "no", "nope", "ora",
+                "henteu", "teu", "mboten", "endak", "never", "gapernah", "nggakpernah"})
 
 
 def strength(verdict: RiskVerdict) -> float:
@@ -96,19 +99,32 @@ def start(core: Core, turn: Turn, conv: Conversation, variables: dict[str, Any])
     return Outcome(new, effects)
 
 
-def typed_answer(text: str) -> str | None:
-    """A typed "iya" / "nggak" while the question waits counts as pressing the button."""
-    words = " ".join(text.casefold().strip(" .!?,~").split())
-    return "yes" if words in YES else "no" if words in NO else None
+def typed_answer(text: str) -> str:
+    """A typed reply while the question waits: "yes" ("iya kak", "kadang-kadang sih", "sering
+    malah"), "no" ("nggak kok"), or "" when it is not clear (then it is asked again). Anything
+    that is not a clear no counts for a human to look at: a "maybe" or "sometimes" is a yes."""
+    words = [w.strip(".!?,~'\"") for w in text.casefold().split()]
+    words = [w for w in words if w]
+    if not words:
+        return ""
+    head = words[:3]
+    if any(w in YES for w in head):
+        return "yes"
+    if head[0] in NO and len(words) <= 4:
+        return "no"
+    return ""
 
 
 def answer(core: Core, turn: Turn, value: str) -> Outcome:
-    """One of the three buttons (or a typed yes/no)."""
+    """One of the three buttons (or a typed yes/no). A "yes" is never dropped: pressed after
+    the question timed out, it still takes the crisis path."""
     conv = turn.conversation
     pending = conv.vars.get(PENDING)
+    if value == "yes" and pending is None:
+        pending = {"text": "", "intake": None}
     if pending is None or value not in ("yes", "no", "skip"):
         outcome = Outcome(conv, [Audit(turn.party.key, "button_refused", {"kind": "ask"})])
-        core.say(outcome, turn, "core.stale_button")
+        core.say(outcome, turn, "ask.already_answered")
         return outcome
     rest = _answered(conv)
     turn = replace(turn, conversation=rest)
@@ -131,6 +147,24 @@ def timed_out(core: Core, conv: Conversation, case: CaseView | None, party: Part
                        [Audit(None, "direct_question_unanswered", {})], "ask.to_bk_quiet")
 
 
+def unclear(core: Core, turn: Turn, text: str) -> Outcome:
+    """Something else was typed while the question waits: kept with the question, and the
+    question comes back with its buttons (the timer keeps running)."""
+    conv = turn.conversation
+    pending = dict(conv.vars.get(PENDING) or {})
+    pending["text"] = (str(pending.get("text") or "") + "\n" + text).strip()[-2000:]
+    again = not pending.get("reasked")
+    pending["reasked"] = True
+    outcome = Outcome(conv.moved(vars={**conv.vars, PENDING: pending}))
+    if again:
+        buttons = tuple(Button(core.text(f"ask.btn_{a}", conv.lang), f"g:{BUTTON}:{a}")
+                        for a in ("yes", "no", "skip"))
+        core.say(outcome, turn, "ask.again", buttons)
+    else:  # asked twice is enough: keep listening; no answer in time sends it to guru BK
+        core.say(outcome, turn, "ask.kept")
+    return outcome
+
+
 def _answered(conv: Conversation) -> Conversation:
     return conv.moved(vars={**conv.vars, PENDING: None})
 
@@ -144,7 +178,7 @@ def _yes(core: Core, turn: Turn, pending: dict, effects: list) -> Outcome:
     said = pending.get("text") or core.text("ask.note_yes", core.catalog.default_lang)
     outcome = crisis.raise_crisis(core, turn, core.text("ask.note_yes",
                                                         core.catalog.default_lang),
-                                  "SELF_REPORT", ("ASK.yes",), excerpt=said)
+                                  "ASK_YES", ("ASK.yes",), excerpt=said)
     outcome.effects[:0] = effects
     return outcome
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from bot.core import appointments, ask, enrol, handoff
 from bot.core.conversation import Outcome, Turn
 from bot.core.core import FLOW_IDLE_TIMER, Core
-from bot.core.effects import Audit, CancelTimer, ForgetUser, SetLanguage
+from bot.core.effects import Audit, CancelTimer, ForgetUser, RetractButtons, Send, SetLanguage
 from bot.core.events import Button
 from bot.core.textclean import button_parts, command_name
 
@@ -141,12 +141,21 @@ def _confirm_delete(core: Core, turn: Turn, answer: str) -> Outcome:
         return outcome
     outcome = Outcome(None, [Audit(None, "student_data_deleted", {})])
     core.say(outcome, turn, "core.deleted")  # queued first: its sealed address is copied
+    case = turn.case
+    if case is not None and case.level != "crisis":  # the helper is not left talking to nobody
+        if case.assignee is not None:
+            outcome.effects.append(Send(case.assignee, core.text(
+                "handoff.student_deleted", core.catalog.default_lang, code=case.code)))
+        outcome.effects.append(RetractButtons(handoff.ACCEPT_PREFIX + case.code))
     outcome.effects.append(ForgetUser(turn.party.key))
     return outcome
 
 
 def _refuse_button(core: Core, turn: Turn) -> Outcome:
     outcome = Outcome(turn.conversation, [Audit(turn.party.key, "button_refused", {})])
+    if turn.conversation.flow is None:  # no current question to show again
+        core.say(outcome, turn, "core.idle_button")
+        return outcome
     core.say(outcome, turn, "core.stale_button")
     core.reprompt(outcome, turn.conversation)
     return outcome

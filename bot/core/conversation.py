@@ -78,6 +78,7 @@ class CaseView:
     position: int = 0  # place in the queue of waiting peer cases (1 = next)
     unrelayed: tuple[str, ...] = ()  # the student's messages the helper has not got (newest
     unrelayed_total: int = 0  # last, at most a screenful) and how many there are in all
+    last_student_at: str = ""  # when the student last wrote (for a staff member's held cases)
 
 
 @dataclass(frozen=True)
@@ -147,6 +148,8 @@ class Turn:
     subject: CaseView | None = None  # the case a staff button names (k:take:CODE)
     held: tuple[CaseView, ...] = ()  # the active cases a staff member holds, newest first
     replied: CaseView | None = None  # the case of the message a staff member replied to
+    reply_code: str = ""  # that message's case code, even when the case is closed now
+    replying: bool = False  # the staff member replied to one of the bot's messages
     alertable: bool = True  # a counselor or backup contact can receive a crisis alert now
     invite: InviteCheck | None = None  # for /join CODE
     listing: tuple[CaseView, ...] = ()  # for a counselor's /kasus

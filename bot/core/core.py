@@ -11,7 +11,17 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Protocol
 
-from bot.core import appointments, ask, crisis, delivery, groups, handoff, requeue, staff
+from bot.core import (
+    appointments,
+    ask,
+    crisis,
+    delivery,
+    groups,
+    handoff,
+    requeue,
+    staff,
+    typed,
+)
 from bot.core.appointments import AppointmentPolicy
 from bot.core.conversation import CaseView, Conversation, Outcome, Party, Turn, carried
 from bot.core.crisis import LadderStep
@@ -34,7 +44,7 @@ from bot.core.effects import (
 from bot.core.events import Button, Kind
 from bot.core.keys import SYSTEM
 from bot.core.roster import Roster
-from bot.core.textclean import button_parts, clean_text, command_name
+from bot.core.textclean import MAX_INBOUND_CHARS, button_parts, clean_text, command_name
 from bot.engine.catalog import Catalog
 from bot.engine.machine import FlowMachine
 from bot.engine.turn import FlowTurn
@@ -42,7 +52,6 @@ from bot.engine.turn import FlowTurn
 FLOW_IDLE_TIMER = "flow_idle"
 RETENTION_TIMER = "retention"
 DIGEST_TIMER = "relay_digest"  # a flood's held-back messages, delivered to the helper at once
-MAX_INBOUND_CHARS = 20000  # what is kept of one message (Telegram and WhatsApp allow 4096)
 DIGEST_LINES = 30
 REQUIRED_TEXTS = (
     "core.help", "core.unsupported", "core.use_buttons", "core.empty", "core.too_short",
@@ -62,7 +71,7 @@ REQUIRED_TEXTS = (
     *(f"enrol.{k}" for k in ("usage", "unknown", "used", "expired", "throttled", "welcome",
                              "ask_pseudonym", "bad_pseudonym", "pseudonym_set", "already_staff")),
     *(f"risk.cat.{c}" for c in ("SI", "SH", "ABUSE", "SEXUAL", "BULLY_DANGER", "HARM_OTHERS",
-                                "THIRD_PARTY", "SELF_REPORT")),
+                                "THIRD_PARTY", "SELF_REPORT", "ASK_YES")),
 )
 
 
@@ -237,7 +246,7 @@ class Core:
 
     def on_timer(self, conv: Conversation, party: Party, kind: str, payload: Mapping[str, Any],
                  now: dt.datetime, case: CaseView | None = None,
-                 peers: Sequence[Party] = ()) -> Outcome:
+                 peers: Sequence[Party] = (), alertable: bool = True) -> Outcome:
         """A durable timer fired. Stale timers (the conversation moved on) do nothing."""
         outcome = Outcome(conv)
         if kind == crisis.LADDER_TIMER:
@@ -253,18 +262,26 @@ class Core:
         elif kind == ask.TIMER:
             return ask.timed_out(self, conv, case, party, now)
         elif kind == requeue.REQUEUED_TIMER:
-            outcome.effects.extend(requeue.resume(self, case, dict(payload), now))
+            outcome.effects.extend(requeue.resume(self, case, dict(payload), now, alertable))
         elif kind.startswith(delivery.UNDELIVERABLE + ":"):
             outcome.effects.extend(delivery.failed(self, case, kind.partition(":")[2],
-                                                   dict(payload), now))
+                                                   dict(payload), now, alertable))
         elif kind.split(":")[0] == appointments.REMINDER:
             outcome.effects.extend(appointments.reminder(self, conv, kind, dict(payload)))
         elif kind.startswith(groups.REMINDER + ":"):
             outcome.effects.extend(groups.reminder(self, conv, dict(payload)))
         elif kind == FLOW_IDLE_TIMER and payload.get("version") == conv.version and conv.flow:
-            outcome.effects.append(Send(conv.user, self.text("core.nudge", conv.lang)))
-            self.reprompt(outcome, conv)
+            # one gentle line (it shows on a lock screen), with the step's buttons if any
+            outcome.effects.append(Send(conv.user, self.text("core.nudge", conv.lang),
+                                        self._step_buttons(conv)))
         return outcome
+
+    def _step_buttons(self, conv: Conversation) -> tuple[Button, ...]:
+        machine = self.flows.get(conv.flow or "")
+        spec = machine.flow.states.get(conv.state or "") if machine else None
+        if machine is None or spec is None:
+            return ()
+        return machine.buttons(self._flow_turn(conv, ""), spec)
 
     # -- student text and buttons -------------------------------------------------------------
 
@@ -280,7 +297,8 @@ class Core:
             return outcome
         flags: tuple[str, ...] = ()
         signal = 0.0  # how much the screen asks for the direct question
-        if conv.vars.get(ask.PENDING) is not None and (answer := ask.typed_answer(text)):
+        asked = conv.vars.get(ask.PENDING) is not None
+        if asked and (answer := ask.typed_answer(text)):
             return ask.answer(self, turn, answer)
         if self.risk is not None:
             verdict = self.risk.screen(text)
@@ -289,6 +307,10 @@ class Core:
                 return crisis.raise_crisis(self, turn, text, verdict.categories[0],
                                            tuple(verdict.rules), by_model=by_model)
             signal = ask.strength(verdict)
+            waiting_for = "survey_case" in conv.vars or conv.vars.get("await")
+            if asked and turn.case is None and not waiting_for:  # the question waits: the
+                return ask.unclear(self, turn, text)  # text goes with it (a survey comment or
+                # a name for an appointment is still what it is; in a chat it reaches the helper)
             if verdict.level == "concern":
                 flags = tuple(verdict.rules)
                 if turn.case is None:  # carried in the conversation until a case opens
@@ -388,10 +410,16 @@ class Core:
         spec = machine.flow.states.get(conv.state or "")
         if spec is None:  # the flow was edited and this state is gone: start over kindly
             return self.start(turn)
-        if spec.input is None:
-            outcome = Outcome(conv)
-            self.say(outcome, turn, "core.use_buttons")
-            self.reprompt(outcome, conv)
+        if spec.input is None:  # typed at a button step: a named button, or kept and re-asked
+            flow_turn = self._flow_turn(conv, "")
+            buttons = machine.buttons(flow_turn, spec)
+            chosen = typed.match_button(text, buttons)
+            if chosen is not None:
+                _, _, button_id = button_parts(chosen.data)
+                return self._run_flow(turn, conv.moved(), f"press_{button_id}")
+            kept = [*conv.vars.get("said", []), text][-5:]  # not lost: it goes with the story
+            outcome = Outcome(conv.moved(vars={**conv.vars, "said": kept}))
+            self.say(outcome, turn, "core.use_buttons", buttons)
             return outcome
         if len(text) < spec.input.min_chars:
             outcome = Outcome(conv)
@@ -452,6 +480,8 @@ class Core:
             return self._hand_over(turn, conv, flow_turn, depth)
         effects: list = []
         for effect in flow_turn.effects:
+            if isinstance(effect, OpenCase) and effect.vars.get("said"):
+                effect = with_said(effect)
             if isinstance(effect, OpenCase) and effect.vars.get("danger"):
                 effects += crisis.self_reported(self, turn.party, effect, turn.now)
             elif isinstance(effect, OpenCase) and effect.route == "peer":
@@ -489,3 +519,11 @@ class Core:
         else:
             nxt = services.start(self, turn, left, str(flow_turn.service), flow_turn.vars)
         return Outcome(nxt.conversation, [*said, *nxt.effects])
+
+
+def with_said(case: OpenCase) -> OpenCase:
+    """What the student typed at button steps joins the story the helper reads."""
+    said = [str(s) for s in case.vars.get("said", ())]
+    story = "\n".join([case.story, *said] if case.story else said)
+    variables = {k: v for k, v in case.vars.items() if k != "said"}
+    return replace(case, story=story, vars={**variables, "story": story})

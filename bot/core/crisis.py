@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     from bot.core.core import Core
 
 LADDER_TIMER = "crisis_ladder"
+PEER_ESCALATION = "PEER_ESCALATION"  # the category of a peer's /eskalasi: the alert quotes the
+# peer's reason as theirs, not as the student's words
 TAKE_PREFIX = "k:take:"
 EXCERPT = 300
 STUDENT_FOLLOW_UPS = 3  # ladder steps after which a waiting student hears from us again
@@ -73,7 +75,8 @@ def alert(core: Core, code: str, alias: str, category: str, excerpt: str, since:
     """The alert to staff: alias, category, the student's words, time, waiting, a take button.
     A crisis only the learned model saw is marked "kemungkinan krisis — mohon ditinjau"."""
     lang = core.catalog.default_lang
-    key = "risk.alert_model" if by_model else "risk.alert"
+    key = ("risk.alert_model" if by_model else "risk.alert_escalated"
+           if category == PEER_ESCALATION else "risk.alert")
     text = core.text(key, lang, code=code, alias=alias, excerpt=quoted(excerpt),
                      category=core.text(f"risk.cat.{category}", lang),
                      time=since.astimezone(core.tz).strftime("%H:%M"),
@@ -81,7 +84,9 @@ def alert(core: Core, code: str, alias: str, category: str, excerpt: str, since:
     if step:
         text = core.text("risk.reminder", lang, n=step + 1) + "\n" + text
     button = Button(core.text("risk.take_button", lang), TAKE_PREFIX + code)
-    target = core.ladder[min(step, len(core.ladder) - 1)].target
+    # Past the configured levels the ladder repeats to everybody who can take a crisis (every
+    # counselor and backup contact), not only to the last level's group.
+    target = core.ladder[step].target if step < len(core.ladder) else "crisis_team"
     return to_staff(code, RoleTarget(target), text, (button,), PRIORITY_CRISIS)
 
 
@@ -205,6 +210,7 @@ def take(core: Core, turn: Turn) -> Outcome:
         CancelTimer(case.student, LADDER_TIMER),
         to_helper(case.code, party.key, core.text(
             "risk.taken_you", lang, code=case.code, alias=case.alias,
+            story=quoted(case.story) if case.story else "-",
             recent=unrelayed_lines(core, case, lang)), (), PRIORITY_CRISIS),
         MarkRelayed(case.id),
         to_student(case.code, case.student, core.text("risk.student_joined",

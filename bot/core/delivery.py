@@ -16,7 +16,16 @@ from typing import TYPE_CHECKING
 
 from bot.core import crisis, handoff
 from bot.core.conversation import CaseView
-from bot.core.effects import Audit, CaseMessage, DueNow, RequeueCase, Send, StartTimer
+from bot.core.effects import (
+    PRIORITY_CRISIS,
+    Audit,
+    CaseMessage,
+    DueNow,
+    RequeueCase,
+    Send,
+    StartTimer,
+    to_student,
+)
 from bot.core.keys import UserKey
 from bot.core.requeue import REQUEUED_TIMER
 
@@ -27,15 +36,22 @@ UNDELIVERABLE = "undeliverable"  # timer kind prefix: undeliverable:staff|helper
 
 
 def failed(core: Core, case: CaseView | None, audience: str, payload: dict,
-           now: dt.datetime) -> list:
-    """What a permanent delivery failure of a case's message means for that case."""
+           now: dt.datetime, alertable: bool = True) -> list:
+    """What a permanent delivery failure of a case's message means for that case.
+    ``alertable``: somebody can still receive guru BK's alerts (else a student in crisis is
+    told the truth, with the hotlines)."""
     if case is None:
         return []
     recipient = UserKey(str(payload.get("recipient", "")))
     audit = Audit(None, "delivery_failed", {"code": case.code, "audience": audience})
     if audience == "staff" and case.status == "waiting":
         if case.route == "counselor" and case.level == "crisis":
-            return [DueNow(case.student, crisis.LADDER_TIMER), audit]
+            effects: list = [DueNow(case.student, crisis.LADDER_TIMER), audit]
+            if not alertable:  # no counselor or backup can be reached at all
+                effects.append(to_student(case.code, case.student, core.text(
+                    "risk.reply_nobody", case.lang or core.catalog.default_lang),
+                    priority=PRIORITY_CRISIS))
+            return effects
         if case.route == "peer":
             return [DueNow(case.student, handoff.OFFER_TIMER), audit]
         return [audit]

@@ -258,6 +258,7 @@ class RequestAppointment:
     slot: dt.datetime
     topic: str
     identity: str | None = None
+    ref: str | None = None  # the appointment's own code (identity.appointment_ref)
 
 
 @dataclass(frozen=True, slots=True)

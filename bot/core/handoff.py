@@ -287,9 +287,9 @@ def escalate(core: Core, turn: Turn, reason: str) -> Outcome:
     assert case is not None
     student = Party(case.student, "student", case.alias, case.code)
     return Outcome(turn.conversation, [
-        EscalateCase(case.id, "PEER_ESCALATION"),
+        EscalateCase(case.id, crisis.PEER_ESCALATION),
         CancelTimer(case.student, IDLE_TIMER),
-        *crisis.start_ladder(core, student, "PEER_ESCALATION", reason[:300], turn.now),
+        *crisis.start_ladder(core, student, crisis.PEER_ESCALATION, reason[:300], turn.now),
         Send(case.student, core.text("handoff.escalated_student", case.lang or "id")),
         Send(turn.party.key, core.text("handoff.escalated_peer", lang, code=case.code)),
         StartTimer(turn.party.key, CHECKIN_TIMER, turn.now + dt.timedelta(hours=2), {}),

@@ -41,6 +41,7 @@ class IdentityVault:
 
     def __init__(self, secret: bytes) -> None:
         self._hmac_key = _derive(secret, b"user-key")
+        self._secret_mark = _derive(secret, b"mark")
         self._fernet = Fernet(base64.urlsafe_b64encode(_derive(secret, b"address-seal")))
 
     def user_key(self, channel: str, platform_user_id: str) -> UserKey:
@@ -54,6 +55,12 @@ class IdentityVault:
         return hmac.new(self._hmac_key, b"invite:" + normalized.encode(),
                         hashlib.sha256).hexdigest()
 
+    def fingerprint(self) -> str:
+        """A one-way mark of the secret, stored in the database: a different secret is noticed
+        at start instead of forking every person into two."""
+        return hmac.new(_derive(self._secret_mark, b"fingerprint"), b"sebaya",
+                        hashlib.sha256).hexdigest()[:24]
+
     def seal(self, plaintext: str) -> bytes:
         return self._fernet.encrypt(plaintext.encode("utf-8"))
 
@@ -62,6 +69,15 @@ class IdentityVault:
             return self._fernet.decrypt(token).decode("utf-8")
         except InvalidToken as exc:
             raise AddressSealError("cannot open sealed value (secret changed?)") from exc
+
+
+def appointment_ref(key: UserKey) -> str:
+    """The code of a student's appointments ("J" + four characters): what guru BK sees with a
+    name shared for an appointment, and what the student shows at the BK office. Derived from
+    the key with its own label, so it cannot be matched to the student's case code (a name
+    given for an appointment never identifies their anonymous chats)."""
+    digest = hashlib.sha256(f"appointment:{key.value}".encode()).digest()
+    return "J" + "".join(_CODE_ALPHABET[b % len(_CODE_ALPHABET)] for b in digest[:4])
 
 
 def alias_for(key: UserKey, salt: int = 0) -> tuple[str, str]:

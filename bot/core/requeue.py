@@ -21,8 +21,10 @@ if TYPE_CHECKING:
 REQUEUED_TIMER = "requeued"
 
 
-def resume(core: Core, case: CaseView | None, payload: dict, now: dt.datetime) -> list:
-    """The case is waiting again: restart what brings it to a human."""
+def resume(core: Core, case: CaseView | None, payload: dict, now: dt.datetime,
+           alertable: bool = True) -> list:
+    """The case is waiting again: restart what brings it to a human. ``alertable``: somebody
+    can receive guru BK's alerts (else the student is told to call the hotlines)."""
     if case is None or case.status != "waiting":
         return []
     lang = case.lang or core.catalog.default_lang
@@ -37,8 +39,9 @@ def resume(core: Core, case: CaseView | None, payload: dict, now: dt.datetime) -
             crisis.risky_excerpt(core, case.story) if case.story
             else core.text("risk.no_story", core.catalog.default_lang))
         return [*crisis.start_ladder(core, student, case.category or "SI", excerpt, now),
-                to_student(case.code, case.student, core.text("risk.requeued", lang),
-                           priority=PRIORITY_CRISIS), audit]
+                to_student(case.code, case.student, core.text(
+                    "risk.requeued" if alertable else "risk.reply_nobody", lang),
+                    priority=PRIORITY_CRISIS), audit]
     return [crisis.counselor_notice(core, case.code, case.alias, case.topic, case.weight,
                                     case.story),
             crisis.light_ladder(core, case.student, now),

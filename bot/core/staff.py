@@ -1,20 +1,19 @@
 """What staff can do in chat: take an alert, talk to the student through the bot (copies, never
 forwards), close with an outcome note.
 
-A helper may hold several cases (a counselor always can, a peer with capacity 2). Which case a
-message or a command is for: the case of the message they replied to, a case code given with the
-command, the case chosen with /ke KODE, or the only one they hold. Otherwise the bot asks (one
-button per case) and keeps the message until they choose: nothing reaches a student it was not
-meant for, and every relayed message is confirmed with the case it went to.
+A helper may hold several cases (a counselor always can, a peer with capacity 2): which case a
+message or command is for is decided in bot/core/choice.py, never guessed, and every relayed
+message to a helper with several cases is confirmed with the case it went to.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from bot.core import appointments, crisis, enrol, groups, handoff, supervision
-from bot.core.conversation import CaseView, Outcome, Turn
+from bot.core import appointments, choice, crisis, enrol, groups, handoff, supervision
+from bot.core.conversation import Outcome, Turn
 from bot.core.effects import (
     Audit,
     CancelTimer,
@@ -22,35 +21,43 @@ from bot.core.effects import (
     CloseCase,
     Send,
     SetReachable,
+    to_helper,
     to_student,
 )
-from bot.core.events import Button, Kind
-from bot.core.textclean import clean_text, command_name
+from bot.core.events import Kind
+from bot.core.textclean import MAX_INBOUND_CHARS, clean_text, command_name
 from bot.reports.figures import summary_values, weeks_chart_spec
 
 if TYPE_CHECKING:
     from bot.core.core import Core
 
 
-PICK_PREFIX = "h:pick:"  # "this message / command is for case CODE"
-FOCUS = "focus"  # conversation variable: the case chosen with /ke
-PENDING = "pending"  # conversation variable: what waits for a choice of case
 CASE_COMMANDS = ("selesai", "eskalasi", "catatan")  # act on one held case
 
 
 def staff_turn(core: Core, turn: Turn) -> Outcome:
     outcome = _staff_turn(core, turn)
     if turn.party.unreachable_since:  # the bot could not reach them; it can now
+        since = local_time(core, turn.party.unreachable_since)
         outcome.effects[:0] = [SetReachable(turn.party.key, None), Send(
             turn.party.key, core.text("staff.were_unreachable", turn.conversation.lang,
-                                      since=turn.party.unreachable_since))]
+                                      since=since))]
     return outcome
+
+
+def local_time(core: Core, stored: str) -> str:
+    """A stored UTC time as staff read it: "23/11 08:05" in the school's time zone."""
+    try:
+        moment = dt.datetime.strptime(stored, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
+    except ValueError:
+        return stored
+    return moment.astimezone(core.tz).strftime("%d/%m %H:%M")
 
 
 def _staff_turn(core: Core, turn: Turn) -> Outcome:
     if turn.kind is Kind.BUTTON:
-        if turn.data.startswith(PICK_PREFIX):
-            return picked(core, turn, turn.data.removeprefix(PICK_PREFIX))
+        if turn.data.startswith(choice.PICK_PREFIX):
+            return picked(core, turn, turn.data.removeprefix(choice.PICK_PREFIX))
         if turn.data.startswith(crisis.TAKE_PREFIX):
             return crisis.take(core, turn)
         if turn.data.startswith(handoff.ACCEPT_PREFIX):
@@ -61,11 +68,14 @@ def _staff_turn(core: Core, turn: Turn) -> Outcome:
     if turn.kind is Kind.COMMAND:
         name, args = command_name(turn.text)
         if name in CASE_COMMANDS:
-            code, args = _code_argument(turn, args)
-            chosen = _choose(turn, code, use_focus=name != "selesai")
-            if chosen is None and len(turn.held) > 1:
+            code, args = choice.code_argument(turn, args)
+            chosen = choice.choose(turn, code, use_focus=name != "selesai")
+            if chosen.refusal:
+                return _reply(core, turn, chosen.refusal, audit="case_choice_refused",
+                              code=chosen.code)
+            if chosen.case is None and len(turn.held) > 1:
                 return _ask_which(core, turn, {"do": name, "text": args})
-            return _case_command(core, replace(turn, case=chosen), name, args)
+            return _case_command(core, replace(turn, case=chosen.case), name, args)
         if name == "ke":
             return focus(core, turn, args)
         if name in ("kasus", "lihat", "ambil", "sesi", "laporan"):
@@ -91,17 +101,21 @@ def _staff_turn(core: Core, turn: Turn) -> Outcome:
                       role=core.text(f"role.{turn.party.role}", turn.conversation.lang))
     if turn.kind is Kind.UNSUPPORTED:
         return _reply(core, turn, "core.unsupported")
-    text, _ = clean_text(turn.text, core.max_text_chars)
+    text, _ = clean_text(turn.text, MAX_INBOUND_CHARS)
     if not text:
         return _reply(core, turn, "core.empty")
     if turn.conversation.vars.get("await") == enrol.AWAIT_PSEUDONYM:
         return enrol.set_pseudonym(core, turn, text)
     if not turn.held:
+        if turn.replying and turn.reply_code:  # answering a case that has ended
+            return _reply(core, turn, "staff.reply_not_held", code=turn.reply_code)
         return _reply(core, turn, "core.staff_text")
-    chosen = _choose(turn, "")
-    if chosen is None:
+    chosen = choice.choose(turn)
+    if chosen.refusal:
+        return _reply(core, turn, chosen.refusal, audit="case_choice_refused", code=chosen.code)
+    if chosen.case is None:
         return _ask_which(core, turn, {"do": "send", "text": text})
-    return relay_to_student(core, replace(turn, case=chosen), text)
+    return relay_to_student(core, replace(turn, case=chosen.case), text)
 
 
 def _case_command(core: Core, turn: Turn, name: str, args: str) -> Outcome:
@@ -112,68 +126,54 @@ def _case_command(core: Core, turn: Turn, name: str, args: str) -> Outcome:
     return handoff.note(core, turn, args)
 
 
-def _code_argument(turn: Turn, args: str) -> tuple[str, str]:
-    """("#K7Q2 sudah aman" -> ("K7Q2", "sudah aman")) when the first word names a held case."""
-    head, _, rest = args.partition(" ")
-    code = head.strip().lstrip("#").upper()
-    if code and any(case.code == code for case in turn.held):
-        return code, rest.strip()
-    return "", args
-
-
-def _choose(turn: Turn, code: str, use_focus: bool = True) -> CaseView | None:
-    """The held case this turn is for, or None when that is not clear."""
-    held = {case.code: case for case in turn.held}
-    if turn.replied is not None and turn.replied.code in held:
-        return held[turn.replied.code]
-    if code in held:
-        return held[code]
-    if len(turn.held) == 1:
-        return turn.held[0]
-    focused = turn.conversation.vars.get(FOCUS)
-    return held.get(focused) if use_focus else None
-
-
-def _case_buttons(turn: Turn) -> tuple[Button, ...]:
-    return tuple(Button(f"#{case.code} {case.alias}", PICK_PREFIX + case.code)
-                 for case in turn.held)
-
-
-def _ask_which(core: Core, turn: Turn, pending: dict) -> Outcome:
-    """Several cases and no clear choice: keep the message and ask which case it is for."""
-    conv = turn.conversation
-    outcome = Outcome(conv.moved(vars={**conv.vars, PENDING: pending}))
-    key = "staff.which_case_send" if pending["do"] == "send" else "staff.which_case"
-    core.say(outcome, turn, key, _case_buttons(turn), n=len(turn.held))
+def _ask_which(core: Core, turn: Turn, item: dict) -> Outcome:
+    """Several cases and no clear choice: keep the message and ask which case it is for (one
+    waiting message at a time, each with a preview)."""
+    conv = choice.queue(turn.conversation, item)
+    outcome = Outcome(conv)
+    _ask_first(core, replace(turn, conversation=conv), outcome)
     return outcome
 
 
+def _ask_first(core: Core, turn: Turn, outcome: Outcome) -> None:
+    first = choice.first_waiting(outcome.conversation or turn.conversation)
+    if first is None:
+        return
+    key = {"send": "staff.which_case_send", "focus": "staff.which_case_focus"}.get(
+        str(first.get("do")), "staff.which_case")
+    core.say(outcome, turn, key, choice.buttons(turn), n=len(turn.held),
+             preview=choice.preview(first), command=f"/{first.get('do')}")
+
+
 def picked(core: Core, turn: Turn, code: str) -> Outcome:
-    """A case button: what waited goes to that case, and it becomes the focus."""
-    conv = turn.conversation
+    """A case button: the first waiting message goes to that case, which becomes the focus;
+    the next waiting one (if any) is asked about."""
     case = next((c for c in turn.held if c.code == code), None)
     if case is None:
         return _reply(core, turn, "staff.not_your_case", audit="button_refused", code=code)
-    pending = conv.vars.get(PENDING) or {}
-    rest = {k: v for k, v in conv.vars.items() if k != PENDING}
-    turn = replace(turn, case=case, conversation=conv.moved(vars={**rest, FOCUS: code}))
-    if pending.get("do") == "send":
-        return relay_to_student(core, turn, str(pending.get("text", "")))
-    if pending.get("do") in CASE_COMMANDS:
-        return _case_command(core, turn, pending["do"], str(pending.get("text", "")))
-    return _reply(core, turn, "staff.focus_set", code=case.code, alias=case.alias)
+    item, rest = choice.take_first(turn.conversation)
+    turn = replace(turn, case=case, conversation=choice.focused_on(rest, code, turn.now))
+    if item is not None and item.get("do") == "send":
+        outcome = relay_to_student(core, turn, str(item.get("text", "")))
+    elif item is not None and item.get("do") in CASE_COMMANDS:
+        outcome = _case_command(core, turn, str(item["do"]), str(item.get("text", "")))
+    else:
+        outcome = _reply(core, turn, "staff.focus_set", code=case.code, alias=case.alias)
+    _ask_first(core, turn, outcome)
+    return outcome
 
 
 def focus(core: Core, turn: Turn, args: str) -> Outcome:
     """/ke KODE: the next messages go to that case (without a code: choose with buttons)."""
-    code, _ = _code_argument(turn, args)
+    code, _ = choice.code_argument(turn, args)
     if not turn.held:
         return _reply(core, turn, "staff.no_case")
     if not code:
-        return _ask_which(core, turn, {"do": "focus"})
-    conv = turn.conversation
-    case = next(c for c in turn.held if c.code == code)
-    outcome = Outcome(conv.moved(vars={**conv.vars, FOCUS: code}))
+        return _ask_which(core, turn, {"do": "focus", "text": ""})
+    case = next((c for c in turn.held if c.code == code), None)
+    if case is None:
+        return _reply(core, turn, "staff.not_your_case", code=code)
+    outcome = Outcome(choice.focused_on(turn.conversation, code, turn.now))
     core.say(outcome, turn, "staff.focus_set", code=case.code, alias=case.alias)
     return outcome
 
@@ -197,8 +197,8 @@ def relay_to_student(core: Core, turn: Turn, text: str) -> Outcome:
                                                                    role=role, text=text))]
     if case.level != "crisis":
         effects.append(handoff.idle_timer(core, case.student, turn.now))
-    if len(turn.held) > 1:  # several students: say which one this went to
-        effects.append(Send(turn.party.key, core.text(
+    if len(turn.held) > 1:  # several students: say which one this went to (a reply to this
+        effects.append(to_helper(case.code, turn.party.key, core.text(  # goes to that case)
             "staff.sent_to", turn.conversation.lang, code=case.code, alias=case.alias)))
     return Outcome(turn.conversation, effects)
 

@@ -5,11 +5,18 @@ from __future__ import annotations
 import re
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Invisible format characters (zero-width, bidi controls, BOM): kept in the text, but a message
+# of nothing else is empty.
+_INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069"
+                        "\ufeff]")
+MAX_INBOUND_CHARS = 20000  # what is kept of one message (Telegram and WhatsApp allow 4096)
 
 
 def clean_text(text: str, limit: int) -> tuple[str, bool]:
     """Strip control characters and outer blanks; cut to ``limit``. Returns (text, was_cut)."""
     text = _CONTROL.sub("", text).strip()
+    if not _INVISIBLE.sub("", text).strip():
+        return "", False
     if len(text) <= limit:
         return text, False
     return text[:limit].rstrip(), True

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 
 from bot.config import Config, load_secret
 from bot.core.identity import IdentityVault
+from bot.errors import SebayaError
 from bot.reports import render
 from bot.reports.data import gather
 from bot.reports.figures import ReportData
+from bot.reports.seed import DEMO_SECRET, demo_path
 from bot.store.db import Store
 
 FORMATS = ("md", "csv", "html")
@@ -25,20 +28,30 @@ def topic_names(config: Config, lang: str) -> dict[str, str]:
     return {k: catalog.get(f"topic.{k}", lang) for k in keys}
 
 
-async def load(config: Config, start: dt.date, end: dt.date) -> ReportData:
-    store = await Store.open(config.database_path, IdentityVault(load_secret(config)))
+async def load(config: Config, start: dt.date, end: dt.date, demo: bool = False) -> ReportData:
+    """The figures of the real database, or (``demo``) of the synthetic month."""
+    if demo:
+        path = demo_path(config.database_path)
+        if not path.exists():
+            raise SebayaError(f"{path} does not exist: run sebaya demo --seed-data first")
+        store = await Store.open(path, IdentityVault(DEMO_SECRET))
+    else:
+        store = await Store.open(config.database_path, IdentityVault(load_secret(config)))
     try:
         async with store.transaction() as db:
-            return await gather(db, start, end, config.tz)
+            data = await gather(db, start, end, config.tz)
+            synthetic = await db.execute_fetchall(
+                "SELECT 1 FROM meta WHERE key = 'synthetic' AND value = '1'")
+            return replace(data, synthetic=bool(synthetic))
     finally:
         await store.close()
 
 
 async def write(config: Config, start: dt.date, end: dt.date, fmt: str, out_dir: Path,
-                lang: str | None = None) -> list[Path]:
+                lang: str | None = None, demo: bool = False) -> list[Path]:
     """Write the report (and, for Markdown, its chart images) into ``out_dir``."""
     lang = lang or config.languages.default
-    data = await load(config, start, end)
+    data = await load(config, start, end, demo)
     names = topic_names(config, lang)
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = f"sebaya-report-{start}-{end}"

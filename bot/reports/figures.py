@@ -38,6 +38,7 @@ class ReportData:
     appointments: int = 0
     appointments_confirmed: int = 0
     group_signups: int = 0
+    synthetic: bool = False  # sample data (sebaya demo --seed-data): every format says so
 
     @property
     def cases(self) -> int:

@@ -25,6 +25,7 @@ from bot.reports.figures import (
 LABELS = {
     "id": {
         "title": "Laporan program Sebaya", "period": "Periode", "school": "Sekolah",
+        "synthetic": "DATA CONTOH — bukan data siswa sungguhan (sebaya demo --seed-data)",
         "note": f"Angka di bawah {SMALL} ditulis \"<{SMALL}\" dan rata-rata/median hanya "
                 f"dihitung dari minimal {SMALL} data, agar tidak ada siswa yang bisa dikenali.",
         "overview": "Ringkasan", "weeks": "Kasus per minggu", "topics": "Kasus per topik",
@@ -45,6 +46,7 @@ LABELS = {
     },
     "en": {
         "title": "Sebaya programme report", "period": "Period", "school": "School",
+        "synthetic": "SAMPLE DATA — not real students (sebaya demo --seed-data)",
         "note": f"Counts under {SMALL} are written \"<{SMALL}\" and means/medians need at least "
                 f"{SMALL} data points, so that no student can be singled out.",
         "overview": "Overview", "weeks": "Cases per week", "topics": "Cases by topic",
@@ -144,7 +146,8 @@ def chart_images(data: ReportData, lang: str) -> dict[str, bytes]:
 
 def _title(data: ReportData, lang: str, school: str) -> tuple[str, str]:
     t = LABELS.get(lang, LABELS["id"])
-    return t["title"], f"{t['school']}: {school} · {t['period']}: {data.start} – {data.end}"
+    title = f"{t['title']} · {t['synthetic']}" if data.synthetic else t["title"]
+    return title, f"{t['school']}: {school} · {t['period']}: {data.start} – {data.end}"
 
 
 def markdown(data: ReportData, lang: str, school: str, topic_names: dict[str, str]) -> str:
@@ -162,6 +165,8 @@ def csv_text(data: ReportData, lang: str, topic_names: dict[str, str]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["section", "item", "value"])
+    if data.synthetic:
+        writer.writerow(["-", LABELS.get(lang, LABELS["id"])["synthetic"], ""])
     for table in tables(data, lang, topic_names):
         for key, value in table.rows:
             writer.writerow([table.title, key, value])

@@ -1,10 +1,13 @@
-"""``sebaya demo --seed-data``: a realistic synthetic month in the store, so a fresh install can
-see the report. Synthetic people only (keys from "demo-…" ids); marked in the audit log."""
+"""``sebaya demo --seed-data``: a realistic synthetic month, so a fresh install can see the
+report. It goes into a database of its own (``demo.sqlite3`` beside the real one, made afresh
+each time): its fake counselor and peers can never be offered a real student's story or a real
+crisis, and every report read from it says it is sample data."""
 
 from __future__ import annotations
 
 import datetime as dt
 import random
+from pathlib import Path
 
 import aiosqlite
 
@@ -24,6 +27,23 @@ def _school_moment(rng: random.Random, day: dt.date, tz: dt.tzinfo) -> dt.dateti
     hour = rng.choice((7, 8, 9, 10, 11, 12, 13, 14, 15, 19, 20, 21))
     local = dt.datetime.combine(day, dt.time(hour, rng.randrange(60)), tzinfo=tz)
     return local.astimezone(dt.UTC)
+
+
+DEMO_SECRET = b"sebaya-synthetic-demo-data-not-a-real-installation"
+
+
+def demo_path(database_path: Path) -> Path:
+    """Where the synthetic month lives: beside the real database, never inside it."""
+    return database_path.with_name("demo.sqlite3")
+
+
+def remove_demo(database_path: Path) -> bool:
+    """Delete the synthetic database (and its WAL); True when there was one."""
+    path = demo_path(database_path)
+    found = path.exists()
+    for part in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        part.unlink(missing_ok=True)
+    return found
 
 
 async def seed_month(db: aiosqlite.Connection, vault: IdentityVault, today: dt.date,
@@ -112,4 +132,5 @@ async def seed_month(db: aiosqlite.Connection, vault: IdentityVault, today: dt.d
     await db.execute("INSERT INTO audit (at, actor_key, action, detail) VALUES (?, NULL, "
                      "'demo_data_seeded', ?)", (ts(dt.datetime.now(dt.UTC)),
                                                 f'{{"days": {days}, "seed": {seed}}}'))
+    await db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('synthetic', '1')")
     return made

@@ -26,6 +26,7 @@ from bot.core.appointments import REMINDER as APPOINTMENT_REMINDER
 from bot.core.conversation import CaseView, InviteCheck, Party, Turn
 from bot.core.core import RETENTION_TIMER, Core
 from bot.core.crisis import LADDER_TIMER, TAKE_PREFIX
+from bot.core.delivery import UNDELIVERABLE
 from bot.core.effects import ForgetUser
 from bot.core.events import InboundEvent, Kind
 from bot.core.groups import REMINDER as GROUP_REMINDER
@@ -222,9 +223,11 @@ class Dispatcher:
             party = party_of(user)
             if user.role != "student":
                 party = replace(party, load=await users.active_load(db, key))
-            own_case, subject, held, replied = await self._cases_for(db, user, event, own_case)
+            own_case, subject, held, replied, reply_code, replying = await self._cases_for(
+                db, user, event, own_case)
             turn = Turn(party, event.kind, event.text, event.data, now, conv, own_case, subject,
-                        held=held, replied=replied, alertable=alertable,
+                        held=held, replied=replied, reply_code=reply_code, replying=replying,
+                        alertable=alertable,
                         invite=await self._invite_for(db, user, event, now),
                         listing=await self._listing_for(db, user, event, now),
                         **await self._services_for(db, user, event, now))
@@ -290,7 +293,7 @@ class Dispatcher:
 
     async def _fire_system_timer(self, timer_id: int) -> None:
         async with self.store.transaction() as db:
-            timer = await timers.claim(db, timer_id)
+            timer = await timers.claim(db, timer_id, self.clock.now())
             if timer is None:
                 return
             effects = self.core.on_system_timer(timer.kind, self.clock.now())
@@ -305,7 +308,7 @@ class Dispatcher:
     async def _cases_for(db: aiosqlite.Connection, user: UserRow, event: InboundEvent,
                          own_case: CaseView | None
                          ) -> tuple[CaseView | None, CaseView | None, tuple[CaseView, ...],
-                                    CaseView | None]:
+                                    CaseView | None, str, bool]:
         """(the person's own case, the case a staff button names, the cases a staff member
         holds, the case of the message they replied to), read inside the event's transaction:
         what the core decides from them cannot be raced by another event."""
@@ -315,7 +318,7 @@ class Dispatcher:
             if data.startswith(SURVEY_PREFIX):
                 case_id = data.removeprefix(SURVEY_PREFIX).partition(":")[0]
                 subject = await cases.by_id(db, int(case_id)) if is_small_id(case_id) else None
-            return own_case, subject, (), None
+            return own_case, subject, (), None, "", False
         for prefix in (TAKE_PREFIX, ACCEPT_PREFIX):
             if data.startswith(prefix):
                 subject = await cases.open_by_code(db, data.removeprefix(prefix),
@@ -325,12 +328,12 @@ class Dispatcher:
             if name in ("lihat", "ambil") and code:
                 subject = await cases.latest_by_code(db, code, with_recent=40)
         held = await cases.held_by(db, user.key)
-        replied = None
+        replied, code = None, ""
         ref = str(event.meta.get("reply_to") or "")
         if ref:
-            code = await outbox.case_replied_to(db, user.key.value, ref)
+            code = await outbox.case_replied_to(db, user.key.value, ref) or ""
             replied = await cases.open_by_code(db, code) if code else None
-        return (held[0] if held else None), subject, held, replied
+        return (held[0] if held else None), subject, held, replied, code, bool(ref)
 
     async def _fail(self, row_id: int, key: UserKey) -> int:
         """Mark the event failed and send the person a safe fallback, in a fresh transaction.
@@ -362,7 +365,7 @@ class Dispatcher:
             await self._fire_system_timer(timer_id)
             return
         async with self._person(owner.value), self.store.transaction() as db:
-            timer = await timers.claim(db, timer_id)
+            timer = await timers.claim(db, timer_id, self.clock.now())
             if timer is None:
                 return
             user = await users.get(db, timer.owner)
@@ -379,8 +382,10 @@ class Dispatcher:
             if timer.kind == OFFER_TIMER and case is not None:
                 peers = [party_of(u) for u in await users.available_peers(
                     db, self._on_shift(now), self.core.peer_capacity, case.id)]
+            alertable = not timer.kind.startswith((REQUEUED_TIMER, UNDELIVERABLE)) \
+                or await users.anyone_alertable(db)
             outcome = self.core.on_timer(conv, party_of(user), timer.kind, timer.payload,
-                                         now, case, peers)
+                                         now, case, peers, alertable)
             queued = await apply_effects(db, outcome.effects, self.clock.now(),
                                          self._on_shift(self.clock.now()), seal=self.vault.seal,
                                          context=timer_context(timer.kind))

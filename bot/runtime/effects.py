@@ -111,9 +111,11 @@ async def _send(db: aiosqlite.Connection, effect: Send, now: dt.datetime,
                 context: str = "") -> int:
     if isinstance(effect.to, RoleTarget):
         staff = await recipients(db, effect.to, on_shift)
-        if not staff:
-            log.error("nobody to receive a message for group %s", effect.to.role)
+        if not staff and effect.priority >= PRIORITY_CRISIS:
+            log.error("nobody to receive a crisis message for group %s", effect.to.role)
             await audit.record(db, None, "undeliverable", {"group": effect.to.role}, now)
+        elif not staff:  # e.g. "taken by Bu Rina" to the others when she is the only one
+            log.info("nobody else in group %s", effect.to.role)
         for person in staff:
             await _enqueue(db, person, effect, now, seal, context)
         return len(staff)
@@ -238,7 +240,7 @@ async def apply_effects(db: aiosqlite.Connection, effects: list[Effect], now: dt
             case RequestAppointment():
                 sealed = seal(effect.identity) if effect.identity is not None else None
                 await services.request(db, effect.student, effect.slot, effect.topic, sealed,
-                                       now)
+                                       now, effect.ref)
             case SetAppointment():
                 await services.set_status(db, effect.appointment_id, effect.status,
                                           effect.staff, now)

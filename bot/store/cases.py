@@ -58,10 +58,15 @@ async def open_for(db: aiosqlite.Connection, student: UserKey) -> CaseView | Non
 
 
 async def held_by(db: aiosqlite.Connection, staff: UserKey) -> tuple[CaseView, ...]:
-    """The active cases a staff member holds, the most recently claimed first."""
-    return tuple(_view(r) for r in await fetch_all(
-        db, _SELECT + "WHERE c.assignee_key = ? AND c.status = 'active' "
-        "ORDER BY c.claimed_at DESC, c.id DESC", (staff.value,)))
+    """The active cases a staff member holds, the most recently claimed first, each with when
+    its student last wrote."""
+    rows = await fetch_all(
+        db, _SELECT.replace(" FROM cases c", ", (SELECT MAX(m.at) FROM case_messages m WHERE "
+                            "m.case_id = c.id AND m.sender = 'student') AS last_student_at "
+                            "FROM cases c", 1)
+        + "WHERE c.assignee_key = ? AND c.status = 'active' "
+        "ORDER BY c.claimed_at DESC, c.id DESC", (staff.value,))
+    return tuple(replace(_view(r), last_student_at=r["last_student_at"] or "") for r in rows)
 
 
 async def open_by_code(
@@ -75,7 +80,7 @@ async def open_by_code(
     return await by_id(db, case.id, with_recent)
 
 
-UNRELAYED_SHOWN = 15  # a take-over or digest shows at most this many waiting messages
+UNRELAYED_SHOWN = 200  # a take-over or digest shows every waiting message (up to this many)
 
 
 async def by_id(db: aiosqlite.Connection, case_id: int, with_recent: int = 0) -> CaseView | None:

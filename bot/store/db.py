@@ -26,6 +26,8 @@ from typing import Any, Protocol
 
 import aiosqlite
 
+from bot.errors import SebayaError
+
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 
 
@@ -114,6 +116,16 @@ class SealingUnavailable(Exception):
     """Sealed data was read or written on a store opened without the installation secret."""
 
 
+class SecretMismatch(SebayaError):
+    """The database was created with another installation secret."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(
+            f"{path} was created with another installation secret; nothing was started. "
+            f"Fix: use the secret this database was made with (unset SEBAYA_SECRET if you set "
+            f"it after the first run, or restore {path.name}.secret from your backup)")
+
+
 async def _register_sealing(db: aiosqlite.Connection, sealer: Sealer | None) -> None:
     def seal(value: Any) -> bytes | None:
         if value is None:
@@ -171,8 +183,38 @@ class Store:
         ):
             await db.execute(f"PRAGMA {pragma}")
         store = cls(db, path)
-        await store.migrate()
+        fingerprint = getattr(sealer, "fingerprint", None)
+        try:
+            if fingerprint is not None:
+                await store._check_secret(sealer, fingerprint())  # before anything is sealed
+            await store.migrate()
+            if fingerprint is not None:
+                await db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES "
+                                 "('secret_fingerprint', ?)", (fingerprint(),))
+        except BaseException:
+            await db.close()
+            raise
         return store
+
+    async def _check_secret(self, sealer: Sealer, fingerprint: str) -> None:
+        """Refuse a secret that is not this database's: by its stored fingerprint, or (an
+        older database) by opening one sealed address."""
+        tables = {r[0] for r in await self.db.execute_fetchall(
+            "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if "meta" in tables:
+            row = await self.db.execute_fetchall(
+                "SELECT value FROM meta WHERE key = 'secret_fingerprint'")
+            if row:
+                if row[0][0] != fingerprint:
+                    raise SecretMismatch(self.path)
+                return
+        if "users" in tables:
+            row = await self.db.execute_fetchall("SELECT address FROM users LIMIT 1")
+            if row:
+                try:
+                    sealer.open(bytes(row[0][0]))
+                except Exception as exc:
+                    raise SecretMismatch(self.path) from exc
 
     async def schema_version(self) -> int:
         async with self.db.execute("PRAGMA user_version") as cursor:

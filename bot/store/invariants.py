@@ -17,9 +17,14 @@ from dataclasses import dataclass
 
 import aiosqlite
 
+from bot.core.core import DIGEST_TIMER
+from bot.core.crisis import LADDER_TIMER
+from bot.core.handoff import OFFER_TIMER
+from bot.core.requeue import REQUEUED_TIMER
 from bot.store.db import fetch_all
 
-OFFER_TIMER, LADDER_TIMER, DIGEST_TIMER = "offer", "crisis_ladder", "relay_digest"
+# A pending `requeued` timer counts: `sebaya staff remove` (another process) sets it, and the
+# bot restarts the case's offers or ladder from it within seconds (bot/core/requeue.py).
 MAY_HOLD = {"peer": ("peer",), "counselor": ("counselor", "backup")}
 
 
@@ -36,7 +41,8 @@ class Violation:
 _UNREACHED = """
 SELECT c.code, c.route, c.status, c.level, a.role AS holder_role,
        EXISTS (SELECT 1 FROM timers t WHERE t.owner_key = c.student_key
-               AND t.kind = CASE c.route WHEN 'peer' THEN :offer ELSE :ladder END) AS timer
+               AND (t.kind = CASE c.route WHEN 'peer' THEN :offer ELSE :ladder END
+                    OR t.kind = :requeued)) AS timer
 FROM cases c LEFT JOIN users a ON a.key = c.assignee_key
 WHERE c.status != 'closed'
 """
@@ -61,7 +67,8 @@ def _held_by_right_person(row) -> bool:
     return row["status"] == "active" and row["holder_role"] in MAY_HOLD[row["route"]]
 
 
-_PARAMS = {"offer": OFFER_TIMER, "ladder": LADDER_TIMER, "digest": DIGEST_TIMER}
+_PARAMS = {"offer": OFFER_TIMER, "ladder": LADDER_TIMER, "digest": DIGEST_TIMER,
+           "requeued": REQUEUED_TIMER}
 
 
 async def violations(db: aiosqlite.Connection) -> list[Violation]:

@@ -12,7 +12,8 @@ from bot.store.db import fetch_all, fetch_one, parse_ts, ts
 
 ACTIVE = ("requested", "declined", "confirmed")
 _APPT = (
-    "SELECT a.*, u.code AS ref, u.lang AS lang, s.display_name AS staff_name, "
+    "SELECT a.*, COALESCE(a.ref, u.code) AS ref, u.lang AS lang, "
+    "s.display_name AS staff_name, "
     "s.pseudonym AS staff_pseudonym FROM appointments AS a "
     "JOIN users AS u ON u.key = a.student_key "
     "LEFT JOIN users AS s ON s.key = a.confirmed_by "
@@ -36,14 +37,14 @@ async def active_for(db: aiosqlite.Connection, student: UserKey) -> AppointmentV
 
 
 async def active_by_ref(db: aiosqlite.Connection, ref: str) -> AppointmentView | None:
-    row = await fetch_one(db, _APPT + "WHERE u.code = ? AND a.status IN "
+    row = await fetch_one(db, _APPT + "WHERE COALESCE(a.ref, u.code) = ? AND a.status IN "
                           "('requested', 'declined', 'confirmed') ORDER BY a.id DESC LIMIT 1",
                           (ref.strip().upper(),))
     return _appointment(row) if row else None
 
 
 async def request(db: aiosqlite.Connection, student: UserKey, slot: dt.datetime, topic: str,
-                  identity: bytes | None, now: dt.datetime) -> int:
+                  identity: bytes | None, now: dt.datetime, ref: str | None = None) -> int:
     """A new request, or the active one moved to ``slot`` (waiting for confirmation again)."""
     current = await active_for(db, student)
     if current is not None:
@@ -53,9 +54,9 @@ async def request(db: aiosqlite.Connection, student: UserKey, slot: dt.datetime,
         return current.id
     cursor = await db.execute(
         "INSERT INTO appointments (student_key, slot, topic, status, identity, consent_at, "
-        "created_at, updated_at) VALUES (?, ?, ?, 'requested', ?, ?, ?, ?)",
+        "created_at, updated_at, ref) VALUES (?, ?, ?, 'requested', ?, ?, ?, ?, ?)",
         (student.value, ts(slot), topic, identity, ts(now) if identity else None, ts(now),
-         ts(now)))
+         ts(now), ref))
     assert cursor.lastrowid is not None
     return cursor.lastrowid
 

@@ -81,9 +81,12 @@ async def owner_of(db: aiosqlite.Connection, timer_id: int) -> UserKey | None:
     return UserKey(row[0]) if row else None
 
 
-async def claim(db: aiosqlite.Connection, timer_id: int) -> TimerRow | None:
-    """Take a timer out of the table (inside the transaction that handles it)."""
-    row = await fetch_one(db, "SELECT * FROM timers WHERE id = ?", (timer_id,))
+async def claim(db: aiosqlite.Connection, timer_id: int, now: dt.datetime) -> TimerRow | None:
+    """Take a due timer out of the table (inside the transaction that handles it). Ids are
+    reused after a delete: a second pass holding the same id must not claim the next round's
+    timer that took it (that sent every offer twice), so the timer must be due."""
+    row = await fetch_one(db, "SELECT * FROM timers WHERE id = ? AND due_at <= ?",
+                          (timer_id, ts(now)))
     if row is None:
         return None
     await db.execute("DELETE FROM timers WHERE id = ?", (timer_id,))

@@ -87,7 +87,7 @@ async def test_asked_in_every_state_and_yes_raises_the_ladder(asking: Dialog, pl
     assert any("BUTUH GURU BK SEKARANG" in t for t in to(sent, "bk"))
     assert "kamu nggak sendirian" in to(sent, "student")[0]
     case = await case_of(d.app)
-    assert case.level == "crisis" and case.category == "SELF_REPORT"
+    assert case.level == "crisis" and case.category == "ASK_YES"
     assert await d.tick(minutes=5)  # the ladder climbs until somebody takes it
 
 
@@ -181,3 +181,40 @@ async def test_a_crisis_only_the_model_saw_is_marked_for_review(asking: Dialog) 
     assert "kamu nggak sendirian" in to(sent, "student")[0]
     sent = await d.tick(minutes=5)
     assert "KEMUNGKINAN KRISIS" in to(sent, "bk")[0]  # the same ladder, still marked
+
+
+@pytest.mark.parametrize("reply", ["iya kak", "kadang-kadang sih", "sering malah, tiap malem",
+                                   "mungkin"])
+async def test_typed_yes_in_many_words(asking: Dialog, reply: str) -> None:
+    d = asking
+    await _go(d, "idle")
+    await d.say("student", ASKING)
+    sent = await d.say("student", reply)
+    assert any("BUTUH GURU BK" in t for t in to(sent, "bk")), reply
+
+
+async def test_an_unclear_reply_is_kept_and_asked_again_once(asking: Dialog) -> None:
+    d = asking
+    await _go(d, "idle")
+    await d.say("student", ASKING)
+    sent = await d.say("student", "hmm aku bingung jelasinnya")
+    assert "Boleh dijawab pakai tombol" in to(sent, "student")[0]
+    assert [b.label for b in sent[0].buttons] == ["Iya", "Tidak", "Aku nggak mau jawab"]
+    assert "Hai, aku Sebaya" not in "".join(to(sent, "student"))  # never the welcome again
+    sent = await d.say("student", "pokoknya berat aja")
+    assert "Aku simpan semuanya" in to(sent, "student")[0]
+    sent = await d.tick(minutes=15)  # no answer: guru BK reads all of it
+    notice = next(t for t in to(sent, "bk") if "tidak menjawab" in t)
+    assert "hmm aku bingung" in notice and "pokoknya berat aja" in notice
+
+
+async def test_a_late_yes_is_never_dropped(asking: Dialog) -> None:
+    d = asking
+    await _go(d, "idle")
+    await d.say("student", ASKING)
+    await d.tick(minutes=15)  # timed out: the case went to guru BK as a light case
+    sent = await d.press("student", "Iya")
+    assert any("BUTUH GURU BK SEKARANG" in t for t in to(sent, "bk"))
+    alert = next(t for t in to(sent, "bk") if "BUTUH GURU BK" in t)
+    assert "menjawab IYA" in alert  # says what it is, not "merasa tidak aman"
+    assert (await case_of(d.app)).level == "crisis"

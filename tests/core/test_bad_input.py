@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.core.events import Kind
 from bot.store import conversations
 from tests.dialog import Dialog
@@ -19,10 +21,43 @@ async def _conv(dialog: Dialog):
 
 async def test_text_where_a_button_is_expected_reprompts_with_buttons(dialog: Dialog) -> None:
     await _to_topic(dialog)
-    sent = await dialog.say("student", "pertemanan kayaknya")
-    assert sent[0].text == "Pilih salah satu tombol di bawah, ya."
+    sent = await dialog.say("student", "hmm entahlah, banyak banget")
+    assert sent[0].text == "Aku catat ya 💛 Biar lanjut, pilih salah satu tombol ini dulu:"
+    assert len(sent) == 1  # one short line with the buttons, not the whole prompt again
     assert "Pertemanan" in [b.label for b in sent[-1].buttons]
     assert (await _conv(dialog)).state == "topic"
+    assert (await _conv(dialog)).vars["said"] == ["hmm entahlah, banyak banget"]  # kept
+
+
+@pytest.mark.parametrize(("typed", "state"), [("pertemanan kayaknya", "story"), ("2", "story"),
+                                              ("Keluarga", "story"), ("ok", "topic")])
+async def test_a_typed_reply_that_names_a_button_presses_it(dialog: Dialog, typed: str,
+                                                            state: str) -> None:
+    await _to_topic(dialog)
+    await dialog.say("student", typed)
+    assert (await _conv(dialog)).state == state
+
+
+async def test_typed_yes_at_the_welcome_and_no_at_the_safety_question(dialog: Dialog) -> None:
+    await dialog.say("student", "halo")
+    await dialog.say("student", "oke")
+    assert (await _conv(dialog)).state == "topic"
+    await dialog.play([("student", "[Keluarga]"), ("student", "ortu sering bertengkar"),
+                       ("student", "[Ringan]")])
+    await dialog.say("student", "nggak")  # "Tidak, aku aman"
+    assert (await _conv(dialog)).state is None  # routed to a peer
+
+
+async def test_words_typed_at_buttons_go_with_the_story(dialog: Dialog) -> None:
+    from tests.conftest import enrol
+
+    await enrol(dialog.app, "p1", "peer", "Bintang")
+    await dialog.play([("student", "halo"), ("student", "[Oke, lanjut]"),
+                       ("student", "[Keluarga]"), ("student", "ortu sering bertengkar")])
+    await dialog.say("student", "soalnya tiap malam teriak-teriak")  # at the weight buttons
+    await dialog.play([("student", "[Ringan]"), ("student", "[Tidak, aku aman]")])
+    offer = dialog.last_to("p1").text
+    assert "ortu sering bertengkar" in offer and "tiap malam teriak-teriak" in offer
 
 
 async def test_free_text_still_reaches_the_story(dialog: Dialog) -> None:
@@ -51,9 +86,9 @@ async def test_twenty_thousand_characters_are_cut_with_notice(dialog: Dialog) ->
     await dialog.play([("student", "halo"), ("student", "[Oke, lanjut]"),
                        ("student", "[Lainnya]")])
     sent = await dialog.say("student", "panjang " * 2500)
-    assert "2000 karakter" in sent[0].text
+    assert "4096 karakter" in sent[0].text
     conv = await _conv(dialog)
-    assert conv.state == "weight" and len(conv.vars["story"]) <= 2000
+    assert conv.state == "weight" and len(conv.vars["story"]) <= 4096
 
 
 async def test_control_characters_are_removed(dialog: Dialog) -> None:

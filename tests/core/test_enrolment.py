@@ -109,3 +109,22 @@ def test_staff_cli_invite_prints_the_code_last_and_list(config, capsys) -> None:
     assert main(["staff", "list", "--config", path]) == 0
     assert "No staff enrolled yet" in capsys.readouterr().out
     assert main(["staff", "remove", "nobody", "--config", path]) == 1
+
+
+async def test_removing_a_counselor_who_holds_a_crisis_asks_first(dialog: Dialog, config,
+                                                                  capsys) -> None:
+    import asyncio
+
+    await dialog.app.enrol_local_staff("test", "bk", "bk", "counselor", "Bu Rina")
+    await dialog.say("student", "aku pengen mati aja")
+    await dialog.press("bk", "Saya tangani")
+    path = str(config.base_dir / "config.yaml")
+    code = await asyncio.to_thread(main, ["staff", "remove", "Bu Rina", "--config", path])
+    out, err = capsys.readouterr()
+    assert code == 1 and "1 of them crisis" in out and "LAST counselor" in out
+    assert "Nothing was removed" in err
+    assert (await case_of(dialog.app)).assignee_name == "Bu Rina"  # still hers
+    assert await staffcli.remove(config, "Bu Rina", clock=dialog.app.clock) == ("Bu Rina", 1)
+    assert (await case_of(dialog.app)).status == "waiting"
+    sent = await dialog.tick(seconds=1)  # nobody left to alert: the student is told the truth
+    assert "belum ada guru BK yang bisa dihubungi" in to(sent, "student")[0]

@@ -214,10 +214,15 @@ async def test_peer_escalation_starts_the_ladder_and_checks_in_on_the_peer(d: Di
     assert "Tulis alasannya" in to(sent, "p1")[0]
     sent = await d.say("p1", "/eskalasi dia bilang ayahnya sering mukul")
     assert "diteruskan ke guru BK" in to(sent, "p1")[0]
-    assert "diteruskan konselor sebaya" in to(sent, "bk")[0]
+    alert = to(sent, "bk")[0]  # what it is: the peer's reason, not "the student's words"
+    assert "DITERUSKAN KONSELOR SEBAYA" in alert and "Pesan siswa" not in alert
+    assert "Alasan dari konselor sebaya: «dia bilang ayahnya sering mukul»" in alert
     assert "guru BK" in to(sent, "student")[0]
     case = await case_of(d.app)
     assert (case.level, case.route, case.status) == ("crisis", "counselor", "waiting")
+    sent = await d.press("bk", "Saya tangani")  # the story and the chat so far come with it
+    assert "aku lagi berantem sama sahabatku" in to(sent, "bk")[0]
+    await d.say("bk", "/selesai sudah ditangani")
     sent = await d.tick(hours=2)
     assert any("gimana perasaanmu" in t for t in to(sent, "p1"))
 

@@ -252,7 +252,7 @@ async def test_blocked_counselor_moves_the_ladder_on_at_once(school: Dialog) -> 
     assert rows[0][0]  # sebaya doctor lists them
     d.channel.blocked.clear()
     sent = await d.say("bk1", "/help")
-    assert "tidak sampai kepadamu" in to(sent, "bk1")[0]
+    assert "Sejak 23/11 08:00, pesan Sebaya tidak sampai" in to(sent, "bk1")[0]
 
 
 async def test_blocked_student_the_helper_is_told_and_the_case_notes_it(school: Dialog) -> None:
@@ -307,3 +307,85 @@ async def test_with_no_counselor_the_student_is_not_promised_one(dialog: Dialog)
     await enrol(dialog.app, "bk", "counselor", "Bu Rina")  # enrolled later: the ladder finds her
     sent = await dialog.tick(minutes=5)
     assert any("BUTUH GURU BK" in t for t in to(sent, "bk"))
+
+
+async def test_the_peer_is_told_when_the_student_deletes_their_data(school: Dialog) -> None:
+    d = school
+    await open_peer_case(d)
+    await d.press("p1", "Terima")
+    await d.say("student", "/hapus")
+    sent = await d.press("student", "Ya, hapus")
+    assert any("menghapus datanya" in t for t in to(sent, "p1"))
+    assert await case_of(d.app) is None
+
+
+async def test_a_reply_to_an_ended_case_goes_to_nobody(school: Dialog) -> None:
+    d = school
+    await two_crises_for_one_counselor(d)
+    await d.say("s1", "bu aku takut")
+    old = relayed_from(d, "bk1", "bu aku takut")
+    code1 = (await case_of(d.app, "s1")).code
+    await d.say("bk1", f"/selesai #{code1} sudah aman")
+    sent = await d.reply("bk1", old, "Andi, besok jam 7 ke ruang BK ya")  # the old case
+    assert to(sent, "s1") == [] and to(sent, "s2") == []  # not to the one still held
+    assert "TIDAK dikirim" in to(sent, "bk1")[0]
+
+
+async def test_a_reply_to_the_confirmation_goes_to_its_case(school: Dialog) -> None:
+    d = school
+    await two_crises_for_one_counselor(d)
+    await d.say("s2", "aku di kamar")
+    await d.reply("bk1", relayed_from(d, "bk1", "aku di kamar"), "Ibu di sini")
+    confirmation = d.last_to("bk1")
+    assert confirmation.text.startswith("✓ terkirim ke")
+    code1 = (await case_of(d.app, "s1")).code
+    await d.say("bk1", f"/ke {code1}")  # the focus is the other student now
+    sent = await d.reply("bk1", confirmation, "Tetap di situ ya")
+    assert to(sent, "s2") == ["Guru BK: Tetap di situ ya"] and to(sent, "s1") == []
+
+
+async def test_the_ke_choice_lapses_when_another_student_writes(school: Dialog) -> None:
+    d = school
+    await two_crises_for_one_counselor(d)
+    code1 = (await case_of(d.app, "s1")).code
+    await d.say("bk1", f"/ke {code1}")
+    d.app.clock.advance(seconds=1)
+    await d.say("s2", "bu tolong jawab aku")
+    sent = await d.say("bk1", "iya sayang, ibu di sini")  # meant for s2: asked, not guessed
+    assert to(sent, "s1") == [] and to(sent, "s2") == []
+    assert "belum dikirim" in to(sent, "bk1")[0]
+
+
+async def test_two_waiting_messages_are_asked_about_one_by_one(school: Dialog) -> None:
+    d = school
+    await two_crises_for_one_counselor(d)
+    await d.say("bk1", "pesan untuk yang pertama")
+    await d.say("bk1", "pesan untuk yang kedua")
+    code1 = (await case_of(d.app, "s1")).code
+    code2 = (await case_of(d.app, "s2")).code
+    assert "«pesan untuk yang pertama»" in d.last_to("bk1").text
+    label1 = next(b.label for b in d.last_to("bk1").buttons if code1 in b.label)
+    sent = await d.press("bk1", label1)
+    assert to(sent, "s1") == ["Guru BK: pesan untuk yang pertama"] and to(sent, "s2") == []
+    assert "«pesan untuk yang kedua»" in d.last_to("bk1").text  # asked again, not assumed
+    label2 = next(b.label for b in d.last_to("bk1").buttons if code2 in b.label)
+    sent = await d.press("bk1", label2)
+    assert to(sent, "s2") == ["Guru BK: pesan untuk yang kedua"] and to(sent, "s1") == []
+
+
+async def test_selesai_with_a_code_not_held_closes_nothing(school: Dialog) -> None:
+    d = school
+    await d.say("s1", CRISIS)
+    await d.press("bk1", "Saya tangani")
+    sent = await d.say("bk1", "/selesai 8PXC lupa satu catatan untuk Andi")
+    assert to(sent, "bk1") == ["#8PXC tidak sedang Bapak/Ibu pegang, jadi tidak ada yang diubah "
+                               "atau dikirim."]
+    assert (await case_of(d.app, "s1")).status == "active"  # the held crisis stays open
+
+
+async def test_the_only_counselor_blocked_the_student_is_told_the_truth(dialog: Dialog) -> None:
+    await enrol(dialog.app, "bk", "counselor", "Bu Rina")
+    dialog.channel.blocked.add("bk")
+    sent = await dialog.say("student", CRISIS)
+    texts = to(sent, "student")
+    assert any("belum ada guru BK yang bisa dihubungi" in t for t in texts)  # once known

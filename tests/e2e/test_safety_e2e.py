@@ -30,7 +30,11 @@ async def settled_and_safe(live: Live) -> None:
         assert await invariants.violations(db) == []
 
 
-async def test_removed_counselor_crisis_reaches_the_other_counselor(live: Live, config) -> None:
+async def test_removed_counselor_crisis_reaches_the_other_counselor(live: Live, config,
+                                                                     monkeypatch) -> None:
+    from tests.conftest import SECRET
+
+    monkeypatch.setenv("SEBAYA_SECRET", SECRET.decode())  # the CLI shares the bot's secret
     fake = live.fake
     await counselors(live)
     fake.say(STUDENT, CRISIS)

@@ -306,3 +306,21 @@ async def test_appointment_buttons_that_notify_guru_bk_are_rate_limited(dialog: 
     dialog.app.clock.advance(hours=1, minutes=1)
     await dialog.deliver(dialog.event("student", Kind.BUTTON, "x", data))
     assert len(to(dialog.channel.sent, "bk")) - before == 4
+
+
+async def test_a_named_appointment_cannot_be_matched_to_the_students_cases(
+        dialog: Dialog) -> None:
+    """The appointment has a code of its own: guru BK sees the name with it, never the case
+    code of the student's anonymous chats; the student gets that code for the BK office."""
+    await enrol(dialog.app, "bk", "counselor", "Bu Rina")
+    await dialog.play(APPOINTMENT_ANON_ID[:8])
+    request = next(m.text for m in reversed(dialog.channel.sent) if m.address == "bk"
+                   and "Permintaan janji temu" in m.text)
+    key = dialog.app.vault.user_key("test", "student")
+    async with dialog.app.store.read() as db:
+        rows = await db.execute_fetchall("SELECT code FROM users WHERE key = ?", (key.value,))
+    case_code = rows[0][0]
+    assert case_code not in request and "#J" in request
+    await dialog.press("bk", "Konfirmasi")
+    confirmed = dialog.last_to("student").text
+    assert "Kode janji temu: J" in confirmed and case_code not in confirmed

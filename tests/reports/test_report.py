@@ -119,18 +119,45 @@ async def test_html_embeds_non_empty_png_charts(seeded: App) -> None:
 def test_cli_report_and_demo_seed_data(project, config, capsys) -> None:
     out = project / "reports"
     assert main(["--config", str(project / "config.yaml"), "demo", "--seed-data"]) == 0
-    assert "Synthetic month added" in capsys.readouterr().out
+    assert "Synthetic month written to" in capsys.readouterr().out
     for fmt in ("md", "csv", "html"):
-        assert main(["--config", str(project / "config.yaml"), "report", "--format", fmt,
-                     "--out", str(out)]) == 0
+        assert main(["--config", str(project / "config.yaml"), "report", "--demo", "--format",
+                     fmt, "--out", str(out)]) == 0
     files = sorted(p.name for p in out.iterdir())
     assert sum(name.endswith(".png") for name in files) == 3
     assert any(name.endswith(".html") for name in files)
     rows = list(csv.reader(next(out.glob("*.csv")).open(encoding="utf-8")))
+    assert rows[1][1].startswith("DATA CONTOH")  # never mistaken for real figures
     cases_row = next(r for r in rows if r[1] == "Kasus")
     assert int(cases_row[2]) >= 40  # a month of synthetic school days
+    assert "DATA CONTOH" in next(out.glob("*.html")).read_text(encoding="utf-8")
     assert main(["--config", str(project / "config.yaml"), "report", "--from", "2026-12-01",
                  "--to", "2026-11-01"]) == 2  # bad input
+
+
+async def test_demo_data_never_reaches_the_real_roster(project, config, capsys, dialog) -> None:
+    """The fake counselor and peers of the synthetic month live in their own database: a real
+    crisis alerts nobody fake, and seeding twice doubles nothing."""
+    import asyncio
+
+    for _ in range(2):
+        assert await asyncio.to_thread(main, ["--config", str(project / "config.yaml"), "demo",
+                                              "--seed-data"]) == 0
+    async with dialog.app.store.read() as db:
+        staff = await db.execute_fetchall("SELECT COUNT(*) FROM users WHERE role != 'student'")
+        real_cases = await db.execute_fetchall("SELECT COUNT(*) FROM cases")
+    assert staff[0][0] == 0 and real_cases[0][0] == 0
+    sent = await dialog.say("student", "aku pengen mati aja")
+    assert "belum ada guru BK yang bisa dihubungi" in sent[0].text  # nobody fake was told
+    import sqlite3
+
+    from bot.reports.seed import demo_path
+    demo = sqlite3.connect(demo_path(config.database_path))
+    counselors = demo.execute("SELECT COUNT(*) FROM users WHERE role = 'counselor'").fetchone()
+    demo.close()
+    assert counselors[0] == 1  # one fake counselor, not two
+    assert main(["--config", str(project / "config.yaml"), "demo", "--remove-data"]) == 0
+    assert not demo_path(config.database_path).exists()
 
 
 async def test_laporan_in_chat_sends_the_summary_and_one_chart(seeded: App, dialog) -> None:

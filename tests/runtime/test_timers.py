@@ -44,6 +44,25 @@ async def test_a_timer_survives_a_restart(config, clock) -> None:
         await second.settle()
         after_restart = [m.text for m in channel.sent[before:]]
         assert after_restart[0].startswith("Hai, masih di sana?")
-        assert len(after_restart) == 3  # the nudge, then the welcome question's two bubbles
+        assert len(after_restart) == 1  # one gentle line with the buttons: the consent text
+        assert channel.sent[-1].buttons  # about danger is not repeated on a lock screen
     finally:
         await second.stop()
+
+
+async def test_a_stale_fire_never_claims_the_next_rounds_timer(dialog: Dialog) -> None:
+    """Timer ids are reused after a delete: the second of two passes that saw the same due id
+    must not take the next round's timer (it sent every offer twice)."""
+    import datetime as dt
+
+    from bot.core.keys import UserKey
+    from bot.store import timers
+
+    now = dialog.app.clock.now()
+    owner = UserKey("k" * 32)
+    async with dialog.app.store.transaction() as db:
+        await timers.start(db, owner, "offer", now, {"round": 0})
+        [due] = await timers.due(db, now)
+        assert await timers.claim(db, due.id, now) is not None  # the first pass
+        await timers.start(db, owner, "offer", now + dt.timedelta(minutes=10), {"round": 1})
+        assert await timers.claim(db, due.id, now) is None  # the stale second pass
