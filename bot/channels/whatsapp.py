@@ -331,6 +331,8 @@ class WhatsAppChannel:
         if not isinstance(body, dict):
             return web.Response(status=400)
         batch = self.read(body)
+        if batch.groups:
+            log.info("ignored %d group message(s)", batch.groups)
         for number in sorted(set(batch.unknown_numbers)):
             log.warning("webhook for an unknown phone_number_id %s ignored", number[:24])
             await self._note("whatsapp_unknown_number", {"phone_number_id": number[:24]})
@@ -464,30 +466,29 @@ class WhatsAppChannel:
             async with self.store.read(lane=LANE_FLOW) as db:
                 self._identities.update(await wa_store.canonical_of(db, missing))
         out: dict[tuple[str, str], str] = {}
-        links: list[tuple[str, str]] = []
+        links: dict[str, str] = {}
         for wa, bs in people:
             hashes_ = self._id_hashes(wa, bs)
-            known = [self._identities[h] for h in hashes_ if h in self._identities]
-            chosen = known[0] if known else "w" + hashes_[0]
+            known = [self._identities.get(h) or links.get(h) for h in hashes_]
+            chosen = next((k for k in known if k), "w" + hashes_[0])
             out[(wa, bs)] = chosen
-            links += [(h, chosen) for h in hashes_ if h not in self._identities]
-            for h in hashes_:
-                self._identities.setdefault(h, chosen)
-        if links:
-            await self._store_links(links)
-        if len(self._identities) > 100_000:  # a cache: the table is the truth
-            self._identities.clear()
+            links.update({h: chosen for h in hashes_
+                          if h not in self._identities and h not in links})
+        await self._store_links(links)
         return out
 
     async def _link(self, hashes_: list[str], canonical: str) -> None:
-        for h in hashes_:
-            self._identities.setdefault(h, canonical)
-        await self._store_links([(h, canonical) for h in hashes_])
+        await self._store_links({h: canonical for h in hashes_ if h not in self._identities})
 
-    async def _store_links(self, links: list[tuple[str, str]]) -> None:
-        if self.store is not None:
+    async def _store_links(self, links: dict[str, str]) -> None:
+        """Links are written before they are cached: a link the store did not keep is made
+        again from the next delivery (the same first hash), never lost from the cache only."""
+        if links and self.store is not None:
             async with self.store.transaction(lane=LANE_FLOW) as db:
-                await wa_store.link(db, links, self.clock.now())
+                await wa_store.link(db, list(links.items()), self.clock.now())
+        if len(self._identities) > 100_000:  # a cache: the table is the truth
+            self._identities.clear()
+        self._identities.update(links)
 
     async def _event(self, message: dict, user_id: str, address: str,
                      id_hashes: list[str]) -> InboundEvent | None:
