@@ -8,7 +8,12 @@
 Each prints messages, kills, losses (must be 0), duplicates, order violations and the time the
 outbox took to drain after the load. Exit 1 when any check fails.
 
-Usage: python3 bench/chaos_bench.py [kill|faults|both] [--students 50] [--kills 12] [--seed 7]
+  wa-kill, wa-faults (wa: both): the same with the students on WhatsApp (webhook deliveries
+           re-sent until answered 200, every 3rd twice, statuses for every message; Graph API
+           faults 130429, 5xx, 131000 and 131056) and the staff on Telegram, one process.
+
+Usage: python3 bench/chaos_bench.py [kill|faults|both|wa-kill|wa-faults|wa] [--students 50]
+       [--kills 12] [--seed 7]
 """
 
 from __future__ import annotations
@@ -26,11 +31,12 @@ sys.path.insert(0, str(ROOT))
 from bot.config import load_config  # noqa: E402
 from tests.chaos import ChaosPlan, ChaosRun  # noqa: E402
 from tests.fakebot import FakeBotApi  # noqa: E402
+from tests.fakewa import FakeWhatsApp  # noqa: E402
 
 SECRET = b"chaos-bench-secret-0123456789abcdef"
 
 
-async def one(name: str, plan: ChaosPlan) -> bool:
+async def one(name: str, plan: ChaosPlan, whatsapp: bool = False) -> bool:
     with tempfile.TemporaryDirectory(prefix="sebaya-chaos-") as tmp:
         project = Path(tmp)
         shutil.copy(ROOT / "config.yaml", project / "config.yaml")
@@ -38,8 +44,11 @@ async def one(name: str, plan: ChaosPlan) -> bool:
         config = load_config(project / "config.yaml")
         fake = FakeBotApi()
         await fake.start()
+        wa = FakeWhatsApp() if whatsapp else None
+        if wa is not None:
+            await wa.start()
         try:
-            run = ChaosRun(fake, config, project / "config.yaml", SECRET.decode(), plan)
+            run = ChaosRun(fake, config, project / "config.yaml", SECRET.decode(), plan, wa=wa)
             await run.enrol_staff(SECRET)
             report = await run.run()
             if run.failures():  # keep the evidence
@@ -47,6 +56,8 @@ async def one(name: str, plan: ChaosPlan) -> bool:
                             / "sebaya-chaos-failed.sqlite3")
         finally:
             await fake.stop()
+            if wa is not None:
+                await wa.stop()
     failures = run.failures()
     print(f"== {name}")
     for line in report.lines():
@@ -57,7 +68,8 @@ async def one(name: str, plan: ChaosPlan) -> bool:
 
 async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("mode", nargs="?", default="both", choices=("kill", "faults", "both"))
+    parser.add_argument("mode", nargs="?", default="both",
+                        choices=("kill", "faults", "both", "wa-kill", "wa-faults", "wa"))
     parser.add_argument("--students", type=int, default=50)
     parser.add_argument("--kills", type=int, default=12)
     parser.add_argument("--seed", type=int, default=7)
@@ -77,6 +89,19 @@ async def main() -> int:
             students=args.students, crisis_every=5, peers=max(2, args.students // 5),
             counselors=3, exchanges=4, kills=0, fault_rate=0.2, think=tuple(args.think),
             step_timeout=900, seed=args.seed))  # a queued student may wait minutes
+    if args.mode in ("wa-kill", "wa"):
+        ok &= await one("WhatsApp students, SIGKILL restarts, Meta re-delivering", ChaosPlan(
+            students=args.students, crisis_every=5, peers=max(2, args.students // 5),
+            counselors=3, exchanges=4, kills=args.kills, kill_every=(0.8, 1.8), think=(0.1, 0.8),
+            seed=args.seed), whatsapp=True)
+    if args.mode == "wa":
+        print()
+    if args.mode in ("wa-faults", "wa"):
+        ok &= await one("WhatsApp students, Graph API faults (20% of sends: 130429, 5xx, "
+                        "131000, 131056)", ChaosPlan(
+            students=args.students, crisis_every=5, peers=max(2, args.students // 5),
+            counselors=3, exchanges=4, kills=0, fault_rate=0.2, think=tuple(args.think),
+            step_timeout=900, seed=args.seed), whatsapp=True)
     return 0 if ok else 1
 
 

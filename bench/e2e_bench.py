@@ -6,6 +6,9 @@ Each simulated student sends a message and waits for the bot's answer before the
 crisis message -> first counselor alert, the echo bot's updates/s and the ratio; then the
 resident memory with N open conversations in the store and the latency at 100 vs N open.
 
+A WhatsApp row follows (students on WhatsApp through the webhook, guru BK on Telegram, one
+process): updates/s and crisis -> alert latency; ``--whatsapp only`` runs just that.
+
 Usage: python3 bench/e2e_bench.py [--students 200] [--rounds 4] [--open 10000]
 Production pacing (about 30 messages/s, Telegram's limit) is switched off for both bots here:
 the fake server has no limit and we measure the software, not Telegram's quota.
@@ -33,7 +36,9 @@ from bot import staffcli  # noqa: E402
 from bot.app import App  # noqa: E402
 from bot.config import load_config  # noqa: E402
 from bot.core.events import InboundEvent, Kind  # noqa: E402
+from tests.chaos import bot_env, free_port  # noqa: E402
 from tests.fakebot import FakeBotApi  # noqa: E402
+from tests.fakewa import FakeWhatsApp  # noqa: E402
 
 BK = 999_999
 
@@ -161,6 +166,70 @@ async def run_sebaya(args, config_path: Path, env: dict[str, str]) -> dict:
             "steady_n": len(steady)}
 
 
+async def run_sebaya_whatsapp(args, config_path: Path, env: dict[str, str]) -> dict:
+    """The same closed loop with the students on WhatsApp: the signed webhook in (and Meta's
+    sent/delivered/read statuses for every message, as it sends them), the Graph API fake out,
+    guru BK on Telegram; one `python -m bot run` serving both."""
+    fake, wa = FakeBotApi(), FakeWhatsApp()
+    wa.statuses = not args.no_statuses
+    await fake.start()
+    await wa.start()
+    port = free_port()
+    wa.webhook_url = f"http://127.0.0.1:{port}/webhooks/whatsapp"
+    env = {**bot_env(fake, env["SEBAYA_SECRET"], wa, port), "TELEGRAM_SEND_RATE": "0"}
+    config = load_config(config_path)
+    os.environ["SEBAYA_SECRET"] = env["SEBAYA_SECRET"]
+    code = await staffcli.invite(config, "counselor", "Bu Rina", days=1)
+    bot = await _spawn([sys.executable, "-m", "bot", "run", "--config", str(config_path)], env)
+    fake.say(BK, f"/join {code}")
+    await fake.wait_text(BK, "terdaftar sebagai", timeout=30)
+    students = [f"6281{n:08d}" for n in range(args.students)]
+    texts = ("halo", "/help", "/bahasa", "/help", "/help", "/help")
+    crisis: list[float] = []
+    loaded = asyncio.Event()
+
+    async def crises_under_load() -> None:
+        for i in range(1000):
+            if loaded.is_set():
+                return
+            token = f"w{i:04d}q"
+            start = time.perf_counter()
+            wa.say(f"6289{i:08d}", f"aku pengen mati aja {token}")
+            await fake.wait_text(BK, token, timeout=20)
+            crisis.append(time.perf_counter() - start)
+            await asyncio.sleep(0.05)
+
+    prober = asyncio.create_task(crises_under_load())
+    sent_before = len(wa.sent)
+    latencies, elapsed = await converse(wa, students, args.rounds,
+                                        lambda s, n: texts[n % len(texts)])
+    messages = len(wa.sent) - sent_before
+    loaded.set()
+    await prober
+    rss = _peak_rss_mb(bot.pid)
+    await _stop(bot)
+    await wa.stop()
+    await fake.stop()
+    updates = len(students) * args.rounds
+    return {"updates": updates, "rate": updates / elapsed, "p50": pct(latencies, 0.5),
+            "p99": pct(latencies, 0.99), "crisis_p50": pct(crisis, 0.5),
+            "crisis_p99": pct(crisis, 0.99), "crises": len(crisis), "rss": rss,
+            "messages_rate": messages / elapsed, "refused": len(wa.refused),
+            "deliveries": len(wa.webhook_answers)}
+
+
+def print_whatsapp(args, run: dict) -> None:
+    statuses = "no statuses" if args.no_statuses else "3 statuses for every message"
+    print(f"== WhatsApp: {args.students} students x {args.rounds} messages, closed loop; the "
+          f"webhook in ({statuses}), the Graph API fake out, guru BK on Telegram")
+    print(f"updates/s {run['rate']:.0f}; message->reply p50 {run['p50']:.1f} ms, p99 "
+          f"{run['p99']:.1f} ms; messages sent/s {run['messages_rate']:.0f}; webhook "
+          f"deliveries {run['deliveries']}; payloads refused {run['refused']}")
+    print(f"crisis on WhatsApp -> first counselor alert on Telegram, during that load: p50 "
+          f"{run['crisis_p50']:.1f} ms, p99 {run['crisis_p99']:.1f} ms ({run['crises']} crises); "
+          f"peak memory {run['rss']:.0f} MB")
+
+
 async def run_echo(args, env: dict[str, str]) -> dict:
     """The bare python-telegram-bot echo bot, also as its own process."""
     fake = FakeBotApi()
@@ -237,6 +306,10 @@ async def main() -> None:
                         help="alternating runs of both bots; the median ratio is reported")
     parser.add_argument("--quick", action="store_true",
                         help="Sebaya only: no echo baseline, no open-conversations phase")
+    parser.add_argument("--whatsapp", choices=("also", "only", "no"), default="also",
+                        help="the WhatsApp row: after the Telegram runs, instead, or not")
+    parser.add_argument("--no-statuses", action="store_true",
+                        help="WhatsApp without Meta's sent/delivered/read statuses")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         base = load_config(ROOT / "config.yaml")
@@ -253,6 +326,9 @@ async def main() -> None:
         shutil.copytree(ROOT / "flows", Path(tmp) / "flows")
         env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
         env["SEBAYA_SECRET"] = "bench-secret-0123456789abcdef"
+        if args.whatsapp == "only":
+            print_whatsapp(args, await run_sebaya_whatsapp(args, config_path, env))
+            return
         runs = []
         for _ in range(args.repeat):  # alternate the two bots: the machine's speed drifts
             sebaya = await run_sebaya(args, config_path, env)
@@ -262,6 +338,8 @@ async def main() -> None:
             runs.append((sebaya, await run_echo(args, env)))
             for stale in Path(tmp).glob("bench.sqlite3*"):  # the next run starts fresh
                 stale.unlink()
+        whatsapp = (await run_sebaya_whatsapp(args, config_path, env)
+                    if args.whatsapp == "also" else None)
     ratios = sorted(s["rate"] / e["rate"] for s, e in runs)
     sebaya, echo = sorted(runs, key=lambda r: r[0]["rate"] / r[1]["rate"])[len(runs) // 2]
     print(f"== {args.students} students x {args.rounds} messages, closed loop, loopback; "
@@ -282,6 +360,8 @@ async def main() -> None:
           f"p50 {sebaya['steady_p50']:.1f} ms, p99 {sebaya['steady_p99']:.1f} ms "
           f"({sebaya['steady_n']} crises over {args.seconds:.0f} s)")
     print(f"sebaya process peak memory under that load: {sebaya['rss']:.0f} MB")
+    if whatsapp is not None:
+        print_whatsapp(args, whatsapp)
     result = subprocess.run([sys.executable, __file__, "--open-only", "--open", str(args.open)],
                             capture_output=True, text=True, check=True, cwd=ROOT)
     opened = json.loads(result.stdout.strip().splitlines()[-1])

@@ -91,8 +91,11 @@ class App:
         self.channels = dict(channels)
         self.sender = OutboxSender(store, vault, self.channels, clock,
                                    on_timer=lambda: self.timers.wake.set())
-        self.dispatcher = Dispatcher(store, vault, core, clock, config.languages.default,
-                                     on_queued=self._wake, roster=core.roster)
+        self.dispatcher = Dispatcher(
+            store, vault, core, clock, config.languages.default, on_queued=self._wake,
+            roster=core.roster, windowed=frozenset(
+                name for name, channel in self.channels.items()
+                if getattr(channel, "reply_window", None) is not None))
         self.timers = TimerLoop(store, self.dispatcher, clock)
         self._loops: list[asyncio.Task] = []
 

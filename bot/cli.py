@@ -22,11 +22,16 @@ from telegram.error import TelegramError
 
 from bot import operations, staffcli
 from bot.app import App, load_flow_bundle
+from bot.channels import jsonbody
+from bot.channels.base import Channel
 from bot.channels.console import ConsoleChannel, parse_persona
 from bot.channels.telegram import ALLOWED_UPDATES, TelegramChannel
-from bot.channels.webhook import webhook_app
+from bot.channels.webhook import add_routes as add_telegram_routes
+from bot.channels.whatsapp import MAX_BODY as WA_MAX_BODY
+from bot.channels.whatsapp import WEBHOOK_PATH as WA_WEBHOOK_PATH
+from bot.channels.whatsapp import WhatsAppChannel, WhatsAppSettings, whatsapp_notes
 from bot.clock import ManualClock
-from bot.config import Config, load_config
+from bot.config import Config, load_config, load_secret
 from bot.engine.lint import lint_flow
 from bot.engine.mermaid import draw_flow
 from bot.errors import SebayaError
@@ -39,6 +44,7 @@ BASE_URL_ENV = "TELEGRAM_API_BASE_URL"
 WEBHOOK_URL_ENV = "TELEGRAM_WEBHOOK_URL"
 SEND_RATE_ENV = "TELEGRAM_SEND_RATE"  # messages per second overall; 0 = no pacing
 WEBHOOK_SECRET_ENV = "TELEGRAM_WEBHOOK_SECRET"
+WA_SEND_RATE_ENV = "WHATSAPP_SEND_RATE"  # messages per second overall; 0 = no pacing
 
 DEMO_SCRIPT = (
     ("/as peer:Bintang", "Staff on duty: a peer supporter and a guru BK"),
@@ -132,68 +138,116 @@ async def _demo(config: Config) -> int:
     return EXIT_OK
 
 
-async def _telegram(config: Config, token: str, base_url: str | None) -> int:
-    rate = float(os.environ.get(SEND_RATE_ENV) or 30)  # Telegram allows about 30 messages/s
+def _channels(config: Config, token: str, secret: bytes,
+              whatsapp: WhatsAppSettings | None) -> dict[str, Channel]:
+    """Telegram when its token is set, WhatsApp when its four variables are: both at once
+    serve one deployment (one store, one core, one case across channels)."""
+    channels: dict[str, Channel] = {}
+    if token:
+        rate = float(os.environ.get(SEND_RATE_ENV) or 30)  # Telegram allows ~30 messages/s
+        channels["telegram"] = TelegramChannel(token, os.environ.get(BASE_URL_ENV) or None,
+                                               send_interval=1 / rate if rate > 0 else 0)
+    if whatsapp is not None:
+        rate = float(os.environ.get(WA_SEND_RATE_ENV) or 50)  # Cloud API: 80/s by default
+        channels["whatsapp"] = WhatsAppChannel(whatsapp, secret, config.whatsapp,
+                                               config.school.name,
+                                               send_interval=1 / rate if rate > 0 else 0)
+    return channels
+
+
+async def _serve(config: Config, token: str, whatsapp: WhatsAppSettings | None) -> int:
+    secret = load_secret(config)
     try:
-        channel = TelegramChannel(token, base_url, send_interval=1 / rate if rate > 0 else 0)
+        channels = _channels(config, token, secret, whatsapp)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    app = await App.build(config, {channel.name: channel})
+    app = await App.build(config, channels, secret=secret)
+    telegram = channels.get("telegram")
+    wa = channels.get("whatsapp")
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stopping.set)
-    try:
-        await channel.start()
-    except TelegramError as exc:
-        print(Redactor([token]).text(
-            f"error: cannot reach the Telegram Bot API ({type(exc).__name__}: {exc}); check "
-            f"{TOKEN_ENV} and {BASE_URL_ENV}"), file=sys.stderr)
-        with contextlib.suppress(Exception):
-            await channel.stop()
-        await app.stop()
-        return EXIT_BAD_INPUT
+    if isinstance(wa, WhatsAppChannel):
+        wa.bind(app.store)
+        await wa.start()
+    if isinstance(telegram, TelegramChannel):
+        try:
+            await telegram.start()
+        except TelegramError as exc:
+            print(Redactor([token]).text(
+                f"error: cannot reach the Telegram Bot API ({type(exc).__name__}: {exc}); "
+                f"check {TOKEN_ENV} and {BASE_URL_ENV}"), file=sys.stderr)
+            for channel in channels.values():
+                with contextlib.suppress(Exception):
+                    await channel.stop()  # type: ignore[attr-defined]
+            await app.stop()
+            return EXIT_BAD_INPUT
     await app.start()
-    for address, role in await app.staff_addresses(channel.name):
-        await channel.set_staff_commands(address, role)
+    if isinstance(telegram, TelegramChannel):
+        for address, role in await app.staff_addresses(telegram.name):
+            await telegram.set_staff_commands(address, role)
     gc.freeze()  # flows, rules, catalogs and PTB's modules are here for good: the collector
     # stops re-scanning them, which kept long pauses out of the crisis path under load
-    webhook_url = os.environ.get(WEBHOOK_URL_ENV, "").strip()
-    if webhook_url:
-        runner = await _serve_webhook(channel, app, webhook_url)
-        await stopping.wait()
-        await runner.cleanup()
-    else:
-        logging.getLogger("sebaya").info("running on Telegram (long polling); Ctrl-C stops")
-        poll = asyncio.create_task(channel.poll(app.dispatcher.accept_many, stopping))
-        await stopping.wait()
+    webhook_url = os.environ.get(WEBHOOK_URL_ENV, "").strip() if telegram else ""
+    runner = None
+    if webhook_url or wa is not None:
+        runner = await _serve_webhooks(app, telegram if webhook_url else None, wa, webhook_url)
+    poll = None
+    if isinstance(telegram, TelegramChannel) and not webhook_url:
+        logging.getLogger("sebaya").info("Telegram: long polling")
+        poll = asyncio.create_task(telegram.poll(app.dispatcher.accept_many, stopping))
+    logging.getLogger("sebaya").info("running on %s; Ctrl-C stops", " and ".join(channels))
+    await stopping.wait()
+    if poll is not None:
         poll.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await poll
+    if runner is not None:
+        await runner.cleanup()  # no new deliveries: Meta and Telegram deliver them again
     await app.stop()
-    await channel.stop()
+    for channel in channels.values():
+        await channel.stop()  # type: ignore[attr-defined]
     return EXIT_OK
 
 
-async def _serve_webhook(channel: TelegramChannel, app: App, url: str) -> web.AppRunner:
-    """Webhook mode: listen locally (behind a TLS reverse proxy), then tell Telegram."""
-    secret = os.environ.get(WEBHOOK_SECRET_ENV) or secrets.token_urlsafe(32)
+async def _serve_webhooks(app: App, telegram: TelegramChannel | None,
+                          wa: Channel | None, telegram_url: str) -> web.AppRunner:
+    """One local server (behind a TLS reverse proxy) for the Telegram webhook and WhatsApp's:
+    SEBAYA_WEBHOOK_HOST:SEBAYA_WEBHOOK_PORT."""
     host = os.environ.get("SEBAYA_WEBHOOK_HOST", "127.0.0.1")
     port = int(os.environ.get("SEBAYA_WEBHOOK_PORT", "8080"))
-    runner = web.AppRunner(webhook_app(channel, app.dispatcher.accept, secret), access_log=None)
+    server = web.Application(client_max_size=WA_MAX_BODY if wa else jsonbody.MAX_BODY)
+    secret = os.environ.get(WEBHOOK_SECRET_ENV) or secrets.token_urlsafe(32)
+    if telegram is not None:
+        add_telegram_routes(server, telegram, app.dispatcher.accept, secret)
+    if isinstance(wa, WhatsAppChannel):
+        wa.add_routes(server, app.dispatcher.accept_many, app.sender.delivery_reports)
+    runner = web.AppRunner(server, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
-    await channel.bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
-    logging.getLogger("sebaya").info("running on Telegram (webhook on %s:%s)", host, port)
+    log = logging.getLogger("sebaya")
+    if telegram is not None:
+        await telegram.bot.set_webhook(telegram_url, secret_token=secret,
+                                       allowed_updates=ALLOWED_UPDATES)
+        log.info("Telegram: webhook on %s:%s/telegram", host, port)
+    if wa is not None:
+        log.info("WhatsApp: webhook on %s:%s%s", host, port, WA_WEBHOOK_PATH)
     return runner
 
 
 def _run(config: Config) -> int:
     token = os.environ.get(TOKEN_ENV, "").strip()
-    if token:
-        return asyncio.run(_telegram(config, token, os.environ.get(BASE_URL_ENV) or None))
-    print(f"No {TOKEN_ENV} set: starting the local console channel.", file=sys.stderr)
+    try:
+        whatsapp = WhatsAppSettings.from_env()
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if token or whatsapp is not None:
+        return asyncio.run(_serve(config, token, whatsapp))
+    print(f"No {TOKEN_ENV} set: starting the local console channel (no WHATSAPP_* set "
+          "either).", file=sys.stderr)
     return asyncio.run(_console(config))
 
 
@@ -205,6 +259,13 @@ def _check_flows(config: Config) -> int:
             print(warning.render())
             count += 1
     print(f"{len(bundle.flows)} flow(s) OK, {count} warning(s)")
+    if config.whatsapp is not None or os.environ.get("WHATSAPP_PHONE_NUMBER_ID"):
+        notes = [note for flow in bundle.flows.values()
+                 for note in whatsapp_notes(flow, bundle.catalog,
+                                            tuple(config.languages.available))]
+        for note in notes:
+            print(note)
+        print(f"whatsapp: {len(notes)} note(s) on buttons shown differently there")
     return EXIT_OK
 
 
@@ -364,8 +425,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sebaya", parents=[common],
                                      description="Sebaya: anonymous peer-support intake bot")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", parents=[common], help="run the bot (Telegram if a token is set, "
-                   "otherwise the local console)")
+    sub.add_parser("run", parents=[common], help="run the bot (Telegram and/or WhatsApp when "
+                   "their variables are set, otherwise the local console)")
     sub.add_parser("console", parents=[common], help="chat locally as student, peer or counselor")
     demo = sub.add_parser("demo", parents=[common], help="play a scripted multi-party scenario")
     demo.add_argument("--seed-data", action="store_true",

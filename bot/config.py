@@ -127,6 +127,44 @@ class Limits(_Model):
     flow_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
 
 
+TemplateParameter = Literal["headline", "code", "text", "school"]
+
+
+class WhatsAppTemplate(_Model):
+    """An approved WhatsApp message template (Meta's name and language), and what fills its
+    body variables {{1}}, {{2}} ... in order: ``headline`` the message's first line, ``code``
+    the case code, ``text`` the whole message on one line, ``school`` the school's name.
+    ``button``: the template has one quick-reply button, which carries the message's button
+    (an alert's "Saya tangani", an offer's "Terima")."""
+
+    name: str = Field(pattern=r"^[a-z0-9_]{1,512}$")
+    language: str = Field(default="id", pattern=r"^[a-z]{2,3}(_[A-Z]{2})?$")
+    parameters: list[TemplateParameter] = Field(default_factory=list, max_length=4)
+    button: bool = False
+
+
+class WhatsApp(_Model):
+    """The WhatsApp channel's rules (credentials come from the environment). Outside a
+    person's 24-hour window only templates may be sent: ``alert`` for what staff must answer
+    now, ``notice`` to tell staff a message waits, ``reminder`` and ``queue`` for students'
+    reminders and queue updates. Anything else waits until the person writes, at most
+    ``hold_hours`` (``staff_hold_minutes`` for what a staff member should answer: then the
+    case goes on without them, as if they were unreachable), then is dropped with a record."""
+
+    hold_hours: int = Field(default=72, ge=1, le=24 * 14)
+    staff_hold_minutes: int = Field(default=60, ge=5, le=72 * 60)
+    templates: dict[Literal["alert", "notice", "reminder", "queue"], WhatsAppTemplate] = Field(
+        default_factory=dict)
+
+    @model_validator(mode="after")
+    def _alert_carries_its_button(self) -> WhatsApp:
+        alert = self.templates.get("alert")
+        if alert is not None and not alert.button and "text" not in alert.parameters:
+            raise ValueError("the alert template must have button: true (the counselor takes "
+                             "the case from it) or a text parameter")
+        return self
+
+
 class Config(_Model):
     """The whole validated configuration. ``base_dir`` is the folder of config.yaml."""
 
@@ -143,6 +181,7 @@ class Config(_Model):
     retention: Retention = Retention()
     limits: Limits = Limits()
     appointments: Appointments = Appointments()
+    whatsapp: WhatsApp | None = None
     base_dir: Path = Path(".")
 
     @property
@@ -173,6 +212,8 @@ _HINTS = {
     "date_parsing": "write the date as YYYY-MM-DD",
     "int_parsing": "write a whole number",
     "too_short": "add at least one entry",
+    "string_pattern_mismatch": "a template name is lowercase letters, digits and _ as approved "
+                               "in Meta's WhatsApp Manager; a language is like id or en_US",
 }
 
 

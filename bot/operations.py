@@ -14,7 +14,7 @@ from bot.config import SECRET_ENV, Config
 from bot.core.identity import IdentityVault
 from bot.engine.lint import lint_flow
 from bot.errors import SebayaError
-from bot.store.db import migrations, parse_ts
+from bot.store.db import migrations, parse_ts, ts
 from bot.store.invariants import violations_sync
 
 
@@ -154,8 +154,52 @@ def doctor(config: Config, now: dt.datetime | None = None) -> list[Check]:
         broken = [str(v) for v in violations_sync(conn)]
         checks.append(Check(not broken, "safety invariants", "hold" if not broken
                             else "; ".join(broken[:5])))
+        if config.whatsapp is not None or os.environ.get("WHATSAPP_PHONE_NUMBER_ID") or count(
+                "SELECT COUNT(*) FROM users WHERE channel = 'whatsapp'"):
+            checks += _whatsapp(config, conn, now or dt.datetime.now(dt.UTC))
     finally:
         conn.close()
+    return checks
+
+
+def _whatsapp(config: Config, conn: sqlite3.Connection, now: dt.datetime) -> list[Check]:
+    """WhatsApp: staff an alert cannot reach outside their 24-hour window, what Meta said
+    needs the operator (expired token, blocked number, template errors), refused webhook
+    deliveries, and messages waiting for a person to write."""
+    checks = []
+    templates = config.whatsapp.templates if config.whatsapp is not None else {}
+    staff = conn.execute("SELECT COUNT(*) FROM users WHERE role != 'student' "
+                         "AND channel = 'whatsapp'").fetchone()[0]
+    missing = [p for p in ("alert", "notice") if p not in templates]
+    checks.append(Check(not staff or not missing, "whatsapp alert template",
+                        f"{staff} staff member(s) on WhatsApp; templates: "
+                        f"{', '.join(sorted(templates)) or 'none'}" if not missing
+                        else f"{staff} staff member(s) can only be reached on WhatsApp and no "
+                             f"{' or '.join(missing)} template is configured: after 24 hours "
+                             "of silence a crisis alert to one of them cannot go (the ladder "
+                             "skips them) and a student's message waits unannounced. Add "
+                             "whatsapp.templates (README: WhatsApp)"))
+    since = ts(now - dt.timedelta(days=7))
+
+    def audited(action: str) -> list[dict]:
+        return [json.loads(d) for (d,) in conn.execute(
+            "SELECT detail FROM audit WHERE action = ? AND at >= ? ORDER BY id",
+            (action, since))]
+
+    codes = sorted({str(d.get("code")) for d in audited("whatsapp_operator_error")})
+    checks.append(Check(not codes, "whatsapp errors for the operator (7 days)",
+                        "none" if not codes else f"Meta error code(s) {', '.join(codes)}: 190 "
+                        "token expired, 368 number restricted, 131031 account locked, 132xxx "
+                        "template problem (see the log and WhatsApp Manager)"))
+    refused = audited("whatsapp_bad_signature")
+    checks.append(Check(not refused, "whatsapp webhook signatures (7 days)",
+                        "all valid" if not refused else f"{len(refused)} refused: if Meta's "
+                        "deliveries are among them, WHATSAPP_APP_SECRET is wrong"))
+    held = conn.execute("SELECT COUNT(*) FROM outbox WHERE status = 'pending' "
+                        "AND last_error = 'held'").fetchone()[0]
+    dropped = len(audited("message_dropped"))
+    checks.append(Check(True, "whatsapp messages waiting for a reply window",
+                        f"{held} waiting, {dropped} dropped in 7 days"))
     return checks
 
 

@@ -8,6 +8,10 @@ Students: most go through intake to a peer, exchange messages, close and rate; e
 closed by the counselor. Staff are scripted actors that read what the bot sent them and act:
 accept/take one case at a time, answer each relayed student message with a burst of replies.
 Every student step waits for the bot's answer, so a lost message shows as a stuck script.
+
+With ``ChaosRun(..., wa=FakeWhatsApp())`` the students are on WhatsApp (the webhook, Meta's
+re-deliveries until answered 200, statuses, faults of the Graph API fake) while the staff stay on
+Telegram: one deployment serving both, killed and restarted the same way.
 """
 
 from __future__ import annotations
@@ -25,12 +29,14 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bot.app import App
 from bot.config import Config
 from bot.store.db import ts
 from bot.store.invariants import violations_sync
 from tests.fakebot import FakeBotApi, Sent
+from tests.fakewa import FakeWhatsApp
 
 ROOT = Path(__file__).resolve().parents[1]
 ALERT = "BUTUH GURU BK SEKARANG"
@@ -54,6 +60,8 @@ class ChaosPlan:
     think: tuple[float, float] = (0.05, 0.4)  # a student's pause between steps
     step_timeout: float = 90.0
     seed: int = 7
+    wa_fault_kinds: tuple[str, ...] = ("130429", "500", "131056", "131000")
+    wa_duplicate_every: int = 3  # Meta delivers every 3rd message twice
 
 
 @dataclass
@@ -84,6 +92,8 @@ class ChaosReport:
     send_faults: int = 0
     invariant_checks: int = 0  # times the safety invariants were read during the run
     violations: list[str] = field(default_factory=list)  # broken promises seen (first few)
+    whatsapp_deliveries: int = 0  # webhook POSTs the fake Meta made (retries, duplicates)
+    whatsapp_refused: int = 0  # payloads the Graph API fake refused (must be 0)
 
     def lines(self) -> list[str]:
         return [
@@ -101,7 +111,9 @@ class ChaosReport:
             f"overdue timers {self.overdue_timers}",
             f"safety invariants read {self.invariant_checks} times during the run, broken "
             f"{len(self.violations)} times {self.violations[:3] or ''}",
-        ]
+        ] + ([f"WhatsApp webhook deliveries {self.whatsapp_deliveries} (re-deliveries and "
+              f"statuses included), payloads refused {self.whatsapp_refused}"]
+             if self.whatsapp_deliveries else [])
 
 
 class BotProcess:
@@ -134,11 +146,26 @@ class BotProcess:
             return -9
 
 
-def bot_env(fake: FakeBotApi, secret: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
+def bot_env(fake: FakeBotApi, secret: str, wa: FakeWhatsApp | None = None,
+            port: int = 0) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("TELEGRAM_", "WHATSAPP_", "SEBAYA_WEBHOOK_"))}
     env.update(TELEGRAM_BOT_TOKEN=fake.token, TELEGRAM_API_BASE_URL=fake.base_url,
                TELEGRAM_SEND_RATE="0", SEBAYA_SECRET=secret, PYTHONUNBUFFERED="1")
+    if wa is not None:
+        env.update(WHATSAPP_ACCESS_TOKEN=wa.token, WHATSAPP_PHONE_NUMBER_ID=wa.phone_number_id,
+                   WHATSAPP_APP_SECRET=wa.app_secret, WHATSAPP_VERIFY_TOKEN=wa.verify_token,
+                   WHATSAPP_API_BASE_URL=wa.base_url, WHATSAPP_SEND_RATE="0",
+                   SEBAYA_WEBHOOK_HOST="127.0.0.1", SEBAYA_WEBHOOK_PORT=str(port))
     return env
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def _rows(db: Path, sql: str) -> list[tuple]:
@@ -207,12 +234,19 @@ class _Staff:
 
 class ChaosRun:
     def __init__(self, fake: FakeBotApi, config: Config, config_path: Path, secret: str,
-                 plan: ChaosPlan) -> None:
-        self.fake, self.config, self.plan = fake, config, plan
-        self.bot = BotProcess(config_path, bot_env(fake, secret))
+                 plan: ChaosPlan, wa: FakeWhatsApp | None = None) -> None:
+        self.fake, self.config, self.plan, self.wa = fake, config, plan, wa
+        port = free_port() if wa is not None else 0
+        if wa is not None:
+            wa.webhook_url = f"http://127.0.0.1:{port}/webhooks/whatsapp"
+        self.bot = BotProcess(config_path, bot_env(fake, secret, wa, port))
         self.rng = random.Random(plan.seed)
         self.report = ChaosReport()
-        self.students = [100_000 + n for n in range(plan.students)]
+        # Students write on WhatsApp when it runs, else on Telegram; staff are on Telegram.
+        self.people: Any = wa if wa is not None else fake
+        self.students: list[Any] = ([f"6281{n:08d}" for n in range(plan.students)]
+                                    if wa is not None else
+                                    [100_000 + n for n in range(plan.students)])
         self.crisis = {s for n, s in enumerate(self.students) if n % plan.crisis_every == 0}
         self.peers = [200_000 + n for n in range(plan.peers)]
         self.counselors = [300_000 + n for n in range(plan.counselors)]
@@ -239,32 +273,33 @@ class ChaosRun:
     async def _think(self) -> None:
         await asyncio.sleep(self.rng.uniform(*self.plan.think))
 
-    async def _wait(self, student: int, expect: str, factor: float = 1.0) -> None:
+    async def _wait(self, student: Any, expect: str, factor: float = 1.0) -> None:
         try:
-            await self.fake.wait_text(student, expect, timeout=self.plan.step_timeout * factor)
+            await self.people.wait_text(student, expect,
+                                        timeout=self.plan.step_timeout * factor)
         except AssertionError:
             raise AssertionError(f"waited for {expect!r}; last: "
-                                 f"{[t[:40] for t in self.fake.to(student)[-3:]]}") from None
+                                 f"{[t[:40] for t in self.people.to(student)[-3:]]}") from None
 
-    async def _say(self, student: int, text: str, expect: str) -> None:
-        self.fake.say(student, text)
+    async def _say(self, student: Any, text: str, expect: str) -> None:
+        self.people.say(student, text)
         self.report.student_messages += 1
         await self._wait(student, expect)
         await self._think()
 
-    async def _press(self, student: int, label: str, expect: str) -> None:
-        self.fake.press(student, label)
+    async def _press(self, student: Any, label: str, expect: str) -> None:
+        self.people.press(student, label)
         self.report.student_messages += 1
         await self._wait(student, expect)
         await self._think()
 
-    async def _exchanges(self, student: int, tag: str) -> None:
+    async def _exchanges(self, student: Any, tag: str) -> None:
         for i in range(1, self.plan.exchanges + 1):
             last = f"r:{tag}:{i}:{self.plan.burst - 1}"
             self.sent_tokens.append(f"m:{tag}:{i} ")
             await self._say(student, f"m:{tag}:{i} makasih udah dengerin", last)
 
-    async def student(self, student: int) -> None:
+    async def student(self, student: Any) -> None:
         tag = f"S{student}"
         try:
             await self._think()
@@ -280,7 +315,7 @@ class ChaosRun:
             await self._press(student, "Pertemanan", "Ceritain sedikit")
             await self._say(student, "aku lagi berantem sama sahabatku", "Seberapa berat")
             await self._press(student, "Lumayan berat", "apakah kamu merasa tidak aman")
-            self.fake.press(student, "Tidak, aku aman")
+            self.people.press(student, "Tidak, aku aman")
             self.report.student_messages += 1
             await self._wait(student, "sekarang menemanimu", 2)
             await self._exchanges(student, tag)
@@ -321,6 +356,10 @@ class ChaosRun:
         plan, report, fake = self.plan, self.report, self.fake
         report.students, report.crisis_students = plan.students, len(self.crisis)
         fake.fault_rate, fake.fault_kinds = plan.fault_rate, plan.fault_kinds
+        if self.wa is not None:
+            self.wa.fault_rate = plan.fault_rate
+            self.wa.fault_kinds = plan.wa_fault_kinds
+            self.wa.duplicate_every = plan.wa_duplicate_every
         await self.bot.start()
         staff_stop = asyncio.Event()
         actors = [_Staff(fake, c, "peer", plan) for c in self.peers]
@@ -343,7 +382,9 @@ class ChaosRun:
             await asyncio.gather(*staff, killer, return_exceptions=True)
             code = await self.bot.stop()
         report.kills = self.bot.kills
-        report.updates = fake.pushed
+        report.updates = fake.pushed + (self.wa.pushed if self.wa is not None else 0)
+        if self.wa is not None:
+            await self.wa.settled(timeout=30)  # its last statuses went nowhere: fine
         self._check(code)
         return report
 
@@ -353,7 +394,8 @@ class ChaosRun:
         while time.monotonic() < deadline:
             done = _rows(db, "SELECT COUNT(*) FROM inbox WHERE status = 'done'")[0][0]
             pending = _rows(db, "SELECT COUNT(*) FROM outbox WHERE status = 'pending'")[0][0]
-            if done >= self.fake.pushed and pending == 0:
+            pushed = self.fake.pushed + (self.wa.pushed if self.wa is not None else 0)
+            if done >= pushed and pending == 0:
                 return
             await asyncio.sleep(0.1)
 
@@ -361,6 +403,11 @@ class ChaosRun:
         report, fake, db = self.report, self.fake, self.config.database_path
         report.sends = fake.calls.get("sendMessage", 0)
         report.send_faults = fake.faults_injected
+        if self.wa is not None:
+            report.sends += self.wa.calls.get("messages", 0)
+            report.send_faults += self.wa.faults_injected
+            report.whatsapp_deliveries = len(self.wa.webhook_answers)
+            report.whatsapp_refused = len(self.wa.refused)
         report.inbox_rows, report.inbox_distinct = _rows(
             db, "SELECT COUNT(*), COUNT(DISTINCT external_id) FROM inbox")[0]
         report.inbox_statuses = dict(_rows(
@@ -392,7 +439,7 @@ class ChaosRun:
         report.lost_alerts = sum(1 for code in crisis_codes if code not in alerted)
         report.lost_alerts += max(0, len(self.crisis) - len(crisis_codes))
         for student in self.students:  # replies arrive in the order staff wrote them
-            order = [(int(m.group(1)), int(m.group(2))) for t in fake.to(student)
+            order = [(int(m.group(1)), int(m.group(2))) for t in self.people.to(student)
                      for m in [_REPLY.search(t)] if m]
             firsts = list(dict.fromkeys(order))
             report.order_violations += sum(1 for a, b in itertools.pairwise(firsts) if b < a)
@@ -414,5 +461,6 @@ class ChaosRun:
             "outbox drained": r.outbox_pending == 0 and r.dead_letters == 0,
             "no overdue timer": r.overdue_timers == 0,
             "safety invariants held throughout": r.invariant_checks > 0 and not r.violations,
+            "every WhatsApp payload accepted": r.whatsapp_refused == 0,
         }
         return [name for name, ok in checks.items() if not ok] + r.stuck[:5]

@@ -21,6 +21,14 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 def webhook_app(channel: TelegramChannel, submit: Submit, secret: str,
                 path: str = "/telegram") -> web.Application:
+    app = web.Application(client_max_size=jsonbody.MAX_BODY)
+    add_routes(app, channel, submit, secret, path)
+    return app
+
+
+def add_routes(app: web.Application, channel: TelegramChannel, submit: Submit, secret: str,
+               path: str = "/telegram") -> None:
+    """The Telegram webhook on an aiohttp app (shared with WhatsApp's in one server)."""
     async def receive(request: web.Request) -> web.Response:
         given = request.headers.get(SECRET_HEADER, "")
         if not hmac.compare_digest(given.encode(), secret.encode()):
@@ -42,6 +50,4 @@ def webhook_app(channel: TelegramChannel, submit: Submit, secret: str,
             return web.Response(status=500)
         return web.Response(status=200)
 
-    app = web.Application(client_max_size=jsonbody.MAX_BODY)
     app.router.add_post(path, receive)
-    return app

@@ -69,6 +69,9 @@ class OutboundMessage:
     image: bytes | None = None  # a PNG chart sent with ``text`` as its caption
     urgent: bool = False  # a crisis alert: channels give it a lane of its own
     edit_ref: str = ""  # not a new message: remove the buttons of this sent message
+    window_open: bool = True  # the recipient wrote recently enough for free-form messages
+    purpose: str = ""  # alert | notice | reminder | queue: what a template may stand in for
+    case_code: str = ""  # the case this message belongs to (a template's parameter)
 
 
 class SendStatus(StrEnum):
@@ -76,6 +79,7 @@ class SendStatus(StrEnum):
     RETRY_AFTER = "retry_after"  # the platform asked us to slow down
     TRANSIENT = "transient"  # network hiccup: try again with backoff
     PERMANENT = "permanent"  # blocked, chat gone: dead-letter
+    HELD = "held"  # may only go once the person writes again (a closed reply window)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +88,8 @@ class SendResult:
     retry_after: float = 0.0
     detail: str = ""
     ref: str = ""  # the platform's id of the (last) message sent, for a later edit
+    recipient_only: bool = False  # retry_after for this recipient only, not the whole channel
+    window_closed: bool = False  # the platform said the person's reply window is closed
 
     @classmethod
     def ok(cls) -> SendResult:

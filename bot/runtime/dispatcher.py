@@ -22,12 +22,14 @@ import aiosqlite
 
 from bot.clock import Clock
 from bot.core.appointments import PREFIX as APPOINTMENT_PREFIX
+from bot.core.appointments import REMINDER as APPOINTMENT_REMINDER
 from bot.core.conversation import CaseView, InviteCheck, Party, Turn
 from bot.core.core import RETENTION_TIMER, Core
 from bot.core.crisis import LADDER_TIMER, TAKE_PREFIX
 from bot.core.delivery import UNDELIVERABLE
 from bot.core.effects import ForgetUser
 from bot.core.events import InboundEvent, Kind
+from bot.core.groups import REMINDER as GROUP_REMINDER
 from bot.core.handoff import ACCEPT_PREFIX, OFFER_TIMER, SURVEY_PREFIX
 from bot.core.identity import IdentityVault
 from bot.core.keys import SYSTEM, UserKey
@@ -36,12 +38,33 @@ from bot.core.roster import Roster
 from bot.core.textclean import command_name, is_small_id
 from bot.reports import data as reports
 from bot.runtime.effects import apply_effects
-from bot.store import audit, cases, conversations, inbox, invites, outbox, services, timers, users
+from bot.store import (
+    audit,
+    cases,
+    conversations,
+    inbox,
+    invites,
+    outbox,
+    services,
+    timers,
+    users,
+    windows,
+)
 from bot.store.db import LANE_FLOW, Store
 from bot.store.users import UserRow
 
 log = logging.getLogger("sebaya.dispatcher")
 JOIN_ATTEMPTS_PER_HOUR = 5  # wrong /join codes before a person must wait
+
+
+def timer_context(kind: str) -> str:
+    """What the messages of a timer are, for channels that need a template to send them
+    outside a reply window: reminders, or updates about a student's place in the queue."""
+    if kind.split(":")[0] in (APPOINTMENT_REMINDER, GROUP_REMINDER):
+        return "reminder"
+    if kind in (OFFER_TIMER, LADDER_TIMER, REQUEUED_TIMER):
+        return "queue"
+    return ""
 
 
 def party_of(user: UserRow) -> Party:
@@ -54,8 +77,9 @@ class Dispatcher:
 
     def __init__(self, store: Store, vault: IdentityVault, core: Core, clock: Clock,
                  default_lang: str = "id", on_queued: Callable[[bool], None] = lambda _: None,
-                 roster: Roster | None = None) -> None:
+                 roster: Roster | None = None, windowed: frozenset[str] = frozenset()) -> None:
         self.store = store
+        self.windowed = windowed  # channels with a reply window (WhatsApp): see windows.py
         self.vault = vault
         self.core = core
         self.clock = clock
@@ -90,19 +114,39 @@ class Dispatcher:
             seen.add(key.value)
         rest = [n for n in range(len(prepared)) if n not in set(first)]
         ids: dict[int, int | None] = {}
+        released = 0
         for part in (first, rest):
             if not part:
                 continue
             async with self.store.transaction(urgent=part is first, lane=LANE_FLOW) as db:
+                now = self.clock.now()
                 rows = await inbox.insert_many(db, [
                     (prepared[n][0].channel, prepared[n][0].external_id, prepared[n][1].value,
-                     prepared[n][2]) for n in part], self.clock.now())
+                     prepared[n][2]) for n in part], now)
+                if self.windowed:  # they wrote: their window opens, held messages may go
+                    released += await windows.opened(db, [
+                        (prepared[n][1].value, self._wrote_at(prepared[n][0], now))
+                        for n, row_id in zip(part, rows, strict=True)
+                        if row_id is not None and prepared[n][0].channel in self.windowed],
+                        now)
             for n, row_id in zip(part, rows, strict=True):
                 ids[n] = row_id
                 event, key, _, urgent = prepared[n]
                 if row_id is not None:
                     self._spawn(self._handle(row_id, key.value, urgent, event))
+        if released:
+            self.on_queued(False)
         return [ids[n] for n in range(len(prepared))]
+
+    @staticmethod
+    def _wrote_at(event: InboundEvent, now: dt.datetime) -> dt.datetime:
+        """When the person wrote (the platform's timestamp: a message delivered late opened
+        its window when it was written), never later than now nor older than a week."""
+        try:
+            at = dt.datetime.fromtimestamp(float(event.meta.get("at", "")), dt.UTC)
+        except (TypeError, ValueError, OverflowError, OSError):
+            return now
+        return at if now - dt.timedelta(days=7) <= at <= now else now
 
     async def replay(self) -> int:
         """Schedule every event a previous run left unhandled, in arrival order."""
@@ -343,7 +387,8 @@ class Dispatcher:
             outcome = self.core.on_timer(conv, party_of(user), timer.kind, timer.payload,
                                          now, case, peers, alertable)
             queued = await apply_effects(db, outcome.effects, self.clock.now(),
-                                         self._on_shift(self.clock.now()), seal=self.vault.seal)
+                                         self._on_shift(self.clock.now()), seal=self.vault.seal,
+                                         context=timer_context(timer.kind))
             if outcome.conversation is not None and outcome.conversation != conv:
                 await conversations.save(db, outcome.conversation, self.clock.now())
         if queued:

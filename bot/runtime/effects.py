@@ -57,6 +57,7 @@ from bot.store import (
     services,
     timers,
     users,
+    windows,
 )
 from bot.store.users import UserRow
 
@@ -106,7 +107,8 @@ def _retract_key(effect: Send) -> str | None:
 
 
 async def _send(db: aiosqlite.Connection, effect: Send, now: dt.datetime,
-                on_shift: bool, known: dict, seal: Callable[[str], bytes]) -> int:
+                on_shift: bool, known: dict, seal: Callable[[str], bytes],
+                context: str = "") -> int:
     if isinstance(effect.to, RoleTarget):
         staff = await recipients(db, effect.to, on_shift)
         if not staff and effect.priority >= PRIORITY_CRISIS:
@@ -115,37 +117,54 @@ async def _send(db: aiosqlite.Connection, effect: Send, now: dt.datetime,
         elif not staff:  # e.g. "taken by Bu Rina" to the others when she is the only one
             log.info("nobody else in group %s", effect.to.role)
         for person in staff:
-            await _enqueue(db, person, effect, now, seal)
+            await _enqueue(db, person, effect, now, seal, context)
         return len(staff)
     user = known.get(effect.to) or await users.get(db, effect.to)
     if user is None:
         raise EffectError("send to an unknown user")
     known[effect.to] = user  # the next message to them needs no read
-    await _enqueue(db, user, effect, now, seal)
+    await _enqueue(db, user, effect, now, seal, context)
     return 1
 
 
+def purpose_of(user: UserRow, effect: Send, context: str = "") -> str:
+    """What a template may stand in for when the recipient's reply window is closed
+    (WhatsApp): ``alert`` for what staff must answer now (alerts, offers: messages of a case
+    with a button, crisis priority), ``notice`` for other staff messages worth a ping (the
+    student's words for the helper, requests with buttons), ``reminder``/``queue`` for a
+    student's reminders and queue updates (``context``: set by the timer that sent them).
+    Anything else waits until the person writes."""
+    if context == "reminder" or (context == "queue" and user.role == "student"):
+        return context
+    if user.role == "student":
+        return ""
+    if effect.audience == "staff" and (effect.buttons or effect.priority >= PRIORITY_CRISIS):
+        return "alert"
+    return "notice" if effect.audience == "helper" or effect.buttons else ""
+
+
 def _enqueue(db: aiosqlite.Connection, user: UserRow, effect: Send, now: dt.datetime,
-             seal: Callable[[str], bytes]) -> Coroutine[Any, Any, int]:
+             seal: Callable[[str], bytes], context: str = "") -> Coroutine[Any, Any, int]:
     return outbox.enqueue(db, user.channel, user.key.value, user.address, effect.text,
                           effect.buttons, effect.priority, now, seal, effect.chart,
                           retract_key=_retract_key(effect), case_code=effect.case,
-                          audience=effect.audience)
+                          audience=effect.audience, purpose=purpose_of(user, effect, context))
 
 
 async def apply_effects(db: aiosqlite.Connection, effects: list[Effect], now: dt.datetime,
                         on_shift: bool = True, known: dict | None = None, *,
-                        seal: Callable[[str], bytes]) -> int:
+                        seal: Callable[[str], bytes], context: str = "") -> int:
     """Apply effects in order; returns how many outbox rows were queued. ``on_shift`` says
     whether the roster's shifts are running now (for "on duty" groups); ``known`` holds user
     rows already read in this transaction (the acting person); ``seal`` encrypts what must
-    not be stored in clear (a name a student shared with consent)."""
+    not be stored in clear (a name a student shared with consent); ``context`` names what
+    sent the messages when a timer did (``reminder``, ``queue``: see ``purpose_of``)."""
     queued = 0
     known = {} if known is None else known
     batch: list[Coroutine[Any, Any, Any]] = []  # single statements, sent to the db together
     for effect in effects:
         if isinstance(effect, Send) and isinstance(effect.to, UserKey) and effect.to in known:
-            batch.append(_enqueue(db, known[effect.to], effect, now, seal))
+            batch.append(_enqueue(db, known[effect.to], effect, now, seal, context))
             queued += 1
             continue
         if isinstance(effect, StartTimer):
@@ -160,7 +179,7 @@ async def apply_effects(db: aiosqlite.Connection, effects: list[Effect], now: dt
             batch = []
         match effect:
             case Send():
-                queued += await _send(db, effect, now, on_shift, known, seal)
+                queued += await _send(db, effect, now, on_shift, known, seal, context)
             case OpenCase():
                 student = await users.get(db, effect.student)
                 if student is None:
@@ -245,8 +264,9 @@ async def apply_effects(db: aiosqlite.Connection, effects: list[Effect], now: dt
                 if waiting is not None:
                     await timers.start(db, waiting, effect.timer_kind, now, {"round": 0})
             case Purge():
-                counts = await retention.purge(db, effect.light_before, effect.crisis_before,
-                                               effect.processed_before)
+                counts = await retention.purge(
+                    db, effect.light_before, effect.crisis_before, effect.processed_before,
+                    seen_before=now - dt.timedelta(days=retention.DEDUP_DAYS))
                 await audit.record(db, None, "retention_purge", counts, now)
             case ForgetUser():
                 known.pop(effect.user, None)
@@ -260,6 +280,7 @@ async def apply_effects(db: aiosqlite.Connection, effects: list[Effect], now: dt
                 else:
                     await timers.cancel(db, effect.user)
                     await users.delete(db, effect.user)
+                    await windows.forget(db, effect.user.value)
     if batch:
         await asyncio.gather(*batch)
     return queued

@@ -8,6 +8,14 @@ import aiosqlite
 
 from bot.store.db import fetch_all, fetch_one, ts
 
+# A duplicate is either still in the inbox or was purged from it recently (inbox_seen keeps the
+# keys of purged rows: platforms such as WhatsApp deliver the same message again for days).
+_INSERT = (
+    "INSERT INTO inbox (channel, external_id, user_key, payload, received_at) "
+    "SELECT ?1, ?2, ?3, ?4, ?5 WHERE NOT EXISTS (SELECT 1 FROM inbox_seen "
+    "WHERE channel = ?1 AND external_id = ?2) ON CONFLICT (channel, external_id) DO NOTHING"
+)
+
 
 async def insert(
     db: aiosqlite.Connection,
@@ -18,11 +26,7 @@ async def insert(
     now: dt.datetime,
 ) -> int | None:
     """Insert an event; None when (channel, external_id) was already received (a duplicate)."""
-    cursor = await db.execute(
-        "INSERT INTO inbox (channel, external_id, user_key, payload, received_at) "
-        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (channel, external_id) DO NOTHING",
-        (channel, external_id, user_key, payload, ts(now)),
-    )
+    cursor = await db.execute(_INSERT, (channel, external_id, user_key, payload, ts(now)))
     return cursor.lastrowid if cursor.rowcount == 1 else None
 
 
@@ -35,11 +39,7 @@ async def insert_many(
     if len(rows) == 1:
         return [await insert(db, *rows[0], now)]
     top = (await fetch_one(db, "SELECT COALESCE(MAX(id), 0) FROM inbox"))[0]
-    await db.executemany(
-        "INSERT INTO inbox (channel, external_id, user_key, payload, received_at) "
-        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (channel, external_id) DO NOTHING",
-        [(*row, ts(now)) for row in rows],
-    )
+    await db.executemany(_INSERT, [(*row, ts(now)) for row in rows])
     new = {(r["channel"], r["external_id"]): r["id"] for r in await fetch_all(
         db, "SELECT id, channel, external_id FROM inbox WHERE id > ?", (top,))}
     out: list[int | None] = []

@@ -8,6 +8,7 @@ from pathlib import Path
 from tests.chaos import ChaosPlan, ChaosRun
 from tests.conftest import SECRET
 from tests.fakebot import FakeBotApi
+from tests.fakewa import FakeWhatsApp
 
 
 async def test_sigkill_restarts_lose_nothing_and_leave_every_conversation_consistent(
@@ -35,3 +36,24 @@ async def test_failing_bot_api_calls_still_deliver_every_alert_in_order(
     assert run.failures() == []
     assert report.send_faults > 0
     # (timeouts after delivery take the client's 10 s read timeout each: bench/ runs those)
+
+
+async def test_whatsapp_students_with_sigkills_redeliveries_and_faults(
+        fake: FakeBotApi, project: Path, config) -> None:
+    """Students on WhatsApp (re-deliveries, statuses, Graph API faults), staff on Telegram,
+    the one process serving both SIGKILLed and restarted."""
+    plan = ChaosPlan(students=8, crisis_every=4, peers=3, counselors=2, exchanges=2, kills=2,
+                     kill_every=(0.8, 1.5), think=(0.02, 0.2), step_timeout=60, seed=13,
+                     fault_rate=0.1, fault_kinds=("429", "500"),
+                     wa_fault_kinds=("130429", "500"))  # (131056's 6 s pauses: bench/ runs them)
+    wa = FakeWhatsApp()
+    await wa.start()
+    try:
+        run = ChaosRun(fake, config, project / "config.yaml", SECRET.decode(), plan, wa=wa)
+        await run.enrol_staff(SECRET)
+        report = await run.run()
+    finally:
+        await wa.stop()
+    print("\n".join(report.lines()))
+    assert run.failures() == []
+    assert report.kills == plan.kills and report.whatsapp_deliveries > report.updates
