@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import secrets
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from bot.clock import Clock, SystemClock
@@ -37,13 +39,19 @@ async def invite(config: Config, role: str, name: str | None, days: int,
     return code
 
 
-async def listing(config: Config) -> list[users.UserRow]:
+@contextlib.asynccontextmanager
+async def _opened(config: Config) -> AsyncIterator[Store]:
+    """The school's database, opened with its secret (a different one is refused)."""
     store = await Store.open(config.database_path, IdentityVault(load_secret(config)))
     try:
-        async with store.transaction() as db:
-            return await users.staff(db)
+        yield store
     finally:
         await store.close()
+
+
+async def listing(config: Config) -> list[users.UserRow]:
+    async with _opened(config) as store, store.transaction() as db:
+        return await users.staff(db)
 
 
 @dataclass(frozen=True)
@@ -62,20 +70,16 @@ class RemovalPlan:
 
 
 async def plan_removal(config: Config, who: str) -> RemovalPlan | None:
-    store = await Store.open(config.database_path, IdentityVault(load_secret(config)))
-    try:
-        async with store.read() as db:
-            person = await users.find_staff(db, who)
-            if person is None:
-                return None
-            held = await db.execute_fetchall(
-                "SELECT COUNT(*), COALESCE(SUM(level = 'crisis'), 0) FROM cases "
-                "WHERE assignee_key = ? AND status = 'active'", (person.key.value,))
-            others = await db.execute_fetchall(
-                "SELECT COUNT(*) FROM users WHERE role IN ('counselor', 'backup') AND key != ?",
-                (person.key.value,))
-    finally:
-        await store.close()
+    async with _opened(config) as store, store.read() as db:
+        person = await users.find_staff(db, who)
+        if person is None:
+            return None
+        held = await db.execute_fetchall(
+            "SELECT COUNT(*), COALESCE(SUM(level = 'crisis'), 0) FROM cases "
+            "WHERE assignee_key = ? AND status = 'active'", (person.key.value,))
+        others = await db.execute_fetchall(
+            "SELECT COUNT(*) FROM users WHERE role IN ('counselor', 'backup') AND key != ?",
+            (person.key.value,))
     return RemovalPlan(person.display_name or person.pseudonym or person.code, person.role,
                        held[0][0], held[0][1],
                        person.role in ("counselor", "backup") and others[0][0] == 0)
@@ -84,15 +88,11 @@ async def plan_removal(config: Config, who: str) -> RemovalPlan | None:
 async def remove(config: Config, who: str, clock: Clock | None = None) -> tuple[str, int] | None:
     """Remove a staff member; their open cases go back to the queue. None: not found."""
     clock = clock or SystemClock()
-    store = await Store.open(config.database_path, IdentityVault(load_secret(config)))
-    try:
-        async with store.transaction() as db:
-            person = await users.find_staff(db, who)
-            if person is None:
-                return None
-            requeued = await staffing.remove(db, person.key, clock.now())
-            await audit.record(db, None, "staff_removed", {"role": person.role,
-                                                           "requeued": requeued}, clock.now())
-            return person.display_name or person.pseudonym or person.code, requeued
-    finally:
-        await store.close()
+    async with _opened(config) as store, store.transaction() as db:
+        person = await users.find_staff(db, who)
+        if person is None:
+            return None
+        requeued = await staffing.remove(db, person.key, clock.now())
+        await audit.record(db, None, "staff_removed", {"role": person.role,
+                                                       "requeued": requeued}, clock.now())
+        return person.display_name or person.pseudonym or person.code, requeued
