@@ -84,12 +84,16 @@ class RiskResult:
     ask: bool = False
     rule_level: str = "none"
     context_lowered: bool = False  # a rule matched but its clause said otherwise (negation ...)
+    cues: list[str] = field(default_factory=list)  # risk words in the text (lexicon `cues:`)
+    alert_cue: bool = False  # a risk word or a rule hit: the model's guess may alert
+    ask_cue: bool = False  # a looser cue: the model's unsure band may ask
 
     def to_json(self) -> dict[str, Any]:
         return {"level": self.level, "score": round(self.score, 2), "rules": self.rules,
                 "categories": self.categories, "spans": self.spans,
                 "suppressions": self.suppressions, "model_score": round(self.model_score, 3),
-                "by_model": self.by_model, "ask": self.ask, "rule_level": self.rule_level}
+                "by_model": self.by_model, "ask": self.ask, "rule_level": self.rule_level,
+                "cues": self.cues}
 
 
 def _lower(level: str, floor: str) -> str:
@@ -199,6 +203,10 @@ class Detector:
         self._idioms: dict[str, list[tuple[str, ...]]] = {}
         for idiom in self.ruleset.idioms:
             self._idioms.setdefault(idiom[0], []).append(idiom)
+        cues = self.ruleset.cues or {}
+        self._alert_words, self._alert_prefixes = cues.get("alert", (frozenset(), ()))
+        self._ask_words, self._ask_prefixes = cues.get("ask", (frozenset(), ()))
+        self._cue_memo: dict[str, int] = {}  # token -> 2 alert cue, 1 ask cue, 0 none
         self._index: dict[str, list[tuple[Rule, Pattern]]] = {}
         self._prefixed: list[tuple[tuple[str, ...], Rule, Pattern]] = []
         self._gates: dict[str, list[int]] = {}  # word -> patterns that need it (a fast skip)
@@ -242,7 +250,48 @@ class Detector:
         hits: list[Hit] = []
         for norm in norms:
             hits += self._hits(norm)
-        return self._verdict(norms, hits), norms
+        result = self._verdict(norms, hits)
+        self._find_cues(result, norms)
+        return result, norms
+
+    def _cue_kind(self, token: str) -> int:
+        kind = self._cue_memo.get(token)
+        if kind is None:
+            if token in self._alert_words or (
+                    self._alert_prefixes and token.startswith(self._alert_prefixes)):
+                kind = 2
+            elif token in self._ask_words or (
+                    self._ask_prefixes and token.startswith(self._ask_prefixes)):
+                kind = 1
+            else:
+                kind = 0
+            if len(self._cue_memo) < 100_000:
+                self._cue_memo[token] = kind
+        return kind
+
+    def _find_cues(self, result: RiskResult, norms: list[Normalized]) -> None:
+        """Risk words outside idioms ("mati lampu" is none), and whether the model may act."""
+        found: dict[str, int] = {}
+        kind_of = self._cue_kind
+        idioms = self._idioms
+        for norm in norms:
+            tokens = norm.tokens
+            skip_to = 0
+            for i, token in enumerate(tokens):
+                if i < skip_to:
+                    continue
+                for idiom in idioms.get(token, ()):
+                    if tuple(tokens[i:i + len(idiom)]) == idiom:
+                        skip_to = i + len(idiom)
+                        break
+                if i < skip_to:
+                    continue
+                kind = kind_of(token)
+                if kind:
+                    found[token] = max(kind, found.get(token, 0))
+        result.cues = [t for t, k in found.items() if k == 2]
+        result.alert_cue = bool(result.cues) or result.rule_level != "none"
+        result.ask_cue = result.alert_cue or bool(found)
 
     def _hits(self, norm: Normalized) -> list[Hit]:
         tokens = norm.tokens
@@ -510,35 +559,56 @@ class Detector:
         )
 
     def _second_opinion(self, result: RiskResult, opinion: ModelOpinion) -> None:
-        """The model may only raise: crisis above its threshold, the direct question below."""
+        """The model may only raise: crisis above its threshold, the direct question below.
+
+        It alerts alone only on a text with a risk cue (a word of death, harm, the body, sex,
+        weapons, drugs, heights, farewells, abuse, threats ... or a rule hit), at least
+        ``min_words`` long and not lowered by a rule's own context; otherwise it asks directly,
+        and only when the text has at least a looser cue. Ordinary chat ("dia juga suka
+        ngomongin aku di belakang", "aku masih nunggu ya") is never alerted or asked on the
+        model's word alone.
+        """
         model = self.model
         assert model is not None
-        result.model_score = opinion.crisis
+        result.model_score = p = opinion.crisis
         if result.level == "crisis":
             result.ask = False
             return
         words = sum(1 for t in result.normalized.split() if t not in BOUNDARIES)
-        if opinion.crisis >= model.threshold and words < model.min_words:
-            result.ask = True
-            result.suppressions.append(
-                f"model: crisis {opinion.crisis:.2f}, but only {words} words: ask directly")
-        elif opinion.crisis >= model.threshold and result.context_lowered:
-            result.ask = True  # the clause's own context (negation, a quote, a frame ...) said less
-            result.suppressions.append(
-                f"model: crisis {opinion.crisis:.2f}, but a rule's context said less: ask directly")
-        elif opinion.crisis >= model.threshold:
-            result.level = "crisis"
-            result.by_model = True
-            result.ask = False
-            result.categories = [opinion.category or MODEL_CATEGORY]
-            result.suppressions.append(
-                f"model: crisis {opinion.crisis:.2f} >= threshold {model.threshold:.2f}")
-            return
-        elif opinion.crisis >= model.ask_threshold:
-            result.ask = True
-            result.suppressions.append(
-                f"model: unsure ({opinion.crisis:.2f} in [{model.ask_threshold:.2f}, "
-                f"{model.threshold:.2f})): ask directly")
+        may_ask = result.ask_cue or result.alert_cue
+        if p >= model.threshold:
+            if not may_ask:
+                result.suppressions.append(
+                    f"model: crisis {p:.2f}, but no risk word in the text: not alerted")
+            elif not result.alert_cue:
+                result.ask = True
+                result.suppressions.append(
+                    f"model: crisis {p:.2f}, but no risk word of the alert kinds: ask directly")
+            elif words < model.min_words:
+                result.ask = True
+                result.suppressions.append(
+                    f"model: crisis {p:.2f}, but only {words} words: ask directly")
+            elif result.context_lowered:
+                result.ask = True  # the clause's own context (negation, a quote ...) said less
+                result.suppressions.append(
+                    f"model: crisis {p:.2f}, but a rule's context said less: ask directly")
+            else:
+                result.level = "crisis"
+                result.by_model = True
+                result.ask = False
+                result.categories = [opinion.category or MODEL_CATEGORY]
+                result.suppressions.append(
+                    f"model: crisis {p:.2f} >= threshold {model.threshold:.2f}")
+                return
+        elif p >= model.ask_threshold:
+            if may_ask:
+                result.ask = True
+                result.suppressions.append(
+                    f"model: unsure ({p:.2f} in [{model.ask_threshold:.2f}, "
+                    f"{model.threshold:.2f})): ask directly")
+            else:
+                result.suppressions.append(
+                    f"model: unsure ({p:.2f}), but no risk word in the text: not asked")
         if result.level == "none" and opinion.concern >= model.concern_threshold:
             result.level = "concern"
             result.categories = ["MODEL"]

@@ -48,20 +48,49 @@ def shipped_path() -> Path:
     return Path(str(resources.files("bot.risk") / "model" / "risk.npz"))
 
 
+# Function words (pronouns, particles, prepositions, conjunctions, auxiliaries) of the languages
+# students write in. A model that learned "dia", "aku", "me", "my" as signs of crisis alarmed on
+# ordinary gossip ("dia juga suka ngomongin aku di belakang"): in a model trained with
+# ``"function_words": "skip"`` they carry no feature of their own (no letter grams, no word
+# unigram, no bigram of two of them); a bigram with a content word ("aku mati") stays.
+_FUNCTION_WORDS = """
+aku ak aq gue gw gua saya sy w ane aye kamu km lo lu loe elo elu kau dia doi ia mereka kita kami
+kalian beliau nya ku mu diriku dirimu
+ini itu tuh nih yang yg di ke dari pada dan atau juga jg sama sm ama buat untuk utk karena krn
+soalnya kalau kalo klo kl kalo jadi jd terus trus terus dengan dgn sih deh dong kok kan ya yah
+yaa aja ajah doang lah loh lho kah pun tapi tp tapii tetapi namun tuh gitu gini begitu begini
+kayak kaya kek seperti sebagai oleh bahwa agar supaya biar tentang soal pas waktu saat ketika
+udah udh sudah dah masih lagi lg akan bakal telah sedang lagi baru abis habis trs
+ada adalah ialah the a an and or but so to of in on at for with from by about as into than then
+i me my mine myself you your yours he him his she her hers it its we us our they them their
+is am are was were be been being do does did doing have has had having will would can could
+should shall may might must im i'm i've i'll i'd it's that's this that these those there here
+just very really like also too not
+kowe sampeyan dheweke iki kuwi iku sing karo lan nang neng ning ing wis wes ae wae to po yo
+mung banjur uga ugi
+abdi urang aing anjeun maneh manehna ieu eta nu ka ti jeung sareng teh mah oge ge atuh nya
+geus tos keur
+"""
+FUNCTION_WORDS = frozenset(_FUNCTION_WORDS.split())
+
+
 def char_grams(token: str) -> list[str]:
     padded = f" {token} "
     return [padded[i:i + n] for n in CHAR_N for i in range(len(padded) - n + 1)]
 
 
-def word_grams(tokens: list[str]) -> list[str]:
+def word_grams(tokens: list[str], skip: frozenset[str] = frozenset()) -> list[str]:
+    """Word unigrams and bigrams inside clauses; ``skip``: words with no feature of their own
+    (no unigram, no bigram of two of them)."""
     out: list[str] = []
     prev: str | None = None
     for token in tokens:
         if token in BOUNDARIES:
             prev = None
             continue
-        out.append(token)
-        if prev is not None:
+        if token not in skip:
+            out.append(token)
+        if prev is not None and not (prev in skip and token in skip):
             out.append(f"{prev} {token}")
         prev = token
     return out
@@ -106,6 +135,7 @@ class RiskModel:
         self._crisis_index = np.flatnonzero(self._crisis)
         self._concern = classes.index("concern") if "concern" in classes else -1
         self._words: dict[str, tuple[int, ...]] = {}
+        self.skip = FUNCTION_WORDS if meta.get("function_words") == "skip" else frozenset()
 
     @classmethod
     def load(cls, path: Path | None = None) -> RiskModel:
@@ -160,10 +190,12 @@ class RiskModel:
     def logits(self, tokens: list[str]) -> np.ndarray:
         char_rows: set[int] = set()
         word = self._word
+        skip = self.skip
         for token in tokens:
-            if token not in BOUNDARIES:
+            if token not in BOUNDARIES and token not in skip:
                 char_rows.update(word(token))
-        word_rows = {r for r in map(self._word_row.get, word_grams(tokens)) if r is not None}
+        word_rows = {r for r in map(self._word_row.get, word_grams(tokens, skip))
+                     if r is not None}
         out = self.bias.copy()
         weights = self.weights
         if char_rows:
@@ -200,9 +232,9 @@ class RiskModel:
         others = np.flatnonzero(~self._crisis)
         push = self.weights[:, crisis_cols].max(axis=1) - self.weights[:, others].max(axis=1)
         scores: dict[str, float] = {}
-        words = [t for t in tokens if t not in BOUNDARIES]
+        words = [t for t in tokens if t not in BOUNDARIES and t not in self.skip]
         chars = [("c:" + g) for t in words for g in char_grams(t)]
-        grams = ["w:" + g for g in word_grams(tokens)]
+        grams = ["w:" + g for g in word_grams(tokens, self.skip)]
         for names in (chars, grams):
             known = {name for name in names if name in self.row}
             for name in known:

@@ -47,6 +47,8 @@ class RuleSet:
     rules: tuple[Rule, ...]
     morphology: tuple[str, ...] = ()  # classes whose words teach their affixed forms
     typo: tuple[str, ...] = ()  # classes whose words tolerate one typo in 5-6 letter tokens
+    # risk cues ("alert", "ask"): words and prefixes that let the model's guess alert or ask
+    cues: dict[str, tuple[frozenset[str], tuple[str, ...]]] | None = None
 
     def morph_words(self) -> set[str]:
         return set().union(*(self.classes[c] for c in self.morphology))
@@ -129,6 +131,22 @@ def load_rules(folder: Path | None = None) -> RuleSet:
     if duplicates:
         raise RuleError(files["crisis"][0], None, "rules", f"duplicate rule ids {duplicates}",
                         "give every rule its own id")
+    cues: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {}
+    for kind, entries in lexicon.get("cues", {}).items():
+        words: set[str] = set()
+        prefixes: list[str] = []
+        for entry in entries:
+            entry = str(entry).casefold()
+            if entry.startswith("@"):
+                if entry[1:] not in classes:
+                    raise RuleError(lex_path, lexicon.key_lines.get("cues"), f"cues.{kind}",
+                                    f"unknown class {entry!r}", "name a class of `classes:`")
+                words |= classes[entry[1:]]
+            elif entry.endswith("*"):
+                prefixes.append(entry[:-1])
+            else:
+                words.add(entry)
+        cues[str(kind)] = (frozenset(words), tuple(prefixes))
     return RuleSet(classes, idioms, slang, tuple(rules),
                    tuple(str(c) for c in lexicon.get("morphology", ())),
-                   tuple(str(c) for c in lexicon.get("typo", ())))
+                   tuple(str(c) for c in lexicon.get("typo", ())), cues)
