@@ -54,6 +54,7 @@ def main() -> int:
     parser.add_argument("--dump", type=Path)
     parser.add_argument("--weighting", default=None, choices=["label", "balanced"])
     parser.add_argument("--function-words", default=None, choices=["skip", "keep"])
+    parser.add_argument("--no-classes", action="store_true", help="no class features")
     parser.add_argument("--quiet", action="store_true", help="summary only")
     args = parser.parse_args()
     if args.function_words:
@@ -63,10 +64,15 @@ def main() -> int:
     rows, used = tr.training_rows([])
     print("tune rows:", ", ".join(used), f"= {len(rows)}")
     rules_only = Detector(model=None)
+    if args.no_classes:
+        tr.CLASS_FEATURES = ()
+    tr.set_lexicon(rules_only.ruleset.classes)
     tokens = tr.token_lists(rules_only, [r["text"] for r in rows])
     grams = [tr.gram_lists(t) for t in tokens]
     y = [tr.model_class(r) for r in rows]
     fold, models = fold_models(rows, grams, y, args.c)
+    for model in models:
+        model.use_lexicon(rules_only.ruleset.classes)
     results = [rules_only.screen_rules(r["text"]) for r in rows]
     opinions = [models[f].opinion(t) for f, t in zip(fold, tokens, strict=True)]
     p_crisis = np.array([o.crisis for o in opinions])
@@ -85,10 +91,13 @@ def main() -> int:
         final.append(out)
         verdicts.append((out.level, out.ask, out.by_model))
     by_source: dict[str, list[int]] = {}
+    only = {r["_source"] for r in rows if r.get("_train_only")}
     for i, row in enumerate(rows):
         by_source.setdefault(row["_source"], []).append(i)
+    scored = [i for i, r in enumerate(rows) if r["_source"] not in only]
     print(f"\n  {'set (tune, out of fold)':26}" + "".join(f"{m[:14]:>15}" for m in METRICS))
-    for name, idx in [("all", list(range(len(rows)))), *by_source.items()]:
+    print(f"  (training-only files {sorted(only)} train every fold; not in 'all')")
+    for name, idx in [("all", scored), *by_source.items()]:
         f = figures([rows[i] for i in idx], [verdicts[i] for i in idx])
         print(f"  {name:26}" + "".join(f"{_fmt(f[m]):>15}" for m in METRICS))
     model_tp = sum(1 for r, v in zip(rows, verdicts, strict=True)
@@ -97,8 +106,9 @@ def main() -> int:
                        if r["label"] != "crisis" and v[0] == "crisis" and v[2])
     print(f"  model-only crisis: {model_tp} right, wrong {dict(model_fp)}")
     if not args.quiet:
-        _breakdown("language", "lang", rows, verdicts)
-        _breakdown("category", "category", rows, verdicts)
+        _breakdown("language", "lang", [rows[i] for i in scored], [verdicts[i] for i in scored])
+        _breakdown("category", "category", [rows[i] for i in scored],
+                   [verdicts[i] for i in scored])
     if args.misses:
         with args.misses.open("w", encoding="utf-8") as out:
             for row, res, (level, ask, by_model) in zip(rows, final, verdicts, strict=True):

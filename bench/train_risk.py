@@ -4,8 +4,9 @@ Usage (one command, also for a guru BK who added labelled lines):
     python3 bench/train_risk.py [--local data/risk_local.jsonl ...] [--out PATH] [--dry-run]
 
 Training data: the "tune" part (sha256 split, ~80%) of ../shared/data/risk_train_extra.jsonl,
-bench/data/risk_corpus.jsonl and every --local file (default: data/risk_local.jsonl when it
-exists). The "check" parts are never trained on; they are printed before and after, with the
+bench/data/risk_corpus.jsonl, bench/data/risk_everyday.jsonl and every --local file (default:
+data/risk_local.jsonl when it exists), and every row of a file whose header says
+"training_only" (bench/data/risk_social.jsonl: ordinary chat written for training). The "check" parts are never trained on; they are printed before and after, with the
 old held-out set and, when present with its recorded sha256, the frozen held-out set.
 
 Choices made on the training side only, by 5-fold cross-validation on "tune":
@@ -24,6 +25,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import hashlib
+import json
 import sys
 from collections import Counter
 from pathlib import Path
@@ -42,19 +44,34 @@ from bot.risk.model import (  # noqa: E402
     FUNCTION_WORDS,
     RiskModel,
     char_grams,
+    class_grams,
     shipped_path,
+    token_class_map,
     word_grams,
 )
 
 TARGET_FALSE_CRISIS = 0.025  # under the 0.03 target, with a margin for unseen data
 MIN_MODEL_BUDGET = 0.01  # false crises the model may add when the rules already use the budget
 TARGET_CONCERN_CRISIS = 0.05
-TARGET_BENIGN_ASK = 0.06
+TARGET_BENIGN_ASK = 0.025  # rules' asks included; under the 0.03 target
 TARGET_BENIGN_CONCERN = 0.04
 MIN_DF = 2
 MIN_WORDS = 5  # shorter messages: the model alone asks directly instead of alerting
 C_GRID = (2.0, 5.0, 10.0, 20.0)
 FUNCTION_WORDS_MODE = "keep"  # "skip": function words carry no feature of their own (bot.risk.model)
+# Lexicon classes the model reads as features of their own (bot.risk.model.class_grams).
+CLASS_FEATURES: tuple[str, ...] = (
+    "self", "second", "want", "neg", "die", "live", "end_verb", "everything", "vanish",
+    "hit_active", "hit_passive", "family", "person", "weapon", "attack", "body", "cut",
+    "threat_verb", "share_media", "media", "family_fight", "device", "friend", "laughter",
+    "serious", "pest", "third", "speech", "frame", "goodbye", "time_soon", "game", "joy", "drug",
+    "poison", "ingest", "much", "lethal", "high_place", "height", "water_rail", "edge", "jump",
+    "ask_how", "here_now", "give", "letter", "delete", "account", "finality", "gift_game",
+    "private_chat", "pics", "intimate", "secret", "sexual_touch", "intimate_place", "authority",
+    "follow", "runaway", "trapped", "danger_place", "threat_passive", "tawuran",
+    "benign_purpose", "trivial", "past", "resolved_word", "recent", "intent", "mishap", "accept",
+    "hope_word", "hard_drug", "prayer", "injury", "death_euphemism", "farewell_word",
+    "abuse_word", "sexual_word", "danger_word", "harm_word")
 WEIGHTING = "label"  # "label": each label weighs the same (see sample_weights); or "balanced"
 FOLDS = 5
 CATEGORY_CLASS = {
@@ -65,7 +82,8 @@ CATEGORY_CLASS = {
 }
 SHARED = ROOT.parent / "shared" / "data"
 SOURCES = (SHARED / "risk_train_extra.jsonl", ROOT / "bench" / "data" / "risk_corpus.jsonl",
-           ROOT / "bench" / "data" / "risk_everyday.jsonl")
+           ROOT / "bench" / "data" / "risk_everyday.jsonl",
+           ROOT / "bench" / "data" / "risk_social.jsonl")
 DEFAULT_LOCAL = ROOT / "data" / "risk_local.jsonl"
 
 
@@ -85,18 +103,29 @@ def token_lists(detector: Detector, texts: list[str]) -> list[list[str]]:
     return out
 
 
-def gram_lists(tokens: list[str]) -> tuple[list[str], list[str]]:
-    """The features bot.risk.model reads (function words skipped when FUNCTION_WORDS_MODE)."""
+_TOKEN_CLASSES: dict[str, tuple[str, ...]] = {}
+
+
+def set_lexicon(classes: dict[str, frozenset[str]]) -> None:
+    """The rules' word classes, for the class features (CLASS_FEATURES)."""
+    _TOKEN_CLASSES.clear()
+    _TOKEN_CLASSES.update(token_class_map(classes, list(CLASS_FEATURES)))
+
+
+def gram_lists(tokens: list[str]) -> tuple[list[str], ...]:
+    """The features bot.risk.model reads: letter grams, word grams, class grams."""
     skip = FUNCTION_WORDS if FUNCTION_WORDS_MODE == "skip" else frozenset()
     chars = ["c:" + g for t in tokens if t not in (",", "/") and t not in skip
              for g in char_grams(t)]
-    return chars, ["w:" + g for g in word_grams(tokens, skip)]
+    words = ["w:" + g for g in word_grams(tokens, skip)]
+    kinds = ["k:" + g for g in class_grams(tokens, _TOKEN_CLASSES)] if CLASS_FEATURES else []
+    return chars, words, kinds
 
 
-def build_vocab(grams: list[tuple[list[str], list[str]]]) -> list[str]:
+def build_vocab(grams: list[tuple[list[str], ...]]) -> list[str]:
     df: Counter = Counter()
-    for chars, words in grams:
-        df.update(set(chars) | set(words))
+    for blocks in grams:
+        df.update(set().union(*blocks))
     return sorted(g for g, n in df.items() if n >= MIN_DF)
 
 
@@ -105,8 +134,8 @@ def matrix(grams: list[tuple[list[str], list[str]]], vocab: list[str]):
 
     index = {g: i for i, g in enumerate(vocab)}
     rows, cols, vals = [], [], []
-    for r, (chars, words) in enumerate(grams):
-        for block in (chars, words):
+    for r, blocks in enumerate(grams):
+        for block in blocks:
             known = {index[g] for g in block if g in index}
             for col in known:  # binary, each block of unit length: as bot.risk.model scores
                 rows.append(r)
@@ -191,6 +220,11 @@ def gate_masks(results, tokens) -> dict[str, np.ndarray]:
 
 
 def choose(rows, results, p_crisis, p_concern, tokens) -> dict[str, float]:
+    """Thresholds from out-of-fold probabilities (rows of training-only files left out: they
+    train, but the false-alarm budgets are spent on the corpus's own lines)."""
+    keep = [i for i, r in enumerate(rows) if not r.get("_train_only")]
+    rows, results, tokens = ([x[i] for i in keep] for x in (rows, results, tokens))
+    p_crisis, p_concern = p_crisis[keep], p_concern[keep]
     labels = np.array([r["label"] for r in rows])
     g = gate_masks(results, tokens)
     rules = g["rules"]
@@ -249,8 +283,21 @@ def train_model(grams, y, c, meta) -> RiskModel:
     classes = [str(k) for k in model.classes_]
     weights = model.coef_.T.astype(np.float32)
     keep = np.flatnonzero(np.abs(weights).max(axis=1) >= 1e-3)
-    meta = {**meta, "features": len(keep), "function_words": FUNCTION_WORDS_MODE}
+    meta = {**meta, "features": len(keep), "function_words": FUNCTION_WORDS_MODE,
+            "class_features": list(CLASS_FEATURES)}
     return RiskModel([vocab[i] for i in keep], weights[keep], model.intercept_, classes, meta)
+
+
+def training_only(path: Path) -> bool:
+    """A file whose header says it was written for training only: every row trains (there is
+    no check part to score; its lines are never reported as quality)."""
+    with path.open(encoding="utf-8") as handle:
+        first = handle.readline()
+    try:
+        head = json.loads(first)
+    except json.JSONDecodeError:
+        return False
+    return isinstance(head, dict) and bool(head.get("_meta", {}).get("training_only"))
 
 
 def training_rows(local: list[Path]) -> tuple[list[dict], list[str]]:
@@ -260,8 +307,10 @@ def training_rows(local: list[Path]) -> tuple[list[dict], list[str]]:
     for path in [*SOURCES, *local]:
         if not path.is_file():
             continue
-        part = split(load_jsonl(path), "tune")
-        fresh = [{**r, "_source": path.name} for r in part if r["text"] not in seen]
+        only = training_only(path)
+        part = load_jsonl(path) if only else split(load_jsonl(path), "tune")
+        fresh = [{**r, "_source": path.name, "_train_only": only} for r in part
+                 if r["text"] not in seen]
         seen.update(r["text"] for r in fresh)
         rows += fresh
         used.append(f"{path.name} ({len(fresh)} tune rows)")
@@ -295,10 +344,13 @@ def main() -> int:
                              "(default: data/risk_local.jsonl if it exists)")
     parser.add_argument("--out", type=Path, default=shipped_path())
     parser.add_argument("--dry-run", action="store_true", help="train and report; write nothing")
+    parser.add_argument("--c", type=float, nargs="*", default=None,
+                        help=f"regularisation strengths to try (default {' '.join(map(str, C_GRID))})")
     args = parser.parse_args()
     local = args.local if args.local is not None else (
         [DEFAULT_LOCAL] if DEFAULT_LOCAL.is_file() else [])
     rules_only = Detector(model=None)
+    set_lexicon(rules_only.ruleset.classes)
     rows, used = training_rows(local)
     print("training on:", ", ".join(used), f"= {len(rows)} rows",
           dict(Counter(r["label"] for r in rows)))
@@ -312,7 +364,7 @@ def main() -> int:
     y = [model_class(r) for r in rows]
     rule_results = [rules_only.screen_rules(r["text"]) for r in rows]
     best = None
-    for c in C_GRID:
+    for c in args.c or C_GRID:
         p_crisis, p_concern = out_of_fold(rows, grams, y, c)
         print(f"C={c}:")
         chosen = choose(rows, rule_results, p_crisis, p_concern, tokens)

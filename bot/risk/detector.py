@@ -22,6 +22,7 @@ non-crisis becomes crisis (``by_model``), in its unsure band the bot asks direct
 from __future__ import annotations
 
 import functools
+import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,12 +32,31 @@ from bot.risk.normalize import BOUNDARIES, Normalized, Normalizer, known_words
 from bot.risk.patterns import Pattern
 from bot.risk.rules import LEVELS, Rule, RuleSet, load_rules
 
-PAST = frozenset({"dulu", "pernah", "used", "once", "sempet", "sempat", "waktu", "pas"})
+# Two-word past markers ("tahun lalu") and recent ones ("last night"); single words are the
+# lexicon classes `past` and `recent`.
+PAST_PAIRS = frozenset({("tahun", "lalu"), ("taun", "lalu"), ("tahun", "kemarin"),
+                        ("taun", "kemaren"), ("tahun", "kemaren"), ("taon", "kemaren"),
+                        ("last", "year"), ("masa", "lalu"), ("back", "then"),
+                        ("middle", "school"), ("taun", "wingi"), ("taun", "kamari"),
+                        ("bulan", "lalu"), ("years", "ago"), ("year", "ago")})
+RECENT_PAIRS = frozenset({("last", "night"), ("kemarin", "malam"), ("kemarin", "malem"),
+                          ("kemaren", "malem"), ("this", "morning"), ("pagi", "ini"),
+                          ("malam", "ini"), ("malem", "ini")})
 RESOLVED = (("sekarang", "udah"), ("udah", "ga"), ("now", "i'm"), ("udah", "baikan"),
             ("sekarang", "ga"), ("udah", "lewat"), ("not", "anymore"), ("udah", "clean"),
             ("sekarang", "alhamdulillah"), ("udah", "sembuh"), ("sekarang", "baik"),
             ("udah", "berhenti"), ("udah", "stop"), ("udah", "lama"))
 WEIGHT = {"none": 0.0, "concern": 0.4, "crisis": 1.0}
+# "perpisahan kelas", "farewell party": a class's goodbye, not the writer's.
+PARTING_GROUPS = frozenset({"kelas", "sekolah", "angkatan", "osis", "ekskul", "kakak", "party",
+                            "guru", "wali", "smp", "sma", "sd", "smk", "pramuka", "paskibra"})
+ARTICLES = frozenset({"the", "a", "an", "si", "sang", "para", "ender", "final", "last"})
+CONTRAST = frozenset({"tapi", "tp", "but", "padahal", "walaupun", "meskipun", "walau", "tetep",
+                      "namun", "though"})
+# A negation right after these asks a question ("tau ga", "bisa ga", "pernah ga"), it negates
+# nothing that follows.
+QUESTION_TAG = frozenset({"tau", "tahu", "ngerti", "paham", "bisa", "boleh", "pernah", "ada",
+                          "kan", "know", "iso", "tiasa", "ngarti"})
 ABOUT_TO = frozenset({"mau", "hampir", "bakal", "udah", "almost", "about"})
 STEADY_CATEGORIES = frozenset({"SH", "ABUSE", "SEXUAL", "HARM_OTHERS", "BULLY_DANGER"})
 WINDOW = 3000  # characters screened at once; longer texts are screened in overlapping windows
@@ -200,6 +220,8 @@ class Detector:
         if isinstance(model, (str, Path)):
             model = RiskModel.load(None if model == "shipped" else Path(model))
         self.model = model
+        if model is not None:
+            model.use_lexicon(self.ruleset.classes)
         self._idioms: dict[str, list[tuple[str, ...]]] = {}
         for idiom in self.ruleset.idioms:
             self._idioms.setdefault(idiom[0], []).append(idiom)
@@ -370,6 +392,15 @@ class Detector:
         if rule.negatable and self._negated(ctx, start):
             level = "concern"
             notes.append("negated")
+        elif level == "crisis" and rule.category in ("SI", "SH") and self._denied(ctx, start):
+            level = "concern"
+            notes.append("the writer denies the intent")
+        if level == "crisis" and rule.category == "ABUSE" and self._simile(ctx, start):
+            return hit("none", category, "a simile, not a blow")
+        if level == "crisis" and rule.category == "SI" and self._vanish_from_place(ctx, start,
+                                                                                   end):
+            level = "concern"
+            notes.append("vanishing from an app, a group or school, not from the world")
         if level == "crisis" and self._past_resolved(ctx, start, end):
             level = "concern"
             notes.append("past and resolved")
@@ -378,20 +409,38 @@ class Detector:
         if level != "none" and not steady and ctx.laughing(start, end):
             if ctx.serious:
                 notes.append("laughter, but the writer says they are serious")
-            elif ctx.in_class(ctx.tokens, "trivial"):
+            elif self._trivial_trigger(ctx, end):
                 lowered = _lower(level, rule.floor)
                 notes.append(f"joke: a trivial trigger and laughter: {level}->{lowered}")
-                ask = lowered == "concern"
+                ask = False  # a joke by policy: the peer sees the concern, nobody is asked
                 level = lowered
             else:
                 notes.append("laughter without a trivial trigger does not lower")
         if level == "crisis" and category in FRIEND_CATEGORIES and self._friend_subject(
                 ctx, start):
             category = "THIRD_PARTY"
-        if level != "none" and rule.category == "HARM_OTHERS" and self._benign_tool(ctx, start,
-                                                                                     end):
+        if level != "none" and (rule.category == "HARM_OTHERS" or (
+                rule.category == "SI" and ctx.in_class(span, "weapon"))) and self._benign_tool(
+                ctx, start, end):
             return hit("none", category, "a tool for cooking, crafts or camping")
+        if level != "none" and (rule.cue == "farewell" or rule.id == "SI.plan_goodbye") and (
+                self._occasion(ctx, start, end)):
+            return hit("none", category, "a goodbye for an occasion (moving, a birthday, "
+                                         "retiring), or a last for today")
         return hit(level, category, *notes, ask=ask)
+
+    @staticmethod
+    def _trivial_trigger(ctx: _Context, end: int) -> bool:
+        """A trivial trigger (malu, lupa PR, kalah ...) that can be the cause of the wish: not
+        one that follows it after "tapi" ("pengen mati tapi masih ngerjain pr" is no joke)."""
+        trivial = ctx.classes["trivial"]
+        contrast = False
+        for i, token in enumerate(ctx.tokens):
+            if i >= end and token in CONTRAST:
+                contrast = True
+            if token in trivial and not (contrast and i >= end):
+                return True
+        return False
 
     @staticmethod
     def _negated(ctx: _Context, start: int) -> bool:
@@ -401,7 +450,8 @@ class Detector:
             if ctx.tokens[i] in BOUNDARIES:
                 return False
             if ctx.tokens[i] in neg and not (i + 1 < start and ctx.tokens[i + 1] in joke):
-                return True
+                # "lu tau ga rasanya pengen mati": a question tag, not a negated wish
+                return not (i > 0 and ctx.tokens[i - 1] in QUESTION_TAG)
         return False
 
     @staticmethod
@@ -422,8 +472,9 @@ class Detector:
             return None  # "relate banget": the writer speaks through the quote
         speaker = ctx.in_class(lead, "friend") or (
             ctx.in_class(lead, "third") and ctx.in_class(lead, "speech"))
-        if speaker and rule.category in ("SI", "SH") and ctx.in_class(inside, "self"):
-            return rule.level, "THIRD_PARTY", "a friend's own words, quoted"
+        if speaker and rule.category in ("SI", "SH") and (ctx.in_class(inside, "self")
+                                                         or rule.steady):
+            return rule.level, "THIRD_PARTY", "a friend's own words (or search), quoted"
         if ctx.in_class(lead + ctx.tokens[last:last + 6], "frame"):
             return "none", rule.category, "quoted from a song, film or story"
         if not ctx.in_class(lead, "self") and not ctx.in_class(inside, "self"):
@@ -440,6 +491,9 @@ class Detector:
         """
         if ctx.self_ref:
             return False
+        neighbours = ctx.tokens[max(0, start - 1):start] + ctx.tokens[end:end + 1]
+        if rule.mention and ctx.in_class(neighbours, "topic"):
+            return True  # "suicide prevention", "pencegahan bunuh diri": a subject of study
         clause = ctx.clause(start, end)
         if ctx.in_class(clause, "self") or ctx.in_class(clause, "friend"):
             return False
@@ -461,10 +515,25 @@ class Detector:
         return ctx.in_class(ctx.around(start, end), "game") and not ctx.in_class(near, "want")
 
     @staticmethod
+    def _occasion(ctx: _Context, start: int, end: int) -> bool:
+        """ "surat perpisahan buat wali kelas yang pensiun", "goodbye everyone, i'm moving",
+        "ini chat terakhir aku malem ini": a farewell with an ordinary reason."""
+        around = ctx.around(start, end)
+        if ctx.in_class(around, "occasion") or any(
+                a in ("perpisahan", "farewell") and b in PARTING_GROUPS
+                for a, b in itertools.pairwise(around)):
+            return not ctx.in_class(ctx.tokens, "die")
+        after = ctx.tokens[end:end + 4]
+        return any(a in ("malam", "malem", "hari", "today", "tonight") and b in ("ini", "", "now")
+                   for a, b in itertools.pairwise([*after, ""]))
+
+    @staticmethod
     def _benign_tool(ctx: _Context, start: int, end: int) -> bool:
         """ "bawa gunting buat prakarya": a tool with a harmless purpose and no one to attack."""
         clause = ctx.clause(start, end)
-        return ctx.in_class(clause, "benign_purpose") and not ctx.in_class(
+        weapon = ctx.classes["weapon"]
+        purpose = [t for t in clause if t not in weapon]  # the tool is not its own purpose
+        return ctx.in_class(purpose, "benign_purpose") and not ctx.in_class(
             clause, "attack") and not ctx.in_class(clause, "person")
 
     @staticmethod
@@ -501,7 +570,8 @@ class Detector:
         pests = ctx.classes["pest"]
         for i in range(start, end):
             if ctx.tokens[i] in kill:
-                after, before = ctx.tokens[i + 1:i + 3], ctx.tokens[max(0, i - 3):i]
+                after = [t for t in ctx.tokens[i + 1:i + 4] if t not in ARTICLES][:2]
+                before = ctx.tokens[max(0, i - 3):i]
                 if any(t in pests for t in after) or (
                         any(t in pests for t in before) and not ctx.in_class(before, "self")):
                     return True
@@ -509,11 +579,96 @@ class Detector:
 
     @staticmethod
     def _past_resolved(ctx: _Context, start: int, end: int) -> bool:
-        if not PAST.intersection(ctx.tokens[max(0, start - 6):start]):
+        """An episode told as past and over: "dulu pernah sh, sekarang udah 2 tahun clean",
+        "i used to self harm but i've been clean for a year", "mantan sh-er", "udah setaun lepas
+        dari sh". Anything recent ("tadi malem", "last night", "kepikiran lagi") keeps it now.
+        """
+        tokens, cls = ctx.tokens, ctx.classes
+        past, resolved, again = cls["past"], cls["resolved_word"], cls["again"]
+        neg = cls["neg"]
+        n = len(tokens)
+        if any(t in cls["recent"] for t in tokens) or any(
+                (a, b) in RECENT_PAIRS for a, b in itertools.pairwise(tokens)):
             return False
-        after = ctx.tokens[end:]
-        return any(after[i:i + 2] == list(pair) for pair in RESOLVED
-                   for i in range(len(after) - 1))
+        after_clause = []
+        for t in tokens[end:end + 3]:
+            if t in BOUNDARIES:
+                break
+            after_clause.append(t)
+        if any(t in again for t in after_clause):
+            return False  # "kepikiran lagi", "relapse again": now, not then
+        if Detector._clean_for(ctx):
+            return True
+        window = tokens[max(0, start - 10):start] + after_clause
+        is_past = any(t in past for t in window) or any(
+            (a, b) in PAST_PAIRS for a, b in itertools.pairwise(window))
+        if not is_past:
+            return False
+        for i in list(range(0, start)) + list(range(end, n)):
+            t = tokens[i]
+            if t in resolved and not any(w in neg for w in tokens[max(0, i - 2):i]):
+                return True
+            if i + 1 < n and (t, tokens[i + 1]) in RESOLVED:
+                return True
+        return False
+
+    @staticmethod
+    def _clean_for(ctx: _Context) -> bool:
+        """A time free of it: "udah 2 tahun clean", "14 bulan bersih", "18 months clean",
+        "been clean for a year", "1 tahun sejak terakhir"."""
+        tokens, cls = ctx.tokens, ctx.classes
+        duration, clean = cls["duration"], cls["clean_word"]
+        for i, t in enumerate(tokens):
+            if t in duration and any(w in clean for w in tokens[i + 1:i + 4]):
+                return True
+            if t in clean and i + 1 < len(tokens) and tokens[i + 1] in ("for", "selama") and any(
+                    w in duration or w.isdigit() for w in tokens[i + 2:i + 5]):
+                return True
+        return False
+
+    @staticmethod
+    def _denied(ctx: _Context, start: int) -> bool:
+        """ "ga ada niat nyakitin diri", "no thoughts of hurting myself", "ga pernah sampe mikir
+        bunuh diri", "dia ga pernah ngomong soal nyakitin diri": the writer denies the intent.
+        "ga bisa berhenti mikirin bunuh diri" is no denial (a word outside the chain)."""
+        tokens, cls = ctx.tokens, ctx.classes
+        intent, chain, filler = cls["intent"], cls["denial_chain"], cls["denial_filler"]
+        neg = cls["neg"]
+        k = start if tokens[start] in intent else None
+        if k is None:
+            for i in range(start - 1, max(-1, start - 4), -1):
+                if tokens[i] in BOUNDARIES:
+                    return False
+                if tokens[i] in intent:
+                    k = i
+                    break
+                if tokens[i] not in filler:
+                    return False
+        if k is None:
+            return False
+        for i in range(k - 1, max(-1, k - 5), -1):
+            token = tokens[i]
+            if token in neg:
+                return True
+            if token not in chain and token not in intent:
+                return False
+        return False
+
+    @staticmethod
+    def _simile(ctx: _Context, start: int) -> bool:
+        """ "rasanya kayak disiksa": a comparison right before the blow, not a blow."""
+        return any(t in ctx.classes["simile"] for t in ctx.clause_before(start, 2))
+
+    @staticmethod
+    def _vanish_from_place(ctx: _Context, start: int, end: int) -> bool:
+        """ "pengen ngilang dari sosmed dulu": vanishing from an app, a group, school."""
+        span = ctx.tokens[start:end]
+        if not ctx.in_class(span, "vanish"):
+            return False
+        after = ctx.tokens[end:end + 4]
+        if "dari" not in after and "from" not in after:
+            return False
+        return ctx.in_class(after, "vanish_place") and not ctx.in_class(after, "everything")
 
     @staticmethod
     def _accumulate(hits: list[Hit]) -> list[Hit]:

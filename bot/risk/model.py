@@ -96,6 +96,35 @@ def word_grams(tokens: list[str], skip: frozenset[str] = frozenset()) -> list[st
     return out
 
 
+def class_grams(tokens: list[str], token_classes: dict[str, tuple[str, ...]]) -> list[str]:
+    """Lexicon classes of the words, alone and in pairs of neighbours inside a clause: "hayang
+    paeh" and "pengen mati" both give "want", "die" and "want die". What a class knows, the
+    model knows too (a new word in a class is read like its classmates)."""
+    out: list[str] = []
+    prev: tuple[str, ...] = ()
+    for token in tokens:
+        if token in BOUNDARIES:
+            prev = ()
+            continue
+        cur = token_classes.get(token, ())
+        out.extend(cur)
+        for a in prev:
+            for b in cur:
+                out.append(f"{a} {b}")
+        prev = cur
+    return out
+
+
+def token_class_map(classes: dict[str, frozenset[str]],
+                    names: list[str]) -> dict[str, tuple[str, ...]]:
+    """word -> the classes (of ``names``) it belongs to, in a fixed order."""
+    out: dict[str, list[str]] = {}
+    for name in sorted(names):
+        for word in classes.get(name, ()):
+            out.setdefault(word, []).append(name)
+    return {w: tuple(c) for w, c in out.items()}
+
+
 def sha256_of(arrays: dict[str, np.ndarray]) -> str:
     digest = hashlib.sha256()
     for name in ARRAYS:
@@ -123,6 +152,9 @@ class RiskModel:
         self.row = {name: i for i, name in enumerate(vocab)}
         self._char_row = {n[2:]: i for n, i in self.row.items() if n.startswith("c:")}
         self._word_row = {n[2:]: i for n, i in self.row.items() if n.startswith("w:")}
+        self._class_row = {n[2:]: i for n, i in self.row.items() if n.startswith("k:")}
+        self.class_names: list[str] = list(meta.get("class_features", []))
+        self._token_classes: dict[str, tuple[str, ...]] = {}
         self.weights = weights.astype(np.float32)
         self.bias = bias.astype(np.float32)
         self.classes = classes
@@ -178,6 +210,10 @@ class RiskModel:
             np.savez_compressed(handle, **arrays)
         return bytes(arrays["sha256"]).decode()
 
+    def use_lexicon(self, classes: dict[str, frozenset[str]]) -> None:
+        """The detector's word classes, for the class features this model was trained with."""
+        self._token_classes = token_class_map(classes, self.class_names)
+
     def _word(self, token: str) -> tuple[int, ...]:
         cached = self._words.get(token)
         if cached is None:
@@ -202,6 +238,12 @@ class RiskModel:
             out += weights[list(char_rows)].sum(axis=0) * (1 / math.sqrt(len(char_rows)))
         if word_rows:
             out += weights[list(word_rows)].sum(axis=0) * (1 / math.sqrt(len(word_rows)))
+        if self._class_row:
+            class_rows = {r for r in map(self._class_row.get,
+                                         class_grams(tokens, self._token_classes))
+                          if r is not None}
+            if class_rows:
+                out += weights[list(class_rows)].sum(axis=0) * (1 / math.sqrt(len(class_rows)))
         return out
 
     def opinion(self, tokens: list[str], detail: bool = False) -> ModelOpinion:
@@ -235,13 +277,15 @@ class RiskModel:
         words = [t for t in tokens if t not in BOUNDARIES and t not in self.skip]
         chars = [("c:" + g) for t in words for g in char_grams(t)]
         grams = ["w:" + g for g in word_grams(tokens, self.skip)]
-        for names in (chars, grams):
+        kinds = ["k:" + g for g in class_grams(tokens, self._token_classes)]
+        for names in (chars, grams, kinds):
             known = {name for name in names if name in self.row}
             for name in known:
                 scores[name] = float(push[self.row[name]]) / math.sqrt(len(known))
         ranked = sorted(scores.items(), key=lambda kv: -abs(kv[1]))[:top]
-        return [(name[2:].replace(" ", "_") if name.startswith("c:") else f"[{name[2:]}]",
-                 value) for name, value in ranked]
+        return [(name[2:].replace(" ", "_") if name.startswith("c:") else
+                 (f"<{name[2:]}>" if name.startswith("k:") else f"[{name[2:]}]"), value)
+                for name, value in ranked]
 
 
 def to_arrays(vocab: list[str], weights: np.ndarray, bias: np.ndarray, classes: list[str],

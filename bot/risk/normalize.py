@@ -287,8 +287,10 @@ class Normalizer:
         return token
 
     def _real_word(self, token: str) -> bool:
-        """A known root word, or an affixed form of one ("nyoret" is "coret", not "nyeret")."""
-        return token in self.known or any(root in self.known for root, _ in analyses(token))
+        """A known root word, or an affixed form of one ("nyoret" is "coret", not "nyeret"), or of
+        a word the rules know ("dibilang" is "bilang", not "dibalang")."""
+        return token in self.known or any(root in self.known or root in self.vocabulary
+                                          for root, _ in analyses(token))
 
     def _unmask(self, token: str) -> str | None:
         pattern = re.compile("^" + re.escape(token).replace(r"\*", "[a-z]") + "$")

@@ -113,8 +113,13 @@ def load_rules(folder: Path | None = None) -> RuleSet:
         encoding="utf-8")) for name in ("lexicon", "crisis", "concern")}
     lex_path, lex_text = files["lexicon"]
     lexicon = _read(lex_path, lex_text)
-    classes = {name: frozenset(str(w).casefold() for w in words)
-               for name, words in lexicon.get("classes", {}).items()}
+    classes: dict[str, frozenset[str]] = {}
+    for name, words in lexicon.get("classes", {}).items():
+        odd = [w for w in words if not isinstance(w, (str, int)) or isinstance(w, bool)]
+        if odd:  # YAML reads a bare no / yes / on / off as a boolean, not as the word
+            raise RuleError(lex_path, lexicon["classes"].key_lines.get(name), f"class {name}",
+                            f"{odd[0]!r} is not a word", 'quote it: "no", "yes", "on", "off"')
+        classes[name] = frozenset(str(w).casefold() for w in words)
     idioms = tuple(tuple(str(i).split()) for i in lexicon.get("idioms", ()))
     slang = {str(k): str(v) for k, v in lexicon.get("slang", {}).items()}
     rules: list[Rule] = []
