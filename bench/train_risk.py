@@ -53,6 +53,9 @@ from bot.risk.model import (  # noqa: E402
 TARGET_FALSE_CRISIS = 0.025  # under the 0.03 target, with a margin for unseen data
 MIN_MODEL_BUDGET = 0.01  # false crises the model may add when the rules already use the budget
 TARGET_CONCERN_CRISIS = 0.05
+# A model-only alert needs at least even odds, whatever the budget allows: in a school most
+# messages are ordinary chat, so a low threshold costs more alarms there than on the corpus.
+MIN_THRESHOLD = 0.50
 TARGET_BENIGN_ASK = 0.025  # rules' asks included; under the 0.03 target
 TARGET_BENIGN_CONCERN = 0.04
 MIN_DF = 2
@@ -203,6 +206,11 @@ def out_of_fold(rows, grams, y, c) -> tuple[np.ndarray, np.ndarray]:
     return p_crisis, p_concern
 
 
+def _explained(result) -> bool:
+    """An ordinary cause explained the only rule match: the model neither alerts nor asks."""
+    return bool(getattr(result, "explained", False)) and result.level == "none"
+
+
 def gate_masks(results, tokens) -> dict[str, np.ndarray]:
     """What the detector's second opinion reads from the rules' verdict, as arrays.
 
@@ -214,8 +222,10 @@ def gate_masks(results, tokens) -> dict[str, np.ndarray]:
         "rules": np.array([r.level for r in results]),
         "long_enough": np.asarray(words) >= MIN_WORDS,
         "lowered": np.array([r.context_lowered for r in results]),
-        "alert_cue": np.array([getattr(r, "alert_cue", True) for r in results]),
-        "ask_cue": np.array([getattr(r, "ask_cue", True) for r in results]),
+        "alert_cue": np.array([getattr(r, "alert_cue", True) and not _explained(r)
+                               for r in results]),
+        "ask_cue": np.array([getattr(r, "ask_cue", True) and not _explained(r)
+                             for r in results]),
     }
 
 
@@ -242,7 +252,7 @@ def choose(rows, results, p_crisis, p_concern, tokens) -> dict[str, float]:
               f"model may add {MIN_MODEL_BUDGET}: fix the rules to meet the target)")
     rules_cc = (rules == "crisis")[concern].mean()
     cc_budget = max(TARGET_CONCERN_CRISIS, rules_cc + MIN_MODEL_BUDGET)
-    for t in np.round(np.arange(0.99, 0.05, -0.01), 2):
+    for t in np.round(np.arange(0.99, MIN_THRESHOLD - 0.005, -0.01), 2):
         alert = (rules == "crisis") | ((p_crisis >= t) & may_alert)
         if alert[benign].mean() > budget or alert[concern].mean() > cc_budget:
             break

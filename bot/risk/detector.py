@@ -39,10 +39,19 @@ PAST_PAIRS = frozenset({("tahun", "lalu"), ("taun", "lalu"), ("tahun", "kemarin"
                         ("last", "year"), ("masa", "lalu"), ("back", "then"),
                         ("middle", "school"), ("taun", "wingi"), ("taun", "kamari"),
                         ("bulan", "lalu"), ("years", "ago"), ("year", "ago")})
+# Words that tell the present apart from a past episode, words that say it is still going on,
+# and words that make an episode past and over by themselves.
+PRESENT = frozenset({"sekarang", "skrg", "saiki", "ayeuna", "now", "nowadays", "kiwari",
+                     "today", "skrng", "sakiki"})
+STILL = frozenset({"masih", "still", "kambuh", "relapse", "relapsed", "lagi2", "isih", "keneh",
+                   "tetep", "tetap"})
+FORMER = frozenset({"mantan", "former", "ex", "formerly", "recovered", "survivor"})
 RECENT_PAIRS = frozenset({("last", "night"), ("kemarin", "malam"), ("kemarin", "malem"),
                           ("kemaren", "malem"), ("this", "morning"), ("pagi", "ini"),
                           ("malam", "ini"), ("malem", "ini")})
-RESOLVED = (("sekarang", "udah"), ("udah", "ga"), ("now", "i'm"), ("udah", "baikan"),
+RESOLVED = (("itu", "dulu"), ("that", "was"), ("tapi", "sejak"), ("tp", "sejak"),
+            ("but", "since"), ("sekarang", "udah"), ("udah", "ga"), ("now", "i'm"),
+            ("udah", "baikan"),
             ("sekarang", "ga"), ("udah", "lewat"), ("not", "anymore"), ("udah", "clean"),
             ("sekarang", "alhamdulillah"), ("udah", "sembuh"), ("sekarang", "baik"),
             ("udah", "berhenti"), ("udah", "stop"), ("udah", "lama"))
@@ -104,6 +113,7 @@ class RiskResult:
     ask: bool = False
     rule_level: str = "none"
     context_lowered: bool = False  # a rule matched but its clause said otherwise (negation ...)
+    explained: bool = False  # a rule's `unless` class explained the match (an ordinary cause)
     cues: list[str] = field(default_factory=list)  # risk words in the text (lexicon `cues:`)
     alert_cue: bool = False  # a risk word or a rule hit: the model's guess may alert
     ask_cue: bool = False  # a looser cue: the model's unsure band may ask
@@ -359,6 +369,8 @@ class Detector:
             return Hit(rule, start, end, level, category, notes, text, ask)
 
         level, category, notes = rule.level, rule.category, []
+        if rule.unless and ctx.in_class(ctx.tokens, rule.unless):
+            return hit("none", category, f"a word of {rule.unless} explains it")
         idiom = ctx.idiom_at.intersection(range(start, end))
         if idiom and rule.level == "crisis" and (ctx.in_class((ctx.tokens[i] for i in idiom), "die")
                       or ctx.in_class((ctx.tokens[i] for i in idiom), "attack")):
@@ -401,6 +413,10 @@ class Detector:
                                                                                    end):
             level = "concern"
             notes.append("vanishing from an app, a group or school, not from the world")
+        if level == "crisis" and rule.category == "SH" and ctx.in_class(span, "relapse") and (
+                ctx.in_class(ctx.clause_before(start, 3), "fear")):
+            level = "concern"  # "takut kambuh lagi": a fear of relapse, not a relapse
+            notes.append("afraid of a relapse")
         if level == "crisis" and self._past_resolved(ctx, start, end):
             level = "concern"
             notes.append("past and resolved")
@@ -580,12 +596,12 @@ class Detector:
     @staticmethod
     def _past_resolved(ctx: _Context, start: int, end: int) -> bool:
         """An episode told as past and over: "dulu pernah sh, sekarang udah 2 tahun clean",
-        "i used to self harm but i've been clean for a year", "mantan sh-er", "udah setaun lepas
-        dari sh". Anything recent ("tadi malem", "last night", "kepikiran lagi") keeps it now.
+        "biyen aku tau nyilet, saiki wis ora", "i used to self harm but i've been clean for a
+        year", "mantan sh-er", "tapi itu dulu". Anything recent ("tadi malem", "last night") or
+        still going ("masih", "kambuh") keeps it now.
         """
         tokens, cls = ctx.tokens, ctx.classes
-        past, resolved, again = cls["past"], cls["resolved_word"], cls["again"]
-        neg = cls["neg"]
+        past, resolved, neg = cls["past"], cls["resolved_word"], cls["neg"]
         n = len(tokens)
         if any(t in cls["recent"] for t in tokens) or any(
                 (a, b) in RECENT_PAIRS for a, b in itertools.pairwise(tokens)):
@@ -595,11 +611,13 @@ class Detector:
             if t in BOUNDARIES:
                 break
             after_clause.append(t)
-        if any(t in again for t in after_clause):
-            return False  # "kepikiran lagi", "relapse again": now, not then
+        if any(t in STILL for t in after_clause):
+            return False  # "masih", "kambuh": now, not then
         if Detector._clean_for(ctx):
             return True
-        window = tokens[max(0, start - 10):start] + after_clause
+        window = tokens[max(0, start - 14):start] + after_clause
+        if any(t in FORMER for t in window):
+            return True  # "mantan sh-er", "former self-harmer": past and over in one word
         is_past = any(t in past for t in window) or any(
             (a, b) in PAST_PAIRS for a, b in itertools.pairwise(window))
         if not is_past:
@@ -610,7 +628,28 @@ class Detector:
                 return True
             if i + 1 < n and (t, tokens[i + 1]) in RESOLVED:
                 return True
+            if i >= end and t in PRESENT and Detector._settled(ctx, i):
+                return True  # "dulu ..., sekarang ...": the present told apart from the past
         return False
+
+    @staticmethod
+    def _settled(ctx: _Context, i: int) -> bool:
+        """The clause from a present marker on says nothing is still going on: no "masih", and
+        no thought, wish, death or cutting word that is not negated ("sekarang aku kepikiran
+        lagi" is now; "sekarang udah ga kepikiran" is over)."""
+        cls = ctx.classes
+        live = cls["intent"] | cls["die"] | cls["cut"] | cls["want"] | cls["relapse"]
+        clause: list[str] = []
+        for t in ctx.tokens[i:i + 14]:
+            if t in BOUNDARIES:
+                break
+            clause.append(t)
+        for k, t in enumerate(clause):
+            if t in STILL or t in cls["recent"]:
+                return False
+            if t in live and not any(w in cls["neg"] for w in clause[max(0, k - 3):k]):
+                return False
+        return True
 
     @staticmethod
     def _clean_for(ctx: _Context) -> bool:
@@ -621,6 +660,8 @@ class Detector:
         for i, t in enumerate(tokens):
             if t in duration and any(w in clean for w in tokens[i + 1:i + 4]):
                 return True
+            if t in clean and any(w in duration for w in tokens[i + 1:i + 4]):
+                return True  # "udah bersih 8 bulan"
             if t in clean and i + 1 < len(tokens) and tokens[i + 1] in ("for", "selama") and any(
                     w in duration or w.isdigit() for w in tokens[i + 2:i + 5]):
                 return True
@@ -711,6 +752,8 @@ class Detector:
             ask=level == "concern" and any(h.ask for h in live),
             rule_level=level,
             context_lowered=any(h.notes and h.level != h.rule.level for h in hits),
+            explained=any(h.level == "none" and h.notes and h.notes[0].startswith("a word of ")
+                          for h in hits),
         )
 
     def _second_opinion(self, result: RiskResult, opinion: ModelOpinion) -> None:
@@ -731,6 +774,10 @@ class Detector:
             return
         words = sum(1 for t in result.normalized.split() if t not in BOUNDARIES)
         may_ask = result.ask_cue or result.alert_cue
+        if result.explained and result.rule_level == "none":
+            result.suppressions.append(f"model: crisis {p:.2f}, but the text gives an ordinary "
+                                       "cause: not alerted or asked")
+            return
         if p >= model.threshold:
             if not may_ask:
                 result.suppressions.append(

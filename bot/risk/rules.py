@@ -16,7 +16,7 @@ from bot.yamlsrc import LineDict, LineList, read_mapping
 
 LEVELS = ("none", "concern", "crisis")
 RULE_KEYS = ("id", "category", "patterns", "floor", "negatable", "mention", "examples",
-             "not_examples", "level", "ask", "steady", "cue")
+             "not_examples", "level", "ask", "steady", "cue", "unless")
 
 
 class RuleError(SourceError):
@@ -37,6 +37,7 @@ class Rule:
     ask: bool = False  # a concern that deserves the direct question (hopelessness, burden ...)
     steady: bool = False  # laughter never lowers it (methods, plans, attempts)
     cue: str = ""  # a weak sign of a kind: two different rules of one cue make a crisis
+    unless: str = ""  # a class: a word of it anywhere in the message drops the match
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,11 @@ def _rules(path: Path, tree: LineDict, level: str, classes: dict) -> list[Rule]:
                         bool(item.get("negatable", False)), bool(item.get("mention", False)),
                         tuple(item.get("examples", ())), tuple(item.get("not_examples", ())),
                         bool(item.get("ask", False)), bool(item.get("steady", False)),
-                        str(item.get("cue", ""))))
+                        str(item.get("cue", "")), str(item.get("unless", ""))))
+        unless = out[-1].unless
+        if unless and unless not in classes:
+            raise RuleError(path, item.key_lines["unless"], where, f"unknown class {unless!r}",
+                            "name a class of lexicon.yaml `classes:`")
     return out
 
 
