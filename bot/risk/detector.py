@@ -59,6 +59,14 @@ WEIGHT = {"none": 0.0, "concern": 0.4, "crisis": 1.0}
 # "perpisahan kelas", "farewell party": a class's goodbye, not the writer's.
 PARTING_GROUPS = frozenset({"kelas", "sekolah", "angkatan", "osis", "ekskul", "kakak", "party",
                             "guru", "wali", "smp", "sma", "sd", "smk", "pramuka", "paskibra"})
+# An occasion explains a goodbye when it is its purpose or its person: "buat bukber", "yang mau
+# pensiun", "i'm moving", "udah lulus" (not "pas ultah aku nanti", a timing).
+OCCASION_LEAD = frozenset({"buat", "untuk", "for", "kanggo", "keur", "yang", "yg", "sing", "nu",
+                           "mau", "lagi", "i'm", "im", "we're", "udah", "abis", "mo", "arep",
+                           "are", "is", "am", "we", "sudah", "habis", "dah", "before",
+                           "sebelum", "to", "going", "gonna"})
+# Method and dose rules a safe, health-purpose question may explain.
+DOSE_RULES = frozenset({"SI.ingested", "SI.method", "SI.method_question", "SI.method_more"})
 ARTICLES = frozenset({"the", "a", "an", "si", "sang", "para", "ender", "final", "last"})
 CONTRAST = frozenset({"tapi", "tp", "but", "padahal", "walaupun", "meskipun", "walau", "tetep",
                       "namun", "though"})
@@ -369,7 +377,7 @@ class Detector:
             return Hit(rule, start, end, level, category, notes, text, ask)
 
         level, category, notes = rule.level, rule.category, []
-        if rule.unless and ctx.in_class(ctx.tokens, rule.unless):
+        if rule.unless and any(ctx.in_class(ctx.tokens, c) for c in rule.unless.split("|")):
             return hit("none", category, f"a word of {rule.unless} explains it")
         idiom = ctx.idiom_at.intersection(range(start, end))
         if idiom and rule.level == "crisis" and (ctx.in_class((ctx.tokens[i] for i in idiom), "die")
@@ -396,6 +404,8 @@ class Detector:
                 notes.append("story, lesson, news or game clause, but a wish stays concern")
             else:
                 return hit("none", category, "story, lesson, news or game clause")
+        if rule.id in DOSE_RULES and self._safe_dose_question(ctx):
+            return hit("none", category, "a dose question with a health purpose")
         if self._game_talk(rule, ctx, start, end, span + before):
             return hit("none", category, "game talk: a character, not the writer")
         if (rule.category == "SI" and not rule.steady and ctx.in_class(span, "die")
@@ -439,8 +449,9 @@ class Detector:
                 rule.category == "SI" and ctx.in_class(span, "weapon"))) and self._benign_tool(
                 ctx, start, end):
             return hit("none", category, "a tool for cooking, crafts or camping")
-        if level != "none" and (rule.cue == "farewell" or rule.id == "SI.plan_goodbye") and (
-                self._occasion(ctx, start, end)):
+        if level != "none" and (rule.cue == "farewell" or rule.id.startswith("SI.farewell")
+                                or rule.id == "SI.plan_goodbye") and self._occasion(ctx, start,
+                                                                                    end):
             return hit("none", category, "a goodbye for an occasion (moving, a birthday, "
                                          "retiring), or a last for today")
         return hit(level, category, *notes, ask=ask)
@@ -465,6 +476,9 @@ class Detector:
         for i in range(start - 1, max(-1, start - 3), -1):
             if ctx.tokens[i] in BOUNDARIES:
                 return False
+            if ctx.tokens[i] in neg and i + 1 < len(ctx.tokens) and ctx.tokens[i + 1] in (
+                    "papa", "apa", "apa2", "masalah", "pa2", "popo", "kenapa"):
+                return False  # "ga papa kalo aku mati": it is all right, not a negation
             if ctx.tokens[i] in neg and not (i + 1 < start and ctx.tokens[i + 1] in joke):
                 # "lu tau ga rasanya pengen mati": a question tag, not a negated wish
                 return not (i > 0 and ctx.tokens[i - 1] in QUESTION_TAG)
@@ -531,15 +545,30 @@ class Detector:
         return ctx.in_class(ctx.around(start, end), "game") and not ctx.in_class(near, "want")
 
     @staticmethod
+    def _safe_dose_question(ctx: _Context) -> bool:
+        """ "how many ibuprofen can i take for a headache", "paracetamol buat demam berapa
+        biji": a question, a health purpose, and no lethal or 'all at once' word."""
+        tokens = ctx.tokens
+        question = ctx.in_class(tokens, "ask_how") or "boleh" in tokens or "?" in tokens
+        return question and ctx.in_class(tokens, "health_purpose") and not ctx.in_class(
+            tokens, "lethal") and not any(t in ("semua", "sebotol", "sekaligus", "all", "whole",
+                                                 "kabeh", "segenggam") for t in tokens)
+
+    @staticmethod
     def _occasion(ctx: _Context, start: int, end: int) -> bool:
         """ "surat perpisahan buat wali kelas yang pensiun", "goodbye everyone, i'm moving",
         "ini chat terakhir aku malem ini": a farewell with an ordinary reason."""
         around = ctx.around(start, end)
-        if ctx.in_class(around, "occasion") or any(
+        occasion = ctx.classes["occasion"]
+        told = any(t in occasion and any(w in OCCASION_LEAD for w in around[max(0, i - 3):i])
+                   for i, t in enumerate(around))
+        if told or any(
                 a in ("perpisahan", "farewell") and b in PARTING_GROUPS
                 for a, b in itertools.pairwise(around)):
             return not ctx.in_class(ctx.tokens, "die")
         after = ctx.tokens[end:end + 4]
+        if after[:1] and after[0] in ("dari", "from", "of", "ti", "seko", "soko"):
+            return True  # "pesan terakhir dari guru": someone else's last words
         return any(a in ("malam", "malem", "hari", "today", "tonight") and b in ("ini", "", "now")
                    for a, b in itertools.pairwise([*after, ""]))
 
@@ -603,8 +632,9 @@ class Detector:
         tokens, cls = ctx.tokens, ctx.classes
         past, resolved, neg = cls["past"], cls["resolved_word"], cls["neg"]
         n = len(tokens)
-        if any(t in cls["recent"] for t in tokens) or any(
-                (a, b) in RECENT_PAIRS for a, b in itertools.pairwise(tokens)):
+        near = ctx.around(start, end)  # "tadi nemu suratnya" two clauses on is not a relapse
+        if any(t in cls["recent"] for t in near) or any(
+                (a, b) in RECENT_PAIRS for a, b in itertools.pairwise(near)):
             return False
         after_clause = []
         for t in tokens[end:end + 3]:
@@ -638,7 +668,7 @@ class Detector:
         no thought, wish, death or cutting word that is not negated ("sekarang aku kepikiran
         lagi" is now; "sekarang udah ga kepikiran" is over)."""
         cls = ctx.classes
-        live = cls["intent"] | cls["die"] | cls["cut"] | cls["want"] | cls["relapse"]
+        live = cls["intent"] | cls["die"] | cls["cut"] | cls["relapse"]
         clause: list[str] = []
         for t in ctx.tokens[i:i + 14]:
             if t in BOUNDARIES:

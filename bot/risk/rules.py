@@ -104,10 +104,11 @@ def _rules(path: Path, tree: LineDict, level: str, classes: dict) -> list[Rule]:
                         tuple(item.get("examples", ())), tuple(item.get("not_examples", ())),
                         bool(item.get("ask", False)), bool(item.get("steady", False)),
                         str(item.get("cue", "")), str(item.get("unless", ""))))
-        unless = out[-1].unless
-        if unless and unless not in classes:
-            raise RuleError(path, item.key_lines["unless"], where, f"unknown class {unless!r}",
-                            "name a class of lexicon.yaml `classes:`")
+        unknown = [c for c in out[-1].unless.split("|") if c and c not in classes]
+        if unknown:
+            raise RuleError(path, item.key_lines["unless"], where,
+                            f"unknown class {unknown[0]!r}",
+                            "name classes of lexicon.yaml `classes:`, joined by |")
     return out
 
 
