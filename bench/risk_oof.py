@@ -54,9 +54,12 @@ def main() -> int:
     parser.add_argument("--dump", type=Path)
     parser.add_argument("--weighting", default=None, choices=["label", "balanced"])
     parser.add_argument("--function-words", default=None, choices=["skip", "keep"])
+    parser.add_argument("--concern-weight", type=float, default=None)
     parser.add_argument("--no-classes", action="store_true", help="no class features")
     parser.add_argument("--quiet", action="store_true", help="summary only")
     args = parser.parse_args()
+    if args.concern_weight:
+        tr.LABEL_WEIGHT["concern"] = args.concern_weight
     if args.function_words:
         tr.FUNCTION_WORDS_MODE = args.function_words
     if args.weighting:

@@ -75,6 +75,7 @@ CLASS_FEATURES: tuple[str, ...] = (
     "benign_purpose", "trivial", "past", "resolved_word", "recent", "intent", "mishap", "accept",
     "hope_word", "hard_drug", "prayer", "injury", "death_euphemism", "farewell_word",
     "abuse_word", "sexual_word", "danger_word", "harm_word")
+LABEL_WEIGHT = {"concern": 1.0, "benign": 1.0}  # relative weight of the non-crisis labels
 WEIGHTING = "label"  # "label": each label weighs the same (see sample_weights); or "balanced"
 FOLDS = 5
 CATEGORY_CLASS = {
@@ -160,7 +161,7 @@ def sample_weights(y: list[str]) -> np.ndarray:
         if lab == "crisis":
             out.append(1.0 / (len(n_label) * kinds * n_class[cls]))
         else:
-            out.append(1.0 / (len(n_label) * n_label[lab]))
+            out.append(LABEL_WEIGHT.get(lab, 1.0) / (len(n_label) * n_label[lab]))
     w = np.array(out)
     return w * len(y) / w.sum()
 

@@ -38,11 +38,15 @@ PAST_PAIRS = frozenset({("tahun", "lalu"), ("taun", "lalu"), ("tahun", "kemarin"
                         ("taun", "kemaren"), ("tahun", "kemaren"), ("taon", "kemaren"),
                         ("last", "year"), ("masa", "lalu"), ("back", "then"),
                         ("middle", "school"), ("taun", "wingi"), ("taun", "kamari"),
-                        ("bulan", "lalu"), ("years", "ago"), ("year", "ago")})
+                        ("bulan", "lalu"), ("years", "ago"), ("year", "ago"), ("pas", "smp"),
+                        ("pas", "sd"), ("pas", "kelas"), ("pas", "kecil"), ("waktu", "smp"),
+                        ("waktu", "sd"), ("waktu", "kelas"), ("waktu", "kecil"), ("back", "in"),
+                        ("in", "middle"), ("pas", "mts"), ("waktu", "mts")})
 # Words that tell the present apart from a past episode, words that say it is still going on,
 # and words that make an episode past and over by themselves.
 PRESENT = frozenset({"sekarang", "skrg", "saiki", "ayeuna", "now", "nowadays", "kiwari",
                      "today", "skrng", "sakiki"})
+AGAIN = frozenset({"lagi", "lg", "again", "maneh", "meneh", "maning", "deui"})
 STILL = frozenset({"masih", "still", "kambuh", "relapse", "relapsed", "lagi2", "isih", "keneh",
                    "tetep", "tetap"})
 FORMER = frozenset({"mantan", "former", "ex", "formerly", "recovered", "survivor"})
@@ -66,10 +70,17 @@ OCCASION_LEAD = frozenset({"buat", "untuk", "for", "kanggo", "keur", "yang", "yg
                            "are", "is", "am", "we", "sudah", "habis", "dah", "before",
                            "sebelum", "to", "going", "gonna"})
 # Method and dose rules a safe, health-purpose question may explain.
-DOSE_RULES = frozenset({"SI.ingested", "SI.method", "SI.method_question", "SI.method_more"})
+DOSE_RULES = frozenset({"SI.ingested", "SI.method", "SI.method_question", "SI.method_more",
+                        "SI.method_more2"})
 ARTICLES = frozenset({"the", "a", "an", "si", "sang", "para", "ender", "final", "last"})
 CONTRAST = frozenset({"tapi", "tp", "but", "padahal", "walaupun", "meskipun", "walau", "tetep",
                       "namun", "though"})
+CONDITIONAL = frozenset({"kalau", "kalo", "klo", "kl", "if", "nek", "mun", "lamun", "lek",
+                         "unless", "asal", "kecuali"})
+# A pronoun right after these is an object, not who acts ("ngasih ke aku", "bilang sama aku").
+OBJECT_MARKERS = frozenset({"ke", "sama", "ama", "sm", "to", "with", "dengan", "dgn", "ka",
+                            "karo", "marang", "buat", "for", "ngasih", "kasih", "told", "texted",
+                            "asked", "ngajak", "nanya", "chat", "ngechat"})
 # A negation right after these asks a question ("tau ga", "bisa ga", "pernah ga"), it negates
 # nothing that follows.
 QUESTION_TAG = frozenset({"tau", "tahu", "ngerti", "paham", "bisa", "boleh", "pernah", "ada",
@@ -157,6 +168,7 @@ class _Context:
                 begin = i + 1
         self.clauses.append((begin, len(tokens)))
         self.serious = self._serious()
+        self.rule_category = ""  # the category of the rule being judged (set by _judge)
         self_ref = classes["self_ref"]
         self.self_ref = any(not q and t in self_ref for t, q in zip(tokens, norm.quoted,
                                                                      strict=True))
@@ -251,6 +263,8 @@ class Detector:
         self._prefixed: list[tuple[tuple[str, ...], Rule, Pattern]] = []
         self._gates: dict[str, list[int]] = {}  # word -> patterns that need it (a fast skip)
         self._ungated: set[int] = set()
+        # token -> the (rule, pattern, pattern key) that may start a match at it (a memo)
+        self._candidate_memo: dict[str, tuple[tuple[Rule, Pattern, int], ...]] = {}
         for rule in self.ruleset.rules:
             for pattern in rule.patterns:
                 gate = pattern.gate()
@@ -333,6 +347,16 @@ class Detector:
         result.alert_cue = bool(result.cues) or result.rule_level != "none"
         result.ask_cue = result.alert_cue or bool(found)
 
+    def _candidates(self, token: str) -> tuple[tuple[Rule, Pattern, int], ...]:
+        found = self._candidate_memo.get(token)
+        if found is None:
+            pairs = list(self._index.get(token, ()))
+            pairs += [(r, p) for pre, r, p in self._prefixed if token.startswith(pre)]
+            found = tuple((r, p, id(p)) for r, p in pairs)
+            if len(self._candidate_memo) < 100_000:
+                self._candidate_memo[token] = found
+        return found
+
     def _hits(self, norm: Normalized) -> list[Hit]:
         tokens = norm.tokens
         matches: list[tuple[Rule, int, int]] = []
@@ -345,14 +369,9 @@ class Detector:
             if ids:
                 open_.update(ids)
         possible: dict[int, bool] = {}
+        candidates_of = self._candidates
         for i, token in enumerate(tokens):
-            candidates = self._index.get(token, ())
-            if self._prefixed:
-                extra = [(r, p) for pre, r, p in self._prefixed if token.startswith(pre)]
-                if extra:
-                    candidates = [*candidates, *extra]
-            for rule, pattern in candidates:
-                key = id(pattern)
+            for rule, pattern, key in candidates_of(token):
                 if key not in open_:
                     continue
                 ok = possible.get(key)
@@ -411,7 +430,9 @@ class Detector:
         if (rule.category == "SI" and not rule.steady and ctx.in_class(span, "die")
                 and ctx.in_class(clause, "joy")):
             return hit("none", category, "hyperbole of joy, hunger or tiredness")
-        if rule.negatable and self._negated(ctx, start):
+        relapse = rule.category == "SH" and ctx.in_class(ctx.tokens, "relapse") and not (
+            ctx.in_class(ctx.tokens, "fear"))
+        if rule.negatable and not relapse and self._negated(ctx, start):
             level = "concern"
             notes.append("negated")
         elif level == "crisis" and rule.category in ("SI", "SH") and self._denied(ctx, start):
@@ -427,6 +448,7 @@ class Detector:
                 ctx.in_class(ctx.clause_before(start, 3), "fear")):
             level = "concern"  # "takut kambuh lagi": a fear of relapse, not a relapse
             notes.append("afraid of a relapse")
+        ctx.rule_category = rule.category
         if level == "crisis" and self._past_resolved(ctx, start, end):
             level = "concern"
             notes.append("past and resolved")
@@ -445,6 +467,12 @@ class Detector:
         if level == "crisis" and category in FRIEND_CATEGORIES and self._friend_subject(
                 ctx, start):
             category = "THIRD_PARTY"
+        elif level == "concern" and (rule.cue or rule.ask) and rule.category in (
+                "SI", "MOOD", "SH") and not notes and self._friend_subject(ctx, start):
+            # a farewell sign, a burden or hopelessness told about a friend: the writer cannot
+            # be asked for the friend; a human should check on the friend (labelling guide)
+            level, category = "crisis", "THIRD_PARTY"
+            notes.append("a friend's sign: a crisis to check on")
         if level != "none" and (rule.category == "HARM_OTHERS" or (
                 rule.category == "SI" and ctx.in_class(span, "weapon"))) and self._benign_tool(
                 ctx, start, end):
@@ -476,6 +504,8 @@ class Detector:
         for i in range(start - 1, max(-1, start - 3), -1):
             if ctx.tokens[i] in BOUNDARIES:
                 return False
+            if ctx.tokens[i] in neg and i > 0 and ctx.tokens[i - 1] in CONDITIONAL:
+                return False  # "kalau ga nyilet aku ga bisa tidur": a condition, not a denial
             if ctx.tokens[i] in neg and i + 1 < len(ctx.tokens) and ctx.tokens[i + 1] in (
                     "papa", "apa", "apa2", "masalah", "pa2", "popo", "kenapa"):
                 return False  # "ga papa kalo aku mati": it is all right, not a negation
@@ -503,7 +533,8 @@ class Detector:
         speaker = ctx.in_class(lead, "friend") or (
             ctx.in_class(lead, "third") and ctx.in_class(lead, "speech"))
         if speaker and rule.category in ("SI", "SH") and (ctx.in_class(inside, "self")
-                                                         or rule.steady):
+                                                         or rule.steady
+                                                         or ctx.in_class(lead, "want")):
             return rule.level, "THIRD_PARTY", "a friend's own words (or search), quoted"
         if ctx.in_class(lead + ctx.tokens[last:last + 6], "frame"):
             return "none", rule.category, "quoted from a song, film or story"
@@ -550,7 +581,8 @@ class Detector:
         biji": a question, a health purpose, and no lethal or 'all at once' word."""
         tokens = ctx.tokens
         question = ctx.in_class(tokens, "ask_how") or "boleh" in tokens or "?" in tokens
-        return question and ctx.in_class(tokens, "health_purpose") and not ctx.in_class(
+        purpose = ctx.in_class(tokens, "health_purpose") or ctx.in_class(tokens, "frequency")
+        return question and purpose and not ctx.in_class(
             tokens, "lethal") and not any(t in ("semua", "sebotol", "sekaligus", "all", "whole",
                                                  "kabeh", "segenggam") for t in tokens)
 
@@ -583,12 +615,26 @@ class Detector:
 
     @staticmethod
     def _friend_subject(ctx: _Context, start: int) -> bool:
-        """A friend, sibling or classmate is who the clause is about (not the writer)."""
-        before = ctx.clause_before(start, 8)
-        for token in before:  # nearest first
-            if token in ctx.classes["self"]:
+        """A friend, sibling or classmate is who the words are about, not the writer: the
+        nearest subject before the match, across the message's earlier clauses ("temen kosku
+        ga keluar kamar 2 hari. terakhir dia bilang maaf udah ngerepotin"). A "my" after a
+        friend word ("temen aku") or an "aku" after a preposition ("ke aku") is no subject;
+        "dia" counts only when a friend was named before it."""
+        cls = ctx.classes
+        self_, friend, third = cls["self"], cls["friend"], cls["third"]
+        tokens = ctx.tokens
+        lo = max(0, start - 40)
+        named_friend = any(t in friend for t in tokens[lo:start])
+        for i in range(start, lo - 1, -1):  # nearest first (the match's own first word too)
+            token = tokens[i]
+            prev = tokens[i - 1] if i > 0 else ""
+            if token in self_:
+                if prev in friend or prev in cls["family"] or prev in OBJECT_MARKERS:
+                    continue  # "temen aku", "ke aku": not the writer as subject
                 return False
-            if token in ctx.classes["friend"]:
+            if token in friend:
+                return True
+            if token in third and named_friend and token not in ("they", "mereka", "them"):
                 return True
         return False
 
@@ -643,8 +689,21 @@ class Detector:
             after_clause.append(t)
         if any(t in STILL for t in after_clause):
             return False  # "masih", "kambuh": now, not then
+        if any(t in STILL for t in ctx.clause_before(start, 8)) and not any(
+                t in past for t in after_clause):
+            return False  # "aku masih ga bisa stop nyakitin diri": still going on
+        for i, t in enumerate(tokens):
+            if t in cls["relapse"] and not ctx.in_class(tokens, "fear") and not (
+                    any(w in past or w in ("last", "lalu", "tahun") for w in tokens[i + 1:i + 5])):
+                return False  # a relapse told anywhere (not "relapsed once last year"): now
+        if ctx.rule_category == "SH" and any(t in AGAIN for t in after_clause):
+            return False  # "nyilet lagi", "did it again": the act repeated
         if Detector._clean_for(ctx):
             return True
+        if any(t in ("terakhir", "last") for t in tokens[max(0, start - 4):start]) and any(
+                t in ("ago", "lalu", "kemarin", "kemaren") or (a, t) in PAST_PAIRS
+                for a, t in itertools.pairwise(tokens[end - 1:end + 10])):
+            return True  # "terakhir sh itu 2 tahun lalu", "the last time i cut was years ago"
         window = tokens[max(0, start - 14):start] + after_clause
         if any(t in FORMER for t in window):
             return True  # "mantan sh-er", "former self-harmer": past and over in one word
@@ -652,7 +711,7 @@ class Detector:
             (a, b) in PAST_PAIRS for a, b in itertools.pairwise(window))
         if not is_past:
             return False
-        for i in list(range(0, start)) + list(range(end, n)):
+        for i in range(end, n):  # the resolution is told after the episode
             t = tokens[i]
             if t in resolved and not any(w in neg for w in tokens[max(0, i - 2):i]):
                 return True
@@ -692,6 +751,9 @@ class Detector:
                 return True
             if t in clean and any(w in duration for w in tokens[i + 1:i + 4]):
                 return True  # "udah bersih 8 bulan"
+            if t == "been" and i + 2 < len(tokens) and tokens[i + 2] in duration and (
+                    tokens[i + 1].isdigit() or tokens[i + 1] in ("a", "two", "three", "many")):
+                return True  # "it's been 3 years"
             if t in clean and i + 1 < len(tokens) and tokens[i + 1] in ("for", "selama") and any(
                     w in duration or w.isdigit() for w in tokens[i + 2:i + 5]):
                 return True
