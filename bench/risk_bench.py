@@ -10,7 +10,9 @@ Sets (each scored separately, never pooled):
   corpus:check the same file, "check" part (aggregates only)
   heldout_old  bench/data/risk_heldout.jsonl (an older held-out set, already seen: dev-like)
   heldout_v2   bench/data/risk_heldout_v2.jsonl, the frozen held-out set, scored only when its
-               sha256 equals HELDOUT_SHA256 (set by the maintainer); otherwise refused.
+               sha256 equals HELDOUT_SHA256 (set by the maintainer); otherwise refused. With
+               SEBAYA_NO_FROZEN=1 in the environment (rule and model work) the file is not even
+               read, here or in bench/train_risk.py.
 
 Figures: crisis recall; crisis flagged (crisis or concern); crisis that gets an alert OR the
 direct question (level crisis or ``ask``); benign false crisis; benign any flag (concern, crisis
@@ -103,6 +105,9 @@ def load_sets(names: list[str]) -> dict[str, list[dict]]:
 
 
 def frozen_heldout() -> list[dict] | None:
+    if os.environ.get("SEBAYA_NO_FROZEN"):  # rule and model work: the frozen set is not touched
+        print("(heldout_v2: skipped, SEBAYA_NO_FROZEN is set; the file was not read)")
+        return None
     if not HELDOUT_V2.is_file():
         print(f"(heldout_v2: {HELDOUT_V2.name} not present)")
         return None

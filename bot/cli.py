@@ -279,6 +279,14 @@ def _draw_flows(config: Config, out: Path) -> int:
     return EXIT_OK
 
 
+def _quiet_stdout() -> None:
+    """After a broken pipe: point stdout at /dev/null so the exit flush does not fail again."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
 def _risk(text: str | None, jsonl: bool) -> int:
     detector = Detector.default()  # a missing or corrupt model file fails here, clearly
     if jsonl:
@@ -481,7 +489,11 @@ def main(argv: list[str] | None = None) -> int:
     redactor = Redactor.from_env()
     redactor.install()  # no secret reaches a log line
     if args.command == "risk":  # needs no config: the rules ship with the package
-        return _risk(args.text, args.jsonl)
+        try:
+            return _risk(args.text, args.jsonl)
+        except BrokenPipeError:  # `sebaya risk ... | head`: the reader left; not an error
+            _quiet_stdout()
+            return EXIT_OK
     try:
         config = load_config(getattr(args, "config", "config.yaml"))
         if args.command == "check-flows":
