@@ -43,7 +43,8 @@ from bot.risk.detector import Detector  # noqa: E402
 SHARED = ROOT.parent / "shared" / "data"
 DATA = ROOT / "bench" / "data"
 HELDOUT_V2 = DATA / "risk_heldout_v2.jsonl"
-HELDOUT_SHA256: str | None = None  # the maintainer fills this in when the frozen set lands
+# The frozen held-out set as committed alone in f90d7f1, before any rule or model work.
+HELDOUT_SHA256: str | None = "4d1f5ce14bee98144338534573aa7e8e409a8da31123663cfc82708f3e5fd03e"
 
 # The list a school would write (issue #3): case-insensitive substring search.
 BASELINE = ("bunuh diri", "mati", "bunuh", "suicide", "kill myself", "self harm",
