@@ -413,6 +413,9 @@ def _report(config: Config, args: argparse.Namespace) -> int:
 
     paths = asyncio.run(build.write(config, start, end, args.format, args.out, args.lang,
                                     demo=args.demo))
+    print(f"Report for {start} to {end} written to {paths[0].parent}"
+          + ("" if args.out else " (the default: reports/ beside the database; --out DIR "
+             "to choose)") + ":")
     for path in paths:
         print(path)
     return EXIT_OK
@@ -464,7 +467,9 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--to", dest="end", type=_date, default=None,
                         help="last day, YYYY-MM-DD (default: today)")
     report.add_argument("--format", choices=("md", "csv", "html"), default="html")
-    report.add_argument("--out", type=Path, default=Path("reports"), help="folder to write to")
+    report.add_argument("--out", type=Path, default=None,
+                        help="folder to write to (default: reports/ beside the database, "
+                        "e.g. data/reports; never the current folder)")
     report.add_argument("--lang", choices=("id", "en"), default=None)
     report.add_argument("--demo", action="store_true",
                         help="the synthetic month of `sebaya demo --seed-data` (marked as such)")
