@@ -34,6 +34,7 @@ from bot.clock import ManualClock
 from bot.config import Config, load_config, load_secret
 from bot.engine.lint import lint_flow
 from bot.engine.mermaid import draw_flow
+from bot.engine.placeholders import check_placeholders
 from bot.errors import SebayaError
 from bot.redact import Redactor
 from bot.risk.detector import Detector
@@ -258,6 +259,13 @@ def _check_flows(config: Config) -> int:
         for warning in lint_flow(flow, bundle.catalog, tuple(config.languages.available)):
             print(warning.render())
             count += 1
+    problems = check_placeholders(bundle.flows, bundle.catalog, config.languages.available)
+    for problem in problems:
+        print(problem.render(), file=sys.stderr)
+    if problems:
+        print(f"{len(problems)} error(s): students would see these placeholders as written "
+              f"({count} warning(s) besides)", file=sys.stderr)
+        return EXIT_CHECK_FAILED
     print(f"{len(bundle.flows)} flow(s) OK, {count} warning(s)")
     if config.whatsapp is not None or os.environ.get("WHATSAPP_PHONE_NUMBER_ID"):
         notes = [note for flow in bundle.flows.values()
