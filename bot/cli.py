@@ -1,5 +1,6 @@
-"""Command line: run | console | demo | check-flows | draw-flows. Exit codes live only here:
-0 ok, 1 check-flows found errors, 2 bad config or flows (nothing was started)."""
+"""Command line: run | console | demo | check-flows | check-rules | draw-flows | report ...
+Exit codes live only here: 0 ok, 1 a check found errors (check-flows, check-rules), 2 bad
+config, flows or rules (nothing was started)."""
 
 from __future__ import annotations
 
@@ -328,6 +329,23 @@ def _risk(text: str | None, jsonl: bool) -> int:
     return EXIT_OK
 
 
+def _check_rules(folder: Path | None) -> int:
+    from bot.rulecheck import check_rules
+
+    result = check_rules(folder)
+    for failure in result.failures:
+        print(failure.render())
+    where = folder or "bot/risk/rules (shipped)"
+    if result.failures:
+        print(f"{where}: {result.rules} rule(s), {result.examples} example(s): "
+              f"{len(result.failures)} FAILED. Fix the example or the rule, run "
+              "sebaya check-rules again, then restart the bot.", file=sys.stderr)
+        return EXIT_CHECK_FAILED
+    print(f"{where}: {result.rules} rule(s), {result.examples} example(s): all pass. Restart "
+          "the bot to use edited rules.")
+    return EXIT_OK
+
+
 def _staff(config: Config, args: argparse.Namespace) -> int:
     if args.action == "invite":
         code = asyncio.run(staffcli.invite(config, args.role, args.name, args.days))
@@ -446,6 +464,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--remove-data", action="store_true",
                       help="delete demo.sqlite3, the synthetic month")
     sub.add_parser("check-flows", parents=[common], help="validate and lint flows and texts")
+    rules = sub.add_parser("check-rules", parents=[common],
+                           help="run every risk rule's examples and not_examples (no pytest)")
+    rules.add_argument("--rules", type=Path, default=None,
+                       help="a folder with lexicon.yaml, crisis.yaml, concern.yaml (default: "
+                       "the rules the bot uses, bot/risk/rules)")
     risk = sub.add_parser("risk", parents=[common], help="explain the risk verdict for a message")
     risk.add_argument("text", nargs="?", help="the message to screen")
     risk.add_argument("--jsonl", action="store_true",
@@ -495,6 +518,12 @@ def main(argv: list[str] | None = None) -> int:
     redactor.install()  # no secret reaches a log line
     if args.command == "risk":  # needs no config: the rules ship with the package
         return _risk(args.text, args.jsonl)
+    if args.command == "check-rules":
+        try:
+            return _check_rules(args.rules)
+        except SebayaError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
     try:
         config = load_config(getattr(args, "config", "config.yaml"))
         if args.command == "check-flows":
