@@ -40,8 +40,10 @@ def names(config: Config, lang: str) -> Names:
                 for branch in button.handler.branches:
                     for action in branch.actions:
                         if action.name == "track":
-                            services.setdefault(str(action.arg),
-                                                catalog.render(button.text, lang, {}))
+                            label = catalog.render(button.text, lang, {})
+                            if str(action.arg).startswith("info_"):
+                                label = f"Info: {label}"
+                            services.setdefault(str(action.arg), label)
     return Names({k: catalog.get(f"topic.{k}", lang) for k in keys}, services)
 
 

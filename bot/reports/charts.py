@@ -10,7 +10,7 @@ anyway); a count known only as a range is a hatched box over that range, labelle
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 import matplotlib
 
@@ -51,7 +51,7 @@ def _frame(ax, title: str, synthetic: bool, lang: str) -> None:
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     if synthetic:
         ax.text(0.5, 0.5, words(lang)["synthetic_mark"], transform=ax.transAxes, ha="center",
-                va="center", fontsize=30, color="#C8553D", alpha=0.18, rotation=18, zorder=0)
+                va="center", fontsize=30, color="#C8553D", alpha=0.16, rotation=18, zorder=5)
 
 
 def _empty(ax, title: str, lang: str) -> None:
@@ -72,14 +72,15 @@ def _range_box(ax, x: float, shown: Shown, bottom: float = 0) -> float:
 
 def stacked_weeks(weeks: Sequence[str], series: dict[str, Sequence[int]], labels: dict[str, str],
                   title: str, lang: str = "id", shown: Mapping | None = None,
-                  synthetic: bool = False) -> bytes:
-    """Cases per week, one stacked bar per week; hidden segments hatched, never guessed."""
-    return _png(weeks_figure(weeks, series, labels, title, lang, shown, synthetic))
+                  synthetic: bool = False, partial: Collection[str] = ()) -> bytes:
+    """Cases per week, one stacked bar per week; hidden segments hatched, never guessed;
+    weeks the period cuts marked "*"."""
+    return _png(weeks_figure(weeks, series, labels, title, lang, shown, synthetic, partial))
 
 
 def weeks_figure(weeks: Sequence[str], series: dict[str, Sequence[int]], labels: dict[str, str],
                  title: str, lang: str = "id", shown: Mapping | None = None,
-                 synthetic: bool = False) -> Figure:
+                 synthetic: bool = False, partial: Collection[str] = ()) -> Figure:
     """The figure of ``stacked_weeks`` (tests look at its bars)."""
     shown = shown if shown is not None else protect_weeks(weeks, series)
     fig, ax = plt.subplots(figsize=(7, 3.8))
@@ -105,7 +106,8 @@ def weeks_figure(weeks: Sequence[str], series: dict[str, Sequence[int]], labels:
         ax.annotate(total.text(), (i, top), ha="center", va="bottom", fontsize=8,
                     xytext=(0, 2), textcoords="offset points")
         tops.append(top)
-    ax.set_xticks(range(len(weeks)), [numbers.day(w, lang) for w in weeks])
+    ax.set_xticks(range(len(weeks)),
+                  [numbers.day(w, lang) + ("*" if w in partial else "") for w in weeks])
     ax.set_ylim(0, max(max(tops) * 1.15, SMALL))
     _frame(ax, title, synthetic, lang)
     drawn = [name for name in series  # a series with nothing shown would puzzle the reader

@@ -38,7 +38,8 @@ LABELS = {
         "score_names": ("1 (sangat kurang)", "2", "3", "4", "5 (sangat baik)"),
         "chart_weeks": "Kasus per minggu, menurut jalur", "chart_scores": "Kepuasan siswa",
         "chart_services": "Penggunaan layanan", "na": "-", "hidden": "disamarkan (angka kecil)",
-        "empty": "Belum ada data pada periode ini", "all_staff": "Ke staf",
+        "empty": "Belum ada data pada periode ini",
+        "partial": "* Minggu ini hanya sebagian masuk periode laporan, jadi harinya lebih sedikit.",
     },
     "en": {
         "title": "Sebaya programme report", "period": "Period", "school": "School",
@@ -72,7 +73,8 @@ LABELS = {
         "score_names": ("1 (very poor)", "2", "3", "4", "5 (very good)"),
         "chart_weeks": "Cases per week, by route", "chart_scores": "Student satisfaction",
         "chart_services": "Use of services", "na": "-", "hidden": "hidden (small counts)",
-        "empty": "No data in this period", "all_staff": "To staff",
+        "empty": "No data in this period",
+        "partial": "* Only part of this week falls in the report's period: fewer days.",
     },
 }
 

@@ -15,7 +15,7 @@ from bot.reports import charts, numbers
 from bot.reports.figures import ReportData, weeks_series
 from bot.reports.labels import labels
 from bot.reports.summary import paragraph
-from bot.reports.tables import ROUTES, Names, Table, protected, tables
+from bot.reports.tables import ROUTES, Names, Table, partial_weeks, protected, tables
 
 __all__ = ["Names", "Table", "chart_images", "csv_text", "html_page", "markdown", "tables"]
 
@@ -44,7 +44,8 @@ def chart_images(data: ReportData, lang: str) -> dict[str, bytes]:
     mark = data.synthetic
     return {
         "weeks": charts.stacked_weeks(data.weeks, {r: series[r] for r in ROUTES}, route_names,
-                                      t["chart_weeks"], lang, shown, synthetic=mark),
+                                      t["chart_weeks"], lang, shown, synthetic=mark,
+                                      partial=partial_weeks(data)),
         "satisfaction": charts.bars([str(s) for s in range(1, 6)],
                                     [shown[("score", s)] for s in range(1, 6)],
                                     t["chart_scores"], color="#4C9F70", lang=lang,
@@ -82,7 +83,7 @@ def markdown(data: ReportData, lang: str, school: str, names: Names | dict | Non
         out += ["| " + " | ".join(row) + " |" for row in table.rows]
         if not table.rows:
             out.append(f"| {t['empty']} |" + " |" * (len(table.header) - 1))
-        out.append("")
+        out += ["", f"_{table.note}_", ""] if table.note else [""]
     return "\n".join(out)
 
 
@@ -114,6 +115,8 @@ def _table_html(table: Table, empty: str) -> list[str]:
     if not table.rows:
         out.append(f'<tr><td class="empty" colspan="{len(table.header)}">{esc(empty)}</td></tr>')
     out += ["</tbody>", "</table>"]
+    if table.note:
+        out.append(f'<p class="note">{esc(table.note)}</p>')
     return out
 
 

@@ -3,6 +3,7 @@ Markdown, CSV and HTML get their figures, so the formats can never disagree."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -22,6 +23,17 @@ class Table:
     title: str
     header: tuple[str, ...]
     rows: list[tuple[str, ...]]
+    note: str = ""
+
+
+def partial_weeks(data: ReportData) -> set[str]:
+    """Weeks the period cuts (it starts or ends mid-week): fewer days, fewer cases."""
+    out = set()
+    for week in data.weeks:
+        monday = dt.date.fromisoformat(week)
+        if monday < data.start or monday + dt.timedelta(days=6) > data.end:
+            out.add(week)
+    return out
 
 
 @dataclass
@@ -119,8 +131,9 @@ def tables(data: ReportData, lang: str, names: Names) -> list[Table]:
     def c(key) -> str:
         return count(shown[key], lang)
 
-    weeks = [(numbers.day(w, lang, year=True), *(c(("cell", w, r)) for r in ROUTES),
-              c(("week", w))) for w in data.weeks]
+    cut = partial_weeks(data)
+    weeks = [(numbers.day(w, lang, year=True) + (" *" if w in cut else ""),
+              *(c(("cell", w, r)) for r in ROUTES), c(("week", w))) for w in data.weeks]
     topics = [(names.topic(k), c(("topic", k))) for k, _ in data.cases_by_topic.most_common()]
     weights = [(dict(zip(WEIGHTS, t["weight_names"], strict=True)).get(k, k), c(("weight", k)))
                for k in sorted({*WEIGHTS, *data.cases_by_weight})]
@@ -141,7 +154,7 @@ def tables(data: ReportData, lang: str, names: Names) -> list[Table]:
     return [
         _overview(data, shown, lang),
         Table(t["weeks"], (t["week"], t["peer"], t["counselor"], t["crisis_route"], t["cases"]),
-              weeks),
+              weeks, t["partial"] if cut else ""),
         Table(t["topics"], (t["topic"], t["cases"]), topics),
         Table(t["weights"], (t["weight"], t["cases"]), weights),
         Table(t["crisis"], (t["measure"], t["value"]), crisis),

@@ -81,3 +81,14 @@ def test_sample_data_is_marked_in_every_format() -> None:
     assert render.markdown(data, "id", "SMP Contoh", NAMES).startswith("> **DATA CONTOH")
     assert "DATA CONTOH" in render.csv_text(data, "id", NAMES).splitlines()[1]
     assert "DATA CONTOH" not in render.html_page(_data(), "id", "SMP Contoh", NAMES)
+
+
+def test_weeks_the_period_cuts_are_marked() -> None:
+    """A period from a Tuesday: its first week has fewer days, which must not read as a drop."""
+    from dataclasses import replace
+
+    full = render.markdown(_data(), "id", "SMP Contoh", NAMES)
+    assert "*" not in full.split("## Kasus per minggu")[1].split("##")[0]
+    cut = render.markdown(replace(_data(), start=dt.date(2026, 11, 3)), "id", "SMP", NAMES)
+    assert "| 2 Nov 2026 * |" in cut and "| 9 Nov 2026 |" in cut
+    assert "hanya sebagian masuk periode laporan" in cut
