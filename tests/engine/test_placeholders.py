@@ -75,3 +75,20 @@ def test_a_bot_text_may_use_only_what_the_default_language_uses(tmp_path, projec
                          {"en": {"core.staff_no_story": "(no story) {alias}"}})
     assert len(problems) == 1
     assert "text 'core.staff_no_story': (en) uses unknown placeholder {alias}" in problems[0]
+
+
+async def test_the_bot_warns_at_start_about_an_unknown_placeholder(project: Path,
+                                                                   caplog) -> None:
+    """Somebody restarted without check-flows: the log says what students will see."""
+    from bot.app import App
+    from bot.config import load_config
+    from tests.dialog import RecordingChannel
+
+    texts = project / "flows" / "texts" / "id.yaml"
+    texts.write_text(texts.read_text(encoding="utf-8").replace("{school}", "{sekolah}", 1),
+                     encoding="utf-8")
+    channel = RecordingChannel()
+    app = await App.build(load_config(project / "config.yaml"), {channel.name: channel},
+                          secret=b"s" * 32)
+    await app.stop()
+    assert "{sekolah}" in caplog.text and "run sebaya check-flows" in caplog.text
