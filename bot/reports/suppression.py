@@ -5,14 +5,15 @@ enough: when a total and all but one of its parts are shown, the hidden part is 
 the others. So every table is described as groups (a total and its parts), and this module
 reads the shown figures the way a curious reader would: each hidden figure as the range it
 could be in ("<5" is 0 to 4), narrowed by every group again and again. While any hidden figure
-is pinned down to one value, one more figure of its group is hidden: a 0 beside it (shown as
-"<5", which is true of 0 too, and costs the reader least), else the smallest shown part (as a
-range of five such as "5–9"), else, through figures already hidden, the nearest other one.
+is pinned down to one value, one more figure near it is hidden (its groups first, then groups
+linked to them through figures already hidden): a 0 if there is one (shown as "<5", which is
+true of 0 too, and costs the reader least), else the smallest count (as a range of five such as
+"5–9").
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.reports.figures import SMALL
@@ -82,31 +83,40 @@ def _exposed(shown: Mapping, groups: Sequence[Group]) -> Hashable | None:
     tells nothing about one student; what it was hidden for is checked on its own)."""
     known = _narrow({k: (s.low, s.high) for k, s in shown.items()}, groups)
     return next((k for k, s in shown.items()
-                 if 0 < s.value < SMALL and known[k][0] == known[k][1]), None)
+                 if not s.exact and 0 < s.value < SMALL and known[k][0] == known[k][1]),
+                None)
 
 
-def _hide_one_more(shown: dict, groups: Sequence[Group], key: Hashable) -> None:
-    """Hide the smallest shown figure next to ``key``: in its groups first, then in groups
-    linked to them through figures already hidden."""
-    empty = {p for total, parts in groups if shown[total].exact and shown[total].value == 0
-             for p in parts}  # a 0 in a group whose total is 0 would be pinned down at once
-    for total, parts in groups:
-        zeros = [p for p in parts if key in (total, *parts) and p != key and shown[p].exact
-                 and shown[p].value == 0 and p not in empty]
-        if zeros:
-            shown[zeros[0]] = _bucket(0)
-            return
+def _near(shown: Mapping, groups: Sequence[Group], key: Hashable):
+    """Figures of the groups around ``key``, widening through figures already hidden."""
     reached, frontier = set(), {key}
     while frontier:
         reached |= frontier
-        near = [g for g in groups if reached & {g[0], *g[1]}]
-        keys = {k for total, parts in near for k in (total, *parts)}
+        keys = {k for total, parts in groups if reached & {total, *parts}
+                for k in (total, *parts)}
+        yield keys
+        frontier = {k for k in keys if not shown[k].exact} - reached
+
+
+def _hide_one_more(shown: dict, groups: Sequence[Group], key: Hashable) -> None:
+    """Hide one more figure near ``key``: a 0 if any (shown as "<5", true of 0 too, and it
+    costs the reader least), else the smallest shown count; nearest groups first."""
+    empty = {p for total, parts in groups if shown[total].exact and shown[total].value == 0
+             for p in parts}  # a 0 under a total of 0 would be pinned down at once
+    for keys in _near(shown, groups, key):
+        zeros = sorted((k for k in keys if k != key and shown[k].exact and shown[k].value == 0
+                        and k not in empty), key=str)
+        if zeros:
+            shown[zeros[0]] = _bucket(0)
+            return
+    reached: set = set()
+    for keys in _near(shown, groups, key):
+        reached |= keys
         visible = [k for k in keys if shown[k].exact and shown[k].value > 0]
         if visible:
             smallest = min(visible, key=lambda k: (shown[k].value, str(k)))
             shown[smallest] = _bucket(shown[smallest].value)
             return
-        frontier = {k for k in keys if not shown[k].exact} - reached
     # everything near is hidden, yet the ranges meet (three "<5" and a total of 12-14 make
     # each 4): widen the ranges that are not "<5"
     wide = [k for k in reached if not shown[k].exact and not shown[k].small]
@@ -117,9 +127,13 @@ def _hide_one_more(shown: dict, groups: Sequence[Group], key: Hashable) -> None:
         shown[k] = Shown(s.value, max(0, s.low - SMALL), s.high + SMALL)
 
 
-def protect(values: Mapping[Hashable, int], groups: Sequence[Group] = ()) -> dict[Hashable, Shown]:
-    """How each count is shown: small ones hidden, and more until none can be derived."""
-    shown = {k: _bucket(v) if 0 < v < SMALL else exact(v) for k, v in values.items()}
+def protect(values: Mapping[Hashable, int], groups: Sequence[Group] = (),
+            public: Collection[Hashable] = ()) -> dict[Hashable, Shown]:
+    """How each count is shown: small ones hidden, and more until none can be derived.
+    ``public`` counts (staff workloads) are not hidden for being small, only to protect
+    another count."""
+    shown = {k: _bucket(v) if 0 < v < SMALL and k not in public else exact(v)
+             for k, v in values.items()}
     while (key := _exposed(shown, groups)) is not None:
         _hide_one_more(shown, groups, key)
     return shown

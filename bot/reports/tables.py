@@ -70,7 +70,11 @@ def protected(data: ReportData) -> dict:
     values.update(unanswered=data.unanswered, dead_letters=data.dead_letters,
                   unacknowledged=data.unacknowledged, appointments=data.appointments,
                   confirmed=data.appointments_confirmed, groups=data.group_signups)
-    return protect(values, groups)
+    peers = [("peer", name) for name in data.peer_workload]
+    values.update({("peer", name): v for name, v in data.peer_workload.items()})
+    if sum(data.peer_workload.values()) == data.cases_by_route["peer"]:
+        groups.append((("route", "peer"), peers))  # the workloads add up to the peer cases
+    return protect(values, groups, public=peers)
 
 
 def count(shown: Shown, lang: str) -> str:
@@ -141,7 +145,7 @@ def tables(data: ReportData, lang: str, names: Names) -> list[Table]:
               (t["ack_half"], minutes(median(data.ack_minutes), lang)),
               (t["ack_most"], minutes(percentile(data.ack_minutes, 0.9), lang)),
               (t["unacknowledged"], c("unacknowledged"))]
-    peers = [(name, numbers.number(v, lang)) for name, v in data.peer_workload.most_common()]
+    peers = [(name, c(("peer", name))) for name, _ in data.peer_workload.most_common()]
     scores = [(t["score_names"][s - 1], c(("score", s))) for s in SCORES]
     scores += [(t["surveys"], c("surveys")), (t["mean"], mean_score(data, lang))]
     services = [(t["selfhelp"], c("selfhelp"))]
@@ -158,7 +162,7 @@ def tables(data: ReportData, lang: str, names: Names) -> list[Table]:
         Table(t["topics"], (t["topic"], t["cases"]), topics),
         Table(t["weights"], (t["weight"], t["cases"]), weights),
         Table(t["crisis"], (t["measure"], t["value"]), crisis),
-        Table(t["peers"], (t["peer_name"], t["cases"]), peers),  # staff are not suppressed
+        Table(t["peers"], (t["peer_name"], t["cases"]), peers),  # small is fine: staff
         Table(t["satisfaction"], (t["score"], t["ratings"]), scores),
         Table(t["services"], (t["service"], t["count"]), services),
     ]

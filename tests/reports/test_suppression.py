@@ -73,3 +73,35 @@ def test_random_weekly_tables_never_reveal_a_small_count(seed: int) -> None:
         if 0 < values[key] < 5:
             assert len(possible[key]) > 1, (key, series, {k: s.text() for k, s in shown.items()})
         assert values[key] in (possible.get(key) or {shown[key].value})  # ranges tell the truth
+
+
+@pytest.mark.parametrize(("peer", "counselor", "crisis", "workloads"), [
+    (12, 2, 0, (9, 3)),
+    (6, 2, 9, (3, 3)),  # the peer total is the smallest count: hiding it alone would not do
+])
+def test_peer_workloads_that_add_up_to_the_peer_cases_give_nothing_away(
+        peer: int, counselor: int, crisis: int, workloads: tuple[int, ...]) -> None:
+    """Staff workloads are shown even when small; when they add up to the peer cases, they
+    count in the reckoning, or a hidden peer total would be their sum."""
+    import datetime as dt
+    from collections import Counter
+
+    from bot.reports.figures import ReportData
+    from bot.reports.tables import protected
+
+    names = [f"P{i}" for i in range(len(workloads))]
+    week = "2026-11-02"
+    routes = Counter(peer=peer, counselor=counselor, crisis=crisis)
+    data = ReportData(dt.date(2026, 11, 2), dt.date(2026, 11, 8), weeks=[week],
+                      cases_by_week={week: routes}, cases_by_route=routes,
+                      cases_by_topic=Counter(belajar=routes.total()),
+                      cases_by_weight=Counter({"2": routes.total()}),
+                      peer_workload=Counter(dict(zip(names, workloads, strict=True))))
+    shown = protected(data)
+    options = set()
+    for p_, c_, k_ in itertools.product(*(_candidates(shown, ("route", r)) for r in ROUTES)):
+        sums = {sum(w) for w in itertools.product(*(_candidates(shown, ("peer", n))
+                                                    for n in names))}
+        if p_ + c_ + k_ in _candidates(shown, "cases") and p_ in sums:
+            options.add(c_)
+    assert len(options) > 1, {k: v.text() for k, v in shown.items()}
