@@ -332,7 +332,11 @@ def _risk(text: str | None, jsonl: bool) -> int:
 def _check_rules(folder: Path | None) -> int:
     from bot.rulecheck import check_rules
 
-    result = check_rules(folder)
+    try:
+        result = check_rules(folder)
+    except SebayaError as exc:  # a broken rule file: file, line and what to fix
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     for failure in result.failures:
         print(failure.render())
     where = folder or "bot/risk/rules (shipped)"
@@ -511,6 +515,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "check-rules":  # needs no config: the rules ship with the package
+        return _check_rules(args.rules)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("transitions").setLevel(logging.WARNING)
@@ -518,12 +524,6 @@ def main(argv: list[str] | None = None) -> int:
     redactor.install()  # no secret reaches a log line
     if args.command == "risk":  # needs no config: the rules ship with the package
         return _risk(args.text, args.jsonl)
-    if args.command == "check-rules":
-        try:
-            return _check_rules(args.rules)
-        except SebayaError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return EXIT_BAD_INPUT
     try:
         config = load_config(getattr(args, "config", "config.yaml"))
         if args.command == "check-flows":

@@ -35,7 +35,7 @@ class Shown:
 
     @property
     def small(self) -> bool:
-        """Hidden because it is small (primary), not to protect another figure."""
+        """Shown as "<5" (a small count, or a 0 hidden beside one)."""
         return not self.exact and self.high < SMALL
 
     def text(self) -> str:
