@@ -42,26 +42,33 @@ def project(project: Path, request) -> Path:
     return project
 
 
-TO_PEER_ID = [
-    ("student", "halo"), ("student", "[Oke, lanjut]"), ("student", "[Pertemanan]"),
-    ("student", "aku lagi diem-dieman sama sahabatku"),
-    ("bot>student", "Kamu kelas berapa?"),
-    ("student", "8B"),
-    ("bot>student", "Seberapa berat"),
-    ("student", "[Lumayan berat]"), ("student", "[Tidak, aku aman]"),
-    ("bot>peer", "aku lagi diem-dieman sama sahabatku"),
-    ("bot>peer", "Kelas: 8B"),
-]
+def _b(dialog: Dialog, key: str, lang: str = "id") -> str:
+    """A button press by its catalog key (the words may be reworded; the flow stays)."""
+    return f"[{dialog.app.core.catalog.get(key, lang)}]"
 
-TO_COUNSELOR_EN = [
-    ("student", "hi"), ("student", "[English, please]"), ("student", "[OK, let's go]"),
-    ("student", "[Bullying]"), ("student", "they take my money every day"),
-    ("bot>student", "Which class are you in?"),
-    ("student", "9A"),
-    ("student", "[Very heavy]"), ("student", "[No, I'm safe]"),
-    ("bot>counselor", "they take my money every day"),
-    ("bot>counselor", "Kelas: 9A"),  # guru BK reads the label in the school's language
-]
+
+def to_peer_id(d: Dialog, weight: str = "intake.btn.weight2") -> list[tuple[str, str]]:
+    return [
+        ("student", "halo"), ("student", _b(d, "intake.btn.consent_ok")),
+        ("student", _b(d, "topic.pertemanan")),
+        ("student", "aku lagi diem-dieman sama sahabatku"),
+        ("bot>student", "Kamu kelas berapa?"),
+        ("student", "8B"),
+        ("student", _b(d, weight)), ("student", _b(d, "intake.btn.safe")),
+    ]
+
+
+def to_counselor_en(d: Dialog) -> list[tuple[str, str]]:
+    return [
+        ("student", "hi"), ("student", "[English, please]"),
+        ("student", _b(d, "intake.btn.consent_ok", "en")),
+        ("student", _b(d, "topic.perundungan", "en")), ("student", "they take my money every day"),
+        ("bot>student", "Which class are you in?"),
+        ("student", "9A"),
+        ("student", _b(d, "intake.btn.weight3", "en")), ("student", _b(d, "intake.btn.safe", "en")),
+        ("bot>counselor", "they take my money every day"),
+        ("bot>counselor", "Kelas: 9A"),  # guru BK reads the label in the school's language
+    ]
 
 
 async def _staff(dialog: Dialog) -> None:
@@ -71,21 +78,22 @@ async def _staff(dialog: Dialog) -> None:
 
 async def test_shared_answer_reaches_the_peer_and_the_case_record_in_bahasa(dialog) -> None:
     await _staff(dialog)
-    await dialog.play(TO_PEER_ID)
+    await dialog.play([*to_peer_id(dialog), ("bot>peer", "aku lagi diem-dieman sama sahabatku"),
+                       ("bot>peer", "Kelas: 8B")])
     case = await case_of(dialog.app)
     assert case is not None and case.story.endswith("Kelas: 8B")  # what /lihat shows as story
 
 
 async def test_shared_answer_reaches_guru_bk_in_english(dialog) -> None:
     await _staff(dialog)
-    await dialog.play(TO_COUNSELOR_EN)
+    await dialog.play(to_counselor_en(dialog))
     assert (await case_of(dialog.app)).story.endswith("Kelas: 9A")
 
 
 @pytest.mark.parametrize("project", [""], indirect=True)
 async def test_an_answer_not_marked_shared_stays_with_the_student(dialog) -> None:
     await _staff(dialog)
-    await dialog.play(TO_PEER_ID[:-1])
+    await dialog.play([*to_peer_id(dialog), ("bot>peer", "aku lagi diem-dieman")])
     assert all("8B" not in m.text for m in dialog.channel.sent if m.address == "peer")
     assert "8B" not in (await case_of(dialog.app)).story
 
@@ -118,12 +126,11 @@ def test_share_and_label_are_checked_at_load(tmp_path: Path, extra: str, message
 async def test_shared_answer_survives_the_direct_safety_question(dialog) -> None:
     """The heaviest weight asks the safety question first (a service, not the flow's route)."""
     await _staff(dialog)
-    await dialog.play([*TO_PEER_ID[:7], ("student", "[Berat banget]"),
-                       ("student", "[Tidak, aku aman]"), ("student", "[Tidak]"),
-                       ("bot>peer", "Kelas: 8B")])
+    await dialog.play([*to_peer_id(dialog, "intake.btn.weight3"),
+                       ("student", _b(dialog, "ask.btn_no")), ("bot>peer", "Kelas: 8B")])
 
 
 async def test_shared_answer_goes_with_a_crisis_written_mid_intake(dialog) -> None:
     await _staff(dialog)
-    await dialog.play([*TO_PEER_ID[:6], ("student", "aku pengen mati aja")])
+    await dialog.play([*to_peer_id(dialog)[:6], ("student", "aku pengen mati aja")])
     assert (await case_of(dialog.app)).story.endswith("Kelas: 8B")
