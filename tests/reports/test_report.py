@@ -170,7 +170,8 @@ async def test_laporan_in_chat_sends_the_summary_and_one_chart(seeded: App, dial
     summary, chart = [m for m in sent if m.address == "bk"]
     # one counselor case: <5, and the crisis count is hidden too, or 14 - 7 - 6 would give it
     assert "Kasus: 14 (ringan ke konselor sebaya: 7, ke guru BK: <5, krisis: 5–9)" in summary.text
-    assert "median 7 min, p90 12 min" in summary.text
+    assert "separuh dalam 7 menit, 90% dalam 12 menit" in summary.text  # not "p90"
+    assert "p90" not in summary.text and not re.search(r"\d{4}-\d\d-\d\d", summary.text)
     assert chart.image is not None and chart.image.startswith(b"\x89PNG")
     for who in ("p1", "student"):
         sent = await dialog.say(who, "/laporan")
