@@ -25,6 +25,7 @@ from bot.core.roster import roster_from
 from bot.engine.catalog import Catalog, load_catalogs
 from bot.engine.loader import load_flows
 from bot.engine.machine import FlowMachine
+from bot.engine.placeholders import check_placeholders
 from bot.engine.schema import Flow
 from bot.errors import ConfigError, FlowError
 from bot.risk.detector import Detector
@@ -114,6 +115,10 @@ class App:
                     interrupts: Sequence[Interrupt] = (),
                     detector: Detector | None = None) -> App:
         bundle = bundle or load_flow_bundle(config)
+        for problem in check_placeholders(bundle.flows, bundle.catalog,
+                                          config.languages.available):
+            log.warning("%s (students see it as written; run sebaya check-flows)",
+                        problem.render())
         vault = IdentityVault(secret if secret is not None else load_secret(config))
         contexts = text_context(config, bundle.catalog)
         core = Core(

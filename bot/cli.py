@@ -1,5 +1,6 @@
-"""Command line: run | console | demo | check-flows | draw-flows. Exit codes live only here:
-0 ok, 1 check-flows found errors, 2 bad config or flows (nothing was started)."""
+"""Command line: run | console | demo | check-flows | check-rules | draw-flows | report ...
+Exit codes live only here: 0 ok, 1 a check found errors (check-flows, check-rules), 2 bad
+config, flows or rules (nothing was started)."""
 
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ from bot.clock import ManualClock
 from bot.config import Config, load_config, load_secret
 from bot.engine.lint import lint_flow
 from bot.engine.mermaid import draw_flow
+from bot.engine.placeholders import check_placeholders
 from bot.errors import SebayaError
 from bot.redact import Redactor
 from bot.risk.detector import Detector
@@ -258,6 +260,13 @@ def _check_flows(config: Config) -> int:
         for warning in lint_flow(flow, bundle.catalog, tuple(config.languages.available)):
             print(warning.render())
             count += 1
+    problems = check_placeholders(bundle.flows, bundle.catalog, config.languages.available)
+    for problem in problems:
+        print(problem.render(), file=sys.stderr)
+    if problems:
+        print(f"{len(problems)} error(s): students would see these placeholders as written "
+              f"({count} warning(s) besides)", file=sys.stderr)
+        return EXIT_CHECK_FAILED
     print(f"{len(bundle.flows)} flow(s) OK, {count} warning(s)")
     if config.whatsapp is not None or os.environ.get("WHATSAPP_PHONE_NUMBER_ID"):
         notes = [note for flow in bundle.flows.values()
@@ -325,6 +334,27 @@ def _risk(text: str | None, jsonl: bool) -> int:
               f"{opinion.category or '-'}; concern {opinion.concern:.3f}")
         features = ", ".join(f"{name!r} {value:+.2f}" for name, value in model.strongest(tokens))
         print(f"features:    {features or '-'}  (+ towards crisis, - away; _ = word edge, [words])")
+    return EXIT_OK
+
+
+def _check_rules(folder: Path | None) -> int:
+    from bot.rulecheck import check_rules
+
+    try:
+        result = check_rules(folder)
+    except SebayaError as exc:  # a broken rule file: file, line and what to fix
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    for failure in result.failures:
+        print(failure.render())
+    where = folder or "bot/risk/rules (shipped)"
+    if result.failures:
+        print(f"{where}: {result.rules} rule(s), {result.examples} example(s): "
+              f"{len(result.failures)} FAILED. Fix the example or the rule, run "
+              "sebaya check-rules again, then restart the bot.", file=sys.stderr)
+        return EXIT_CHECK_FAILED
+    print(f"{where}: {result.rules} rule(s), {result.examples} example(s): all pass. Restart "
+          "the bot to use edited rules.")
     return EXIT_OK
 
 
@@ -421,6 +451,9 @@ def _report(config: Config, args: argparse.Namespace) -> int:
 
     paths = asyncio.run(build.write(config, start, end, args.format, args.out, args.lang,
                                     demo=args.demo))
+    print(f"Report for {start} to {end} written to {paths[0].parent}"
+          + ("" if args.out else " (the default: reports/ beside the database; --out DIR "
+             "to choose)") + ":")
     for path in paths:
         print(path)
     return EXIT_OK
@@ -443,6 +476,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--remove-data", action="store_true",
                       help="delete demo.sqlite3, the synthetic month")
     sub.add_parser("check-flows", parents=[common], help="validate and lint flows and texts")
+    rules = sub.add_parser("check-rules", parents=[common],
+                           help="run every risk rule's examples and not_examples (no pytest)")
+    rules.add_argument("--rules", type=Path, default=None,
+                       help="a folder with lexicon.yaml, crisis.yaml, concern.yaml (default: "
+                       "the rules the bot uses, bot/risk/rules)")
     risk = sub.add_parser("risk", parents=[common], help="explain the risk verdict for a message")
     risk.add_argument("text", nargs="?", help="the message to screen")
     risk.add_argument("--jsonl", action="store_true",
@@ -472,7 +510,9 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--to", dest="end", type=_date, default=None,
                         help="last day, YYYY-MM-DD (default: today)")
     report.add_argument("--format", choices=("md", "csv", "html"), default="html")
-    report.add_argument("--out", type=Path, default=Path("reports"), help="folder to write to")
+    report.add_argument("--out", type=Path, default=None,
+                        help="folder to write to (default: reports/ beside the database, "
+                        "e.g. data/reports; never the current folder)")
     report.add_argument("--lang", choices=("id", "en"), default=None)
     report.add_argument("--demo", action="store_true",
                         help="the synthetic month of `sebaya demo --seed-data` (marked as such)")
@@ -483,6 +523,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "check-rules":  # needs no config: the rules ship with the package
+        return _check_rules(args.rules)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("transitions").setLevel(logging.WARNING)

@@ -27,6 +27,7 @@ from bot.core.effects import (
 )
 from bot.core.events import Button
 from bot.core.keys import RoleTarget, UserKey
+from bot.engine.shared import with_shared
 
 if TYPE_CHECKING:
     from bot.core.core import Core
@@ -123,7 +124,9 @@ def raise_crisis(core: Core, turn: Turn, text: str, category: str,
     if case is None:
         effects.append(OpenCase(
             student=party.key, route="counselor", topic=str(conv.vars.get("topic") or "lainnya"),
-            weight=3, story=str(conv.vars.get("story") or ""), vars=dict(conv.vars),
+            weight=3, story=with_shared(str(conv.vars.get("story") or ""), conv.vars),
+            vars={**conv.vars, "story": with_shared(str(conv.vars.get("story") or ""),
+                                                    conv.vars)},
             level="crisis", category=category, rules=rules, first_message=text))
     else:
         effects += [EscalateCase(case.id, category, rules),

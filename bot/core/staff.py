@@ -219,8 +219,8 @@ def report(core: Core, turn: Turn) -> Outcome:
     labels = {route: core.text(f"report.series_{route}", lang)
               for route in ("peer", "counselor", "crisis")}
     return Outcome(turn.conversation, [
-        Send(turn.party.key, core.text("report.summary", lang, **summary_values(data))),
-        Send(turn.party.key, caption, chart=weeks_chart_spec(data, caption, labels)),
+        Send(turn.party.key, core.text("report.summary", lang, **summary_values(data, lang))),
+        Send(turn.party.key, caption, chart=weeks_chart_spec(data, caption, labels, lang)),
         Audit(turn.party.key, "report_viewed", {"from": data.start.isoformat(),
                                                 "to": data.end.isoformat()}),
     ])
