@@ -314,8 +314,8 @@ class ChaosRun:
             await self._press(student, "Oke, lanjut", "Soal apa")
             await self._press(student, "Pertemanan", "Ceritain sedikit")
             await self._say(student, "aku lagi berantem sama sahabatku", "Seberapa berat")
-            await self._press(student, "Lumayan berat", "apakah kamu merasa tidak aman")
-            self.people.press(student, "Tidak, aku aman")
+            await self._press(student, "Lumayan berat", "apakah saat ini ada bahaya")
+            self.people.press(student, "Nggak, aman")
             self.report.student_messages += 1
             await self._wait(student, "sekarang menemanimu", 2)
             await self._exchanges(student, tag)

@@ -48,9 +48,15 @@ def within_rate(conv: Conversation, name: str, now: dt.datetime, limit: int,
     return True, conv.moved(vars={**conv.vars, key: [*recent, now.isoformat()]})
 
 
+CONSENTED = "consented"  # a flow sets it when the student accepts the consent text ...
+RETURNING = "_returning"  # ... and the bot keeps it (also after a crisis, whose reply says
+# guru BK knows): flows read it to welcome a returning student back without the whole consent
+
+
 def carried(variables: dict[str, Any]) -> dict[str, Any]:
-    """What survives a fresh start of a flow or service: concern flags not yet on a case."""
-    return {k: v for k, v in variables.items() if k == "risk_flags"}
+    """What survives a fresh start of a flow or service: concern flags not yet on a case, and
+    the bot's own bookkeeping (variables named with a leading "_")."""
+    return {k: v for k, v in variables.items() if k == "risk_flags" or k.startswith("_")}
 
 
 @dataclass(frozen=True)

@@ -53,7 +53,7 @@ async def test_removed_counselor_light_case_goes_back_to_guru_bk(school: Dialog,
     d = school
     await d.play([("student", "halo"), ("student", "[Oke, lanjut]"),
                   ("student", "[Keluarga]"), ("student", "ortu mau cerai, aku bingung"),
-                  ("student", "[Berat banget]"), ("student", "[Tidak, aku aman]"),
+                  ("student", "[Berat banget]"), ("student", "[Nggak, aman]"),
                   ("bot>student", "kepikiran untuk mengakhiri hidup"), ("student", "[Tidak]")])
     case = await case_of(d.app)
     if case.route == "peer":  # the shipped intake sends heavy family cases to peers first

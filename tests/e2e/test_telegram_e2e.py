@@ -22,8 +22,8 @@ async def intake_to_peer(live: Live, student: int = STUDENT) -> None:
     fake.say(student, "aku lagi berantem sama sahabatku")
     await fake.wait_text(student, "Seberapa berat")
     fake.press(student, "Lumayan berat")
-    await fake.wait_text(student, "apakah kamu merasa tidak aman")
-    fake.press(student, "Tidak, aku aman")
+    await fake.wait_text(student, "apakah saat ini ada bahaya")
+    fake.press(student, "Nggak, aman")
 
 
 async def test_intake_peer_relay_close_survey(live: Live) -> None:

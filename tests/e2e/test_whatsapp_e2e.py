@@ -35,8 +35,8 @@ async def intake_to_peer(live: WaLive, student: str = STUDENT) -> None:
     fake.say(student, "aku lagi berantem sama sahabatku")
     await fake.wait_text(student, "Seberapa berat")
     fake.press(student, "Lumayan berat")
-    await fake.wait_text(student, "apakah kamu merasa tidak aman")
-    fake.press(student, "Tidak, aku aman")
+    await fake.wait_text(student, "apakah saat ini ada bahaya")
+    fake.press(student, "Nggak, aman")
 
 
 async def test_verification_challenge(walive: WaLive) -> None:
