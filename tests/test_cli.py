@@ -25,7 +25,7 @@ def test_check_flows_exits_1_with_file_and_line_on_errors(project: Path, capsys)
     _break_flow(project)
     assert main(["check-flows", "--config", str(project / "config.yaml")]) == 1
     err = capsys.readouterr().err
-    assert "intake.yaml:41: state 'story': go to unknown state 'wieght'" in err
+    assert "intake.yaml:49: state 'story': go to unknown state 'wieght'" in err
     assert "did you mean 'weight'" in err
 
 

@@ -88,6 +88,39 @@ class CaseView:
 
 
 @dataclass(frozen=True)
+class NoteView:
+    """A note on a case for supervision: a peer's /catatan, or the closing note."""
+
+    author: str  # pseudonym or name, "" when unknown
+    role: str  # peer | counselor | backup | student | system
+    at: str
+    text: str
+
+
+@dataclass(frozen=True)
+class CaseRecord:
+    """One case of a student as guru BK reviews it (/lihat): what happened, start to end."""
+
+    id: int
+    number: int  # 1 = the student's first case
+    route: str
+    level: str
+    status: str
+    topic: str
+    weight: int
+    opened_at: str
+    story: str = ""
+    category: str | None = None
+    flags: tuple[str, ...] = ()
+    helper: str = ""  # who holds or held it
+    closed_at: str = ""
+    closing: NoteView | None = None
+    notes: tuple[NoteView, ...] = ()
+    score: int | None = None
+    comment: str = ""
+
+
+@dataclass(frozen=True)
 class AppointmentView:
     """A student's appointment with guru BK (one active at a time). ``ref`` is the student's
     code; the identity (when shared with consent) never enters the core after the request."""
@@ -159,6 +192,7 @@ class Turn:
     alertable: bool = True  # a counselor or backup contact can receive a crisis alert now
     invite: InviteCheck | None = None  # for /join CODE
     listing: tuple[CaseView, ...] = ()  # for a counselor's /kasus
+    history: tuple[CaseRecord, ...] = ()  # for /lihat: every case of that student, oldest first
     appointment: AppointmentView | None = None  # the student's active one, or the one a
     # staff button names
     sessions: tuple[GroupSessionView, ...] = ()  # upcoming group sessions (menu, /sesi)
