@@ -135,6 +135,9 @@ class AppointmentView:
     lang: str = "id"
     confirmed_by: UserKey | None = None
     confirmed_name: str | None = None
+    pending_slot: dt.datetime | None = None  # a new time one side asked for, waiting for the
+    pending_from: str = ""  # other ("student" | "counselor"); the agreed slot stays meanwhile
+    pending_by: UserKey | None = None  # the counselor who proposed it
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ from bot.core.keys import SYSTEM, UserKey
 from bot.core.requeue import REQUEUED_TIMER
 from bot.core.roster import Roster
 from bot.core.staff import ENGLISH as STAFF_ENGLISH
-from bot.core.textclean import command_name, is_small_id
+from bot.core.textclean import button_parts, command_name, is_small_id
 from bot.reports import data as reports
 from bot.runtime.effects import apply_effects
 from bot.store import (
@@ -285,7 +285,7 @@ class Dispatcher:
             return {"appointment": await services.active_for(db, user.key),
                     "sessions": await services.upcoming_sessions(db, now, user.key)}
         if event.kind is Kind.BUTTON and event.data.startswith(APPOINTMENT_PREFIX):
-            ref = event.data.rsplit(":", 1)[-1]
+            ref = button_parts(event.data)[2].partition(":")[0]  # ap:ps:REF:TIME too
             return {"appointment": await services.active_by_ref(db, ref)}
         command = command_name(event.text)[0] if event.kind is Kind.COMMAND else ""
         if command == "sesi":
