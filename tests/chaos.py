@@ -200,8 +200,8 @@ class _Staff:
             if self.pressed and self.pressed[0] == code:
                 self.pressed = None
         elif code and code not in self.gone and any(
-                p in text for p in ("Kamu sekarang menemani", "Kamu sekarang menangani",
-                                    "Kamu sudah menangani")):
+                p in text for p in ("Kamu sekarang menemani", "Bapak/Ibu sekarang menangani",
+                                    "sudah Bapak/Ibu tangani")):
             self.current = code
             self.pending.pop(code, None)
             self.pressed = None
