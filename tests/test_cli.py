@@ -73,7 +73,7 @@ def test_demo_plays_a_peer_case_and_a_counselor_case(project: Path, capsys) -> N
     assert "[student:1] 🤖 Komentarmu sudah kami simpan" in out
     assert "[counselor:Bu Rina] 🤖 Cerita baru" in out
     assert "Topik: Perundungan (bullying) · Berat: 3/3" in out
-    assert "[student:3] 🤖 Makasih sudah mau cerita. Ingat, kamu nggak sendirian" in out  # the crisis reply
+    assert "[student:3] 🤖 Makasih sudah mau cerita. Ingat, kamu nggak" in out  # crisis reply
     assert "[counselor:Bu Rina] 🤖 🚨 BUTUH GURU BK SEKARANG" in out
     assert "[student:3] 🤖 Guru BK: Ibu di sini ya. Kamu sekarang aman?" in out
     assert "[student:3] 🤖 Sesi dengan guru BK sudah selesai" in out
