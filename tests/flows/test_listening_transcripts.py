@@ -234,3 +234,21 @@ async def test_a_crisis_typed_in_a_menu_flow_during_an_open_case_still_reaches_g
         assert (await cases.open_for(db, d.app.vault.user_key("test", "student"))).level \
             == "crisis"
     assert await _count_cases(d) == 1
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+async def test_after_the_idle_nudge_writing_brings_one_line_not_the_consent(
+        d: Dialog, lang: str) -> None:
+    await d.say("student", "halo")
+    if lang == "en":
+        await d.press("student", "English, please")
+    await d.tick(minutes=31)
+    sent = await d.say("student", "eh maaf baru bales")
+    texts = to(sent, "student")
+    assert len(texts) == 1 and not any(CONSENT_ID in t or CONSENT_EN in t for t in texts)
+    assert d.last_to("student").buttons  # the consent's buttons, with one short line
+    await d.press("student", "Oke, lanjut" if lang == "id" else "OK, let's go")
+    await d.say("student", "/stop")
+    await d.tick(hours=2)
+    sent = await d.say("student", "halo lagi")  # later: welcomed back in one line
+    assert not any(CONSENT_ID in t or CONSENT_EN in t for t in to(sent, "student"))
