@@ -303,7 +303,7 @@ class ChaosRun:
         tag = f"S{student}"
         try:
             await self._think()
-            await self._say(student, "halo", "Oke untuk lanjut?")
+            await self._say(student, "halo", "Kalau oke, kita mulai ya?")
             if student in self.crisis:
                 await self._say(student, "aku udah ga kuat, pengen mati aja",
                                 "kamu nggak sendirian")
