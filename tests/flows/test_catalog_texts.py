@@ -48,7 +48,7 @@ def test_one_register_sudah_not_udah(id_texts) -> None:
 
 COUNSELOR_ONLY = ("risk.alert", "risk.alert_model", "risk.alert_escalated", "risk.taken_you",
                   "risk.already_yours", "staff.help", "supervision.taken",
-                  "staff.reply_not_held", "staff.which_case", "appointment.staff_pick",
+                  "appointment.staff_pick",
                   "appointment.staff_proposed", "appointment.staff_rescheduled")
 
 
@@ -81,3 +81,19 @@ def test_reminders_are_safe_on_a_lock_screen(id_texts, en_texts, key: str) -> No
 def test_the_language_button_names_the_other_language(id_texts, en_texts) -> None:
     assert "english" in id_texts["intake.btn.other_language"].casefold()
     assert "indonesia" in en_texts["intake.btn.other_language"].casefold()
+
+
+PEERS_AND_GURU_BK = ("core.staff_hello", "staff.on_duty", "staff.off_duty", "staff.no_case",
+                     "staff.closed", "staff.focus_set", "staff.student_unreachable",
+                     "staff.reply_not_held", "staff.which_case", "staff.which_case_send",
+                     "staff.not_your_case", "staff.were_unreachable", "enrol.welcome",
+                     "enrol.already_staff")
+
+
+@pytest.mark.parametrize("key", PEERS_AND_GURU_BK)
+def test_texts_read_by_peers_and_guru_bk_need_no_pronoun(id_texts, key: str) -> None:
+    """A 14-year-old peer is not "Bapak/Ibu", and guru BK is not "kamu"."""
+    text = id_texts[key].casefold()
+    assert "bapak/ibu" not in text, id_texts[key]
+    assert not re.search(r"\bkamu\b|\b(pesan|catatan|identitas|nama|diri|kasus|cerita)mu\b",
+                         text), id_texts[key]

@@ -252,3 +252,11 @@ async def test_after_the_idle_nudge_writing_brings_one_line_not_the_consent(
     await d.tick(hours=2)
     sent = await d.say("student", "halo lagi")  # later: welcomed back in one line
     assert not any(CONSENT_ID in t or CONSENT_EN in t for t in to(sent, "student"))
+
+
+async def test_after_hapus_the_bot_forgets_the_student_and_shows_the_consent_again(
+        d: Dialog) -> None:
+    await d.play([("student", "halo"), ("student", "[Oke, lanjut]"), ("student", "/hapus"),
+                  ("student", "[Ya, hapus]")])
+    sent = await d.say("student", "halo")
+    assert any(CONSENT_ID in t for t in to(sent, "student"))  # nothing of them is kept
