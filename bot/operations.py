@@ -39,11 +39,13 @@ def backup(config: Config, target: Path) -> int:
 def _who(conn: sqlite3.Connection, key: str | None) -> str:
     if key is None:
         return "system"
-    row = conn.execute("SELECT role, display_name, pseudonym, code FROM users WHERE key = ?",
-                       (key,)).fetchone()
+    row = conn.execute("SELECT role, display_name, pseudonym, code, former_role FROM users "
+                       "WHERE key = ?", (key,)).fetchone()
     if row is None:
         return "(deleted)"
-    role, name, pseudonym, code = row
+    role, name, pseudonym, code, former = row
+    if former and role == "student":  # removed staff keep their name for what they did
+        return f"{former} {name or pseudonym or code} (removed)"
     return f"student #{code}" if role == "student" else f"{role} {name or pseudonym or code}"
 
 
@@ -55,7 +57,8 @@ def audit_lines(config: Config, case: str | None = None, staff: str | None = Non
         sql, args = "SELECT at, actor_key, action, detail FROM audit", []
         if staff:
             row = conn.execute(
-                "SELECT key FROM users WHERE role != 'student' AND (lower(display_name) = "
+                "SELECT key FROM users WHERE (role != 'student' OR former_role IS NOT NULL) "
+                "AND (lower(display_name) = "
                 "lower(?) OR lower(pseudonym) = lower(?) OR code = upper(?))",
                 (staff, staff, staff)).fetchone()
             if row is None:

@@ -93,6 +93,7 @@ async def remove(config: Config, who: str, clock: Clock | None = None) -> tuple[
         if person is None:
             return None
         requeued = await staffing.remove(db, person.key, clock.now())
-        await audit.record(db, None, "staff_removed", {"role": person.role,
-                                                       "requeued": requeued}, clock.now())
+        await audit.record(db, None, "staff_removed", {
+            "role": person.role, "who": person.display_name or person.pseudonym or person.code,
+            "requeued": requeued}, clock.now())
         return person.display_name or person.pseudonym or person.code, requeued

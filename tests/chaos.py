@@ -200,8 +200,8 @@ class _Staff:
             if self.pressed and self.pressed[0] == code:
                 self.pressed = None
         elif code and code not in self.gone and any(
-                p in text for p in ("Kamu sekarang menemani", "Kamu sekarang menangani",
-                                    "Kamu sudah menangani")):
+                p in text for p in ("Kamu sekarang menemani", "Bapak/Ibu sekarang menangani",
+                                    "sudah Bapak/Ibu tangani")):
             self.current = code
             self.pending.pop(code, None)
             self.pressed = None
@@ -303,7 +303,7 @@ class ChaosRun:
         tag = f"S{student}"
         try:
             await self._think()
-            await self._say(student, "halo", "Oke untuk lanjut?")
+            await self._say(student, "halo", "Kalau oke, kita mulai ya?")
             if student in self.crisis:
                 await self._say(student, "aku udah ga kuat, pengen mati aja",
                                 "kamu nggak sendirian")
@@ -314,8 +314,8 @@ class ChaosRun:
             await self._press(student, "Oke, lanjut", "Soal apa")
             await self._press(student, "Pertemanan", "Ceritain sedikit")
             await self._say(student, "aku lagi berantem sama sahabatku", "Seberapa berat")
-            await self._press(student, "Lumayan berat", "apakah kamu merasa tidak aman")
-            self.people.press(student, "Tidak, aku aman")
+            await self._press(student, "Lumayan berat", "apakah saat ini ada bahaya")
+            self.people.press(student, "Nggak, aman")
             self.report.student_messages += 1
             await self._wait(student, "sekarang menemanimu", 2)
             await self._exchanges(student, tag)

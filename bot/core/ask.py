@@ -188,14 +188,14 @@ def _yes(core: Core, turn: Turn, pending: dict, effects: list) -> Outcome:
 def _no(core: Core, turn: Turn, pending: dict, effects: list) -> Outcome:
     conv = turn.conversation
     outcome = Outcome(conv, effects)
-    core.say(outcome, turn, "ask.thanks_no")
     intake = pending.get("intake")
-    if intake:  # the intake goes on as it would have: to a peer
+    if intake:  # the intake goes on as it would have: to a peer (the offer says where it is)
         outcome.effects += [_open(turn.party, intake, "peer", pending),
                             handoff.first_offer(turn.party.key, turn.now)]
         core.say(outcome, turn, "ask.to_peer")
         outcome.conversation = conv.moved(flow=None, state=None, vars=carried(conv.vars))
     else:
+        core.say(outcome, turn, "ask.thanks_no")
         core.reprompt(outcome, conv)
     return outcome
 

@@ -48,9 +48,15 @@ def within_rate(conv: Conversation, name: str, now: dt.datetime, limit: int,
     return True, conv.moved(vars={**conv.vars, key: [*recent, now.isoformat()]})
 
 
+CONSENTED = "consented"  # a flow sets it when the student accepts the consent text ...
+RETURNING = "_returning"  # ... and the bot keeps it (also after a crisis, whose reply says
+# guru BK knows): flows read it to welcome a returning student back without the whole consent
+
+
 def carried(variables: dict[str, Any]) -> dict[str, Any]:
-    """What survives a fresh start of a flow or service: concern flags not yet on a case."""
-    return {k: v for k, v in variables.items() if k == "risk_flags"}
+    """What survives a fresh start of a flow or service: concern flags not yet on a case, and
+    the bot's own bookkeeping (variables named with a leading "_")."""
+    return {k: v for k, v in variables.items() if k == "risk_flags" or k.startswith("_")}
 
 
 @dataclass(frozen=True)
@@ -82,6 +88,39 @@ class CaseView:
 
 
 @dataclass(frozen=True)
+class NoteView:
+    """A note on a case for supervision: a peer's /catatan, or the closing note."""
+
+    author: str  # pseudonym or name, "" when unknown
+    role: str  # peer | counselor | backup | student | system
+    at: str
+    text: str
+
+
+@dataclass(frozen=True)
+class CaseRecord:
+    """One case of a student as guru BK reviews it (/lihat): what happened, start to end."""
+
+    id: int
+    number: int  # 1 = the student's first case
+    route: str
+    level: str
+    status: str
+    topic: str
+    weight: int
+    opened_at: str
+    story: str = ""
+    category: str | None = None
+    flags: tuple[str, ...] = ()
+    helper: str = ""  # who holds or held it
+    closed_at: str = ""
+    closing: NoteView | None = None
+    notes: tuple[NoteView, ...] = ()
+    score: int | None = None
+    comment: str = ""
+
+
+@dataclass(frozen=True)
 class AppointmentView:
     """A student's appointment with guru BK (one active at a time). ``ref`` is the student's
     code; the identity (when shared with consent) never enters the core after the request."""
@@ -96,6 +135,9 @@ class AppointmentView:
     lang: str = "id"
     confirmed_by: UserKey | None = None
     confirmed_name: str | None = None
+    pending_slot: dt.datetime | None = None  # a new time one side asked for, waiting for the
+    pending_from: str = ""  # other ("student" | "counselor"); the agreed slot stays meanwhile
+    pending_by: UserKey | None = None  # the counselor who proposed it
 
 
 @dataclass(frozen=True)
@@ -153,6 +195,7 @@ class Turn:
     alertable: bool = True  # a counselor or backup contact can receive a crisis alert now
     invite: InviteCheck | None = None  # for /join CODE
     listing: tuple[CaseView, ...] = ()  # for a counselor's /kasus
+    history: tuple[CaseRecord, ...] = ()  # for /lihat: every case of that student, oldest first
     appointment: AppointmentView | None = None  # the student's active one, or the one a
     # staff button names
     sessions: tuple[GroupSessionView, ...] = ()  # upcoming group sessions (menu, /sesi)

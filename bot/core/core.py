@@ -23,7 +23,16 @@ from bot.core import (
     typed,
 )
 from bot.core.appointments import AppointmentPolicy
-from bot.core.conversation import CaseView, Conversation, Outcome, Party, Turn, carried
+from bot.core.conversation import (
+    CONSENTED,
+    RETURNING,
+    CaseView,
+    Conversation,
+    Outcome,
+    Party,
+    Turn,
+    carried,
+)
 from bot.core.crisis import LadderStep
 from bot.core.effects import (
     PRIORITY_CRISIS,
@@ -476,8 +485,12 @@ class Core:
         machine = self.flows[conv.flow or self.start_flow]
         flow_turn = self._flow_turn(conv, input_text)
         machine.run(flow_turn, conv.state, trigger)
+        if flow_turn.vars.pop(CONSENTED, None):  # remembered: next time a short welcome back
+            flow_turn.vars[RETURNING] = True
         if (flow_turn.next_flow or flow_turn.service) and depth < 3:
             return self._hand_over(turn, conv, flow_turn, depth)
+        if turn.case is not None and any(isinstance(e, OpenCase) for e in flow_turn.effects):
+            return self._into_open_case(turn, conv, flow_turn)
         effects: list = []
         for effect in flow_turn.effects:
             if isinstance(effect, OpenCase) and effect.vars.get("said"):
@@ -495,13 +508,42 @@ class Core:
         if flow_turn.lang != conv.lang:
             effects.append(SetLanguage(conv.user, flow_turn.lang))
         if flow_turn.finished:
-            new = conv.moved(flow=None, state=None, vars={}, lang=flow_turn.lang)
+            new = conv.moved(flow=None, state=None, vars=own(flow_turn.vars),
+                             lang=flow_turn.lang)
             effects.append(CancelTimer(conv.user, FLOW_IDLE_TIMER))
         else:
             new = conv.moved(state=flow_turn.state, vars=flow_turn.vars, lang=flow_turn.lang)
             effects.append(StartTimer(conv.user, FLOW_IDLE_TIMER, turn.now + self.flow_idle,
                                       {"version": new.version}))
         return Outcome(new, effects)
+
+    def _case_continues(self, turn: Turn, conv: Conversation, said: list) -> Outcome:
+        """The student has an open case and asked to tell a new story: no second case in
+        parallel; what they write joins the open one, which its helper reads."""
+        assert turn.case is not None
+        outcome = Outcome(conv, [*said, CancelTimer(conv.user, FLOW_IDLE_TIMER)])
+        outcome.effects = [e for e in outcome.effects if not (
+            isinstance(e, Send) and e.to == turn.party.key)]  # not the menu's goodbye
+        self.say(outcome, turn, "core.case_continue", who=self.who(turn.case.route, conv.lang))
+        return outcome
+
+    def _into_open_case(self, turn: Turn, conv: Conversation, flow_turn: FlowTurn) -> Outcome:
+        """A flow would open a case while one is open (self-help's "not safe", or a flow
+        started before the case opened): the open case gets it instead. Danger makes the open
+        case a crisis for guru BK (the ladder starts, a peer hands over), never a second one."""
+        assert turn.case is not None
+        opened = next(e for e in flow_turn.effects if isinstance(e, OpenCase))
+        idle = conv.moved(flow=None, state=None, vars=own(flow_turn.vars), lang=flow_turn.lang)
+        moved = replace(turn, conversation=idle)
+        if opened.vars.get("danger"):
+            said = opened.story or self.text("risk.no_story", self.catalog.default_lang)
+            return crisis.raise_crisis(self, moved, said, "SELF_REPORT", ())
+        outcome = self._case_text(moved, opened.story) if opened.story else Outcome(idle)
+        outcome.effects = [e for e in outcome.effects if not (
+            isinstance(e, Send) and e.to == turn.party.key)]  # one message: the one below
+        outcome.effects.append(CancelTimer(conv.user, FLOW_IDLE_TIMER))
+        self.say(outcome, turn, "core.case_continue", who=self.who(turn.case.route, conv.lang))
+        return outcome
 
     def _hand_over(self, turn: Turn, conv: Conversation, flow_turn: FlowTurn,
                    depth: int) -> Outcome:
@@ -513,12 +555,19 @@ class Core:
             said.append(SetLanguage(conv.user, flow_turn.lang))
         left = conv.moved(flow=None, state=None, vars=carried(flow_turn.vars),
                           lang=flow_turn.lang)
+        if flow_turn.next_flow == self.start_flow and turn.case is not None:
+            return self._case_continues(turn, left, said)  # one open case per student
         if flow_turn.next_flow:
             nxt = self._run_flow(turn, left.moved(flow=flow_turn.next_flow), None,
                                  depth=depth + 1)
         else:
             nxt = services.start(self, turn, left, str(flow_turn.service), flow_turn.vars)
         return Outcome(nxt.conversation, [*said, *nxt.effects])
+
+
+def own(variables: dict[str, Any]) -> dict[str, Any]:
+    """The bot's own bookkeeping among a flow's variables (kept when the flow ends)."""
+    return {k: v for k, v in variables.items() if k.startswith("_")}
 
 
 def with_said(case: OpenCase) -> OpenCase:

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from bot.core.conversation import CaseView, Outcome, Party, Turn
+from bot.core.conversation import RETURNING, CaseView, Outcome, Party, Turn
 from bot.core.effects import (
     PRIORITY_CRISIS,
     Audit,
@@ -141,8 +141,9 @@ def raise_crisis(core: Core, turn: Turn, text: str, category: str,
     effects.append(Audit(None, "crisis_raised", {"code": party.code, "category": category,
                                                  "rules": list(rules)}))
     effects.append(CancelTimer(party.key, "flow_idle"))
-    # The intake (if any) stops here: the case now holds what matters.
-    return Outcome(conv.moved(flow=None, state=None, vars={}), effects)
+    # The intake (if any) stops here: the case now holds what matters. The reply said guru BK
+    # knows: next time the student is welcomed back without the whole consent.
+    return Outcome(conv.moved(flow=None, state=None, vars={RETURNING: True}), effects)
 
 
 def _crisis_continues(core: Core, turn: Turn, text: str, case: CaseView) -> Outcome:

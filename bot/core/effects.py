@@ -263,10 +263,23 @@ class RequestAppointment:
 
 @dataclass(frozen=True, slots=True)
 class SetAppointment:
-    """Change an appointment's status: confirmed (by ``staff``), requested, cancelled."""
+    """Change an appointment's status: confirmed (by ``staff``), requested, cancelled; with
+    ``slot``, at that time. Any time waiting for an answer (a move, a proposal) is settled."""
 
     appointment_id: int
     status: str
+    staff: UserKey | None = None
+    slot: dt.datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProposeAppointment:
+    """One side asks for another time (``by``: student | counselor); the appointment stays as
+    it is until the other side answers."""
+
+    appointment_id: int
+    slot: dt.datetime
+    by: str
     staff: UserKey | None = None
 
 
@@ -292,6 +305,6 @@ Effect = (
     Send | OpenCase | EscalateCase | FlagCase | ClaimCase | CloseCase | CaseMessage | SetLanguage
     | StartTimer | CancelTimer | Audit | ForgetUser | EnrolStaff | UpdateStaff | OfferCase
     | RequeueCase | RecordSurvey | AddNote | TakeOver | Purge | OfferWaiting
-    | RequestAppointment | SetAppointment | CreateGroupSession | GroupSignup | RetractButtons
-    | MarkRelayed | SetReachable | DueNow
+    | RequestAppointment | ProposeAppointment | SetAppointment | CreateGroupSession
+    | GroupSignup | RetractButtons | MarkRelayed | SetReachable | DueNow
 )

@@ -23,7 +23,7 @@ import aiosqlite
 from bot.clock import Clock
 from bot.core.appointments import PREFIX as APPOINTMENT_PREFIX
 from bot.core.appointments import REMINDER as APPOINTMENT_REMINDER
-from bot.core.conversation import CaseView, InviteCheck, Party, Turn
+from bot.core.conversation import CaseRecord, CaseView, InviteCheck, Party, Turn
 from bot.core.core import RETENTION_TIMER, Core
 from bot.core.crisis import LADDER_TIMER, TAKE_PREFIX
 from bot.core.delivery import UNDELIVERABLE
@@ -35,7 +35,8 @@ from bot.core.identity import IdentityVault
 from bot.core.keys import SYSTEM, UserKey
 from bot.core.requeue import REQUEUED_TIMER
 from bot.core.roster import Roster
-from bot.core.textclean import command_name, is_small_id
+from bot.core.staff import ENGLISH as STAFF_ENGLISH
+from bot.core.textclean import button_parts, command_name, is_small_id
 from bot.reports import data as reports
 from bot.runtime.effects import apply_effects
 from bot.store import (
@@ -68,7 +69,9 @@ def timer_context(kind: str) -> str:
 
 
 def party_of(user: UserRow) -> Party:
-    return Party(user.key, user.role, user.alias, user.code, user.display_name, user.pseudonym,
+    staff = user.role != "student"  # a removed staff member's name stays for the record only
+    return Party(user.key, user.role, user.alias, user.code,
+                 user.display_name if staff else None, user.pseudonym if staff else None,
                  user.duty, unreachable_since=user.unreachable_since)
 
 
@@ -225,11 +228,14 @@ class Dispatcher:
                 party = replace(party, load=await users.active_load(db, key))
             own_case, subject, held, replied, reply_code, replying = await self._cases_for(
                 db, user, event, own_case)
+            history: tuple[CaseRecord, ...] = ()
+            if user.role in ("counselor", "backup") and event.kind is Kind.COMMAND:
+                history, subject = await self._history_for(db, event, subject)
             turn = Turn(party, event.kind, event.text, event.data, now, conv, own_case, subject,
                         held=held, replied=replied, reply_code=reply_code, replying=replying,
                         alertable=alertable,
                         invite=await self._invite_for(db, user, event, now),
-                        listing=await self._listing_for(db, user, event, now),
+                        listing=await self._listing_for(db, user, event, now), history=history,
                         **await self._services_for(db, user, event, now))
             outcome = self.core.handle(turn)
             queued = await apply_effects(db, outcome.effects, now, self._on_shift(now),
@@ -241,10 +247,29 @@ class Dispatcher:
         return queued
 
     @staticmethod
+    async def _history_for(db: aiosqlite.Connection, event: InboundEvent,
+                           subject: CaseView | None
+                           ) -> tuple[tuple[CaseRecord, ...], CaseView | None]:
+        """For a counselor's "/lihat CODE [N]": every case of that student, and case N (the
+        newest when N is not given) with its last messages."""
+        name, args = command_name(event.text)
+        if STAFF_ENGLISH.get(name, name) != "lihat" or not args:
+            return (), subject
+        code, _, number = args.partition(" ")
+        history = await cases.history(db, code)
+        if not history:
+            return (), None
+        chosen = history[-1]
+        if number.strip().lstrip("#").isdigit():
+            chosen = next((r for r in history if r.number == int(number.strip().lstrip("#"))),
+                          chosen)
+        return history, await cases.by_id(db, chosen.id, with_recent=40)
+
+    @staticmethod
     async def _listing_for(db: aiosqlite.Connection, user: UserRow, event: InboundEvent,
                            now: dt.datetime) -> tuple[CaseView, ...]:
-        if (event.kind is Kind.COMMAND and user.role in ("counselor", "backup")
-                and command_name(event.text)[0] == "kasus"):
+        name = command_name(event.text)[0] if event.kind is Kind.COMMAND else ""
+        if user.role in ("counselor", "backup") and STAFF_ENGLISH.get(name, name) == "kasus":
             return tuple(await cases.supervision(db, now - dt.timedelta(days=1)))
         return ()
 
@@ -260,7 +285,7 @@ class Dispatcher:
             return {"appointment": await services.active_for(db, user.key),
                     "sessions": await services.upcoming_sessions(db, now, user.key)}
         if event.kind is Kind.BUTTON and event.data.startswith(APPOINTMENT_PREFIX):
-            ref = event.data.rsplit(":", 1)[-1]
+            ref = button_parts(event.data)[2].partition(":")[0]  # ap:ps:REF:TIME too
             return {"appointment": await services.active_by_ref(db, ref)}
         command = command_name(event.text)[0] if event.kind is Kind.COMMAND else ""
         if command == "sesi":
@@ -325,7 +350,7 @@ class Dispatcher:
                                                    with_recent=10)
         if event.kind is Kind.COMMAND:
             name, code = command_name(event.text)
-            if name in ("lihat", "ambil") and code:
+            if STAFF_ENGLISH.get(name, name) == "ambil" and code:
                 subject = await cases.latest_by_code(db, code, with_recent=40)
         held = await cases.held_by(db, user.key)
         replied, code = None, ""

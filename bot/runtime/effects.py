@@ -32,6 +32,7 @@ from bot.core.effects import (
     OfferCase,
     OfferWaiting,
     OpenCase,
+    ProposeAppointment,
     Purge,
     RecordSurvey,
     RequestAppointment,
@@ -243,7 +244,10 @@ async def apply_effects(db: aiosqlite.Connection, effects: list[Effect], now: dt
                                        now, effect.ref)
             case SetAppointment():
                 await services.set_status(db, effect.appointment_id, effect.status,
-                                          effect.staff, now)
+                                          effect.staff, now, effect.slot)
+            case ProposeAppointment():
+                await services.propose(db, effect.appointment_id, effect.slot, effect.by,
+                                       effect.staff, now)
             case CreateGroupSession():
                 await services.create_session(db, effect.topic, effect.starts_at, effect.place,
                                               effect.seats, effect.created_by, now)

@@ -95,7 +95,8 @@ async def set_role(
     db: aiosqlite.Connection, key: UserKey, role: str, display_name: str | None
 ) -> None:
     await db.execute(
-        "UPDATE users SET role = ?, display_name = ? WHERE key = ?", (role, display_name, key.value)
+        "UPDATE users SET role = ?, display_name = ?, former_role = NULL, removed_at = NULL "
+        "WHERE key = ?", (role, display_name, key.value)
     )
 
 

@@ -66,7 +66,7 @@ async def _go(d: Dialog, place: str, lang: str = "id") -> None:
     if lang == "en":
         first.append(("student", "[English, please]"))
     steps = [s.replace("[Oke, lanjut]", "[OK, let's go]").replace("[Keluarga]", "[Family]")
-             .replace("[Ringan]", "[Light]").replace("[Tidak, aku aman]", "[No, I'm safe]")
+             .replace("[Ringan]", "[Light]").replace("[Nggak, aman]", "[No, all safe]")
              .replace("[Nanti aja]", "[Maybe later]") if lang == "en" else s
              for s in PLACES[place]]
     await d.play([*first, *[("student", s) for s in steps]])
@@ -156,7 +156,7 @@ async def test_heaviest_weight_is_asked_and_each_answer_routes(dialog: Dialog) -
     await enrol(d.app, "p1", "peer", "Bintang")
     intake = [("student", s) for s in ("halo", "[Oke, lanjut]", "[Keluarga]",
                                        "ortu tiap malam bertengkar", "[Berat banget]",
-                                       "[Tidak, aku aman]")]
+                                       "[Nggak, aman]")]
     for who, answer, expect in (("s1", "Tidak", "p1"), ("s2", "Iya", "bk"),
                                 ("s3", "Aku nggak mau jawab", "bk")):
         await d.play([(who, line) for _, line in intake])
