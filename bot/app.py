@@ -17,6 +17,7 @@ from bot.channels.base import Channel
 from bot.clock import Clock, SystemClock
 from bot.config import Config, load_secret
 from bot.core.appointments import AppointmentPolicy
+from bot.core.coaching import Coaching, coaching_texts, load_coaching
 from bot.core.core import REQUIRED_TEXTS, RETENTION_TIMER, Core, Interrupt
 from bot.core.crisis import LadderStep
 from bot.core.identity import IdentityVault
@@ -42,6 +43,7 @@ log = logging.getLogger("sebaya")
 class FlowBundle:
     catalog: Catalog
     flows: dict[str, Flow]
+    coaching: Coaching | None = None  # flows/coaching/rules.yaml (None: not shipped there)
 
 
 def load_flow_bundle(config: Config) -> FlowBundle:
@@ -61,7 +63,14 @@ def load_flow_bundle(config: Config) -> FlowBundle:
         raise ConfigError(config_path, line_at(tree, ("flows", "start")), "flows.start",
                           f"no flow named {config.flows.start!r}",
                           f"use one of: {', '.join(sorted(flows))}")
-    return FlowBundle(catalog, flows)
+    coaching = load_coaching(config.flows_dir, [h.contact for h in config.hotlines.items])
+    for lang in languages if coaching is not None else ():
+        for key in coaching_texts(coaching):
+            if not catalog.has(lang, key):
+                raise FlowError(config.flows_dir / "texts" / f"{lang}.yaml", None, key,
+                                "text required by flows/coaching/rules.yaml is missing",
+                                f"add {key} (copy it from the shipped catalog)")
+    return FlowBundle(catalog, flows, coaching)
 
 
 def text_context(config: Config, catalog: Catalog) -> dict[str, dict[str, Any]]:
@@ -134,6 +143,8 @@ class App:
             offer_timeout=dt.timedelta(minutes=config.roster.offer_timeout_minutes),
             retention_days=(config.retention.light_case_days, config.retention.crisis_case_days,
                             config.retention.processed_inbox_days),
+            coaching=bundle.coaching,
+            teams={c: tuple(t) for c, t in config.escalation.categories.items()},
             appointment_policy=AppointmentPolicy(
                 tuple(config.appointments.slots), config.appointments.days_ahead,
                 config.appointments.place or config.school.bk_office,

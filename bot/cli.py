@@ -259,6 +259,12 @@ def _check_flows(config: Config) -> int:
             print(warning.render())
             count += 1
     print(f"{len(bundle.flows)} flow(s) OK, {count} warning(s)")
+    if bundle.coaching is None:
+        print("coaching: flows/coaching/rules.yaml not found: peers' messages are not coached "
+              "and students' contact details are not masked (copy the shipped file)")
+    else:
+        print(f"coaching: {len(bundle.coaching.rules)} rule(s), "
+              f"{len(bundle.coaching.masks)} mask(s) OK (every example checked)")
     if config.whatsapp is not None or os.environ.get("WHATSAPP_PHONE_NUMBER_ID"):
         notes = [note for flow in bundle.flows.values()
                  for note in whatsapp_notes(flow, bundle.catalog,
@@ -450,7 +456,7 @@ def build_parser() -> argparse.ArgumentParser:
     staff = sub.add_parser("staff", parents=[common], help="invite, list or remove staff")
     staff_sub = staff.add_subparsers(dest="action", required=True)
     inv = staff_sub.add_parser("invite", parents=[common], help="print a single-use invite code")
-    inv.add_argument("--role", choices=("peer", "counselor", "backup"), required=True)
+    inv.add_argument("--role", choices=("peer", "counselor", "backup", "tppk"), required=True)
     inv.add_argument("--name", help="who it is for (shown to staff only)")
     inv.add_argument("--days", type=int, default=7, help="days the code stays valid")
     staff_sub.add_parser("list", parents=[common], help="list enrolled staff")

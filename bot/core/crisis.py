@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from bot.core import coaching, tppk
 from bot.core.conversation import CaseView, Outcome, Party, Turn
 from bot.core.effects import (
     PRIORITY_CRISIS,
@@ -61,9 +62,11 @@ def risky_excerpt(core: Core, text: str) -> str:
     return _excerpt(text)
 
 
-def unrelayed_lines(core: Core, case: CaseView, lang: str) -> str:
-    """The student's messages the new helper has not seen (most recent last), or "-"."""
-    lines = [f"• {quoted(text)}" for text in case.unrelayed]
+def unrelayed_lines(core: Core, case: CaseView, lang: str, for_peer: bool = False) -> str:
+    """The student's messages the new helper has not seen (most recent last), or "-".
+    ``for_peer``: a peer reads them, with the student's contact details masked."""
+    texts = coaching.masked_lines(core, case, case.unrelayed) if for_peer else case.unrelayed
+    lines = [f"• {quoted(text)}" for text in texts]
     hidden = case.unrelayed_total - len(case.unrelayed)
     if hidden > 0:
         lines.insert(0, core.text("relay.earlier_hidden", lang, n=hidden, code=case.code))
@@ -100,11 +103,14 @@ def _ladder_timer(core: Core, student: UserKey, step: int, since: dt.datetime, c
 
 
 def start_ladder(core: Core, party: Party, category: str, excerpt: str,
-                 now: dt.datetime, by_model: bool = False) -> list:
-    """Alert the first level now and set the timer for the next."""
+                 now: dt.datetime, by_model: bool = False, teams: bool = True) -> list:
+    """Alert the first level now and set the timer for the next. ``teams``: also tell the
+    teams configured for the category (TPPK); a restarted ladder does not tell them again."""
     return [alert(core, party.code, party.alias, category, excerpt, now, now, 0, by_model),
             _ladder_timer(core, party.key, 0, now, party.code, party.alias, category, excerpt,
-                          now, by_model)]
+                          now, by_model),
+            *(tppk.notify(core, party.code, party.alias, category, excerpt, now)
+              if teams else ())]
 
 
 def raise_crisis(core: Core, turn: Turn, text: str, category: str,

@@ -12,7 +12,16 @@ import datetime as dt
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from bot.core import appointments, choice, crisis, enrol, groups, handoff, supervision
+from bot.core import (
+    appointments,
+    choice,
+    coaching,
+    crisis,
+    enrol,
+    groups,
+    handoff,
+    supervision,
+)
 from bot.core.conversation import Outcome, Turn
 from bot.core.effects import (
     Audit,
@@ -101,7 +110,8 @@ def _staff_turn(core: Core, turn: Turn) -> Outcome:
             return enrol.set_pseudonym(core, turn, args)
         if name == "join":
             return _reply(core, turn, "enrol.already_staff")
-        key = "staff.help_peer" if turn.party.role == "peer" else "staff.help"  # any other
+        key = {"peer": "staff.help_peer", "tppk": "tppk.help"}.get(turn.party.role,
+                                                                   "staff.help")  # any other
         name = turn.party.pseudonym or turn.party.display_name or ""
         return _reply(core, turn, key, name=name,
                       role=core.text(f"role.{turn.party.role}", turn.conversation.lang))
@@ -195,6 +205,9 @@ def _reply(core: Core, turn: Turn, key: str, audit: str = "", **values: str) -> 
 def relay_to_student(core: Core, turn: Turn, text: str) -> Outcome:
     case = turn.case
     assert case is not None
+    held, nudges = coaching.before_relay(core, turn, text)
+    if held is not None:  # the peer is told why; nothing reaches the student
+        return held
     lang = case.lang or core.catalog.default_lang
     name = turn.party.pseudonym or turn.party.alias  # never a peer's real name
     role = core.text(f"relay.role_{turn.party.role}", lang, name=name)
@@ -206,7 +219,7 @@ def relay_to_student(core: Core, turn: Turn, text: str) -> Outcome:
     if len(turn.held) > 1:  # several students: say which one this went to (a reply to this
         effects.append(to_helper(case.code, turn.party.key, core.text(  # goes to that case)
             "staff.sent_to", turn.conversation.lang, code=case.code, alias=case.alias)))
-    return Outcome(turn.conversation, effects)
+    return Outcome(turn.conversation, [*effects, *nudges])
 
 
 def report(core: Core, turn: Turn) -> Outcome:
