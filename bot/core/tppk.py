@@ -18,7 +18,8 @@ from bot.core.keys import RoleTarget
 if TYPE_CHECKING:
     from bot.core.core import Core
 
-AUDIENCE = "team"  # outbox audience of a team notice: a failed one climbs no ladder
+AUDIENCE = None  # a team notice is of the case (its code) but for nobody the case waits on:
+# a failed one marks the member unreachable and climbs no ladder
 
 
 def notify(core: Core, code: str, alias: str, category: str, excerpt: str,

@@ -140,7 +140,9 @@ def purpose_of(user: UserRow, effect: Send, context: str = "") -> str:
         return ""
     if effect.audience == "staff" and (effect.buttons or effect.priority >= PRIORITY_CRISIS):
         return "alert"
-    return "notice" if effect.audience in ("helper", "team") or effect.buttons else ""
+    if user.role == "tppk":  # a violence-team notice (bot/core/tppk.py)
+        return "notice"
+    return "notice" if effect.audience == "helper" or effect.buttons else ""
 
 
 def _enqueue(db: aiosqlite.Connection, user: UserRow, effect: Send, now: dt.datetime,
