@@ -47,12 +47,12 @@ STAFF_COMMANDS = {
     "peer": [("selesai", "Tutup kasus"), ("eskalasi", "Teruskan ke guru BK + alasan"),
              ("catatan", "Catatan supervisi"), ("onduty", "Mulai bertugas"),
              ("offduty", "Berhenti bertugas"), ("nama", "Ganti nama samaran"),
-             ("help", "Bantuan staf")],
+             ("latihan", "Pelatihan sebelum bertugas"), ("help", "Bantuan staf")],
     "counselor": [("kasus", "Kasus terbuka"), ("lihat", "Transkrip kasus"),
                   ("ambil", "Ambil alih kasus"), ("selesai", "Tutup kasus + catatan"),
                   ("sesi", "Sesi kelompok"), ("laporan", "Laporan 30 hari"),
                   ("onduty", "Mulai bertugas"), ("offduty", "Berhenti bertugas"),
-                  ("help", "Bantuan staf")],
+                  ("setujui", "Setujui konselor sebaya"), ("help", "Bantuan staf")],
     "tppk": [("help", "Bantuan staf")],
 }
 GROUP_REPLY = ("Halo! Sebaya hanya bisa dipakai lewat chat pribadi, demi privasi. "

@@ -21,6 +21,7 @@ from bot.core import (
     handoff,
     requeue,
     staff,
+    training,
     typed,
 )
 from bot.core.appointments import AppointmentPolicy
@@ -47,6 +48,7 @@ from bot.core.events import Button, Kind
 from bot.core.keys import SYSTEM
 from bot.core.roster import Roster
 from bot.core.textclean import MAX_INBOUND_CHARS, button_parts, clean_text, command_name
+from bot.core.training import Training
 from bot.engine.catalog import Catalog
 from bot.engine.machine import FlowMachine
 from bot.engine.turn import FlowTurn
@@ -122,6 +124,7 @@ class Core:
         retention_days: tuple[int, int, int] = (90, 365, 7),
         appointment_policy: AppointmentPolicy | None = None,
         coaching: Coaching | None = None,
+        training: Training | None = None,
         teams: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         self.flows = flows
@@ -145,6 +148,7 @@ class Core:
         self.retention_days = retention_days  # light cases, crisis records, processed rows
         self.appointment_policy = appointment_policy or AppointmentPolicy()
         self.coaching = coaching  # rules for peers' messages (bot/core/coaching.py)
+        self.training = training  # modules before a peer's first shift (bot/core/training.py)
         self.teams = {k: tuple(v) for k, v in (teams or {}).items()}  # category -> extra
         # staff roles told about a crisis of that category besides guru BK (bot/core/tppk.py)
         self._service_states = frozenset(  # states of flows that hand over to a service
@@ -275,6 +279,8 @@ class Core:
                                                    dict(payload), now, alertable))
         elif kind.split(":")[0] == appointments.REMINDER:
             outcome.effects.extend(appointments.reminder(self, conv, kind, dict(payload)))
+        elif kind == training.APPROVED_TIMER:
+            outcome.effects.extend(training.approved_by_operator(self, party))
         elif kind.startswith(groups.REMINDER + ":"):
             outcome.effects.extend(groups.reminder(self, conv, dict(payload)))
         elif kind == FLOW_IDLE_TIMER and payload.get("version") == conv.version and conv.flow:

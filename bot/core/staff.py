@@ -21,6 +21,7 @@ from bot.core import (
     groups,
     handoff,
     supervision,
+    training,
 )
 from bot.core.conversation import Outcome, Turn
 from bot.core.effects import (
@@ -44,7 +45,8 @@ if TYPE_CHECKING:
 CASE_COMMANDS = ("selesai", "eskalasi", "catatan")  # act on one held case
 ENGLISH = {"done": "selesai", "close": "selesai", "escalate": "eskalasi", "note": "catatan",
            "to": "ke", "cases": "kasus", "view": "lihat", "takeover": "ambil",
-           "sessions": "sesi", "report": "laporan", "name": "nama"}
+           "sessions": "sesi", "report": "laporan", "name": "nama", "training": "latihan",
+           "approve": "setujui"}
 
 
 def staff_turn(core: Core, turn: Turn) -> Outcome:
@@ -76,6 +78,8 @@ def _staff_turn(core: Core, turn: Turn) -> Outcome:
             return handoff.accept(core, turn)
         if turn.data.startswith(appointments.PREFIX):
             return appointments.staff_button(core, turn)
+        if turn.data.startswith(training.PREFIX):
+            return training.answer(core, turn)
         return _reply(core, turn, "core.stale_button", audit="button_refused")
     if turn.kind is Kind.COMMAND:
         name, args = command_name(turn.text)
@@ -104,6 +108,8 @@ def _staff_turn(core: Core, turn: Turn) -> Outcome:
             if name == "lihat":
                 return supervision.transcript(core, turn, args)
             return supervision.take_over(core, turn, args)
+        if name in training.COMMANDS:
+            return training.command(core, turn, name, args)
         if name in ("onduty", "offduty"):
             return enrol.duty(core, turn, on=name == "onduty")
         if name == "nama" and args:
@@ -122,6 +128,8 @@ def _staff_turn(core: Core, turn: Turn) -> Outcome:
         return _reply(core, turn, "core.empty")
     if turn.conversation.vars.get("await") == enrol.AWAIT_PSEUDONYM:
         return enrol.set_pseudonym(core, turn, text)
+    if not turn.held and turn.conversation.vars.get(training.STATE):
+        return _reply(core, turn, "training.use_buttons")  # a question waits for a button
     if not turn.held:
         if turn.replying and turn.reply_code:  # answering a case that has ended
             return _reply(core, turn, "staff.reply_not_held", code=turn.reply_code)
