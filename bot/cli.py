@@ -265,6 +265,12 @@ def _check_flows(config: Config) -> int:
     else:
         print(f"coaching: {len(bundle.coaching.rules)} rule(s), "
               f"{len(bundle.coaching.masks)} mask(s) OK (every example checked)")
+    if bundle.training is None:
+        print("training: flows/training/modules.yaml not found: new peers need only guru BK's "
+              "approval before /onduty")
+    else:
+        print(f"training: {len(bundle.training.modules)} module(s) OK, pass mark "
+              f"{bundle.training.pass_percent}%")
     if config.whatsapp is not None or os.environ.get("WHATSAPP_PHONE_NUMBER_ID"):
         notes = [note for flow in bundle.flows.values()
                  for note in whatsapp_notes(flow, bundle.catalog,

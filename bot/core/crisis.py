@@ -122,7 +122,7 @@ def raise_crisis(core: Core, turn: Turn, text: str, category: str,
     conv, case, party = turn.conversation, turn.case, turn.party
     lang = conv.lang
     if case is not None and case.level == "crisis":
-        return _crisis_continues(core, turn, text, case)
+        return _crisis_continues(core, turn, text, case, category)
     reply = "risk.reply" if turn.alertable else "risk.reply_nobody"  # never a false promise
     effects: list = [to_student(party.code, party.key, core.text(reply, lang),
                                 priority=PRIORITY_CRISIS)]
@@ -148,11 +148,17 @@ def raise_crisis(core: Core, turn: Turn, text: str, category: str,
     return Outcome(conv.moved(flow=None, state=None, vars={}), effects)
 
 
-def _crisis_continues(core: Core, turn: Turn, text: str, case: CaseView) -> Outcome:
-    """More risk in an open crisis case: it joins the case and reaches the counselor at once."""
+def _crisis_continues(core: Core, turn: Turn, text: str, case: CaseView,
+                      category: str = "") -> Outcome:
+    """More risk in an open crisis case: it joins the case and reaches the counselor at once
+    (and the TPPK, once, when this risk is theirs and the case's first one was not)."""
     conv = turn.conversation
     held = case.status == "active" and case.assignee is not None
     effects: list = [CaseMessage(case.id, "student", text, relayed=held)]
+    if tppk.newly_concerned(core, case, category, conv):  # e.g. abuse told after an SI alert
+        effects += tppk.notify(core, case.code, case.alias, category, risky_excerpt(core, text),
+                               turn.now)
+        conv = conv.moved(vars={**conv.vars, tppk.TOLD: case.id})
     if held:
         assert case.assignee is not None
         effects.append(to_helper(case.code, case.assignee, core.text(

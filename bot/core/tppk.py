@@ -16,8 +16,10 @@ from bot.core.effects import Audit, Send
 from bot.core.keys import RoleTarget
 
 if TYPE_CHECKING:
+    from bot.core.conversation import CaseView, Conversation
     from bot.core.core import Core
 
+TOLD = "_tppk_told"  # the student's conversation: the case whose later risk TPPK was told of
 AUDIENCE = None  # a team notice is of the case (its code) but for nobody the case waits on:
 # a failed one marks the member unreachable and climbs no ladder
 
@@ -36,3 +38,10 @@ def notify(core: Core, code: str, alias: str, category: str, excerpt: str,
         effects += [Send(RoleTarget(team), text, case=code, audience=AUDIENCE),
                     Audit(None, f"{team}_notified", {"code": code, "category": category})]
     return effects
+
+
+def newly_concerned(core: Core, case: CaseView, category: str, conv: Conversation) -> bool:
+    """More risk in an open crisis case, of a category a team must know, while the case's own
+    category is not theirs (so its ladder did not tell them) and they were not told since."""
+    return (bool(core.teams.get(category)) and not core.teams.get(case.category or "")
+            and conv.vars.get(TOLD) != case.id)

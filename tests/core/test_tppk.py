@@ -64,6 +64,18 @@ async def test_a_peer_chat_turning_to_abuse_reaches_tppk_too(d: Dialog) -> None:
     assert not any(ABUSE["id"] in t for t in to(sent, "p1"))  # the peer is relieved, not told
 
 
+async def test_abuse_told_after_a_suicide_alert_reaches_tppk_once(d: Dialog) -> None:
+    sent = await d.say("student", "aku pengen mati aja")
+    assert not to(sent, "t1")
+    sent = await d.say("student", ABUSE["id"])
+    [notice] = to(sent, "t1")
+    assert "UNTUK TPPK" in notice and ABUSE["id"] in notice
+    sent = await d.say("student", "ayahku mukul aku lagi tadi pagi sampai memar")
+    assert not to(sent, "t1")  # told once per case
+    async with d.app.store.read() as db:
+        assert len(await audit.rows(db, "tppk_notified")) == 1
+
+
 async def test_other_crises_and_light_cases_do_not_reach_tppk(d: Dialog) -> None:
     sent = await d.say("student", "aku pengen mati aja")
     assert any("BUTUH GURU BK" in t for t in to(sent, "bk"))

@@ -156,6 +156,19 @@ async def test_approval_needs_guru_bk_and_a_trained_peer(dialog: Dialog, config)
             "operator", "cli"]
 
 
+def test_check_flows_validates_the_modules(project: Path, capsys) -> None:
+    path = str(project / "config.yaml")
+    assert main(["check-flows", "--config", path]) == 0
+    assert "training: 3 module(s) OK, pass mark 80%" in capsys.readouterr().out
+    modules = project / "flows" / "training" / "modules.yaml"
+    text = modules.read_text(encoding="utf-8")
+    modules.write_text(text.replace("training.anonim.q2_b_why", "training.anonim.q2_x_why"),
+                       encoding="utf-8")
+    assert main(["check-flows", "--config", path]) != 0
+    err = capsys.readouterr().err
+    assert "modules.yaml:" in err and "training.anonim.q2_x_why" in err
+
+
 def test_staff_approve_cli_exit_codes(config, capsys) -> None:
     path = str(config.base_dir / "config.yaml")
     assert main(["staff", "approve", "nobody", "--config", path]) == 1
