@@ -57,7 +57,7 @@ def set_pseudonym(core: Core, turn: Turn, text: str) -> Outcome:
     outcome.effects += [UpdateStaff(turn.party.key, pseudonym=name),
                         Send(turn.party.key, core.text("enrol.pseudonym_set", lang, name=name))]
     if turn.party.role == "peer" and not turn.party.pseudonym:  # a new peer: training next
-        return training.begin(core, turn, outcome)
+        return training.begin(core, turn, outcome, name)
     return outcome
 
 

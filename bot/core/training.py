@@ -78,7 +78,7 @@ def ready(turn: Turn) -> bool:
 
 def duty_refusal(core: Core, turn: Turn) -> Outcome | None:
     """``/onduty`` by a peer not yet trained or approved: a kind refusal (else None)."""
-    if core.training is None or turn.party.role != "peer" or ready(turn):
+    if turn.party.role != "peer" or ready(turn):
         return None
     key = "training.onduty_unapproved" if turn.party.trained else "training.onduty_untrained"
     return Outcome(turn.conversation, [
@@ -87,9 +87,13 @@ def duty_refusal(core: Core, turn: Turn) -> Outcome | None:
                                                else "training"})])
 
 
-def begin(core: Core, turn: Turn, outcome: Outcome) -> Outcome:
-    """After a new peer chose a pseudonym: the introduction and the first module."""
-    if core.training is None or turn.party.trained:
+def begin(core: Core, turn: Turn, outcome: Outcome, pseudonym: str = "") -> Outcome:
+    """After a new peer chose a pseudonym: the introduction and the first module (no modules
+    shipped: trained at once, guru BK's approval still needed)."""
+    if turn.party.trained:
+        return outcome
+    if core.training is None:
+        outcome.effects += _passed(core, turn, 0, pseudonym)
         return outcome
     conv = outcome.conversation or turn.conversation
     lang = conv.lang
@@ -177,16 +181,21 @@ def _module_done(core: Core, turn: Turn, state: dict, effects: list) -> Outcome:
         effects += _module_start(core, turn.party.key, lang, m + 1)
         return Outcome(conv.moved(vars={**conv.vars, STATE: {"m": m + 1, "q": 0, "right": 0}}),
                        effects)
-    name = turn.party.pseudonym or turn.party.alias
+    effects += _passed(core, turn, len(training.modules))
+    return Outcome(conv.moved(vars={**conv.vars, STATE: None}), effects)
+
+
+def _passed(core: Core, turn: Turn, modules: int, pseudonym: str = "") -> list:
+    """Every module passed: recorded, the peer told, counselors asked to approve."""
+    name = pseudonym or turn.party.pseudonym or turn.party.alias
     default = core.catalog.default_lang
-    effects += [
+    return [
         UpdateStaff(turn.party.key, trained=True),
-        Audit(turn.party.key, "training_passed", {"modules": len(training.modules)}),
-        Send(turn.party.key, core.text("training.all_passed", lang)),
+        Audit(turn.party.key, "training_passed", {"modules": modules}),
+        Send(turn.party.key, core.text("training.all_passed", turn.conversation.lang)),
         Send(RoleTarget("counselor"), core.text("training.bk_notice", default, pseudonym=name,
                                                 name=turn.party.display_name or name)),
     ]
-    return Outcome(conv.moved(vars={**conv.vars, STATE: None}), effects)
 
 
 def approve(core: Core, turn: Turn, args: str) -> Outcome:

@@ -213,3 +213,27 @@ async def test_operator_enrolled_peers_are_approved_and_audited(dialog: Dialog) 
         [row] = await audit.rows(db, "peer_approved")
         [peer] = await users.staff(db)
     assert row["detail"]["by"] == "operator" and peer.trained_at and peer.approved_at
+
+
+async def test_without_modules_a_new_peer_still_needs_approval(project: Path, clock,
+                                                               monkeypatch) -> None:
+    from bot.app import App
+    from bot.config import load_config
+    from tests.dialog import RecordingChannel
+
+    (project / "flows" / "training" / "modules.yaml").unlink()
+    config = load_config(project / "config.yaml")
+    channel = RecordingChannel()
+    app = await App.build(config, {channel.name: channel}, clock=clock, secret=SECRET)
+    try:
+        d = Dialog(app, channel)
+        await enrol(app, "bk", "counselor", "Bu Rina")
+        sent = await join_peer(d, config)
+        assert "/setujui Bintang" in to(sent, "bk")[0]
+        sent = await d.say("dewi", "/onduty")
+        assert "persetujuan guru BK" in to(sent, "dewi")[0]
+        await d.say("bk", "/setujui Bintang")
+        sent = await d.say("dewi", "/onduty")
+        assert "bertugas" in to(sent, "dewi")[0]
+    finally:
+        await app.stop()
