@@ -155,6 +155,7 @@ class App:
                             config.retention.processed_inbox_days),
             coaching=bundle.coaching,
             training=bundle.training,
+            approval_valid=dt.timedelta(days=config.training.approval_days),
             teams={c: tuple(t) for c, t in config.escalation.categories.items()},
             appointment_policy=AppointmentPolicy(
                 tuple(config.appointments.slots), config.appointments.days_ahead,

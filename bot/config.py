@@ -130,6 +130,12 @@ class Appointments(_Model):
     reminder_minutes: int = Field(default=60, ge=5, le=24 * 60)
 
 
+class TrainingGate(_Model):
+    """How long guru BK's approval of a peer lasts before a refresher (about a semester)."""
+
+    approval_days: int = Field(default=183, ge=7, le=730)
+
+
 class Limits(_Model):
     max_text_chars: int = Field(default=4096, ge=100, le=20000)
     flow_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
@@ -189,6 +195,7 @@ class Config(_Model):
     retention: Retention = Retention()
     limits: Limits = Limits()
     appointments: Appointments = Appointments()
+    training: TrainingGate = TrainingGate()
     whatsapp: WhatsApp | None = None
     base_dir: Path = Path(".")
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from bot.clock import Clock, SystemClock
 from bot.config import Config, load_secret
 from bot.core.identity import IdentityVault
-from bot.core.training import APPROVED_TIMER
+from bot.core.training import APPROVED_TIMER, gate
 from bot.store import audit, invites, staffing, timers, users
 from bot.store.db import Store
 
@@ -111,9 +111,11 @@ async def approve(config: Config, who: str, clock: Clock | None = None) -> tuple
         name = person.pseudonym or person.display_name or person.code
         if person.role != "peer":
             return "not_peer", name
-        if person.approved_at:
+        state = gate(person.trained_at, person.approved_at, clock.now(),
+                     dt.timedelta(days=config.training.approval_days))
+        if state == "ok":
             return "already", name
-        if not person.trained_at:
+        if state in ("untrained", "expired"):  # expired: the refresher in chat comes first
             return "untrained", name
         await users.set_training(db, person.key, clock.now(), approved_by="operator")
         await audit.record(db, None, "peer_approved", {"code": person.code, "by": "cli"},

@@ -136,6 +136,8 @@ class Party:
     unreachable_since: str = ""  # messages to them failed for good since then (UTC)
     trained: bool = False  # a peer passed every training module (bot/core/training.py)
     approved: bool = False  # ... and guru BK approved them: only then on duty
+    trained_at: str = ""  # when (UTC, as stored): a refresher after an approval expired
+    approved_at: str = ""  # counts when it is later than the approval
 
 
 @dataclass(frozen=True)

@@ -125,6 +125,7 @@ class Core:
         appointment_policy: AppointmentPolicy | None = None,
         coaching: Coaching | None = None,
         training: Training | None = None,
+        approval_valid: dt.timedelta = dt.timedelta(days=183),
         teams: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         self.flows = flows
@@ -149,6 +150,7 @@ class Core:
         self.appointment_policy = appointment_policy or AppointmentPolicy()
         self.coaching = coaching  # rules for peers' messages (bot/core/coaching.py)
         self.training = training  # modules before a peer's first shift (bot/core/training.py)
+        self.approval_valid = approval_valid  # then a refresher and a new approval
         self.teams = {k: tuple(v) for k, v in (teams or {}).items()}  # category -> extra
         # staff roles told about a crisis of that category besides guru BK (bot/core/tppk.py)
         self._service_states = frozenset(  # states of flows that hand over to a service

@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from bot.core import coaching, crisis
+from bot.core import coaching, crisis, training
 from bot.core.conversation import CaseView, Outcome, Party, Turn
 from bot.core.effects import (
     AddNote,
@@ -66,6 +66,7 @@ def offer_round(core: Core, case: CaseView | None, peers: Sequence[Party], paylo
         return []
     round_ = int(payload.get("round", 0))
     lang = case.lang or core.catalog.default_lang
+    peers = [p for p in peers if training.may_serve(core, p, now)]  # approval not expired
     effects: list = []
     if payload.get("requeued") and round_ == 0:
         effects.append(Send(case.student, core.text("handoff.requeued", lang)))

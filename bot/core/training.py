@@ -36,7 +36,8 @@ APPROVED_TIMER = "training_approved"  # set by `sebaya staff approve`: the bot t
 TEXTS = tuple(f"training.{k}" for k in (
     "intro", "question", "right", "wrong", "module_passed", "module_failed", "retake_wait",
     "all_passed", "already_done", "wait_approval", "ready", "use_buttons", "stale",
-    "bk_notice", "onduty_untrained", "onduty_unapproved", "approved_peer", "approved_staff",
+    "bk_notice", "onduty_untrained", "onduty_unapproved", "onduty_expired", "approved_peer",
+    "approved_staff",
     "approve_usage", "approve_unknown", "approve_untrained", "approve_already",
     "approve_not_allowed"))
 
@@ -71,20 +72,55 @@ class Training:
 # -- in the chat -------------------------------------------------------------------------------
 
 
-def ready(turn: Turn) -> bool:
-    """May this peer go on duty (trained and approved)?"""
-    return turn.party.trained and turn.party.approved
+def _moment(stored: str) -> dt.datetime | None:
+    for fmt in ("%Y-%m-%dT%H:%M:%S.%fZ", "%Y-%m-%dT%H:%M:%SZ"):
+        try:
+            return dt.datetime.strptime(stored, fmt).replace(tzinfo=dt.UTC)
+        except ValueError:
+            continue
+    return None
+
+
+def gate(trained_at: str, approved_at: str, now: dt.datetime, valid: dt.timedelta) -> str:
+    """Where a peer stands: untrained | unapproved | ok | expired (the approval is older than
+    ``valid``: a refresher first) | refreshed (refresher passed, a new approval waits)."""
+    if not trained_at:
+        return "untrained"
+    approved = _moment(approved_at) if approved_at else None
+    if not approved_at:
+        return "unapproved"
+    if approved is None or now - approved < valid:
+        return "ok"
+    trained = _moment(trained_at)
+    return "refreshed" if trained is not None and trained > approved else "expired"
+
+
+def state_of(core: Core, party: Party, now: dt.datetime) -> str:
+    return gate(party.trained_at or ("x" if party.trained else ""),
+                party.approved_at or ("x" if party.approved else ""), now, core.approval_valid)
+
+
+def may_serve(core: Core, party: Party, now: dt.datetime) -> bool:
+    """Trained and approved, and the approval has not expired (offers and /onduty)."""
+    return state_of(core, party, now) == "ok"
+
+
+def needs_training(core: Core, party: Party, now: dt.datetime) -> bool:
+    return state_of(core, party, now) in ("untrained", "expired")
+
+
+REFUSALS = {"untrained": "training.onduty_untrained", "unapproved": "training.onduty_unapproved",
+            "refreshed": "training.onduty_unapproved", "expired": "training.onduty_expired"}
 
 
 def duty_refusal(core: Core, turn: Turn) -> Outcome | None:
-    """``/onduty`` by a peer not yet trained or approved: a kind refusal (else None)."""
-    if turn.party.role != "peer" or ready(turn):
+    """``/onduty`` by a peer not (or no longer) trained and approved: a kind refusal."""
+    state = state_of(core, turn.party, turn.now)
+    if turn.party.role != "peer" or state == "ok":
         return None
-    key = "training.onduty_unapproved" if turn.party.trained else "training.onduty_untrained"
     return Outcome(turn.conversation, [
-        Send(turn.party.key, core.text(key, turn.conversation.lang)),
-        Audit(turn.party.key, "duty_refused", {"reason": "approval" if turn.party.trained
-                                               else "training"})])
+        Send(turn.party.key, core.text(REFUSALS[state], turn.conversation.lang)),
+        Audit(turn.party.key, "duty_refused", {"reason": state})])
 
 
 def begin(core: Core, turn: Turn, outcome: Outcome, pseudonym: str = "") -> Outcome:
@@ -114,8 +150,9 @@ def command(core: Core, turn: Turn, name: str, args: str) -> Outcome:
     if core.training is None or turn.party.role != "peer":
         return Outcome(turn.conversation, [Send(turn.party.key, core.text("core.staff_text",
                                                                             lang))])
-    if turn.party.trained:
-        after = "training.ready" if turn.party.approved else "training.wait_approval"
+    if not needs_training(core, turn.party, turn.now):
+        after = "training.ready" if may_serve(core, turn.party, turn.now) \
+            else "training.wait_approval"
         return Outcome(turn.conversation, [Send(turn.party.key, core.text(
             "training.already_done", lang, next=core.text(after, lang)))])
     state = dict(turn.conversation.vars.get(STATE) or {"m": 0, "q": 0, "right": 0})
@@ -140,7 +177,7 @@ def answer(core: Core, turn: Turn) -> Outcome:
     state = dict(conv.vars.get(STATE) or {})
     parts = turn.data.removeprefix(PREFIX).split(":")
     training = core.training
-    if training is None or turn.party.trained or len(parts) != 3 \
+    if training is None or not needs_training(core, turn.party, turn.now) or len(parts) != 3 \
             or not all(is_small_id(p) for p in parts) or state.get("retry") \
             or [int(parts[0]), int(parts[1])] != [state.get("m"), state.get("q")]:
         return Outcome(conv, [Send(turn.party.key, core.text("training.stale", lang))])
@@ -215,9 +252,10 @@ def approve(core: Core, turn: Turn, args: str) -> Outcome:
     if peer is None or peer.role != "peer":
         return reply("training.approve_unknown", name=args.strip())
     name = peer.pseudonym or peer.alias
-    if peer.approved:
+    state = state_of(core, peer, turn.now)
+    if state == "ok":
         return reply("training.approve_already", name=name)
-    if not peer.trained:
+    if state in ("untrained", "expired"):  # expired: the refresher comes first
         return reply("training.approve_untrained", name=name)
     return Outcome(turn.conversation, [
         UpdateStaff(peer.key, approved_by=turn.party.key.value),

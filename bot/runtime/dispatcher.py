@@ -70,7 +70,8 @@ def timer_context(kind: str) -> str:
 def party_of(user: UserRow) -> Party:
     return Party(user.key, user.role, user.alias, user.code, user.display_name, user.pseudonym,
                  user.duty, unreachable_since=user.unreachable_since,
-                 trained=bool(user.trained_at), approved=bool(user.approved_at))
+                 trained=bool(user.trained_at), approved=bool(user.approved_at),
+                 trained_at=user.trained_at, approved_at=user.approved_at)
 
 
 class Dispatcher:

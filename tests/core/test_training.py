@@ -237,3 +237,37 @@ async def test_without_modules_a_new_peer_still_needs_approval(project: Path, cl
         assert "bertugas" in to(sent, "dewi")[0]
     finally:
         await app.stop()
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+async def test_approval_expires_after_a_semester_then_a_refresher_and_a_new_approval(
+        dialog: Dialog, config, lang: str) -> None:
+    d = dialog
+    await enrol(d.app, "bk", "counselor", "Bu Rina")
+    await enrol(d.app, "s0", "student", "")  # (the clock only)
+    await join_peer(d, config, lang=lang)
+    await pass_training(d, lang=lang)
+    await d.say("bk", "/setujui Bintang")
+    sent = await d.say("dewi", "/onduty")
+    assert ("on duty" if lang == "en" else "bertugas") in to(sent, "dewi")[0]
+    await d.say("dewi", "/offduty")
+    d.app.clock.advance(days=184)
+    sent = await d.say("dewi", "/onduty")
+    assert ("refresher" if lang == "en" else "penyegaran") in to(sent, "dewi")[0]
+    await d.say("dewi", "/onduty")
+    await open_peer_case(d)  # an expired approval gets no offers either (auto duty on shift)
+    assert not [t for t in to(d.channel.sent, "dewi") if "Ada teman" in t]
+    sent = await d.say("bk", "/setujui Bintang")
+    assert "belum lulus" in to(sent, "bk")[0]  # the refresher comes first
+    sent = await d.say("dewi", "/latihan")
+    assert "Modul 1" in to(sent, "dewi")[0] or "Module 1" in to(sent, "dewi")[0]
+    sent = await pass_training(d, lang=lang)
+    assert "/setujui Bintang" in to(sent, "bk")[0]
+    sent = await d.say("dewi", "/onduty")
+    assert ("approval is left" if lang == "en" else "persetujuan guru BK") in to(sent, "dewi")[0]
+    await d.say("bk", "/setujui Bintang")
+    sent = await d.say("dewi", "/onduty")
+    assert ("on duty" if lang == "en" else "bertugas") in to(sent, "dewi")[0]
+    async with d.app.store.read() as db:
+        assert len(await audit.rows(db, "peer_approved")) == 2
+        assert len(await audit.rows(db, "training_passed")) == 2
