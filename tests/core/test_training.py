@@ -12,7 +12,6 @@ import pytest
 from bot import staffcli
 from bot.cli import main
 from bot.store import audit, users
-from bot.store.db import Store
 from tests.conftest import SECRET, enrol
 from tests.core.test_handoff import open_peer_case
 from tests.dialog import Dialog, to
@@ -183,8 +182,10 @@ async def test_trained_and_approved_peer_gets_offers(dialog: Dialog, config) -> 
 
 
 async def test_peers_enrolled_before_the_gate_are_approved_by_the_migration(
-        tmp_path: Path) -> None:
-    store = await Store.open(tmp_path / "s.sqlite3")
+        tmp_path: Path, monkeypatch) -> None:
+    from tests.store.test_migration_tppk import opened_at
+
+    store = await opened_at(tmp_path / "s.sqlite3", 11, monkeypatch)
     try:
         async with store.transaction() as db:
             await db.execute(
@@ -192,9 +193,6 @@ async def test_peers_enrolled_before_the_gate_are_approved_by_the_migration(
                 "last_seen_at, pseudonym) VALUES ('k1', 'test', 'peer', 'Kucing', 'K7Q2', "
                 "x'00', 't', 't', 'Bintang'), ('k2', 'test', 'student', 'Ikan', 'K8Q3', "
                 "x'00', 't', 't', NULL)")
-            for column in ("trained_at", "approved_at", "approved_by"):  # as before 012
-                await db.execute(f"ALTER TABLE users DROP COLUMN {column}")
-        await store.db.execute("PRAGMA user_version = 11")
         await store.migrate()
         async with store.read() as db:
             rows = await db.execute_fetchall(
