@@ -268,6 +268,18 @@ def _check_flows(config: Config) -> int:
               f"({count} warning(s) besides)", file=sys.stderr)
         return EXIT_CHECK_FAILED
     print(f"{len(bundle.flows)} flow(s) OK, {count} warning(s)")
+    if bundle.coaching is None:
+        print("coaching: flows/coaching/rules.yaml not found: peers' messages are not coached "
+              "and students' contact details are not masked (copy the shipped file)")
+    else:
+        print(f"coaching: {len(bundle.coaching.rules)} rule(s), "
+              f"{len(bundle.coaching.masks)} mask(s) OK (every example checked)")
+    if bundle.training is None:
+        print("training: flows/training/modules.yaml not found: new peers need only guru BK's "
+              "approval before /onduty")
+    else:
+        print(f"training: {len(bundle.training.modules)} module(s) OK, pass mark "
+              f"{bundle.training.pass_percent}%")
     if config.whatsapp is not None or os.environ.get("WHATSAPP_PHONE_NUMBER_ID"):
         notes = [note for flow in bundle.flows.values()
                  for note in whatsapp_notes(flow, bundle.catalog,
@@ -358,6 +370,25 @@ def _check_rules(folder: Path | None) -> int:
     return EXIT_OK
 
 
+APPROVAL_MESSAGES = {
+    "approved": "{name} is approved and may go on duty (/onduty); the bot tells them.",
+    "already": "{name} was already approved.",
+    "untrained": "{name} has not passed every training module yet: not approved.",
+    "not_peer": "{name} is not a peer supporter: only peers need approval.",
+    "unknown": "no single staff member matches {name!r} (use sebaya staff list)",
+}
+
+
+def _approve(config: Config, who: str) -> int:
+    outcome, name = asyncio.run(staffcli.approve(config, who))
+    message = APPROVAL_MESSAGES[outcome].format(name=name)
+    if outcome in ("approved", "already"):
+        print(message)
+        return EXIT_OK
+    print(f"error: {message}", file=sys.stderr)
+    return EXIT_CHECK_FAILED
+
+
 def _staff(config: Config, args: argparse.Namespace) -> int:
     if args.action == "invite":
         code = asyncio.run(staffcli.invite(config, args.role, args.name, args.days))
@@ -371,9 +402,13 @@ def _staff(config: Config, args: argparse.Namespace) -> int:
         if not people:
             print("No staff enrolled yet. Create an invite: sebaya staff invite --role counselor")
         for person in people:
+            gate = "" if person.role != "peer" else " approved" if person.approved_at \
+                else " trained, awaiting approval" if person.trained_at else " in training"
             print(f"{person.role:10} {person.display_name or '-':20} "
-                  f"{person.pseudonym or '-':16} #{person.code}  duty={person.duty}")
+                  f"{person.pseudonym or '-':16} #{person.code}  duty={person.duty}{gate}")
         return EXIT_OK
+    if args.action == "approve":
+        return _approve(config, args.who)
     plan = asyncio.run(staffcli.plan_removal(config, args.who))
     if plan is not None and plan.risky and not args.yes:
         print(f"{plan.name} ({plan.role}) holds {plan.active} open case(s), {plan.crises} of "
@@ -485,13 +520,17 @@ def build_parser() -> argparse.ArgumentParser:
     risk.add_argument("text", nargs="?", help="the message to screen")
     risk.add_argument("--jsonl", action="store_true",
                       help="read JSON Lines with a text field on stdin; write one verdict per line")
-    staff = sub.add_parser("staff", parents=[common], help="invite, list or remove staff")
+    staff = sub.add_parser("staff", parents=[common],
+                           help="invite, list, approve or remove staff")
     staff_sub = staff.add_subparsers(dest="action", required=True)
     inv = staff_sub.add_parser("invite", parents=[common], help="print a single-use invite code")
-    inv.add_argument("--role", choices=("peer", "counselor", "backup"), required=True)
+    inv.add_argument("--role", choices=("peer", "counselor", "backup", "tppk"), required=True)
     inv.add_argument("--name", help="who it is for (shown to staff only)")
     inv.add_argument("--days", type=int, default=7, help="days the code stays valid")
     staff_sub.add_parser("list", parents=[common], help="list enrolled staff")
+    ap = staff_sub.add_parser("approve", parents=[common],
+                              help="approve a trained peer supporter for duty")
+    ap.add_argument("who", help="pseudonym, name or #code from `sebaya staff list`")
     rm = staff_sub.add_parser("remove", parents=[common], help="remove a staff member")
     rm.add_argument("who", help="name, pseudonym or #code from `sebaya staff list`")
     rm.add_argument("--yes", action="store_true",

@@ -144,6 +144,17 @@ def doctor(config: Config, now: dt.datetime | None = None) -> list[Check]:
         off = count("SELECT COUNT(*) FROM users WHERE role = 'counselor' AND duty = 'off'")
         checks.append(Check(off < counselors or counselors == 0, "counselors not switched off",
                             f"{counselors - off} of {counselors}"))
+        if version >= 11 and config.escalation.categories:  # told, never a PROBLEM: the
+            members = count("SELECT COUNT(*) FROM users WHERE role = 'tppk'")  # ladder is BK's
+            kinds = ", ".join(sorted(config.escalation.categories))
+            checks.append(Check(True, "TPPK members", str(members) if members else
+                                f"none enrolled: {kinds} reach guru BK only (sebaya staff "
+                                "invite --role tppk)"))
+        if version >= 12:
+            waiting = count("SELECT COUNT(*) FROM users WHERE role = 'peer' "
+                            "AND trained_at IS NOT NULL AND approved_at IS NULL")
+            checks.append(Check(True, "peers trained, awaiting approval", str(waiting) + (
+                " (sebaya staff approve NAME, or /setujui NAME in chat)" if waiting else "")))
         open_crises = count("SELECT COUNT(*) FROM cases WHERE level = 'crisis' "
                             "AND status = 'waiting'")
         checks.append(Check(open_crises == 0, "crises waiting for a counselor", str(open_crises)))

@@ -111,3 +111,15 @@ def test_doctor_accepts_a_random_secret() -> None:
     import secrets
 
     assert operations.secret_problem(secrets.token_urlsafe(48)) is None
+
+
+async def test_doctor_tells_about_tppk_and_peers_awaiting_approval(dialog: Dialog,
+                                                                   monkeypatch) -> None:
+    monkeypatch.setenv("SEBAYA_SECRET", "x" * 20)
+    await dialog.say("student", "halo")
+    checks = {c.label: c for c in operations.doctor(dialog.app.config)}
+    assert checks["TPPK members"].ok and "none enrolled" in checks["TPPK members"].detail
+    assert checks["peers trained, awaiting approval"].detail == "0"
+    await enrol(dialog.app, "t1", "tppk", "Pak Joko")
+    checks = {c.label: c for c in operations.doctor(dialog.app.config)}
+    assert checks["TPPK members"].detail == "1"

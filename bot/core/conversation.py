@@ -176,6 +176,10 @@ class Party:
     duty: str = "auto"
     load: int = 0  # active cases this staff member holds
     unreachable_since: str = ""  # messages to them failed for good since then (UTC)
+    trained: bool = False  # a peer passed every training module (bot/core/training.py)
+    approved: bool = False  # ... and guru BK approved them: only then on duty
+    trained_at: str = ""  # when (UTC, as stored): a refresher after an approval expired
+    approved_at: str = ""  # counts when it is later than the approval
 
 
 @dataclass(frozen=True)
@@ -200,6 +204,7 @@ class Turn:
     # staff button names
     sessions: tuple[GroupSessionView, ...] = ()  # upcoming group sessions (menu, /sesi)
     report: ReportData | None = None  # the last 30 days' figures, for a counselor's /laporan
+    named: Party | None = None  # the staff member a counselor's /setujui NAMA names
 
 
 @dataclass

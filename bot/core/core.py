@@ -14,15 +14,18 @@ from typing import Any, Protocol
 from bot.core import (
     appointments,
     ask,
+    coaching,
     crisis,
     delivery,
     groups,
     handoff,
     requeue,
     staff,
+    training,
     typed,
 )
 from bot.core.appointments import AppointmentPolicy
+from bot.core.coaching import Coaching
 from bot.core.conversation import (
     CONSENTED,
     RETURNING,
@@ -54,6 +57,7 @@ from bot.core.events import Button, Kind
 from bot.core.keys import SYSTEM
 from bot.core.roster import Roster
 from bot.core.textclean import MAX_INBOUND_CHARS, button_parts, clean_text, command_name
+from bot.core.training import Training
 from bot.engine.catalog import Catalog
 from bot.engine.machine import FlowMachine
 from bot.engine.turn import FlowTurn
@@ -128,6 +132,10 @@ class Core:
         light_reminder: dt.timedelta = dt.timedelta(minutes=60),
         retention_days: tuple[int, int, int] = (90, 365, 7),
         appointment_policy: AppointmentPolicy | None = None,
+        coaching: Coaching | None = None,
+        training: Training | None = None,
+        approval_valid: dt.timedelta = dt.timedelta(days=183),
+        teams: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         self.flows = flows
         self.catalog = catalog
@@ -149,6 +157,11 @@ class Core:
         self.light_reminder = light_reminder  # a light case waiting for guru BK is recalled
         self.retention_days = retention_days  # light cases, crisis records, processed rows
         self.appointment_policy = appointment_policy or AppointmentPolicy()
+        self.coaching = coaching  # rules for peers' messages (bot/core/coaching.py)
+        self.training = training  # modules before a peer's first shift (bot/core/training.py)
+        self.approval_valid = approval_valid  # then a refresher and a new approval
+        self.teams = {k: tuple(v) for k, v in (teams or {}).items()}  # category -> extra
+        # staff roles told about a crisis of that category besides guru BK (bot/core/tppk.py)
         self._service_states = frozenset(  # states of flows that hand over to a service
             name for machine in flows.values()
             if any(action.name == "service" for spec in machine.flow.states.values()
@@ -277,6 +290,8 @@ class Core:
                                                    dict(payload), now, alertable))
         elif kind.split(":")[0] == appointments.REMINDER:
             outcome.effects.extend(appointments.reminder(self, conv, kind, dict(payload)))
+        elif kind == training.APPROVED_TIMER:
+            outcome.effects.extend(training.approved_by_operator(self, party))
         elif kind.startswith(groups.REMINDER + ":"):
             outcome.effects.extend(groups.reminder(self, conv, dict(payload)))
         elif kind == FLOW_IDLE_TIMER and payload.get("version") == conv.version and conv.flow:
@@ -343,6 +358,7 @@ class Core:
             outcome = self.start(turn)
         if flags and turn.case is not None:  # recorded on the case, without alarming anyone
             outcome.effects.append(FlagCase(turn.case.id, flags))
+            outcome.effects += coaching.concern_nudge(self, turn.case, flags)  # peer only
         after = outcome.conversation or conv
         if outcome.conversation is not None and ask.due(after, turn.case, signal, turn.now):
             outcome.conversation, question = ask.question(self, after, turn.now, signal, text)
@@ -393,11 +409,14 @@ class Core:
                         "handoff.slow_down" if case.route == "peer"
                         else "handoff.slow_down_counselor", conv.lang))]
             return outcome
+        shown, masking = coaching.student_masked(self, turn, case, text)
+        if any(isinstance(e, Send) for e in masking):  # told once per case
+            outcome.conversation = conv.moved(vars={**conv.vars, coaching.MASK_TOLD: case.id})
         outcome.effects += [
-            CaseMessage(case.id, "student", text),
+            CaseMessage(case.id, "student", text),  # as written: guru BK may need it
             to_helper(case.code, case.assignee, self.text(
                 "relay.to_staff", self.catalog.default_lang, code=case.code, alias=case.alias,
-                text=crisis.quoted(text)))]
+                text=crisis.quoted(shown))), *masking]
         if case.level != "crisis":
             outcome.effects.append(handoff.idle_timer(self, case.student, turn.now))
         return outcome
@@ -410,7 +429,8 @@ class Core:
         lang = self.catalog.default_lang
         return [to_helper(case.code, case.assignee, self.text(
                     "relay.digest", lang, code=case.code, alias=case.alias,
-                    n=case.unrelayed_total, text=crisis.unrelayed_lines(self, case, lang))),
+                    n=case.unrelayed_total, text=crisis.unrelayed_lines(
+                        self, case, lang, for_peer=case.route == "peer"))),
                 MarkRelayed(case.id)]
 
     def _flow_text(self, turn: Turn, text: str) -> Outcome:

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from bot.core import coaching, tppk
 from bot.core.conversation import RETURNING, CaseView, Outcome, Party, Turn
 from bot.core.effects import (
     PRIORITY_CRISIS,
@@ -62,9 +63,11 @@ def risky_excerpt(core: Core, text: str) -> str:
     return _excerpt(text)
 
 
-def unrelayed_lines(core: Core, case: CaseView, lang: str) -> str:
-    """The student's messages the new helper has not seen (most recent last), or "-"."""
-    lines = [f"• {quoted(text)}" for text in case.unrelayed]
+def unrelayed_lines(core: Core, case: CaseView, lang: str, for_peer: bool = False) -> str:
+    """The student's messages the new helper has not seen (most recent last), or "-".
+    ``for_peer``: a peer reads them, with the student's contact details masked."""
+    texts = coaching.masked_lines(core, case, case.unrelayed) if for_peer else case.unrelayed
+    lines = [f"• {quoted(text)}" for text in texts]
     hidden = case.unrelayed_total - len(case.unrelayed)
     if hidden > 0:
         lines.insert(0, core.text("relay.earlier_hidden", lang, n=hidden, code=case.code))
@@ -101,11 +104,14 @@ def _ladder_timer(core: Core, student: UserKey, step: int, since: dt.datetime, c
 
 
 def start_ladder(core: Core, party: Party, category: str, excerpt: str,
-                 now: dt.datetime, by_model: bool = False) -> list:
-    """Alert the first level now and set the timer for the next."""
+                 now: dt.datetime, by_model: bool = False, teams: bool = True) -> list:
+    """Alert the first level now and set the timer for the next. ``teams``: also tell the
+    teams configured for the category (TPPK); a restarted ladder does not tell them again."""
     return [alert(core, party.code, party.alias, category, excerpt, now, now, 0, by_model),
             _ladder_timer(core, party.key, 0, now, party.code, party.alias, category, excerpt,
-                          now, by_model)]
+                          now, by_model),
+            *(tppk.notify(core, party.code, party.alias, category, excerpt, now)
+              if teams else ())]
 
 
 def raise_crisis(core: Core, turn: Turn, text: str, category: str,
@@ -117,7 +123,7 @@ def raise_crisis(core: Core, turn: Turn, text: str, category: str,
     conv, case, party = turn.conversation, turn.case, turn.party
     lang = conv.lang
     if case is not None and case.level == "crisis":
-        return _crisis_continues(core, turn, text, case)
+        return _crisis_continues(core, turn, text, case, category)
     reply = "risk.reply" if turn.alertable else "risk.reply_nobody"  # never a false promise
     effects: list = [to_student(party.code, party.key, core.text(reply, lang),
                                 priority=PRIORITY_CRISIS)]
@@ -146,11 +152,17 @@ def raise_crisis(core: Core, turn: Turn, text: str, category: str,
     return Outcome(conv.moved(flow=None, state=None, vars={RETURNING: True}), effects)
 
 
-def _crisis_continues(core: Core, turn: Turn, text: str, case: CaseView) -> Outcome:
-    """More risk in an open crisis case: it joins the case and reaches the counselor at once."""
+def _crisis_continues(core: Core, turn: Turn, text: str, case: CaseView,
+                      category: str = "") -> Outcome:
+    """More risk in an open crisis case: it joins the case and reaches the counselor at once
+    (and the TPPK, once, when this risk is theirs and the case's first one was not)."""
     conv = turn.conversation
     held = case.status == "active" and case.assignee is not None
     effects: list = [CaseMessage(case.id, "student", text, relayed=held)]
+    if tppk.newly_concerned(core, case, category, conv):  # e.g. abuse told after an SI alert
+        effects += tppk.notify(core, case.code, case.alias, category, risky_excerpt(core, text),
+                               turn.now)
+        conv = conv.moved(vars={**conv.vars, tppk.TOLD: case.id})
     if held:
         assert case.assignee is not None
         effects.append(to_helper(case.code, case.assignee, core.text(

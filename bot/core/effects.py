@@ -215,6 +215,8 @@ class UpdateStaff:
     user: UserKey
     pseudonym: str | None = None
     duty: str | None = None
+    trained: bool = False  # the peer passed every training module
+    approved_by: str | None = None  # guru BK's key (or "operator") approving the peer
 
 
 @dataclass(frozen=True, slots=True)

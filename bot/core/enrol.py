@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from bot.core import training
 from bot.core.conversation import Outcome, Turn
 from bot.core.effects import Audit, EnrolStaff, OfferWaiting, Send, UpdateStaff
 from bot.core.handoff import OFFER_TIMER
@@ -55,6 +56,8 @@ def set_pseudonym(core: Core, turn: Turn, text: str) -> Outcome:
         vars={k: v for k, v in turn.conversation.vars.items() if k != "await"})
     outcome.effects += [UpdateStaff(turn.party.key, pseudonym=name),
                         Send(turn.party.key, core.text("enrol.pseudonym_set", lang, name=name))]
+    if turn.party.role == "peer" and not turn.party.pseudonym:  # a new peer: training next
+        return training.begin(core, turn, outcome, name)
     return outcome
 
 
@@ -63,6 +66,9 @@ def duty(core: Core, turn: Turn, on: bool) -> Outcome:
         conv = turn.conversation  # students must never see the name on the invite
         return Outcome(conv.moved(vars={**conv.vars, "await": AWAIT_PSEUDONYM}), [
             Send(turn.party.key, core.text("enrol.pseudonym_first", conv.lang))])
+    refused = training.duty_refusal(core, turn) if on else None
+    if refused is not None:  # kindly: training first, then guru BK's approval
+        return refused
     key = "staff.on_duty" if on else "staff.off_duty"
     return Outcome(turn.conversation, [
         UpdateStaff(turn.party.key, duty="on" if on else "off"),

@@ -38,7 +38,8 @@ def resume(core: Core, case: CaseView | None, payload: dict, now: dt.datetime,
         excerpt = crisis.risky_excerpt(core, case.unrelayed[-1]) if case.unrelayed else (
             crisis.risky_excerpt(core, case.story) if case.story
             else core.text("risk.no_story", core.catalog.default_lang))
-        return [*crisis.start_ladder(core, student, case.category or "SI", excerpt, now),
+        return [*crisis.start_ladder(core, student, case.category or "SI", excerpt, now,
+                                     teams=False),
                 to_student(case.code, case.student, core.text(
                     "risk.requeued" if alertable else "risk.reply_nobody", lang),
                     priority=PRIORITY_CRISIS), audit]

@@ -12,7 +12,17 @@ import datetime as dt
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from bot.core import appointments, choice, crisis, enrol, groups, handoff, supervision
+from bot.core import (
+    appointments,
+    choice,
+    coaching,
+    crisis,
+    enrol,
+    groups,
+    handoff,
+    supervision,
+    training,
+)
 from bot.core.conversation import Outcome, Turn
 from bot.core.effects import (
     Audit,
@@ -35,7 +45,8 @@ if TYPE_CHECKING:
 CASE_COMMANDS = ("selesai", "eskalasi", "catatan")  # act on one held case
 ENGLISH = {"done": "selesai", "close": "selesai", "escalate": "eskalasi", "note": "catatan",
            "to": "ke", "cases": "kasus", "view": "lihat", "takeover": "ambil",
-           "sessions": "sesi", "report": "laporan", "name": "nama"}
+           "sessions": "sesi", "report": "laporan", "name": "nama", "training": "latihan",
+           "approve": "setujui"}
 
 
 def staff_turn(core: Core, turn: Turn) -> Outcome:
@@ -67,6 +78,8 @@ def _staff_turn(core: Core, turn: Turn) -> Outcome:
             return handoff.accept(core, turn)
         if turn.data.startswith(appointments.PREFIX):
             return appointments.staff_button(core, turn)
+        if turn.data.startswith(training.PREFIX):
+            return training.answer(core, turn)
         return _reply(core, turn, "core.stale_button", audit="button_refused")
     if turn.kind is Kind.COMMAND:
         name, args = command_name(turn.text)
@@ -95,13 +108,16 @@ def _staff_turn(core: Core, turn: Turn) -> Outcome:
             if name == "lihat":
                 return supervision.transcript(core, turn, args)
             return supervision.take_over(core, turn, args)
+        if name in training.COMMANDS:
+            return training.command(core, turn, name, args)
         if name in ("onduty", "offduty"):
             return enrol.duty(core, turn, on=name == "onduty")
         if name == "nama" and args:
             return enrol.set_pseudonym(core, turn, args)
         if name == "join":
             return _reply(core, turn, "enrol.already_staff")
-        key = "staff.help_peer" if turn.party.role == "peer" else "staff.help"  # any other
+        key = {"peer": "staff.help_peer", "tppk": "tppk.help"}.get(turn.party.role,
+                                                                   "staff.help")  # any other
         name = turn.party.pseudonym or turn.party.display_name or ""
         return _reply(core, turn, key, name=name,
                       role=core.text(f"role.{turn.party.role}", turn.conversation.lang))
@@ -112,6 +128,8 @@ def _staff_turn(core: Core, turn: Turn) -> Outcome:
         return _reply(core, turn, "core.empty")
     if turn.conversation.vars.get("await") == enrol.AWAIT_PSEUDONYM:
         return enrol.set_pseudonym(core, turn, text)
+    if not turn.held and turn.conversation.vars.get(training.STATE):
+        return _reply(core, turn, "training.use_buttons")  # a question waits for a button
     if not turn.held:
         if turn.replying and turn.reply_code:  # answering a case that has ended
             return _reply(core, turn, "staff.reply_not_held", code=turn.reply_code)
@@ -195,6 +213,9 @@ def _reply(core: Core, turn: Turn, key: str, audit: str = "", **values: str) -> 
 def relay_to_student(core: Core, turn: Turn, text: str) -> Outcome:
     case = turn.case
     assert case is not None
+    held, nudges = coaching.before_relay(core, turn, text)
+    if held is not None:  # the peer is told why; nothing reaches the student
+        return held
     lang = case.lang or core.catalog.default_lang
     name = turn.party.pseudonym or turn.party.alias  # never a peer's real name
     role = core.text(f"relay.role_{turn.party.role}", lang, name=name)
@@ -206,7 +227,7 @@ def relay_to_student(core: Core, turn: Turn, text: str) -> Outcome:
     if len(turn.held) > 1:  # several students: say which one this went to (a reply to this
         effects.append(to_helper(case.code, turn.party.key, core.text(  # goes to that case)
             "staff.sent_to", turn.conversation.lang, code=case.code, alias=case.alias)))
-    return Outcome(turn.conversation, effects)
+    return Outcome(turn.conversation, [*effects, *nudges])
 
 
 def report(core: Core, turn: Turn) -> Outcome:

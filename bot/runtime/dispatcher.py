@@ -72,7 +72,9 @@ def party_of(user: UserRow) -> Party:
     staff = user.role != "student"  # a removed staff member's name stays for the record only
     return Party(user.key, user.role, user.alias, user.code,
                  user.display_name if staff else None, user.pseudonym if staff else None,
-                 user.duty, unreachable_since=user.unreachable_since)
+                 user.duty, unreachable_since=user.unreachable_since,
+                 trained=bool(user.trained_at), approved=bool(user.approved_at),
+                 trained_at=user.trained_at, approved_at=user.approved_at)
 
 
 class Dispatcher:
@@ -236,6 +238,7 @@ class Dispatcher:
                         alertable=alertable,
                         invite=await self._invite_for(db, user, event, now),
                         listing=await self._listing_for(db, user, event, now), history=history,
+                        named=await self._named_for(db, user, event),
                         **await self._services_for(db, user, event, now))
             outcome = self.core.handle(turn)
             queued = await apply_effects(db, outcome.effects, now, self._on_shift(now),
@@ -272,6 +275,18 @@ class Dispatcher:
         if user.role in ("counselor", "backup") and STAFF_ENGLISH.get(name, name) == "kasus":
             return tuple(await cases.supervision(db, now - dt.timedelta(days=1)))
         return ()
+
+    @staticmethod
+    async def _named_for(db: aiosqlite.Connection, user: UserRow,
+                         event: InboundEvent) -> Party | None:
+        """The staff member a counselor's /setujui NAMA (/approve) names, if exactly one."""
+        if event.kind is not Kind.COMMAND or user.role not in ("counselor", "backup"):
+            return None
+        name, args = command_name(event.text)
+        if name not in ("setujui", "approve") or not args.strip():
+            return None
+        found = await users.find_staff(db, args)
+        return party_of(found) if found is not None else None
 
     async def _services_for(self, db: aiosqlite.Connection, user: UserRow, event: InboundEvent,
                             now: dt.datetime) -> dict:

@@ -141,6 +141,8 @@ def purpose_of(user: UserRow, effect: Send, context: str = "") -> str:
         return ""
     if effect.audience == "staff" and (effect.buttons or effect.priority >= PRIORITY_CRISIS):
         return "alert"
+    if user.role == "tppk":  # a violence-team notice (bot/core/tppk.py)
+        return "notice"
     return "notice" if effect.audience == "helper" or effect.buttons else ""
 
 
@@ -238,6 +240,9 @@ async def apply_effects(db: aiosqlite.Connection, effects: list[Effect], now: dt
                     await users.set_pseudonym(db, effect.user, effect.pseudonym)
                 if effect.duty is not None:
                     await users.set_duty(db, effect.user, effect.duty)
+                if effect.trained or effect.approved_by is not None:
+                    await users.set_training(db, effect.user, now, effect.trained,
+                                             effect.approved_by)
             case RequestAppointment():
                 sealed = seal(effect.identity) if effect.identity is not None else None
                 await services.request(db, effect.student, effect.slot, effect.topic, sealed,

@@ -9,6 +9,7 @@ from bot.cli import main
 from bot.store import audit, users
 from tests.conftest import SECRET
 from tests.core.test_handoff import case_of, open_peer_case, to
+from tests.core.test_training import trained_and_approved
 from tests.dialog import Dialog
 
 
@@ -70,9 +71,7 @@ async def test_join_without_a_code_explains(dialog: Dialog) -> None:
 
 
 async def test_duty_toggles(dialog: Dialog, config) -> None:
-    code = await staffcli.invite(config, "peer", None, days=7, clock=dialog.app.clock)
-    await dialog.say("p", f"/join {code}")
-    await dialog.say("p", "Bintang")
+    await trained_and_approved(dialog, config, "p", "Dewi", "Bintang")
     sent = await dialog.say("p", "/offduty")
     assert "tidak bertugas" in to(sent, "p")[0]
     sent = await open_peer_case(dialog)  # nobody else: off duty means no offer
@@ -84,9 +83,7 @@ async def test_duty_toggles(dialog: Dialog, config) -> None:
 
 async def test_removed_peer_mid_case_returns_it_to_the_queue(dialog: Dialog, config) -> None:
     for who, name in (("p1", "Dewi"), ("p2", "Rafi")):
-        code = await staffcli.invite(config, "peer", name, days=7, clock=dialog.app.clock)
-        await dialog.say(who, f"/join {code}")
-        await dialog.say(who, f"Nick{name}")
+        await trained_and_approved(dialog, config, who, name, f"Nick{name}")
     await open_peer_case(dialog)
     await dialog.press("p1", "Terima")
     assert await staffcli.remove(config, "Dewi", clock=dialog.app.clock) == ("Dewi", 1)
@@ -137,11 +134,9 @@ async def test_removed_staff_keep_their_name_in_the_audit_lihat_and_their_worklo
     from bot import operations
     from bot.reports import data as report_data
 
-    for who, role, name in (("p1", "peer", "Dewi"), ("bk", "counselor", "Bu Rina")):
-        code = await staffcli.invite(config, role, name, days=7, clock=dialog.app.clock)
-        await dialog.say(who, f"/join {code}")
-        if role == "peer":
-            await dialog.say(who, "Bintang")
+    await trained_and_approved(dialog, config, "p1", "Dewi", "Bintang")
+    code = await staffcli.invite(config, "counselor", "Bu Rina", days=7, clock=dialog.app.clock)
+    await dialog.say("bk", f"/join {code}")
     await open_peer_case(dialog)
     await dialog.press("p1", "Terima")
     await dialog.say("p1", "/catatan sudah lebih tenang")

@@ -15,7 +15,7 @@ from bot.channels.telegram import TelegramChannel
 from bot.channels.whatsapp import WEBHOOK_PATH, WhatsAppChannel, WhatsAppSettings
 from bot.clock import ShiftedClock
 from bot.staffcli import new_code
-from bot.store import invites
+from bot.store import invites, users
 from tests.conftest import SECRET
 from tests.fakebot import FakeBotApi
 from tests.fakewa import FakeWhatsApp
@@ -91,8 +91,18 @@ class WaLive:
             await self.fake.wait_text(user, "nama samaran")
             self.fake.say(user, name)
             await self.fake.wait_text(user, "Siswa akan melihatmu sebagai")
+            await self.approve(name)
         else:
             await self.fake.wait_text(user, "Selamat datang")
+
+    async def approve(self, pseudonym: str) -> None:
+        """The new peer is trained and approved as `sebaya staff approve` would record it (the
+        training itself is tested in tests/core/test_training.py)."""
+        async with self.app.store.transaction() as db:
+            peer = await users.find_staff(db, pseudonym)
+            assert peer is not None
+            await users.set_training(db, peer.key, self.app.clock.now(), trained=True,
+                                     approved_by="operator")
 
     async def rows(self, sql: str, args: tuple = ()) -> list:
         async with self.app.store.read() as db:
