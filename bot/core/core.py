@@ -20,6 +20,7 @@ from bot.core import (
     groups,
     handoff,
     requeue,
+    split,
     staff,
     training,
     typed,
@@ -210,6 +211,9 @@ class Core:
         from bot.core import commands  # commands import Core's helpers; keep the cycle local
 
         if turn.kind is Kind.COMMAND:
+            _, words = command_name(turn.text)
+            if words and self._crisis_words(words):  # "/start aku mau bunuh diri": the words
+                return self._text(replace(turn, kind=Kind.TEXT, text=words))  # come first
             return commands.run_command(self, turn)
         if turn.kind is Kind.BUTTON:
             return self._button(turn)
@@ -246,9 +250,17 @@ class Core:
         return prefix == "f" and state in self._service_states
 
     def urgent(self, kind: Kind, text: str) -> bool:
-        """Would this text raise a crisis? (The dispatcher lets such work jump the queue; the
-        turn itself screens again, so a wrong guess only changes the order.)"""
-        if kind is not Kind.TEXT or self.risk is None:
+        """Would this text (or a command's words) raise a crisis? (The dispatcher lets such
+        work jump the queue; the turn itself screens again, so a wrong guess only changes the
+        order.)"""
+        if kind is Kind.COMMAND:
+            text = command_name(text)[1]
+        elif kind is not Kind.TEXT:
+            return False
+        return self._crisis_words(text)
+
+    def _crisis_words(self, text: str) -> bool:
+        if self.risk is None:
             return False
         cleaned, _ = clean_text(text, MAX_INBOUND_CHARS)
         return bool(cleaned) and self.risk.screen(cleaned).level == "crisis"
@@ -326,10 +338,16 @@ class Core:
             return ask.answer(self, turn, answer)
         if self.risk is not None:
             verdict = self.risk.screen(text)
+            said = text
+            if verdict.level != "crisis" and (before := split.previous(conv, turn.now)):
+                joined = self.risk.screen(f"{before}\n{text}")  # "aku pengen" ... "mati"
+                if joined.level == "crisis":
+                    verdict, said = joined, f"{before}\n{text}"
             if verdict.level == "crisis":
                 by_model = bool(getattr(verdict, "by_model", False))
-                return crisis.raise_crisis(self, turn, text, verdict.categories[0],
-                                           tuple(verdict.rules), by_model=by_model)
+                return split.forget(crisis.raise_crisis(
+                    self, turn, said, verdict.categories[0], tuple(verdict.rules),
+                    by_model=by_model))
             signal = ask.strength(verdict)
             waiting_for = "survey_case" in conv.vars or conv.vars.get("await")
             if asked and turn.case is None and not waiting_for:  # the question waits: the
@@ -359,6 +377,7 @@ class Core:
         if flags and turn.case is not None:  # recorded on the case, without alarming anyone
             outcome.effects.append(FlagCase(turn.case.id, flags))
             outcome.effects += coaching.concern_nudge(self, turn.case, flags)  # peer only
+        split.remember(outcome, text, turn.now)
         after = outcome.conversation or conv
         if outcome.conversation is not None and ask.due(after, turn.case, signal, turn.now):
             outcome.conversation, question = ask.question(self, after, turn.now, signal, text)

@@ -20,6 +20,7 @@ from bot.core import (
     enrol,
     groups,
     handoff,
+    peer_risk,
     supervision,
     training,
 )
@@ -131,6 +132,9 @@ def _staff_turn(core: Core, turn: Turn) -> Outcome:
     if not turn.held and turn.conversation.vars.get(training.STATE):
         return _reply(core, turn, "training.use_buttons")  # a question waits for a button
     if not turn.held:
+        worried = peer_risk.unrouted(core, turn, text)
+        if worried is not None:  # a peer's own crisis words: care, hotlines, guru BK told
+            return worried
         if turn.replying and turn.reply_code:  # answering a case that has ended
             return _reply(core, turn, "staff.reply_not_held", code=turn.reply_code)
         return _reply(core, turn, "core.staff_text")
@@ -213,6 +217,9 @@ def _reply(core: Core, turn: Turn, key: str, audit: str = "", **values: str) -> 
 def relay_to_student(core: Core, turn: Turn, text: str) -> Outcome:
     case = turn.case
     assert case is not None
+    risky = peer_risk.before_relay(core, turn, text)
+    if risky is not None:  # crisis words from a peer: held, and the case goes to guru BK
+        return risky
     held, nudges = coaching.before_relay(core, turn, text)
     if held is not None:  # the peer is told why; nothing reaches the student
         return held

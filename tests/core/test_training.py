@@ -31,7 +31,7 @@ RIGHT = {  # the correct answers of the shipped modules, per language
            "(then /eskalasi)",
            "The counselor via /eskalasi (TPPK is told too)"],
 }
-WRONG_FIRST = {"id": "Udah, cari teman baru aja", "en": "Just find new friends"}
+WRONG_FIRST = {"id": "Sudah, cari teman baru saja", "en": "Just find new friends"}
 
 
 @pytest.fixture(autouse=True)
