@@ -97,3 +97,16 @@ def test_texts_read_by_peers_and_guru_bk_need_no_pronoun(id_texts, key: str) -> 
     assert "bapak/ibu" not in text, id_texts[key]
     assert not re.search(r"\bkamu\b|\b(pesan|catatan|identitas|nama|diri|kasus|cerita)mu\b",
                          text), id_texts[key]
+
+
+def test_english_texts_name_english_commands_that_exist(en_texts) -> None:
+    """An English-speaking student is told /done, /switch, /skip ..., and each one works."""
+    from bot.core.commands import COMMANDS
+    from bot.core.staff import ENGLISH
+
+    indonesian = set(ENGLISH.values()) | {"selesai", "ganti", "lewati", "janji", "hapus",
+                                          "bahasa", "bantuan"}
+    named = {m for t in en_texts.values() for m in re.findall(r"(?<![\w/])/([a-z]+)\b", t)}
+    assert not named & indonesian, named & indonesian
+    known = set(COMMANDS) | set(ENGLISH) | {"onduty", "offduty"}
+    assert named <= known, named - known
