@@ -110,3 +110,12 @@ def test_english_texts_name_english_commands_that_exist(en_texts) -> None:
     assert not named & indonesian, named & indonesian
     known = set(COMMANDS) | set(ENGLISH) | {"onduty", "offduty"}
     assert named <= known, named - known
+
+
+def test_the_capitalised_who_starts_a_sentence(id_texts) -> None:
+    """core.who_peer/who_counselor read "Konselor sebaya"/"Guru BK": only at a sentence's start
+    (never "dan Konselor sebaya akan ...")."""
+    for key, text in id_texts.items():
+        if key.startswith("core.") and "{who}" in text:
+            assert re.search(r"(^|[.!?💛🙏]\s+)\{who\}", text), (key, text)
+            assert not re.search(r"\w\s+\{who\}", text), (key, text)
