@@ -104,10 +104,8 @@ def _choose(core: Core, turn: Turn, conv: Conversation, key: str = "appointment.
 def start(core: Core, turn: Turn, conv: Conversation, variables: dict[str, Any]) -> Outcome:
     """The flow handed over: topic and the consent answer are in ``variables``."""
     current = turn.appointment
-    if current is not None and current.status in ACTIVE:
-        outcome = Outcome(conv)
-        core.say(outcome, turn, "appointment.already", when=when(core, current.slot, conv.lang))
-        return outcome
+    if current is not None and current.status in ACTIVE:  # one at a time: show it, with
+        return show(core, replace(turn, conversation=conv))  # its buttons (no dead end)
     kept = {**carried(variables), "ap_topic": str(variables.get("topic") or "lainnya"),
             "ap_share": bool(variables.get("share"))}
     return _choose(core, turn, conv.moved(vars=kept))

@@ -154,6 +154,10 @@ def _confirm_delete(core: Core, turn: Turn, answer: str) -> Outcome:
 
 def _refuse_button(core: Core, turn: Turn) -> Outcome:
     outcome = Outcome(turn.conversation, [Audit(turn.party.key, "button_refused", {})])
+    if turn.conversation.flow is None and turn.case is not None:  # nothing to show: the case
+        core.say(outcome, turn, "core.stale_button_case",
+                 who=core.who(turn.case.route, turn.conversation.lang))
+        return outcome
     if turn.conversation.flow is None:  # no current question to show again
         core.say(outcome, turn, "core.idle_button")
         return outcome

@@ -505,7 +505,10 @@ class Core:
         spec = machine.flow.states.get(state) if machine else None
         if prefix != "f" or spec is None or state != conv.state or not spec.button(button_id):
             outcome = Outcome(conv)
-            if turn.case is None and conv.flow is None:
+            if turn.case is not None and conv.flow is None:  # no choices to show: the case
+                self.say(outcome, turn, "core.stale_button_case",
+                         who=self.who(turn.case.route, conv.lang))
+            elif conv.flow is None:
                 self.say(outcome, turn, "core.idle_button")
             else:
                 self.say(outcome, turn, "core.stale_button")

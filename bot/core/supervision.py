@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from bot.core.core import Core
 
 TRANSCRIPT_LINES = 40
+HISTORY_CASES = 10  # /lihat summarises the newest cases; older ones by number
 
 
 def _age(opened_at: str, now: dt.datetime) -> str:
@@ -56,8 +57,12 @@ def transcript(core: Core, turn: Turn, code: str) -> Outcome:
     shown = next((r for r in turn.history if r.id == case.id), turn.history[-1])
     lines = [core.text("supervision.history_header", lang, code=case.code, alias=case.alias,
                        n=len(turn.history))]
-    for record in reversed(turn.history):  # newest first
+    newest = list(reversed(turn.history))  # newest first
+    for record in newest[:HISTORY_CASES]:
         lines += _record_lines(core, record, lang)
+    if len(newest) > HISTORY_CASES:
+        lines.append(core.text("supervision.history_more", lang, n=len(newest) - HISTORY_CASES,
+                               code=case.code))
     if len(turn.history) > 1:
         lines.append(core.text("supervision.history_footer", lang, code=case.code))
     body = [core.text("supervision.transcript_header", lang, code=case.code, alias=case.alias,

@@ -133,3 +133,26 @@ async def _last_case(d: Dialog):  # noqa: F811
 async def test_lihat_of_an_unknown_code_says_so(d: Dialog) -> None:  # noqa: F811
     sent = await d.say("bk", "/lihat ZZZZ")
     assert "Tidak ada kasus dengan kode ZZZZ" in to(sent, "bk")[0]
+
+
+async def test_lihat_summarises_the_newest_cases_and_reaches_older_ones_by_number(
+        d: Dialog) -> None:  # noqa: F811
+    from bot.core import supervision
+
+    again = ["halo", "[Pertemanan]", "masih soal sahabatku", "[Lumayan berat]", "[Nggak, aman]"]
+    for n in range(supervision.HISTORY_CASES + 2):
+        if n == 0:
+            await open_peer_case(d)
+        else:  # a returning student: welcomed back, straight to the topic
+            await d.play([("student", step) for step in again])
+        peer = next(m.address for m in reversed(d.channel.sent) if "Ada teman" in m.text)
+        await d.press(peer, "Terima")  # the fairest peer: Bintang and Awan take turns
+        await d.say(peer, f"/selesai catatan ke-{n + 1}")
+        await d.say("student", "/lewati")
+    code = (await _last_case(d)).code
+    sent = await d.say("bk", f"/lihat {code}")
+    history = to(sent, "bk")[0]
+    assert "12 cerita" in history and "dan 2 cerita lebih lama" in history
+    assert "catatan ke-12" in history and "catatan ke-1\n" not in history + "\n"
+    sent = await d.say("bk", f"/lihat {code} 1")
+    assert "Transkrip cerita 1" in to(sent, "bk")[-1]

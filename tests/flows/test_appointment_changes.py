@@ -125,3 +125,14 @@ async def test_a_declined_request_is_not_shown_as_pending(dialog: Dialog) -> Non
     sent = await dialog.say("student", "/janji")
     status = to(sent, "student")[0]
     assert "menunggu konfirmasi" not in status and "belum bisa di waktu ini" in status
+
+
+async def test_a_second_request_from_the_menu_shows_the_one_there_is_with_its_buttons(
+        dialog: Dialog) -> None:
+    await enrol(dialog.app, "bk", "counselor", "Bu Rina")
+    await dialog.play(CONFIRMED_TUESDAY)
+    await dialog.play([("student", "/menu"), ("student", "[📅 Janji temu guru BK]"),
+                       ("student", "[Tetap anonim]"), ("student", "[Keluarga]")])
+    shown = dialog.last_to("student")
+    assert "Selasa 24/11 09.00 (sudah dikonfirmasi)" in shown.text
+    assert [b.label for b in shown.buttons] == ["Ganti waktu", "Batalkan janji"]

@@ -97,3 +97,25 @@ def test_texts_read_by_peers_and_guru_bk_need_no_pronoun(id_texts, key: str) -> 
     assert "bapak/ibu" not in text, id_texts[key]
     assert not re.search(r"\bkamu\b|\b(pesan|catatan|identitas|nama|diri|kasus|cerita)mu\b",
                          text), id_texts[key]
+
+
+def test_english_texts_name_english_commands_that_exist(en_texts) -> None:
+    """An English-speaking student is told /done, /switch, /skip ..., and each one works."""
+    from bot.core.commands import COMMANDS
+    from bot.core.staff import ENGLISH
+
+    indonesian = set(ENGLISH.values()) | {"selesai", "ganti", "lewati", "janji", "hapus",
+                                          "bahasa", "bantuan"}
+    named = {m for t in en_texts.values() for m in re.findall(r"(?<![\w/])/([a-z]+)\b", t)}
+    assert not named & indonesian, named & indonesian
+    known = set(COMMANDS) | set(ENGLISH) | {"onduty", "offduty"}
+    assert named <= known, named - known
+
+
+def test_the_capitalised_who_starts_a_sentence(id_texts) -> None:
+    """core.who_peer/who_counselor read "Konselor sebaya"/"Guru BK": only at a sentence's start
+    (never "dan Konselor sebaya akan ...")."""
+    for key, text in id_texts.items():
+        if key.startswith("core.") and "{who}" in text:
+            assert re.search(r"(^|[.!?💛🙏]\s+)\{who\}", text), (key, text)
+            assert not re.search(r"\w\s+\{who\}", text), (key, text)

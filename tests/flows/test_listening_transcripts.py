@@ -260,3 +260,11 @@ async def test_after_hapus_the_bot_forgets_the_student_and_shows_the_consent_aga
                   ("student", "[Ya, hapus]")])
     sent = await d.say("student", "halo")
     assert any(CONSENT_ID in t for t in to(sent, "student"))  # nothing of them is kept
+
+
+async def test_a_stale_button_during_an_open_case_says_where_to_write(d: Dialog) -> None:
+    await d.play([("student", s) for s in PEER_CASE_ID])
+    sent = await d.press("student", "Oke, lanjut")  # the consent's button, long gone
+    [text] = to(sent, "student")
+    assert "Ceritamu masih terbuka" in text and "Ini pilihan yang sekarang" not in text
+    assert await _count_cases(d) == 1
