@@ -244,6 +244,15 @@ class OfferWaiting:
 
 
 @dataclass(frozen=True, slots=True)
+class AllDueNow:
+    """Somebody who can act became reachable (a counselor joined or came on duty): every
+    pending timer of this kind (the crisis ladders) fires now instead of at its next step, so
+    a waiting crisis reaches them at once."""
+
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
 class RetractButtons:
     """Remove the buttons of every message sent with this button data (an offer or an alert
     somebody has taken), so nobody presses a button that can only be refused."""
@@ -308,5 +317,5 @@ Effect = (
     | StartTimer | CancelTimer | Audit | ForgetUser | EnrolStaff | UpdateStaff | OfferCase
     | RequeueCase | RecordSurvey | AddNote | TakeOver | Purge | OfferWaiting
     | RequestAppointment | ProposeAppointment | SetAppointment | CreateGroupSession
-    | GroupSignup | RetractButtons | MarkRelayed | SetReachable | DueNow
+    | GroupSignup | RetractButtons | MarkRelayed | SetReachable | DueNow | AllDueNow
 )

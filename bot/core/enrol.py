@@ -7,13 +7,15 @@ from typing import TYPE_CHECKING
 
 from bot.core import training
 from bot.core.conversation import Outcome, Turn
-from bot.core.effects import Audit, EnrolStaff, OfferWaiting, Send, UpdateStaff
+from bot.core.crisis import LADDER_TIMER
+from bot.core.effects import AllDueNow, Audit, EnrolStaff, OfferWaiting, Send, UpdateStaff
 from bot.core.handoff import OFFER_TIMER
 
 if TYPE_CHECKING:
     from bot.core.core import Core
 
 AWAIT_PSEUDONYM = "pseudonym"
+ALERTED_ROLES = ("counselor", "backup")  # who crisis alerts reach: a new one gets them at once
 _PSEUDONYM = re.compile(r"^[^\W_][\w .'-]{1,22}[^\W_]$")
 
 
@@ -37,6 +39,8 @@ def join(core: Core, turn: Turn) -> Outcome:
         Audit(turn.party.key, "staff_enrolled", {"role": check.role}),
         Send(turn.party.key, core.text("enrol.welcome", lang, role=role)),
     ]
+    if check.role in ALERTED_ROLES:  # crises waiting for anyone reach the newcomer now
+        outcome.effects.append(AllDueNow(LADDER_TIMER))
     conv = turn.conversation.moved(flow=None, state=None, vars={})
     if check.role == "peer":
         conv = conv.moved(vars={"await": AWAIT_PSEUDONYM})
@@ -75,4 +79,5 @@ def duty(core: Core, turn: Turn, on: bool) -> Outcome:
         Send(turn.party.key, core.text(key, turn.conversation.lang)),
         Audit(turn.party.key, "duty_on" if on else "duty_off", {}),
         *([OfferWaiting(OFFER_TIMER)] if on and turn.party.role == "peer" else []),
+        *([AllDueNow(LADDER_TIMER)] if on and turn.party.role in ALERTED_ROLES else []),
     ])

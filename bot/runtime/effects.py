@@ -15,6 +15,7 @@ from bot.core.crisis import TAKE_PREFIX
 from bot.core.effects import (
     PRIORITY_CRISIS,
     AddNote,
+    AllDueNow,
     Audit,
     CancelTimer,
     CaseMessage,
@@ -231,6 +232,8 @@ async def apply_effects(db: aiosqlite.Connection, effects: list[Effect], now: dt
                 await timers.cancel(db, effect.owner, effect.kind)
             case DueNow():
                 await timers.due_now(db, effect.owner, effect.kind, now)
+            case AllDueNow():
+                await timers.due_all_now(db, effect.kind, now)
             case EnrolStaff():
                 if not await invites.redeem(db, effect.invite_id, effect.user.value, now):
                     raise EffectError("invite no longer valid")  # the core checked it

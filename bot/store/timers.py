@@ -48,6 +48,12 @@ async def due_now(db: aiosqlite.Connection, owner: UserKey, kind: str, now: dt.d
                      (ts(now), owner.value, kind, ts(now)))
 
 
+async def due_all_now(db: aiosqlite.Connection, kind: str, now: dt.datetime) -> None:
+    """Bring every pending timer of this kind forward to now."""
+    await db.execute("UPDATE timers SET due_at = ? WHERE kind = ? AND due_at > ?",
+                     (ts(now), kind, ts(now)))
+
+
 async def cancel(db: aiosqlite.Connection, owner: UserKey, kind: str | None = None) -> None:
     if kind is None:
         await db.execute("DELETE FROM timers WHERE owner_key = ?", (owner.value,))

@@ -122,3 +122,38 @@ async def test_a_peers_own_crisis_outside_a_case_is_answered_and_guru_bk_told(
                      ) in mine[0]
     told = to(sent, "bk")
     assert told and "Bintang" in told[0] and words in told[0]
+
+
+async def test_a_counselor_who_joins_gets_the_waiting_crises_at_once(dialog: Dialog, config,
+                                                                     monkeypatch) -> None:
+    from bot import staffcli
+    from tests.conftest import SECRET
+
+    monkeypatch.setenv("SEBAYA_SECRET", SECRET.decode())  # the CLI's secret is the app's
+
+    await dialog.say("student", "aku pengen mati aja")  # nobody can be alerted yet
+    code = await staffcli.invite(config, "counselor", "Pak Joko", days=7, clock=dialog.app.clock)
+    sent = await dialog.say("bk", f"/join {code}")
+    sent += await dialog.tick(seconds=1)  # not at the ladder's next step, minutes later
+    assert any("aku pengen mati aja" in t for t in to(sent, "bk")), to(sent, "bk")
+
+
+async def test_a_counselor_coming_on_duty_gets_the_waiting_crises_at_once(dialog: Dialog) -> None:
+    await enrol(dialog.app, "bk", "counselor", "Bu Rina")
+    await dialog.say("bk", "/offduty")
+    await dialog.say("student", "aku pengen mati aja")
+    await enrol(dialog.app, "bk2", "counselor", "Pak Joko")
+    await dialog.say("bk2", "/offduty")
+    sent = await dialog.say("bk2", "/onduty")
+    sent += await dialog.tick(seconds=1)
+    assert any("aku pengen mati aja" in t for t in to(sent, "bk2")), to(sent, "bk2")
+
+
+async def test_replying_to_an_untaken_alert_says_to_take_it_first(dialog: Dialog) -> None:
+    await enrol(dialog.app, "bk", "counselor", "Bu Rina")
+    await dialog.say("student", "aku pengen mati aja")
+    alert = next(m for m in reversed(dialog.channel.sent) if m.address == "bk" and m.buttons)
+    sent = await dialog.reply("bk", alert, "Nak, ibu di sini. Kamu aman?")
+    told = to(sent, "bk")
+    assert told and "Saya tangani" in told[0] and "belum diambil" in told[0]
+    assert not to(sent, "student")
