@@ -20,8 +20,11 @@ from bot.store.invariants import violations_sync
 
 def backup(config: Config, target: Path) -> int:
     """A consistent copy while the bot runs (pages copied under SQLite's own locking);
-    returns the size in bytes. The secret is NOT copied: keep it separately."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+    returns the size in bytes. The secret is NOT copied: keep it separately. The copy is as
+    private as the database: 0600, in a 0700 folder when this creates the folder."""
+    if not target.parent.exists():
+        target.parent.mkdir(parents=True, mode=0o700)
+    _private_file(target)
     source = sqlite3.connect(f"file:{config.database_path}?mode=ro", uri=True)
     try:
         copy = sqlite3.connect(target)
@@ -34,6 +37,12 @@ def backup(config: Config, target: Path) -> int:
     if check != "ok":
         raise SebayaError(f"backup integrity check failed: {check}")
     return target.stat().st_size
+
+
+def _private_file(path: Path) -> None:
+    """Create ``path`` 0600 before SQLite writes to it (or make an existing one 0600)."""
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    path.chmod(0o600)  # an existing file keeps its mode on open; the umask may loosen none
 
 
 def _who(conn: sqlite3.Connection, key: str | None) -> str:

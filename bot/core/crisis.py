@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from bot.core import coaching, tppk
+from bot.core import excerpt as excerpts
 from bot.core.conversation import RETURNING, CaseView, Outcome, Party, Turn
 from bot.core.effects import (
     PRIORITY_CRISIS,
@@ -37,7 +38,7 @@ LADDER_TIMER = "crisis_ladder"
 PEER_ESCALATION = "PEER_ESCALATION"  # the category of a peer's /eskalasi: the alert quotes the
 # peer's reason as theirs, not as the student's words
 TAKE_PREFIX = "k:take:"
-EXCERPT = 300
+EXCERPT = excerpts.EXCERPT
 STUDENT_FOLLOW_UPS = 3  # ladder steps after which a waiting student hears from us again
 
 
@@ -48,26 +49,40 @@ class LadderStep:
 
 
 def _excerpt(text: str) -> str:
-    return text if len(text) <= EXCERPT else text[:EXCERPT].rstrip() + "…"
+    return excerpts.head(text)
 
 
-def risky_excerpt(core: Core, text: str) -> str:
-    """What the alert quotes: the whole message when short, else the sentence that raised the
-    crisis (it may sit at character 2,500 of a long message), marked as an excerpt."""
+def risky_excerpt(core: Core, text: str, levels: tuple[str, ...] = ("crisis",)) -> str:
+    """What the alert quotes: the whole message when short, else the words the screen matched
+    with the text around them (they may sit at character 12,000 of a long message), marked as
+    an excerpt. ``levels``: the verdicts that count as risky."""
     if len(text) <= EXCERPT or core.risk is None:
         return _excerpt(text)
-    sentences = [s.strip() for s in re.split(r"(?<=[.!?\n])", text) if s.strip()]
-    for sentence in sentences:
-        if core.risk.screen(sentence).level == "crisis":
-            return "… " + _excerpt(sentence) + (" …" if sentence != sentences[-1] else "")
-    return _excerpt(text)
+    screen = core.risk.screen
+    verdict = screen(text)
+    if verdict.level not in levels:
+        return _excerpt(text)
+    return excerpts.risky(text, getattr(verdict, "spans", ()),
+                         lambda part: screen(part).level in levels)
+
+
+LONG_MESSAGE = 1000  # characters: a longer message is led by its risky words when relayed
+
+
+def _led_by_risk(core: Core, text: str) -> str:
+    if len(text) <= LONG_MESSAGE:
+        return text
+    lead = risky_excerpt(core, text, ("crisis", "concern"))
+    return text if lead == _excerpt(text) else lead + "\n" + text
 
 
 def unrelayed_lines(core: Core, case: CaseView, lang: str, for_peer: bool = False) -> str:
     """The student's messages the new helper has not seen (most recent last), or "-".
-    ``for_peer``: a peer reads them, with the student's contact details masked."""
+    ``for_peer``: a peer reads them, with the student's contact details masked. A long risky
+    message starts with the words that raised the alarm, then comes whole (on Telegram a 12 kB
+    message is three messages: the risky words must not sit at the end of the third)."""
     texts = coaching.masked_lines(core, case, case.unrelayed) if for_peer else case.unrelayed
-    lines = [f"• {quoted(text)}" for text in texts]
+    lines = [f"• {quoted(_led_by_risk(core, text))}" for text in texts]
     hidden = case.unrelayed_total - len(case.unrelayed)
     if hidden > 0:
         lines.insert(0, core.text("relay.earlier_hidden", lang, n=hidden, code=case.code))

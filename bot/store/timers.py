@@ -1,4 +1,7 @@
-"""Timers: durable rows, one per (owner, kind); fired by the timer loop when due."""
+"""Timers: durable rows, one per (owner, kind); fired by the timer loop when due.
+
+Payloads are sealed at rest (``seal()``, bot/store/db.py): a crisis ladder's carries the
+excerpt of the student's words its alerts quote."""
 
 from __future__ import annotations
 
@@ -27,7 +30,7 @@ async def start(
 ) -> None:
     """Set (or reset) the owner's timer of this kind."""
     await db.execute(
-        "INSERT INTO timers (owner_key, kind, due_at, payload) VALUES (?, ?, ?, ?) "
+        "INSERT INTO timers (owner_key, kind, due_at, payload) VALUES (?, ?, ?, seal(?)) "
         "ON CONFLICT (owner_key, kind) DO UPDATE SET due_at = excluded.due_at, "
         "payload = excluded.payload",
         (owner.value, kind, ts(due), json.dumps(payload)),
@@ -61,13 +64,16 @@ async def cancel(db: aiosqlite.Connection, owner: UserKey, kind: str | None = No
         await db.execute("DELETE FROM timers WHERE owner_key = ? AND kind = ?", (owner.value, kind))
 
 
+_SELECT = "SELECT id, owner_key, kind, due_at, unseal(payload) AS payload FROM timers "
+
+
 def _row(row: aiosqlite.Row) -> TimerRow:
     return TimerRow(
         row["id"],
         UserKey(row["owner_key"]),
         row["kind"],
         parse_ts(row["due_at"]),
-        json.loads(row["payload"]),
+        json.loads(row["payload"]),  # unsealed by _SELECT
     )
 
 
@@ -76,7 +82,7 @@ async def due(db: aiosqlite.Connection, now: dt.datetime, limit: int = 100) -> l
         _row(r)
         for r in await fetch_all(
             db,
-            "SELECT * FROM timers WHERE due_at <= ? ORDER BY due_at, id LIMIT ?",
+            _SELECT + "WHERE due_at <= ? ORDER BY due_at, id LIMIT ?",
             (ts(now), limit),
         )
     ]
@@ -91,7 +97,7 @@ async def claim(db: aiosqlite.Connection, timer_id: int, now: dt.datetime) -> Ti
     """Take a due timer out of the table (inside the transaction that handles it). Ids are
     reused after a delete: a second pass holding the same id must not claim the next round's
     timer that took it (that sent every offer twice), so the timer must be due."""
-    row = await fetch_one(db, "SELECT * FROM timers WHERE id = ? AND due_at <= ?",
+    row = await fetch_one(db, _SELECT + "WHERE id = ? AND due_at <= ?",
                           (timer_id, ts(now)))
     if row is None:
         return None
