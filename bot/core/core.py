@@ -341,7 +341,8 @@ class Core:
             said = text
             if verdict.level != "crisis" and (before := split.previous(conv, turn.now)):
                 joined = self.risk.screen(f"{before}\n{text}")  # "aku pengen" ... "mati"
-                if joined.level == "crisis":
+                if joined.level == "crisis" and not getattr(joined, "by_model", False):
+                    # a rule's match across the two, not the model's guess on a pasted pair
                     verdict, said = joined, f"{before}\n{text}"
             if verdict.level == "crisis":
                 by_model = bool(getattr(verdict, "by_model", False))

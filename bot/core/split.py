@@ -1,5 +1,6 @@
 """A crisis told over two messages ("aku pengen" ... "mati"): the student's previous message
-is screened again together with the new one.
+is screened again together with the new one (a rule must match across the two: the model's
+guess on a pasted pair is not enough).
 
 Teenagers often send one thought as several short messages. Each is screened alone first; if
 neither is a crisis, the previous message (kept at most ``WINDOW``, sealed with the rest of the

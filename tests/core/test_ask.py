@@ -37,6 +37,9 @@ class AskingScreen:
         self.real = Detector.default()
 
     def screen(self, text: str):
+        last = text.rsplit("\n", 1)[-1]  # two messages screened as one: the newer is marked
+        if last.startswith("ASKME") or last.startswith("MODELCRISIS"):
+            text = last
         if text.startswith("ASKME9"):
             return Verdict("concern", ["SI"], ["TEST.ask"], ask=True, model_score=0.9)
         if text.startswith("ASKME"):

@@ -103,12 +103,13 @@ async def test_a_promise_of_secrecy_is_held_only_while_the_case_carries_risk_fla
     sent = await d.say("student", sad)  # concern: the case carries a risk flag now
     assert (await case_of(d.app)).flags
     nudges = [t for t in to(sent, "p1") if "makin berat" in t]  # rising concern: peer only
-    assert len(nudges) == 1 and "/eskalasi" in nudges[0]
+    assert len(nudges) == 1 and "/eskalasi" in nudges[0]  # (this nudge is in id for now)
     assert len(to(sent, "student")) == 0
     sent = await d.say("p1", "I won't tell anyone, promise" if lang == "en" else promise)
     assert to(sent, "student") == []
     [told] = to(sent, "p1")
-    assert HELD[lang] in told and EXPLAIN["secrecy"][lang] in told and "/eskalasi" in told
+    assert HELD[lang] in told and EXPLAIN["secrecy"][lang] in told and (
+        "/escalate" if lang == "en" else "/eskalasi") in told
     sent = await d.say("student", sad)  # the same flags again: no second nudge
     assert not [t for t in to(sent, "p1") if "makin berat" in t]
 

@@ -86,11 +86,11 @@ async def test_start_restarts_unless_a_case_is_open(dialog: Dialog, place: str) 
         assert "masih terbuka" in sent[0].text and conv.flow is None and case is not None
     elif place in ("idle", "welcome"):
         assert "Hai, aku Sebaya" in sent[0].text and conv.state == "welcome"
-        assert set(conv.vars) <= {"risk_flags"}  # answers cleared; concern flags carried
+        assert set(conv.vars) <= {"risk_flags", "_prev_text"}  # answers cleared
     else:  # past the consent: a short welcome back, never the whole consent again
         assert "Hai, ketemu lagi" in sent[0].text and conv.state == "topic"
         assert "Sebelum mulai" not in " ".join(to(sent, "student"))
-        assert set(conv.vars) <= {"risk_flags", "_returning"}  # answers cleared
+        assert set(conv.vars) <= {"risk_flags", "_returning", "_prev_text"}  # answers cleared
 
 
 @pytest.mark.parametrize("place", PLACES)

@@ -28,8 +28,8 @@ RIGHT = {  # the correct answers of the shipped modules, per language
            "Let's keep it here so we stay anonymous",
            "Don't guess or say it; keep listening",
            "Thank you for telling me; I need to bring in the counselor to keep you safe "
-           "(then /eskalasi)",
-           "The counselor via /eskalasi (TPPK is told too)"],
+           "(then /escalate)",
+           "The counselor via /escalate (TPPK is told too)"],
 }
 WRONG_FIRST = {"id": "Sudah, cari teman baru saja", "en": "Just find new friends"}
 
@@ -111,9 +111,10 @@ async def test_a_failed_module_is_retaken_after_a_pause(dialog: Dialog, config,
     assert ("Not quite" if lang == "en" else "Belum tepat") in to(sent, "dewi")[0]
     sent = await d.press("dewi", RIGHT[lang][1])
     result = to(sent, "dewi")[-1]
-    assert "50%" in result and "80%" in result and "/latihan" in result
+    command = "/training" if lang == "en" else "/latihan"
+    assert "50%" in result and "80%" in result and command in result
     sent = await d.press("dewi", RIGHT[lang][1])  # an old button: nothing counts
-    assert "/latihan" in to(sent, "dewi")[0]
+    assert command in to(sent, "dewi")[0]
     sent = await d.say("dewi", "/latihan")
     assert ("retake this module from" if lang == "en" else "bisa kamu ulang") \
         in to(sent, "dewi")[0]
