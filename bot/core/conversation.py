@@ -122,6 +122,17 @@ class InviteCheck:
 
 
 @dataclass(frozen=True)
+class WebLinkOffer:
+    """For a counselor's /dasbor: a fresh sign-in link (the dispatcher drew the token; the
+    core decides whether to send it), its keyed hash, and how many links they asked for in
+    the last hour. ``url`` is empty when the web view is not served."""
+
+    url: str
+    token_hash: str = ""
+    recent: int = 0
+
+
+@dataclass(frozen=True)
 class Party:
     """The sender as the core may know them: key, role, alias, never a platform id."""
 
@@ -157,6 +168,7 @@ class Turn:
     # staff button names
     sessions: tuple[GroupSessionView, ...] = ()  # upcoming group sessions (menu, /sesi)
     report: ReportData | None = None  # the last 30 days' figures, for a counselor's /laporan
+    web_link: WebLinkOffer | None = None  # for /dasbor
 
 
 @dataclass

@@ -227,6 +227,23 @@ class Purge:
 
 
 @dataclass(frozen=True, slots=True)
+class IssueWebLink:
+    """Store a web sign-in link for a staff member (its keyed hash only), valid until
+    ``expires``."""
+
+    staff: UserKey
+    token_hash: str
+    expires: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class EndWebSessions:
+    """Sign a staff member out of the web view everywhere ("/dasbor keluar")."""
+
+    staff: UserKey
+
+
+@dataclass(frozen=True, slots=True)
 class ForgetUser:
     """Delete what we hold about this person (student-initiated /hapus)."""
 
@@ -293,5 +310,5 @@ Effect = (
     | StartTimer | CancelTimer | Audit | ForgetUser | EnrolStaff | UpdateStaff | OfferCase
     | RequeueCase | RecordSurvey | AddNote | TakeOver | Purge | OfferWaiting
     | RequestAppointment | SetAppointment | CreateGroupSession | GroupSignup | RetractButtons
-    | MarkRelayed | SetReachable | DueNow
+    | MarkRelayed | SetReachable | DueNow | IssueWebLink | EndWebSessions
 )

@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from bot.core import appointments, choice, crisis, enrol, groups, handoff, supervision
+from bot.core import appointments, choice, crisis, enrol, groups, handoff, supervision, weblogin
 from bot.core.conversation import Outcome, Turn
 from bot.core.effects import (
     Audit,
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 CASE_COMMANDS = ("selesai", "eskalasi", "catatan")  # act on one held case
 ENGLISH = {"done": "selesai", "close": "selesai", "escalate": "eskalasi", "note": "catatan",
            "to": "ke", "cases": "kasus", "view": "lihat", "takeover": "ambil",
-           "sessions": "sesi", "report": "laporan", "name": "nama"}
+           "sessions": "sesi", "report": "laporan", "name": "nama", "dashboard": "dasbor"}
 
 
 def staff_turn(core: Core, turn: Turn) -> Outcome:
@@ -82,6 +82,8 @@ def _staff_turn(core: Core, turn: Turn) -> Outcome:
             return _case_command(core, replace(turn, case=chosen.case), name, args)
         if name == "ke":
             return focus(core, turn, args)
+        if name == "dasbor":
+            return weblogin.dasbor(core, turn, args)
         if name in ("kasus", "lihat", "ambil", "sesi", "laporan"):
             if turn.party.role not in ("counselor", "backup"):
                 return _reply(core, turn, "supervision.counselors_only",

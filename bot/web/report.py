@@ -1,0 +1,87 @@
+"""Report: the programme report (bot/reports: small counts suppressed) for a period, its
+charts, and a CSV download."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+from aiohttp import web
+
+from bot.reports import data as figures
+from bot.reports import render
+from bot.reports.figures import ReportData
+from bot.store import audit
+from bot.web.context import VIEWER, ctx
+from bot.web.forms import needs
+from bot.web.render import page
+
+CHARTS = ("weeks", "satisfaction", "services")
+MAX_DAYS = 366
+
+
+def _period(request: web.Request, today: dt.date) -> tuple[dt.date, dt.date]:
+    """?dari=YYYY-MM-DD&sampai=YYYY-MM-DD (default: the last 30 days), at most a year."""
+    try:
+        end = dt.date.fromisoformat(request.query.get("sampai", "")) \
+            if request.query.get("sampai") else today
+        start = dt.date.fromisoformat(request.query.get("dari", "")) \
+            if request.query.get("dari") else end - dt.timedelta(days=29)
+    except ValueError as exc:
+        raise web.HTTPBadRequest(text="tanggal") from exc
+    if start > end or (end - start).days > MAX_DAYS:
+        raise web.HTTPBadRequest(text="periode")
+    return start, end
+
+
+async def _data(request: web.Request) -> tuple[ReportData, dt.date, dt.date]:
+    c = ctx(request)
+    tz = c.app.config.tz
+    start, end = _period(request, c.app.clock.now().astimezone(tz).date())
+    async with c.app.store.read() as db:
+        data = await figures.gather(db, start, end, tz)
+    return data, start, end
+
+
+def _topics(request: web.Request) -> dict[str, str]:
+    c = ctx(request)
+    keys = ("belajar", "pertemanan", "keluarga", "perundungan", "perasaan", "percintaan",
+            "lainnya", "karier")
+    return {k: c.app.core.text(f"topic.{k}", "id") for k in keys}
+
+
+@needs("report")
+async def report_page(request: web.Request) -> web.Response:
+    c = ctx(request)
+    data, start, end = await _data(request)
+    async with c.app.store.transaction() as db:
+        await audit.record(db, request[VIEWER].key.value, "report_viewed",
+                           {"from": start.isoformat(), "to": end.isoformat(), "via": "web"},
+                           c.app.clock.now())
+    query = f"dari={start.isoformat()}&sampai={end.isoformat()}"
+    return page(c.env, "report.html", viewer=request[VIEWER], start=start, end=end,
+                tables=render.tables(data, "id", _topics(request)), charts=CHARTS, query=query)
+
+
+@needs("report")
+async def chart(request: web.Request) -> web.Response:
+    name = request.match_info["name"]
+    if name not in CHARTS:
+        raise web.HTTPNotFound()
+    data, _, _ = await _data(request)
+    images = await asyncio.to_thread(render.chart_images, data, "id")
+    return web.Response(body=images[name], content_type="image/png")
+
+
+@needs("report")
+async def csv_file(request: web.Request) -> web.Response:
+    data, start, end = await _data(request)
+    body = render.csv_text(data, "id", _topics(request))
+    return web.Response(text=body, content_type="text/csv", charset="utf-8", headers={
+        "Content-Disposition": f'attachment; filename="sebaya-{start}-{end}.csv"'})
+
+
+def add_routes(server: web.Application) -> None:
+    server.router.add_get("/laporan", report_page)
+    server.router.add_get("/laporan/grafik/{name}.png", chart)
+    server.router.add_get("/laporan.csv", csv_file)
