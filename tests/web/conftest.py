@@ -47,7 +47,8 @@ class Web:
         url = url if url.startswith("http") else self.base + url
         async with client.request(method, url, headers=headers, allow_redirects=False,
                                   **kw) as response:
-            return Reply(response.status, await response.text(), dict(response.headers))
+            return Reply(response.status, (await response.read()).decode("utf-8", "replace"),
+                         dict(response.headers))
 
     async def link(self, who: str = BK) -> str:
         sent = await self.dialog.say(who, "/dasbor")
