@@ -468,7 +468,8 @@ def build_parser() -> argparse.ArgumentParser:
     staff = sub.add_parser("staff", parents=[common], help="invite, list or remove staff")
     staff_sub = staff.add_subparsers(dest="action", required=True)
     inv = staff_sub.add_parser("invite", parents=[common], help="print a single-use invite code")
-    inv.add_argument("--role", choices=("peer", "counselor", "backup"), required=True)
+    inv.add_argument("--role", choices=("peer", "counselor", "backup", "principal"),
+                     required=True)
     inv.add_argument("--name", help="who it is for (shown to staff only)")
     inv.add_argument("--days", type=int, default=7, help="days the code stays valid")
     staff_sub.add_parser("list", parents=[common], help="list enrolled staff")

@@ -58,6 +58,8 @@ def local_time(core: Core, stored: str) -> str:
 
 
 def _staff_turn(core: Core, turn: Turn) -> Outcome:
+    if turn.party.role == "principal":
+        return weblogin.principal_turn(core, turn)
     if turn.kind is Kind.BUTTON:
         if turn.data.startswith(choice.PICK_PREFIX):
             return picked(core, turn, turn.data.removeprefix(choice.PICK_PREFIX))

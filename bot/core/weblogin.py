@@ -9,13 +9,15 @@ from typing import TYPE_CHECKING
 
 from bot.core.conversation import Outcome, Turn
 from bot.core.effects import Audit, EndWebSessions, IssueWebLink, Send
+from bot.core.events import Kind
+from bot.core.textclean import command_name
 
 if TYPE_CHECKING:
     from bot.core.core import Core
 
 LINK_TTL = dt.timedelta(minutes=10)
 LINKS_PER_HOUR = 5
-WEB_ROLES = ("counselor", "backup")  # peers have no web access
+WEB_ROLES = ("counselor", "backup", "principal")  # peers have no web access
 LOGOUT_WORDS = ("keluar", "logout")
 
 
@@ -47,3 +49,15 @@ def dasbor(core: Core, turn: Turn, args: str) -> Outcome:
                             minutes=int(LINK_TTL.total_seconds() // 60))))
     say(Audit(key, "web_link_issued", {}))
     return outcome
+
+
+def principal_turn(core: Core, turn: Turn) -> Outcome:
+    """The principal uses the chat only to sign in to the web view (report and health):
+    /dasbor works, anything else gets a short help (no cases, no alerts, no duty)."""
+    if turn.kind is Kind.COMMAND:
+        name, args = command_name(turn.text)
+        if name in ("dasbor", "dashboard"):
+            return dasbor(core, turn, args)
+    name = turn.party.display_name or ""
+    return Outcome(turn.conversation, [Send(turn.party.key, core.text(
+        "web.principal_help", turn.conversation.lang, name=name))])

@@ -19,7 +19,9 @@ async def health_page(request: web.Request) -> web.Response:
     checks = await asyncio.to_thread(operations.doctor, c.app.config, c.app.clock.now())
     async with c.app.store.read() as db:
         dead = await queries.dead_letters(db)
-    return page(c.env, "health.html", viewer=request[VIEWER], checks=checks, dead=dead)
+    viewer = request[VIEWER]
+    return page(c.env, "health.html", viewer=viewer, checks=checks, dead=dead,
+                show_case=viewer.may("cases"))
 
 
 def add_routes(server: web.Application) -> None:

@@ -9,6 +9,7 @@ from bot.web import queries
 from bot.web.context import VIEWER, ctx
 from bot.web.forms import needs
 from bot.web.render import page
+from bot.web.sessions import HOME
 
 LADDER_NAMES = {"on_duty_counselors": "guru BK yang bertugas", "all_counselors": "semua guru BK",
                 "counselor": "semua guru BK", "backup": "kontak cadangan",
@@ -43,8 +44,8 @@ async def live_fragment(request: web.Request) -> web.Response:
     return page(ctx(request).env, "_live.html", **await _values(request))
 
 
-async def home(_: web.Request) -> web.Response:
-    raise web.HTTPSeeOther("/langsung")
+async def home(request: web.Request) -> web.Response:
+    raise web.HTTPSeeOther(HOME.get(request[VIEWER].role, "/langsung"))
 
 
 def add_routes(server: web.Application) -> None:

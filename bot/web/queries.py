@@ -92,7 +92,8 @@ async def live(db: aiosqlite.Connection, on_shift: bool) -> LiveView:
             db, "SELECT u.role, u.duty, u.unreachable_since, COALESCE(CASE WHEN u.role = 'peer' "
                 "THEN u.pseudonym END, u.display_name, u.pseudonym, u.code) AS name, "
                 "(SELECT COUNT(*) FROM cases c WHERE c.assignee_key = u.key "
-                "AND c.status = 'active') AS load FROM users u WHERE u.role != 'student' "
+                "AND c.status = 'active') AS load FROM users u "
+                "WHERE u.role IN ('peer', 'counselor', 'backup') "
                 "ORDER BY u.role, name"):
         on = r["duty"] == "on" or (r["duty"] == "auto" and on_shift)
         view.staff.append(StaffNow(r["name"], r["role"], r["duty"], on, r["load"],

@@ -22,7 +22,9 @@ SESSION_TTL = dt.timedelta(hours=8)
 ROLE_PAGES = {  # which pages each role may open (peers and students: none)
     "counselor": frozenset({"live", "cases", "report", "health"}),
     "backup": frozenset({"live", "cases", "report", "health"}),
+    "principal": frozenset({"report", "health"}),  # figures only: no case, no student's words
 }
+HOME = {"principal": "/laporan"}  # where each role lands (default: Live)
 assert set(ROLE_PAGES) == set(WEB_ROLES)
 
 

@@ -41,7 +41,7 @@ async def sign_in(request: web.Request) -> web.StreamResponse:
     if session is None:
         return page(c.env, "message.html", status=410, viewer=None, title="Tautan tidak berlaku",
                     text=BAD_LINK)
-    response = web.HTTPSeeOther("/langsung")
+    response = web.HTTPSeeOther("/")  # each role's home
     response.set_cookie(c.cookie, session, max_age=int(SESSION_TTL.total_seconds()), path="/",
                         httponly=True, samesite="Strict", secure=c.settings.secure)
     return response

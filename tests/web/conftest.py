@@ -61,7 +61,7 @@ class Web:
         async with client.post(url, headers={"Origin": self.base},
                                allow_redirects=False) as response:
             assert response.status == 303, await response.text()
-            assert response.headers["Location"] == "/langsung"
+            assert response.headers["Location"] == "/"
 
     async def csrf(self, client: aiohttp.ClientSession) -> str:
         async with client.get(self.base + "/langsung") as response:
