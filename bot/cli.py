@@ -165,7 +165,8 @@ async def _serve(config: Config, token: str, whatsapp: WhatsAppSettings | None) 
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    app = await App.build(config, channels, secret=secret, web_url=web_settings.base)
+    app = await App.build(config, channels, secret=secret,
+                          web_url=web_settings.base if web_settings.enabled else "")
     telegram = channels.get("telegram")
     wa = channels.get("whatsapp")
     stopping = asyncio.Event()
@@ -221,6 +222,8 @@ async def _serve(config: Config, token: str, whatsapp: WhatsAppSettings | None) 
 async def _serve_web(app: App, settings: WebSettings) -> web.AppRunner | None:
     """The web view for guru BK beside the bot; if its port cannot be had, the bot runs on
     without it (alerts in the chat matter more than the dashboard) and says so."""
+    if not settings.enabled:
+        return None
     try:
         return await web_server.start(app, settings)
     except OSError as exc:

@@ -15,8 +15,11 @@ class WebContext:
         self.app = app
         self.settings = settings
         self.sessions = Sessions(app.store, app.vault, app.clock)
-        self.cookie = cookie_name(settings.secure)
         self.env = environment(app.config.tz, app.clock, self.text)
+
+    @property
+    def cookie(self) -> str:
+        return cookie_name(self.settings.secure)
 
     def text(self, key: str) -> str:
         """A catalog text in the default language, or the key's last part if there is none

@@ -10,6 +10,8 @@ import hmac
 
 from aiohttp import web
 
+from bot.web.context import ctx
+
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 HEADERS = {
@@ -24,26 +26,23 @@ HEADERS = {
 MAX_BODY = 16 * 1024  # forms here are a few fields: anything bigger is refused (413)
 
 
-def headers_middleware(secure: bool):
-    """Security headers on every response; ``no-store`` on everything but static files."""
-
-    @web.middleware
-    async def middleware(request: web.Request, handler):
-        try:
-            response = await handler(request)
-        except web.HTTPException as exc:
-            response = exc
-        response.headers.update(HEADERS)
-        if secure:
-            response.headers["Strict-Transport-Security"] = "max-age=31536000"
-        if not request.path.startswith("/static/"):
-            response.headers["Cache-Control"] = "no-store"
-            response.headers["Pragma"] = "no-cache"
-        if isinstance(response, web.HTTPException):
-            raise response
-        return response
-
-    return middleware
+@web.middleware
+async def headers_middleware(request: web.Request, handler):
+    """Security headers on every response (HSTS behind https); ``no-store`` on everything but
+    static files."""
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        response = exc
+    response.headers.update(HEADERS)
+    if ctx(request).settings.secure:
+        response.headers["Strict-Transport-Security"] = "max-age=31536000"
+    if not request.path.startswith("/static/"):
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Pragma"] = "no-cache"
+    if isinstance(response, web.HTTPException):
+        raise response
+    return response
 
 
 def same_origin(request: web.Request, origin: str) -> bool:

@@ -40,8 +40,7 @@ async def session_middleware(request: web.Request, handler):
 def build(app: App, settings: WebSettings) -> web.Application:
     """The application (tests serve it on a loopback port)."""
     server = web.Application(client_max_size=MAX_BODY,
-                             middlewares=[headers_middleware(settings.secure),
-                                          session_middleware])
+                             middlewares=[headers_middleware, session_middleware])
     server[CTX] = WebContext(app, settings)
     static = resources.files("bot.web") / "static"
     server.router.add_static("/static/", str(static), show_index=False, follow_symlinks=False)

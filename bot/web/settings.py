@@ -18,6 +18,7 @@ class WebSettings:
     host: str = "127.0.0.1"
     port: int = 8081
     url: str = ""
+    enabled: bool = True  # SEBAYA_WEB_PORT=off: no web view (and /dasbor says so)
 
     @property
     def base(self) -> str:
@@ -35,10 +36,15 @@ class WebSettings:
 
 
 def settings_from(env: Mapping[str, str] | None = None) -> WebSettings:
-    """Read SEBAYA_WEB_HOST, SEBAYA_WEB_PORT and SEBAYA_WEB_URL (ValueError if malformed)."""
+    """Read SEBAYA_WEB_HOST, SEBAYA_WEB_PORT (a number, or ``off``) and SEBAYA_WEB_URL
+    (ValueError if malformed)."""
     env = os.environ if env is None else env
     url = env.get(URL_ENV, "").strip()
+    port = env.get(PORT_ENV, "").strip()
+    if port.lower() == "off":
+        return WebSettings(url=url, enabled=False)
+    if port and not (port.isdigit() and int(port) < 65536):
+        raise ValueError(f"{PORT_ENV} must be a port number (or off), not {port!r}")
     if url and urlsplit(url).scheme not in ("http", "https"):
         raise ValueError(f"{URL_ENV} must start with https:// (or http:// for a local test)")
-    return WebSettings(env.get(HOST_ENV, "").strip() or "127.0.0.1",
-                       int(env.get(PORT_ENV, "").strip() or 8081), url)
+    return WebSettings(env.get(HOST_ENV, "").strip() or "127.0.0.1", int(port or 8081), url)

@@ -33,6 +33,7 @@ class Web:
     app: App
     dialog: Dialog
     base: str
+    server: web.Application
 
     def client(self) -> aiohttp.ClientSession:
         """A browser without cookies yet (the jar accepts cookies of an IP address)."""
@@ -93,5 +94,5 @@ async def webview(app: App, dialog: Dialog) -> AsyncIterator[Web]:
     await enrol(app, BK, "counselor", "Bu Rina")
     await enrol(app, BK2, "counselor", "Pak Budi")
     await enrol(app, PEER, "peer", "Bintang")
-    yield Web(app, dialog, base)
+    yield Web(app, dialog, base, runner.app)
     await runner.cleanup()

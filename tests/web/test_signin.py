@@ -133,3 +133,18 @@ async def test_a_counselor_removed_from_staff_loses_the_web_view_at_once(webview
             await users.set_role(db, webview.app.vault.user_key("test", BK), "peer", "Bu Rina")
         async with client.get(webview.base + "/langsung") as response:
             assert response.status == 401
+
+
+async def test_behind_https_the_cookie_is_secure_and_host_only(webview: Web) -> None:
+    from bot.web.context import CTX
+    from bot.web.settings import WebSettings
+
+    public = "https://bk.sekolah.example"
+    webview.server[CTX].settings = WebSettings("127.0.0.1", 8081, public)
+    url = await webview.link()
+    async with webview.client() as client:
+        reply = await webview.call(client, "POST", url, origin=public)
+    cookie = reply.headers["Set-Cookie"]
+    assert reply.status == 303 and cookie.startswith("__Host-sebaya=")
+    assert "Secure" in cookie and "Path=/" in cookie and "Domain" not in cookie
+    assert reply.headers["Strict-Transport-Security"].startswith("max-age=")
