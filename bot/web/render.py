@@ -37,7 +37,8 @@ def age(delta: dt.timedelta) -> str:
     return f"{minutes // (24 * 60)} hari"
 
 
-def page(env: jinja2.Environment, name: str, status: int = 200, **values: Any) -> web.Response:
+def page(env: jinja2.Environment, template: str, status: int = 200, **values: Any
+         ) -> web.Response:
     """A rendered template as an HTML response."""
-    body = env.get_template(name).render(**values)
+    body = env.get_template(template).render(**values)
     return web.Response(text=body, status=status, content_type="text/html", charset="utf-8")

@@ -9,7 +9,7 @@ from importlib import resources
 from aiohttp import web
 
 from bot.app import App
-from bot.web import cases, health, live, report, signin
+from bot.web import cases, health, live, report, signin, staff
 from bot.web.context import CTX, VIEWER, WebContext, ctx
 from bot.web.render import page
 from bot.web.security import MAX_BODY, headers_middleware
@@ -49,6 +49,7 @@ def build(app: App, settings: WebSettings) -> web.Application:
     cases.add_routes(server)
     report.add_routes(server)
     health.add_routes(server)
+    staff.add_routes(server)
     return server
 
 

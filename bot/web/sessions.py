@@ -20,8 +20,8 @@ from bot.store.db import Store
 
 SESSION_TTL = dt.timedelta(hours=8)
 ROLE_PAGES = {  # which pages each role may open (peers and students: none)
-    "counselor": frozenset({"live", "cases", "report", "health"}),
-    "backup": frozenset({"live", "cases", "report", "health"}),
+    "counselor": frozenset({"live", "cases", "report", "health", "staff"}),
+    "backup": frozenset({"live", "cases", "report", "health", "staff"}),
     "principal": frozenset({"report", "health"}),  # figures only: no case, no student's words
 }
 HOME = {"principal": "/laporan"}  # where each role lands (default: Live)

@@ -73,6 +73,7 @@ async def test_a_counselor_works_a_crisis_in_the_browser(weblive: WebLive, tmp_p
         assert driver.title != "PWNED"  # ... and never run
         for path, expect, name in (("/kasus", "Kasus terbuka", "cases"),
                                    ("/laporan", "Laporan program", "report"),
+                                   ("/staf", "Undang staf", "staff"),
                                    ("/kesehatan", "Kesehatan sistem", "health")):
             await run(lambda p=path, e=expect, n=name: (driver.get(weblive.base + p),
                                                          wait_text(e), shot(n)))

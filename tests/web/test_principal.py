@@ -35,7 +35,7 @@ async def test_a_principal_sees_only_the_report_and_health(webview: Web) -> None
         assert 'href="/langsung"' not in report.text and code not in report.text
         health = await webview.call(client, "GET", "/kesehatan")
         assert health.status == 200 and code not in health.text
-        for path in ("/langsung", "/langsung/bagian", "/kasus", f"/kasus/{code}"):
+        for path in ("/langsung", "/langsung/bagian", "/kasus", f"/kasus/{code}", "/staf"):
             reply = await webview.call(client, "GET", path)
             assert reply.status == 403 and code not in reply.text, path
         csrf = report.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
