@@ -35,7 +35,8 @@ async def test_a_counselor_works_a_crisis_in_the_browser(weblive: WebLive, tmp_p
         return asyncio.to_thread(step)
 
     def wait_text(fragment: str, seconds: float = 10) -> None:
-        WebDriverWait(driver, seconds, poll_frequency=0.2).until(
+        WebDriverWait(driver, seconds, poll_frequency=0.2,  # the page may be navigating
+                      ignored_exceptions=(StaleElementReferenceException,)).until(
             lambda d: fragment in d.find_element(By.TAG_NAME, "body").text)
 
     def on(selector: str, act):  # the live part may be swapped between find and use: again
