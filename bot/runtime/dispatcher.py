@@ -256,7 +256,9 @@ class Dispatcher:
                 return False
             conv = replace(await conversations.load(db, key, self.default_lang),
                            lang=user.lang)
-            party = replace(party_of(user), load=await users.active_load(db, key))
+            # unreachable_since cleared: acting on the web does not show that the chat works
+            party = replace(party_of(user), load=await users.active_load(db, key),
+                            unreachable_since="")
             event = InboundEvent(user.channel, "", "", "", kind, text, data)
             own_case, subject, held, _, _, _ = await self._cases_for(db, user, event, None)
             turn = Turn(party, kind, text, data, now, conv, own_case, subject, held=held,

@@ -20,6 +20,24 @@ CHARTS = ("weeks", "satisfaction", "services")
 MAX_DAYS = 366
 
 
+class _Charts:
+    """pyplot is not thread-safe: one drawing at a time, and the page's three images (asked
+    for together) are drawn once from the same figures."""
+
+    def __init__(self) -> None:
+        self.lock = asyncio.Lock()
+        self.last: tuple[ReportData, dict[str, bytes]] | None = None
+
+    async def images(self, data: ReportData) -> dict[str, bytes]:
+        async with self.lock:
+            if self.last is None or self.last[0] != data:
+                self.last = (data, await asyncio.to_thread(render.chart_images, data, "id"))
+            return self.last[1]
+
+
+CHARTS_KEY = web.AppKey("charts", _Charts)  # one per application (and event loop)
+
+
 def _period(request: web.Request, today: dt.date) -> tuple[dt.date, dt.date]:
     """?dari=YYYY-MM-DD&sampai=YYYY-MM-DD (default: the last 30 days), at most a year."""
     try:
@@ -69,7 +87,7 @@ async def chart(request: web.Request) -> web.Response:
     if name not in CHARTS:
         raise web.HTTPNotFound()
     data, _, _ = await _data(request)
-    images = await asyncio.to_thread(render.chart_images, data, "id")
+    images = await request.app[CHARTS_KEY].images(data)
     return web.Response(body=images[name], content_type="image/png")
 
 
@@ -82,6 +100,7 @@ async def csv_file(request: web.Request) -> web.Response:
 
 
 def add_routes(server: web.Application) -> None:
+    server[CHARTS_KEY] = _Charts()
     server.router.add_get("/laporan", report_page)
     server.router.add_get("/laporan/grafik/{name}.png", chart)
     server.router.add_get("/laporan.csv", csv_file)
