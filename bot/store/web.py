@@ -35,6 +35,12 @@ async def link_state(db: aiosqlite.Connection, token_hash: str, now: dt.datetime
     return "ok" if row["expires_at"] > ts(now) else "expired"
 
 
+async def link_owner(db: aiosqlite.Connection, token_hash: str) -> UserKey | None:
+    row = await fetch_one(db, "SELECT user_key FROM web_links WHERE token_hash = ?",
+                          (token_hash,))
+    return UserKey(row[0]) if row else None
+
+
 async def use_link(db: aiosqlite.Connection, token_hash: str, now: dt.datetime) -> UserKey | None:
     """Mark the link used if it is still good; its owner, else None (single use, atomic)."""
     cursor = await db.execute(

@@ -9,6 +9,7 @@ SameSite=Strict, Secure (and ``__Host-``) behind https, and lasts 8 hours at mos
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import secrets
 from dataclasses import dataclass
 
@@ -17,6 +18,8 @@ from bot.core.keys import UserKey
 from bot.core.weblogin import WEB_ROLES
 from bot.store import audit, users, web
 from bot.store.db import Store
+
+log = logging.getLogger("sebaya.web")
 
 SESSION_TTL = dt.timedelta(hours=8)
 ROLE_PAGES = {  # which pages each role may open (peers and students: none)
@@ -60,12 +63,18 @@ class Sessions:
         """Use the link and start a session: the new session token, or None (unknown, used,
         expired, or its owner is no longer guru BK). Audited either way."""
         now = self.clock.now()
+        token_hash = self.vault.web_hash("link", token)
         async with self.store.transaction() as db:
-            owner = await web.use_link(db, self.vault.web_hash("link", token), now)
+            owner = await web.use_link(db, token_hash, now)
             user = await users.get(db, owner) if owner is not None else None
             if user is None or user.role not in WEB_ROLES:
-                await audit.record(db, owner.value if owner else None, "web_signin_refused",
-                                   {}, now)
+                # a used or expired link is audited for its owner; a made-up token is not
+                # (a flood of guesses must not grow the audit log)
+                known = owner or await web.link_owner(db, token_hash)
+                if known is not None:
+                    await audit.record(db, known.value, "web_signin_refused", {}, now)
+                else:
+                    log.info("web sign-in with an unknown link refused")
                 return None
             session = secrets.token_urlsafe(32)
             await web.purge(db, now)

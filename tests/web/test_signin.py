@@ -61,6 +61,7 @@ async def test_unknown_or_malformed_tokens_are_refused(webview: Web) -> None:
                                    headers={"Origin": webview.base},
                                    allow_redirects=False) as response:
                 assert response.status in (404, 410) and "Set-Cookie" not in response.headers
+    assert not await webview.rows("SELECT 1 FROM audit WHERE action = 'web_signin_refused'")
 
 
 async def test_a_link_posted_from_another_site_is_refused(webview: Web) -> None:
@@ -148,3 +149,13 @@ async def test_behind_https_the_cookie_is_secure_and_host_only(webview: Web) -> 
     assert reply.status == 303 and cookie.startswith("__Host-sebaya=")
     assert "Secure" in cookie and "Path=/" in cookie and "Domain" not in cookie
     assert reply.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+async def test_without_a_web_view_dasbor_says_so(app, dialog) -> None:
+    from tests.conftest import enrol
+
+    await enrol(app, BK, "counselor", "Bu Rina")
+    sent = await dialog.say(BK, "/dasbor")
+    assert "belum dinyalakan" in sent[-1].text and "/masuk/" not in sent[-1].text
+    async with app.store.read() as db:
+        assert not list(await db.execute_fetchall("SELECT 1 FROM web_links"))
