@@ -58,3 +58,12 @@ async def test_the_principal_in_the_chat_gets_only_dasbor(webview: Web) -> None:
     assert "Pak Kepala" not in live.text  # not on duty, never a helper
     sent = await webview.dialog.say(STUDENT, "halo")
     assert all(m.address != PRINCIPAL for m in sent)
+
+
+def test_the_cli_invites_a_principal(project, capsys, monkeypatch) -> None:
+    from bot.cli import main
+
+    monkeypatch.setenv("SEBAYA_SECRET", "s" * 40)
+    assert main(["staff", "invite", "--role", "principal", "--name", "Pak Kepala",
+                 "--config", str(project / "config.yaml")]) == 0
+    assert "Invite for a principal for Pak Kepala" in capsys.readouterr().out
