@@ -19,7 +19,7 @@ XSS = '<script>document.title="PWNED"</script><img src=x onerror="document.title
 async def test_a_counselor_works_a_crisis_in_the_browser(weblive: WebLive, tmp_path: Path
                                                           ) -> None:
     require_browser()
-    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
@@ -40,7 +40,7 @@ async def test_a_counselor_works_a_crisis_in_the_browser(weblive: WebLive, tmp_p
             lambda d: fragment in d.find_element(By.TAG_NAME, "body").text)
 
     def on(selector: str, act):  # the live part may be swapped between find and use: again
-        return WebDriverWait(driver, 10, ignored_exceptions=(StaleElementReferenceException,)
+        return WebDriverWait(driver, 10, ignored_exceptions=(WebDriverException,)
                              ).until(lambda d: act(d.find_element(By.CSS_SELECTOR, selector))
                                      or True)
 

@@ -1,5 +1,5 @@
-// Live page: fetch the fragment every 3 seconds; swap it in only when it changed (a button
-// being pressed is not replaced under the finger for nothing). Same origin, no framework.
+// Live page: fetch the fragment every 3 seconds; swap it in only when it changed, never
+// while a button is being pressed or a form was just sent. Same origin, no framework.
 (function () {
   "use strict";
   var box = document.getElementById("live");
@@ -7,6 +7,11 @@
   if (!box) { return; }
   var src = box.getAttribute("data-src");
   var last = box.innerHTML.trim();
+  var touched = 0;  // a finger or mouse is on the page: do not swap the list under it
+  var leaving = false;  // a form was sent (e.g. "Saya tangani"): the next page is coming
+  box.addEventListener("pointerdown", function () { touched = Date.now(); });
+  box.addEventListener("submit", function () { leaving = true; });
+  window.addEventListener("pageshow", function () { leaving = false; });  // back again
   function pad(n) { return (n < 10 ? "0" : "") + n; }
   function refresh() {
     fetch(src, { credentials: "same-origin", cache: "no-store" }).then(function (r) {
@@ -19,6 +24,7 @@
         stamp.textContent = pad(now.getHours()) + ":" + pad(now.getMinutes()) + ":" +
           pad(now.getSeconds());
       }
+      if (leaving || Date.now() - touched < 2000) { return; }
       if (html.trim() !== last) { box.innerHTML = html; last = html.trim(); }
     }).catch(function () { /* offline for a moment: try again on the next tick */ });
   }
