@@ -18,6 +18,13 @@ from bot.web.render import page
 
 CODE = re.compile(r"^[A-Z2-9]{4}$")  # the case code alphabet (bot/core/identity.py)
 LIST_DAYS = 30
+NOTICES = {  # ?m= on a case page: a fixed set, nothing a URL says is shown
+    "taken": "Kasus sudah Bapak/Ibu ambil. Siswa sudah diberi tahu; lanjutkan percakapan di "
+             "chat Sebaya (pesan Bapak/Ibu di sana diteruskan ke siswa).",
+    "closed": "Kasus ditutup. Siswa sudah diberi tahu.",
+    "note": "Tulis catatan hasil dulu (tidak ditampilkan ke siswa).",
+    "notyours": "Kasus ini tidak sedang Bapak/Ibu pegang, jadi tidak ada yang diubah.",
+}
 
 
 def _code(request: web.Request) -> str:
@@ -51,7 +58,8 @@ async def case_page(request: web.Request) -> web.Response:
     if detail is None:
         raise web.HTTPNotFound()
     return page(c.env, "case.html", viewer=viewer, case=detail,
-                notice=request.query.get("m") == "taken")
+                notice=NOTICES.get(request.query.get("m", ""), ""),
+                mine=detail.row.status == "active" and detail.assignee == viewer.key)
 
 
 @needs("live")
@@ -74,7 +82,29 @@ async def take(request: web.Request) -> web.Response:
     raise web.HTTPSeeOther("/langsung?m=gone")
 
 
+@needs("cases")
+async def close(request: web.Request) -> web.Response:
+    """Close a case the signed-in counselor holds, with the outcome note: the chat's
+    ``/selesai #CODE note`` as the same turn (the student is told and asked for a rating)."""
+    c = ctx(request)
+    code = _code(request)
+    viewer = request[VIEWER]
+    form = await checked_form(request, c.settings.origin, viewer.csrf)
+    note = " ".join(form.get("note", "").split())
+    if not note:
+        raise web.HTTPSeeOther(f"/kasus/{code}?m=note")
+    async with c.app.store.read() as db:
+        before = await cases.open_by_code(db, code)
+    if before is None or before.assignee != viewer.key:
+        raise web.HTTPSeeOther(f"/kasus/{code}?m=notyours")
+    await c.app.dispatcher.act_as_staff(viewer.key, Kind.COMMAND, text=f"/selesai #{code} {note}")
+    async with c.app.store.read() as db:
+        after = await cases.open_by_code(db, code)
+    raise web.HTTPSeeOther(f"/kasus/{code}?m={'closed' if after is None else 'notyours'}")
+
+
 def add_routes(server: web.Application) -> None:
     server.router.add_get("/kasus", case_list)
     server.router.add_get("/kasus/{code}", case_page)
     server.router.add_post("/kasus/{code}/ambil", take)
+    server.router.add_post("/kasus/{code}/tutup", close)

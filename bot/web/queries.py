@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import aiosqlite
 
+from bot.core.keys import UserKey
 from bot.store.db import fetch_all, fetch_one, parse_ts, ts
 
 
@@ -146,6 +147,7 @@ class Line:
 @dataclass(frozen=True)
 class CaseDetail:
     row: CaseRow
+    assignee: UserKey | None
     category: str
     story: str
     flags: tuple[str, ...]
@@ -162,7 +164,7 @@ async def case_detail(db: aiosqlite.Connection, code: str) -> CaseDetail | None:
         db, "SELECT c.id, c.code, c.route, c.status, c.level, c.topic, c.weight, c.opened_at, "
             "c.closed_at, c.category, c.risk_rules, unseal(c.outcome_note) AS outcome, "
             "json_extract(unseal(c.intake), '$.story') AS story, s.alias, "
-            "COALESCE(a.pseudonym, a.display_name, '-') AS helper, "
+            "COALESCE(a.pseudonym, a.display_name, '-') AS helper, c.assignee_key, "
             "(SELECT score FROM surveys v WHERE v.case_id = c.id) AS score FROM cases c "
             "LEFT JOIN users s ON s.key = c.student_key "
             "LEFT JOIN users a ON a.key = c.assignee_key "
@@ -178,7 +180,8 @@ async def case_detail(db: aiosqlite.Connection, code: str) -> CaseDetail | None:
         db, "SELECT COALESCE(u.pseudonym, u.display_name) AS author, unseal(n.text) AS text, n.at "
             "FROM staff_notes n LEFT JOIN users u ON u.key = n.author_key WHERE n.case_id = ? "
             "ORDER BY n.id", (r["id"],))]
-    return CaseDetail(row, r["category"] or "", r["story"] or "",
+    return CaseDetail(row, UserKey(r["assignee_key"]) if r["assignee_key"] else None,
+                      r["category"] or "", r["story"] or "",
                       tuple(json.loads(r["risk_rules"] or "[]")),
                       parse_ts(r["closed_at"]) if r["closed_at"] else None, r["outcome"] or "",
                       r["score"], lines, notes)

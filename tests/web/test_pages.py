@@ -193,3 +193,33 @@ async def test_a_peer_session_is_refused(webview: Web) -> None:
         client.cookie_jar.update_cookies({"sebaya": token})
         for path in ("/langsung", "/kasus", "/laporan", "/kesehatan"):
             assert (await webview.call(client, "GET", path)).status == 401
+
+
+async def test_a_case_is_closed_from_the_web_with_a_note(webview: Web) -> None:
+    code = await crisis(webview)
+    async with webview.client() as client, webview.client() as other:
+        await webview.sign_in(client)
+        await webview.sign_in(other, BK2)
+        csrf = await webview.csrf(client)
+        await webview.call(client, "POST", f"/kasus/{code}/ambil", data={"csrf": csrf})
+        page = await webview.call(client, "GET", f"/kasus/{code}")
+        assert 'action="/kasus/' + code + '/tutup"' in page.text
+        other_page = await webview.call(other, "GET", f"/kasus/{code}")
+        assert "/tutup" not in other_page.text  # only the holder closes
+        reply = await webview.call(other, "POST", f"/kasus/{code}/tutup",
+                                   data={"csrf": await webview.csrf(other), "note": "x"})
+        assert reply.headers["Location"] == f"/kasus/{code}?m=notyours"
+        reply = await webview.call(client, "POST", f"/kasus/{code}/tutup",
+                                   data={"csrf": csrf, "note": "  "})
+        assert reply.headers["Location"] == f"/kasus/{code}?m=note"
+        assert (await webview.call(client, "POST", f"/kasus/{code}/tutup",
+                                   data={"note": "aman"})).status == 403
+        before = len(webview.dialog.channel.sent)
+        reply = await webview.call(client, "POST", f"/kasus/{code}/tutup",
+                                   data={"csrf": csrf, "note": "siswa aman, orang tua dihubungi"})
+        assert reply.headers["Location"] == f"/kasus/{code}?m=closed"
+        await webview.app.settle()
+        told = [m.text for m in webview.dialog.channel.sent[before:] if m.address == STUDENT]
+        assert any("sudah selesai" in t for t in told)
+        page = await webview.call(client, "GET", f"/kasus/{code}?m=closed")
+        assert "siswa aman, orang tua dihubungi" in page.text and "Kasus ditutup" in page.text
