@@ -102,7 +102,7 @@ class App:
     """A running Sebaya: call ``start`` then ``stop``; ``settle`` waits for quiet (tests)."""
 
     def __init__(self, config: Config, store: Store, vault: IdentityVault, core: Core,
-                 channels: Mapping[str, Channel], clock: Clock) -> None:
+                 channels: Mapping[str, Channel], clock: Clock, web_url: str = "") -> None:
         self.config = config
         self.store = store
         self.vault = vault
@@ -115,7 +115,8 @@ class App:
             store, vault, core, clock, config.languages.default, on_queued=self._wake,
             roster=core.roster, windowed=frozenset(
                 name for name, channel in self.channels.items()
-                if getattr(channel, "reply_window", None) is not None))
+                if getattr(channel, "reply_window", None) is not None),
+            web_url=web_url)
         self.timers = TimerLoop(store, self.dispatcher, clock)
         self._loops: list[asyncio.Task] = []
 
@@ -132,7 +133,7 @@ class App:
                     clock: Clock | None = None, secret: bytes | None = None,
                     bundle: FlowBundle | None = None,
                     interrupts: Sequence[Interrupt] = (),
-                    detector: Detector | None = None) -> App:
+                    detector: Detector | None = None, web_url: str = "") -> App:
         bundle = bundle or load_flow_bundle(config)
         for problem in check_placeholders(bundle.flows, bundle.catalog,
                                           config.languages.available):
@@ -168,7 +169,7 @@ class App:
                 dt.timedelta(minutes=config.appointments.reminder_minutes)),
         )
         store = await Store.open(config.database_path, vault)
-        return cls(config, store, vault, core, channels, clock or SystemClock())
+        return cls(config, store, vault, core, channels, clock or SystemClock(), web_url)
 
     async def start(self) -> None:
         """Replay what a previous run left, make sure the daily retention purge is scheduled,

@@ -39,6 +39,8 @@ from bot.engine.placeholders import check_placeholders
 from bot.errors import SebayaError
 from bot.redact import Redactor
 from bot.risk.detector import Detector
+from bot.web import server as web_server
+from bot.web.settings import WebSettings, settings_from
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
@@ -161,10 +163,12 @@ async def _serve(config: Config, token: str, whatsapp: WhatsAppSettings | None) 
     secret = load_secret(config)
     try:
         channels = _channels(config, token, secret, whatsapp)
+        web_settings = settings_from()
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    app = await App.build(config, channels, secret=secret)
+    app = await App.build(config, channels, secret=secret,
+                          web_url=web_settings.base if web_settings.enabled else "")
     telegram = channels.get("telegram")
     wa = channels.get("whatsapp")
     stopping = asyncio.Event()
@@ -196,6 +200,7 @@ async def _serve(config: Config, token: str, whatsapp: WhatsAppSettings | None) 
     runner = None
     if webhook_url or wa is not None:
         runner = await _serve_webhooks(app, telegram if webhook_url else None, wa, webhook_url)
+    web_runner = await _serve_web(app, web_settings)
     poll = None
     if isinstance(telegram, TelegramChannel) and not webhook_url:
         logging.getLogger("sebaya").info("Telegram: long polling")
@@ -208,10 +213,26 @@ async def _serve(config: Config, token: str, whatsapp: WhatsAppSettings | None) 
             await poll
     if runner is not None:
         await runner.cleanup()  # no new deliveries: Meta and Telegram deliver them again
+    if web_runner is not None:
+        await web_runner.cleanup()
     await app.stop()
     for channel in channels.values():
         await channel.stop()  # type: ignore[attr-defined]
     return EXIT_OK
+
+
+async def _serve_web(app: App, settings: WebSettings) -> web.AppRunner | None:
+    """The web view for guru BK beside the bot; if its port cannot be had, the bot runs on
+    without it (alerts in the chat matter more than the dashboard) and says so."""
+    if not settings.enabled:
+        return None
+    try:
+        return await web_server.start(app, settings)
+    except OSError as exc:
+        logging.getLogger("sebaya").error(
+            "WEB VIEW NOT STARTED: cannot listen on %s:%s (%s); the bot runs on without it",
+            settings.host, settings.port, exc)
+        return None
 
 
 async def _serve_webhooks(app: App, telegram: TelegramChannel | None,
@@ -524,7 +545,8 @@ def build_parser() -> argparse.ArgumentParser:
                            help="invite, list, approve or remove staff")
     staff_sub = staff.add_subparsers(dest="action", required=True)
     inv = staff_sub.add_parser("invite", parents=[common], help="print a single-use invite code")
-    inv.add_argument("--role", choices=("peer", "counselor", "backup", "tppk"), required=True)
+    inv.add_argument("--role", choices=("peer", "counselor", "backup", "tppk", "principal"),
+                     required=True)
     inv.add_argument("--name", help="who it is for (shown to staff only)")
     inv.add_argument("--days", type=int, default=7, help="days the code stays valid")
     staff_sub.add_parser("list", parents=[common], help="list enrolled staff")

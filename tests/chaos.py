@@ -150,6 +150,7 @@ def bot_env(fake: FakeBotApi, secret: str, wa: FakeWhatsApp | None = None,
             port: int = 0) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("TELEGRAM_", "WHATSAPP_", "SEBAYA_WEBHOOK_"))}
+    env.update(SEBAYA_WEB_PORT="0")  # the web view on a free port, never a fixed one
     env.update(TELEGRAM_BOT_TOKEN=fake.token, TELEGRAM_API_BASE_URL=fake.base_url,
                TELEGRAM_SEND_RATE="0", SEBAYA_SECRET=secret, PYTHONUNBUFFERED="1")
     if wa is not None:

@@ -51,9 +51,11 @@ STAFF_COMMANDS = {
     "counselor": [("kasus", "Kasus terbuka"), ("lihat", "Transkrip kasus"),
                   ("ambil", "Ambil alih kasus"), ("selesai", "Tutup kasus + catatan"),
                   ("sesi", "Sesi kelompok"), ("laporan", "Laporan 30 hari"),
+                  ("dasbor", "Tautan masuk dasbor web"),
                   ("onduty", "Mulai bertugas"), ("offduty", "Berhenti bertugas"),
                   ("setujui", "Setujui konselor sebaya"), ("help", "Bantuan staf")],
     "tppk": [("help", "Bantuan staf")],
+    "principal": [("dasbor", "Tautan masuk dasbor web (laporan)"), ("help", "Bantuan")],
 }
 GROUP_REPLY = ("Halo! Sebaya hanya bisa dipakai lewat chat pribadi, demi privasi. "
                "Hello! Sebaya only works in private chat, for privacy.")

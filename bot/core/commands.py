@@ -105,7 +105,8 @@ COMMANDS: dict[str, Command] = {
     "join": _join, "selesai": _close, "ganti": _switch, "lewati": _skip,
     "done": _close, "switch": _switch, "skip": _skip,  # English
     **{name: _staff_only for name in ("onduty", "offduty", "eskalasi", "catatan", "kasus",
-                                      "lihat", "ambil", "nama", "sesi", "laporan", "ke")},
+                                      "lihat", "ambil", "nama", "sesi", "laporan", "ke",
+                                      "dasbor", "dashboard")},
     "menu": _menu, "janji": _appointment, "appointment": _appointment,
     "start": _start, "help": _help, "bantuan": _help, "bahasa": _language, "language": _language,
     "stop": _stop, "hapus": _delete, "delete": _delete,

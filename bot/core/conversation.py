@@ -164,6 +164,17 @@ class InviteCheck:
 
 
 @dataclass(frozen=True)
+class WebLinkOffer:
+    """For a counselor's /dasbor: a fresh sign-in link (the dispatcher drew the token; the
+    core decides whether to send it), its keyed hash, and how many links they asked for in
+    the last hour. ``url`` is empty when the web view is not served."""
+
+    url: str
+    token_hash: str = ""
+    recent: int = 0
+
+
+@dataclass(frozen=True)
 class Party:
     """The sender as the core may know them: key, role, alias, never a platform id."""
 
@@ -205,6 +216,7 @@ class Turn:
     sessions: tuple[GroupSessionView, ...] = ()  # upcoming group sessions (menu, /sesi)
     report: ReportData | None = None  # the last 30 days' figures, for a counselor's /laporan
     named: Party | None = None  # the staff member a counselor's /setujui NAMA names
+    web_link: WebLinkOffer | None = None  # for /dasbor
 
 
 @dataclass

@@ -229,6 +229,23 @@ class Purge:
 
 
 @dataclass(frozen=True, slots=True)
+class IssueWebLink:
+    """Store a web sign-in link for a staff member (its keyed hash only), valid until
+    ``expires``."""
+
+    staff: UserKey
+    token_hash: str
+    expires: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class EndWebSessions:
+    """Sign a staff member out of the web view everywhere ("/dasbor keluar")."""
+
+    staff: UserKey
+
+
+@dataclass(frozen=True, slots=True)
 class ForgetUser:
     """Delete what we hold about this person (student-initiated /hapus)."""
 
@@ -318,4 +335,5 @@ Effect = (
     | RequeueCase | RecordSurvey | AddNote | TakeOver | Purge | OfferWaiting
     | RequestAppointment | ProposeAppointment | SetAppointment | CreateGroupSession
     | GroupSignup | RetractButtons | MarkRelayed | SetReachable | DueNow | AllDueNow
+    | IssueWebLink | EndWebSessions
 )

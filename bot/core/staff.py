@@ -23,6 +23,7 @@ from bot.core import (
     peer_risk,
     supervision,
     training,
+    weblogin,
 )
 from bot.core.conversation import Outcome, Turn
 from bot.core.effects import (
@@ -47,7 +48,7 @@ CASE_COMMANDS = ("selesai", "eskalasi", "catatan")  # act on one held case
 ENGLISH = {"done": "selesai", "close": "selesai", "escalate": "eskalasi", "note": "catatan",
            "to": "ke", "cases": "kasus", "view": "lihat", "takeover": "ambil",
            "sessions": "sesi", "report": "laporan", "name": "nama", "training": "latihan",
-           "approve": "setujui"}
+           "approve": "setujui", "dashboard": "dasbor"}
 
 
 def staff_turn(core: Core, turn: Turn) -> Outcome:
@@ -70,6 +71,8 @@ def local_time(core: Core, stored: str) -> str:
 
 
 def _staff_turn(core: Core, turn: Turn) -> Outcome:
+    if turn.party.role == "principal":
+        return weblogin.principal_turn(core, turn)
     if turn.kind is Kind.BUTTON:
         if turn.data.startswith(choice.PICK_PREFIX):
             return picked(core, turn, turn.data.removeprefix(choice.PICK_PREFIX))
@@ -96,6 +99,8 @@ def _staff_turn(core: Core, turn: Turn) -> Outcome:
             return _case_command(core, replace(turn, case=chosen.case), name, args)
         if name == "ke":
             return focus(core, turn, args)
+        if name == "dasbor":
+            return weblogin.dasbor(core, turn, args)
         if name in ("kasus", "lihat", "ambil", "sesi", "laporan"):
             if turn.party.role not in ("counselor", "backup"):
                 return _reply(core, turn, "supervision.counselors_only",

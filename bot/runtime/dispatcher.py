@@ -15,6 +15,7 @@ import contextlib
 import datetime as dt
 import json
 import logging
+import secrets
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 
@@ -23,7 +24,7 @@ import aiosqlite
 from bot.clock import Clock
 from bot.core.appointments import PREFIX as APPOINTMENT_PREFIX
 from bot.core.appointments import REMINDER as APPOINTMENT_REMINDER
-from bot.core.conversation import CaseRecord, CaseView, InviteCheck, Party, Turn
+from bot.core.conversation import CaseRecord, CaseView, InviteCheck, Party, Turn, WebLinkOffer
 from bot.core.core import RETENTION_TIMER, Core
 from bot.core.crisis import LADDER_TIMER, TAKE_PREFIX
 from bot.core.delivery import UNDELIVERABLE
@@ -49,6 +50,7 @@ from bot.store import (
     services,
     timers,
     users,
+    web,
     windows,
 )
 from bot.store.db import LANE_FLOW, Store
@@ -82,8 +84,10 @@ class Dispatcher:
 
     def __init__(self, store: Store, vault: IdentityVault, core: Core, clock: Clock,
                  default_lang: str = "id", on_queued: Callable[[bool], None] = lambda _: None,
-                 roster: Roster | None = None, windowed: frozenset[str] = frozenset()) -> None:
+                 roster: Roster | None = None, windowed: frozenset[str] = frozenset(),
+                 web_url: str = "") -> None:
         self.store = store
+        self.web_url = web_url.rstrip("/")  # the web view's public base ("": not served)
         self.windowed = windowed  # channels with a reply window (WhatsApp): see windows.py
         self.vault = vault
         self.core = core
@@ -249,6 +253,34 @@ class Dispatcher:
             await self.store.checkpoint()  # /hapus: no copy of the deleted pages left in the WAL
         return queued
 
+    async def act_as_staff(self, key: UserKey, kind: Kind, text: str = "", data: str = "",
+                           urgent: bool = False) -> bool:
+        """A staff member acts from the web view (a "Saya tangani" press, a command): the
+        same turn the chat would make, read, decided and committed in one transaction, so a
+        web claim and a chat claim cannot both win. False if the person is not staff."""
+        async with self._person(key.value), self.store.transaction(urgent=urgent) as db:
+            now = self.clock.now()
+            user = await users.get(db, key)
+            if user is None or user.role == "student":
+                return False
+            conv = replace(await conversations.load(db, key, self.default_lang),
+                           lang=user.lang)
+            # unreachable_since cleared: acting on the web does not show that the chat works
+            party = replace(party_of(user), load=await users.active_load(db, key),
+                            unreachable_since="")
+            event = InboundEvent(user.channel, "", "", "", kind, text, data)
+            own_case, subject, held, _, _, _ = await self._cases_for(db, user, event, None)
+            turn = Turn(party, kind, text, data, now, conv, own_case, subject, held=held,
+                        alertable=await users.anyone_alertable(db))
+            outcome = self.core.handle(turn)
+            queued = await apply_effects(db, outcome.effects, now, self._on_shift(now),
+                                         known={user.key: user}, seal=self.vault.seal)
+            if outcome.conversation is not None:
+                await conversations.save(db, outcome.conversation, now)
+        if queued:
+            self.on_queued(urgent)
+        return True
+
     @staticmethod
     async def _history_for(db: aiosqlite.Connection, event: InboundEvent,
                            subject: CaseView | None
@@ -303,6 +335,8 @@ class Dispatcher:
             ref = button_parts(event.data)[2].partition(":")[0]  # ap:ps:REF:TIME too
             return {"appointment": await services.active_by_ref(db, ref)}
         command = command_name(event.text)[0] if event.kind is Kind.COMMAND else ""
+        if command in ("dasbor", "dashboard"):
+            return {"web_link": await self._web_link_for(db, user, now)}
         if command == "sesi":
             return {"sessions": await services.upcoming_sessions(db, now)}
         if command == "laporan" and user.role in ("counselor", "backup"):
@@ -310,6 +344,17 @@ class Dispatcher:
             return {"report": await reports.gather(db, today - dt.timedelta(days=29), today,
                                                    self.core.tz)}
         return {}
+
+    async def _web_link_for(self, db: aiosqlite.Connection, user: UserRow,
+                            now: dt.datetime) -> WebLinkOffer:
+        """A fresh sign-in token for /dasbor (used only if the core sends it) and how many
+        links the person asked for in the last hour."""
+        if not self.web_url:
+            return WebLinkOffer("")
+        token = secrets.token_urlsafe(32)
+        recent = await web.links_since(db, user.key, now - dt.timedelta(hours=1))
+        return WebLinkOffer(f"{self.web_url}/masuk/{token}",
+                            self.vault.web_hash("link", token), recent)
 
     async def _invite_for(self, db: aiosqlite.Connection, user: UserRow, event: InboundEvent,
                           now: dt.datetime) -> InviteCheck | None:

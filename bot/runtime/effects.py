@@ -24,11 +24,13 @@ from bot.core.effects import (
     CreateGroupSession,
     DueNow,
     Effect,
+    EndWebSessions,
     EnrolStaff,
     EscalateCase,
     FlagCase,
     ForgetUser,
     GroupSignup,
+    IssueWebLink,
     MarkRelayed,
     OfferCase,
     OfferWaiting,
@@ -59,6 +61,7 @@ from bot.store import (
     services,
     timers,
     users,
+    web,
     windows,
 )
 from bot.store.users import UserRow
@@ -264,6 +267,10 @@ async def apply_effects(db: aiosqlite.Connection, effects: list[Effect], now: dt
                     await services.sign_up(db, effect.session_id, effect.student, now)
                 else:
                     await services.leave(db, effect.session_id, effect.student)
+            case IssueWebLink():
+                await web.add_link(db, effect.token_hash, effect.staff, now, effect.expires)
+            case EndWebSessions():
+                await web.end_all(db, effect.staff)
             case RetractButtons():
                 for row in await outbox.take_retractable(db, effect.data):
                     if row["status"] == "sent" and row["platform_ref"]:

@@ -154,3 +154,32 @@ async def walive(fakewa: FakeWhatsApp, fake: FakeBotApi, config, clock) -> Async
     await app.stop()
     await channel.stop()
     await telegram.stop()
+
+
+@dataclass
+class WebLive:
+    """Sebaya on the fake Telegram (real polling and sending) with its web view served."""
+
+    app: App
+    fake: FakeBotApi
+    base: str
+
+    async def enrol(self, user_id: int, role: str, name: str) -> None:
+        await self.app.enrol_local_staff("telegram", str(user_id), str(user_id), role, name)
+
+    async def link(self, user_id: int) -> str:
+        """The counselor types /dasbor in the chat; the link in the bot's answer."""
+        import re
+
+        self.fake.say(user_id, "/dasbor")
+        sent = await self.fake.wait_text(user_id, "/masuk/")
+        return re.search(r"(http\S+/masuk/[A-Za-z0-9_-]+)", sent.text).group(1)
+
+
+@pytest.fixture
+async def weblive(live: Live) -> AsyncIterator[WebLive]:
+    from tests.web.conftest import serve_web
+
+    runner, base = await serve_web(live.app)
+    yield WebLive(live.app, live.fake, base)
+    await runner.cleanup()

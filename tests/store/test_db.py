@@ -151,10 +151,10 @@ async def test_timer_payloads_are_sealed_and_older_ones_sealed_by_migration_015(
     conn = sqlite3.connect(path)
     conn.create_function("seal", 1, lambda value: value)  # 007 runs on no rows here
     for number, _name, sql in migrations():
-        if number <= 14:
+        if number <= 12:
             conn.executescript(sql)
     conn.executescript(
-        "PRAGMA user_version = 14;"
+        "PRAGMA user_version = 12;"
         "INSERT INTO timers (owner_key, kind, due_at, payload) VALUES ('k', 'crisis_ladder', "
         "'2026-01-01T00:00:00.000000Z', '{\"excerpt\": \"kata-lama-qx7\"}');")
     conn.commit()
