@@ -75,7 +75,8 @@ REQUIRED_TEXTS = (
     "core.delete_confirm", "core.delete_yes", "core.delete_no", "core.deleted",
     "core.delete_cancelled", "core.error", "core.nudge", "core.staff_hello", "core.staff_text",
     "core.staff_new_case", "core.staff_no_story", "core.hotline_line", "role.peer",
-    "role.counselor", "role.backup", "risk.reply", "risk.reply_again", "risk.alert",
+    "role.counselor", "role.backup", "risk.reply", "risk.reply_again", "risk.reply_again_nobody",
+    "risk.alert",
     "risk.reminder", "risk.take_button", "risk.taken_you", "risk.taken_other",
     "risk.already_taken", "risk.already_yours", "risk.gone", "risk.not_allowed",
     "risk.student_joined", "risk.peer_handover", "risk.no_story", "relay.role_counselor",
@@ -401,7 +402,7 @@ class Core:
             outcome.conversation = conv.moved(vars={**conv.vars, "acked_case": case.id})
             if case.level == "crisis":
                 outcome.effects.append(Send(turn.party.key, self.text(
-                    "risk.reply_again", conv.lang), (), PRIORITY_CRISIS))
+                    crisis.reply_again_key(turn), conv.lang), (), PRIORITY_CRISIS))
             else:
                 self.say(outcome, turn, "core.case_waiting", who=self.who(case.route, conv.lang))
         return outcome

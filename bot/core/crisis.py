@@ -188,8 +188,14 @@ def _crisis_continues(core: Core, turn: Turn, text: str, case: CaseView,
     if conv.vars.get("acked_case") != case.id:
         outcome.conversation = conv.moved(vars={**conv.vars, "acked_case": case.id})
         effects.append(to_student(case.code, turn.party.key, core.text(
-            "risk.reply_again", conv.lang), priority=PRIORITY_CRISIS))
+            reply_again_key(turn), conv.lang), priority=PRIORITY_CRISIS))
     return outcome
+
+
+def reply_again_key(turn: Turn) -> str:
+    """What a student writing again in a waiting crisis is told: that guru BK has it, or,
+    when no counselor can be alerted now, the truth and the hotlines (never a false promise)."""
+    return "risk.reply_again" if turn.alertable else "risk.reply_again_nobody"
 
 
 def ladder_step(core: Core, case: CaseView | None, payload: dict, now: dt.datetime) -> list:

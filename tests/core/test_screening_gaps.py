@@ -157,3 +157,11 @@ async def test_replying_to_an_untaken_alert_says_to_take_it_first(dialog: Dialog
     told = to(sent, "bk")
     assert told and "Saya tangani" in told[0] and "belum diambil" in told[0]
     assert not to(sent, "student")
+
+
+async def test_writing_again_with_no_counselor_reachable_is_told_the_truth(dialog: Dialog) -> None:
+    await dialog.say("student", "aku pengen mati aja")  # nobody enrolled: no counselor to alert
+    sent = await dialog.say("student", "tolong")
+    reply = to(sent, "student")[0]
+    assert "belum ada guru BK yang bisa dihubungi" in reply and "119" in reply
+    assert "sudah kami teruskan ke guru BK" not in reply
