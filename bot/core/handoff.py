@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from bot.core import coaching, crisis, training
 from bot.core.conversation import CaseView, Outcome, Party, Turn
 from bot.core.effects import (
+    PRIORITY_CRISIS,
     AddNote,
     Audit,
     CancelTimer,
@@ -292,7 +293,9 @@ def escalate(core: Core, turn: Turn, reason: str) -> Outcome:
         EscalateCase(case.id, crisis.PEER_ESCALATION),
         CancelTimer(case.student, IDLE_TIMER),
         *crisis.start_ladder(core, student, crisis.PEER_ESCALATION, reason[:300], turn.now),
-        Send(case.student, core.text("handoff.escalated_student", case.lang or "id")),
+        Send(case.student, core.text(  # never a promise when no counselor can be alerted
+            "handoff.escalated_student" if turn.alertable else "risk.reply_nobody",
+            case.lang or "id"), priority=PRIORITY_CRISIS),
         Send(turn.party.key, core.text("handoff.escalated_peer", lang, code=case.code)),
         StartTimer(turn.party.key, CHECKIN_TIMER, turn.now + dt.timedelta(hours=2), {}),
         Audit(turn.party.key, "case_escalated", {"code": case.code}),

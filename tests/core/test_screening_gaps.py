@@ -165,3 +165,10 @@ async def test_writing_again_with_no_counselor_reachable_is_told_the_truth(dialo
     reply = to(sent, "student")[0]
     assert "belum ada guru BK yang bisa dihubungi" in reply and "119" in reply
     assert "sudah kami teruskan ke guru BK" not in reply
+
+
+async def test_a_peers_escalation_gives_the_student_the_hotlines(dialog: Dialog) -> None:
+    await chat(dialog, "id")
+    sent = await dialog.say("p1", "/eskalasi dia bilang mau bunuh diri")
+    reply = to(sent, "student")
+    assert reply and "teruskan ke guru BK" in reply[0] and "119" in reply[0]
