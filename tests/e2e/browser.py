@@ -19,9 +19,10 @@ PHONE = (390, 844)
 
 def missing() -> str:
     """Why no browser test can run here ("" when one can)."""
-    for path, package in ((CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver")):
-        if not (Path(path).exists() or shutil.which(path)):
-            return f"{path} not found (apt-get install -y {package})"
+    absent = [path for path in (CHROMIUM, CHROMEDRIVER)
+              if not (Path(path).exists() or shutil.which(path))]
+    if absent:  # name both packages: they come together
+        return f"{' and '.join(absent)} not found (apt-get install -y chromium chromium-driver)"
     try:
         import selenium  # noqa: F401
     except ImportError:
