@@ -51,3 +51,29 @@ def dialog(app: App) -> Dialog:
 async def enrol(app: App, who: str, role: str, name: str) -> None:
     """Enrol a staff member on the test channel."""
     await app.enrol_local_staff("test", who, who, role, name)
+
+
+# -- PostgreSQL: one throwaway cluster per session (tests/pgserver.py) -----------------------
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """The session's PostgreSQL; skipped with the reason when none can be started, except in
+    CI (CI=true), where that fails loudly."""
+    from tests.pgserver import PgServer, Unavailable, in_ci
+
+    try:
+        server = PgServer.start()
+    except Unavailable as exc:
+        if in_ci():
+            pytest.fail(f"CI=true but PostgreSQL could not be started: {exc}", pytrace=False)
+        pytest.skip(f"PostgreSQL not available: {exc}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server) -> str:
+    """A fresh, empty database in the session's cluster."""
+    url = pg_server.fresh_database()
+    yield url
+    pg_server.drop_database(url)
