@@ -197,7 +197,12 @@ async def _serve(config: Config, token: str, whatsapp: WhatsAppSettings | None) 
     poll = None
     if isinstance(telegram, TelegramChannel) and not webhook_url:
         logging.getLogger("sebaya").info("Telegram: long polling")
-        poll = asyncio.create_task(telegram.poll(app.dispatcher.accept_many, stopping))
+        # several workers on PostgreSQL: one polls (an advisory lock), the others take over
+        # within seconds when it dies (bot/store/singleton.py); SQLite: this process polls
+        from bot.store.singleton import Singleton
+
+        poll = asyncio.create_task(Singleton(app.store, "telegram-polling").run(
+            lambda stop: telegram.poll(app.dispatcher.accept_many, stop), stopping))
     logging.getLogger("sebaya").info("running on %s; Ctrl-C stops", " and ".join(channels))
     await stopping.wait()
     if poll is not None:

@@ -13,6 +13,7 @@ from bot.config import Config, load_secret
 from bot.core.identity import IdentityVault
 from bot.store import audit, invites, staffing, users
 from bot.store.db import Store
+from bot.store.port import open_store
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -28,7 +29,7 @@ async def invite(config: Config, role: str, name: str | None, days: int,
     clock = clock or SystemClock()
     vault = IdentityVault(load_secret(config))
     code = new_code()
-    store = await Store.open(config.database_path, vault)
+    store = await open_store(config.database_path, config.database_url(), vault)
     try:
         async with store.transaction() as db:
             await invites.create(db, vault.token_hash(code), role, name, clock.now(),
@@ -42,7 +43,8 @@ async def invite(config: Config, role: str, name: str | None, days: int,
 @contextlib.asynccontextmanager
 async def _opened(config: Config) -> AsyncIterator[Store]:
     """The school's database, opened with its secret (a different one is refused)."""
-    store = await Store.open(config.database_path, IdentityVault(load_secret(config)))
+    store = await open_store(config.database_path, config.database_url(),
+                             IdentityVault(load_secret(config)))
     try:
         yield store
     finally:

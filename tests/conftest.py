@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -26,8 +27,17 @@ def project(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def config(project: Path) -> Config:
-    return load_config(project / "config.yaml")
+def config(project: Path, request: pytest.FixtureRequest) -> Config:
+    """The shipped config; on PostgreSQL (a fresh database) with SEBAYA_TEST_DATABASE=postgres,
+    which runs every test that uses it against the second store."""
+    config = load_config(project / "config.yaml")
+    if os.environ.get("SEBAYA_TEST_DATABASE") == "postgres":
+        url = request.getfixturevalue("pg_url")
+        # the CLI's commands load config.yaml themselves: they find the database here
+        request.getfixturevalue("monkeypatch").setenv("SEBAYA_DATABASE_URL", url)
+        config = config.model_copy(update={"database": config.database.model_copy(
+            update={"url": url})})
+    return config
 
 
 @pytest.fixture

@@ -80,3 +80,21 @@ async def finish(
         "UPDATE inbox SET status = ?, handled_at = ?, payload = NULL WHERE id = ?",
         (status, ts(now), row_id),
     )
+
+
+async def older_pending(db: aiosqlite.Connection, user_key: str, row_id: int) -> int | None:
+    """The oldest pending event of this person before ``row_id`` (several workers: it goes
+    first), or None."""
+    row = await fetch_one(
+        db, "SELECT id FROM inbox WHERE user_key = ? AND status = 'pending' AND id < ? "
+        "ORDER BY id LIMIT 1", (user_key, row_id))
+    return row[0] if row else None
+
+
+async def unclaimed(db: aiosqlite.Connection, before: dt.datetime, limit: int = 200
+                    ) -> list[aiosqlite.Row]:
+    """PostgreSQL, several workers: pending events received before ``before`` that no
+    transaction holds right now (SKIP LOCKED passes over the ones being handled)."""
+    return await fetch_all(
+        db, "SELECT id, user_key FROM inbox WHERE status = 'pending' AND received_at <= ? "
+        "ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED", (ts(before), limit))

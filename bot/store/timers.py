@@ -11,6 +11,13 @@ import aiosqlite
 
 from bot.core.keys import UserKey
 from bot.store.db import fetch_all, fetch_one, parse_ts, ts
+from bot.store.port import is_postgres
+
+# Several workers: a timer another worker is firing right now is skipped, not waited for.
+_DUE_PG = ("SELECT * FROM timers WHERE due_at <= ? ORDER BY due_at, id LIMIT ? "
+           "FOR UPDATE SKIP LOCKED")
+_CLAIM_PG = ("DELETE FROM timers WHERE id = (SELECT id FROM timers WHERE id = ? AND "
+             "due_at <= ? FOR UPDATE SKIP LOCKED) RETURNING *")
 
 
 @dataclass(frozen=True)
@@ -70,6 +77,7 @@ async def due(db: aiosqlite.Connection, now: dt.datetime, limit: int = 100) -> l
         _row(r)
         for r in await fetch_all(
             db,
+            _DUE_PG if is_postgres(db) else
             "SELECT * FROM timers WHERE due_at <= ? ORDER BY due_at, id LIMIT ?",
             (ts(now), limit),
         )
@@ -84,7 +92,11 @@ async def owner_of(db: aiosqlite.Connection, timer_id: int) -> UserKey | None:
 async def claim(db: aiosqlite.Connection, timer_id: int, now: dt.datetime) -> TimerRow | None:
     """Take a due timer out of the table (inside the transaction that handles it). Ids are
     reused after a delete: a second pass holding the same id must not claim the next round's
-    timer that took it (that sent every offer twice), so the timer must be due."""
+    timer that took it (that sent every offer twice), so the timer must be due. On
+    PostgreSQL the row is claimed with FOR UPDATE SKIP LOCKED: exactly one worker gets it."""
+    if is_postgres(db):
+        row = await fetch_one(db, _CLAIM_PG, (timer_id, ts(now)))
+        return _row(row) if row else None
     row = await fetch_one(db, "SELECT * FROM timers WHERE id = ? AND due_at <= ?",
                           (timer_id, ts(now)))
     if row is None:
