@@ -101,7 +101,6 @@ class App:
         self._loops: list[asyncio.Task] = []
         self.sweep_wake = asyncio.Event()
         self.sweep_poll = 5.0  # seconds between inbox sweeps (several workers)
-        self.sweep_grace = dt.timedelta(seconds=5)  # the accepting worker's head start
 
     def _wake(self, urgent: bool = False) -> None:
         """Something was queued: the sender delivers it (a crisis through the urgent lane at
@@ -173,10 +172,11 @@ class App:
             self.sweep_wake.set()
 
     async def _sweep(self) -> None:
-        """Pick up events a dead worker accepted but never handled."""
+        """Claim events nobody handles: a dead worker's (once its lease ran out) or a busy
+        worker's (at once: the NOTIFY of their insert wakes this)."""
         while True:
             try:
-                await self.dispatcher.sweep(self.sweep_grace)
+                await self.dispatcher.sweep()
             except self.store.unavailable:
                 log.warning("database unavailable; the inbox sweep tries again")
             await sleep_until(self.clock, None, self.sweep_wake, self.sweep_poll)

@@ -77,8 +77,8 @@ async def plan_removal(config: Config, who: str) -> RemovalPlan | None:
         if person is None:
             return None
         held = await db.execute_fetchall(
-            "SELECT COUNT(*), COALESCE(SUM(level = 'crisis'), 0) FROM cases "
-            "WHERE assignee_key = ? AND status = 'active'", (person.key.value,))
+            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN level = 'crisis' THEN 1 ELSE 0 END), 0) "
+            "FROM cases WHERE assignee_key = ? AND status = 'active'", (person.key.value,))
         others = await db.execute_fetchall(
             "SELECT COUNT(*) FROM users WHERE role IN ('counselor', 'backup') AND key != ?",
             (person.key.value,))

@@ -18,6 +18,20 @@ ROOT = Path(__file__).resolve().parents[1]
 SECRET = b"test-secret-0123456789abcdef"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "sqlite_only: reads the SQLite file or its internals "
+                            "(skipped when SEBAYA_TEST_DATABASE=postgres)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if os.environ.get("SEBAYA_TEST_DATABASE") != "postgres":
+        return
+    skip = pytest.mark.skip(reason="reads the SQLite file itself: not a PostgreSQL test")
+    for item in items:
+        if "sqlite_only" in item.keywords:
+            item.add_marker(skip)
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """A copy of the shipped config.yaml and flows/ in a temporary folder."""

@@ -15,6 +15,9 @@ import contextlib
 import datetime as dt
 import json
 import logging
+import os
+import secrets
+import socket
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 
@@ -95,6 +98,12 @@ class Dispatcher:
         self._holders: dict[str, int] = {}  # events holding or awaiting each person's lock
         self._tasks: set[asyncio.Task] = set()
         self._scheduled: set[int] = set()  # inbox ids this process is handling
+        # several workers (PostgreSQL): who this worker is in inbox leases, for how long a
+        # lease holds, and how many events it takes on at once (beyond it, new ones are left
+        # to the other workers' sweeps)
+        self.worker = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+        self.lease = dt.timedelta(seconds=30)
+        self.capacity = 64
 
     # -- intake ------------------------------------------------------------------------------
 
@@ -124,35 +133,42 @@ class Dispatcher:
         for part in (first, rest):
             if not part:
                 continue
-            rows, opened = await retrying(self.store, lambda part=part: self._insert(
+            rows, opened, left = await retrying(self.store, lambda part=part: self._insert(
                 prepared, part, urgent=part is first))
             released += opened
             for n, row_id in zip(part, rows, strict=True):
                 ids[n] = row_id
                 event, key, _, urgent = prepared[n]
-                if row_id is not None:
+                if row_id is not None and row_id not in left:
                     self._schedule(row_id, key.value, urgent, event)
         if released:
             self.on_queued(False)
         return [ids[n] for n in range(len(prepared))]
 
     async def _insert(self, prepared: list, part: list[int], urgent: bool
-                      ) -> tuple[list[int | None], int]:
+                      ) -> tuple[list[int | None], int, set[int]]:
         """Commit part of a batch to the inbox; (row ids or None for duplicates, how many held
-        messages their writing released)."""
-        released = 0
+        messages their writing released, the ids left to other workers: several workers on
+        PostgreSQL, this one busy)."""
+        released, left = 0, set()
         async with self.store.transaction(urgent=urgent, lane=LANE_FLOW) as db:
             now = self.clock.now()
             rows = await inbox.insert_many(db, [
                 (prepared[n][0].channel, prepared[n][0].external_id, prepared[n][1].value,
                  prepared[n][2]) for n in part], now)
+            if self.store.several_workers:  # ours to handle, unless too busy (crisis: ours)
+                keep = [row_id for row_id in rows if row_id is not None]
+                if not urgent:
+                    keep = keep[:max(0, self.capacity - len(self._scheduled))]
+                await inbox.lease(db, keep, self.worker, now + self.lease)
+                left = {row_id for row_id in rows if row_id is not None} - set(keep)
             if self.windowed:  # they wrote: their window opens, held messages may go
                 released += await windows.opened(db, [
                     (prepared[n][1].value, self._wrote_at(prepared[n][0], now))
                     for n, row_id in zip(part, rows, strict=True)
                     if row_id is not None and prepared[n][0].channel in self.windowed],
                     now)
-        return rows, released
+        return rows, released, left
 
     @staticmethod
     def _wrote_at(event: InboundEvent, now: dt.datetime) -> dt.datetime:
@@ -165,7 +181,10 @@ class Dispatcher:
         return at if now - dt.timedelta(days=7) <= at <= now else now
 
     async def replay(self) -> int:
-        """Schedule every event a previous run left unhandled, in arrival order."""
+        """Schedule every event a previous run left unhandled, in arrival order (several
+        workers: those whose lease is not another live worker's)."""
+        if self.store.several_workers:
+            return await self.sweep()
         async with self.store.transaction() as db:
             rows = await inbox.pending(db)
         for row in rows:
@@ -198,13 +217,17 @@ class Dispatcher:
         self._spawn(handle())
         return True
 
-    async def sweep(self, grace: dt.timedelta = dt.timedelta(seconds=5)) -> int:
-        """Several workers: schedule pending events that no transaction is handling and
-        that were received more than ``grace`` ago (the worker that accepted them died, or
-        lost the database meanwhile). Handling them twice is impossible: the claim is
-        conditional, and per person they go in order. Returns how many were scheduled."""
-        async with self.store.read() as db:
-            rows = await inbox.unclaimed(db, self.clock.now() - grace)
+    async def sweep(self) -> int:
+        """Several workers: lease and schedule the pending events nobody holds a live lease
+        on (their worker died, lost the database, or left them to others when it was busy).
+        Handling them twice is impossible: the claim is conditional, and per person they go
+        in order. Returns how many were scheduled."""
+        if len(self._scheduled) >= self.capacity:
+            return 0
+        now = self.clock.now()
+        async with self.store.transaction() as db:
+            rows = await inbox.claim_unleased(db, self.worker, now, now + self.lease,
+                                              self.capacity - len(self._scheduled))
         return sum(self._schedule(row["id"], row["user_key"]) for row in rows)
 
     def _spawn(self, coro) -> None:

@@ -5,7 +5,6 @@ claim exactly once, singletons that fail over, and polling when a NOTIFY is lost
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import itertools
 from collections.abc import AsyncIterator
 
@@ -47,6 +46,14 @@ async def workers(pg_config: Config, clock: ManualClock) -> AsyncIterator[list[A
         await app.stop()
 
 
+async def _settle(apps: list[App]) -> None:
+    """Handle everything, as running workers would: what a busy worker left is swept."""
+    while True:
+        await asyncio.gather(*(app.dispatcher.drain() for app in apps))
+        if not sum([await app.dispatcher.sweep() for app in apps]):
+            return
+
+
 def _spy(apps: list[App]) -> list[tuple[int, str]]:
     """(worker, text) of every student text the cores handle, in the order they do."""
     handled: list[tuple[int, str]] = []
@@ -67,7 +74,7 @@ async def test_one_persons_200_events_on_two_workers_are_handled_in_inbox_order(
     events = [_text("student", f"pesan {n:03d}") for n in range(200)]
     ids = await asyncio.gather(*(workers[n % 2].dispatcher.accept(event)
                                  for n, event in enumerate(events)))
-    await asyncio.gather(*(app.dispatcher.drain() for app in workers))
+    await _settle(workers)  # more than a worker takes on at once: some are left and swept
     by_id = [event.text for _, event in sorted(zip(ids, events, strict=True))]
     assert [text for _, text in handled] == by_id  # each once, in the order they arrived
     assert {worker for worker, _ in handled} == {0, 1}  # both workers did some of it
@@ -94,12 +101,28 @@ async def test_a_dead_workers_accepted_events_are_swept_up_by_another(
     handled = _spy(workers)
     dead.dispatcher._schedule = lambda *args, **kwargs: False  # type: ignore[method-assign]
     await dead.dispatcher.accept(_text("student", "halo"))
-    assert await alive.dispatcher.sweep() == 0  # the accepting worker's head start
-    clock.advance(seconds=6)
+    assert await alive.dispatcher.sweep() == 0  # leased to the accepting worker
+    clock.advance(seconds=31)  # its lease runs out
     assert await alive.dispatcher.sweep() == 1
     await alive.dispatcher.drain()
     assert handled == [(1, "halo")]
     assert await alive.dispatcher.sweep() == 0  # handled exactly once
+
+
+async def test_a_busy_worker_leaves_new_events_to_the_others_at_once(
+        workers: list[App]) -> None:
+    """The poller (one worker) is not the only one handling: beyond its capacity, events
+    stay unleased and the other workers' sweeps claim them, each by one of them."""
+    busy, idle = workers
+    handled = _spy(workers)
+    busy.dispatcher.capacity = 0
+    crisis = _text("s9", "aku pengen mati aja")
+    await busy.dispatcher.accept_many([_text(f"s{n}", f"halo {n}") for n in range(6)] + [crisis])
+    assert await busy.dispatcher.sweep() == 0  # too busy to take any
+    assert await idle.dispatcher.sweep() == 6  # the crisis stayed with the one that accepted it
+    assert await idle.dispatcher.sweep() == 0
+    await asyncio.gather(*(app.dispatcher.drain() for app in workers))
+    assert sorted(handled) == sorted([(0, crisis.text)] + [(1, f"halo {n}") for n in range(6)])
 
 
 async def test_due_timers_are_claimed_exactly_once_by_racing_workers(
@@ -240,8 +263,9 @@ async def test_a_database_restart_loses_nothing_and_handles_nothing_twice(
                 await restart  # it is back once the restart is over
     await restart
     await asyncio.gather(*(app.dispatcher.drain() for app in workers))
+    workers[0].clock.advance(seconds=31)  # leases of events that met a dead connection end
     for _ in range(5):
-        swept = sum([await app.dispatcher.sweep(dt.timedelta(0)) for app in workers])
+        swept = sum([await app.dispatcher.sweep() for app in workers])
         await asyncio.gather(*(app.dispatcher.drain() for app in workers))
         if not swept:
             break

@@ -92,7 +92,7 @@ class PgConnection:
         self._seal = seal
         self._open = open_
         self._lock = asyncio.Lock()
-        self.written: set[str] = set()  # tables written in this transaction (NOTIFY at commit)
+        self.written: set[str] = set()  # tables inserted into here (NOTIFY at commit)
         self._done = False
 
     async def settle(self) -> None:
@@ -165,7 +165,7 @@ class PgConnection:
             out.append(_fit(value, types[n - 1]))
         return out
 
-    def _opened(self, query: Translated, row: asyncpg.Record) -> dict[str, Any] | _Row:
+    def _opened(self, query: Translated, row: asyncpg.Record) -> _Row:
         values = dict(row.items())
         for column, field in query.opened:
             value = values.get(column)
@@ -180,13 +180,29 @@ class PgConnection:
         return _Row(values)
 
 
-class _Row(dict):
-    """A row whose sealed columns were opened: read by name or by position, like a Record."""
+class _Row:
+    """A row whose sealed columns were opened: read by name or by position and unpacked
+    like a Record (or sqlite3.Row)."""
+
+    __slots__ = ("_names", "_values")
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self._names = list(values)
+        self._values = list(values.values())
 
     def __getitem__(self, key: str | int) -> Any:
-        if isinstance(key, int):
-            return list(self.values())[key]
-        return super().__getitem__(key)
+        if isinstance(key, int | slice):
+            return self._values[key]
+        return self._values[self._names.index(key)]
 
-    def keys(self):
-        return list(super().keys())
+    def __iter__(self):
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def keys(self) -> list[str]:
+        return list(self._names)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self[key] if key in self._names else default

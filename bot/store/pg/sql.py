@@ -43,7 +43,7 @@ class Translated:
     sealed: frozenset[int]  # $N (1-based) whose value is sealed before sending
     opened: tuple[tuple[str, str | None], ...]  # (column, JSON field or None) to unseal
     returns_id: bool  # RETURNING id was added: the cursor's lastrowid
-    tables: frozenset[str]  # tables this statement writes (for NOTIFY at commit)
+    tables: frozenset[str]  # the table this statement inserts into (for NOTIFY at commit)
 
 
 _STRING = re.compile(r"'(?:[^']|'')*'")
@@ -58,8 +58,6 @@ _JSON_EACH = re.compile(r"\bjson_each\((\$\d+)\)", re.IGNORECASE)
 _IS = re.compile(r"\bIS\s+(NOT\s+)?(?!NULL\b|TRUE\b|FALSE\b|DISTINCT\b|NOT\b)",
                  re.IGNORECASE)
 _INSERT = re.compile(r"^\s*INSERT\s+(OR\s+IGNORE\s+)?INTO\s+(\w+)", re.IGNORECASE)
-_WRITES = re.compile(r"\b(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+(\w+)",
-                     re.IGNORECASE)
 _SQLITE_ONLY = re.compile(r"\b(?:INSERT\s+OR\s+REPLACE|typeof|json_extract|unseal|"
                           r"datetime|strftime|julianday|PRAGMA|sqlite_master)\b", re.IGNORECASE)
 
@@ -133,6 +131,8 @@ def translate(sql: str) -> Translated:
         if insert.group(2).lower() in ID_TABLES and "RETURNING" not in text.upper():
             text = text.rstrip().rstrip(";") + " RETURNING id"
             returns_id = True
-    tables = frozenset(t.lower() for t in _WRITES.findall(text))
+    # new rows wake other workers; updates and deletes are their own worker's business (its
+    # loops know), so a handled event does not wake every worker's sweep
+    tables = frozenset({insert.group(2).lower()} if insert else ())
     text = re.sub(r"'__s(\d+)__'", lambda m: literals[int(m.group(1))], text)
     return Translated(text, tuple(order), sealed, tuple(opened), returns_id, tables)

@@ -8,7 +8,7 @@ transaction commits on success and rolls back on any exception. What several wor
   a crisis, and a slow query of one person never holds another person's crisis;
 * **per-person order**: ``lock_person`` takes a transaction-scoped advisory lock keyed on the
   person, so one person's events and timers are handled one at a time across all workers;
-* **wake-ups**: a transaction that wrote the inbox, outbox or timers sends ``NOTIFY sebaya``
+* **wake-ups**: a transaction that inserted into the inbox, outbox or timers sends ``NOTIFY sebaya``
   with those table names at commit; ``listen`` hands them to the runtime's wake events. NOTIFY
   has no replay, so the loops keep polling too (``bot/clock.sleep_until``'s cap);
 * **decisions from what a transaction read**: SQLite runs one transaction at a time, and the
@@ -66,7 +66,7 @@ def lock_key(space: int, name: str) -> tuple[int, int]:
 def migrations() -> list[tuple[int, str, str]]:
     """(number, file name, SQL) of every PostgreSQL migration, in order."""
     found = []
-    for entry in resources.files("bot.store.pg.migrations").iterdir():
+    for entry in (resources.files("bot.store.pg") / "migrations").iterdir():
         name = entry.name
         if name.endswith(".sql") and name[:3].isdigit():
             found.append((int(name[:3]), name, entry.read_text(encoding="utf-8")))

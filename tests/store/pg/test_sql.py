@@ -34,6 +34,8 @@ def test_insert_or_ignore_and_lastrowid() -> None:
                          "RETURNING id")
     assert query.returns_id and query.tables == {"timers"}
     assert not translate("INSERT INTO users (key) VALUES (?)").returns_id  # no id column
+    # only new rows wake other workers (NOTIFY): a handled event does not
+    assert translate("UPDATE inbox SET status = 'done' WHERE id = ?").tables == frozenset()
 
 
 def test_is_comparisons_become_distinct_from() -> None:
