@@ -95,10 +95,10 @@ async def run_sebaya(args, config_path: Path, env: dict[str, str]) -> dict:
            "TELEGRAM_SEND_RATE": "0"}
     config = load_config(config_path)
     os.environ["SEBAYA_SECRET"] = env["SEBAYA_SECRET"]
+    if env.get("SEBAYA_DATABASE_URL"):  # the invite goes where the bots will look
+        os.environ["SEBAYA_DATABASE_URL"] = env["SEBAYA_DATABASE_URL"]
     code = await staffcli.invite(config, "counselor", "Bu Rina", days=1)
     profile = ["-m", "cProfile", "-o", args.profile] if args.profile else []
-    if env.get("SEBAYA_DATABASE_URL"):
-        os.environ["SEBAYA_DATABASE_URL"] = env["SEBAYA_DATABASE_URL"]
     bots = [await _spawn([sys.executable, *profile, "-m", "bot", "run", "--config",
                           str(config_path)], env) for _ in range(args.workers)]
     fake.say(BK, f"/join {code}")
@@ -182,6 +182,8 @@ async def run_sebaya_whatsapp(args, config_path: Path, env: dict[str, str]) -> d
     env = {**bot_env(fake, env["SEBAYA_SECRET"], wa, port), "TELEGRAM_SEND_RATE": "0"}
     config = load_config(config_path)
     os.environ["SEBAYA_SECRET"] = env["SEBAYA_SECRET"]
+    if env.get("SEBAYA_DATABASE_URL"):  # the invite goes where the bots will look
+        os.environ["SEBAYA_DATABASE_URL"] = env["SEBAYA_DATABASE_URL"]
     code = await staffcli.invite(config, "counselor", "Bu Rina", days=1)
     bot = await _spawn([sys.executable, "-m", "bot", "run", "--config", str(config_path)], env)
     fake.say(BK, f"/join {code}")
