@@ -8,8 +8,9 @@ Statements are translated once (``bot/store/pg/sql.py``); their parameter types 
 once per process, and executions go through asyncpg's per-connection statement cache (one round
 trip each: preparing every statement anew halved the e2e bench's throughput). Arguments are
 fitted to the parameter types PostgreSQL inferred, where SQLite's looser typing let the callers
-be loose (``True`` for an integer, ``0`` for a boolean, an int for text). Calls are serialised on the connection: the dispatcher gathers independent statements
-(SQLite's thread runs them in order; asyncpg refuses overlapping calls).
+be loose (``True`` for an integer, ``0`` for a boolean, an int for text). Calls are serialised
+on the connection: the dispatcher gathers independent statements (SQLite's thread runs them in
+order; asyncpg refuses overlapping calls).
 """
 
 from __future__ import annotations
