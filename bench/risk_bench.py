@@ -10,7 +10,9 @@ Sets (each scored separately, never pooled):
   corpus:check the same file, "check" part (aggregates only)
   heldout_old  bench/data/risk_heldout.jsonl (an older held-out set, already seen: dev-like)
   heldout_v2   bench/data/risk_heldout_v2.jsonl, the frozen held-out set, scored only when its
-               sha256 equals HELDOUT_SHA256 (set by the maintainer); otherwise refused.
+               sha256 equals HELDOUT_SHA256 (set by the maintainer); otherwise refused. With
+               SEBAYA_NO_FROZEN=1 in the environment (rule and model work) the file is not even
+               read, here or in bench/train_risk.py.
 
 Figures: crisis recall; crisis flagged (crisis or concern); crisis that gets an alert OR the
 direct question (level crisis or ``ask``); benign false crisis; benign any flag (concern, crisis
@@ -41,7 +43,8 @@ from bot.risk.detector import Detector  # noqa: E402
 SHARED = ROOT.parent / "shared" / "data"
 DATA = ROOT / "bench" / "data"
 HELDOUT_V2 = DATA / "risk_heldout_v2.jsonl"
-HELDOUT_SHA256: str | None = None  # the maintainer fills this in when the frozen set lands
+# The frozen held-out set as committed alone in f90d7f1, before any rule or model work.
+HELDOUT_SHA256: str | None = "4d1f5ce14bee98144338534573aa7e8e409a8da31123663cfc82708f3e5fd03e"
 
 # The list a school would write (issue #3): case-insensitive substring search.
 BASELINE = ("bunuh diri", "mati", "bunuh", "suicide", "kill myself", "self harm",
@@ -103,6 +106,9 @@ def load_sets(names: list[str]) -> dict[str, list[dict]]:
 
 
 def frozen_heldout() -> list[dict] | None:
+    if os.environ.get("SEBAYA_NO_FROZEN"):  # rule and model work: the frozen set is not touched
+        print("(heldout_v2: skipped, SEBAYA_NO_FROZEN is set; the file was not read)")
+        return None
     if not HELDOUT_V2.is_file():
         print(f"(heldout_v2: {HELDOUT_V2.name} not present)")
         return None

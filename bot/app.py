@@ -17,21 +17,25 @@ from bot.channels.base import Channel
 from bot.clock import Clock, SystemClock, sleep_until
 from bot.config import Config, load_secret
 from bot.core.appointments import AppointmentPolicy
+from bot.core.coaching import Coaching, coaching_texts, load_coaching
 from bot.core.core import REQUIRED_TEXTS, RETENTION_TIMER, Core, Interrupt
 from bot.core.crisis import LadderStep
 from bot.core.identity import IdentityVault
 from bot.core.keys import SYSTEM
 from bot.core.roster import roster_from
+from bot.core.training import TEXTS as TRAINING_TEXTS
+from bot.core.training import Training, load_training
 from bot.engine.catalog import Catalog, load_catalogs
 from bot.engine.loader import load_flows
 from bot.engine.machine import FlowMachine
+from bot.engine.placeholders import check_placeholders
 from bot.engine.schema import Flow
 from bot.errors import ConfigError, FlowError
 from bot.risk.detector import Detector
 from bot.runtime.dispatcher import Dispatcher
 from bot.runtime.outbox import OutboxSender
 from bot.runtime.timers import TimerLoop
-from bot.store import timers, users
+from bot.store import audit, timers, users
 from bot.store.db import Store
 from bot.store.port import open_store
 from bot.yamlsrc import line_at, read_yaml
@@ -43,6 +47,8 @@ log = logging.getLogger("sebaya")
 class FlowBundle:
     catalog: Catalog
     flows: dict[str, Flow]
+    coaching: Coaching | None = None  # flows/coaching/rules.yaml (None: not shipped there)
+    training: Training | None = None  # flows/training/modules.yaml
 
 
 def load_flow_bundle(config: Config) -> FlowBundle:
@@ -62,7 +68,21 @@ def load_flow_bundle(config: Config) -> FlowBundle:
         raise ConfigError(config_path, line_at(tree, ("flows", "start")), "flows.start",
                           f"no flow named {config.flows.start!r}",
                           f"use one of: {', '.join(sorted(flows))}")
-    return FlowBundle(catalog, flows)
+    coaching = load_coaching(config.flows_dir, [h.contact for h in config.hotlines.items])
+    for lang in languages if coaching is not None else ():
+        for key in coaching_texts(coaching):
+            if not catalog.has(lang, key):
+                raise FlowError(config.flows_dir / "texts" / f"{lang}.yaml", None, key,
+                                "text required by flows/coaching/rules.yaml is missing",
+                                f"add {key} (copy it from the shipped catalog)")
+    for lang in languages:
+        for key in TRAINING_TEXTS:
+            if not catalog.has(lang, key):
+                raise FlowError(config.flows_dir / "texts" / f"{lang}.yaml", None, key,
+                                "text required by the training gate is missing",
+                                f"add {key} (copy it from the shipped catalog)")
+    training = load_training(config.flows_dir, catalog, tuple(languages))
+    return FlowBundle(catalog, flows, coaching, training)
 
 
 def text_context(config: Config, catalog: Catalog) -> dict[str, dict[str, Any]]:
@@ -83,7 +103,7 @@ class App:
     """A running Sebaya: call ``start`` then ``stop``; ``settle`` waits for quiet (tests)."""
 
     def __init__(self, config: Config, store: Store, vault: IdentityVault, core: Core,
-                 channels: Mapping[str, Channel], clock: Clock) -> None:
+                 channels: Mapping[str, Channel], clock: Clock, web_url: str = "") -> None:
         self.config = config
         self.store = store
         self.vault = vault
@@ -96,7 +116,8 @@ class App:
             store, vault, core, clock, config.languages.default, on_queued=self._wake,
             roster=core.roster, windowed=frozenset(
                 name for name, channel in self.channels.items()
-                if getattr(channel, "reply_window", None) is not None))
+                if getattr(channel, "reply_window", None) is not None),
+            web_url=web_url)
         self.timers = TimerLoop(store, self.dispatcher, clock)
         self._loops: list[asyncio.Task] = []
         self.sweep_wake = asyncio.Event()
@@ -115,8 +136,12 @@ class App:
                     clock: Clock | None = None, secret: bytes | None = None,
                     bundle: FlowBundle | None = None,
                     interrupts: Sequence[Interrupt] = (),
-                    detector: Detector | None = None) -> App:
+                    detector: Detector | None = None, web_url: str = "") -> App:
         bundle = bundle or load_flow_bundle(config)
+        for problem in check_placeholders(bundle.flows, bundle.catalog,
+                                          config.languages.available):
+            log.warning("%s (students see it as written; run sebaya check-flows)",
+                        problem.render())
         vault = IdentityVault(secret if secret is not None else load_secret(config))
         contexts = text_context(config, bundle.catalog)
         core = Core(
@@ -137,13 +162,17 @@ class App:
             offer_timeout=dt.timedelta(minutes=config.roster.offer_timeout_minutes),
             retention_days=(config.retention.light_case_days, config.retention.crisis_case_days,
                             config.retention.processed_inbox_days),
+            coaching=bundle.coaching,
+            training=bundle.training,
+            approval_valid=dt.timedelta(days=config.training.approval_days),
+            teams={c: tuple(t) for c, t in config.escalation.categories.items()},
             appointment_policy=AppointmentPolicy(
                 tuple(config.appointments.slots), config.appointments.days_ahead,
                 config.appointments.place or config.school.bk_office,
                 dt.timedelta(minutes=config.appointments.reminder_minutes)),
         )
         store = await open_store(config.database_path, config.database_url(), vault)
-        return cls(config, store, vault, core, channels, clock or SystemClock())
+        return cls(config, store, vault, core, channels, clock or SystemClock(), web_url)
 
     async def start(self) -> None:
         """Replay what a previous run left, make sure the daily retention purge is scheduled,
@@ -213,8 +242,10 @@ class App:
         return [(self.vault.open(p.address), p.role) for p in people if p.channel == channel]
 
     async def enrol_local_staff(self, channel: str, user_id: str, address: str, role: str,
-                                name: str, duty: str = "auto") -> None:
-        """Enrol a staff persona directly (console mode, where the operator is trusted)."""
+                                name: str, duty: str = "auto", approved: bool = True) -> None:
+        """Enrol a staff persona directly (console mode, where the operator is trusted). A
+        peer enrolled so counts as trained and approved by the operator (an audit row says
+        so) unless ``approved`` is False; a peer who joins with an invite is trained in chat."""
         key = self.vault.user_key(channel, user_id)
         async with self.store.transaction() as db:
             await users.touch(db, key, channel, lambda: self.vault.seal(address),
@@ -223,3 +254,9 @@ class App:
             await users.set_duty(db, key, duty)
             if role == "peer":  # a console persona's name is made up: it is the pseudonym
                 await users.set_pseudonym(db, key, name)
+                if approved:  # the operator vouches for them: recorded, like any approval
+                    await users.set_training(db, key, self.clock.now(), trained=True,
+                                             approved_by="operator")
+                    await audit.record(db, None, "peer_approved", {
+                        "code": (await users.get(db, key)).code, "by": "operator"},
+                        self.clock.now())

@@ -1,5 +1,6 @@
-"""Command line: run | console | demo | check-flows | draw-flows. Exit codes live only here:
-0 ok, 1 check-flows found errors, 2 bad config or flows (nothing was started)."""
+"""Command line: run | console | demo | check-flows | check-rules | draw-flows | report ...
+Exit codes live only here: 0 ok, 1 a check found errors (check-flows, check-rules), 2 bad
+config, flows or rules (nothing was started)."""
 
 from __future__ import annotations
 
@@ -34,9 +35,12 @@ from bot.clock import ManualClock
 from bot.config import Config, load_config, load_secret
 from bot.engine.lint import lint_flow
 from bot.engine.mermaid import draw_flow
+from bot.engine.placeholders import check_placeholders
 from bot.errors import SebayaError
 from bot.redact import Redactor
 from bot.risk.detector import Detector
+from bot.web import server as web_server
+from bot.web.settings import WebSettings, settings_from
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
@@ -159,10 +163,12 @@ async def _serve(config: Config, token: str, whatsapp: WhatsAppSettings | None) 
     secret = load_secret(config)
     try:
         channels = _channels(config, token, secret, whatsapp)
+        web_settings = settings_from()
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    app = await App.build(config, channels, secret=secret)
+    app = await App.build(config, channels, secret=secret,
+                          web_url=web_settings.base if web_settings.enabled else "")
     telegram = channels.get("telegram")
     wa = channels.get("whatsapp")
     stopping = asyncio.Event()
@@ -194,6 +200,7 @@ async def _serve(config: Config, token: str, whatsapp: WhatsAppSettings | None) 
     runner = None
     if webhook_url or wa is not None:
         runner = await _serve_webhooks(app, telegram if webhook_url else None, wa, webhook_url)
+    web_runner = await _serve_web(app, web_settings)
     poll = None
     if isinstance(telegram, TelegramChannel) and not webhook_url:
         logging.getLogger("sebaya").info("Telegram: long polling")
@@ -211,10 +218,26 @@ async def _serve(config: Config, token: str, whatsapp: WhatsAppSettings | None) 
             await poll
     if runner is not None:
         await runner.cleanup()  # no new deliveries: Meta and Telegram deliver them again
+    if web_runner is not None:
+        await web_runner.cleanup()
     await app.stop()
     for channel in channels.values():
         await channel.stop()  # type: ignore[attr-defined]
     return EXIT_OK
+
+
+async def _serve_web(app: App, settings: WebSettings) -> web.AppRunner | None:
+    """The web view for guru BK beside the bot; if its port cannot be had, the bot runs on
+    without it (alerts in the chat matter more than the dashboard) and says so."""
+    if not settings.enabled:
+        return None
+    try:
+        return await web_server.start(app, settings)
+    except OSError as exc:
+        logging.getLogger("sebaya").error(
+            "WEB VIEW NOT STARTED: cannot listen on %s:%s (%s); the bot runs on without it",
+            settings.host, settings.port, exc)
+        return None
 
 
 async def _serve_webhooks(app: App, telegram: TelegramChannel | None,
@@ -263,7 +286,26 @@ def _check_flows(config: Config) -> int:
         for warning in lint_flow(flow, bundle.catalog, tuple(config.languages.available)):
             print(warning.render())
             count += 1
+    problems = check_placeholders(bundle.flows, bundle.catalog, config.languages.available)
+    for problem in problems:
+        print(problem.render(), file=sys.stderr)
+    if problems:
+        print(f"{len(problems)} error(s): students would see these placeholders as written "
+              f"({count} warning(s) besides)", file=sys.stderr)
+        return EXIT_CHECK_FAILED
     print(f"{len(bundle.flows)} flow(s) OK, {count} warning(s)")
+    if bundle.coaching is None:
+        print("coaching: flows/coaching/rules.yaml not found: peers' messages are not coached "
+              "and students' contact details are not masked (copy the shipped file)")
+    else:
+        print(f"coaching: {len(bundle.coaching.rules)} rule(s), "
+              f"{len(bundle.coaching.masks)} mask(s) OK (every example checked)")
+    if bundle.training is None:
+        print("training: flows/training/modules.yaml not found: new peers need only guru BK's "
+              "approval before /onduty")
+    else:
+        print(f"training: {len(bundle.training.modules)} module(s) OK, pass mark "
+              f"{bundle.training.pass_percent}%")
     if config.whatsapp is not None or os.environ.get("WHATSAPP_PHONE_NUMBER_ID"):
         notes = [note for flow in bundle.flows.values()
                  for note in whatsapp_notes(flow, bundle.catalog,
@@ -282,6 +324,14 @@ def _draw_flows(config: Config, out: Path) -> int:
         target.write_text(draw_flow(flow) + "\n", encoding="utf-8")
         print(target)
     return EXIT_OK
+
+
+def _quiet_stdout() -> None:
+    """After a broken pipe: point stdout at /dev/null so the exit flush does not fail again."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 def _risk(text: str | None, jsonl: bool) -> int:
@@ -325,6 +375,46 @@ def _risk(text: str | None, jsonl: bool) -> int:
     return EXIT_OK
 
 
+def _check_rules(folder: Path | None) -> int:
+    from bot.rulecheck import check_rules
+
+    try:
+        result = check_rules(folder)
+    except SebayaError as exc:  # a broken rule file: file, line and what to fix
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    for failure in result.failures:
+        print(failure.render())
+    where = folder or "bot/risk/rules (shipped)"
+    if result.failures:
+        print(f"{where}: {result.rules} rule(s), {result.examples} example(s): "
+              f"{len(result.failures)} FAILED. Fix the example or the rule, run "
+              "sebaya check-rules again, then restart the bot.", file=sys.stderr)
+        return EXIT_CHECK_FAILED
+    print(f"{where}: {result.rules} rule(s), {result.examples} example(s): all pass. Restart "
+          "the bot to use edited rules.")
+    return EXIT_OK
+
+
+APPROVAL_MESSAGES = {
+    "approved": "{name} is approved and may go on duty (/onduty); the bot tells them.",
+    "already": "{name} was already approved.",
+    "untrained": "{name} has not passed every training module yet: not approved.",
+    "not_peer": "{name} is not a peer supporter: only peers need approval.",
+    "unknown": "no single staff member matches {name!r} (use sebaya staff list)",
+}
+
+
+def _approve(config: Config, who: str) -> int:
+    outcome, name = asyncio.run(staffcli.approve(config, who))
+    message = APPROVAL_MESSAGES[outcome].format(name=name)
+    if outcome in ("approved", "already"):
+        print(message)
+        return EXIT_OK
+    print(f"error: {message}", file=sys.stderr)
+    return EXIT_CHECK_FAILED
+
+
 def _staff(config: Config, args: argparse.Namespace) -> int:
     if args.action == "invite":
         code = asyncio.run(staffcli.invite(config, args.role, args.name, args.days))
@@ -338,9 +428,13 @@ def _staff(config: Config, args: argparse.Namespace) -> int:
         if not people:
             print("No staff enrolled yet. Create an invite: sebaya staff invite --role counselor")
         for person in people:
+            gate = "" if person.role != "peer" else " approved" if person.approved_at \
+                else " trained, awaiting approval" if person.trained_at else " in training"
             print(f"{person.role:10} {person.display_name or '-':20} "
-                  f"{person.pseudonym or '-':16} #{person.code}  duty={person.duty}")
+                  f"{person.pseudonym or '-':16} #{person.code}  duty={person.duty}{gate}")
         return EXIT_OK
+    if args.action == "approve":
+        return _approve(config, args.who)
     plan = asyncio.run(staffcli.plan_removal(config, args.who))
     if plan is not None and plan.risky and not args.yes:
         print(f"{plan.name} ({plan.role}) holds {plan.active} open case(s), {plan.crises} of "
@@ -449,6 +543,9 @@ def _report(config: Config, args: argparse.Namespace) -> int:
 
     paths = asyncio.run(build.write(config, start, end, args.format, args.out, args.lang,
                                     demo=args.demo))
+    print(f"Report for {start} to {end} written to {paths[0].parent}"
+          + ("" if args.out else " (the default: reports/ beside the database; --out DIR "
+             "to choose)") + ":")
     for path in paths:
         print(path)
     return EXIT_OK
@@ -471,17 +568,27 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--remove-data", action="store_true",
                       help="delete demo.sqlite3, the synthetic month")
     sub.add_parser("check-flows", parents=[common], help="validate and lint flows and texts")
+    rules = sub.add_parser("check-rules", parents=[common],
+                           help="run every risk rule's examples and not_examples (no pytest)")
+    rules.add_argument("--rules", type=Path, default=None,
+                       help="a folder with lexicon.yaml, crisis.yaml, concern.yaml (default: "
+                       "the rules the bot uses, bot/risk/rules)")
     risk = sub.add_parser("risk", parents=[common], help="explain the risk verdict for a message")
     risk.add_argument("text", nargs="?", help="the message to screen")
     risk.add_argument("--jsonl", action="store_true",
                       help="read JSON Lines with a text field on stdin; write one verdict per line")
-    staff = sub.add_parser("staff", parents=[common], help="invite, list or remove staff")
+    staff = sub.add_parser("staff", parents=[common],
+                           help="invite, list, approve or remove staff")
     staff_sub = staff.add_subparsers(dest="action", required=True)
     inv = staff_sub.add_parser("invite", parents=[common], help="print a single-use invite code")
-    inv.add_argument("--role", choices=("peer", "counselor", "backup"), required=True)
+    inv.add_argument("--role", choices=("peer", "counselor", "backup", "tppk", "principal"),
+                     required=True)
     inv.add_argument("--name", help="who it is for (shown to staff only)")
     inv.add_argument("--days", type=int, default=7, help="days the code stays valid")
     staff_sub.add_parser("list", parents=[common], help="list enrolled staff")
+    ap = staff_sub.add_parser("approve", parents=[common],
+                              help="approve a trained peer supporter for duty")
+    ap.add_argument("who", help="pseudonym, name or #code from `sebaya staff list`")
     rm = staff_sub.add_parser("remove", parents=[common], help="remove a staff member")
     rm.add_argument("who", help="name, pseudonym or #code from `sebaya staff list`")
     rm.add_argument("--yes", action="store_true",
@@ -506,7 +613,9 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--to", dest="end", type=_date, default=None,
                         help="last day, YYYY-MM-DD (default: today)")
     report.add_argument("--format", choices=("md", "csv", "html"), default="html")
-    report.add_argument("--out", type=Path, default=Path("reports"), help="folder to write to")
+    report.add_argument("--out", type=Path, default=None,
+                        help="folder to write to (default: reports/ beside the database, "
+                        "e.g. data/reports; never the current folder)")
     report.add_argument("--lang", choices=("id", "en"), default=None)
     report.add_argument("--demo", action="store_true",
                         help="the synthetic month of `sebaya demo --seed-data` (marked as such)")
@@ -517,13 +626,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "check-rules":  # needs no config: the rules ship with the package
+        return _check_rules(args.rules)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("transitions").setLevel(logging.WARNING)
     redactor = Redactor.from_env()
     redactor.install()  # no secret reaches a log line
     if args.command == "risk":  # needs no config: the rules ship with the package
-        return _risk(args.text, args.jsonl)
+        try:
+            return _risk(args.text, args.jsonl)
+        except BrokenPipeError:  # `sebaya risk ... | head`: the reader left; not an error
+            _quiet_stdout()
+            return EXIT_OK
     try:
         config = load_config(getattr(args, "config", "config.yaml"))
         if args.command == "check-flows":

@@ -94,8 +94,16 @@ class LadderLevel(_Model):
     timeout_minutes: int = Field(ge=1, le=24 * 60)
 
 
+CrisisCategory = Literal["SI", "SH", "ABUSE", "SEXUAL", "BULLY_DANGER", "HARM_OTHERS",
+                         "THIRD_PARTY", "SELF_REPORT", "ASK_YES", "MODEL", "PEER_ESCALATION"]
+
+
 class Escalation(_Model):
     ladder: list[LadderLevel] = Field(min_length=1)
+    # who is told about a crisis of a category besides guru BK (TPPK: abuse, sexual violence,
+    # serious bullying, per Permendikbudristek 46/2023)
+    categories: dict[CrisisCategory, list[Literal["tppk"]]] = Field(
+        default_factory=lambda: {"ABUSE": ["tppk"], "SEXUAL": ["tppk"], "BULLY_DANGER": ["tppk"]})
 
     @model_validator(mode="after")
     def _reaches_a_counselor(self) -> Escalation:
@@ -130,6 +138,12 @@ class Appointments(_Model):
     days_ahead: int = Field(default=3, ge=1, le=10)
     place: str = ""  # default: school.bk_office
     reminder_minutes: int = Field(default=60, ge=5, le=24 * 60)
+
+
+class TrainingGate(_Model):
+    """How long guru BK's approval of a peer lasts before a refresher (about a semester)."""
+
+    approval_days: int = Field(default=183, ge=7, le=730)
 
 
 class Limits(_Model):
@@ -182,7 +196,7 @@ class Config(_Model):
     languages: Languages = Languages()
     database: Database = Database()
     flows: Flows = Flows()
-    roles: dict[Literal["peer", "counselor", "backup"], dict[Lang, str]] = Field(
+    roles: dict[Literal["peer", "counselor", "backup", "tppk"], dict[Lang, str]] = Field(
         default_factory=dict
     )
     roster: Roster = Roster()
@@ -191,6 +205,7 @@ class Config(_Model):
     retention: Retention = Retention()
     limits: Limits = Limits()
     appointments: Appointments = Appointments()
+    training: TrainingGate = TrainingGate()
     whatsapp: WhatsApp | None = None
     base_dir: Path = Path(".")
 

@@ -20,13 +20,16 @@ from bot.store.invariants import violations_sync
 
 def backup(config: Config, target: Path) -> int:
     """A consistent copy while the bot runs (pages copied under SQLite's own locking);
-    returns the size in bytes. The secret is NOT copied: keep it separately. PostgreSQL is
-    backed up with pg_dump instead (refused here with the command to use)."""
+    returns the size in bytes. The secret is NOT copied: keep it separately. The copy is as
+    private as the database: 0600, in a 0700 folder when this creates the folder. PostgreSQL
+    is backed up with pg_dump instead (refused here with the command to use)."""
     if config.database_url():
         from bot.operations_pg import backup_refused
 
         raise backup_refused()
-    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.parent.exists():
+        target.parent.mkdir(parents=True, mode=0o700)
+    _private_file(target)
     source = sqlite3.connect(f"file:{config.database_path}?mode=ro", uri=True)
     try:
         copy = sqlite3.connect(target)
@@ -41,14 +44,22 @@ def backup(config: Config, target: Path) -> int:
     return target.stat().st_size
 
 
+def _private_file(path: Path) -> None:
+    """Create ``path`` 0600 before SQLite writes to it (or make an existing one 0600)."""
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    path.chmod(0o600)  # an existing file keeps its mode on open; the umask may loosen none
+
+
 def _who(conn: sqlite3.Connection, key: str | None) -> str:
     if key is None:
         return "system"
-    row = conn.execute("SELECT role, display_name, pseudonym, code FROM users WHERE key = ?",
-                       (key,)).fetchone()
+    row = conn.execute("SELECT role, display_name, pseudonym, code, former_role FROM users "
+                       "WHERE key = ?", (key,)).fetchone()
     if row is None:
         return "(deleted)"
-    role, name, pseudonym, code = row
+    role, name, pseudonym, code, former = row
+    if former and role == "student":  # removed staff keep their name for what they did
+        return f"{former} {name or pseudonym or code} (removed)"
     return f"student #{code}" if role == "student" else f"{role} {name or pseudonym or code}"
 
 
@@ -60,7 +71,8 @@ def audit_lines(config: Config, case: str | None = None, staff: str | None = Non
         sql, args = "SELECT at, actor_key, action, detail FROM audit", []
         if staff:
             row = conn.execute(
-                "SELECT key FROM users WHERE role != 'student' AND (lower(display_name) = "
+                "SELECT key FROM users WHERE (role != 'student' OR former_role IS NOT NULL) "
+                "AND (lower(display_name) = "
                 "lower(?) OR lower(pseudonym) = lower(?) OR code = upper(?))",
                 (staff, staff, staff)).fetchone()
             if row is None:
@@ -116,7 +128,8 @@ def doctor(config: Config, now: dt.datetime | None = None) -> list[Check]:
 
         from bot.operations_pg import database_checks
 
-        return checks + asyncio.run(database_checks(url, value))
+        return checks + asyncio.run(database_checks(
+            url, value, tuple(sorted(config.escalation.categories))))
     if not config.database_path.exists():
         checks.append(Check(False, "database", f"{config.database_path} does not exist yet "
                                                "(start the bot once)"))
@@ -153,6 +166,17 @@ def doctor(config: Config, now: dt.datetime | None = None) -> list[Check]:
         off = count("SELECT COUNT(*) FROM users WHERE role = 'counselor' AND duty = 'off'")
         checks.append(Check(off < counselors or counselors == 0, "counselors not switched off",
                             f"{counselors - off} of {counselors}"))
+        if version >= 11 and config.escalation.categories:  # told, never a PROBLEM: the
+            members = count("SELECT COUNT(*) FROM users WHERE role = 'tppk'")  # ladder is BK's
+            kinds = ", ".join(sorted(config.escalation.categories))
+            checks.append(Check(True, "TPPK members", str(members) if members else
+                                f"none enrolled: {kinds} reach guru BK only (sebaya staff "
+                                "invite --role tppk)"))
+        if version >= 12:
+            waiting = count("SELECT COUNT(*) FROM users WHERE role = 'peer' "
+                            "AND trained_at IS NOT NULL AND approved_at IS NULL")
+            checks.append(Check(True, "peers trained, awaiting approval", str(waiting) + (
+                " (sebaya staff approve NAME, or /setujui NAME in chat)" if waiting else "")))
         open_crises = count("SELECT COUNT(*) FROM cases WHERE level = 'crisis' "
                             "AND status = 'waiting'")
         checks.append(Check(open_crises == 0, "crises waiting for a counselor", str(open_crises)))

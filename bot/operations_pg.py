@@ -21,8 +21,9 @@ def backup_refused() -> SebayaError:
     return SebayaError(BACKUP_HINT)
 
 
-async def database_checks(url: str, secret: str) -> list:
-    """(ok, label, detail) checks of a PostgreSQL database, like the SQLite doctor's."""
+async def database_checks(url: str, secret: str, escalated: tuple[str, ...] = ()) -> list:
+    """(ok, label, detail) checks of a PostgreSQL database, like the SQLite doctor's
+    (``escalated``: the categories config.yaml escalates to TPPK)."""
     from bot.operations import Check
 
     try:
@@ -58,6 +59,17 @@ async def database_checks(url: str, secret: str) -> list:
             checks.append(Check(counselors > 0, "counselors enrolled", str(counselors)
                                 if counselors else "none: crisis alerts have nobody to reach "
                                 "(sebaya staff invite --role counselor)"))
+            if version >= 3 and escalated:  # told, never a PROBLEM: the ladder is BK's
+                members = await count("SELECT COUNT(*) FROM users WHERE role = 'tppk'")
+                checks.append(Check(True, "TPPK members", str(members) if members else
+                                    f"none enrolled: {', '.join(escalated)} reach guru BK "
+                                    "only (sebaya staff invite --role tppk)"))
+            if version >= 3:
+                waiting = await count("SELECT COUNT(*) FROM users WHERE role = 'peer' "
+                                      "AND trained_at IS NOT NULL AND approved_at IS NULL")
+                checks.append(Check(True, "peers trained, awaiting approval", str(waiting) + (
+                    " (sebaya staff approve NAME, or /setujui NAME in chat)" if waiting
+                    else "")))
             crises = await count("SELECT COUNT(*) FROM cases WHERE level = 'crisis' "
                                  "AND status = 'waiting'")
             checks.append(Check(crises == 0, "crises waiting for a counselor", str(crises)))

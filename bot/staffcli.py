@@ -1,4 +1,4 @@
-"""`sebaya staff invite|list|remove`: enrolment from the school's own machine."""
+"""`sebaya staff invite|list|approve|remove`: enrolment from the school's own machine."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from bot.clock import Clock, SystemClock
 from bot.config import Config, load_secret
 from bot.core.identity import IdentityVault
-from bot.store import audit, invites, staffing, users
+from bot.core.training import APPROVED_TIMER, gate
+from bot.store import audit, invites, staffing, timers, users
 from bot.store.db import Store
 from bot.store.port import open_store
 
@@ -95,6 +96,32 @@ async def remove(config: Config, who: str, clock: Clock | None = None) -> tuple[
         if person is None:
             return None
         requeued = await staffing.remove(db, person.key, clock.now())
-        await audit.record(db, None, "staff_removed", {"role": person.role,
-                                                       "requeued": requeued}, clock.now())
+        await audit.record(db, None, "staff_removed", {
+            "role": person.role, "who": person.display_name or person.pseudonym or person.code,
+            "requeued": requeued}, clock.now())
         return person.display_name or person.pseudonym or person.code, requeued
+
+
+async def approve(config: Config, who: str, clock: Clock | None = None) -> tuple[str, str]:
+    """Approve a trained peer (``sebaya staff approve NAME``), audited; the bot tells the peer
+    through a timer due now (this runs in another process). Returns (outcome, name): outcome
+    is approved | already | untrained | not_peer | unknown."""
+    clock = clock or SystemClock()
+    async with _opened(config) as store, store.transaction() as db:
+        person = await users.find_staff(db, who)
+        if person is None:
+            return "unknown", who
+        name = person.pseudonym or person.display_name or person.code
+        if person.role != "peer":
+            return "not_peer", name
+        state = gate(person.trained_at, person.approved_at, clock.now(),
+                     dt.timedelta(days=config.training.approval_days))
+        if state == "ok":
+            return "already", name
+        if state in ("untrained", "expired"):  # expired: the refresher in chat comes first
+            return "untrained", name
+        await users.set_training(db, person.key, clock.now(), approved_by="operator")
+        await audit.record(db, None, "peer_approved", {"code": person.code, "by": "cli"},
+                           clock.now())
+        await timers.start(db, person.key, APPROVED_TIMER, clock.now(), {})
+        return "approved", name

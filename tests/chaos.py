@@ -195,6 +195,7 @@ def bot_env(fake: FakeBotApi, secret: str, wa: FakeWhatsApp | None = None,
             port: int = 0) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("TELEGRAM_", "WHATSAPP_", "SEBAYA_WEBHOOK_"))}
+    env.update(SEBAYA_WEB_PORT="0")  # the web view on a free port, never a fixed one
     env.update(TELEGRAM_BOT_TOKEN=fake.token, TELEGRAM_API_BASE_URL=fake.base_url,
                TELEGRAM_SEND_RATE="0", SEBAYA_SECRET=secret, PYTHONUNBUFFERED="1")
     if wa is not None:
@@ -245,8 +246,8 @@ class _Staff:
             if self.pressed and self.pressed[0] == code:
                 self.pressed = None
         elif code and code not in self.gone and any(
-                p in text for p in ("Kamu sekarang menemani", "Kamu sekarang menangani",
-                                    "Kamu sudah menangani")):
+                p in text for p in ("Kamu sekarang menemani", "Bapak/Ibu sekarang menangani",
+                                    "sudah Bapak/Ibu tangani")):
             self.current = code
             self.pending.pop(code, None)
             self.pressed = None
@@ -353,7 +354,7 @@ class ChaosRun:
         tag = f"S{student}"
         try:
             await self._think()
-            await self._say(student, "halo", "Oke untuk lanjut?")
+            await self._say(student, "halo", "Kalau oke, kita mulai ya?")
             if student in self.crisis:
                 await self._say(student, "aku udah ga kuat, pengen mati aja",
                                 "kamu nggak sendirian")
@@ -364,8 +365,8 @@ class ChaosRun:
             await self._press(student, "Oke, lanjut", "Soal apa")
             await self._press(student, "Pertemanan", "Ceritain sedikit")
             await self._say(student, "aku lagi berantem sama sahabatku", "Seberapa berat")
-            await self._press(student, "Lumayan berat", "apakah kamu merasa tidak aman")
-            self.people.press(student, "Tidak, aku aman")
+            await self._press(student, "Lumayan berat", "apakah saat ini ada bahaya")
+            self.people.press(student, "Nggak, aman")
             self.report.student_messages += 1
             await self._wait(student, "sekarang menemanimu", 2)
             await self._exchanges(student, tag)

@@ -25,7 +25,7 @@ def test_check_flows_exits_1_with_file_and_line_on_errors(project: Path, capsys)
     _break_flow(project)
     assert main(["check-flows", "--config", str(project / "config.yaml")]) == 1
     err = capsys.readouterr().err
-    assert "intake.yaml:41: state 'story': go to unknown state 'wieght'" in err
+    assert "intake.yaml:49: state 'story': go to unknown state 'wieght'" in err
     assert "did you mean 'weight'" in err
 
 
@@ -73,7 +73,7 @@ def test_demo_plays_a_peer_case_and_a_counselor_case(project: Path, capsys) -> N
     assert "[student:1] 🤖 Komentarmu sudah kami simpan" in out
     assert "[counselor:Bu Rina] 🤖 Cerita baru" in out
     assert "Topik: Perundungan (bullying) · Berat: 3/3" in out
-    assert "[student:3] 🤖 Makasih sudah cerita ke aku" in out  # the crisis reply
+    assert "[student:3] 🤖 Makasih sudah mau cerita. Ingat, kamu nggak" in out  # crisis reply
     assert "[counselor:Bu Rina] 🤖 🚨 BUTUH GURU BK SEKARANG" in out
     assert "[student:3] 🤖 Guru BK: Ibu di sini ya. Kamu sekarang aman?" in out
     assert "[student:3] 🤖 Sesi dengan guru BK sudah selesai" in out

@@ -113,3 +113,27 @@ def test_doctor_accepts_a_random_secret() -> None:
     import secrets
 
     assert operations.secret_problem(secrets.token_urlsafe(48)) is None
+
+
+async def test_doctor_tells_about_tppk_and_peers_awaiting_approval(dialog: Dialog,
+                                                                   monkeypatch) -> None:
+    monkeypatch.setenv("SEBAYA_SECRET", "x" * 20)
+    await dialog.say("student", "halo")
+    checks = {c.label: c for c in operations.doctor(dialog.app.config)}
+    assert checks["TPPK members"].ok and "none enrolled" in checks["TPPK members"].detail
+    assert checks["peers trained, awaiting approval"].detail == "0"
+    await enrol(dialog.app, "t1", "tppk", "Pak Joko")
+    checks = {c.label: c for c in operations.doctor(dialog.app.config)}
+    assert checks["TPPK members"].detail == "1"
+
+
+async def test_backup_is_private_like_the_database(dialog: Dialog, tmp_path) -> None:
+    await _scenario(dialog)
+    folder = tmp_path / "new-backups" / "daily"
+    target = folder / "sebaya.sqlite3"
+    operations.backup(dialog.app.config, target)
+    assert target.stat().st_mode & 0o777 == 0o600
+    assert folder.stat().st_mode & 0o777 == 0o700  # created by the command: not listable
+    target.chmod(0o644)  # an existing file is overwritten and made private again
+    operations.backup(dialog.app.config, target)
+    assert target.stat().st_mode & 0o777 == 0o600

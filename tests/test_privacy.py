@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.events import InboundEvent, Kind
+from bot.core.events import InboundEvent, Kind, SendResult, SendStatus
 from tests.conftest import enrol
-from tests.dialog import Dialog
+from tests.dialog import Dialog, to
 
 PLATFORM_ID = "718293645"
 NAME = "Kartika Prameswari"
@@ -90,3 +90,56 @@ async def test_no_identity_in_any_staff_message_or_log_line(dialog: Dialog, capl
     for secret in (PLATFORM_ID, NAME, USERNAME):
         assert secret not in staff_text
         assert secret not in logs
+
+
+STUDENT_WORDS = ("sahabatku ngejauhin aku terus", "dipalak kakak kelas tiap istirahat",
+                 "aku pengen bunuh diri malam ini", "masih kepikiran gantung diri",
+                 "makasih kak udah dengerin")
+
+
+async def test_no_student_words_at_rest_in_database_wal_or_backup(
+        dialog: Dialog, tmp_path: Path) -> None:
+    """A peer chat, a light case for guru BK and a crisis (ladder timer, requeue-ready
+    outbox rows): the student's words are sealed everywhere they rest, the database file, its
+    WAL and a backup (timer payloads and outbox payloads included)."""
+    from bot import operations
+    from tests.core.test_handoff import team
+
+    d, app = dialog, dialog.app
+    await team(app)
+    peer_chat = [("s1", "halo"), ("s1", "[Oke, lanjut]"), ("s1", "[Pertemanan]"),
+                 ("s1", STUDENT_WORDS[0]), ("s1", "[Lumayan berat]"), ("s1", "[Nggak, aman]")]
+    await d.play(peer_chat)
+    await d.tick(seconds=1)
+    await d.press("p1", "Terima")
+    await d.say("s1", STUDENT_WORDS[4])
+    light = [("s2", "halo"), ("s2", "[Oke, lanjut]"), ("s2", "[Perundungan (bullying)]"),
+             ("s2", STUDENT_WORDS[1]), ("s2", "[Berat banget]"), ("s2", "[Nggak, aman]")]
+    await d.play(light)
+    app.channels["test"].plan = [SendResult(SendStatus.TRANSIENT, detail="down")] * 3
+    await d.say("s3", STUDENT_WORDS[2])  # the alert's first send fails: its row waits
+    await d.say("s3", STUDENT_WORDS[3])
+    staff_texts = " ".join(m.text for m in d.channel.sent if m.address in ("p1", "bk"))
+    assert STUDENT_WORDS[0] in staff_texts and STUDENT_WORDS[1] in staff_texts
+    async with app.store.read() as db:
+        ladder = await db.execute_fetchall(
+            "SELECT typeof(payload) FROM timers WHERE kind = 'crisis_ladder'")
+        outbox = await db.execute_fetchall(
+            "SELECT status, length(payload) > 0 FROM outbox GROUP BY 1, 2")
+    assert ladder and {r[0] for r in ladder} == {"blob"}  # ladders quote the student: sealed
+    assert {tuple(r) for r in outbox} == {("sent", 0), ("pending", 1)}  # sent rows are wiped,
+    # the alert still to send keeps its words (sealed: the scan below finds none of them)
+    backup = tmp_path / "backups" / "copy.sqlite3"
+    operations.backup(app.config, backup)
+    path = app.config.database_path
+    wal = path.with_name(path.name + "-wal")
+    assert wal.exists() and wal.stat().st_size > 10_000  # the WAL holds this session
+    for file in (path, wal, backup):
+        raw = file.read_bytes()
+        for words in STUDENT_WORDS:
+            for word in words.split():
+                if len(word) >= 8:  # the distinctive ones ("ngejauhin", "istirahat", ...)
+                    assert word.encode() not in raw, (file.name, word)
+            assert words.encode() not in raw, (file.name, words)
+    sent = await d.tick(minutes=2)  # the sealed rows still go once the channel is back
+    assert any(STUDENT_WORDS[2] in t and "BUTUH GURU BK" in t for t in to(sent, "bk"))

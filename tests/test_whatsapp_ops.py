@@ -31,7 +31,7 @@ def test_check_flows_notes_what_whatsapp_shows_differently(project: Path, capsys
     assert main(["check-flows", "--config", str(project / "config.yaml")]) == 0
     out = capsys.readouterr().out
     assert "5 flow(s) OK, 0 warning(s)" in out
-    assert "intake.yaml:25: whatsapp: state 'topic' (id, en): 7 buttons: shown as a list" in out
+    assert "intake.yaml:33: whatsapp: state 'topic' (id, en): 7 buttons: shown as a list" in out
     assert "cut to 24 characters" in out
 
 

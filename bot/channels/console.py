@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from bot.core.events import Button, InboundEvent, Kind, OutboundMessage, SendResult
 
-ROLES = ("student", "peer", "counselor", "backup")
+ROLES = ("student", "peer", "counselor", "backup", "tppk")
 
 
 @dataclass(frozen=True)

@@ -47,12 +47,15 @@ STAFF_COMMANDS = {
     "peer": [("selesai", "Tutup kasus"), ("eskalasi", "Teruskan ke guru BK + alasan"),
              ("catatan", "Catatan supervisi"), ("onduty", "Mulai bertugas"),
              ("offduty", "Berhenti bertugas"), ("nama", "Ganti nama samaran"),
-             ("help", "Bantuan staf")],
+             ("latihan", "Pelatihan sebelum bertugas"), ("help", "Bantuan staf")],
     "counselor": [("kasus", "Kasus terbuka"), ("lihat", "Transkrip kasus"),
                   ("ambil", "Ambil alih kasus"), ("selesai", "Tutup kasus + catatan"),
                   ("sesi", "Sesi kelompok"), ("laporan", "Laporan 30 hari"),
+                  ("dasbor", "Tautan masuk dasbor web"),
                   ("onduty", "Mulai bertugas"), ("offduty", "Berhenti bertugas"),
-                  ("help", "Bantuan staf")],
+                  ("setujui", "Setujui konselor sebaya"), ("help", "Bantuan staf")],
+    "tppk": [("help", "Bantuan staf")],
+    "principal": [("dasbor", "Tautan masuk dasbor web (laporan)"), ("help", "Bantuan")],
 }
 GROUP_REPLY = ("Halo! Sebaya hanya bisa dipakai lewat chat pribadi, demi privasi. "
                "Hello! Sebaya only works in private chat, for privacy.")
@@ -142,7 +145,7 @@ class TelegramChannel:
 
     async def set_staff_commands(self, address: str, role: str) -> None:
         """The command menu of one staff chat (students keep the default menu)."""
-        commands = STAFF_COMMANDS["peer" if role == "peer" else "counselor"]
+        commands = STAFF_COMMANDS.get(role, STAFF_COMMANDS["counselor"])
         try:
             await self.bot.set_my_commands([BotCommand(c, d) for c, d in commands],
                                            scope=BotCommandScopeChat(int(address)))

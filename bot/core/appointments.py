@@ -4,8 +4,13 @@ The appointment flow (flows/appointment.yaml) asks anonymous-or-named (explicit 
 the topic, then hands over here: the student picks a proposed time (buttons, school days only),
 gives name and class if they consented (sealed at rest, shown to guru BK only), guru BK
 confirms or asks for another time, both get a reminder, and the student can see, move or cancel
-it with /janji. Button data: ``ap:slot:YYYYMMDDHHMM``, ``ap:ok|no:REF`` (staff),
-``ap:cancel|move:REF`` (student); REF is the student's code.
+it with /janji. Moving a confirmed appointment keeps it until guru BK confirms the new time (a
+declined move leaves it as it was); guru BK may also propose a time, which the student accepts
+or answers with another. The student's code (REF, from identity.appointment_ref) is what they
+give at the BK office: shown on confirmation and by /janji.
+Button data: ``ap:slot:YYYYMMDDHHMM``, ``ap:ok|no|pr:REF``, ``ap:ps:REF:YYYYMMDDHHMM``
+(staff: confirm, another time, propose, the proposed time), ``ap:cancel|move|take:REF``
+(student: cancel, change, accept guru BK's time).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from bot.core.crisis import quoted
 from bot.core.effects import (
     Audit,
     CancelTimer,
+    ProposeAppointment,
     RequestAppointment,
     RetractButtons,
     Send,
@@ -34,7 +40,7 @@ from bot.core.effects import (
 )
 from bot.core.events import Button
 from bot.core.identity import appointment_ref
-from bot.core.keys import RoleTarget
+from bot.core.keys import RoleTarget, UserKey
 from bot.core.textclean import button_parts
 
 if TYPE_CHECKING:
@@ -98,10 +104,8 @@ def _choose(core: Core, turn: Turn, conv: Conversation, key: str = "appointment.
 def start(core: Core, turn: Turn, conv: Conversation, variables: dict[str, Any]) -> Outcome:
     """The flow handed over: topic and the consent answer are in ``variables``."""
     current = turn.appointment
-    if current is not None and current.status in ACTIVE:
-        outcome = Outcome(conv)
-        core.say(outcome, turn, "appointment.already", when=when(core, current.slot, conv.lang))
-        return outcome
+    if current is not None and current.status in ACTIVE:  # one at a time: show it, with
+        return show(core, replace(turn, conversation=conv))  # its buttons (no dead end)
     kept = {**carried(variables), "ap_topic": str(variables.get("topic") or "lainnya"),
             "ap_share": bool(variables.get("share"))}
     return _choose(core, turn, conv.moved(vars=kept))
@@ -140,10 +144,12 @@ def student_button(core: Core, turn: Turn) -> Outcome:
             core.say(outcome, turn, "appointment.ask_identity")
             return outcome
         return _request(core, turn, slot, None)
-    if active is None or value != active.ref or action not in ("cancel", "move"):
+    if active is None or value != active.ref or action not in ("cancel", "move", "take"):
         return _say(core, turn, "appointment.gone", audit="button_refused")
     if action == "cancel":
         return _cancel(core, turn, active)
+    if action == "take":
+        return _take_proposal(core, turn, active)
     return _choose(core, turn, conv)
 
 
@@ -173,8 +179,15 @@ def _request(core: Core, turn: Turn, slot: dt.datetime, identity: str | None) ->
         Audit(turn.party.key, "appointment_requested",
               {"identity_shared_with_consent": identity is not None}),
     ])
-    core.say(outcome, turn, "appointment.requested", when=when(core, slot, conv.lang))
+    core.say(outcome, turn, "appointment.requested", when=when(core, slot, conv.lang), ref=ref)
     return outcome
+
+
+def _answer_buttons(core: Core, ref: str) -> tuple[Button, ...]:
+    default = core.catalog.default_lang
+    return (Button(core.text("appointment.btn.confirm", default), ANSWER_PREFIX + ref),
+            Button(core.text("appointment.btn.decline", default), f"{PREFIX}no:{ref}"),
+            Button(core.text("appointment.btn.propose", default), f"{PREFIX}pr:{ref}"))
 
 
 def _staff_request(core: Core, ref: str, slot: dt.datetime, topic: str, who: str,
@@ -182,9 +195,7 @@ def _staff_request(core: Core, ref: str, slot: dt.datetime, topic: str, who: str
     default = core.catalog.default_lang
     text = core.text(key, default, ref=ref, when=when(core, slot, default),
                      topic=core.text(f"topic.{topic}", default), who=who)
-    buttons = (Button(core.text("appointment.btn.confirm", default), ANSWER_PREFIX + ref),
-               Button(core.text("appointment.btn.decline", default), f"{PREFIX}no:{ref}"))
-    return Send(RoleTarget("counselor"), text, buttons)
+    return Send(RoleTarget("counselor"), text, _answer_buttons(core, ref))
 
 
 def _reminder_cancels(appt: AppointmentView) -> list:
@@ -195,20 +206,61 @@ def _reminder_cancels(appt: AppointmentView) -> list:
 
 
 def _move(core: Core, turn: Turn, appt: AppointmentView, slot: dt.datetime) -> Outcome:
-    default = core.catalog.default_lang
+    """Another time. A confirmed appointment stays confirmed until guru BK says yes to the new
+    one (reminders and all); a request not confirmed yet simply asks for the new time."""
+    default, lang = core.catalog.default_lang, turn.conversation.lang
     staff_text = core.text("appointment.staff_rescheduled", default, ref=appt.ref,
-                           when=when(core, slot, default))
-    buttons = (Button(core.text("appointment.btn.confirm", default), ANSWER_PREFIX + appt.ref),
-               Button(core.text("appointment.btn.decline", default), f"{PREFIX}no:{appt.ref}"))
+                           when=when(core, slot, default),
+                           current=when(core, appt.slot, default))
+    to = appt.confirmed_by or RoleTarget("counselor")
+    if appt.status == "confirmed":
+        outcome = Outcome(turn.conversation, [
+            ProposeAppointment(appt.id, slot, "student"),
+            Send(to, staff_text, _answer_buttons(core, appt.ref)),
+            Audit(turn.party.key, "appointment_moved", {"ref": appt.ref})])
+        core.say(outcome, turn, "appointment.move_requested", when=when(core, slot, lang),
+                 current=when(core, appt.slot, lang))
+        return outcome
     outcome = Outcome(turn.conversation, [
         RequestAppointment(turn.party.key, slot, appt.topic),
-        *_reminder_cancels(appt),
-        Send(appt.confirmed_by or RoleTarget("counselor"), staff_text, buttons),
-        Audit(turn.party.key, "appointment_moved", {"ref": appt.ref}),
-    ])
-    core.say(outcome, turn, "appointment.requested",
-             when=when(core, slot, turn.conversation.lang))
+        RetractButtons(ANSWER_PREFIX + appt.ref),  # the earlier request's buttons go
+        Send(to, core.text("appointment.staff_request_moved", default, ref=appt.ref,
+                           when=when(core, slot, default)), _answer_buttons(core, appt.ref)),
+        Audit(turn.party.key, "appointment_moved", {"ref": appt.ref})])
+    core.say(outcome, turn, "appointment.requested", when=when(core, slot, lang), ref=appt.ref)
     return outcome
+
+
+def _take_proposal(core: Core, turn: Turn, appt: AppointmentView) -> Outcome:
+    """The student accepts the time guru BK proposed: confirmed, by the proposing counselor."""
+    slot = appt.pending_slot
+    if appt.pending_from != "counselor" or slot is None or slot <= turn.now:
+        return _say(core, turn, "appointment.gone", audit="button_refused")
+    staff = appt.pending_by or appt.confirmed_by
+    default = core.catalog.default_lang
+    effects = [*_reminder_cancels(appt),
+               *_confirmed(core, appt, slot, staff),
+               Audit(turn.party.key, "appointment_accepted", {"ref": appt.ref})]
+    effects.append(Send(staff or RoleTarget("counselor"), core.text(
+        "appointment.staff_accepted", default, ref=appt.ref, when=when(core, slot, default))))
+    return Outcome(turn.conversation, effects)
+
+
+def _confirmed(core: Core, appt: AppointmentView, slot: dt.datetime,
+               staff: UserKey | None) -> list:
+    """Confirmed at ``slot``: the student is told (with the code for the BK office) and both
+    get a reminder."""
+    lang = appt.lang
+    due = slot - core.appointment_policy.reminder
+    effects: list = [
+        SetAppointment(appt.id, "confirmed", staff, slot),
+        Send(appt.student, core.text("appointment.confirmed", lang, ref=appt.ref,
+                                     when=when(core, slot, lang), place=_place(core))),
+        StartTimer(appt.student, REMINDER, due, {"slot": slot.isoformat()})]
+    if staff is not None:
+        effects.append(StartTimer(staff, f"{REMINDER}:{appt.ref}", due,
+                                  {"slot": slot.isoformat(), "ref": appt.ref}))
+    return effects
 
 
 def _cancel(core: Core, turn: Turn, appt: AppointmentView) -> Outcome:
@@ -227,48 +279,75 @@ def _cancel(core: Core, turn: Turn, appt: AppointmentView) -> Outcome:
 
 
 def show(core: Core, turn: Turn) -> Outcome:
-    """The student's /janji: the appointment with cancel and change buttons."""
+    """The student's /janji: the appointment, its code, a new time waiting for an answer, and
+    buttons (accept guru BK's time, change, cancel)."""
     appt, lang = turn.appointment, turn.conversation.lang
     outcome = Outcome(turn.conversation)
     if appt is None or appt.status not in ACTIVE:
         core.say(outcome, turn, "appointment.none")
         return outcome
-    status = "confirmed" if appt.status == "confirmed" else "requested"
-    buttons = (Button(core.text("appointment.btn.reschedule", lang), f"{PREFIX}move:{appt.ref}"),
-               Button(core.text("appointment.btn.cancel", lang), f"{PREFIX}cancel:{appt.ref}"))
-    core.say(outcome, turn, "appointment.status", buttons, when=when(core, appt.slot, lang),
-             status=core.text(f"appointment.status_{status}", lang), place=_place(core))
+    lines = [core.text("appointment.status", lang, when=when(core, appt.slot, lang),
+                       status=core.text(f"appointment.status_{appt.status}", lang),
+                       place=_place(core), ref=appt.ref)]
+    buttons: tuple[Button, ...] = ()
+    if appt.pending_slot is not None and appt.pending_from == "counselor":
+        lines.append(core.text("appointment.pending_counselor", lang,
+                               when=when(core, appt.pending_slot, lang)))
+        buttons = (Button(core.text("appointment.btn.take", lang), f"{PREFIX}take:{appt.ref}"),)
+    elif appt.pending_slot is not None:
+        lines.append(core.text("appointment.pending_student", lang,
+                               when=when(core, appt.pending_slot, lang)))
+    buttons += (Button(core.text("appointment.btn.reschedule", lang), f"{PREFIX}move:{appt.ref}"),
+                Button(core.text("appointment.btn.cancel", lang), f"{PREFIX}cancel:{appt.ref}"))
+    core.say(outcome, turn, "appointment.show", buttons, text="\n".join(lines))
     return outcome
 
 
 def staff_button(core: Core, turn: Turn) -> Outcome:
-    """Guru BK confirms (``ap:ok:REF``) or asks for another time (``ap:no:REF``)."""
-    _, action, ref = button_parts(turn.data)
+    """Guru BK confirms (``ap:ok:REF``), asks for another time (``ap:no:REF``) or proposes one
+    (``ap:pr:REF``, then ``ap:ps:REF:YYYYMMDDHHMM``). A student's move of a confirmed
+    appointment is answered the same way; declining it keeps the confirmed time."""
+    _, action, value = button_parts(turn.data)
+    ref, _, raw_slot = value.partition(":")
     appt, lang = turn.appointment, turn.conversation.lang
     if turn.party.role not in ("counselor", "backup"):
         return _say(core, turn, "supervision.counselors_only", audit="button_refused")
     if appt is None or appt.ref != ref or appt.status not in ACTIVE:
         return _say(core, turn, "appointment.gone")
-    if appt.status != "requested":
+    moving = appt.status == "confirmed" and appt.pending_from == "student" \
+        and appt.pending_slot is not None
+    open_to_answer = appt.status == "requested" or moving
+    if action == "ps" and appt.pending_from == "counselor":
+        open_to_answer = True  # a second pick replaces the first proposal
+    if not open_to_answer:
         return _say(core, turn, "appointment.staff_done", ref=ref,
                     name=appt.confirmed_name or "-")
-    student_lang = appt.lang
-    place = _place(core)
     if action == "ok":
-        due = appt.slot - core.appointment_policy.reminder
+        slot = appt.pending_slot if moving and appt.pending_slot else appt.slot
         return Outcome(turn.conversation, [
-            SetAppointment(appt.id, "confirmed", turn.party.key),
-            Send(appt.student, core.text("appointment.confirmed", student_lang, ref=ref,
-                                         when=when(core, appt.slot, student_lang), place=place)),
+            *(_reminder_cancels(appt) if moving else []),
+            *_confirmed(core, appt, slot, turn.party.key),
             Send(turn.party.key, core.text("appointment.staff_confirmed", lang, ref=ref,
-                                           when=when(core, appt.slot, lang))),
-            StartTimer(appt.student, REMINDER, due, {"slot": appt.slot.isoformat()}),
-            StartTimer(turn.party.key, f"{REMINDER}:{ref}", due,
-                       {"slot": appt.slot.isoformat(), "ref": ref}),
+                                           when=when(core, slot, lang))),
             Audit(turn.party.key, "appointment_confirmed", {"ref": ref}),
             RetractButtons(ANSWER_PREFIX + ref),  # the other counselors' buttons go
         ])
+    if action == "no" and moving:
+        assert appt.pending_slot is not None
+        student_lang = appt.lang
+        return Outcome(turn.conversation, [
+            SetAppointment(appt.id, "confirmed", appt.confirmed_by),  # as it was
+            Send(appt.student, core.text(
+                "appointment.move_declined", student_lang,
+                when=when(core, appt.pending_slot, student_lang),
+                current=when(core, appt.slot, student_lang), ref=ref)),
+            Send(turn.party.key, core.text("appointment.staff_move_declined", lang, ref=ref,
+                                           when=when(core, appt.slot, lang))),
+            Audit(turn.party.key, "appointment_move_declined", {"ref": ref}),
+            RetractButtons(ANSWER_PREFIX + ref),
+        ])
     if action == "no":
+        student_lang = appt.lang
         buttons = _slot_buttons(core, turn.now, student_lang)
         return Outcome(turn.conversation, [
             SetAppointment(appt.id, "declined", turn.party.key),
@@ -278,7 +357,38 @@ def staff_button(core: Core, turn: Turn) -> Outcome:
             Audit(turn.party.key, "appointment_declined", {"ref": ref}),
             RetractButtons(ANSWER_PREFIX + ref),
         ])
+    if action == "pr":
+        buttons = tuple(Button(when(core, slot, lang),
+                               f"{PREFIX}ps:{ref}:{slot.strftime(_SLOT_FORMAT)}")
+                        for slot in proposed_slots(core, turn.now))
+        return _say(core, turn, "appointment.staff_pick" if buttons
+                    else "appointment.staff_no_slots", buttons=buttons, ref=ref)
+    if action == "ps":
+        slot = _valid_slot(core, turn, raw_slot)
+        if slot is None:
+            return _say(core, turn, "core.stale_button", audit="button_refused")
+        return _propose(core, turn, appt, slot)
     return _say(core, turn, "core.stale_button")
+
+
+def _propose(core: Core, turn: Turn, appt: AppointmentView, slot: dt.datetime) -> Outcome:
+    """Guru BK proposes ``slot``: the student accepts it or picks another; until then the
+    appointment stays as it is (a confirmed one keeps its time)."""
+    lang, student_lang = turn.conversation.lang, appt.lang
+    buttons = (Button(core.text("appointment.btn.take", student_lang),
+                      f"{PREFIX}take:{appt.ref}"),
+               Button(core.text("appointment.btn.other_time", student_lang),
+                      f"{PREFIX}move:{appt.ref}"))
+    key = "appointment.proposed_moved" if appt.status == "confirmed" else "appointment.proposed"
+    return Outcome(turn.conversation, [
+        ProposeAppointment(appt.id, slot, "counselor", turn.party.key),
+        Send(appt.student, core.text(key, student_lang, when=when(core, slot, student_lang),
+                                     current=when(core, appt.slot, student_lang)), buttons),
+        Send(turn.party.key, core.text("appointment.staff_proposed", lang, ref=appt.ref,
+                                       when=when(core, slot, lang))),
+        Audit(turn.party.key, "appointment_proposed", {"ref": appt.ref}),
+        RetractButtons(ANSWER_PREFIX + appt.ref),
+    ])
 
 
 def reminder(core: Core, conv: Conversation, kind: str, payload: dict) -> list:
@@ -292,9 +402,10 @@ def reminder(core: Core, conv: Conversation, kind: str, payload: dict) -> list:
                                       place=_place(core), ref=payload.get("ref", "")))]
 
 
-def _say(core: Core, turn: Turn, key: str, audit: str = "", **values: Any) -> Outcome:
+def _say(core: Core, turn: Turn, key: str, audit: str = "",
+         buttons: tuple[Button, ...] = (), **values: Any) -> Outcome:
     outcome = Outcome(turn.conversation)
     if audit:
         outcome.effects.append(Audit(turn.party.key, audit, {}))
-    core.say(outcome, turn, key, **values)
+    core.say(outcome, turn, key, buttons, **values)
     return outcome

@@ -34,6 +34,7 @@ from bot.core.effects import (
     to_student,
 )
 from bot.core.events import Button
+from bot.engine.shared import with_shared
 
 if TYPE_CHECKING:
     from bot.core.core import Core, RiskVerdict
@@ -93,6 +94,7 @@ def question(core: Core, conv: Conversation, now: dt.datetime, signal: float, te
 def start(core: Core, turn: Turn, conv: Conversation, variables: dict[str, Any]) -> Outcome:
     """``service: ask_direct`` from the intake: ask before routing; the answer routes."""
     intake = {k: variables.get(k) for k in ("topic", "story", "weight")}
+    intake["story"] = with_shared(str(intake["story"] or ""), variables)  # share: true answers
     intake["risk_flags"] = list(variables.get("risk_flags", ()))
     new, effects = question(core, conv, turn.now, HEAVIEST, str(variables.get("story") or ""),
                             intake)
@@ -186,14 +188,14 @@ def _yes(core: Core, turn: Turn, pending: dict, effects: list) -> Outcome:
 def _no(core: Core, turn: Turn, pending: dict, effects: list) -> Outcome:
     conv = turn.conversation
     outcome = Outcome(conv, effects)
-    core.say(outcome, turn, "ask.thanks_no")
     intake = pending.get("intake")
-    if intake:  # the intake goes on as it would have: to a peer
+    if intake:  # the intake goes on as it would have: to a peer (the offer says where it is)
         outcome.effects += [_open(turn.party, intake, "peer", pending),
                             handoff.first_offer(turn.party.key, turn.now)]
         core.say(outcome, turn, "ask.to_peer")
         outcome.conversation = conv.moved(flow=None, state=None, vars=carried(conv.vars))
     else:
+        core.say(outcome, turn, "ask.thanks_no")
         core.reprompt(outcome, conv)
     return outcome
 

@@ -105,7 +105,8 @@ COMMANDS: dict[str, Command] = {
     "join": _join, "selesai": _close, "ganti": _switch, "lewati": _skip,
     "done": _close, "switch": _switch, "skip": _skip,  # English
     **{name: _staff_only for name in ("onduty", "offduty", "eskalasi", "catatan", "kasus",
-                                      "lihat", "ambil", "nama", "sesi", "laporan", "ke")},
+                                      "lihat", "ambil", "nama", "sesi", "laporan", "ke",
+                                      "dasbor", "dashboard")},
     "menu": _menu, "janji": _appointment, "appointment": _appointment,
     "start": _start, "help": _help, "bantuan": _help, "bahasa": _language, "language": _language,
     "stop": _stop, "hapus": _delete, "delete": _delete,
@@ -154,6 +155,10 @@ def _confirm_delete(core: Core, turn: Turn, answer: str) -> Outcome:
 
 def _refuse_button(core: Core, turn: Turn) -> Outcome:
     outcome = Outcome(turn.conversation, [Audit(turn.party.key, "button_refused", {})])
+    if turn.conversation.flow is None and turn.case is not None:  # nothing to show: the case
+        core.say(outcome, turn, "core.stale_button_case",
+                 who=core.who(turn.case.route, turn.conversation.lang))
+        return outcome
     if turn.conversation.flow is None:  # no current question to show again
         core.say(outcome, turn, "core.idle_button")
         return outcome

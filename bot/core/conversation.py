@@ -48,9 +48,15 @@ def within_rate(conv: Conversation, name: str, now: dt.datetime, limit: int,
     return True, conv.moved(vars={**conv.vars, key: [*recent, now.isoformat()]})
 
 
+CONSENTED = "consented"  # a flow sets it when the student accepts the consent text ...
+RETURNING = "_returning"  # ... and the bot keeps it (also after a crisis, whose reply says
+# guru BK knows): flows read it to welcome a returning student back without the whole consent
+
+
 def carried(variables: dict[str, Any]) -> dict[str, Any]:
-    """What survives a fresh start of a flow or service: concern flags not yet on a case."""
-    return {k: v for k, v in variables.items() if k == "risk_flags"}
+    """What survives a fresh start of a flow or service: concern flags not yet on a case, and
+    the bot's own bookkeeping (variables named with a leading "_")."""
+    return {k: v for k, v in variables.items() if k == "risk_flags" or k.startswith("_")}
 
 
 @dataclass(frozen=True)
@@ -82,6 +88,39 @@ class CaseView:
 
 
 @dataclass(frozen=True)
+class NoteView:
+    """A note on a case for supervision: a peer's /catatan, or the closing note."""
+
+    author: str  # pseudonym or name, "" when unknown
+    role: str  # peer | counselor | backup | student | system
+    at: str
+    text: str
+
+
+@dataclass(frozen=True)
+class CaseRecord:
+    """One case of a student as guru BK reviews it (/lihat): what happened, start to end."""
+
+    id: int
+    number: int  # 1 = the student's first case
+    route: str
+    level: str
+    status: str
+    topic: str
+    weight: int
+    opened_at: str
+    story: str = ""
+    category: str | None = None
+    flags: tuple[str, ...] = ()
+    helper: str = ""  # who holds or held it
+    closed_at: str = ""
+    closing: NoteView | None = None
+    notes: tuple[NoteView, ...] = ()
+    score: int | None = None
+    comment: str = ""
+
+
+@dataclass(frozen=True)
 class AppointmentView:
     """A student's appointment with guru BK (one active at a time). ``ref`` is the student's
     code; the identity (when shared with consent) never enters the core after the request."""
@@ -96,6 +135,9 @@ class AppointmentView:
     lang: str = "id"
     confirmed_by: UserKey | None = None
     confirmed_name: str | None = None
+    pending_slot: dt.datetime | None = None  # a new time one side asked for, waiting for the
+    pending_from: str = ""  # other ("student" | "counselor"); the agreed slot stays meanwhile
+    pending_by: UserKey | None = None  # the counselor who proposed it
 
 
 @dataclass(frozen=True)
@@ -122,6 +164,17 @@ class InviteCheck:
 
 
 @dataclass(frozen=True)
+class WebLinkOffer:
+    """For a counselor's /dasbor: a fresh sign-in link (the dispatcher drew the token; the
+    core decides whether to send it), its keyed hash, and how many links they asked for in
+    the last hour. ``url`` is empty when the web view is not served."""
+
+    url: str
+    token_hash: str = ""
+    recent: int = 0
+
+
+@dataclass(frozen=True)
 class Party:
     """The sender as the core may know them: key, role, alias, never a platform id."""
 
@@ -134,6 +187,10 @@ class Party:
     duty: str = "auto"
     load: int = 0  # active cases this staff member holds
     unreachable_since: str = ""  # messages to them failed for good since then (UTC)
+    trained: bool = False  # a peer passed every training module (bot/core/training.py)
+    approved: bool = False  # ... and guru BK approved them: only then on duty
+    trained_at: str = ""  # when (UTC, as stored): a refresher after an approval expired
+    approved_at: str = ""  # counts when it is later than the approval
 
 
 @dataclass(frozen=True)
@@ -153,10 +210,13 @@ class Turn:
     alertable: bool = True  # a counselor or backup contact can receive a crisis alert now
     invite: InviteCheck | None = None  # for /join CODE
     listing: tuple[CaseView, ...] = ()  # for a counselor's /kasus
+    history: tuple[CaseRecord, ...] = ()  # for /lihat: every case of that student, oldest first
     appointment: AppointmentView | None = None  # the student's active one, or the one a
     # staff button names
     sessions: tuple[GroupSessionView, ...] = ()  # upcoming group sessions (menu, /sesi)
     report: ReportData | None = None  # the last 30 days' figures, for a counselor's /laporan
+    named: Party | None = None  # the staff member a counselor's /setujui NAMA names
+    web_link: WebLinkOffer | None = None  # for /dasbor
 
 
 @dataclass

@@ -14,16 +14,29 @@ from typing import Any, Protocol
 from bot.core import (
     appointments,
     ask,
+    coaching,
     crisis,
     delivery,
     groups,
     handoff,
     requeue,
+    split,
     staff,
+    training,
     typed,
 )
 from bot.core.appointments import AppointmentPolicy
-from bot.core.conversation import CaseView, Conversation, Outcome, Party, Turn, carried
+from bot.core.coaching import Coaching
+from bot.core.conversation import (
+    CONSENTED,
+    RETURNING,
+    CaseView,
+    Conversation,
+    Outcome,
+    Party,
+    Turn,
+    carried,
+)
 from bot.core.crisis import LadderStep
 from bot.core.effects import (
     PRIORITY_CRISIS,
@@ -45,6 +58,7 @@ from bot.core.events import Button, Kind
 from bot.core.keys import SYSTEM
 from bot.core.roster import Roster
 from bot.core.textclean import MAX_INBOUND_CHARS, button_parts, clean_text, command_name
+from bot.core.training import Training
 from bot.engine.catalog import Catalog
 from bot.engine.machine import FlowMachine
 from bot.engine.turn import FlowTurn
@@ -61,7 +75,8 @@ REQUIRED_TEXTS = (
     "core.delete_confirm", "core.delete_yes", "core.delete_no", "core.deleted",
     "core.delete_cancelled", "core.error", "core.nudge", "core.staff_hello", "core.staff_text",
     "core.staff_new_case", "core.staff_no_story", "core.hotline_line", "role.peer",
-    "role.counselor", "role.backup", "risk.reply", "risk.reply_again", "risk.alert",
+    "role.counselor", "role.backup", "risk.reply", "risk.reply_again", "risk.reply_again_nobody",
+    "risk.alert",
     "risk.reminder", "risk.take_button", "risk.taken_you", "risk.taken_other",
     "risk.already_taken", "risk.already_yours", "risk.gone", "risk.not_allowed",
     "risk.student_joined", "risk.peer_handover", "risk.no_story", "relay.role_counselor",
@@ -119,6 +134,10 @@ class Core:
         light_reminder: dt.timedelta = dt.timedelta(minutes=60),
         retention_days: tuple[int, int, int] = (90, 365, 7),
         appointment_policy: AppointmentPolicy | None = None,
+        coaching: Coaching | None = None,
+        training: Training | None = None,
+        approval_valid: dt.timedelta = dt.timedelta(days=183),
+        teams: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         self.flows = flows
         self.catalog = catalog
@@ -140,6 +159,11 @@ class Core:
         self.light_reminder = light_reminder  # a light case waiting for guru BK is recalled
         self.retention_days = retention_days  # light cases, crisis records, processed rows
         self.appointment_policy = appointment_policy or AppointmentPolicy()
+        self.coaching = coaching  # rules for peers' messages (bot/core/coaching.py)
+        self.training = training  # modules before a peer's first shift (bot/core/training.py)
+        self.approval_valid = approval_valid  # then a refresher and a new approval
+        self.teams = {k: tuple(v) for k, v in (teams or {}).items()}  # category -> extra
+        # staff roles told about a crisis of that category besides guru BK (bot/core/tppk.py)
         self._service_states = frozenset(  # states of flows that hand over to a service
             name for machine in flows.values()
             if any(action.name == "service" for spec in machine.flow.states.values()
@@ -188,6 +212,9 @@ class Core:
         from bot.core import commands  # commands import Core's helpers; keep the cycle local
 
         if turn.kind is Kind.COMMAND:
+            _, words = command_name(turn.text)
+            if words and self._crisis_words(words):  # "/start aku mau bunuh diri": the words
+                return self._text(replace(turn, kind=Kind.TEXT, text=words))  # come first
             return commands.run_command(self, turn)
         if turn.kind is Kind.BUTTON:
             return self._button(turn)
@@ -224,9 +251,17 @@ class Core:
         return prefix == "f" and state in self._service_states
 
     def urgent(self, kind: Kind, text: str) -> bool:
-        """Would this text raise a crisis? (The dispatcher lets such work jump the queue; the
-        turn itself screens again, so a wrong guess only changes the order.)"""
-        if kind is not Kind.TEXT or self.risk is None:
+        """Would this text (or a command's words) raise a crisis? (The dispatcher lets such
+        work jump the queue; the turn itself screens again, so a wrong guess only changes the
+        order.)"""
+        if kind is Kind.COMMAND:
+            text = command_name(text)[1]
+        elif kind is not Kind.TEXT:
+            return False
+        return self._crisis_words(text)
+
+    def _crisis_words(self, text: str) -> bool:
+        if self.risk is None:
             return False
         cleaned, _ = clean_text(text, MAX_INBOUND_CHARS)
         return bool(cleaned) and self.risk.screen(cleaned).level == "crisis"
@@ -268,6 +303,8 @@ class Core:
                                                    dict(payload), now, alertable))
         elif kind.split(":")[0] == appointments.REMINDER:
             outcome.effects.extend(appointments.reminder(self, conv, kind, dict(payload)))
+        elif kind == training.APPROVED_TIMER:
+            outcome.effects.extend(training.approved_by_operator(self, party))
         elif kind.startswith(groups.REMINDER + ":"):
             outcome.effects.extend(groups.reminder(self, conv, dict(payload)))
         elif kind == FLOW_IDLE_TIMER and payload.get("version") == conv.version and conv.flow:
@@ -302,10 +339,17 @@ class Core:
             return ask.answer(self, turn, answer)
         if self.risk is not None:
             verdict = self.risk.screen(text)
+            said = text
+            if verdict.level != "crisis" and (before := split.previous(conv, turn.now)):
+                joined = self.risk.screen(f"{before}\n{text}")  # "aku pengen" ... "mati"
+                if joined.level == "crisis" and not getattr(joined, "by_model", False):
+                    # a rule's match across the two, not the model's guess on a pasted pair
+                    verdict, said = joined, f"{before}\n{text}"
             if verdict.level == "crisis":
                 by_model = bool(getattr(verdict, "by_model", False))
-                return crisis.raise_crisis(self, turn, text, verdict.categories[0],
-                                           tuple(verdict.rules), by_model=by_model)
+                return split.forget(crisis.raise_crisis(
+                    self, turn, said, verdict.categories[0], tuple(verdict.rules),
+                    by_model=by_model))
             signal = ask.strength(verdict)
             waiting_for = "survey_case" in conv.vars or conv.vars.get("await")
             if asked and turn.case is None and not waiting_for:  # the question waits: the
@@ -334,6 +378,8 @@ class Core:
             outcome = self.start(turn)
         if flags and turn.case is not None:  # recorded on the case, without alarming anyone
             outcome.effects.append(FlagCase(turn.case.id, flags))
+            outcome.effects += coaching.concern_nudge(self, turn.case, flags)  # peer only
+        split.remember(outcome, text, turn.now)
         after = outcome.conversation or conv
         if outcome.conversation is not None and ask.due(after, turn.case, signal, turn.now):
             outcome.conversation, question = ask.question(self, after, turn.now, signal, text)
@@ -356,7 +402,7 @@ class Core:
             outcome.conversation = conv.moved(vars={**conv.vars, "acked_case": case.id})
             if case.level == "crisis":
                 outcome.effects.append(Send(turn.party.key, self.text(
-                    "risk.reply_again", conv.lang), (), PRIORITY_CRISIS))
+                    crisis.reply_again_key(turn), conv.lang), (), PRIORITY_CRISIS))
             else:
                 self.say(outcome, turn, "core.case_waiting", who=self.who(case.route, conv.lang))
         return outcome
@@ -384,11 +430,14 @@ class Core:
                         "handoff.slow_down" if case.route == "peer"
                         else "handoff.slow_down_counselor", conv.lang))]
             return outcome
+        shown, masking = coaching.student_masked(self, turn, case, text)
+        if any(isinstance(e, Send) for e in masking):  # told once per case
+            outcome.conversation = conv.moved(vars={**conv.vars, coaching.MASK_TOLD: case.id})
         outcome.effects += [
-            CaseMessage(case.id, "student", text),
+            CaseMessage(case.id, "student", text),  # as written: guru BK may need it
             to_helper(case.code, case.assignee, self.text(
                 "relay.to_staff", self.catalog.default_lang, code=case.code, alias=case.alias,
-                text=crisis.quoted(text)))]
+                text=crisis.quoted(shown))), *masking]
         if case.level != "crisis":
             outcome.effects.append(handoff.idle_timer(self, case.student, turn.now))
         return outcome
@@ -401,7 +450,8 @@ class Core:
         lang = self.catalog.default_lang
         return [to_helper(case.code, case.assignee, self.text(
                     "relay.digest", lang, code=case.code, alias=case.alias,
-                    n=case.unrelayed_total, text=crisis.unrelayed_lines(self, case, lang))),
+                    n=case.unrelayed_total, text=crisis.unrelayed_lines(
+                        self, case, lang, for_peer=case.route == "peer"))),
                 MarkRelayed(case.id)]
 
     def _flow_text(self, turn: Turn, text: str) -> Outcome:
@@ -457,7 +507,10 @@ class Core:
         spec = machine.flow.states.get(state) if machine else None
         if prefix != "f" or spec is None or state != conv.state or not spec.button(button_id):
             outcome = Outcome(conv)
-            if turn.case is None and conv.flow is None:
+            if turn.case is not None and conv.flow is None:  # no choices to show: the case
+                self.say(outcome, turn, "core.stale_button_case",
+                         who=self.who(turn.case.route, conv.lang))
+            elif conv.flow is None:
                 self.say(outcome, turn, "core.idle_button")
             else:
                 self.say(outcome, turn, "core.stale_button")
@@ -476,8 +529,12 @@ class Core:
         machine = self.flows[conv.flow or self.start_flow]
         flow_turn = self._flow_turn(conv, input_text)
         machine.run(flow_turn, conv.state, trigger)
+        if flow_turn.vars.pop(CONSENTED, None):  # remembered: next time a short welcome back
+            flow_turn.vars[RETURNING] = True
         if (flow_turn.next_flow or flow_turn.service) and depth < 3:
             return self._hand_over(turn, conv, flow_turn, depth)
+        if turn.case is not None and any(isinstance(e, OpenCase) for e in flow_turn.effects):
+            return self._into_open_case(turn, conv, flow_turn)
         effects: list = []
         for effect in flow_turn.effects:
             if isinstance(effect, OpenCase) and effect.vars.get("said"):
@@ -495,13 +552,42 @@ class Core:
         if flow_turn.lang != conv.lang:
             effects.append(SetLanguage(conv.user, flow_turn.lang))
         if flow_turn.finished:
-            new = conv.moved(flow=None, state=None, vars={}, lang=flow_turn.lang)
+            new = conv.moved(flow=None, state=None, vars=own(flow_turn.vars),
+                             lang=flow_turn.lang)
             effects.append(CancelTimer(conv.user, FLOW_IDLE_TIMER))
         else:
             new = conv.moved(state=flow_turn.state, vars=flow_turn.vars, lang=flow_turn.lang)
             effects.append(StartTimer(conv.user, FLOW_IDLE_TIMER, turn.now + self.flow_idle,
                                       {"version": new.version}))
         return Outcome(new, effects)
+
+    def _case_continues(self, turn: Turn, conv: Conversation, said: list) -> Outcome:
+        """The student has an open case and asked to tell a new story: no second case in
+        parallel; what they write joins the open one, which its helper reads."""
+        assert turn.case is not None
+        outcome = Outcome(conv, [*said, CancelTimer(conv.user, FLOW_IDLE_TIMER)])
+        outcome.effects = [e for e in outcome.effects if not (
+            isinstance(e, Send) and e.to == turn.party.key)]  # not the menu's goodbye
+        self.say(outcome, turn, "core.case_continue", who=self.who(turn.case.route, conv.lang))
+        return outcome
+
+    def _into_open_case(self, turn: Turn, conv: Conversation, flow_turn: FlowTurn) -> Outcome:
+        """A flow would open a case while one is open (self-help's "not safe", or a flow
+        started before the case opened): the open case gets it instead. Danger makes the open
+        case a crisis for guru BK (the ladder starts, a peer hands over), never a second one."""
+        assert turn.case is not None
+        opened = next(e for e in flow_turn.effects if isinstance(e, OpenCase))
+        idle = conv.moved(flow=None, state=None, vars=own(flow_turn.vars), lang=flow_turn.lang)
+        moved = replace(turn, conversation=idle)
+        if opened.vars.get("danger"):
+            said = opened.story or self.text("risk.no_story", self.catalog.default_lang)
+            return crisis.raise_crisis(self, moved, said, "SELF_REPORT", ())
+        outcome = self._case_text(moved, opened.story) if opened.story else Outcome(idle)
+        outcome.effects = [e for e in outcome.effects if not (
+            isinstance(e, Send) and e.to == turn.party.key)]  # one message: the one below
+        outcome.effects.append(CancelTimer(conv.user, FLOW_IDLE_TIMER))
+        self.say(outcome, turn, "core.case_continue", who=self.who(turn.case.route, conv.lang))
+        return outcome
 
     def _hand_over(self, turn: Turn, conv: Conversation, flow_turn: FlowTurn,
                    depth: int) -> Outcome:
@@ -513,12 +599,19 @@ class Core:
             said.append(SetLanguage(conv.user, flow_turn.lang))
         left = conv.moved(flow=None, state=None, vars=carried(flow_turn.vars),
                           lang=flow_turn.lang)
+        if flow_turn.next_flow == self.start_flow and turn.case is not None:
+            return self._case_continues(turn, left, said)  # one open case per student
         if flow_turn.next_flow:
             nxt = self._run_flow(turn, left.moved(flow=flow_turn.next_flow), None,
                                  depth=depth + 1)
         else:
             nxt = services.start(self, turn, left, str(flow_turn.service), flow_turn.vars)
         return Outcome(nxt.conversation, [*said, *nxt.effects])
+
+
+def own(variables: dict[str, Any]) -> dict[str, Any]:
+    """The bot's own bookkeeping among a flow's variables (kept when the flow ends)."""
+    return {k: v for k, v in variables.items() if k.startswith("_")}
 
 
 def with_said(case: OpenCase) -> OpenCase:

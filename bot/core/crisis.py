@@ -8,7 +8,9 @@ import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from bot.core.conversation import CaseView, Outcome, Party, Turn
+from bot.core import coaching, tppk
+from bot.core import excerpt as excerpts
+from bot.core.conversation import RETURNING, CaseView, Outcome, Party, Turn
 from bot.core.effects import (
     PRIORITY_CRISIS,
     Audit,
@@ -27,6 +29,7 @@ from bot.core.effects import (
 )
 from bot.core.events import Button
 from bot.core.keys import RoleTarget, UserKey
+from bot.engine.shared import with_shared
 
 if TYPE_CHECKING:
     from bot.core.core import Core
@@ -35,7 +38,7 @@ LADDER_TIMER = "crisis_ladder"
 PEER_ESCALATION = "PEER_ESCALATION"  # the category of a peer's /eskalasi: the alert quotes the
 # peer's reason as theirs, not as the student's words
 TAKE_PREFIX = "k:take:"
-EXCERPT = 300
+EXCERPT = excerpts.EXCERPT
 STUDENT_FOLLOW_UPS = 3  # ladder steps after which a waiting student hears from us again
 
 
@@ -46,24 +49,40 @@ class LadderStep:
 
 
 def _excerpt(text: str) -> str:
-    return text if len(text) <= EXCERPT else text[:EXCERPT].rstrip() + "…"
+    return excerpts.head(text)
 
 
-def risky_excerpt(core: Core, text: str) -> str:
-    """What the alert quotes: the whole message when short, else the sentence that raised the
-    crisis (it may sit at character 2,500 of a long message), marked as an excerpt."""
+def risky_excerpt(core: Core, text: str, levels: tuple[str, ...] = ("crisis",)) -> str:
+    """What the alert quotes: the whole message when short, else the words the screen matched
+    with the text around them (they may sit at character 12,000 of a long message), marked as
+    an excerpt. ``levels``: the verdicts that count as risky."""
     if len(text) <= EXCERPT or core.risk is None:
         return _excerpt(text)
-    sentences = [s.strip() for s in re.split(r"(?<=[.!?\n])", text) if s.strip()]
-    for sentence in sentences:
-        if core.risk.screen(sentence).level == "crisis":
-            return "… " + _excerpt(sentence) + (" …" if sentence != sentences[-1] else "")
-    return _excerpt(text)
+    screen = core.risk.screen
+    verdict = screen(text)
+    if verdict.level not in levels:
+        return _excerpt(text)
+    return excerpts.risky(text, getattr(verdict, "spans", ()),
+                         lambda part: screen(part).level in levels)
 
 
-def unrelayed_lines(core: Core, case: CaseView, lang: str) -> str:
-    """The student's messages the new helper has not seen (most recent last), or "-"."""
-    lines = [f"• {quoted(text)}" for text in case.unrelayed]
+LONG_MESSAGE = 1000  # characters: a longer message is led by its risky words when relayed
+
+
+def _led_by_risk(core: Core, text: str) -> str:
+    if len(text) <= LONG_MESSAGE:
+        return text
+    lead = risky_excerpt(core, text, ("crisis", "concern"))
+    return text if lead == _excerpt(text) else lead + "\n" + text
+
+
+def unrelayed_lines(core: Core, case: CaseView, lang: str, for_peer: bool = False) -> str:
+    """The student's messages the new helper has not seen (most recent last), or "-".
+    ``for_peer``: a peer reads them, with the student's contact details masked. A long risky
+    message starts with the words that raised the alarm, then comes whole (on Telegram a 12 kB
+    message is three messages: the risky words must not sit at the end of the third)."""
+    texts = coaching.masked_lines(core, case, case.unrelayed) if for_peer else case.unrelayed
+    lines = [f"• {quoted(_led_by_risk(core, text))}" for text in texts]
     hidden = case.unrelayed_total - len(case.unrelayed)
     if hidden > 0:
         lines.insert(0, core.text("relay.earlier_hidden", lang, n=hidden, code=case.code))
@@ -100,11 +119,14 @@ def _ladder_timer(core: Core, student: UserKey, step: int, since: dt.datetime, c
 
 
 def start_ladder(core: Core, party: Party, category: str, excerpt: str,
-                 now: dt.datetime, by_model: bool = False) -> list:
-    """Alert the first level now and set the timer for the next."""
+                 now: dt.datetime, by_model: bool = False, teams: bool = True) -> list:
+    """Alert the first level now and set the timer for the next. ``teams``: also tell the
+    teams configured for the category (TPPK); a restarted ladder does not tell them again."""
     return [alert(core, party.code, party.alias, category, excerpt, now, now, 0, by_model),
             _ladder_timer(core, party.key, 0, now, party.code, party.alias, category, excerpt,
-                          now, by_model)]
+                          now, by_model),
+            *(tppk.notify(core, party.code, party.alias, category, excerpt, now)
+              if teams else ())]
 
 
 def raise_crisis(core: Core, turn: Turn, text: str, category: str,
@@ -116,14 +138,16 @@ def raise_crisis(core: Core, turn: Turn, text: str, category: str,
     conv, case, party = turn.conversation, turn.case, turn.party
     lang = conv.lang
     if case is not None and case.level == "crisis":
-        return _crisis_continues(core, turn, text, case)
+        return _crisis_continues(core, turn, text, case, category)
     reply = "risk.reply" if turn.alertable else "risk.reply_nobody"  # never a false promise
     effects: list = [to_student(party.code, party.key, core.text(reply, lang),
                                 priority=PRIORITY_CRISIS)]
     if case is None:
         effects.append(OpenCase(
             student=party.key, route="counselor", topic=str(conv.vars.get("topic") or "lainnya"),
-            weight=3, story=str(conv.vars.get("story") or ""), vars=dict(conv.vars),
+            weight=3, story=with_shared(str(conv.vars.get("story") or ""), conv.vars),
+            vars={**conv.vars, "story": with_shared(str(conv.vars.get("story") or ""),
+                                                    conv.vars)},
             level="crisis", category=category, rules=rules, first_message=text))
     else:
         effects += [EscalateCase(case.id, category, rules),
@@ -138,15 +162,22 @@ def raise_crisis(core: Core, turn: Turn, text: str, category: str,
     effects.append(Audit(None, "crisis_raised", {"code": party.code, "category": category,
                                                  "rules": list(rules)}))
     effects.append(CancelTimer(party.key, "flow_idle"))
-    # The intake (if any) stops here: the case now holds what matters.
-    return Outcome(conv.moved(flow=None, state=None, vars={}), effects)
+    # The intake (if any) stops here: the case now holds what matters. The reply said guru BK
+    # knows: next time the student is welcomed back without the whole consent.
+    return Outcome(conv.moved(flow=None, state=None, vars={RETURNING: True}), effects)
 
 
-def _crisis_continues(core: Core, turn: Turn, text: str, case: CaseView) -> Outcome:
-    """More risk in an open crisis case: it joins the case and reaches the counselor at once."""
+def _crisis_continues(core: Core, turn: Turn, text: str, case: CaseView,
+                      category: str = "") -> Outcome:
+    """More risk in an open crisis case: it joins the case and reaches the counselor at once
+    (and the TPPK, once, when this risk is theirs and the case's first one was not)."""
     conv = turn.conversation
     held = case.status == "active" and case.assignee is not None
     effects: list = [CaseMessage(case.id, "student", text, relayed=held)]
+    if tppk.newly_concerned(core, case, category, conv):  # e.g. abuse told after an SI alert
+        effects += tppk.notify(core, case.code, case.alias, category, risky_excerpt(core, text),
+                               turn.now)
+        conv = conv.moved(vars={**conv.vars, tppk.TOLD: case.id})
     if held:
         assert case.assignee is not None
         effects.append(to_helper(case.code, case.assignee, core.text(
@@ -157,8 +188,14 @@ def _crisis_continues(core: Core, turn: Turn, text: str, case: CaseView) -> Outc
     if conv.vars.get("acked_case") != case.id:
         outcome.conversation = conv.moved(vars={**conv.vars, "acked_case": case.id})
         effects.append(to_student(case.code, turn.party.key, core.text(
-            "risk.reply_again", conv.lang), priority=PRIORITY_CRISIS))
+            reply_again_key(turn), conv.lang), priority=PRIORITY_CRISIS))
     return outcome
+
+
+def reply_again_key(turn: Turn) -> str:
+    """What a student writing again in a waiting crisis is told: that guru BK has it, or,
+    when no counselor can be alerted now, the truth and the hotlines (never a false promise)."""
+    return "risk.reply_again" if turn.alertable else "risk.reply_again_nobody"
 
 
 def ladder_step(core: Core, case: CaseView | None, payload: dict, now: dt.datetime) -> list:

@@ -215,6 +215,8 @@ class UpdateStaff:
     user: UserKey
     pseudonym: str | None = None
     duty: str | None = None
+    trained: bool = False  # the peer passed every training module
+    approved_by: str | None = None  # guru BK's key (or "operator") approving the peer
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +226,23 @@ class Purge:
     light_before: dt.datetime  # closed non-crisis cases closed before this
     crisis_before: dt.datetime  # closed crisis cases closed before this
     processed_before: dt.datetime  # handled inbox rows and delivered outbox copies
+
+
+@dataclass(frozen=True, slots=True)
+class IssueWebLink:
+    """Store a web sign-in link for a staff member (its keyed hash only), valid until
+    ``expires``."""
+
+    staff: UserKey
+    token_hash: str
+    expires: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class EndWebSessions:
+    """Sign a staff member out of the web view everywhere ("/dasbor keluar")."""
+
+    staff: UserKey
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,6 +258,15 @@ class OfferWaiting:
     oldest waiting peer case that has no open offer now, instead of at its next round."""
 
     timer_kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class AllDueNow:
+    """Somebody who can act became reachable (a counselor joined or came on duty): every
+    pending timer of this kind (the crisis ladders) fires now instead of at its next step, so
+    a waiting crisis reaches them at once."""
+
+    kind: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,10 +291,23 @@ class RequestAppointment:
 
 @dataclass(frozen=True, slots=True)
 class SetAppointment:
-    """Change an appointment's status: confirmed (by ``staff``), requested, cancelled."""
+    """Change an appointment's status: confirmed (by ``staff``), requested, cancelled; with
+    ``slot``, at that time. Any time waiting for an answer (a move, a proposal) is settled."""
 
     appointment_id: int
     status: str
+    staff: UserKey | None = None
+    slot: dt.datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProposeAppointment:
+    """One side asks for another time (``by``: student | counselor); the appointment stays as
+    it is until the other side answers."""
+
+    appointment_id: int
+    slot: dt.datetime
+    by: str
     staff: UserKey | None = None
 
 
@@ -292,6 +333,7 @@ Effect = (
     Send | OpenCase | EscalateCase | FlagCase | ClaimCase | CloseCase | CaseMessage | SetLanguage
     | StartTimer | CancelTimer | Audit | ForgetUser | EnrolStaff | UpdateStaff | OfferCase
     | RequeueCase | RecordSurvey | AddNote | TakeOver | Purge | OfferWaiting
-    | RequestAppointment | SetAppointment | CreateGroupSession | GroupSignup | RetractButtons
-    | MarkRelayed | SetReachable | DueNow
+    | RequestAppointment | ProposeAppointment | SetAppointment | CreateGroupSession
+    | GroupSignup | RetractButtons | MarkRelayed | SetReachable | DueNow | AllDueNow
+    | IssueWebLink | EndWebSessions
 )

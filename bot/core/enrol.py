@@ -5,14 +5,17 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from bot.core import training
 from bot.core.conversation import Outcome, Turn
-from bot.core.effects import Audit, EnrolStaff, OfferWaiting, Send, UpdateStaff
+from bot.core.crisis import LADDER_TIMER
+from bot.core.effects import AllDueNow, Audit, EnrolStaff, OfferWaiting, Send, UpdateStaff
 from bot.core.handoff import OFFER_TIMER
 
 if TYPE_CHECKING:
     from bot.core.core import Core
 
 AWAIT_PSEUDONYM = "pseudonym"
+ALERTED_ROLES = ("counselor", "backup")  # who crisis alerts reach: a new one gets them at once
 _PSEUDONYM = re.compile(r"^[^\W_][\w .'-]{1,22}[^\W_]$")
 
 
@@ -36,6 +39,8 @@ def join(core: Core, turn: Turn) -> Outcome:
         Audit(turn.party.key, "staff_enrolled", {"role": check.role}),
         Send(turn.party.key, core.text("enrol.welcome", lang, role=role)),
     ]
+    if check.role in ALERTED_ROLES:  # crises waiting for anyone reach the newcomer now
+        outcome.effects.append(AllDueNow(LADDER_TIMER))
     conv = turn.conversation.moved(flow=None, state=None, vars={})
     if check.role == "peer":
         conv = conv.moved(vars={"await": AWAIT_PSEUDONYM})
@@ -55,6 +60,8 @@ def set_pseudonym(core: Core, turn: Turn, text: str) -> Outcome:
         vars={k: v for k, v in turn.conversation.vars.items() if k != "await"})
     outcome.effects += [UpdateStaff(turn.party.key, pseudonym=name),
                         Send(turn.party.key, core.text("enrol.pseudonym_set", lang, name=name))]
+    if turn.party.role == "peer" and not turn.party.pseudonym:  # a new peer: training next
+        return training.begin(core, turn, outcome, name)
     return outcome
 
 
@@ -63,10 +70,14 @@ def duty(core: Core, turn: Turn, on: bool) -> Outcome:
         conv = turn.conversation  # students must never see the name on the invite
         return Outcome(conv.moved(vars={**conv.vars, "await": AWAIT_PSEUDONYM}), [
             Send(turn.party.key, core.text("enrol.pseudonym_first", conv.lang))])
+    refused = training.duty_refusal(core, turn) if on else None
+    if refused is not None:  # kindly: training first, then guru BK's approval
+        return refused
     key = "staff.on_duty" if on else "staff.off_duty"
     return Outcome(turn.conversation, [
         UpdateStaff(turn.party.key, duty="on" if on else "off"),
         Send(turn.party.key, core.text(key, turn.conversation.lang)),
         Audit(turn.party.key, "duty_on" if on else "duty_off", {}),
         *([OfferWaiting(OFFER_TIMER)] if on and turn.party.role == "peer" else []),
+        *([AllDueNow(LADDER_TIMER)] if on and turn.party.role in ALERTED_ROLES else []),
     ])

@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from bot.core import crisis
+from bot.core import coaching, crisis, training
 from bot.core.conversation import CaseView, Outcome, Party, Turn
 from bot.core.effects import (
     AddNote,
@@ -55,8 +55,8 @@ def _offer_text(core: Core, case: CaseView) -> str:
     lang = core.catalog.default_lang
     return core.text("handoff.offer", lang, code=case.code, alias=case.alias,
                      topic=core.text(f"topic.{case.topic}", lang), weight=case.weight,
-                     story=crisis.quoted(case.story) if case.story
-                     else core.text("core.staff_no_story", lang))
+                     story=crisis.quoted(coaching.for_peer(core, case, case.story))
+                     if case.story else core.text("core.staff_no_story", lang))
 
 
 def offer_round(core: Core, case: CaseView | None, peers: Sequence[Party], payload: dict,
@@ -66,6 +66,7 @@ def offer_round(core: Core, case: CaseView | None, peers: Sequence[Party], paylo
         return []
     round_ = int(payload.get("round", 0))
     lang = case.lang or core.catalog.default_lang
+    peers = [p for p in peers if training.may_serve(core, p, now)]  # approval not expired
     effects: list = []
     if payload.get("requeued") and round_ == 0:
         effects.append(Send(case.student, core.text("handoff.requeued", lang)))
@@ -138,13 +139,14 @@ def accept(core: Core, turn: Turn) -> Outcome:
     if party.load >= core.peer_capacity:
         return refuse("handoff.at_capacity", "capacity", n=party.load, cap=core.peer_capacity)
     name = party.pseudonym or party.alias  # never the name on the invite
-    story = crisis.quoted(case.story) if case.story else core.text("core.staff_no_story", lang)
+    story = crisis.quoted(coaching.for_peer(core, case, case.story)) if case.story \
+        else core.text("core.staff_no_story", lang)
     outcome.effects += [
         ClaimCase(case.id, party.key),
         CancelTimer(case.student, OFFER_TIMER),
         to_helper(case.code, party.key, core.text(
             "handoff.accepted", lang, code=case.code, alias=case.alias, story=story,
-            recent=crisis.unrelayed_lines(core, case, lang))),
+            recent=crisis.unrelayed_lines(core, case, lang, for_peer=True))),
         MarkRelayed(case.id),
         to_student(case.code, case.student, core.text("handoff.peer_joined",
                                                       case.lang or "id", name=name)),

@@ -42,6 +42,7 @@ class IdentityVault:
     def __init__(self, secret: bytes) -> None:
         self._hmac_key = _derive(secret, b"user-key")
         self._secret_mark = _derive(secret, b"mark")
+        self._web_key = _derive(secret, b"web-session")
         self._fernet = Fernet(base64.urlsafe_b64encode(_derive(secret, b"address-seal")))
 
     def user_key(self, channel: str, platform_user_id: str) -> UserKey:
@@ -54,6 +55,11 @@ class IdentityVault:
         normalized = token.strip().upper().replace("-", "").replace(" ", "")
         return hmac.new(self._hmac_key, b"invite:" + normalized.encode(),
                         hashlib.sha256).hexdigest()
+
+    def web_hash(self, purpose: str, token: str) -> str:
+        """Keyed hash of a web sign-in link, session or CSRF token (its own derived key and a
+        purpose label): the database holds only these, never a usable token."""
+        return hmac.new(self._web_key, f"{purpose}:{token}".encode(), hashlib.sha256).hexdigest()
 
     def fingerprint(self) -> str:
         """A one-way mark of the secret, stored in the database: a different secret is noticed

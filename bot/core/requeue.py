@@ -21,6 +21,24 @@ if TYPE_CHECKING:
 REQUEUED_TIMER = "requeued"
 
 
+def alert_excerpt(core: Core, case: CaseView) -> str:
+    """What a restarted ladder quotes: the message that raised the crisis (the oldest of the
+    case's messages the screen calls a crisis; the dispatcher loads them all, unrelayed, once
+    the case has lost its helper), then the latest when the student wrote more since. Without
+    one (a self-report), the latest message or the story."""
+    messages = case.unrelayed
+    trigger = next((m for m in messages if core.risk is not None
+                    and core.risk.screen(m).level == "crisis"), None)
+    if trigger is None:
+        return crisis.risky_excerpt(core, messages[-1]) if messages else (
+            crisis.risky_excerpt(core, case.story) if case.story
+            else core.text("risk.no_story", core.catalog.default_lang))
+    quote = crisis.risky_excerpt(core, trigger)
+    if messages[-1] != trigger:
+        quote += "\n… " + crisis.risky_excerpt(core, messages[-1])
+    return quote
+
+
 def resume(core: Core, case: CaseView | None, payload: dict, now: dt.datetime,
            alertable: bool = True) -> list:
     """The case is waiting again: restart what brings it to a human. ``alertable``: somebody
@@ -35,10 +53,8 @@ def resume(core: Core, case: CaseView | None, payload: dict, now: dt.datetime,
                            {"round": 0, "requeued": True}), audit]
     if case.level == "crisis":
         student = Party(case.student, "student", case.alias, case.code)
-        excerpt = crisis.risky_excerpt(core, case.unrelayed[-1]) if case.unrelayed else (
-            crisis.risky_excerpt(core, case.story) if case.story
-            else core.text("risk.no_story", core.catalog.default_lang))
-        return [*crisis.start_ladder(core, student, case.category or "SI", excerpt, now),
+        return [*crisis.start_ladder(core, student, case.category or "SI",
+                                     alert_excerpt(core, case), now, teams=False),
                 to_student(case.code, case.student, core.text(
                     "risk.requeued" if alertable else "risk.reply_nobody", lang),
                     priority=PRIORITY_CRISIS), audit]

@@ -12,7 +12,19 @@ import datetime as dt
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from bot.core import appointments, choice, crisis, enrol, groups, handoff, supervision
+from bot.core import (
+    appointments,
+    choice,
+    coaching,
+    crisis,
+    enrol,
+    groups,
+    handoff,
+    peer_risk,
+    supervision,
+    training,
+    weblogin,
+)
 from bot.core.conversation import Outcome, Turn
 from bot.core.effects import (
     Audit,
@@ -35,7 +47,8 @@ if TYPE_CHECKING:
 CASE_COMMANDS = ("selesai", "eskalasi", "catatan")  # act on one held case
 ENGLISH = {"done": "selesai", "close": "selesai", "escalate": "eskalasi", "note": "catatan",
            "to": "ke", "cases": "kasus", "view": "lihat", "takeover": "ambil",
-           "sessions": "sesi", "report": "laporan", "name": "nama"}
+           "sessions": "sesi", "report": "laporan", "name": "nama", "training": "latihan",
+           "approve": "setujui", "dashboard": "dasbor"}
 
 
 def staff_turn(core: Core, turn: Turn) -> Outcome:
@@ -58,6 +71,8 @@ def local_time(core: Core, stored: str) -> str:
 
 
 def _staff_turn(core: Core, turn: Turn) -> Outcome:
+    if turn.party.role == "principal":
+        return weblogin.principal_turn(core, turn)
     if turn.kind is Kind.BUTTON:
         if turn.data.startswith(choice.PICK_PREFIX):
             return picked(core, turn, turn.data.removeprefix(choice.PICK_PREFIX))
@@ -67,6 +82,8 @@ def _staff_turn(core: Core, turn: Turn) -> Outcome:
             return handoff.accept(core, turn)
         if turn.data.startswith(appointments.PREFIX):
             return appointments.staff_button(core, turn)
+        if turn.data.startswith(training.PREFIX):
+            return training.answer(core, turn)
         return _reply(core, turn, "core.stale_button", audit="button_refused")
     if turn.kind is Kind.COMMAND:
         name, args = command_name(turn.text)
@@ -82,6 +99,8 @@ def _staff_turn(core: Core, turn: Turn) -> Outcome:
             return _case_command(core, replace(turn, case=chosen.case), name, args)
         if name == "ke":
             return focus(core, turn, args)
+        if name == "dasbor":
+            return weblogin.dasbor(core, turn, args)
         if name in ("kasus", "lihat", "ambil", "sesi", "laporan"):
             if turn.party.role not in ("counselor", "backup"):
                 return _reply(core, turn, "supervision.counselors_only",
@@ -95,13 +114,16 @@ def _staff_turn(core: Core, turn: Turn) -> Outcome:
             if name == "lihat":
                 return supervision.transcript(core, turn, args)
             return supervision.take_over(core, turn, args)
+        if name in training.COMMANDS:
+            return training.command(core, turn, name, args)
         if name in ("onduty", "offduty"):
             return enrol.duty(core, turn, on=name == "onduty")
         if name == "nama" and args:
             return enrol.set_pseudonym(core, turn, args)
         if name == "join":
             return _reply(core, turn, "enrol.already_staff")
-        key = "staff.help_peer" if turn.party.role == "peer" else "staff.help"  # any other
+        key = {"peer": "staff.help_peer", "tppk": "tppk.help"}.get(turn.party.role,
+                                                                   "staff.help")  # any other
         name = turn.party.pseudonym or turn.party.display_name or ""
         return _reply(core, turn, key, name=name,
                       role=core.text(f"role.{turn.party.role}", turn.conversation.lang))
@@ -112,7 +134,12 @@ def _staff_turn(core: Core, turn: Turn) -> Outcome:
         return _reply(core, turn, "core.empty")
     if turn.conversation.vars.get("await") == enrol.AWAIT_PSEUDONYM:
         return enrol.set_pseudonym(core, turn, text)
+    if not turn.held and turn.conversation.vars.get(training.STATE):
+        return _reply(core, turn, "training.use_buttons")  # a question waits for a button
     if not turn.held:
+        worried = peer_risk.unrouted(core, turn, text)
+        if worried is not None:  # a peer's own crisis words: care, hotlines, guru BK told
+            return worried
         if turn.replying and turn.reply_code:  # answering a case that has ended
             return _reply(core, turn, "staff.reply_not_held", code=turn.reply_code)
         return _reply(core, turn, "core.staff_text")
@@ -195,6 +222,12 @@ def _reply(core: Core, turn: Turn, key: str, audit: str = "", **values: str) -> 
 def relay_to_student(core: Core, turn: Turn, text: str) -> Outcome:
     case = turn.case
     assert case is not None
+    risky = peer_risk.before_relay(core, turn, text)
+    if risky is not None:  # crisis words from a peer: held, and the case goes to guru BK
+        return risky
+    held, nudges = coaching.before_relay(core, turn, text)
+    if held is not None:  # the peer is told why; nothing reaches the student
+        return held
     lang = case.lang or core.catalog.default_lang
     name = turn.party.pseudonym or turn.party.alias  # never a peer's real name
     role = core.text(f"relay.role_{turn.party.role}", lang, name=name)
@@ -206,7 +239,7 @@ def relay_to_student(core: Core, turn: Turn, text: str) -> Outcome:
     if len(turn.held) > 1:  # several students: say which one this went to (a reply to this
         effects.append(to_helper(case.code, turn.party.key, core.text(  # goes to that case)
             "staff.sent_to", turn.conversation.lang, code=case.code, alias=case.alias)))
-    return Outcome(turn.conversation, effects)
+    return Outcome(turn.conversation, [*effects, *nudges])
 
 
 def report(core: Core, turn: Turn) -> Outcome:
@@ -219,8 +252,8 @@ def report(core: Core, turn: Turn) -> Outcome:
     labels = {route: core.text(f"report.series_{route}", lang)
               for route in ("peer", "counselor", "crisis")}
     return Outcome(turn.conversation, [
-        Send(turn.party.key, core.text("report.summary", lang, **summary_values(data))),
-        Send(turn.party.key, caption, chart=weeks_chart_spec(data, caption, labels)),
+        Send(turn.party.key, core.text("report.summary", lang, **summary_values(data, lang))),
+        Send(turn.party.key, caption, chart=weeks_chart_spec(data, caption, labels, lang)),
         Audit(turn.party.key, "report_viewed", {"from": data.start.isoformat(),
                                                 "to": data.end.isoformat()}),
     ])

@@ -7,13 +7,14 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from bot.core import crisis, handoff
-from bot.core.conversation import Outcome, Turn
+from bot.core.conversation import CaseRecord, NoteView, Outcome, Turn
 from bot.core.effects import Audit, CancelTimer, MarkRelayed, Send, TakeOver
 
 if TYPE_CHECKING:
     from bot.core.core import Core
 
 TRANSCRIPT_LINES = 40
+HISTORY_CASES = 10  # /lihat summarises the newest cases; older ones by number
 
 
 def _age(opened_at: str, now: dt.datetime) -> str:
@@ -46,18 +47,68 @@ def list_cases(core: Core, turn: Turn) -> Outcome:
 
 
 def transcript(core: Core, turn: Turn, code: str) -> Outcome:
+    """/lihat CODE [N]: every case of that student (story, notes, closing note, rating), then
+    the transcript of case N (the newest by default). Audited."""
     lang = turn.conversation.lang
     case = turn.subject
-    if case is None:
+    if case is None or not turn.history:
         return Outcome(turn.conversation, [Send(turn.party.key, core.text(
-            "supervision.unknown", lang, code=code))])
-    lines = [core.text("supervision.transcript_header", lang, code=case.code, alias=case.alias,
-                       flags=", ".join(case.flags) or "-")]
-    lines += [f"{core.text(f'supervision.sender_{sender}', lang)}: {crisis.quoted(text)}"
-              for sender, text in case.recent]
-    return Outcome(turn.conversation, [Send(turn.party.key, "\n".join(lines)),
-                                       Audit(turn.party.key, "transcript_viewed",
-                                             {"code": case.code})])
+            "supervision.unknown", lang, code=code.split(" ")[0]))])
+    shown = next((r for r in turn.history if r.id == case.id), turn.history[-1])
+    lines = [core.text("supervision.history_header", lang, code=case.code, alias=case.alias,
+                       n=len(turn.history))]
+    newest = list(reversed(turn.history))  # newest first
+    for record in newest[:HISTORY_CASES]:
+        lines += _record_lines(core, record, lang)
+    if len(newest) > HISTORY_CASES:
+        lines.append(core.text("supervision.history_more", lang, n=len(newest) - HISTORY_CASES,
+                               code=case.code))
+    if len(turn.history) > 1:
+        lines.append(core.text("supervision.history_footer", lang, code=case.code))
+    body = [core.text("supervision.transcript_header", lang, code=case.code, alias=case.alias,
+                      number=shown.number, flags=", ".join(case.flags) or "-")]
+    body += [f"{core.text(f'supervision.sender_{sender}', lang)}: {crisis.quoted(text)}"
+             for sender, text in case.recent] or [core.text("supervision.no_messages", lang)]
+    return Outcome(turn.conversation, [
+        Send(turn.party.key, "\n".join(lines)), Send(turn.party.key, "\n".join(body)),
+        Audit(turn.party.key, "transcript_viewed", {"code": case.code, "case": shown.number})])
+
+
+def _record_lines(core: Core, record: CaseRecord, lang: str) -> list[str]:
+    from bot.core.staff import local_time  # staff imports this module
+
+    flags = "🚨 " if record.level == "crisis" else "⚠️ " if record.level == "concern" else ""
+    route = core.text(f"role.{'peer' if record.route == 'peer' else 'counselor'}", lang)
+    lines = [core.text("supervision.case_line", lang, flags=flags, number=record.number,
+                       opened=local_time(core, record.opened_at),
+                       topic=core.text(f"topic.{record.topic}", lang), weight=record.weight,
+                       route=route, who=record.helper or "-",
+                       status=core.text(f"supervision.{record.status}", lang))]
+    if record.level == "crisis" and record.category:
+        lines.append(core.text("supervision.case_category", lang, category=core.text(
+            f"risk.cat.{record.category}", lang)))
+    lines.append(core.text("supervision.case_story", lang, story=crisis.quoted(
+        record.story) if record.story else "-"))
+    for note in record.notes:
+        lines.append(core.text("supervision.case_note", lang, who=_author(core, note, lang),
+                               at=local_time(core, note.at), text=crisis.quoted(note.text)))
+    if record.closing is not None:
+        lines.append(core.text("supervision.case_closing", lang,
+                               who=_author(core, record.closing, lang),
+                               at=local_time(core, record.closing.at),
+                               text=crisis.quoted(record.closing.text) or "-"))
+    if record.score is not None:
+        lines.append(core.text("supervision.case_rating", lang, score=record.score,
+                               comment=f" «{crisis.quoted(record.comment)}»"
+                               if record.comment else ""))
+    return lines
+
+
+def _author(core: Core, note: NoteView, lang: str) -> str:
+    if note.role in ("student", "system", ""):
+        return core.text(f"supervision.by_{note.role or 'system'}", lang)
+    role = core.text(f"role.{note.role}", lang)
+    return f"{note.author} ({role})" if note.author else role
 
 
 def take_over(core: Core, turn: Turn, code: str) -> Outcome:

@@ -138,13 +138,20 @@ def _run_service(name: str, turn: FlowTurn) -> None:
 LANGUAGES = ("id", "en")
 
 
+OTHER_LANGUAGE = "other"  # the language the conversation is not in (a button that switches
+# both ways: "English, please" in Bahasa Indonesia, "Bahasa Indonesia, ya" in English)
+
+
 def _parse_language(value: Any, line: int) -> str:
-    if value not in LANGUAGES:
-        raise ActionArgError(f"unknown language {value!r}", f"use one of: {', '.join(LANGUAGES)}")
+    if value not in (*LANGUAGES, OTHER_LANGUAGE):
+        raise ActionArgError(f"unknown language {value!r}",
+                             f"use one of: {', '.join(LANGUAGES)}, or {OTHER_LANGUAGE}")
     return value
 
 
 def _run_language(lang: str, turn: FlowTurn) -> None:
+    if lang == OTHER_LANGUAGE:
+        lang = next(code for code in LANGUAGES if code != turn.lang)
     turn.lang = lang
 
 

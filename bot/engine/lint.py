@@ -33,7 +33,8 @@ def _reachable(flow: Flow) -> set[str]:
     return seen
 
 
-def _refs(spec: StateSpec) -> list[TextRef]:
+def texts_shown(spec: StateSpec) -> list[TextRef]:
+    """Every text a state shows: prompts, button labels and ``say`` actions."""
     refs = list(spec.prompt) + [b.text for b in spec.buttons]
     for _, handler in spec.handlers():
         for branch in handler.branches:
@@ -65,7 +66,7 @@ def lint_flow(flow: Flow, catalog: Catalog, languages: tuple[str, ...]) -> list[
             if all(b.when is not None for b in handler.branches):
                 warn(handler.line, "every branch has `when`: add a last branch without it, "
                      "or an unmatched event leaves the student without an answer")
-        for ref in _refs(spec):
+        for ref in texts_shown(spec):
             for lang in languages:
                 if len(catalog.render(ref, lang, {})) > TELEGRAM_TEXT_LIMIT:
                     warn(ref.line, f"text over {TELEGRAM_TEXT_LIMIT} characters ({lang}): "

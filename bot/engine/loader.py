@@ -19,7 +19,7 @@ from bot.yamlsrc import LineDict, LineList, YamlSyntaxError, read_yaml
 FLOW_KEYS = ("flow", "start", "description", "states")
 STATE_KEYS = ("prompt", "buttons", "input", "on_enter", "end")
 BUTTON_OWN_KEYS = ("text", "id", "then")
-INPUT_OWN_KEYS = ("save", "min_chars", "then")
+INPUT_OWN_KEYS = ("save", "min_chars", "share", "label", "then")
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,23}$")
 CALLBACK_LIMIT = 64  # Telegram's callback_data limit, in bytes
 
@@ -178,8 +178,18 @@ class _Parser:
         if not isinstance(min_chars, int) or min_chars < 1:
             raise self.fail(self._line(value, "min_chars", line), "min_chars must be >= 1",
                             "write a whole number such as 3")
+        share = value.get("share", False)
+        if share not in (True, False):
+            raise self.fail(self._line(value, "share", line), "share must be true or false",
+                            "write share: true to show the answer to the helper")
+        label = None
+        if "label" in value:
+            if not share:
+                raise self.fail(self._line(value, "label", line), "label without share: true",
+                                "add share: true, or remove the label")
+            label = self._text(value["label"], self._line(value, "label", line))
         handler = self._own_handler(value, INPUT_OWN_KEYS, line)
-        return InputSpec(save, handler, line, min_chars)
+        return InputSpec(save, handler, line, min_chars, bool(share), label)
 
     def _own_handler(self, node: LineDict, own_keys: tuple[str, ...], line: int) -> Handler:
         """Buttons and inputs: either `then:` branches, or actions written inline."""

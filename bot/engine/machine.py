@@ -17,6 +17,7 @@ from bot.core.events import Button
 from bot.engine.actions import REGISTRY
 from bot.engine.loader import callback_data
 from bot.engine.schema import Branch, Flow, StateSpec
+from bot.engine.shared import remember
 from bot.engine.turn import FlowTurn
 
 
@@ -37,13 +38,15 @@ class FlowMachine:
         )
         for spec in flow.states.values():
             for trigger, handler in spec.handlers():
+                first = [self._sharer(spec)] if trigger == "text_input" and spec.input and \
+                    spec.input.share else []  # before the branch: it may route at once
                 for branch in handler.branches:
                     self.machine.add_transition(
                         trigger,
                         source=spec.name,
                         dest=branch.target,  # None: internal transition, state unchanged
                         conditions=[self._guard(branch)] if branch.when else [],
-                        before=[self._runner(branch)],
+                        before=[*first, self._runner(branch)],
                     )
 
     @staticmethod
@@ -59,6 +62,20 @@ class FlowMachine:
                 REGISTRY[action.name].run(action.arg, event.model)
 
         return run
+
+    @staticmethod
+    def _sharer(spec: StateSpec) -> Callable[[EventData], None]:
+        """Keep a ``share: true`` answer under its label (in the staff's language)."""
+        assert spec.input is not None
+        label_ref, name = spec.input.label, spec.input.save or spec.name
+
+        def share(event: EventData) -> None:
+            turn: FlowTurn = event.model
+            catalog = turn.catalog
+            label = catalog.render(label_ref, catalog.default_lang, {}) if label_ref else name
+            remember(turn.vars, label, turn.input_text)
+
+        return share
 
     def _entered(self, event: EventData) -> None:
         self.enter(event.model, self.flow.states[event.state.name])

@@ -51,12 +51,15 @@ class ButtonSpec:
 
 @dataclass(frozen=True)
 class InputSpec:
-    """Free text accepted in a state; saved under ``save`` when given."""
+    """Free text accepted in a state; saved under ``save`` when given; ``share``: shown to the
+    helper with the story, as "``label``: answer"."""
 
     save: str | None
     handler: Handler
     line: int
     min_chars: int = 1
+    share: bool = False
+    label: TextRef | None = None
 
 
 @dataclass(frozen=True)

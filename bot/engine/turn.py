@@ -9,6 +9,7 @@ from bot.core.effects import Audit, Effect, OpenCase, Send
 from bot.core.events import Button
 from bot.core.keys import UserKey
 from bot.engine.catalog import Catalog, TextRef
+from bot.engine.shared import with_shared
 
 
 class FlowTurn:
@@ -54,13 +55,15 @@ class FlowTurn:
         self.effects.append(Audit(None, "service_used", {"service": name}))
 
     def route(self, route: str) -> None:
+        """Open a case with the topic, the weight, and the story with the shared answers."""
+        story = with_shared(str(self.vars.get("story") or ""), self.vars)
         self.effects.append(
             OpenCase(
                 student=self.student,
                 route=route,
                 topic=str(self.vars.get("topic") or "lainnya"),
                 weight=int(self.vars.get("weight") or 1),
-                story=str(self.vars.get("story") or ""),
-                vars=dict(self.vars),
+                story=story,
+                vars={**self.vars, "story": story},
             )
         )

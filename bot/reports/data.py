@@ -32,7 +32,8 @@ async def gather(db: aiosqlite.Connection, start: dt.date, end: dt.date,
         db,
         "SELECT c.id, c.route, c.topic, c.weight, c.level, c.category, c.opened_at, "
         "c.crisis_at, c.claimed_at, c.status, c.assignee_key, "
-        "COALESCE(u.pseudonym, u.display_name) AS staff_name, u.role AS staff_role, "
+        "COALESCE(u.pseudonym, u.display_name) AS staff_name, "
+        "COALESCE(u.former_role, u.role) AS staff_role, "  # removed staff keep their workload
         "(SELECT MIN(m.at) FROM case_messages AS m WHERE m.case_id = c.id "
         " AND m.sender != 'student') AS first_reply "
         "FROM cases AS c LEFT JOIN users AS u ON u.key = c.assignee_key "

@@ -39,6 +39,8 @@ class ReportData:
     appointments_confirmed: int = 0
     group_signups: int = 0
     synthetic: bool = False  # sample data (sebaya demo --seed-data): every format says so
+    generated_at: dt.datetime | None = None  # local time the report was made
+    previous: ReportData | None = None  # the period of the same length just before
 
     @property
     def cases(self) -> int:
@@ -87,26 +89,36 @@ def weeks_series(data: ReportData) -> dict[str, list[int]]:
             for route in ("peer", "counselor", "crisis")}
 
 
-def weeks_chart_spec(data: ReportData, title: str, labels: dict[str, str]) -> dict:
+def weeks_chart_spec(data: ReportData, title: str, labels: dict[str, str],
+                     lang: str = "id") -> dict:
     """The weekly chart as data (an outbox row carries it; the sender draws it)."""
     return {"kind": "weeks", "weeks": data.weeks, "series": weeks_series(data),
-            "labels": labels, "title": title}
+            "labels": labels, "title": title, "lang": lang}
 
 
-def summary_values(data: ReportData) -> dict[str, str]:
-    """The figures the in-chat /laporan summary shows (catalog text report.summary)."""
-    ack_median, ack_p90 = median(data.ack_minutes), percentile(data.ack_minutes, 0.9)
-    first = median(data.first_reply_minutes)
+def summary_values(data: ReportData, lang: str = "id") -> dict[str, str]:
+    """The figures the in-chat /laporan summary shows (catalog text report.summary), in the
+    language's numbers; the case counts protected together with the weekly chart beside it."""
+    from bot.reports import numbers  # they build on this module
+    from bot.reports.suppression import protect_weeks
+
+    shown = protect_weeks(data.weeks, weeks_series(data))
+    unit = "min" if lang == "en" else "menit"
+
+    def minutes(value: float | None) -> str:
+        return "-" if value is None else f"{numbers.number(value, lang)} {unit}"
+
     mean = data.satisfaction
     return {
-        "start": data.start.isoformat(), "end": data.end.isoformat(),
-        "cases": suppress(data.cases), "peer": suppress(data.cases_by_route["peer"]),
-        "counselor": suppress(data.cases_by_route["counselor"]),
-        "crisis": suppress(data.crisis_cases),
-        "ack_median": "-" if ack_median is None else f"{ack_median:.0f} min",
-        "ack_p90": "-" if ack_p90 is None else f"{ack_p90:.0f} min",
-        "first_reply": "-" if first is None else f"{first:.0f} min",
-        "satisfaction": "-" if mean is None else f"{mean:.1f}",
+        "start": numbers.day(data.start, lang, year=True),
+        "end": numbers.day(data.end, lang, year=True),
+        "cases": shown["cases"].text(), "peer": shown[("route", "peer")].text(),
+        "counselor": shown[("route", "counselor")].text(),
+        "crisis": shown[("route", "crisis")].text(),
+        "ack_median": minutes(median(data.ack_minutes)),
+        "ack_p90": minutes(percentile(data.ack_minutes, 0.9)),
+        "first_reply": minutes(median(data.first_reply_minutes)),
+        "satisfaction": "-" if mean is None else numbers.number(mean, lang, 1),
         "surveys": suppress(data.surveys), "selfhelp": suppress(data.selfhelp),
         "appointments": suppress(data.appointments), "groups": suppress(data.group_signups),
     }

@@ -48,23 +48,81 @@ def shipped_path() -> Path:
     return Path(str(resources.files("bot.risk") / "model" / "risk.npz"))
 
 
+# Function words (pronouns, particles, prepositions, conjunctions, auxiliaries) of the languages
+# students write in. A model that learned "dia", "aku", "me", "my" as signs of crisis alarmed on
+# ordinary gossip ("dia juga suka ngomongin aku di belakang"): in a model trained with
+# ``"function_words": "skip"`` they carry no feature of their own (no letter grams, no word
+# unigram, no bigram of two of them); a bigram with a content word ("aku mati") stays.
+_FUNCTION_WORDS = """
+aku ak aq gue gw gua saya sy w ane aye kamu km lo lu loe elo elu kau dia doi ia mereka kita kami
+kalian beliau nya ku mu diriku dirimu
+ini itu tuh nih yang yg di ke dari pada dan atau juga jg sama sm ama buat untuk utk karena krn
+soalnya kalau kalo klo kl kalo jadi jd terus trus terus dengan dgn sih deh dong kok kan ya yah
+yaa aja ajah doang lah loh lho kah pun tapi tp tapii tetapi namun tuh gitu gini begitu begini
+kayak kaya kek seperti sebagai oleh bahwa agar supaya biar tentang soal pas waktu saat ketika
+udah udh sudah dah masih lagi lg akan bakal telah sedang lagi baru abis habis trs
+ada adalah ialah the a an and or but so to of in on at for with from by about as into than then
+i me my mine myself you your yours he him his she her hers it its we us our they them their
+is am are was were be been being do does did doing have has had having will would can could
+should shall may might must im i'm i've i'll i'd it's that's this that these those there here
+just very really like also too not
+kowe sampeyan dheweke iki kuwi iku sing karo lan nang neng ning ing wis wes ae wae to po yo
+mung banjur uga ugi
+abdi urang aing anjeun maneh manehna ieu eta nu ka ti jeung sareng teh mah oge ge atuh nya
+geus tos keur
+"""
+FUNCTION_WORDS = frozenset(_FUNCTION_WORDS.split())
+
+
 def char_grams(token: str) -> list[str]:
     padded = f" {token} "
     return [padded[i:i + n] for n in CHAR_N for i in range(len(padded) - n + 1)]
 
 
-def word_grams(tokens: list[str]) -> list[str]:
+def word_grams(tokens: list[str], skip: frozenset[str] = frozenset()) -> list[str]:
+    """Word unigrams and bigrams inside clauses; ``skip``: words with no feature of their own
+    (no unigram, no bigram of two of them)."""
     out: list[str] = []
     prev: str | None = None
     for token in tokens:
         if token in BOUNDARIES:
             prev = None
             continue
-        out.append(token)
-        if prev is not None:
+        if token not in skip:
+            out.append(token)
+        if prev is not None and not (prev in skip and token in skip):
             out.append(f"{prev} {token}")
         prev = token
     return out
+
+
+def class_grams(tokens: list[str], token_classes: dict[str, tuple[str, ...]]) -> list[str]:
+    """Lexicon classes of the words, alone and in pairs of neighbours inside a clause: "hayang
+    paeh" and "pengen mati" both give "want", "die" and "want die". What a class knows, the
+    model knows too (a new word in a class is read like its classmates)."""
+    out: list[str] = []
+    prev: tuple[str, ...] = ()
+    for token in tokens:
+        if token in BOUNDARIES:
+            prev = ()
+            continue
+        cur = token_classes.get(token, ())
+        out.extend(cur)
+        for a in prev:
+            for b in cur:
+                out.append(f"{a} {b}")
+        prev = cur
+    return out
+
+
+def token_class_map(classes: dict[str, frozenset[str]],
+                    names: list[str]) -> dict[str, tuple[str, ...]]:
+    """word -> the classes (of ``names``) it belongs to, in a fixed order."""
+    out: dict[str, list[str]] = {}
+    for name in sorted(names):
+        for word in classes.get(name, ()):
+            out.setdefault(word, []).append(name)
+    return {w: tuple(c) for w, c in out.items()}
 
 
 def sha256_of(arrays: dict[str, np.ndarray]) -> str:
@@ -94,6 +152,9 @@ class RiskModel:
         self.row = {name: i for i, name in enumerate(vocab)}
         self._char_row = {n[2:]: i for n, i in self.row.items() if n.startswith("c:")}
         self._word_row = {n[2:]: i for n, i in self.row.items() if n.startswith("w:")}
+        self._class_row = {n[2:]: i for n, i in self.row.items() if n.startswith("k:")}
+        self.class_names: list[str] = list(meta.get("class_features", []))
+        self._token_classes: dict[str, tuple[str, ...]] = {}
         self.weights = weights.astype(np.float32)
         self.bias = bias.astype(np.float32)
         self.classes = classes
@@ -106,6 +167,7 @@ class RiskModel:
         self._crisis_index = np.flatnonzero(self._crisis)
         self._concern = classes.index("concern") if "concern" in classes else -1
         self._words: dict[str, tuple[int, ...]] = {}
+        self.skip = FUNCTION_WORDS if meta.get("function_words") == "skip" else frozenset()
 
     @classmethod
     def load(cls, path: Path | None = None) -> RiskModel:
@@ -148,6 +210,10 @@ class RiskModel:
             np.savez_compressed(handle, **arrays)
         return bytes(arrays["sha256"]).decode()
 
+    def use_lexicon(self, classes: dict[str, frozenset[str]]) -> None:
+        """The detector's word classes, for the class features this model was trained with."""
+        self._token_classes = token_class_map(classes, self.class_names)
+
     def _word(self, token: str) -> tuple[int, ...]:
         cached = self._words.get(token)
         if cached is None:
@@ -158,19 +224,30 @@ class RiskModel:
         return cached
 
     def logits(self, tokens: list[str]) -> np.ndarray:
+        """Bias plus each feature kind's rows, summed and scaled by 1/sqrt(rows of that kind)
+        (one gather and one product: numpy's cost is per call, not per row)."""
         char_rows: set[int] = set()
         word = self._word
+        skip = self.skip
         for token in tokens:
-            if token not in BOUNDARIES:
+            if token not in BOUNDARIES and token not in skip:
                 char_rows.update(word(token))
-        word_rows = {r for r in map(self._word_row.get, word_grams(tokens)) if r is not None}
-        out = self.bias.copy()
-        weights = self.weights
-        if char_rows:
-            out += weights[list(char_rows)].sum(axis=0) * (1 / math.sqrt(len(char_rows)))
-        if word_rows:
-            out += weights[list(word_rows)].sum(axis=0) * (1 / math.sqrt(len(word_rows)))
-        return out
+        word_get = self._word_row.get
+        word_rows = {r for r in map(word_get, word_grams(tokens, skip)) if r is not None}
+        class_rows: set[int] = set()
+        if self._class_row:
+            class_get = self._class_row.get
+            class_rows = {r for r in map(class_get, class_grams(tokens, self._token_classes))
+                          if r is not None}
+        rows: list[int] = []
+        scales: list[float] = []
+        for kind in (char_rows, word_rows, class_rows):
+            if kind:
+                rows.extend(kind)
+                scales.extend([1 / math.sqrt(len(kind))] * len(kind))
+        if not rows:
+            return self.bias.copy()
+        return self.bias + np.asarray(scales, dtype=np.float32) @ self.weights[rows]
 
     def opinion(self, tokens: list[str], detail: bool = False) -> ModelOpinion:
         """The model's probabilities for one normalised text (``detail``: every class)."""
@@ -200,16 +277,18 @@ class RiskModel:
         others = np.flatnonzero(~self._crisis)
         push = self.weights[:, crisis_cols].max(axis=1) - self.weights[:, others].max(axis=1)
         scores: dict[str, float] = {}
-        words = [t for t in tokens if t not in BOUNDARIES]
+        words = [t for t in tokens if t not in BOUNDARIES and t not in self.skip]
         chars = [("c:" + g) for t in words for g in char_grams(t)]
-        grams = ["w:" + g for g in word_grams(tokens)]
-        for names in (chars, grams):
+        grams = ["w:" + g for g in word_grams(tokens, self.skip)]
+        kinds = ["k:" + g for g in class_grams(tokens, self._token_classes)]
+        for names in (chars, grams, kinds):
             known = {name for name in names if name in self.row}
             for name in known:
                 scores[name] = float(push[self.row[name]]) / math.sqrt(len(known))
         ranked = sorted(scores.items(), key=lambda kv: -abs(kv[1]))[:top]
-        return [(name[2:].replace(" ", "_") if name.startswith("c:") else f"[{name[2:]}]",
-                 value) for name, value in ranked]
+        return [(name[2:].replace(" ", "_") if name.startswith("c:") else
+                 (f"<{name[2:]}>" if name.startswith("k:") else f"[{name[2:]}]"), value)
+                for name, value in ranked]
 
 
 def to_arrays(vocab: list[str], weights: np.ndarray, bias: np.ndarray, classes: list[str],

@@ -68,13 +68,23 @@ class MorphIndex:
     """Known words of the morphology classes by (root, voice)."""
 
     def __init__(self, words: set[str]) -> None:
+        self._words = frozenset(words)
         self._by_key: dict[tuple[str, str], set[str]] = {}
         for word in words:
             for key in analyses(word):
                 self._by_key.setdefault(key, set()).add(word)
 
     def lookup(self, token: str) -> str | None:
-        """The known word sharing a (root, voice) with ``token``; None when the voice is unclear."""
+        """The known word sharing a (root, voice) with ``token``; None when the voice is unclear.
+
+        A known word with only a suffix added is that word ("dipukulan", "dipukulin" ->
+        "dipukul"): a suffix never changes who acts.
+        """
+        bare = {token[: -len(suffix)] for suffix in SUFFIXES
+                if token.endswith(suffix) and len(token) - len(suffix) >= MIN_ROOT}
+        known = bare & self._words
+        if known:
+            return max(known, key=lambda w: (len(w), w))
         found: dict[str, set[str]] = {}
         for key in analyses(token):
             for word in self._by_key.get(key, ()):

@@ -39,7 +39,10 @@ CONFUSABLES = str.maketrans({
     "η": "n", "μ": "u", "χ": "x", "γ": "y", "ω": "w", "β": "b", "ϲ": "c", "ѵ": "v", "ɑ": "a",
     "ɡ": "g", "ı": "i", "ɩ": "i", "ʏ": "y", "ᴜ": "u", "ꞵ": "b", "ӏ": "l", "ԍ": "g",
 })
-LAUGH_EMOJI = frozenset("🤣😂😆😹😝😜🤪💀☠")
+LAUGH_EMOJI = frozenset("🤣😂😆😹😝😜🤪💀☠😅🤭")
+# Laughter typed as letters, of any length: wkwkwkw, awokwokwok, hahahah, hehehe, xixixi, kwkwkw.
+_LAUGH_WORD = re.compile(r"^(a?(wk|kw)+w?k?|(ha)+h?a?|(he)+h?|(hi)+h?|(xi)+x?|(aw?ok)+(wok)*|"
+                         r"(ah)+a?|(ka)+k?|(ck)+|l+m+a+o+|l+o+l+)$")
 _LAUGH = re.compile("[" + "".join(sorted(LAUGH_EMOJI)) + "]+")
 _SPACED = re.compile(r"(?<![\w])((?:[a-z][ .\-_*]){2,}[a-z])(?![\w])")
 _HYPHENED = re.compile(r"\b([a-z]{2,})-([a-z]{2,})\b")
@@ -232,6 +235,8 @@ class Normalizer:
 
     def _resolve(self, raw: str) -> tuple[tuple[str, ...], str]:
         token, notes = raw, []
+        if len(raw) >= 4 and raw not in self.vocabulary and _LAUGH_WORD.match(raw):
+            return ("wkwk",), f"laughter {raw}->wkwk"
         redup = _REDUP2.match(token)
         if redup:
             token = redup.group(1) + redup.group(2)
@@ -287,8 +292,10 @@ class Normalizer:
         return token
 
     def _real_word(self, token: str) -> bool:
-        """A known root word, or an affixed form of one ("nyoret" is "coret", not "nyeret")."""
-        return token in self.known or any(root in self.known for root, _ in analyses(token))
+        """A known root word, or an affixed form of one ("nyoret" is "coret", not "nyeret"), or of
+        a word the rules know ("dibilang" is "bilang", not "dibalang")."""
+        return token in self.known or any(root in self.known or root in self.vocabulary
+                                          for root, _ in analyses(token))
 
     def _unmask(self, token: str) -> str | None:
         pattern = re.compile("^" + re.escape(token).replace(r"\*", "[a-z]") + "$")

@@ -140,11 +140,12 @@ def _element(part: str, classes: Mapping[str, frozenset[str]], gap: int,
     return Element(frozenset(words), tuple(prefixes), optional, gap, crosses, at_end)
 
 
-def _gap(part: str, allowed: bool) -> tuple[int, bool]:
+def _gap(part: str, allowed: bool, most: int = 12) -> tuple[int, bool]:
     number = part[1:].rstrip("+")
-    if not number.isdigit() or not allowed or int(number) > 12:
-        raise PatternError(f"bad gap {part!r}: write ~1 .. ~12 (or ~N+ to cross "
-                           "punctuation) between two elements")
+    if not number.isdigit() or not allowed or int(number) > most:
+        raise PatternError(f"bad gap {part!r}: write ~1 .. ~{most} (or ~N+ to cross "
+                           "punctuation) between two elements"
+                           + ("" if most == 12 else ", or as the window of & elements"))
     return int(number), part.endswith("+")
 
 
@@ -170,7 +171,7 @@ def _compile_unordered(source: str, classes: Mapping[str, frozenset[str]]) -> Pa
     parts = source.split()
     window, crosses = 6, False
     if parts[-1].startswith("~"):
-        window, crosses = _gap(parts.pop(), True)
+        window, crosses = _gap(parts.pop(), True, most=20)  # a window, not a gap
     groups = " ".join(parts).split("&")
     if len(groups) < 2 or any(len(g.split()) != 1 for g in groups):
         raise PatternError("an order-free pattern is single elements joined by & "

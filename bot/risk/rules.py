@@ -16,7 +16,7 @@ from bot.yamlsrc import LineDict, LineList, read_mapping
 
 LEVELS = ("none", "concern", "crisis")
 RULE_KEYS = ("id", "category", "patterns", "floor", "negatable", "mention", "examples",
-             "not_examples", "level", "ask", "steady", "cue")
+             "not_examples", "level", "ask", "steady", "cue", "unless")
 
 
 class RuleError(SourceError):
@@ -37,6 +37,7 @@ class Rule:
     ask: bool = False  # a concern that deserves the direct question (hopelessness, burden ...)
     steady: bool = False  # laughter never lowers it (methods, plans, attempts)
     cue: str = ""  # a weak sign of a kind: two different rules of one cue make a crisis
+    unless: str = ""  # a class: a word of it anywhere in the message drops the match
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,8 @@ class RuleSet:
     rules: tuple[Rule, ...]
     morphology: tuple[str, ...] = ()  # classes whose words teach their affixed forms
     typo: tuple[str, ...] = ()  # classes whose words tolerate one typo in 5-6 letter tokens
+    # risk cues ("alert", "ask"): words and prefixes that let the model's guess alert or ask
+    cues: dict[str, tuple[frozenset[str], tuple[str, ...]]] | None = None
 
     def morph_words(self) -> set[str]:
         return set().union(*(self.classes[c] for c in self.morphology))
@@ -100,7 +103,12 @@ def _rules(path: Path, tree: LineDict, level: str, classes: dict) -> list[Rule]:
                         bool(item.get("negatable", False)), bool(item.get("mention", False)),
                         tuple(item.get("examples", ())), tuple(item.get("not_examples", ())),
                         bool(item.get("ask", False)), bool(item.get("steady", False)),
-                        str(item.get("cue", ""))))
+                        str(item.get("cue", "")), str(item.get("unless", ""))))
+        unknown = [c for c in out[-1].unless.split("|") if c and c not in classes]
+        if unknown:
+            raise RuleError(path, item.key_lines["unless"], where,
+                            f"unknown class {unknown[0]!r}",
+                            "name classes of lexicon.yaml `classes:`, joined by |")
     return out
 
 
@@ -111,8 +119,13 @@ def load_rules(folder: Path | None = None) -> RuleSet:
         encoding="utf-8")) for name in ("lexicon", "crisis", "concern")}
     lex_path, lex_text = files["lexicon"]
     lexicon = _read(lex_path, lex_text)
-    classes = {name: frozenset(str(w).casefold() for w in words)
-               for name, words in lexicon.get("classes", {}).items()}
+    classes: dict[str, frozenset[str]] = {}
+    for name, words in lexicon.get("classes", {}).items():
+        odd = [w for w in words if not isinstance(w, (str, int)) or isinstance(w, bool)]
+        if odd:  # YAML reads a bare no / yes / on / off as a boolean, not as the word
+            raise RuleError(lex_path, lexicon["classes"].key_lines.get(name), f"class {name}",
+                            f"{odd[0]!r} is not a word", 'quote it: "no", "yes", "on", "off"')
+        classes[name] = frozenset(str(w).casefold() for w in words)
     idioms = tuple(tuple(str(i).split()) for i in lexicon.get("idioms", ()))
     slang = {str(k): str(v) for k, v in lexicon.get("slang", {}).items()}
     rules: list[Rule] = []
@@ -129,6 +142,22 @@ def load_rules(folder: Path | None = None) -> RuleSet:
     if duplicates:
         raise RuleError(files["crisis"][0], None, "rules", f"duplicate rule ids {duplicates}",
                         "give every rule its own id")
+    cues: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {}
+    for kind, entries in lexicon.get("cues", {}).items():
+        words: set[str] = set()
+        prefixes: list[str] = []
+        for entry in entries:
+            entry = str(entry).casefold()
+            if entry.startswith("@"):
+                if entry[1:] not in classes:
+                    raise RuleError(lex_path, lexicon.key_lines.get("cues"), f"cues.{kind}",
+                                    f"unknown class {entry!r}", "name a class of `classes:`")
+                words |= classes[entry[1:]]
+            elif entry.endswith("*"):
+                prefixes.append(entry[:-1])
+            else:
+                words.add(entry)
+        cues[str(kind)] = (frozenset(words), tuple(prefixes))
     return RuleSet(classes, idioms, slang, tuple(rules),
                    tuple(str(c) for c in lexicon.get("morphology", ())),
-                   tuple(str(c) for c in lexicon.get("typo", ())))
+                   tuple(str(c) for c in lexicon.get("typo", ())), cues)

@@ -26,7 +26,7 @@ import aiosqlite
 from bot.clock import Clock
 from bot.core.appointments import PREFIX as APPOINTMENT_PREFIX
 from bot.core.appointments import REMINDER as APPOINTMENT_REMINDER
-from bot.core.conversation import CaseView, InviteCheck, Party, Turn
+from bot.core.conversation import CaseRecord, CaseView, InviteCheck, Party, Turn, WebLinkOffer
 from bot.core.core import RETENTION_TIMER, Core
 from bot.core.crisis import LADDER_TIMER, TAKE_PREFIX
 from bot.core.delivery import UNDELIVERABLE
@@ -38,7 +38,8 @@ from bot.core.identity import IdentityVault
 from bot.core.keys import SYSTEM, UserKey
 from bot.core.requeue import REQUEUED_TIMER
 from bot.core.roster import Roster
-from bot.core.textclean import command_name, is_small_id
+from bot.core.staff import ENGLISH as STAFF_ENGLISH
+from bot.core.textclean import button_parts, command_name, is_small_id
 from bot.reports import data as reports
 from bot.runtime.effects import apply_effects
 from bot.store import (
@@ -51,6 +52,7 @@ from bot.store import (
     services,
     timers,
     users,
+    web,
     windows,
 )
 from bot.store.db import LANE_FLOW, Store
@@ -76,8 +78,12 @@ def timer_context(kind: str) -> str:
 
 
 def party_of(user: UserRow) -> Party:
-    return Party(user.key, user.role, user.alias, user.code, user.display_name, user.pseudonym,
-                 user.duty, unreachable_since=user.unreachable_since)
+    staff = user.role != "student"  # a removed staff member's name stays for the record only
+    return Party(user.key, user.role, user.alias, user.code,
+                 user.display_name if staff else None, user.pseudonym if staff else None,
+                 user.duty, unreachable_since=user.unreachable_since,
+                 trained=bool(user.trained_at), approved=bool(user.approved_at),
+                 trained_at=user.trained_at, approved_at=user.approved_at)
 
 
 class Dispatcher:
@@ -85,8 +91,10 @@ class Dispatcher:
 
     def __init__(self, store: Store, vault: IdentityVault, core: Core, clock: Clock,
                  default_lang: str = "id", on_queued: Callable[[bool], None] = lambda _: None,
-                 roster: Roster | None = None, windowed: frozenset[str] = frozenset()) -> None:
+                 roster: Roster | None = None, windowed: frozenset[str] = frozenset(),
+                 web_url: str = "") -> None:
         self.store = store
+        self.web_url = web_url.rstrip("/")  # the web view's public base ("": not served)
         self.windowed = windowed  # channels with a reply window (WhatsApp): see windows.py
         self.vault = vault
         self.core = core
@@ -323,11 +331,15 @@ class Dispatcher:
                 party = replace(party, load=await users.active_load(db, key))
             own_case, subject, held, replied, reply_code, replying = await self._cases_for(
                 db, user, event, own_case)
+            history: tuple[CaseRecord, ...] = ()
+            if user.role in ("counselor", "backup") and event.kind is Kind.COMMAND:
+                history, subject = await self._history_for(db, event, subject)
             turn = Turn(party, event.kind, event.text, event.data, now, conv, own_case, subject,
                         held=held, replied=replied, reply_code=reply_code, replying=replying,
                         alertable=alertable,
                         invite=await self._invite_for(db, user, event, now),
-                        listing=await self._listing_for(db, user, event, now),
+                        listing=await self._listing_for(db, user, event, now), history=history,
+                        named=await self._named_for(db, user, event),
                         **await self._services_for(db, user, event, now))
             outcome = self.core.handle(turn)
             queued = await apply_effects(db, outcome.effects, now, self._on_shift(now),
@@ -338,13 +350,74 @@ class Dispatcher:
             await self.store.checkpoint()  # /hapus: no copy of the deleted pages left in the WAL
         return queued
 
+    async def act_as_staff(self, key: UserKey, kind: Kind, text: str = "", data: str = "",
+                           urgent: bool = False) -> bool:
+        """A staff member acts from the web view (a "Saya tangani" press, a command): the
+        same turn the chat would make, read, decided and committed in one transaction, so a
+        web claim and a chat claim cannot both win. False if the person is not staff."""
+        async with self._person(key.value), self.store.transaction(urgent=urgent) as db:
+            if self.store.several_workers:  # this person's chat events, in every worker
+                await self.store.lock_person(db, key.value)
+            now = self.clock.now()
+            user = await users.get(db, key)
+            if user is None or user.role == "student":
+                return False
+            conv = replace(await conversations.load(db, key, self.default_lang),
+                           lang=user.lang)
+            # unreachable_since cleared: acting on the web does not show that the chat works
+            party = replace(party_of(user), load=await users.active_load(db, key),
+                            unreachable_since="")
+            event = InboundEvent(user.channel, "", "", "", kind, text, data)
+            own_case, subject, held, _, _, _ = await self._cases_for(db, user, event, None)
+            turn = Turn(party, kind, text, data, now, conv, own_case, subject, held=held,
+                        alertable=await users.anyone_alertable(db))
+            outcome = self.core.handle(turn)
+            queued = await apply_effects(db, outcome.effects, now, self._on_shift(now),
+                                         known={user.key: user}, seal=self.vault.seal)
+            if outcome.conversation is not None:
+                await conversations.save(db, outcome.conversation, now)
+        if queued:
+            self.on_queued(urgent)
+        return True
+
+    @staticmethod
+    async def _history_for(db: aiosqlite.Connection, event: InboundEvent,
+                           subject: CaseView | None
+                           ) -> tuple[tuple[CaseRecord, ...], CaseView | None]:
+        """For a counselor's "/lihat CODE [N]": every case of that student, and case N (the
+        newest when N is not given) with its last messages."""
+        name, args = command_name(event.text)
+        if STAFF_ENGLISH.get(name, name) != "lihat" or not args:
+            return (), subject
+        code, _, number = args.partition(" ")
+        history = await cases.history(db, code)
+        if not history:
+            return (), None
+        chosen = history[-1]
+        if number.strip().lstrip("#").isdigit():
+            chosen = next((r for r in history if r.number == int(number.strip().lstrip("#"))),
+                          chosen)
+        return history, await cases.by_id(db, chosen.id, with_recent=40)
+
     @staticmethod
     async def _listing_for(db: aiosqlite.Connection, user: UserRow, event: InboundEvent,
                            now: dt.datetime) -> tuple[CaseView, ...]:
-        if (event.kind is Kind.COMMAND and user.role in ("counselor", "backup")
-                and command_name(event.text)[0] == "kasus"):
+        name = command_name(event.text)[0] if event.kind is Kind.COMMAND else ""
+        if user.role in ("counselor", "backup") and STAFF_ENGLISH.get(name, name) == "kasus":
             return tuple(await cases.supervision(db, now - dt.timedelta(days=1)))
         return ()
+
+    @staticmethod
+    async def _named_for(db: aiosqlite.Connection, user: UserRow,
+                         event: InboundEvent) -> Party | None:
+        """The staff member a counselor's /setujui NAMA (/approve) names, if exactly one."""
+        if event.kind is not Kind.COMMAND or user.role not in ("counselor", "backup"):
+            return None
+        name, args = command_name(event.text)
+        if name not in ("setujui", "approve") or not args.strip():
+            return None
+        found = await users.find_staff(db, args)
+        return party_of(found) if found is not None else None
 
     async def _services_for(self, db: aiosqlite.Connection, user: UserRow, event: InboundEvent,
                             now: dt.datetime) -> dict:
@@ -358,9 +431,11 @@ class Dispatcher:
             return {"appointment": await services.active_for(db, user.key),
                     "sessions": await services.upcoming_sessions(db, now, user.key)}
         if event.kind is Kind.BUTTON and event.data.startswith(APPOINTMENT_PREFIX):
-            ref = event.data.rsplit(":", 1)[-1]
+            ref = button_parts(event.data)[2].partition(":")[0]  # ap:ps:REF:TIME too
             return {"appointment": await services.active_by_ref(db, ref)}
         command = command_name(event.text)[0] if event.kind is Kind.COMMAND else ""
+        if command in ("dasbor", "dashboard"):
+            return {"web_link": await self._web_link_for(db, user, now)}
         if command == "sesi":
             return {"sessions": await services.upcoming_sessions(db, now)}
         if command == "laporan" and user.role in ("counselor", "backup"):
@@ -368,6 +443,17 @@ class Dispatcher:
             return {"report": await reports.gather(db, today - dt.timedelta(days=29), today,
                                                    self.core.tz)}
         return {}
+
+    async def _web_link_for(self, db: aiosqlite.Connection, user: UserRow,
+                            now: dt.datetime) -> WebLinkOffer:
+        """A fresh sign-in token for /dasbor (used only if the core sends it) and how many
+        links the person asked for in the last hour."""
+        if not self.web_url:
+            return WebLinkOffer("")
+        token = secrets.token_urlsafe(32)
+        recent = await web.links_since(db, user.key, now - dt.timedelta(hours=1))
+        return WebLinkOffer(f"{self.web_url}/masuk/{token}",
+                            self.vault.web_hash("link", token), recent)
 
     async def _invite_for(self, db: aiosqlite.Connection, user: UserRow, event: InboundEvent,
                           now: dt.datetime) -> InviteCheck | None:
@@ -434,7 +520,7 @@ class Dispatcher:
                                                    with_recent=10)
         if event.kind is Kind.COMMAND:
             name, code = command_name(event.text)
-            if name in ("lihat", "ambil") and code:
+            if STAFF_ENGLISH.get(name, name) == "ambil" and code:
                 await self._lock_case(db, code)
                 subject = await cases.latest_by_code(db, code, with_recent=40)
         held = await cases.held_by(db, user.key)

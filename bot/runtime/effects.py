@@ -15,6 +15,7 @@ from bot.core.crisis import TAKE_PREFIX
 from bot.core.effects import (
     PRIORITY_CRISIS,
     AddNote,
+    AllDueNow,
     Audit,
     CancelTimer,
     CaseMessage,
@@ -23,15 +24,18 @@ from bot.core.effects import (
     CreateGroupSession,
     DueNow,
     Effect,
+    EndWebSessions,
     EnrolStaff,
     EscalateCase,
     FlagCase,
     ForgetUser,
     GroupSignup,
+    IssueWebLink,
     MarkRelayed,
     OfferCase,
     OfferWaiting,
     OpenCase,
+    ProposeAppointment,
     Purge,
     RecordSurvey,
     RequestAppointment,
@@ -57,6 +61,7 @@ from bot.store import (
     services,
     timers,
     users,
+    web,
     windows,
 )
 from bot.store.users import UserRow
@@ -140,6 +145,8 @@ def purpose_of(user: UserRow, effect: Send, context: str = "") -> str:
         return ""
     if effect.audience == "staff" and (effect.buttons or effect.priority >= PRIORITY_CRISIS):
         return "alert"
+    if user.role == "tppk":  # a violence-team notice (bot/core/tppk.py)
+        return "notice"
     return "notice" if effect.audience == "helper" or effect.buttons else ""
 
 
@@ -228,6 +235,8 @@ async def apply_effects(db: aiosqlite.Connection, effects: list[Effect], now: dt
                 await timers.cancel(db, effect.owner, effect.kind)
             case DueNow():
                 await timers.due_now(db, effect.owner, effect.kind, now)
+            case AllDueNow():
+                await timers.due_all_now(db, effect.kind, now)
             case EnrolStaff():
                 if not await invites.redeem(db, effect.invite_id, effect.user.value, now):
                     raise EffectError("invite no longer valid")  # the core checked it
@@ -237,13 +246,19 @@ async def apply_effects(db: aiosqlite.Connection, effects: list[Effect], now: dt
                     await users.set_pseudonym(db, effect.user, effect.pseudonym)
                 if effect.duty is not None:
                     await users.set_duty(db, effect.user, effect.duty)
+                if effect.trained or effect.approved_by is not None:
+                    await users.set_training(db, effect.user, now, effect.trained,
+                                             effect.approved_by)
             case RequestAppointment():
                 sealed = seal(effect.identity) if effect.identity is not None else None
                 await services.request(db, effect.student, effect.slot, effect.topic, sealed,
                                        now, effect.ref)
             case SetAppointment():
                 await services.set_status(db, effect.appointment_id, effect.status,
-                                          effect.staff, now)
+                                          effect.staff, now, effect.slot)
+            case ProposeAppointment():
+                await services.propose(db, effect.appointment_id, effect.slot, effect.by,
+                                       effect.staff, now)
             case CreateGroupSession():
                 await services.create_session(db, effect.topic, effect.starts_at, effect.place,
                                               effect.seats, effect.created_by, now)
@@ -252,6 +267,10 @@ async def apply_effects(db: aiosqlite.Connection, effects: list[Effect], now: dt
                     await services.sign_up(db, effect.session_id, effect.student, now)
                 else:
                     await services.leave(db, effect.session_id, effect.student)
+            case IssueWebLink():
+                await web.add_link(db, effect.token_hash, effect.staff, now, effect.expires)
+            case EndWebSessions():
+                await web.end_all(db, effect.staff)
             case RetractButtons():
                 for row in await outbox.take_retractable(db, effect.data):
                     if row["status"] == "sent" and row["platform_ref"]:

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import aiosqlite
 
-from bot.core.conversation import CaseView
+from bot.core.conversation import CaseRecord, CaseView, NoteView
 from bot.core.keys import UserKey
 from bot.store.db import fetch_all, fetch_one, ts
 
@@ -143,6 +143,54 @@ async def latest_by_code(
     """The student's most recent case, open or closed (supervisors read transcripts)."""
     case = await _one(db, "WHERE c.code = ?", (code.strip().lstrip("#").upper(),))
     return await by_id(db, case.id, with_recent) if case else None
+
+
+_NAME = "COALESCE(u.pseudonym, u.display_name, u.code)"
+_ROLE = "COALESCE(u.former_role, u.role)"
+
+
+async def history(db: aiosqlite.Connection, code: str) -> tuple[CaseRecord, ...]:
+    """Every case of the student with this code, oldest first, with its story, notes, closing
+    note and rating (for guru BK's /lihat). A removed staff member keeps their name here."""
+    code = code.strip().lstrip("#").upper()
+    rows = await fetch_all(
+        db,
+        f"SELECT c.id, c.route, c.level, c.status, c.topic, c.weight, c.opened_at, c.closed_at, "
+        f"c.category, c.risk_rules, json_extract(unseal(c.intake), '$.story') AS story, "
+        f"unseal(c.outcome_note) AS outcome_note, c.closed_by, c.student_key, "
+        f"{_NAME} AS helper, s.score, unseal(s.comment) AS comment FROM cases c "
+        f"LEFT JOIN users u ON u.key = COALESCE(c.assignee_key, c.closed_by) "
+        f"LEFT JOIN surveys s ON s.case_id = c.id WHERE c.code = ? ORDER BY c.id", (code,))
+    if not rows:
+        return ()
+    ids = tuple(r["id"] for r in rows)
+    marks = ",".join("?" * len(ids))
+    notes: dict[int, list[NoteView]] = {}
+    for n in await fetch_all(
+            db, f"SELECT n.case_id, n.at, unseal(n.text) AS text, {_NAME} AS name, "
+            f"{_ROLE} AS role FROM staff_notes n LEFT JOIN users u ON u.key = n.author_key "
+            f"WHERE n.case_id IN ({marks}) ORDER BY n.id", ids):
+        notes.setdefault(n["case_id"], []).append(
+            NoteView(n["name"] or "", n["role"] or "", n["at"], n["text"] or ""))
+    closers = {r["closed_by"] for r in rows if r["closed_by"]}
+    who = {k: (name or "", role or "") for k, name, role in await fetch_all(
+        db, f"SELECT u.key, {_NAME}, {_ROLE} FROM users u WHERE u.key IN "
+        f"({','.join('?' * len(closers))})", tuple(closers))} if closers else {}
+    out = []
+    for number, r in enumerate(rows, 1):
+        closing = None
+        if r["status"] == "closed":
+            name, role = who.get(r["closed_by"] or "", ("", "system"))
+            if r["closed_by"] == r["student_key"]:
+                name, role = "", "student"
+            closing = NoteView(name, role, r["closed_at"] or "", r["outcome_note"] or "")
+        out.append(CaseRecord(
+            r["id"], number, r["route"], r["level"], r["status"], r["topic"], r["weight"],
+            r["opened_at"], r["story"] or "", r["category"],
+            tuple(json.loads(r["risk_rules"] or "[]")), r["helper"] or "",
+            r["closed_at"] or "", closing, tuple(notes.get(r["id"], ())), r["score"],
+            r["comment"] or ""))
+    return tuple(out)
 
 
 async def supervision(db: aiosqlite.Connection, since: dt.datetime) -> list[CaseView]:

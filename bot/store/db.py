@@ -29,6 +29,11 @@ import aiosqlite
 from bot.errors import SebayaError
 
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
+_WIDEN = re.compile(r"^-- @widen (\w+): (.+?) -> (.+)$", re.M)
+
+
+class MigrationError(SebayaError):
+    """A migration does not fit this database (its schema is not what the migration expects)."""
 
 
 def ts(moment: dt.datetime) -> str:
@@ -59,6 +64,35 @@ def migrations() -> list[tuple[int, str, str]]:
         if match:
             found.append((int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
     return sorted(found)
+
+
+async def _widened(db: aiosqlite.Connection, sql: str) -> tuple[str, bool]:
+    """Expand each ``-- @widen TABLE: OLD -> NEW`` line of a migration: TABLE is rebuilt from
+    its definition as it is now, with OLD replaced by NEW (a CHECK loosened: SQLite cannot
+    alter one), so every column survives whichever migration added it, with its rows and
+    indexes. A table that already has NEW is left alone. Returns the SQL and whether it
+    rebuilds anything."""
+    steps: list[str] = []
+    for match in _WIDEN.finditer(sql):
+        table, old, new = match.groups()
+        row = await fetch_one(db, "SELECT sql FROM sqlite_master WHERE type = 'table' "
+                              "AND name = ?", (table,))
+        if row is None:
+            raise MigrationError(f"@widen: no table {table}")
+        definition = str(row[0])
+        if new in definition:
+            continue
+        if old not in definition:
+            raise MigrationError(f"@widen {table}: {old!r} is not in its definition")
+        created = re.sub(rf'^CREATE TABLE\s+"?{table}"?', f"CREATE TABLE {table}__new",
+                         definition.replace(old, new, 1), count=1)
+        indexes = [str(r[0]) for r in await fetch_all(
+            db, "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+            "AND sql IS NOT NULL", (table,))]
+        steps += [f"{created};", f"INSERT INTO {table}__new SELECT * FROM {table};",
+                  f"DROP TABLE {table};", f"ALTER TABLE {table}__new RENAME TO {table};",
+                  *(f"{index};" for index in indexes)]
+    return _WIDEN.sub("", sql) + "\n" + "\n".join(steps), bool(steps)
 
 
 LANE_CRISIS, LANE_FLOW, LANE_ORDINARY = 0, 1, 2
@@ -229,13 +263,24 @@ class Store:
         return int(row[0])
 
     async def migrate(self) -> int:
-        """Apply migrations newer than ``PRAGMA user_version``, each in its own transaction."""
+        """Apply migrations newer than ``PRAGMA user_version``, each in its own transaction.
+        A migration that rebuilds a table (``-- @widen``) runs with foreign keys off, as
+        SQLite's own procedure says, and is checked with ``foreign_key_check`` after."""
         current = await self.schema_version()
         for number, _name, sql in migrations():
             if number > current:
-                await self.db.executescript(
-                    f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;"
-                )
+                script, rebuilds = await _widened(self.db, sql)
+                if rebuilds:  # dropping a referenced table would cascade: off meanwhile
+                    await self.db.execute("PRAGMA foreign_keys = OFF")
+                try:
+                    await self.db.executescript(
+                        f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;"
+                    )
+                finally:
+                    if rebuilds:
+                        await self.db.execute("PRAGMA foreign_keys = ON")
+                if rebuilds and await fetch_all(self.db, "PRAGMA foreign_key_check"):
+                    raise MigrationError(f"migration {number} left broken references")
                 current = number
         return current
 

@@ -26,6 +26,9 @@ def _appointment(row: aiosqlite.Row) -> AppointmentView:
         row["topic"], row["status"], lang=row["lang"] or "id",
         confirmed_by=UserKey(row["confirmed_by"]) if row["confirmed_by"] else None,
         confirmed_name=row["staff_pseudonym"] or row["staff_name"],
+        pending_slot=parse_ts(row["pending_slot"]) if row["pending_slot"] else None,
+        pending_from=row["pending_from"] or "",
+        pending_by=UserKey(row["pending_by"]) if row["pending_by"] else None,
     )
 
 
@@ -50,6 +53,7 @@ async def request(db: aiosqlite.Connection, student: UserKey, slot: dt.datetime,
     if current is not None:
         await db.execute(
             "UPDATE appointments SET slot = ?, status = 'requested', confirmed_by = NULL, "
+            "pending_slot = NULL, pending_from = NULL, pending_by = NULL, "
             "updated_at = ? WHERE id = ?", (ts(slot), ts(now), current.id))
         return current.id
     cursor = await db.execute(
@@ -62,11 +66,25 @@ async def request(db: aiosqlite.Connection, student: UserKey, slot: dt.datetime,
 
 
 async def set_status(db: aiosqlite.Connection, appointment_id: int, status: str,
-                     staff: UserKey | None, now: dt.datetime) -> None:
+                     staff: UserKey | None, now: dt.datetime,
+                     slot: dt.datetime | None = None) -> None:
+    """A new status (and time, when given); a time that waited for an answer is settled."""
     await db.execute(
         "UPDATE appointments SET status = ?, confirmed_by = COALESCE(?, confirmed_by), "
+        "slot = COALESCE(?, slot), pending_slot = NULL, pending_from = NULL, "
+        "pending_by = NULL, updated_at = ? WHERE id = ?",
+        (status, staff.value if staff else None, ts(slot) if slot else None, ts(now),
+         appointment_id))
+
+
+async def propose(db: aiosqlite.Connection, appointment_id: int, slot: dt.datetime, by: str,
+                  staff: UserKey | None, now: dt.datetime) -> None:
+    """Another time, asked by the student or proposed by guru BK, waiting for the other side;
+    the appointment's slot and status stay as they are."""
+    await db.execute(
+        "UPDATE appointments SET pending_slot = ?, pending_from = ?, pending_by = ?, "
         "updated_at = ? WHERE id = ?",
-        (status, staff.value if staff else None, ts(now), appointment_id))
+        (ts(slot), by, staff.value if staff else None, ts(now), appointment_id))
 
 
 async def delete_for_student(db: aiosqlite.Connection, student: UserKey) -> None:

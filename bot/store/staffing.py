@@ -11,7 +11,7 @@ import aiosqlite
 from bot.core.keys import UserKey
 from bot.core.requeue import REQUEUED_TIMER
 from bot.store import cases, timers
-from bot.store.db import fetch_all
+from bot.store.db import fetch_all, ts
 
 
 async def remove(db: aiosqlite.Connection, key: UserKey, now: dt.datetime) -> int:
@@ -28,9 +28,10 @@ async def remove(db: aiosqlite.Connection, key: UserKey, now: dt.datetime) -> in
     await db.execute(
         "UPDATE offers SET status = 'closed' WHERE peer_key = ? AND status = 'open'", (key.value,)
     )
-    await db.execute(
-        "UPDATE users SET role = 'student', display_name = NULL, pseudonym = NULL, "
-        "duty = 'auto' WHERE key = ?",
-        (key.value,),
+    await db.execute(  # their name stays, for the record (audit, /lihat, reports): it is
+        # a staff name, never shown to students, and find_staff skips removed people
+        "UPDATE users SET former_role = role, removed_at = ?, role = 'student', "
+        "duty = 'auto' WHERE key = ? AND role != 'student'",
+        (ts(now), key.value),
     )
     return len(held)

@@ -1,4 +1,7 @@
-"""Timers: durable rows, one per (owner, kind); fired by the timer loop when due."""
+"""Timers: durable rows, one per (owner, kind); fired by the timer loop when due.
+
+Payloads are sealed at rest (``seal()``, bot/store/db.py): a crisis ladder's carries the
+excerpt of the student's words its alerts quote."""
 
 from __future__ import annotations
 
@@ -13,11 +16,12 @@ from bot.core.keys import UserKey
 from bot.store.db import fetch_all, fetch_one, parse_ts, ts
 from bot.store.port import is_postgres
 
+_SELECT = "SELECT id, owner_key, kind, due_at, unseal(payload) AS payload FROM timers "
 # Several workers: a timer another worker is firing right now is skipped, not waited for.
-_DUE_PG = ("SELECT * FROM timers WHERE due_at <= ? ORDER BY due_at, id LIMIT ? "
-           "FOR UPDATE SKIP LOCKED")
+_DUE_PG = _SELECT + "WHERE due_at <= ? ORDER BY due_at, id LIMIT ? FOR UPDATE SKIP LOCKED"
 _CLAIM_PG = ("DELETE FROM timers WHERE id = (SELECT id FROM timers WHERE id = ? AND "
-             "due_at <= ? FOR UPDATE SKIP LOCKED) RETURNING *")
+             "due_at <= ? FOR UPDATE SKIP LOCKED) "
+             "RETURNING id, owner_key, kind, due_at, unseal(payload) AS payload")
 
 
 @dataclass(frozen=True)
@@ -34,7 +38,7 @@ async def start(
 ) -> None:
     """Set (or reset) the owner's timer of this kind."""
     await db.execute(
-        "INSERT INTO timers (owner_key, kind, due_at, payload) VALUES (?, ?, ?, ?) "
+        "INSERT INTO timers (owner_key, kind, due_at, payload) VALUES (?, ?, ?, seal(?)) "
         "ON CONFLICT (owner_key, kind) DO UPDATE SET due_at = excluded.due_at, "
         "payload = excluded.payload",
         (owner.value, kind, ts(due), json.dumps(payload)),
@@ -44,8 +48,9 @@ async def start(
 async def ensure(db: aiosqlite.Connection, owner: UserKey, kind: str, due: dt.datetime) -> None:
     """Create the timer unless one of this kind is already pending."""
     await db.execute(
-        "INSERT OR IGNORE INTO timers (owner_key, kind, due_at, payload) VALUES (?, ?, ?, '{}')",
-        (owner.value, kind, ts(due)),
+        "INSERT OR IGNORE INTO timers (owner_key, kind, due_at, payload) "
+        "VALUES (?, ?, ?, seal(?))",
+        (owner.value, kind, ts(due), "{}"),
     )
 
 
@@ -53,6 +58,12 @@ async def due_now(db: aiosqlite.Connection, owner: UserKey, kind: str, now: dt.d
     """Bring the owner's pending timer of this kind forward to now."""
     await db.execute("UPDATE timers SET due_at = ? WHERE owner_key = ? AND kind = ? AND due_at > ?",
                      (ts(now), owner.value, kind, ts(now)))
+
+
+async def due_all_now(db: aiosqlite.Connection, kind: str, now: dt.datetime) -> None:
+    """Bring every pending timer of this kind forward to now."""
+    await db.execute("UPDATE timers SET due_at = ? WHERE kind = ? AND due_at > ?",
+                     (ts(now), kind, ts(now)))
 
 
 async def cancel(db: aiosqlite.Connection, owner: UserKey, kind: str | None = None) -> None:
@@ -68,7 +79,7 @@ def _row(row: aiosqlite.Row) -> TimerRow:
         UserKey(row["owner_key"]),
         row["kind"],
         parse_ts(row["due_at"]),
-        json.loads(row["payload"]),
+        json.loads(row["payload"]),  # unsealed by _SELECT
     )
 
 
@@ -78,7 +89,7 @@ async def due(db: aiosqlite.Connection, now: dt.datetime, limit: int = 100) -> l
         for r in await fetch_all(
             db,
             _DUE_PG if is_postgres(db) else
-            "SELECT * FROM timers WHERE due_at <= ? ORDER BY due_at, id LIMIT ?",
+            _SELECT + "WHERE due_at <= ? ORDER BY due_at, id LIMIT ?",
             (ts(now), limit),
         )
     ]
@@ -97,7 +108,7 @@ async def claim(db: aiosqlite.Connection, timer_id: int, now: dt.datetime) -> Ti
     if is_postgres(db):
         row = await fetch_one(db, _CLAIM_PG, (timer_id, ts(now)))
         return _row(row) if row else None
-    row = await fetch_one(db, "SELECT * FROM timers WHERE id = ? AND due_at <= ?",
+    row = await fetch_one(db, _SELECT + "WHERE id = ? AND due_at <= ?",
                           (timer_id, ts(now)))
     if row is None:
         return None

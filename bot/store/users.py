@@ -27,6 +27,8 @@ class UserRow:
     duty: str = "auto"
     last_seen_at: str = ""
     unreachable_since: str = ""
+    trained_at: str = ""
+    approved_at: str = ""
 
 
 def _row(row: aiosqlite.Row) -> UserRow:
@@ -43,6 +45,8 @@ def _row(row: aiosqlite.Row) -> UserRow:
         row["duty"],
         row["last_seen_at"],
         row["unreachable_since"] or "",
+        row["trained_at"] or "",
+        row["approved_at"] or "",
     )
 
 
@@ -95,7 +99,8 @@ async def set_role(
     db: aiosqlite.Connection, key: UserKey, role: str, display_name: str | None
 ) -> None:
     await db.execute(
-        "UPDATE users SET role = ?, display_name = ? WHERE key = ?", (role, display_name, key.value)
+        "UPDATE users SET role = ?, display_name = ?, former_role = NULL, removed_at = NULL "
+        "WHERE key = ?", (role, display_name, key.value)
     )
 
 
@@ -120,6 +125,7 @@ async def available_peers(
         for r in await fetch_all(
             db,
             "SELECT u.* FROM users u WHERE u.role = 'peer' AND u.pseudonym IS NOT NULL "
+            "AND u.trained_at IS NOT NULL AND u.approved_at IS NOT NULL "  # the training gate
             "AND (u.duty = 'on' OR (u.duty = 'auto' AND :on_shift)) "
             "AND (SELECT COUNT(*) FROM cases c WHERE c.assignee_key = u.key "
             "     AND c.status = 'active') < :capacity "
@@ -143,6 +149,16 @@ async def find_staff(db: aiosqlite.Connection, who: str) -> UserRow | None:
         {"w": who.strip()},
     )
     return _row(rows[0]) if len(rows) == 1 else None
+
+
+async def set_training(db: aiosqlite.Connection, key: UserKey, now: dt.datetime,
+                       trained: bool = False, approved_by: str | None = None) -> None:
+    """Record that a peer passed the training, or was approved (by a staff key, 'operator')."""
+    if trained:
+        await db.execute("UPDATE users SET trained_at = ? WHERE key = ?", (ts(now), key.value))
+    if approved_by is not None:
+        await db.execute("UPDATE users SET approved_at = ?, approved_by = ? WHERE key = ?",
+                         (ts(now), approved_by, key.value))
 
 
 async def set_duty(db: aiosqlite.Connection, key: UserKey, duty: str) -> None:

@@ -37,6 +37,9 @@ class AskingScreen:
         self.real = Detector.default()
 
     def screen(self, text: str):
+        last = text.rsplit("\n", 1)[-1]  # two messages screened as one: the newer is marked
+        if last.startswith("ASKME") or last.startswith("MODELCRISIS"):
+            text = last
         if text.startswith("ASKME9"):
             return Verdict("concern", ["SI"], ["TEST.ask"], ask=True, model_score=0.9)
         if text.startswith("ASKME"):
@@ -66,7 +69,7 @@ async def _go(d: Dialog, place: str, lang: str = "id") -> None:
     if lang == "en":
         first.append(("student", "[English, please]"))
     steps = [s.replace("[Oke, lanjut]", "[OK, let's go]").replace("[Keluarga]", "[Family]")
-             .replace("[Ringan]", "[Light]").replace("[Tidak, aku aman]", "[No, I'm safe]")
+             .replace("[Ringan]", "[Light]").replace("[Nggak, aman]", "[No, all safe]")
              .replace("[Nanti aja]", "[Maybe later]") if lang == "en" else s
              for s in PLACES[place]]
     await d.play([*first, *[("student", s) for s in steps]])
@@ -156,7 +159,7 @@ async def test_heaviest_weight_is_asked_and_each_answer_routes(dialog: Dialog) -
     await enrol(d.app, "p1", "peer", "Bintang")
     intake = [("student", s) for s in ("halo", "[Oke, lanjut]", "[Keluarga]",
                                        "ortu tiap malam bertengkar", "[Berat banget]",
-                                       "[Tidak, aku aman]")]
+                                       "[Nggak, aman]")]
     for who, answer, expect in (("s1", "Tidak", "p1"), ("s2", "Iya", "bk"),
                                 ("s3", "Aku nggak mau jawab", "bk")):
         await d.play([(who, line) for _, line in intake])

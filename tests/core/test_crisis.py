@@ -73,7 +73,7 @@ async def test_first_press_takes_the_case_and_stops_the_ladder(crisis_dialog: Di
     await dialog.say("student", CRISIS)
     await dialog.tick(minutes=5)
     sent = await dialog.press("bk2", "Saya tangani")
-    assert "Kamu sekarang menangani" in to(sent, "bk2")[0]
+    assert "Bapak/Ibu sekarang menangani" in to(sent, "bk2")[0]
     assert "pengen mati aja" in to(sent, "bk2")[0]  # the student's words so far
     assert "Guru BK sekarang menemanimu" in to(sent, "student")[0]
     assert to(sent, "bk1") == ["#" + (await case_of(dialog.app)).code
@@ -94,7 +94,7 @@ async def test_two_counselors_pressing_at_once_get_one_owner(crisis_dialog: Dial
         app.dispatcher.accept(dialog.event("bk2", Kind.BUTTON, "Saya tangani", data)))
     await app.settle()
     sent = dialog.channel.sent[before:]
-    winners = [m.address for m in sent if "Kamu sekarang menangani" in m.text]
+    winners = [m.address for m in sent if "Bapak/Ibu sekarang menangani" in m.text]
     losers = [m.address for m in sent if m.text.endswith(("oleh Bu Rina.", "oleh Pak Dedi."))]
     assert len(winners) == 1 and len(losers) == 1 and winners != losers
     case = await case_of(app)
@@ -108,7 +108,8 @@ async def test_pressing_twice_is_harmless(crisis_dialog: Dialog) -> None:
     await crisis_dialog.say("student", CRISIS)
     await crisis_dialog.press("bk1", "Saya tangani")
     sent = await crisis_dialog.press("bk1", "Saya tangani")
-    assert to(sent, "bk1") == [f"Kamu sudah menangani #{(await case_of(crisis_dialog.app)).code}."]
+    code = (await case_of(crisis_dialog.app)).code
+    assert to(sent, "bk1") == [f"#{code} sudah Bapak/Ibu tangani."]
 
 
 @pytest.mark.parametrize("who", ["student", "peer", "stranger"])
@@ -119,7 +120,7 @@ async def test_forged_take_button_is_refused_and_audited(crisis_dialog: Dialog, 
     sent = await dialog.deliver(dialog.event(who, Kind.BUTTON, "Saya tangani", data))
     assert to(sent, "student" if who == "student" else who)
     assert (await case_of(dialog.app)).status == "waiting"
-    assert "Kamu sekarang menangani" not in " ".join(m.text for m in sent)
+    assert "Bapak/Ibu sekarang menangani" not in " ".join(m.text for m in sent)
     async with dialog.app.store.transaction() as db:
         refused = await audit.rows(db, "claim_refused") + await audit.rows(db, "button_refused")
     assert refused

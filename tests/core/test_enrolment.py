@@ -9,6 +9,7 @@ from bot.cli import main
 from bot.store import audit, users
 from tests.conftest import SECRET
 from tests.core.test_handoff import case_of, open_peer_case, to
+from tests.core.test_training import trained_and_approved
 from tests.dialog import Dialog
 
 
@@ -70,9 +71,7 @@ async def test_join_without_a_code_explains(dialog: Dialog) -> None:
 
 
 async def test_duty_toggles(dialog: Dialog, config) -> None:
-    code = await staffcli.invite(config, "peer", None, days=7, clock=dialog.app.clock)
-    await dialog.say("p", f"/join {code}")
-    await dialog.say("p", "Bintang")
+    await trained_and_approved(dialog, config, "p", "Dewi", "Bintang")
     sent = await dialog.say("p", "/offduty")
     assert "tidak bertugas" in to(sent, "p")[0]
     sent = await open_peer_case(dialog)  # nobody else: off duty means no offer
@@ -84,9 +83,7 @@ async def test_duty_toggles(dialog: Dialog, config) -> None:
 
 async def test_removed_peer_mid_case_returns_it_to_the_queue(dialog: Dialog, config) -> None:
     for who, name in (("p1", "Dewi"), ("p2", "Rafi")):
-        code = await staffcli.invite(config, "peer", name, days=7, clock=dialog.app.clock)
-        await dialog.say(who, f"/join {code}")
-        await dialog.say(who, f"Nick{name}")
+        await trained_and_approved(dialog, config, who, name, f"Nick{name}")
     await open_peer_case(dialog)
     await dialog.press("p1", "Terima")
     assert await staffcli.remove(config, "Dewi", clock=dialog.app.clock) == ("Dewi", 1)
@@ -128,3 +125,44 @@ async def test_removing_a_counselor_who_holds_a_crisis_asks_first(dialog: Dialog
     assert (await case_of(dialog.app)).status == "waiting"
     sent = await dialog.tick(seconds=1)  # nobody left to alert: the student is told the truth
     assert "belum ada guru BK yang bisa dihubungi" in to(sent, "student")[0]
+
+
+async def test_removed_staff_keep_their_name_in_the_audit_lihat_and_their_workload(
+        dialog: Dialog, config) -> None:
+    import datetime as dt
+
+    from bot import operations
+    from bot.reports import data as report_data
+
+    await trained_and_approved(dialog, config, "p1", "Dewi", "Bintang")
+    code = await staffcli.invite(config, "counselor", "Bu Rina", days=7, clock=dialog.app.clock)
+    await dialog.say("bk", f"/join {code}")
+    await open_peer_case(dialog)
+    await dialog.press("p1", "Terima")
+    await dialog.say("p1", "/catatan sudah lebih tenang")
+    await dialog.say("p1", "/selesai baikan lagi")
+    code = (await _code_of(dialog))
+    assert await staffcli.remove(config, "Dewi", clock=dialog.app.clock) == ("Dewi", 0)
+    if not config.database_url():  # sebaya audit reads the SQLite file (not on PostgreSQL)
+        lines = operations.audit_lines(config)
+        claimed = [line for line in lines if "offer_accepted" in line or "case_closed" in line]
+        assert claimed and all("peer Dewi (removed)" in line for line in claimed), lines
+        assert not any("student #" in line and ("offer_accepted" in line or "case_closed" in line)
+                       for line in lines)
+        assert any("staff_removed" in line and "who=Dewi" in line for line in lines)
+        assert operations.audit_lines(config, staff="Dewi")  # still findable by name
+    sent = await dialog.say("bk", f"/lihat {code}")
+    history = to(sent, "bk")[0]
+    assert "Catatan Bintang (konselor sebaya)" in history and "oleh Bintang" in history
+    today = dialog.app.clock.now().date()
+    async with dialog.app.store.read() as db:
+        figures = await report_data.gather(db, today - dt.timedelta(days=1), today, dt.UTC)
+    assert figures.peer_workload == {"Bintang": 1}  # their work still counts
+    sent = await dialog.say("p1", "/selesai")  # no longer staff: a student, with no name
+    assert not any("Dewi" in t or "Bintang" in t for t in to(sent, "p1"))
+
+
+async def _code_of(dialog: Dialog) -> str:
+    async with dialog.app.store.read() as db:
+        rows = await db.execute_fetchall("SELECT code FROM cases ORDER BY id DESC LIMIT 1")
+    return rows[0][0]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.store import cases, conversations, users
-from tests.dialog import Dialog
+from tests.dialog import Dialog, to
 
 # How to reach each place a student can be in (after "halo").
 PATHS = {
@@ -15,7 +15,7 @@ PATHS = {
     "weight": ["[Oke, lanjut]", "[Keluarga]", "ortu sering bertengkar"],
     "safety": ["[Oke, lanjut]", "[Keluarga]", "ortu sering bertengkar", "[Ringan]"],
     "case_open": ["[Oke, lanjut]", "[Keluarga]", "ortu sering bertengkar", "[Ringan]",
-                  "[Tidak, aku aman]"],
+                  "[Nggak, aman]"],
     "idle": ["[Nanti aja]"],
 }
 PLACES = sorted(PATHS)
@@ -84,9 +84,13 @@ async def test_start_restarts_unless_a_case_is_open(dialog: Dialog, place: str) 
     _, conv, case = await _state(dialog)
     if place == "case_open":
         assert "masih terbuka" in sent[0].text and conv.flow is None and case is not None
-    else:
+    elif place in ("idle", "welcome"):
         assert "Hai, aku Sebaya" in sent[0].text and conv.state == "welcome"
-        assert set(conv.vars) <= {"risk_flags"}  # answers cleared; concern flags carried
+        assert set(conv.vars) <= {"risk_flags", "_prev_text"}  # answers cleared
+    else:  # past the consent: a short welcome back, never the whole consent again
+        assert "Hai, ketemu lagi" in sent[0].text and conv.state == "topic"
+        assert "Sebelum mulai" not in " ".join(to(sent, "student"))
+        assert set(conv.vars) <= {"risk_flags", "_returning", "_prev_text"}  # answers cleared
 
 
 @pytest.mark.parametrize("place", PLACES)

@@ -13,7 +13,7 @@ from tests.conftest import enrol
 from tests.dialog import Dialog, case_of, to
 
 PEER_CASE = ["halo", "[Oke, lanjut]", "[Pertemanan]", "aku lagi berantem sama sahabatku",
-             "[Lumayan berat]", "[Tidak, aku aman]"]
+             "[Lumayan berat]", "[Nggak, aman]"]
 
 
 async def team(app: App) -> None:

@@ -53,7 +53,7 @@ async def test_removed_counselor_light_case_goes_back_to_guru_bk(school: Dialog,
     d = school
     await d.play([("student", "halo"), ("student", "[Oke, lanjut]"),
                   ("student", "[Keluarga]"), ("student", "ortu mau cerai, aku bingung"),
-                  ("student", "[Berat banget]"), ("student", "[Tidak, aku aman]"),
+                  ("student", "[Berat banget]"), ("student", "[Nggak, aman]"),
                   ("bot>student", "kepikiran untuk mengakhiri hidup"), ("student", "[Tidak]")])
     case = await case_of(d.app)
     if case.route == "peer":  # the shipped intake sends heavy family cases to peers first
@@ -378,7 +378,7 @@ async def test_selesai_with_a_code_not_held_closes_nothing(school: Dialog) -> No
     await d.say("s1", CRISIS)
     await d.press("bk1", "Saya tangani")
     sent = await d.say("bk1", "/selesai 8PXC lupa satu catatan untuk Andi")
-    assert to(sent, "bk1") == ["#8PXC tidak sedang Bapak/Ibu pegang, jadi tidak ada yang diubah "
+    assert to(sent, "bk1") == ["#8PXC tidak sedang dipegang akun ini, jadi tidak ada yang diubah "
                                "atau dikirim."]
     assert (await case_of(d.app, "s1")).status == "active"  # the held crisis stays open
 

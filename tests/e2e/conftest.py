@@ -15,7 +15,7 @@ from bot.channels.telegram import TelegramChannel
 from bot.channels.whatsapp import WEBHOOK_PATH, WhatsAppChannel, WhatsAppSettings
 from bot.clock import ShiftedClock
 from bot.staffcli import new_code
-from bot.store import invites
+from bot.store import invites, users
 from tests.conftest import SECRET
 from tests.fakebot import FakeBotApi
 from tests.fakewa import FakeWhatsApp
@@ -91,8 +91,18 @@ class WaLive:
             await self.fake.wait_text(user, "nama samaran")
             self.fake.say(user, name)
             await self.fake.wait_text(user, "Siswa akan melihatmu sebagai")
+            await self.approve(name)
         else:
             await self.fake.wait_text(user, "Selamat datang")
+
+    async def approve(self, pseudonym: str) -> None:
+        """The new peer is trained and approved as `sebaya staff approve` would record it (the
+        training itself is tested in tests/core/test_training.py)."""
+        async with self.app.store.transaction() as db:
+            peer = await users.find_staff(db, pseudonym)
+            assert peer is not None
+            await users.set_training(db, peer.key, self.app.clock.now(), trained=True,
+                                     approved_by="operator")
 
     async def rows(self, sql: str, args: tuple = ()) -> list:
         async with self.app.store.read() as db:
@@ -149,3 +159,32 @@ async def walive(fakewa: FakeWhatsApp, fake: FakeBotApi, config, clock) -> Async
     await app.stop()
     await channel.stop()
     await telegram.stop()
+
+
+@dataclass
+class WebLive:
+    """Sebaya on the fake Telegram (real polling and sending) with its web view served."""
+
+    app: App
+    fake: FakeBotApi
+    base: str
+
+    async def enrol(self, user_id: int, role: str, name: str) -> None:
+        await self.app.enrol_local_staff("telegram", str(user_id), str(user_id), role, name)
+
+    async def link(self, user_id: int) -> str:
+        """The counselor types /dasbor in the chat; the link in the bot's answer."""
+        import re
+
+        self.fake.say(user_id, "/dasbor")
+        sent = await self.fake.wait_text(user_id, "/masuk/")
+        return re.search(r"(http\S+/masuk/[A-Za-z0-9_-]+)", sent.text).group(1)
+
+
+@pytest.fixture
+async def weblive(live: Live) -> AsyncIterator[WebLive]:
+    from tests.web.conftest import serve_web
+
+    runner, base = await serve_web(live.app)
+    yield WebLive(live.app, live.fake, base)
+    await runner.cleanup()

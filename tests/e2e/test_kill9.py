@@ -24,6 +24,7 @@ CRISIS = set(STUDENTS[:5])
 
 def _env(fake: FakeBotApi) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
+    env.update(SEBAYA_WEB_PORT="0")  # the web view on a free port, never a fixed one
     env.update(TELEGRAM_BOT_TOKEN=fake.token, TELEGRAM_API_BASE_URL=fake.base_url,
                SEBAYA_SECRET=SECRET.decode(), PYTHONUNBUFFERED="1")
     return env

@@ -47,7 +47,7 @@ async def test_removed_counselor_crisis_reaches_the_other_counselor(live: Live, 
     fake.say(STUDENT, "aku di atap sekolah sekarang")
     await asyncio.sleep(0.3)
     fake.press(BK2, "Saya tangani")
-    taken = await fake.wait_text(BK2, "Kamu sekarang menangani")
+    taken = await fake.wait_text(BK2, "Bapak/Ibu sekarang menangani")
     assert "di atap sekolah" in taken.text and "pengen mati aja" in taken.text
     assert not any("atap" in t for t in fake.to(BK))
     await settled_and_safe(live)

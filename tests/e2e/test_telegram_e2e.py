@@ -15,15 +15,15 @@ STUDENT, PEER, BK = 1001, 2001, 3001
 async def intake_to_peer(live: Live, student: int = STUDENT) -> None:
     fake = live.fake
     fake.say(student, "halo", first_name="Kartika", username="kartika_p")
-    await fake.wait_text(student, "Oke untuk lanjut?")
+    await fake.wait_text(student, "Kalau oke, kita mulai ya?")
     for label, expect in (("Oke, lanjut", "Soal apa"), ("Pertemanan", "Ceritain sedikit")):
         fake.press(student, label)
         await fake.wait_text(student, expect)
     fake.say(student, "aku lagi berantem sama sahabatku")
     await fake.wait_text(student, "Seberapa berat")
     fake.press(student, "Lumayan berat")
-    await fake.wait_text(student, "apakah kamu merasa tidak aman")
-    fake.press(student, "Tidak, aku aman")
+    await fake.wait_text(student, "apakah saat ini ada bahaya")
+    fake.press(student, "Nggak, aman")
 
 
 async def test_intake_peer_relay_close_survey(live: Live) -> None:
@@ -105,7 +105,7 @@ async def test_edited_channel_membership_and_unknown_updates_do_not_crash(live: 
 async def test_stale_foreign_and_forged_callback_data(live: Live) -> None:
     fake = live.fake
     fake.say(STUDENT, "halo")
-    await fake.wait_text(STUDENT, "Oke untuk lanjut?")
+    await fake.wait_text(STUDENT, "Kalau oke, kita mulai ya?")
     for data in ("k:take:AAAA", "o:acc:ZZZZ", "s:1:5", "f:nowhere:x", "x" * 64, ""):
         fake.press(STUDENT, "?", data=data)
     await fake.wait_for(lambda _: sum("tidak berlaku" in t for t in fake.to(STUDENT)) >= 5)

@@ -29,15 +29,15 @@ async def assert_invariants(live: WaLive) -> None:
 async def intake_to_peer(live: WaLive, student: str = STUDENT) -> None:
     fake = live.fake
     fake.say(student, "halo", name="Kartika Putri")
-    await fake.wait_text(student, "Oke untuk lanjut?")
+    await fake.wait_text(student, "Kalau oke, kita mulai ya?")
     for label, expect in (("Oke, lanjut", "Soal apa"), ("Pertemanan", "Ceritain sedikit")):
         fake.press(student, label)
         await fake.wait_text(student, expect)
     fake.say(student, "aku lagi berantem sama sahabatku")
     await fake.wait_text(student, "Seberapa berat")
     fake.press(student, "Lumayan berat")
-    await fake.wait_text(student, "apakah kamu merasa tidak aman")
-    fake.press(student, "Tidak, aku aman")
+    await fake.wait_text(student, "apakah saat ini ada bahaya")
+    fake.press(student, "Nggak, aman")
 
 
 async def test_verification_challenge(walive: WaLive) -> None:
@@ -93,7 +93,7 @@ async def test_statuses_are_recorded_monotonically(walive: WaLive) -> None:
     fake = walive.fake
     fake.status_shuffle = True  # read before delivered before sent, and so on
     fake.say(STUDENT, "halo")
-    await fake.wait_text(STUDENT, "Oke untuk lanjut?")
+    await fake.wait_text(STUDENT, "Kalau oke, kita mulai ya?")
     await fake.settled()
     rows = await walive.rows("SELECT delivery FROM outbox WHERE channel = 'whatsapp'")
     assert rows and {r[0] for r in rows} == {"read"}
@@ -108,11 +108,11 @@ async def test_same_delivery_five_times_and_two_at_once_is_handled_once(walive: 
     answers = await asyncio.gather(*(fake.post(body) for _ in range(2)))
     answers += [await fake.post(body) for _ in range(5)]
     assert answers == [200] * 7
-    await fake.wait_text(STUDENT, "Oke untuk lanjut?")
+    await fake.wait_text(STUDENT, "Kalau oke, kita mulai ya?")
     await asyncio.sleep(0.3)
     rows = await walive.rows("SELECT COUNT(*) FROM inbox WHERE channel = 'whatsapp'")
     assert rows[0][0] == 1
-    assert sum("Oke untuk lanjut?" in t for t in fake.to(STUDENT)) == 1
+    assert sum("Kalau oke, kita mulai ya?" in t for t in fake.to(STUDENT)) == 1
 
 
 async def _count(live: WaLive, sql: str) -> int:
@@ -183,7 +183,7 @@ async def test_group_messages_are_ignored(walive: WaLive) -> None:
 async def test_forged_and_stale_button_ids_are_refused(walive: WaLive) -> None:
     fake = walive.fake
     fake.say(STUDENT, "halo")
-    prompt = await fake.wait_text(STUDENT, "Oke untuk lanjut?")
+    prompt = await fake.wait_text(STUDENT, "Kalau oke, kita mulai ya?")
     for data in ("k:take:AAAA", "o:acc:ZZZZ", "s:1:5", "f:nowhere:x", "x" * 200, "g:nope"):
         fake.tap(STUDENT, prompt, "?", data)
     await fake.wait_for(lambda _: sum("tidak berlaku" in t for t in fake.to(STUDENT)) >= 5)
@@ -264,7 +264,7 @@ async def test_a_message_waits_for_a_closed_window_and_goes_when_they_write(
         walive: WaLive) -> None:
     fake = walive.fake
     fake.say(STUDENT, "halo")
-    await fake.wait_text(STUDENT, "Oke untuk lanjut?")
+    await fake.wait_text(STUDENT, "Kalau oke, kita mulai ya?")
     fake.age_window(STUDENT, hours=25)
     await walive.write(
         "UPDATE reply_windows SET last_inbound_at = '2026-11-22T00:00:00.000000Z'")
@@ -292,9 +292,9 @@ async def test_a_pair_rate_limit_slows_that_person_only(walive: WaLive) -> None:
     fake.say(STUDENT, "halo")
     await asyncio.sleep(0.2)
     fake.say(other, "halo")
-    await fake.wait_text(other, "Oke untuk lanjut?")
-    assert not any("Oke untuk lanjut?" in t for t in fake.to(STUDENT))  # still waiting
-    await fake.wait_text(STUDENT, "Oke untuk lanjut?", timeout=5)
+    await fake.wait_text(other, "Kalau oke, kita mulai ya?")
+    assert not any("Kalau oke, kita mulai ya?" in t for t in fake.to(STUDENT))  # still waiting
+    await fake.wait_text(STUDENT, "Kalau oke, kita mulai ya?", timeout=5)
     attempts = await walive.rows("SELECT MAX(attempts) FROM outbox")
     assert attempts[0][0] == 1  # the pause was not counted as an attempt
 
@@ -303,7 +303,7 @@ async def test_a_bsuid_only_message_keeps_the_same_student(walive: WaLive) -> No
     fake = walive.fake
     fake.bsuid[STUDENT] = "ID.1349120865530274"
     fake.say(STUDENT, "halo")
-    await fake.wait_text(STUDENT, "Oke untuk lanjut?")
+    await fake.wait_text(STUDENT, "Kalau oke, kita mulai ya?")
     fake.hide_phone.add(STUDENT)  # adopted a username: webhooks carry only the BSUID now
     fake.press(STUDENT, "Oke, lanjut")
     await fake.wait_text(STUDENT, "Soal apa")
@@ -316,7 +316,7 @@ async def test_a_bsuid_only_student_is_answered_through_recipient(walive: WaLive
     fake.bsuid[STUDENT] = "ID.9988776655"
     fake.hide_phone.add(STUDENT)
     fake.say(STUDENT, "halo")
-    prompt = await fake.wait_text(STUDENT, "Oke untuk lanjut?")
+    prompt = await fake.wait_text(STUDENT, "Kalau oke, kita mulai ya?")
     assert prompt.via == "recipient"
 
 
@@ -330,7 +330,7 @@ async def test_no_phone_number_name_or_message_id_is_stored_or_logged(walive: Wa
     await walive.enrol_telegram(TG_BK, "counselor", "Bu Rina")
     fake.bsuid[STUDENT] = "ID.5566778899"
     wamids = [fake.say(STUDENT, "halo", name="Kartika Prameswari")]
-    await fake.wait_text(STUDENT, "Oke untuk lanjut?")
+    await fake.wait_text(STUDENT, "Kalau oke, kita mulai ya?")
     wamids.append(fake.say(STUDENT, "aku pengen mati aja", name="Kartika Prameswari"))
     alert = await bot.wait_text(TG_BK, "BUTUH GURU BK SEKARANG")
     bot.press(TG_BK, "Saya tangani")
@@ -414,6 +414,6 @@ async def test_a_delivery_that_cannot_be_committed_answers_500_and_meta_delivers
         assert await fake.post(body) == 500  # so Meta delivers it again
         fake.webhook_url = good
         assert await fake.post(body) == 200  # ... and the next attempt is handled
-        await fake.wait_text(STUDENT, "Oke untuk lanjut?")
+        await fake.wait_text(STUDENT, "Kalau oke, kita mulai ya?")
     finally:
         await runner.cleanup()

@@ -128,7 +128,7 @@ APPOINTMENT_ANON_ID = [
     ("student", "[Belajar / akademik]"),
     ("bot>student", "Pilih waktu yang cocok"),
     ("student", "[Selasa 24/11 09.00]"),  # tomorrow: the clock is Monday 23/11 08.00 WIB
-    ("bot>student", "sudah dikirim ke guru BK untuk Selasa 24/11 09.00"),
+    ("bot>student", "Permintaanmu untuk Selasa 24/11 09.00 sudah dikirim ke guru BK"),
     ("bot>bk", "Permintaan janji temu"),
     ("bot>bk", "anonim"),
     ("bk", "[Konfirmasi]"),
@@ -192,7 +192,7 @@ async def test_decline_reschedule_then_cancel(dialog: Dialog) -> None:
     sent = await dialog.press("bk", "Minta waktu lain")
     assert "belum bisa di Selasa 24/11 09.00" in to(sent, "student")[0]
     sent = await dialog.press("student", "Kamis 26/11 11.00")
-    assert "mengganti waktu" in to(sent, "bk")[0]
+    assert "memilih waktu lain untuk janji temu" in to(sent, "bk")[0]
     await dialog.press("bk", "Konfirmasi")
     sent = await dialog.say("student", "/janji")
     assert "Kamis 26/11 11.00 (sudah dikonfirmasi)" in to(sent, "student")[0]

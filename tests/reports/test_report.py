@@ -92,13 +92,13 @@ async def test_small_counts_are_suppressed_in_every_format(seeded: App) -> None:
     assert "| Keluarga | <5 |" in md and "| Belajar / akademik | 5 |" in md
     assert "| Ke guru BK | <5 |" in md  # one counselor case: could single a student out
     rows = list(csv.reader(io.StringIO(render.csv_text(data, "id", TOPICS))))
-    assert rows[0] == ["section", "item", "value"] and all(len(r) == 3 for r in rows)
-    by_item = {(r[0], r[1]): r[2] for r in rows[1:]}
+    assert rows[0] == ["section", "item", "column", "value"] and all(len(r) == 4 for r in rows)
+    by_item = {(r[0], r[1]): r[3] for r in rows[1:]}
     assert by_item[("Kasus per topik", "Keluarga")] == "<5"
-    assert by_item[("Kepuasan (1-5)", "5")] == "<5"
-    assert by_item[("Kepuasan (1-5)", "Rata-rata")] == "3.83"
+    assert by_item[("Kepuasan siswa (nilai 1–5)", "5 (sangat baik)")] == "<5"
+    assert by_item[("Kepuasan siswa (nilai 1–5)", "Rata-rata")] == "3,8 dari 5"
     page = render.html_page(data, "en", "SMP Contoh", TOPICS)
-    assert "<td>To the counselor</td><td>&lt;5</td>" in page
+    assert '<th scope="row">To the counselor</th><td>&lt;5</td>' in page
 
 
 def test_suppression_and_minimum_sizes() -> None:
@@ -117,6 +117,7 @@ async def test_html_embeds_non_empty_png_charts(seeded: App) -> None:
 
 
 def test_cli_report_and_demo_seed_data(project, config, capsys) -> None:
+    """--out chooses the folder; the rows are marked synthetic."""
     out = project / "reports"
     assert main(["--config", str(project / "config.yaml"), "demo", "--seed-data"]) == 0
     assert "Synthetic month written to" in capsys.readouterr().out
@@ -128,8 +129,8 @@ def test_cli_report_and_demo_seed_data(project, config, capsys) -> None:
     assert any(name.endswith(".html") for name in files)
     rows = list(csv.reader(next(out.glob("*.csv")).open(encoding="utf-8")))
     assert rows[1][1].startswith("DATA CONTOH")  # never mistaken for real figures
-    cases_row = next(r for r in rows if r[1] == "Kasus")
-    assert int(cases_row[2]) >= 40  # a month of synthetic school days
+    cases_row = next(r for r in rows if r[1] == "Kasus" and r[2] == "Periode ini")
+    assert int(cases_row[3]) >= 40  # a month of synthetic school days
     assert "DATA CONTOH" in next(out.glob("*.html")).read_text(encoding="utf-8")
     assert main(["--config", str(project / "config.yaml"), "report", "--from", "2026-12-01",
                  "--to", "2026-11-01"]) == 2  # bad input
@@ -167,9 +168,27 @@ async def test_laporan_in_chat_sends_the_summary_and_one_chart(seeded: App, dial
     await enrol(seeded, "p1", "peer", "Bintang")
     sent = await dialog.say("bk", "/laporan")
     summary, chart = [m for m in sent if m.address == "bk"]
-    assert "Kasus: 14 (ringan ke konselor sebaya: 7, ke guru BK: <5, krisis: 6)" in summary.text
-    assert "median 7 min, p90 12 min" in summary.text
+    # one counselor case: <5, and the crisis count is hidden too, or 14 - 7 - 6 would give it
+    assert "Kasus: 14 (ringan ke konselor sebaya: 7, ke guru BK: <5, krisis: 5–9)" in summary.text
+    assert "separuh dalam 7 menit, 90% dalam 12 menit" in summary.text  # not "p90"
+    assert "p90" not in summary.text and not re.search(r"\d{4}-\d\d-\d\d", summary.text)
     assert chart.image is not None and chart.image.startswith(b"\x89PNG")
     for who in ("p1", "student"):
         sent = await dialog.say(who, "/laporan")
         assert sent[0].image is None and "khusus" in sent[0].text
+
+
+def test_report_is_written_beside_the_database_by_default(project, config, capsys,
+                                                           monkeypatch, tmp_path) -> None:
+    """Not into the folder the command runs in (often the code checkout): data/reports/."""
+    here = tmp_path / "checkout"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    assert main(["--config", str(project / "config.yaml"), "demo", "--seed-data"]) == 0
+    capsys.readouterr()
+    assert main(["--config", str(project / "config.yaml"), "report", "--demo"]) == 0
+    out = capsys.readouterr().out
+    folder = config.database_path.parent / "reports"
+    assert f"written to {folder}" in out and "--out DIR" in out
+    assert len(list(folder.glob("*-demo.html"))) == 1
+    assert list(here.iterdir()) == []

@@ -63,6 +63,8 @@ def test_hyperbole_with_a_trivial_trigger_and_laughter_stays_at_the_floor() -> N
     """Lowered from crisis, but a first-person death wish never below concern (SAFETY.md)."""
     assert level("presentasi depan crush tadi, pengen mati aja wkwk") == "concern"
     assert level("kalah ranked lagi wkwk pgn b*nuh d1ri") == "concern"  # a game clause too
+    # a joke by policy (labelling guide): recorded for the peer, the student is not asked
+    assert not verdict("presentasi depan crush tadi, pengen mati aja wkwk").ask
 
 
 @pytest.mark.parametrize("text", [

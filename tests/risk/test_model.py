@@ -46,9 +46,13 @@ def test_the_model_never_lowers_a_rule_crisis() -> None:
     assert result.level == "crisis" and not result.by_model and result.model_score < 0.01
 
 
+# A text with a risk word (the body, a room, sleep) but no rule hit: the model may speak.
+CUED = "kamarku gelap banget malam ini"
+
+
 def test_the_model_raises_to_crisis_and_says_so() -> None:
     detector = Detector(model=fixed_model(si=0.95, benign=0.05))
-    result = detector.screen("halo kak")
+    result = detector.screen(CUED)
     assert result.level == "crisis" and result.by_model and result.categories == ["SI"]
     assert result.rule_level == "none" and not result.ask
     assert any("model: crisis" in s for s in result.suppressions)
@@ -56,7 +60,7 @@ def test_the_model_raises_to_crisis_and_says_so() -> None:
 
 def test_the_unsure_band_asks_directly_without_raising() -> None:
     detector = Detector(model=fixed_model(si=0.6, benign=0.4))
-    result = detector.screen("halo kak")
+    result = detector.screen(CUED)
     assert result.level == "none" and result.ask and not result.by_model
 
 
@@ -66,13 +70,29 @@ def test_the_model_may_raise_none_to_concern() -> None:
     assert result.level == "concern" and result.categories == ["MODEL"] and not result.ask
 
 
+def test_ordinary_chat_is_never_alerted_or_asked_on_the_models_word_alone() -> None:
+    sure, unsure = (Detector(model=fixed_model(si=p, benign=1 - p)) for p in (0.99, 0.6))
+    for text in ("kayaknya dia juga suka ngomongin aku di belakang", "aku masih nunggu ya",
+                 "halo kak", "they laugh at me in class and hide my bag every day"):
+        for detector in (sure, unsure):
+            result = detector.screen(text)
+            assert result.level != "crisis" and not result.ask, text
+            assert any("no risk word" in s for s in result.suppressions), text
+
+
+def test_a_looser_cue_lets_the_model_ask_but_not_alert() -> None:
+    result = Detector(model=fixed_model(si=0.99, benign=0.01)).screen(
+        "minggu depan aku pergi jauh sama keluarga")
+    assert result.level != "crisis" and result.ask and not result.by_model
+
+
 def test_a_crisis_never_asks() -> None:
     detector = Detector(model=fixed_model(si=0.6, benign=0.4))
     assert not detector.screen("aku mau bunuh diri").ask
 
 
 def test_to_json_carries_the_model_fields() -> None:
-    data = Detector(model=fixed_model(si=0.95, benign=0.05)).screen("halo").to_json()
+    data = Detector(model=fixed_model(si=0.95, benign=0.05)).screen(CUED).to_json()
     assert data["by_model"] is True and data["model_score"] >= 0.9 and "ask" in data
 
 
@@ -140,3 +160,23 @@ def test_cli_shows_model_score_features_and_rules(capsys) -> None:
     out = capsys.readouterr().out
     assert "rules:       SI.want_die" in out
     assert "model:       crisis" in out and "features:" in out
+
+
+def test_cli_piped_to_head_does_not_crash() -> None:
+    """`sebaya risk --jsonl < many | head -1`: the reader leaves while the CLI still writes."""
+    import subprocess
+    import sys
+
+    lines = b'{"text": "aku pengen mati aja"}\n' * 1500  # fits a pipe; its output does not
+    script = "import sys; from bot.cli import main; sys.exit(main(['risk', '--jsonl']))"
+    proc = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write(lines)
+    proc.stdin.close()
+    assert proc.stdout.readline().startswith(b"{")
+    proc.stdout.close()  # as `| head -1` does
+    assert proc.stderr is not None
+    err = proc.stderr.read()
+    proc.wait(timeout=120)
+    assert proc.returncode == 0 and b"BrokenPipeError" not in err, err.decode()

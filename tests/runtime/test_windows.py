@@ -226,7 +226,7 @@ async def test_what_staff_should_answer_waits_only_staff_hold_for(windowed: Dial
     await enrol(app, "p1", "peer", "Bintang")
     await windowed.play([("s1", "halo"), ("s1", "[Oke, lanjut]"), ("s1", "[Pertemanan]"),
                          ("s1", "aku berantem sama sahabatku"), ("s1", "[Lumayan berat]"),
-                         ("s1", "[Tidak, aku aman]")])
+                         ("s1", "[Nggak, aman]")])
     await windowed.say("p1", "/onduty")  # (the peer writes: their window opens)
     await windowed.press("p1", "Terima")
     app.clock.advance(hours=25)  # a day later the student writes; the peer has been silent

@@ -136,3 +136,40 @@ async def test_stories_written_before_sealing_are_sealed_by_the_migration(tmp_pa
     finally:
         await store.close()
     assert b"zq9" not in b"".join(p.read_bytes() for p in tmp_path.glob("old.sqlite3*"))
+
+
+async def test_timer_payloads_are_sealed_and_older_ones_sealed_by_migration_015(
+        tmp_path: Path) -> None:
+    import sqlite3
+
+    from bot.core.identity import IdentityVault
+    from bot.core.keys import UserKey
+    from bot.store import timers
+    from bot.store.db import parse_ts
+
+    path = tmp_path / "old.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.create_function("seal", 1, lambda value: value)  # 007 runs on no rows here
+    for number, _name, sql in migrations():
+        if number <= 12:
+            conn.executescript(sql)
+    conn.executescript(
+        "PRAGMA user_version = 12;"
+        "INSERT INTO timers (owner_key, kind, due_at, payload) VALUES ('k', 'crisis_ladder', "
+        "'2026-01-01T00:00:00.000000Z', '{\"excerpt\": \"kata-lama-qx7\"}');")
+    conn.commit()
+    conn.close()
+    store = await Store.open(path, IdentityVault(b"k" * 32))
+    try:
+        now = parse_ts("2026-01-01T00:00:00.000000Z")
+        async with store.transaction() as db:
+            await timers.start(db, UserKey("k2"), "crisis_ladder", now,
+                               {"excerpt": "kata-baru-qx7"})
+            kinds = await db.execute_fetchall("SELECT DISTINCT typeof(payload) FROM timers")
+            due = await timers.due(db, now)
+        assert [tuple(k) for k in kinds] == [("blob",)]
+        assert sorted(t.payload["excerpt"] for t in due) == ["kata-baru-qx7", "kata-lama-qx7"]
+        await store.checkpoint()
+    finally:
+        await store.close()
+    assert b"qx7" not in b"".join(p.read_bytes() for p in tmp_path.glob("old.sqlite3*"))

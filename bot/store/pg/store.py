@@ -19,7 +19,10 @@ transaction commits on success and rolls back on any exception. What several wor
   tried first: every event reads the whole users table (is anyone alertable?) while others
   write it, and with ten people at once retries ran out. Deadlocks and serialisation
   failures (``conflicts``) are run again by ``bot.store.port.retrying``;
-* **migrations** run under an advisory lock: workers starting together migrate once.
+* **migrations** run under an advisory lock: workers starting together migrate once. A
+  migration that turns a plaintext column into a sealed one names it on a ``-- @seal
+  table.column`` line: its rows are sealed here, in Python, in the migration's transaction
+  (the database never sees the key).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
+import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -35,7 +39,7 @@ from typing import Any
 
 import asyncpg
 
-from bot.store.db import Sealer, SecretMismatch
+from bot.store.db import Sealer, SealingUnavailable, SecretMismatch
 from bot.store.pg.conn import PgConnection
 
 log = logging.getLogger("sebaya.store.pg")
@@ -71,6 +75,26 @@ def migrations() -> list[tuple[int, str, str]]:
         if name.endswith(".sql") and name[:3].isdigit():
             found.append((int(name[:3]), name, entry.read_text(encoding="utf-8")))
     return sorted(found)
+
+
+_SEAL_LINE = re.compile(r"^--\s*@seal\s+(\w+)\.(\w+)\s*$", re.MULTILINE)
+
+
+def sealed_by(sql: str) -> list[tuple[str, str]]:
+    """(table, column) of each ``-- @seal table.column`` line of a migration: a column whose
+    values are all plaintext (bytes) once the migration's SQL has run, to be sealed."""
+    return _SEAL_LINE.findall(sql)
+
+
+async def _seal_column(con: asyncpg.Connection, sealer: Sealer | None, table: str,
+                       column: str) -> None:
+    rows = await con.fetch(f"SELECT id, {column} FROM {table} WHERE {column} IS NOT NULL")
+    if not rows:
+        return
+    if sealer is None:
+        raise SealingUnavailable(f"sealing {table}.{column} needs the installation secret")
+    await con.executemany(f"UPDATE {table} SET {column} = $1 WHERE id = $2",
+                          [(sealer.seal(bytes(row[1]).decode()), row[0]) for row in rows])
 
 
 async def _init_connection(con: asyncpg.Connection) -> None:
@@ -162,6 +186,8 @@ class PgStore:
                     if number > current:
                         async with con.transaction():
                             await con.execute(sql)
+                            for table, column in sealed_by(sql):
+                                await _seal_column(con, self._sealer, table, column)
                             await con.execute("UPDATE sebaya_schema SET version = $1", number)
                         current = number
             finally:

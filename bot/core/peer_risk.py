@@ -1,0 +1,70 @@
+"""A peer's own words screened like a student's: peers are students too.
+
+A peer supporter's message that reads as a crisis (a death wish, a method, "let's do it
+together") never reaches the student it was written to: it is held, the peer is told why with
+the hotlines for themselves, and the case goes to guru BK through the crisis ladder, as a peer's
+``/eskalasi`` would (the ladder is durable and acknowledged; a guru BK reads the held words in
+the alert). A peer who writes such words to the bot outside any case is answered with care and
+the hotlines, and guru BK is told at once (a one-time notice to counselors and backup: there is
+no student case to climb a ladder on). Guru BK only ever sees the peer's pseudonym and name,
+which staff know anyway; nothing about any student is added.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.core import crisis, handoff
+from bot.core.effects import PRIORITY_CRISIS, Audit, CaseMessage, Send
+from bot.core.keys import RoleTarget
+
+if TYPE_CHECKING:
+    from bot.core.conversation import Outcome, Turn
+    from bot.core.core import Core
+
+MAX_QUOTED = 300  # characters of the peer's words in guru BK's alert
+
+
+def _is_crisis(core: Core, text: str) -> bool:
+    return core.risk is not None and core.risk.screen(text).level == "crisis"
+
+
+def before_relay(core: Core, turn: Turn, text: str) -> Outcome | None:
+    """A peer's message to the student of ``turn.case``: an Outcome holding it back and
+    escalating the case when it reads as a crisis, else None (relay as usual)."""
+    case = turn.case
+    if turn.party.role != "peer" or case is None or not _is_crisis(core, text):
+        return None
+    lang = turn.conversation.lang
+    reason = core.text("peer_risk.reason", core.catalog.default_lang,
+                       excerpt=crisis.quoted(text[:MAX_QUOTED]))
+    outcome = handoff.escalate(core, turn, reason)
+    # the peer's own copy of "escalated" is replaced by why the message was held
+    outcome.effects = [e for e in outcome.effects
+                       if not (isinstance(e, Send) and e.to == turn.party.key)]
+    outcome.effects += [
+        CaseMessage(case.id, turn.party.role, text),  # in the transcript, for guru BK
+        Send(turn.party.key, core.text("peer_risk.held", lang, code=case.code)),
+        Audit(turn.party.key, "peer_message_held_risk", {"code": case.code}),
+    ]
+    return outcome
+
+
+def unrouted(core: Core, turn: Turn, text: str) -> Outcome | None:
+    """A peer (or any staff member) writing crisis words to the bot outside a case: care and
+    the hotlines for them, and guru BK told at once. None when the words carry no crisis."""
+    from bot.core.conversation import Outcome
+
+    if turn.party.role not in ("peer", "tppk") or not _is_crisis(core, text):
+        return None
+    lang, default = turn.conversation.lang, core.catalog.default_lang
+    name = turn.party.display_name or turn.party.pseudonym or turn.party.alias
+    notice = core.text("peer_risk.self_notice", default, name=name,
+                       role=core.text(f"role.{turn.party.role}", default),
+                       excerpt=crisis.quoted(text[:MAX_QUOTED]))
+    return Outcome(turn.conversation, [
+        Send(turn.party.key, core.text("peer_risk.self", lang), priority=PRIORITY_CRISIS),
+        Send(RoleTarget("crisis_team", exclude=turn.party.key), notice,
+             priority=PRIORITY_CRISIS),
+        Audit(turn.party.key, "staff_risk_noticed", {"role": turn.party.role}),
+    ])

@@ -1,0 +1,84 @@
+"""The report's words in Bahasa Indonesia and English: plain words a principal reads, never
+internal ids ("info_bk"), fractions for weights ("2/3") or statistics jargon ("p90")."""
+
+from __future__ import annotations
+
+from bot.reports.figures import SMALL
+
+LABELS = {
+    "id": {
+        "title": "Laporan program Sebaya", "period": "Periode", "school": "Sekolah",
+        "generated": "Dibuat",
+        "synthetic": "DATA CONTOH — bukan data siswa sungguhan (sebaya demo --seed-data)",
+        "synthetic_mark": "DATA CONTOH",
+        "note": f"Angka di bawah {SMALL} ditulis \"<{SMALL}\". Supaya angka kecil juga tidak bisa "
+                "dihitung dari total, kadang satu angka lagi ikut disamarkan: sebagai \"<5\" "
+                "(juga bila angkanya 0) atau sebagai rentang seperti \"5–9\". Rata-rata dan "
+                f"median hanya dihitung dari minimal {SMALL} data. Dengan begitu tidak ada siswa "
+                "yang bisa dikenali.",
+        "summary": "Ringkasan", "overview": "Angka utama", "weeks": "Kasus per minggu",
+        "topics": "Kasus per topik", "weights": "Kasus per tingkat berat", "crisis": "Krisis",
+        "peers": "Beban konselor sebaya", "satisfaction": "Kepuasan siswa (nilai 1–5)",
+        "services": "Layanan lain",
+        "cases": "Kasus", "peer": "Ke konselor sebaya", "counselor": "Ke guru BK",
+        "crisis_route": "Krisis", "crisis_cases": "Kasus krisis (peringatan ke guru BK)",
+        "ack_half": "Separuh peringatan krisis diakui dalam",
+        "ack_most": "90% peringatan krisis diakui dalam", "unacknowledged": "Krisis belum diakui",
+        "reply_half": "Separuh kasus dibalas dalam", "reply_most": "90% kasus dibalas dalam",
+        "unanswered": "Ditutup tanpa balasan staf", "dead_letters": "Pesan gagal terkirim",
+        "surveys": "Jumlah penilaian", "mean": "Rata-rata",
+        "mean_satisfaction": "Rata-rata kepuasan siswa", "out_of_5": "dari 5",
+        "selfhelp": "Latihan mandiri (semua)", "info": "Informasi",
+        "appointments": "Permintaan janji temu", "confirmed": "Janji temu dikonfirmasi",
+        "groups": "Pendaftaran sesi kelompok", "week": "Minggu mulai", "count": "Jumlah",
+        "measure": "Ukuran", "value": "Nilai", "topic": "Topik", "weight": "Tingkat berat",
+        "score": "Nilai", "ratings": "Penilaian", "service": "Layanan",
+        "peer_name": "Konselor sebaya", "now": "Periode ini", "before": "Periode sebelumnya",
+        "minutes": "menit", "weight_names": ("Ringan", "Lumayan", "Berat"),
+        "score_names": ("1 (sangat kurang)", "2", "3", "4", "5 (sangat baik)"),
+        "chart_weeks": "Kasus per minggu, menurut jalur", "chart_scores": "Kepuasan siswa",
+        "chart_services": "Penggunaan layanan", "na": "-", "hidden": "disamarkan (angka kecil)",
+        "empty": "Belum ada data pada periode ini",
+        "partial": "* Minggu ini hanya sebagian masuk periode laporan, jadi harinya lebih sedikit.",
+    },
+    "en": {
+        "title": "Sebaya programme report", "period": "Period", "school": "School",
+        "generated": "Generated",
+        "synthetic": "SAMPLE DATA — not real students (sebaya demo --seed-data)",
+        "synthetic_mark": "SAMPLE DATA",
+        "note": f"Counts under {SMALL} are written \"<{SMALL}\". So that a small count cannot be "
+                "worked out from a total either, sometimes one more count is hidden: as \"<5\" "
+                "(a 0 too) or as a range such as \"5–9\". Means and medians need at least "
+                f"{SMALL} data points. So no student can be singled out.",
+        "summary": "Summary", "overview": "Key figures", "weeks": "Cases per week",
+        "topics": "Cases by topic", "weights": "Cases by how heavy it felt", "crisis": "Crisis",
+        "peers": "Peer supporter workload", "satisfaction": "Student satisfaction (1–5)",
+        "services": "Other services",
+        "cases": "Cases", "peer": "To peer supporters", "counselor": "To the counselor",
+        "crisis_route": "Crisis", "crisis_cases": "Crisis cases (counselor alerts)",
+        "ack_half": "Half of crisis alerts acknowledged within",
+        "ack_most": "90% of crisis alerts acknowledged within",
+        "unacknowledged": "Crisis alerts not acknowledged",
+        "reply_half": "Half of cases answered within", "reply_most": "90% of cases answered within",
+        "unanswered": "Closed without a staff reply", "dead_letters": "Messages not delivered",
+        "surveys": "Ratings", "mean": "Mean",
+        "mean_satisfaction": "Mean student satisfaction", "out_of_5": "out of 5",
+        "selfhelp": "Self-help exercises (all)", "info": "Information",
+        "appointments": "Appointment requests", "confirmed": "Appointments confirmed",
+        "groups": "Group session sign-ups", "week": "Week starting", "count": "Count",
+        "measure": "Measure", "value": "Value", "topic": "Topic", "weight": "How heavy",
+        "score": "Score", "ratings": "Ratings", "service": "Service",
+        "peer_name": "Peer supporter", "now": "This period", "before": "Previous period",
+        "minutes": "min", "weight_names": ("Light", "Moderate", "Heavy"),
+        "score_names": ("1 (very poor)", "2", "3", "4", "5 (very good)"),
+        "chart_weeks": "Cases per week, by route", "chart_scores": "Student satisfaction",
+        "chart_services": "Use of services", "na": "-", "hidden": "hidden (small counts)",
+        "empty": "No data in this period",
+        "partial": "* Only part of this week falls in the report's period: fewer days.",
+    },
+}
+
+
+def labels(lang: str) -> dict:
+    """The words of one language (Indonesian when the language is unknown)."""
+    return LABELS.get(lang, LABELS["id"])

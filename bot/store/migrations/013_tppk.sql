@@ -1,0 +1,7 @@
+-- TPPK (Tim Pencegahan dan Penanganan Kekerasan, Permendikbudristek 46/2023): a staff role of
+-- its own. SQLite cannot change a CHECK constraint, so the two tables that name the roles are
+-- rebuilt: Store.migrate (bot/store/db.py) expands each line below from the table's definition
+-- as it is now (every column survives, whichever migration added it), with foreign keys off
+-- meanwhile (dropping users would otherwise cascade to conversations) and checked after.
+-- @widen users: CHECK (role IN ('student', 'peer', 'counselor', 'backup')) -> CHECK (role IN ('student', 'peer', 'counselor', 'backup', 'tppk'))
+-- @widen invites: CHECK (role IN ('peer', 'counselor', 'backup')) -> CHECK (role IN ('peer', 'counselor', 'backup', 'tppk'))

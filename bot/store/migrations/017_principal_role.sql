@@ -1,0 +1,6 @@
+-- The principal (kepala sekolah, issue #18): a staff role invited like the others that sees
+-- only the web view's report and health pages (no cases, no alerts, no students' words).
+-- SQLite cannot change a CHECK constraint: Store.migrate rebuilds the two tables from their
+-- current definitions (every column survives), as for the TPPK role in 013.
+-- @widen users: CHECK (role IN ('student', 'peer', 'counselor', 'backup', 'tppk')) -> CHECK (role IN ('student', 'peer', 'counselor', 'backup', 'tppk', 'principal'))
+-- @widen invites: CHECK (role IN ('peer', 'counselor', 'backup', 'tppk')) -> CHECK (role IN ('peer', 'counselor', 'backup', 'tppk', 'principal'))
