@@ -12,8 +12,11 @@ outbox took to drain after the load. Exit 1 when any check fails.
            re-sent until answered 200, every 3rd twice, statuses for every message; Graph API
            faults 130429, 5xx, 131000 and 131056) and the staff on Telegram, one process.
 
-Usage: python3 bench/chaos_bench.py [kill|faults|both|wa-kill|wa-faults|wa] [--students 50]
-       [--kills 12] [--seed 7]
+  pg     : the kill run on PostgreSQL (a throwaway cluster) with 3 workers: a random worker
+           SIGKILLed >= 10 times and the database restarted twice during the load.
+
+Usage: python3 bench/chaos_bench.py [kill|faults|both|wa-kill|wa-faults|wa|pg] [--students 50]
+       [--kills 12] [--seed 7] [--workers 3]
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from tests.fakewa import FakeWhatsApp  # noqa: E402
 SECRET = b"chaos-bench-secret-0123456789abcdef"
 
 
-async def one(name: str, plan: ChaosPlan, whatsapp: bool = False) -> bool:
+async def one(name: str, plan: ChaosPlan, whatsapp: bool = False, pg_server=None) -> bool:
     with tempfile.TemporaryDirectory(prefix="sebaya-chaos-") as tmp:
         project = Path(tmp)
         shutil.copy(ROOT / "config.yaml", project / "config.yaml")
@@ -48,10 +51,11 @@ async def one(name: str, plan: ChaosPlan, whatsapp: bool = False) -> bool:
         if wa is not None:
             await wa.start()
         try:
-            run = ChaosRun(fake, config, project / "config.yaml", SECRET.decode(), plan, wa=wa)
+            run = ChaosRun(fake, config, project / "config.yaml", SECRET.decode(), plan, wa=wa,
+                           pg_server=pg_server)
             await run.enrol_staff(SECRET)
             report = await run.run()
-            if run.failures():  # keep the evidence
+            if run.failures() and config.database_path.exists():  # keep the evidence
                 shutil.copy(config.database_path, Path(tempfile.gettempdir())
                             / "sebaya-chaos-failed.sqlite3")
         finally:
@@ -69,7 +73,8 @@ async def one(name: str, plan: ChaosPlan, whatsapp: bool = False) -> bool:
 async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("mode", nargs="?", default="both",
-                        choices=("kill", "faults", "both", "wa-kill", "wa-faults", "wa"))
+                        choices=("kill", "faults", "both", "wa-kill", "wa-faults", "wa", "pg"))
+    parser.add_argument("--workers", type=int, default=3, help="pg: worker processes")
     parser.add_argument("--students", type=int, default=50)
     parser.add_argument("--kills", type=int, default=12)
     parser.add_argument("--seed", type=int, default=7)
@@ -77,6 +82,21 @@ async def main() -> int:
                         help="a student's pause between steps in the faults run (seconds)")
     args = parser.parse_args()
     ok = True
+    if args.mode == "pg":
+        import os
+
+        from tests.pgserver import PgServer
+
+        server = PgServer.start()
+        try:
+            os.environ["SEBAYA_DATABASE_URL"] = server.fresh_database()
+            ok &= await one(f"PostgreSQL, {args.workers} workers, SIGKILLs and database "
+                            "restarts", ChaosPlan(students=args.students, kills=args.kills,
+                                                  seed=args.seed, workers=args.workers,
+                                                  db_restarts=2), pg_server=server)
+        finally:
+            server.stop()
+        return 0 if ok else 1
     if args.mode in ("kill", "both"):
         ok &= await one("SIGKILL restarts", ChaosPlan(
             students=args.students, crisis_every=5, peers=max(2, args.students // 5),

@@ -95,10 +95,12 @@ async def run_sebaya(args, config_path: Path, env: dict[str, str]) -> dict:
            "TELEGRAM_SEND_RATE": "0"}
     config = load_config(config_path)
     os.environ["SEBAYA_SECRET"] = env["SEBAYA_SECRET"]
+    if env.get("SEBAYA_DATABASE_URL"):  # the invite goes where the bots will look
+        os.environ["SEBAYA_DATABASE_URL"] = env["SEBAYA_DATABASE_URL"]
     code = await staffcli.invite(config, "counselor", "Bu Rina", days=1)
     profile = ["-m", "cProfile", "-o", args.profile] if args.profile else []
-    bot = await _spawn([sys.executable, *profile, "-m", "bot", "run", "--config",
-                        str(config_path)], env)
+    bots = [await _spawn([sys.executable, *profile, "-m", "bot", "run", "--config",
+                          str(config_path)], env) for _ in range(args.workers)]
     fake.say(BK, f"/join {code}")
     await fake.wait_text(BK, "terdaftar sebagai", timeout=30)
     students = list(range(10_000, 10_000 + args.students))
@@ -155,8 +157,9 @@ async def run_sebaya(args, config_path: Path, env: dict[str, str]) -> dict:
             await asyncio.sleep(0.2)
 
     await asyncio.gather(steady_load(), steady_crises())
-    rss = _peak_rss_mb(bot.pid)
-    await _stop(bot)
+    rss = max(_peak_rss_mb(b.pid) for b in bots)
+    for each in bots:
+        await _stop(each)
     await fake.stop()
     return {"updates": updates, "elapsed": elapsed, "rate": updates / elapsed,
             "p50": pct(latencies, 0.5), "p99": pct(latencies, 0.99),
@@ -179,6 +182,8 @@ async def run_sebaya_whatsapp(args, config_path: Path, env: dict[str, str]) -> d
     env = {**bot_env(fake, env["SEBAYA_SECRET"], wa, port), "TELEGRAM_SEND_RATE": "0"}
     config = load_config(config_path)
     os.environ["SEBAYA_SECRET"] = env["SEBAYA_SECRET"]
+    if env.get("SEBAYA_DATABASE_URL"):  # the invite goes where the bots will look
+        os.environ["SEBAYA_DATABASE_URL"] = env["SEBAYA_DATABASE_URL"]
     code = await staffcli.invite(config, "counselor", "Bu Rina", days=1)
     bot = await _spawn([sys.executable, "-m", "bot", "run", "--config", str(config_path)], env)
     fake.say(BK, f"/join {code}")
@@ -310,7 +315,26 @@ async def main() -> None:
                         help="the WhatsApp row: after the Telegram runs, instead, or not")
     parser.add_argument("--no-statuses", action="store_true",
                         help="WhatsApp without Meta's sent/delivered/read statuses")
+    parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite",
+                        help="postgres: a throwaway cluster (tests/pgserver.py), fresh per run")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="sebaya run processes sharing the database (postgres only)")
     args = parser.parse_args()
+    if args.workers > 1 and args.db != "postgres":
+        parser.error("several workers need --db postgres")
+    server = None
+    if args.db == "postgres":
+        from tests.pgserver import PgServer
+
+        server = PgServer.start()
+    try:
+        await _main(args, server)
+    finally:
+        if server is not None:
+            server.stop()
+
+
+async def _main(args, server) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         base = load_config(ROOT / "config.yaml")
         if args.open_only:  # a fresh process, so its peak memory is Sebaya's alone
@@ -331,9 +355,12 @@ async def main() -> None:
             return
         runs = []
         for _ in range(args.repeat):  # alternate the two bots: the machine's speed drifts
+            if server is not None:
+                env["SEBAYA_DATABASE_URL"] = server.fresh_database()
             sebaya = await run_sebaya(args, config_path, env)
             if args.quick:
-                print(json.dumps({k: round(v, 2) for k, v in sebaya.items()}))
+                print(json.dumps({"db": args.db, "workers": args.workers,
+                                  **{k: round(v, 2) for k, v in sebaya.items()}}))
                 return
             runs.append((sebaya, await run_echo(args, env)))
             for stale in Path(tmp).glob("bench.sqlite3*"):  # the next run starts fresh

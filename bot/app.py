@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.channels.base import Channel
-from bot.clock import Clock, SystemClock
+from bot.clock import Clock, SystemClock, sleep_until
 from bot.config import Config, load_secret
 from bot.core.appointments import AppointmentPolicy
 from bot.core.coaching import Coaching, coaching_texts, load_coaching
@@ -37,6 +37,7 @@ from bot.runtime.outbox import OutboxSender
 from bot.runtime.timers import TimerLoop
 from bot.store import audit, timers, users
 from bot.store.db import Store
+from bot.store.port import open_store
 from bot.yamlsrc import line_at, read_yaml
 
 log = logging.getLogger("sebaya")
@@ -119,6 +120,8 @@ class App:
             web_url=web_url)
         self.timers = TimerLoop(store, self.dispatcher, clock)
         self._loops: list[asyncio.Task] = []
+        self.sweep_wake = asyncio.Event()
+        self.sweep_poll = 5.0  # seconds between inbox sweeps (several workers)
 
     def _wake(self, urgent: bool = False) -> None:
         """Something was queued: the sender delivers it (a crisis through the urgent lane at
@@ -168,7 +171,7 @@ class App:
                 config.appointments.place or config.school.bk_office,
                 dt.timedelta(minutes=config.appointments.reminder_minutes)),
         )
-        store = await Store.open(config.database_path, vault)
+        store = await open_store(config.database_path, config.database_url(), vault)
         return cls(config, store, vault, core, channels, clock or SystemClock(), web_url)
 
     async def start(self) -> None:
@@ -183,6 +186,29 @@ class App:
         await self.dispatcher.replay()
         self._loops = [asyncio.create_task(self.sender.run()),
                        asyncio.create_task(self.timers.run())]
+        if self.store.several_workers:  # PostgreSQL: other workers write too
+            await self.store.listen(self._notified)
+            self._loops.append(asyncio.create_task(self._sweep()))
+
+    def _notified(self, tables: set[str]) -> None:
+        """A NOTIFY from a transaction of any worker: wake the loops that read its tables
+        (NOTIFY has no replay: every loop also polls, at least every ``poll`` seconds)."""
+        if "outbox" in tables:
+            self.sender.wake.set()
+        if "timers" in tables:
+            self.timers.wake.set()
+        if "inbox" in tables:
+            self.sweep_wake.set()
+
+    async def _sweep(self) -> None:
+        """Claim events nobody handles: a dead worker's (once its lease ran out) or a busy
+        worker's (at once: the NOTIFY of their insert wakes this)."""
+        while True:
+            try:
+                await self.dispatcher.sweep()
+            except self.store.unavailable:
+                log.warning("database unavailable; the inbox sweep tries again")
+            await sleep_until(self.clock, None, self.sweep_wake, self.sweep_poll)
 
     async def settle(self) -> None:
         """Handle everything accepted, fire due timers, deliver everything due."""

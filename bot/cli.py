@@ -204,7 +204,12 @@ async def _serve(config: Config, token: str, whatsapp: WhatsAppSettings | None) 
     poll = None
     if isinstance(telegram, TelegramChannel) and not webhook_url:
         logging.getLogger("sebaya").info("Telegram: long polling")
-        poll = asyncio.create_task(telegram.poll(app.dispatcher.accept_many, stopping))
+        # several workers on PostgreSQL: one polls (an advisory lock), the others take over
+        # within seconds when it dies (bot/store/singleton.py); SQLite: this process polls
+        from bot.store.singleton import Singleton
+
+        poll = asyncio.create_task(Singleton(app.store, "telegram-polling").run(
+            lambda stop: telegram.poll(app.dispatcher.accept_many, stop), stopping))
     logging.getLogger("sebaya").info("running on %s; Ctrl-C stops", " and ".join(channels))
     await stopping.wait()
     if poll is not None:
@@ -451,6 +456,37 @@ def _staff(config: Config, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+async def _migrate(config: Config) -> int:
+    from bot.core.identity import IdentityVault
+    from bot.store.port import open_store
+
+    store = await open_store(config.database_path, config.database_url(),
+                             IdentityVault(load_secret(config)))
+    try:
+        version = await store.schema_version()
+    finally:
+        await store.close()
+    print(f"{store.dialect} database at schema version {version}")
+    return EXIT_OK
+
+
+async def _migrate_from_sqlite(config: Config, path: Path) -> int:
+    from bot.core.identity import IdentityVault
+    from bot.store.pg.copy import copy_sqlite
+
+    url = config.database_url()
+    if not url:
+        print("error: set database.url (or SEBAYA_DATABASE_URL) to the PostgreSQL database "
+              "to copy into", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    copied = await copy_sqlite(path, url, IdentityVault(load_secret(config)))
+    for table in copied:
+        print(f"{table.table:22} {table.rows:8} rows")
+    print(f"Copied {sum(t.rows for t in copied)} rows from {path}; row counts checked. Keep "
+          f"{path} until the bot has run on PostgreSQL for a while.")
+    return EXIT_OK
+
+
 def _operations(config: Config, args: argparse.Namespace) -> int:
     if args.command == "backup":
         size = operations.backup(config, args.path)
@@ -564,6 +600,12 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--staff", help="a staff member's name, pseudonym or code")
     audit.add_argument("--limit", type=int, default=200)
     sub.add_parser("doctor", parents=[common], help="check config, database and staffing")
+    sub.add_parser("migrate", parents=[common],
+                   help="bring the database (SQLite or PostgreSQL) to the latest schema")
+    move = sub.add_parser("migrate-from-sqlite", parents=[common],
+                          help="copy a school's SQLite database into the (empty) PostgreSQL "
+                               "database of database.url / SEBAYA_DATABASE_URL")
+    move.add_argument("file", type=Path, help="the SQLite file, e.g. data/sebaya.sqlite3")
     report = sub.add_parser("report", parents=[common],
                             help="programme report (md, csv or html with charts), anonymous")
     report.add_argument("--from", dest="start", type=_date, default=None,
@@ -611,6 +653,10 @@ def main(argv: list[str] | None = None) -> int:
             return _staff(config, args)
         if args.command in ("backup", "audit", "doctor"):
             return _operations(config, args)
+        if args.command == "migrate":
+            return asyncio.run(_migrate(config))
+        if args.command == "migrate-from-sqlite":
+            return asyncio.run(_migrate_from_sqlite(config, args.file))
         if args.command == "report":
             return _report(config, args)
         load_flow_bundle(config)  # fail before anything opens

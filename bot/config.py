@@ -23,6 +23,7 @@ from bot.yamlsrc import line_at, read_mapping
 Lang = Literal["id", "en"]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 SECRET_ENV = "SEBAYA_SECRET"
+DATABASE_URL_ENV = "SEBAYA_DATABASE_URL"  # postgresql://... (it may hold a password)
 log = logging.getLogger("sebaya.config")
 
 
@@ -59,6 +60,15 @@ class Languages(_Model):
 
 class Database(_Model):
     path: str = "data/sebaya.sqlite3"
+    url: str | None = None  # postgresql://... selects PostgreSQL (several workers); see README
+
+    @field_validator("url")
+    @classmethod
+    def _postgres_only(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("postgresql://", "postgres://")):
+            raise ValueError("database.url must start with postgresql:// (or leave it out: "
+                             "SQLite at database.path)")
+        return value or None
 
 
 class Flows(_Model):
@@ -211,6 +221,11 @@ class Config(_Model):
     @property
     def database_path(self) -> Path:
         return self.resolve(self.database.path)
+
+    def database_url(self, env: dict[str, str] | None = None) -> str | None:
+        """The PostgreSQL URL (SEBAYA_DATABASE_URL, else database.url), or None for SQLite."""
+        env = os.environ if env is None else env
+        return env.get(DATABASE_URL_ENV, "").strip() or self.database.url
 
     @property
     def flows_dir(self) -> Path:

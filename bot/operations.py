@@ -21,7 +21,12 @@ from bot.store.invariants import violations_sync
 def backup(config: Config, target: Path) -> int:
     """A consistent copy while the bot runs (pages copied under SQLite's own locking);
     returns the size in bytes. The secret is NOT copied: keep it separately. The copy is as
-    private as the database: 0600, in a 0700 folder when this creates the folder."""
+    private as the database: 0600, in a 0700 folder when this creates the folder. PostgreSQL
+    is backed up with pg_dump instead (refused here with the command to use)."""
+    if config.database_url():
+        from bot.operations_pg import backup_refused
+
+        raise backup_refused()
     if not target.parent.exists():
         target.parent.mkdir(parents=True, mode=0o700)
     _private_file(target)
@@ -117,6 +122,14 @@ def doctor(config: Config, now: dt.datetime | None = None) -> list[Check]:
     checks.append(Check(problem is None, "installation secret", problem or (
         f"{SECRET_ENV} (environment)" if os.environ.get(SECRET_ENV, "").strip()
         else f"{secret_file} (keep a copy with your backups)")))
+    url = config.database_url()
+    if url:  # PostgreSQL: the same questions through the store (bot/operations_pg.py)
+        import asyncio
+
+        from bot.operations_pg import database_checks
+
+        return checks + asyncio.run(database_checks(
+            url, value, tuple(sorted(config.escalation.categories))))
     if not config.database_path.exists():
         checks.append(Check(False, "database", f"{config.database_path} does not exist yet "
                                                "(start the bot once)"))

@@ -14,6 +14,7 @@ from bot.core.identity import IdentityVault
 from bot.core.training import APPROVED_TIMER, gate
 from bot.store import audit, invites, staffing, timers, users
 from bot.store.db import Store
+from bot.store.port import open_store
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -29,7 +30,7 @@ async def invite(config: Config, role: str, name: str | None, days: int,
     clock = clock or SystemClock()
     vault = IdentityVault(load_secret(config))
     code = new_code()
-    store = await Store.open(config.database_path, vault)
+    store = await open_store(config.database_path, config.database_url(), vault)
     try:
         async with store.transaction() as db:
             await invites.create(db, vault.token_hash(code), role, name, clock.now(),
@@ -43,7 +44,8 @@ async def invite(config: Config, role: str, name: str | None, days: int,
 @contextlib.asynccontextmanager
 async def _opened(config: Config) -> AsyncIterator[Store]:
     """The school's database, opened with its secret (a different one is refused)."""
-    store = await Store.open(config.database_path, IdentityVault(load_secret(config)))
+    store = await open_store(config.database_path, config.database_url(),
+                             IdentityVault(load_secret(config)))
     try:
         yield store
     finally:
@@ -76,8 +78,8 @@ async def plan_removal(config: Config, who: str) -> RemovalPlan | None:
         if person is None:
             return None
         held = await db.execute_fetchall(
-            "SELECT COUNT(*), COALESCE(SUM(level = 'crisis'), 0) FROM cases "
-            "WHERE assignee_key = ? AND status = 'active'", (person.key.value,))
+            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN level = 'crisis' THEN 1 ELSE 0 END), 0) "
+            "FROM cases WHERE assignee_key = ? AND status = 'active'", (person.key.value,))
         others = await db.execute_fetchall(
             "SELECT COUNT(*) FROM users WHERE role IN ('counselor', 'backup') AND key != ?",
             (person.key.value,))

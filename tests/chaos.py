@@ -17,6 +17,7 @@ Telegram: one deployment serving both, killed and restarted the same way.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import datetime as dt
 import itertools
@@ -35,6 +36,7 @@ from bot.app import App
 from bot.config import Config
 from bot.store.db import ts
 from bot.store.invariants import violations_sync
+from bot.store.pg.store import UNAVAILABLE
 from tests.fakebot import FakeBotApi, Sent
 from tests.fakewa import FakeWhatsApp
 
@@ -62,6 +64,8 @@ class ChaosPlan:
     seed: int = 7
     wa_fault_kinds: tuple[str, ...] = ("130429", "500", "131056", "131000")
     wa_duplicate_every: int = 3  # Meta delivers every 3rd message twice
+    workers: int = 1  # sebaya run processes (several: PostgreSQL, SEBAYA_DATABASE_URL)
+    db_restarts: int = 0  # PostgreSQL restarted during the load (needs a pg_server)
 
 
 @dataclass
@@ -71,6 +75,8 @@ class ChaosReport:
     student_messages: int = 0
     updates: int = 0
     kills: int = 0
+    db_restarts: int = 0
+    workers: int = 1
     load_seconds: float = 0.0
     drain_seconds: float = 0.0
     stuck: list[str] = field(default_factory=list)  # scripts that timed out waiting
@@ -98,7 +104,9 @@ class ChaosReport:
     def lines(self) -> list[str]:
         return [
             f"students {self.students} ({self.crisis_students} crisis), student messages "
-            f"{self.student_messages}, updates {self.updates}, SIGKILLs {self.kills}",
+            f"{self.student_messages}, updates {self.updates}, SIGKILLs {self.kills}"
+            + (f", workers {self.workers}, database restarts {self.db_restarts}"
+               if self.workers > 1 or self.db_restarts else ""),
             f"load {self.load_seconds:.1f} s, drain after load {self.drain_seconds:.1f} s; "
             f"sendMessage calls {self.sends}, injected faults {self.send_faults}",
             f"inbox rows {self.inbox_rows} (distinct {self.inbox_distinct}, not done "
@@ -144,6 +152,43 @@ class BotProcess:
         except TimeoutError:
             self.process.kill()
             return -9
+
+
+class BotGroup:
+    """Several workers on one PostgreSQL database: a kill takes a random one down, a start
+    brings every stopped one back. With one worker it is a BotProcess."""
+
+    def __init__(self, bots: list[BotProcess], rng: random.Random) -> None:
+        self.bots, self.rng = bots, rng
+        self.kills = 0
+
+    async def start(self) -> None:
+        for bot in self.bots:
+            if bot.process is None or bot.process.returncode is not None:
+                await bot.start()
+
+    async def kill(self) -> None:
+        await self.rng.choice(self.bots).kill()
+        self.kills += 1
+
+    async def stop(self) -> int:
+        codes = [await bot.stop() for bot in self.bots]
+        return next((code for code in codes if code != 0), 0)
+
+
+def _pg_rows(url: str, sql: str) -> list[tuple]:
+    """A query on PostgreSQL from synchronous code (the checks read like the SQLite ones)."""
+    import asyncpg
+
+    async def fetch() -> list[tuple]:
+        con = await asyncpg.connect(url)
+        try:
+            return [tuple(r) for r in await con.fetch(sql)]
+        finally:
+            await con.close()
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, fetch()).result()
 
 
 def bot_env(fake: FakeBotApi, secret: str, wa: FakeWhatsApp | None = None,
@@ -235,13 +280,18 @@ class _Staff:
 
 class ChaosRun:
     def __init__(self, fake: FakeBotApi, config: Config, config_path: Path, secret: str,
-                 plan: ChaosPlan, wa: FakeWhatsApp | None = None) -> None:
+                 plan: ChaosPlan, wa: FakeWhatsApp | None = None, pg_server: Any = None
+                 ) -> None:
         self.fake, self.config, self.plan, self.wa = fake, config, plan, wa
+        self.pg_server = pg_server  # restarted plan.db_restarts times during the load
+        self.url = config.database_url()  # PostgreSQL (several workers), else the SQLite file
         port = free_port() if wa is not None else 0
         if wa is not None:
             wa.webhook_url = f"http://127.0.0.1:{port}/webhooks/whatsapp"
-        self.bot = BotProcess(config_path, bot_env(fake, secret, wa, port))
         self.rng = random.Random(plan.seed)
+        env = bot_env(fake, secret, wa, port)
+        bots = [BotProcess(config_path, env) for _ in range(plan.workers)]
+        self.bot: Any = bots[0] if plan.workers == 1 else BotGroup(bots, self.rng)
         self.report = ChaosReport()
         # Students write on WhatsApp when it runs, else on Telegram; staff are on Telegram.
         self.people: Any = wa if wa is not None else fake
@@ -335,20 +385,33 @@ class ChaosRun:
             await asyncio.sleep(self.rng.uniform(0.0, 0.3))  # messages pile up while down
             await self.bot.start()
 
+    async def _pg_violations(self) -> list[str]:
+        from bot.store.invariants import violations
+        from bot.store.pg.store import PgStore
+
+        if getattr(self, "_pg", None) is None:
+            self._pg = await PgStore.open(self.url, None, pool_size=1, urgent_size=1,
+                                          migrate=False)
+        async with self._pg.read() as db:
+            return [str(v) for v in await violations(db)]
+
     async def watch_invariants(self, stop: asyncio.Event) -> None:
         """Read the safety invariants over the live database every few tenths of a second
         (each committed state must keep every promise: bot/store/invariants.py)."""
         db = self.config.database_path
         while not stop.is_set():
             try:
-                with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True,
-                                                        timeout=5)) as conn:
-                    broken = [str(v) for v in violations_sync(conn)]
+                if self.url:
+                    broken = await self._pg_violations()
+                else:
+                    with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True,
+                                                            timeout=5)) as conn:
+                        broken = [str(v) for v in violations_sync(conn)]
                 self.report.invariant_checks += 1
                 if broken and len(self.report.violations) < 20:
                     self.report.violations.extend(broken)
-            except sqlite3.OperationalError:
-                pass  # the file is being created or migrated: next time
+            except (sqlite3.OperationalError, OSError, *UNAVAILABLE):
+                pass  # the file is being created or migrated, PostgreSQL restarts: next time
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(0.3):
                     await stop.wait()
@@ -356,6 +419,7 @@ class ChaosRun:
     async def run(self) -> ChaosReport:
         plan, report, fake = self.plan, self.report, self.fake
         report.students, report.crisis_students = plan.students, len(self.crisis)
+        report.workers = plan.workers
         fake.fault_rate, fake.fault_kinds = plan.fault_rate, plan.fault_kinds
         if self.wa is not None:
             self.wa.fault_rate = plan.fault_rate
@@ -369,6 +433,7 @@ class ChaosRun:
         staff.append(asyncio.create_task(self.watch_invariants(staff_stop)))
         load_done = asyncio.Event()
         killer = asyncio.create_task(self.killer(load_done))
+        restarter = asyncio.create_task(self.restarter(load_done))
         begin = time.monotonic()
         try:
             await asyncio.gather(*(self.student(s) for s in self.students))
@@ -380,8 +445,10 @@ class ChaosRun:
         finally:
             load_done.set()
             staff_stop.set()
-            await asyncio.gather(*staff, killer, return_exceptions=True)
+            await asyncio.gather(*staff, killer, restarter, return_exceptions=True)
             code = await self.bot.stop()
+            if getattr(self, "_pg", None) is not None:
+                await self._pg.close()
         report.kills = self.bot.kills
         report.updates = fake.pushed + (self.wa.pushed if self.wa is not None else 0)
         if self.wa is not None:
@@ -389,19 +456,32 @@ class ChaosRun:
         self._check(code)
         return report
 
+    def _rows(self, sql: str) -> list[tuple]:
+        if self.url:
+            return _pg_rows(self.url, sql)
+        return _rows(self.config.database_path, sql)
+
+    async def restarter(self, load_done: asyncio.Event) -> None:
+        """PostgreSQL restarts during the load (fast shutdown: every connection is cut)."""
+        for _ in range(self.plan.db_restarts):
+            await asyncio.sleep(self.rng.uniform(3.0, 8.0))
+            if load_done.is_set():
+                return
+            await asyncio.to_thread(self.pg_server.restart)
+            self.report.db_restarts += 1
+
     async def _settle(self) -> None:
-        db = self.config.database_path
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
-            done = _rows(db, "SELECT COUNT(*) FROM inbox WHERE status = 'done'")[0][0]
-            pending = _rows(db, "SELECT COUNT(*) FROM outbox WHERE status = 'pending'")[0][0]
+            done = self._rows("SELECT COUNT(*) FROM inbox WHERE status = 'done'")[0][0]
+            pending = self._rows("SELECT COUNT(*) FROM outbox WHERE status = 'pending'")[0][0]
             pushed = self.fake.pushed + (self.wa.pushed if self.wa is not None else 0)
             if done >= pushed and pending == 0:
                 return
             await asyncio.sleep(0.1)
 
     def _check(self, exit_code: int) -> None:
-        report, fake, db = self.report, self.fake, self.config.database_path
+        report, fake = self.report, self.fake
         report.sends = fake.calls.get("sendMessage", 0)
         report.send_faults = fake.faults_injected
         if self.wa is not None:
@@ -409,20 +489,21 @@ class ChaosRun:
             report.send_faults += self.wa.faults_injected
             report.whatsapp_deliveries = len(self.wa.webhook_answers)
             report.whatsapp_refused = len(self.wa.refused)
-        report.inbox_rows, report.inbox_distinct = _rows(
-            db, "SELECT COUNT(*), COUNT(DISTINCT external_id) FROM inbox")[0]
-        report.inbox_statuses = dict(_rows(
-            db, "SELECT status, COUNT(*) FROM inbox WHERE status != 'done' GROUP BY status"))
+        report.inbox_rows, report.inbox_distinct = self._rows(
+            "SELECT COUNT(*), COUNT(DISTINCT external_id) FROM inbox")[0]
+        report.inbox_statuses = dict(self._rows(
+            "SELECT status, COUNT(*) FROM inbox WHERE status != 'done' GROUP BY status"))
         report.inbox_not_done = sum(report.inbox_statuses.values())
-        report.cases, report.open_cases = _rows(
-            db, "SELECT COUNT(*), COALESCE(SUM(status != 'closed'), 0) FROM cases")[0]
-        report.surveys = _rows(db, "SELECT COUNT(*) FROM surveys WHERE score IS NOT NULL")[0][0]
-        report.outbox_pending = _rows(
-            db, "SELECT COUNT(*) FROM outbox WHERE status = 'pending'")[0][0]
-        report.dead_letters = _rows(db, "SELECT COUNT(*) FROM outbox WHERE status = 'dead'")[0][0]
+        report.cases, report.open_cases = self._rows(
+            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN status != 'closed' THEN 1 ELSE 0 END), 0) "
+            "FROM cases")[0]
+        report.surveys = self._rows("SELECT COUNT(*) FROM surveys WHERE score IS NOT NULL")[0][0]
+        report.outbox_pending = self._rows(
+            "SELECT COUNT(*) FROM outbox WHERE status = 'pending'")[0][0]
+        report.dead_letters = self._rows("SELECT COUNT(*) FROM outbox WHERE status = 'dead'")[0][0]
         overdue = ts(dt.datetime.now(dt.UTC) - dt.timedelta(seconds=10))
-        report.overdue_timers = _rows(
-            db, f"SELECT COUNT(*) FROM timers WHERE due_at < '{overdue}' "
+        report.overdue_timers = self._rows(
+            f"SELECT COUNT(*) FROM timers WHERE due_at < '{overdue}' "
             "AND owner_key != 'system'")[0][0]
         staff_text = "\n".join(t for chat in self.peers + self.counselors for t in fake.to(chat))
         report.lost_messages = sum(1 for token in self.sent_tokens if token not in staff_text)
@@ -436,7 +517,7 @@ class ChaosRun:
             report.duplicated_alerts += sum(1 for n in seen.values() if n > 1)
             for code in seen:
                 alerted[code] = 1
-        crisis_codes = [r[0] for r in _rows(db, "SELECT code FROM cases WHERE level = 'crisis'")]
+        crisis_codes = [r[0] for r in self._rows("SELECT code FROM cases WHERE level = 'crisis'")]
         report.lost_alerts = sum(1 for code in crisis_codes if code not in alerted)
         report.lost_alerts += max(0, len(self.crisis) - len(crisis_codes))
         for student in self.students:  # replies arrive in the order staff wrote them

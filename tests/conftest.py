@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -17,6 +18,20 @@ ROOT = Path(__file__).resolve().parents[1]
 SECRET = b"test-secret-0123456789abcdef"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "sqlite_only: reads the SQLite file or its internals "
+                            "(skipped when SEBAYA_TEST_DATABASE=postgres)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if os.environ.get("SEBAYA_TEST_DATABASE") != "postgres":
+        return
+    skip = pytest.mark.skip(reason="reads the SQLite file itself: not a PostgreSQL test")
+    for item in items:
+        if "sqlite_only" in item.keywords:
+            item.add_marker(skip)
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """A copy of the shipped config.yaml and flows/ in a temporary folder."""
@@ -26,8 +41,17 @@ def project(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def config(project: Path) -> Config:
-    return load_config(project / "config.yaml")
+def config(project: Path, request: pytest.FixtureRequest) -> Config:
+    """The shipped config; on PostgreSQL (a fresh database) with SEBAYA_TEST_DATABASE=postgres,
+    which runs every test that uses it against the second store."""
+    config = load_config(project / "config.yaml")
+    if os.environ.get("SEBAYA_TEST_DATABASE") == "postgres":
+        url = request.getfixturevalue("pg_url")
+        # the CLI's commands load config.yaml themselves: they find the database here
+        request.getfixturevalue("monkeypatch").setenv("SEBAYA_DATABASE_URL", url)
+        config = config.model_copy(update={"database": config.database.model_copy(
+            update={"url": url})})
+    return config
 
 
 @pytest.fixture
@@ -51,3 +75,29 @@ def dialog(app: App) -> Dialog:
 async def enrol(app: App, who: str, role: str, name: str) -> None:
     """Enrol a staff member on the test channel."""
     await app.enrol_local_staff("test", who, who, role, name)
+
+
+# -- PostgreSQL: one throwaway cluster per session (tests/pgserver.py) -----------------------
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """The session's PostgreSQL; skipped with the reason when none can be started, except in
+    CI (CI=true), where that fails loudly."""
+    from tests.pgserver import PgServer, Unavailable, in_ci
+
+    try:
+        server = PgServer.start()
+    except Unavailable as exc:
+        if in_ci():
+            pytest.fail(f"CI=true but PostgreSQL could not be started: {exc}", pytrace=False)
+        pytest.skip(f"PostgreSQL not available: {exc}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server) -> str:
+    """A fresh, empty database in the session's cluster."""
+    url = pg_server.fresh_database()
+    yield url
+    pg_server.drop_database(url)

@@ -12,6 +12,8 @@ from tests.conftest import enrol
 from tests.core.test_crisis import CRISIS
 from tests.dialog import Dialog
 
+pytestmark = pytest.mark.sqlite_only  # reads the SQLite file itself
+
 
 async def _scenario(dialog: Dialog) -> str:
     await enrol(dialog.app, "bk", "counselor", "Bu Rina")

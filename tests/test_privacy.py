@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from bot.core.events import InboundEvent, Kind, SendResult, SendStatus
 from tests.conftest import enrol
 from tests.dialog import Dialog, to
@@ -18,6 +20,7 @@ def _db_bytes(path: Path) -> bytes:
                     if not p.name.endswith(".secret"))
 
 
+@pytest.mark.sqlite_only
 async def test_database_holds_no_plaintext_identity(dialog: Dialog) -> None:
     app = dialog.app
     await enrol(app, "peer-1", "peer", "Bintang")

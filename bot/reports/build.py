@@ -15,6 +15,7 @@ from bot.reports.figures import ReportData
 from bot.reports.seed import DEMO_SECRET, demo_path
 from bot.reports.tables import Names
 from bot.store.db import Store
+from bot.store.port import open_store
 
 FORMATS = ("md", "csv", "html")
 
@@ -62,7 +63,8 @@ async def load(config: Config, start: dt.date, end: dt.date, demo: bool = False,
             raise SebayaError(f"{path} does not exist: run sebaya demo --seed-data first")
         store = await Store.open(path, IdentityVault(DEMO_SECRET))
     else:
-        store = await Store.open(config.database_path, IdentityVault(load_secret(config)))
+        store = await open_store(config.database_path, config.database_url(),
+                                 IdentityVault(load_secret(config)))
     try:
         async with store.transaction() as db:
             data = await gather(db, start, end, config.tz)

@@ -73,8 +73,8 @@ async def gather(db: aiosqlite.Connection, start: dt.date, end: dt.date,
             data.services[str(service)] += 1
     data.group_signups = data.services.pop("group_signup", 0)
     [appts] = await fetch_all(
-        db, "SELECT COUNT(*), COALESCE(SUM(status IN ('confirmed', 'done')), 0) "
-        "FROM appointments WHERE created_at >= ? AND created_at < ?", (lo, hi))
+        db, "SELECT COUNT(*), COALESCE(SUM(CASE WHEN status IN ('confirmed', 'done') THEN 1 "
+        "ELSE 0 END), 0) FROM appointments WHERE created_at >= ? AND created_at < ?", (lo, hi))
     data.appointments, data.appointments_confirmed = appts[0], appts[1]
     [dead] = await fetch_all(db, "SELECT COUNT(*) FROM outbox WHERE status = 'dead' "
                              "AND created_at >= ? AND created_at < ?", (lo, hi))

@@ -90,8 +90,8 @@ async def seed_month(db: aiosqlite.Connection, vault: IdentityVault, today: dt.d
             closed = claimed + dt.timedelta(minutes=rng.uniform(10, 90))
             await db.execute(
                 "UPDATE cases SET status = 'closed', assignee_key = ?, claimed_at = ?, "
-                "closed_at = ?, closed_by = ?, outcome_note = seal('demo') WHERE id = ?",
-                (staff.key.value, ts(claimed), ts(closed), staff.key.value, case_id))
+                "closed_at = ?, closed_by = ?, outcome_note = seal(?) WHERE id = ?",
+                (staff.key.value, ts(claimed), ts(closed), staff.key.value, "demo", case_id))
             replied = claimed + dt.timedelta(minutes=rng.uniform(0.5, 4))
             await cases.add_message(db, case_id, "student", "(demo)", opened)
             await cases.add_message(db, case_id, route, "(demo)", replied)
@@ -132,5 +132,6 @@ async def seed_month(db: aiosqlite.Connection, vault: IdentityVault, today: dt.d
     await db.execute("INSERT INTO audit (at, actor_key, action, detail) VALUES (?, NULL, "
                      "'demo_data_seeded', ?)", (ts(dt.datetime.now(dt.UTC)),
                                                 f'{{"days": {days}, "seed": {seed}}}'))
-    await db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('synthetic', '1')")
+    await db.execute("INSERT INTO meta (key, value) VALUES ('synthetic', '1') "
+                     "ON CONFLICT (key) DO UPDATE SET value = excluded.value")
     return made

@@ -15,7 +15,9 @@ import contextlib
 import datetime as dt
 import json
 import logging
+import os
 import secrets
+import socket
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 
@@ -54,10 +56,15 @@ from bot.store import (
     windows,
 )
 from bot.store.db import LANE_FLOW, Store
+from bot.store.port import retrying
 from bot.store.users import UserRow
 
 log = logging.getLogger("sebaya.dispatcher")
 JOIN_ATTEMPTS_PER_HOUR = 5  # wrong /join codes before a person must wait
+
+
+class _OlderFirst(Exception):
+    """An older event of the same person is still pending: it must be handled first."""
 
 
 def timer_context(kind: str) -> str:
@@ -98,6 +105,13 @@ class Dispatcher:
         self._locks: dict[str, asyncio.Lock] = {}
         self._holders: dict[str, int] = {}  # events holding or awaiting each person's lock
         self._tasks: set[asyncio.Task] = set()
+        self._scheduled: set[int] = set()  # inbox ids this process is handling
+        # several workers (PostgreSQL): who this worker is in inbox leases, for how long a
+        # lease holds, and how many events it takes on at once (beyond it, new ones are left
+        # to the other workers' sweeps)
+        self.worker = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+        self.lease = dt.timedelta(seconds=30)
+        self.capacity = 64
 
     # -- intake ------------------------------------------------------------------------------
 
@@ -127,25 +141,42 @@ class Dispatcher:
         for part in (first, rest):
             if not part:
                 continue
-            async with self.store.transaction(urgent=part is first, lane=LANE_FLOW) as db:
-                now = self.clock.now()
-                rows = await inbox.insert_many(db, [
-                    (prepared[n][0].channel, prepared[n][0].external_id, prepared[n][1].value,
-                     prepared[n][2]) for n in part], now)
-                if self.windowed:  # they wrote: their window opens, held messages may go
-                    released += await windows.opened(db, [
-                        (prepared[n][1].value, self._wrote_at(prepared[n][0], now))
-                        for n, row_id in zip(part, rows, strict=True)
-                        if row_id is not None and prepared[n][0].channel in self.windowed],
-                        now)
+            rows, opened, left = await retrying(self.store, lambda part=part: self._insert(
+                prepared, part, urgent=part is first))
+            released += opened
             for n, row_id in zip(part, rows, strict=True):
                 ids[n] = row_id
                 event, key, _, urgent = prepared[n]
-                if row_id is not None:
-                    self._spawn(self._handle(row_id, key.value, urgent, event))
+                if row_id is not None and row_id not in left:
+                    self._schedule(row_id, key.value, urgent, event)
         if released:
             self.on_queued(False)
         return [ids[n] for n in range(len(prepared))]
+
+    async def _insert(self, prepared: list, part: list[int], urgent: bool
+                      ) -> tuple[list[int | None], int, set[int]]:
+        """Commit part of a batch to the inbox; (row ids or None for duplicates, how many held
+        messages their writing released, the ids left to other workers: several workers on
+        PostgreSQL, this one busy)."""
+        released, left = 0, set()
+        async with self.store.transaction(urgent=urgent, lane=LANE_FLOW) as db:
+            now = self.clock.now()
+            rows = await inbox.insert_many(db, [
+                (prepared[n][0].channel, prepared[n][0].external_id, prepared[n][1].value,
+                 prepared[n][2]) for n in part], now)
+            if self.store.several_workers:  # ours to handle, unless too busy (crisis: ours)
+                keep = [row_id for row_id in rows if row_id is not None]
+                if not urgent:
+                    keep = keep[:max(0, self.capacity - len(self._scheduled))]
+                await inbox.lease(db, keep, self.worker, now + self.lease)
+                left = {row_id for row_id in rows if row_id is not None} - set(keep)
+            if self.windowed:  # they wrote: their window opens, held messages may go
+                released += await windows.opened(db, [
+                    (prepared[n][1].value, self._wrote_at(prepared[n][0], now))
+                    for n, row_id in zip(part, rows, strict=True)
+                    if row_id is not None and prepared[n][0].channel in self.windowed],
+                    now)
+        return rows, released, left
 
     @staticmethod
     def _wrote_at(event: InboundEvent, now: dt.datetime) -> dt.datetime:
@@ -158,11 +189,14 @@ class Dispatcher:
         return at if now - dt.timedelta(days=7) <= at <= now else now
 
     async def replay(self) -> int:
-        """Schedule every event a previous run left unhandled, in arrival order."""
+        """Schedule every event a previous run left unhandled, in arrival order (several
+        workers: those whose lease is not another live worker's)."""
+        if self.store.several_workers:
+            return await self.sweep()
         async with self.store.transaction() as db:
             rows = await inbox.pending(db)
         for row in rows:
-            self._spawn(self._handle(row["id"], row["user_key"]))
+            self._schedule(row["id"], row["user_key"])
         return len(rows)
 
     @property
@@ -174,6 +208,35 @@ class Dispatcher:
         """Wait until every scheduled event has been handled (tests, console, shutdown)."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    def _schedule(self, row_id: int, key: str, urgent: bool = False,
+                  event: InboundEvent | None = None) -> bool:
+        """Handle the event in a task, unless this process already does."""
+        if row_id in self._scheduled:
+            return False
+        self._scheduled.add(row_id)
+
+        async def handle() -> None:
+            try:
+                await self._handle(row_id, key, urgent, event)
+            finally:
+                self._scheduled.discard(row_id)
+
+        self._spawn(handle())
+        return True
+
+    async def sweep(self) -> int:
+        """Several workers: lease and schedule the pending events nobody holds a live lease
+        on (their worker died, lost the database, or left them to others when it was busy).
+        Handling them twice is impossible: the claim is conditional, and per person they go
+        in order. Returns how many were scheduled."""
+        if len(self._scheduled) >= self.capacity:
+            return 0
+        now = self.clock.now()
+        async with self.store.transaction() as db:
+            rows = await inbox.claim_unleased(db, self.worker, now, now + self.lease,
+                                              self.capacity - len(self._scheduled))
+        return sum(self._schedule(row["id"], row["user_key"]) for row in rows)
 
     def _spawn(self, coro) -> None:
         task = asyncio.get_running_loop().create_task(coro)
@@ -198,17 +261,51 @@ class Dispatcher:
     async def _handle(self, row_id: int, key: str, urgent: bool = False,
                       event: InboundEvent | None = None) -> None:
         async with self._person(key):
+            queued = 0
             try:
-                queued = await self._handle_locked(row_id, urgent, event)
-            except Exception:
-                log.exception("event failed; inbox_id=%s", row_id)
-                queued = await self._fail(row_id, UserKey(key))
+                if self.store.several_workers:  # another worker may hold older events
+                    queued += await self._older_first(row_id, key, urgent)
+                queued += await self._handle_one(row_id, key, urgent, event)
+            except self.store.unavailable:  # PostgreSQL went away: the sweep tries again
+                log.warning("database unavailable; event left pending; inbox_id=%s", row_id)
         if queued:
             self.on_queued(urgent)
 
+    async def _handle_one(self, row_id: int, key: str, urgent: bool = False,
+                          event: InboundEvent | None = None) -> int:
+        """Handle one event (run again after a serialisation conflict); a failure of the core
+        marks it failed; a database that went away leaves it pending for a later pass."""
+        while True:
+            try:
+                return await retrying(self.store, lambda: self._handle_locked(
+                    row_id, urgent, event, key))
+            except _OlderFirst:  # committed by another worker meanwhile: it goes first
+                await self._older_first(row_id, key, urgent)
+            except self.store.unavailable:
+                log.warning("database unavailable; event left pending; inbox_id=%s", row_id)
+                return 0
+            except Exception:
+                log.exception("event failed; inbox_id=%s", row_id)
+                return await retrying(self.store, lambda: self._fail(row_id, UserKey(key)))
+
+    async def _older_first(self, row_id: int, key: str, urgent: bool) -> int:
+        """Handle this person's older pending events first, whoever accepted them: one
+        person's events are handled in inbox order across all workers."""
+        queued = 0
+        while True:
+            async with self.store.read() as db:
+                older = await inbox.older_pending(db, key, row_id)
+            if older is None:
+                return queued
+            queued += await self._handle_one(older, key, urgent)
+
     async def _handle_locked(self, row_id: int, urgent: bool = False,
-                             event: InboundEvent | None = None) -> int:
+                             event: InboundEvent | None = None, person: str = "") -> int:
         async with self.store.transaction(urgent=urgent) as db:
+            if self.store.several_workers:
+                await self.store.lock_person(db, person)  # held until this commits
+                if await inbox.older_pending(db, person, row_id) is not None:
+                    raise _OlderFirst
             now = self.clock.now()
             if event is None:  # a replay: the event comes back from the sealed inbox row
                 row = await inbox.get_pending(db, row_id)
@@ -259,6 +356,8 @@ class Dispatcher:
         same turn the chat would make, read, decided and committed in one transaction, so a
         web claim and a chat claim cannot both win. False if the person is not staff."""
         async with self._person(key.value), self.store.transaction(urgent=urgent) as db:
+            if self.store.several_workers:  # this person's chat events, in every worker
+                await self.store.lock_person(db, key.value)
             now = self.clock.now()
             user = await users.get(db, key)
             if user is None or user.role == "student":
@@ -389,8 +488,18 @@ class Dispatcher:
     def _on_shift(self, now: dt.datetime) -> bool:
         return self.roster.on_shift(now) if self.roster is not None else True
 
-    @staticmethod
-    async def _cases_for(db: aiosqlite.Connection, user: UserRow, event: InboundEvent,
+    async def _lock_case(self, db: aiosqlite.Connection, code: str) -> None:
+        """Several workers: a staff event that acts on a student's case holds that student
+        too (their person lock), so the case it reads cannot change before it commits: two
+        presses of "Saya tangani" on two workers are decided one after the other, as on
+        SQLite's single writer. Staff lock themselves first, then the student; a student's
+        events lock only the student: no cycle."""
+        if self.store.several_workers and code:
+            student = await users.key_by_code(db, code)
+            if student is not None:
+                await self.store.lock_person(db, student.value)
+
+    async def _cases_for(self, db: aiosqlite.Connection, user: UserRow, event: InboundEvent,
                          own_case: CaseView | None
                          ) -> tuple[CaseView | None, CaseView | None, tuple[CaseView, ...],
                                     CaseView | None, str, bool]:
@@ -406,11 +515,13 @@ class Dispatcher:
             return own_case, subject, (), None, "", False
         for prefix in (TAKE_PREFIX, ACCEPT_PREFIX):
             if data.startswith(prefix):
+                await self._lock_case(db, data.removeprefix(prefix))
                 subject = await cases.open_by_code(db, data.removeprefix(prefix),
                                                    with_recent=10)
         if event.kind is Kind.COMMAND:
             name, code = command_name(event.text)
             if STAFF_ENGLISH.get(name, name) == "ambil" and code:
+                await self._lock_case(db, code)
                 subject = await cases.latest_by_code(db, code, with_recent=40)
         held = await cases.held_by(db, user.key)
         replied, code = None, ""
@@ -447,15 +558,27 @@ class Dispatcher:
         if owner is None:
             return
         if owner == SYSTEM:
-            await self._fire_system_timer(timer_id)
+            await retrying(self.store, lambda: self._fire_system_timer(timer_id))
             return
-        async with self._person(owner.value), self.store.transaction() as db:
+        async with self._person(owner.value):
+            try:
+                fired = await retrying(self.store, lambda: self._fire_locked(timer_id, owner))
+            except self.store.unavailable:
+                log.warning("database unavailable; timer left due; timer_id=%s", timer_id)
+                return
+        if fired is not None and fired[1]:
+            self.on_queued(fired[0] == LADDER_TIMER)
+
+    async def _fire_locked(self, timer_id: int, owner: UserKey) -> tuple[str, int] | None:
+        """Claim, handle and commit one person's timer: (its kind, messages queued)."""
+        async with self.store.transaction() as db:
+            await self.store.lock_person(db, owner.value)
             timer = await timers.claim(db, timer_id, self.clock.now())
             if timer is None:
-                return
+                return None
             user = await users.get(db, timer.owner)
             if user is None:
-                return
+                return None
             conv = await conversations.load(db, user.key, user.lang)
             case = await cases.open_for(db, user.key)
             if case is not None:  # with its open offers (a fallback tells those peers) and place
@@ -476,5 +599,4 @@ class Dispatcher:
                                          context=timer_context(timer.kind))
             if outcome.conversation is not None and outcome.conversation != conv:
                 await conversations.save(db, outcome.conversation, self.clock.now())
-        if queued:
-            self.on_queued(timer.kind == LADDER_TIMER)
+        return timer.kind, queued

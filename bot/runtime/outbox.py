@@ -32,6 +32,7 @@ from bot.core.events import OutboundMessage, SendResult, SendStatus
 from bot.core.identity import IdentityVault
 from bot.store import audit, outbox, timers, users, windows
 from bot.store.db import LANE_FLOW, Store
+from bot.store.port import retrying
 
 log = logging.getLogger("sebaya.outbox")
 MAX_BACKOFF = dt.timedelta(minutes=10)
@@ -61,6 +62,7 @@ class OutboxSender:
         self.channels = channels
         self.clock = clock
         self.wake = asyncio.Event()
+        self.poll = 5.0  # seconds: the longest sleep when nothing wakes the loop
         self._paused_until: dict[str, dt.datetime] = {}
         self._gate = asyncio.Semaphore(concurrency)  # recipients served at once
         self._busy: dict[str, list[int]] = {}  # recipient -> priority of each drain in flight
@@ -103,6 +105,9 @@ class OutboxSender:
             if self._free(row) and (row.recipient_key not in queues
                                     or queues[row.recipient_key][0].priority == row.priority):
                 queues.setdefault(row.recipient_key, []).append(row)
+        refused: list[tuple[str, bool]] = []
+        if self.store.several_workers and queues:
+            queues, refused = await self._claim_recipients(queues)
         tasks = []
         for recipient, queue in queues.items():
             self._busy.setdefault(recipient, []).append(queue[0].priority)
@@ -111,11 +116,42 @@ class OutboxSender:
             self._drains.add(task)
             task.add_done_callback(self._drains.discard)
             tasks.append(task)
+        for recipient, urgent in refused:  # after marking: no await came between
+            await self.store.unlock_recipient(recipient, urgent)
         if not wait:
             return len(tasks)
         sent = sum(await asyncio.gather(*tasks))
         await self._record_pending()
         return sent
+
+    async def _claim_recipients(self, queues: dict[str, list[outbox.OutboxRow]]
+                                ) -> tuple[dict[str, list[outbox.OutboxRow]],
+                                           list[tuple[str, bool]]]:
+        """Several workers: keep the recipients no other worker is draining (an advisory
+        lock each, released once the drain is recorded), and of their rows those still
+        pending now that the lock is held (another worker may have sent them meanwhile) and
+        still free here (another pass of this worker may have started them meanwhile).
+        Returns them, and the locks taken but not needed (the caller releases them)."""
+        claimed = {}
+        for recipient, queue in queues.items():
+            if await self.store.try_lock_recipient(recipient, self._urgent_queue(queue)):
+                claimed[recipient] = queue
+        if not claimed:
+            return {}, []
+        async with self.store.read() as db:
+            pending = await outbox.still_pending(db, [r.id for q in claimed.values() for r in q])
+        kept, refused = {}, []
+        for recipient, queue in claimed.items():
+            rows = [r for r in queue if r.id in pending and self._free(r)]
+            if rows and rows[0].id == queue[0].id:
+                kept[recipient] = rows
+            else:
+                refused.append((recipient, self._urgent_queue(queue)))
+        return kept, refused
+
+    @staticmethod
+    def _urgent_queue(queue: list[outbox.OutboxRow]) -> bool:
+        return queue[0].priority >= PRIORITY_CRISIS
 
     async def _drain(self, recipient: str, queue: list[outbox.OutboxRow]) -> int:
         """Serve one recipient strictly in order, stopping at a failure."""
@@ -144,6 +180,8 @@ class OutboxSender:
             try:
                 await self._record_pending()
             finally:
+                if self.store.several_workers:
+                    await self.store.unlock_recipient(recipient, self._urgent_queue(queue))
                 self._inflight.difference_update(r.id for r in queue)
                 drains = self._busy.get(recipient, [])
                 if queue[0].priority in drains:
@@ -206,6 +244,10 @@ class OutboxSender:
 
     async def _record(self, results: list[tuple[outbox.OutboxRow, SendResult]],
                       urgent: bool = False) -> None:
+        await retrying(self.store, lambda: self._record_once(results, urgent))
+
+    async def _record_once(self, results: list[tuple[outbox.OutboxRow, SendResult]],
+                           urgent: bool) -> None:
         now = self.clock.now()
         async with self.store.transaction(urgent=urgent, lane=LANE_FLOW) as db:
             sent = [row for row, result in results if result.status is SendStatus.OK]
@@ -311,6 +353,10 @@ class OutboxSender:
 
     async def _apply_reports(self, batch: list[tuple[str, list[DeliveryReport], bool]]
                              ) -> list[int]:
+        return await retrying(self.store, lambda: self._apply_reports_once(batch))
+
+    async def _apply_reports_once(self, batch: list[tuple[str, list[DeliveryReport], bool]]
+                                  ) -> list[int]:
         counts: list[int] = []
         unmatched: dict[str, list[DeliveryReport]] = {}
         async with self.store.transaction(lane=LANE_FLOW) as db:
@@ -379,9 +425,14 @@ class OutboxSender:
         """Background loop: start drains for whoever is free, then sleep until woken (new work,
         a drain finished) or the next retry is due."""
         while True:
-            await self._send_due()
-            async with self.store.read() as db:  # ordinary lane: never ahead of real work
-                next_at = await outbox.next_due_at(db)
+            try:
+                await self._send_due()
+                async with self.store.read() as db:  # ordinary lane: never ahead of real work
+                    next_at = await outbox.next_due_at(db)
+            except self.store.unavailable:  # PostgreSQL restarting: try again at the next poll
+                log.warning("database unavailable; sending waits for it")
+                await sleep_until(self.clock, None, self.wake, self.poll)
+                continue
             if self._busy and (next_at is None or next_at <= self.clock.now()):
                 next_at = None  # due rows wait for their recipient's drain: it wakes us
-            await sleep_until(self.clock, next_at, self.wake)
+            await sleep_until(self.clock, next_at, self.wake, self.poll)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 
 from bot.clock import Clock, sleep_until
 from bot.runtime.dispatcher import Dispatcher
 from bot.store import timers
 from bot.store.db import Store
+
+log = logging.getLogger("sebaya.timers")
 
 
 class TimerLoop:
@@ -17,6 +20,7 @@ class TimerLoop:
         self.dispatcher = dispatcher
         self.clock = clock
         self.wake = asyncio.Event()
+        self.poll = 5.0  # seconds: the longest sleep when nothing wakes the loop
 
     async def fire_due(self) -> int:
         """Fire every timer due now; returns how many fired."""
@@ -37,6 +41,10 @@ class TimerLoop:
 
     async def run(self) -> None:
         while True:
-            fired, next_at = await self._pass()
+            try:
+                fired, next_at = await self._pass()
+            except self.store.unavailable:  # PostgreSQL restarting: try again at the next poll
+                log.warning("database unavailable; timers wait for it")
+                fired, next_at = 0, None
             if not fired:
-                await sleep_until(self.clock, next_at, self.wake)
+                await sleep_until(self.clock, next_at, self.wake, self.poll)

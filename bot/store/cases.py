@@ -97,7 +97,7 @@ async def by_id(db: aiosqlite.Connection, case_id: int, with_recent: int = 0) ->
                 db,
                 "SELECT sender, unseal(text) AS text FROM (SELECT id, sender, text "
                 "FROM case_messages "
-                "WHERE case_id = ? ORDER BY id DESC LIMIT ?) ORDER BY id",
+                "WHERE case_id = ? ORDER BY id DESC LIMIT ?) AS recent ORDER BY id",
                 (case_id, with_recent),
             )
         )

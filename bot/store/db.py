@@ -153,11 +153,12 @@ class SealingUnavailable(Exception):
 class SecretMismatch(SebayaError):
     """The database was created with another installation secret."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path | str) -> None:
+        saved = f"{path.name}.secret" if isinstance(path, Path) else "the secret file"
         super().__init__(
             f"{path} was created with another installation secret; nothing was started. "
             f"Fix: use the secret this database was made with (unset SEBAYA_SECRET if you set "
-            f"it after the first run, or restore {path.name}.secret from your backup)")
+            f"it after the first run, or restore {saved} from your backup)")
 
 
 async def _register_sealing(db: aiosqlite.Connection, sealer: Sealer | None) -> None:
@@ -191,7 +192,13 @@ def _private(path: Path) -> None:
 
 
 class Store:
-    """One aiosqlite connection used as the single writer."""
+    """One aiosqlite connection used as the single writer (the SQLite side of
+    bot/store/port.py)."""
+
+    dialect = "sqlite"
+    several_workers = False  # one process owns the file
+    unavailable: tuple[type[BaseException], ...] = ()
+    conflicts: tuple[type[BaseException], ...] = ()  # one writer: transactions never conflict
 
     def __init__(self, db: aiosqlite.Connection, path: Path) -> None:
         self.db = db
@@ -305,6 +312,12 @@ class Store:
             yield self.db
         finally:
             self._lock.release()
+
+    async def lock_person(self, db: aiosqlite.Connection, key: str) -> None:
+        """One writer, one process: the dispatcher's per-person asyncio lock is enough."""
+
+    async def listen(self, on_notify) -> None:
+        """Nothing to listen to: every writer is in this process and wakes its loops."""
 
     async def checkpoint(self) -> None:
         """Fold the WAL into the database file and empty it (after a purge: no old copies)."""

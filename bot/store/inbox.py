@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import aiosqlite
 
@@ -80,3 +81,34 @@ async def finish(
         "UPDATE inbox SET status = ?, handled_at = ?, payload = NULL WHERE id = ?",
         (status, ts(now), row_id),
     )
+
+
+async def older_pending(db: aiosqlite.Connection, user_key: str, row_id: int) -> int | None:
+    """The oldest pending event of this person before ``row_id`` (several workers: it goes
+    first), or None."""
+    row = await fetch_one(
+        db, "SELECT id FROM inbox WHERE user_key = ? AND status = 'pending' AND id < ? "
+        "ORDER BY id LIMIT 1", (user_key, row_id))
+    return row[0] if row else None
+
+
+async def lease(db: aiosqlite.Connection, row_ids: list[int], worker: str,
+                until: dt.datetime) -> None:
+    """PostgreSQL, several workers: these events are this worker's to handle until ``until``."""
+    if row_ids:
+        await db.execute(
+            "UPDATE inbox SET leased_by = ?, lease_until = ? WHERE id IN "
+            "(SELECT CAST(value AS INTEGER) FROM json_each(?))",
+            (worker, ts(until), json.dumps(row_ids)))
+
+
+async def claim_unleased(db: aiosqlite.Connection, worker: str, now: dt.datetime,
+                         until: dt.datetime, limit: int = 100) -> list[aiosqlite.Row]:
+    """PostgreSQL, several workers: lease to this worker the pending events nobody holds a
+    live lease on, oldest first; rows another worker is claiming or handling right now are
+    skipped (FOR UPDATE SKIP LOCKED), so each goes to one worker."""
+    return await fetch_all(
+        db, "UPDATE inbox SET leased_by = ?, lease_until = ? WHERE id IN (SELECT id FROM inbox "
+        "WHERE status = 'pending' AND (lease_until IS NULL OR lease_until <= ?) ORDER BY id "
+        "LIMIT ? FOR UPDATE SKIP LOCKED) RETURNING id, user_key",
+        (worker, ts(until), ts(now), limit))

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import aiosqlite
 
 from bot.store.db import fetch_one, parse_ts, ts
+from bot.store.port import is_postgres
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,9 @@ async def create(
 
 
 async def find(db: aiosqlite.Connection, code_hash: str) -> InviteRow | None:
-    row = await fetch_one(db, "SELECT * FROM invites WHERE code_hash = ?", (code_hash,))
+    row = await fetch_one(  # several workers: a second /join of this code waits for the first
+        db, "SELECT * FROM invites WHERE code_hash = ?" + (" FOR UPDATE" if is_postgres(db)
+                                                           else ""), (code_hash,))
     if row is None:
         return None
     return InviteRow(

@@ -285,3 +285,13 @@ async def forget_sent(db: aiosqlite.Connection, recipient_key: str) -> None:
     await db.execute(
         "DELETE FROM outbox WHERE recipient_key = ? AND status != 'pending'", (recipient_key,)
     )
+
+
+async def still_pending(db: aiosqlite.Connection, row_ids: list[int]) -> set[int]:
+    """Which of these rows are still pending (several workers: after a recipient's lock)."""
+    if not row_ids:
+        return set()
+    rows = await fetch_all(
+        db, "SELECT id FROM outbox WHERE status = 'pending' AND id IN (SELECT CAST(value "
+        "AS INTEGER) FROM json_each(?))", (json.dumps(row_ids),))
+    return {row[0] for row in rows}

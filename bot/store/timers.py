@@ -14,6 +14,14 @@ import aiosqlite
 
 from bot.core.keys import UserKey
 from bot.store.db import fetch_all, fetch_one, parse_ts, ts
+from bot.store.port import is_postgres
+
+_SELECT = "SELECT id, owner_key, kind, due_at, unseal(payload) AS payload FROM timers "
+# Several workers: a timer another worker is firing right now is skipped, not waited for.
+_DUE_PG = _SELECT + "WHERE due_at <= ? ORDER BY due_at, id LIMIT ? FOR UPDATE SKIP LOCKED"
+_CLAIM_PG = ("DELETE FROM timers WHERE id = (SELECT id FROM timers WHERE id = ? AND "
+             "due_at <= ? FOR UPDATE SKIP LOCKED) "
+             "RETURNING id, owner_key, kind, due_at, unseal(payload) AS payload")
 
 
 @dataclass(frozen=True)
@@ -40,8 +48,9 @@ async def start(
 async def ensure(db: aiosqlite.Connection, owner: UserKey, kind: str, due: dt.datetime) -> None:
     """Create the timer unless one of this kind is already pending."""
     await db.execute(
-        "INSERT OR IGNORE INTO timers (owner_key, kind, due_at, payload) VALUES (?, ?, ?, '{}')",
-        (owner.value, kind, ts(due)),
+        "INSERT OR IGNORE INTO timers (owner_key, kind, due_at, payload) "
+        "VALUES (?, ?, ?, seal(?))",
+        (owner.value, kind, ts(due), "{}"),
     )
 
 
@@ -64,9 +73,6 @@ async def cancel(db: aiosqlite.Connection, owner: UserKey, kind: str | None = No
         await db.execute("DELETE FROM timers WHERE owner_key = ? AND kind = ?", (owner.value, kind))
 
 
-_SELECT = "SELECT id, owner_key, kind, due_at, unseal(payload) AS payload FROM timers "
-
-
 def _row(row: aiosqlite.Row) -> TimerRow:
     return TimerRow(
         row["id"],
@@ -82,6 +88,7 @@ async def due(db: aiosqlite.Connection, now: dt.datetime, limit: int = 100) -> l
         _row(r)
         for r in await fetch_all(
             db,
+            _DUE_PG if is_postgres(db) else
             _SELECT + "WHERE due_at <= ? ORDER BY due_at, id LIMIT ?",
             (ts(now), limit),
         )
@@ -96,7 +103,11 @@ async def owner_of(db: aiosqlite.Connection, timer_id: int) -> UserKey | None:
 async def claim(db: aiosqlite.Connection, timer_id: int, now: dt.datetime) -> TimerRow | None:
     """Take a due timer out of the table (inside the transaction that handles it). Ids are
     reused after a delete: a second pass holding the same id must not claim the next round's
-    timer that took it (that sent every offer twice), so the timer must be due."""
+    timer that took it (that sent every offer twice), so the timer must be due. On
+    PostgreSQL the row is claimed with FOR UPDATE SKIP LOCKED: exactly one worker gets it."""
+    if is_postgres(db):
+        row = await fetch_one(db, _CLAIM_PG, (timer_id, ts(now)))
+        return _row(row) if row else None
     row = await fetch_one(db, _SELECT + "WHERE id = ? AND due_at <= ?",
                           (timer_id, ts(now)))
     if row is None:

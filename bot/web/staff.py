@@ -101,7 +101,8 @@ async def _plan(request: web.Request, person: UserRow) -> dict:
     c = ctx(request)
     async with c.app.store.read() as db:
         held = await db.execute_fetchall(
-            "SELECT COUNT(*), COALESCE(SUM(level = 'crisis'), 0) FROM cases "
+            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN level = 'crisis' THEN 1 ELSE 0 END), 0) "
+            "FROM cases "
             "WHERE assignee_key = ? AND status = 'active'", (person.key.value,))
         others = await db.execute_fetchall(
             "SELECT COUNT(*) FROM users WHERE role IN ('counselor', 'backup') AND key != ?",

@@ -143,13 +143,14 @@ async def test_removed_staff_keep_their_name_in_the_audit_lihat_and_their_worklo
     await dialog.say("p1", "/selesai baikan lagi")
     code = (await _code_of(dialog))
     assert await staffcli.remove(config, "Dewi", clock=dialog.app.clock) == ("Dewi", 0)
-    lines = operations.audit_lines(config)
-    claimed = [line for line in lines if "offer_accepted" in line or "case_closed" in line]
-    assert claimed and all("peer Dewi (removed)" in line for line in claimed), lines
-    assert not any("student #" in line and ("offer_accepted" in line or "case_closed" in line)
-                   for line in lines)
-    assert any("staff_removed" in line and "who=Dewi" in line for line in lines)
-    assert operations.audit_lines(config, staff="Dewi")  # still findable by name
+    if not config.database_url():  # sebaya audit reads the SQLite file (not on PostgreSQL)
+        lines = operations.audit_lines(config)
+        claimed = [line for line in lines if "offer_accepted" in line or "case_closed" in line]
+        assert claimed and all("peer Dewi (removed)" in line for line in claimed), lines
+        assert not any("student #" in line and ("offer_accepted" in line or "case_closed" in line)
+                       for line in lines)
+        assert any("staff_removed" in line and "who=Dewi" in line for line in lines)
+        assert operations.audit_lines(config, staff="Dewi")  # still findable by name
     sent = await dialog.say("bk", f"/lihat {code}")
     history = to(sent, "bk")[0]
     assert "Catatan Bintang (konselor sebaya)" in history and "oleh Bintang" in history

@@ -108,6 +108,11 @@ class WaLive:
         async with self.app.store.read() as db:
             return list(await db.execute_fetchall(sql, args))
 
+    async def write(self, sql: str, args: tuple = ()) -> None:
+        """Change the bot's records behind its back (in a transaction: either store)."""
+        async with self.app.store.transaction() as db:
+            await db.execute(sql, args)
+
 
 @pytest.fixture
 async def fakewa(clock) -> AsyncIterator[FakeWhatsApp]:

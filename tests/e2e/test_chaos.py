@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.chaos import ChaosPlan, ChaosRun
 from tests.conftest import SECRET
 from tests.fakebot import FakeBotApi
 from tests.fakewa import FakeWhatsApp
+
+pytestmark = pytest.mark.sqlite_only  # reads the SQLite file itself
 
 
 async def test_sigkill_restarts_lose_nothing_and_leave_every_conversation_consistent(

@@ -9,9 +9,13 @@ import sqlite3
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot import staffcli
 from tests.conftest import ROOT, SECRET
 from tests.fakebot import FakeBotApi
+
+pytestmark = pytest.mark.sqlite_only  # reads the SQLite file itself
 
 BK = 9001
 STUDENTS = list(range(5001, 5021))

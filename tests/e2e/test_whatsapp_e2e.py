@@ -7,6 +7,7 @@ import asyncio
 import json
 
 import aiohttp
+import pytest
 
 from bot.channels.whatsapp import WEBHOOK_PATH
 from bot.core.keys import UserKey
@@ -195,7 +196,7 @@ async def test_an_alert_to_a_counselor_whose_window_closed_goes_as_a_template(
     fake = walive.fake
     await walive.join(BK, "counselor", "Bu Rina")
     fake.age_window(BK, hours=25)  # the counselor last wrote yesterday
-    await walive.app.store.db.execute(  # (the bot's record agrees)
+    await walive.write(  # (the bot's record agrees)
         "UPDATE reply_windows SET last_inbound_at = '2026-11-22T00:00:00.000000Z'")
     before = fake.count(BK)
     fake.say(STUDENT, "aku udah ga kuat, pengen mati aja")
@@ -220,7 +221,7 @@ async def test_an_alert_no_template_can_carry_climbs_the_ladder_at_once(walive: 
     await walive.join(BK, "counselor", "Bu Rina")
     await walive.enrol_telegram(TG_BK, "backup", "Pak Wakasek")
     fake.age_window(BK, hours=25)
-    await walive.app.store.db.execute(
+    await walive.write(
         "UPDATE reply_windows SET last_inbound_at = '2026-11-22T00:00:00.000000Z'")
     walive.channel.templates.clear()  # nothing approved yet
     fake.say(STUDENT, "aku pengen bunuh diri malam ini")
@@ -265,7 +266,7 @@ async def test_a_message_waits_for_a_closed_window_and_goes_when_they_write(
     fake.say(STUDENT, "halo")
     await fake.wait_text(STUDENT, "Kalau oke, kita mulai ya?")
     fake.age_window(STUDENT, hours=25)
-    await walive.app.store.db.execute(
+    await walive.write(
         "UPDATE reply_windows SET last_inbound_at = '2026-11-22T00:00:00.000000Z'")
     key = (await walive.rows("SELECT key FROM users"))[0][0]
     async with walive.app.store.transaction() as db:  # e.g. a late reply to the student
@@ -319,6 +320,7 @@ async def test_a_bsuid_only_student_is_answered_through_recipient(walive: WaLive
     assert prompt.via == "recipient"
 
 
+@pytest.mark.sqlite_only
 async def test_no_phone_number_name_or_message_id_is_stored_or_logged(walive: WaLive,
                                                                       caplog) -> None:
     import logging
@@ -376,7 +378,7 @@ async def test_a_helper_whose_window_closed_is_told_with_a_notice_and_answers_it
     await fake.wait_text(STUDENT, "Bintang, konselor sebaya, sekarang menemanimu")
     fake.age_window(PEER, hours=25)  # the peer has not written for a day
     peer_key = (await walive.rows("SELECT key FROM users WHERE role = 'peer'"))[0][0]
-    await walive.app.store.db.execute(
+    await walive.write(
         "UPDATE reply_windows SET last_inbound_at = '2026-11-22T00:00:00.000000Z' "
         "WHERE user_key = ?", (peer_key,))
     fake.say(STUDENT, "kak masih di sana?")

@@ -14,12 +14,15 @@ import sys
 from pathlib import Path
 
 import aiohttp
+import pytest
 
 from bot import staffcli
 from bot.store.invariants import violations_sync
 from tests.conftest import ROOT, SECRET
 from tests.fakebot import FakeBotApi
 from tests.fakewa import FakeWhatsApp
+
+pytestmark = pytest.mark.sqlite_only  # reads the SQLite file itself
 
 BK = 9001
 STUDENTS = [f"62812000{n:05d}" for n in range(1, 21)]

@@ -3,6 +3,8 @@ from the database file, WAL included."""
 
 from __future__ import annotations
 
+import pytest
+
 from bot.store import audit
 from tests.conftest import enrol
 from tests.core.test_handoff import PEER_CASE
@@ -46,6 +48,7 @@ async def _closed_peer_case(dialog: Dialog) -> None:
     await dialog.say("student", "komentar rahasia-unik-xq7")
 
 
+@pytest.mark.sqlite_only
 async def test_light_cases_are_purged_after_their_retention(dialog: Dialog) -> None:
     await dialog.app.ensure_retention()
     await _closed_peer_case(dialog)
@@ -95,6 +98,7 @@ async def test_the_purge_is_scheduled_once_and_repeats_daily(dialog: Dialog) -> 
         assert len(await audit.rows(db, "retention_purge")) == 3
 
 
+@pytest.mark.sqlite_only
 async def test_hapus_removes_the_rows_and_the_words_from_the_file(dialog: Dialog) -> None:
     """/hapus promises deletion: the rows are gone, and so are the bytes (secure_delete zeroes
     the freed pages, a TRUNCATE checkpoint drops the WAL's older copies)."""

@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
+from bot.store.port import is_postgres
 from tests.web.conftest import BK, PEER, Web
+
+
+async def _everything(webview: Web) -> str:
+    """Every row of every table as text: SQLite's dump, or each PostgreSQL row's text."""
+    async with webview.app.store.read() as db:
+        if not is_postgres(db):
+            return "\n".join([line async for line in db.iterdump()])
+        tables = [r[0] for r in await db.execute_fetchall(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")]
+        lines = []
+        for table in tables:
+            lines += [str(row[0]) for row in await db.con.fetch(f"SELECT t::text FROM {table} t")]
+        return "\n".join(lines)
 
 
 async def test_dasbor_sends_a_single_use_link_and_stores_only_its_keyed_hash(webview: Web
@@ -12,8 +26,7 @@ async def test_dasbor_sends_a_single_use_link_and_stores_only_its_keyed_hash(web
     assert url.startswith(webview.base + "/masuk/") and len(token) >= 40
     [row] = await webview.rows("SELECT token_hash, expires_at, created_at FROM web_links")
     assert row["token_hash"] == webview.app.vault.web_hash("link", token) != token
-    async with webview.app.store.read() as db:
-        dump = "\n".join([line async for line in db.iterdump()])
+    dump = await _everything(webview)
     assert token not in dump  # the outbox's copy of the message is sealed too
     async with webview.client() as client:
         for _ in range(2):  # opening the link (a preview, a prefetch) does not use it

@@ -1,0 +1,1 @@
+"""PostgreSQL behind the store port (bot/store/port.py)."""

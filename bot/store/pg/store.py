@@ -1,0 +1,281 @@
+"""The PostgreSQL store: a pool of connections shared by several worker processes.
+
+Same contract as the SQLite ``Store`` (``transaction``, ``read``, ``migrate``, ``close``): a
+transaction commits on success and rolls back on any exception. What several workers add:
+
+* **lanes become pools**: crisis transactions (``urgent``) use a small pool of their own, so a
+  pool exhausted by ordinary work (back-pressure: callers wait for a connection) never delays
+  a crisis, and a slow query of one person never holds another person's crisis;
+* **per-person order**: ``lock_person`` takes a transaction-scoped advisory lock keyed on the
+  person, so one person's events and timers are handled one at a time across all workers;
+* **wake-ups**: a transaction that inserted into the inbox, outbox or timers sends ``NOTIFY sebaya``
+  with those table names at commit; ``listen`` hands them to the runtime's wake events. NOTIFY
+  has no replay, so the loops keep polling too (``bot/clock.sleep_until``'s cap);
+* **decisions from what a transaction read**: SQLite runs one transaction at a time, and the
+  core decides from what it reads inside it (is the case still waiting? is the invite
+  unused?). PostgreSQL runs READ COMMITTED; a decision about a shared thing holds the lock of
+  what it decides about: the person (``lock_person``), the student of a case a staff button
+  or command acts on (the dispatcher), an invite's row (``FOR UPDATE``). SERIALIZABLE was
+  tried first: every event reads the whole users table (is anyone alertable?) while others
+  write it, and with ten people at once retries ran out. Deadlocks and serialisation
+  failures (``conflicts``) are run again by ``bot.store.port.retrying``;
+* **migrations** run under an advisory lock: workers starting together migrate once. A
+  migration that turns a plaintext column into a sealed one names it on a ``-- @seal
+  table.column`` line: its rows are sealed here, in Python, in the migration's transaction
+  (the database never sees the key).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import re
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from importlib import resources
+from typing import Any
+
+import asyncpg
+
+from bot.store.db import Sealer, SealingUnavailable, SecretMismatch
+from bot.store.pg.conn import PgConnection
+
+log = logging.getLogger("sebaya.store.pg")
+CHANNEL = "sebaya"  # the NOTIFY channel
+NOTIFIED = frozenset({"inbox", "outbox", "timers"})
+MIGRATION_LOCK = 0x5E8A_0001  # advisory lock ids: namespaced so they collide with nothing else
+PERSON_SPACE = 0x5E8A_0002
+RECIPIENT_SPACE = (0x5E8A_0004, 0x5E8A_0005)  # (ordinary drains, crisis drains)
+# What a lost or restarting database raises: the work stays queued and is tried again,
+# never marked failed (bot/runtime/dispatcher.py).
+UNAVAILABLE: tuple[type[BaseException], ...] = (
+    asyncpg.PostgresConnectionError, asyncpg.InterfaceError, asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError, asyncpg.InternalClientError,  # the latter: a connection cut
+    ConnectionError, OSError)                                  # mid-statement, seen here
+
+
+# A transaction PostgreSQL aborted to keep transactions serialisable: run it again.
+CONFLICTS: tuple[type[BaseException], ...] = (
+    asyncpg.SerializationError, asyncpg.DeadlockDetectedError)
+
+
+def lock_key(space: int, name: str) -> tuple[int, int]:
+    """Two 32-bit advisory lock keys: a namespace and a hash of the name."""
+    digest = hashlib.blake2b(name.encode(), digest_size=4).digest()
+    return space, int.from_bytes(digest, "big", signed=True)
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """(number, file name, SQL) of every PostgreSQL migration, in order."""
+    found = []
+    for entry in (resources.files("bot.store.pg") / "migrations").iterdir():
+        name = entry.name
+        if name.endswith(".sql") and name[:3].isdigit():
+            found.append((int(name[:3]), name, entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+_SEAL_LINE = re.compile(r"^--\s*@seal\s+(\w+)\.(\w+)\s*$", re.MULTILINE)
+
+
+def sealed_by(sql: str) -> list[tuple[str, str]]:
+    """(table, column) of each ``-- @seal table.column`` line of a migration: a column whose
+    values are all plaintext (bytes) once the migration's SQL has run, to be sealed."""
+    return _SEAL_LINE.findall(sql)
+
+
+async def _seal_column(con: asyncpg.Connection, sealer: Sealer | None, table: str,
+                       column: str) -> None:
+    rows = await con.fetch(f"SELECT id, {column} FROM {table} WHERE {column} IS NOT NULL")
+    if not rows:
+        return
+    if sealer is None:
+        raise SealingUnavailable(f"sealing {table}.{column} needs the installation secret")
+    await con.executemany(f"UPDATE {table} SET {column} = $1 WHERE id = $2",
+                          [(sealer.seal(bytes(row[1]).decode()), row[0]) for row in rows])
+
+
+async def _init_connection(con: asyncpg.Connection) -> None:
+    # SUM and AVG give numeric: as SQLite does, integers stay int, the rest is float
+    await con.set_type_codec(
+        "numeric", schema="pg_catalog", format="text", encoder=str,
+        decoder=lambda text: int(text) if text.lstrip("-").isdigit() else float(text))
+
+
+class PgStore:
+    """PostgreSQL behind the store port (see bot/store/port.py)."""
+
+    dialect = "postgres"
+    several_workers = True
+    unavailable = UNAVAILABLE
+    conflicts = CONFLICTS
+
+    def __init__(self, url: str, pool: asyncpg.Pool, urgent_pool: asyncpg.Pool,
+                 sealer: Sealer | None) -> None:
+        self.url = url
+        self.path = None
+        self._pool = pool
+        self._urgent = urgent_pool
+        self._sealer = sealer
+        self._listener: asyncpg.Connection | None = None
+        self._drains: asyncpg.Connection | None = None  # holds the recipient locks
+        self._drains_lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, url: str, sealer: Sealer | None = None, pool_size: int = 10,
+                   urgent_size: int = 2, migrate: bool = True) -> PgStore:
+        """Connect, migrate (once, whoever starts first) and check the installation secret.
+        ``migrate=False`` (sebaya doctor) changes nothing: an unknown secret is only compared
+        with the stored one."""
+        pool = await asyncpg.create_pool(url, min_size=1, max_size=pool_size,
+                                         init=_init_connection)
+        urgent = await asyncpg.create_pool(url, min_size=1, max_size=urgent_size,
+                                           init=_init_connection)
+        store = cls(url, pool, urgent, sealer)
+        try:
+            if migrate:
+                await store.migrate()
+            fingerprint = getattr(sealer, "fingerprint", None)
+            if fingerprint is not None and (migrate or await store.schema_version()):
+                await store._check_secret(fingerprint(), record=migrate)
+        except BaseException:
+            await store.close()
+            raise
+        return store
+
+    def _connection(self, con: asyncpg.Connection) -> PgConnection:
+        sealer = self._sealer
+        return PgConnection(con, sealer.seal if sealer else None,
+                            sealer.open if sealer else None)
+
+    async def _check_secret(self, fingerprint: str, record: bool = True) -> None:
+        """Refuse a secret that is not this database's; the first one is recorded."""
+        async with self._pool.acquire() as con:
+            if record:
+                stored = await con.fetchval(
+                    "INSERT INTO meta (key, value) VALUES ('secret_fingerprint', $1) "
+                    "ON CONFLICT (key) DO UPDATE SET value = meta.value RETURNING value",
+                    fingerprint)
+            else:
+                stored = await con.fetchval(
+                    "SELECT value FROM meta WHERE key = 'secret_fingerprint'") or fingerprint
+        if stored != fingerprint:
+            raise SecretMismatch(self.url.rsplit("@", 1)[-1])  # never the password
+
+    async def schema_version(self) -> int:
+        async with self._pool.acquire() as con:
+            exists = await con.fetchval("SELECT to_regclass('sebaya_schema') IS NOT NULL")
+            if not exists:
+                return 0
+            return int(await con.fetchval("SELECT version FROM sebaya_schema"))
+
+    async def migrate(self) -> int:
+        """Apply newer migrations, each in its own transaction, under an advisory lock."""
+        async with self._pool.acquire() as con:
+            await con.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
+            try:
+                await con.execute("CREATE TABLE IF NOT EXISTS sebaya_schema "
+                                  "(version integer NOT NULL)")
+                current = await con.fetchval("SELECT version FROM sebaya_schema")
+                if current is None:
+                    await con.execute("INSERT INTO sebaya_schema VALUES (0)")
+                    current = 0
+                for number, _name, sql in migrations():
+                    if number > current:
+                        async with con.transaction():
+                            await con.execute(sql)
+                            for table, column in sealed_by(sql):
+                                await _seal_column(con, self._sealer, table, column)
+                            await con.execute("UPDATE sebaya_schema SET version = $1", number)
+                        current = number
+            finally:
+                await con.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK)
+        return current
+
+    @asynccontextmanager
+    async def transaction(self, urgent: bool = False,
+                          lane: int | None = None) -> AsyncIterator[PgConnection]:
+        """A transaction on a pooled connection (crisis work on its own pool); tables it
+        wrote are announced with NOTIFY when it commits."""
+        pool = self._urgent if urgent else self._pool
+        async with pool.acquire() as con, con.transaction():
+            db = self._connection(con)
+            try:
+                yield db
+            finally:
+                await db.settle()
+            woke = sorted(db.written & NOTIFIED)
+            if woke:
+                await con.execute("SELECT pg_notify($1, $2)", CHANNEL, ",".join(woke))
+
+    @asynccontextmanager
+    async def read(self, urgent: bool = False,
+                   lane: int | None = None) -> AsyncIterator[PgConnection]:
+        """A connection for reads only (each statement its own snapshot)."""
+        pool = self._urgent if urgent else self._pool
+        async with pool.acquire() as con:
+            db = self._connection(con)
+            try:
+                yield db
+            finally:
+                await db.settle()
+
+    async def lock_person(self, db: PgConnection, key: str) -> None:
+        """Hold this person for the rest of the transaction, in every worker."""
+        await db.con.execute("SELECT pg_advisory_xact_lock($1, $2)",
+                             *lock_key(PERSON_SPACE, key))
+
+    async def try_lock_recipient(self, key: str, urgent: bool = False) -> bool:
+        """Serve this recipient's queue in this worker only (per-recipient order across
+        workers); crisis drains have locks of their own, as they overtake ordinary ones in
+        one process. Held on one connection of this worker: its death frees them all."""
+        async with self._drains_lock:
+            if self._drains is None or self._drains.is_closed():
+                self._drains = await asyncpg.connect(self.url)
+            return bool(await self._drains.fetchval(
+                "SELECT pg_try_advisory_lock($1, $2)",
+                *lock_key(RECIPIENT_SPACE[urgent], key)))
+
+    async def unlock_recipient(self, key: str, urgent: bool = False) -> None:
+        async with self._drains_lock:
+            if self._drains is not None and not self._drains.is_closed():
+                with contextlib.suppress(*UNAVAILABLE):
+                    await self._drains.fetchval("SELECT pg_advisory_unlock($1, $2)",
+                                                *lock_key(RECIPIENT_SPACE[urgent], key))
+
+    async def checkpoint(self) -> None:
+        """Nothing to fold: PostgreSQL reclaims deleted rows with (auto)vacuum."""
+
+    async def listen(self, on_notify: Callable[[set[str]], None]) -> None:
+        """Call ``on_notify(tables)`` for each NOTIFY of another transaction (any worker)."""
+        if self._listener is not None:
+            return
+        con = await asyncpg.connect(self.url)
+
+        def received(_con: Any, _pid: int, _channel: str, payload: str) -> None:
+            on_notify(set(payload.split(",")))
+
+        await con.add_listener(CHANNEL, received)
+        self._listener = con
+
+    async def unlisten(self) -> None:
+        """Stop listening (tests use this to lose every NOTIFY)."""
+        if self._listener is not None:
+            with contextlib.suppress(Exception):
+                await self._listener.close()
+            self._listener = None
+
+    async def connect(self) -> asyncpg.Connection:
+        """A connection of its own, outside the pools (singleton locks hold one)."""
+        return await asyncpg.connect(self.url)
+
+    async def close(self) -> None:
+        await self.unlisten()
+        if self._drains is not None:
+            with contextlib.suppress(Exception):
+                await self._drains.close()
+        for pool in (self._pool, self._urgent):
+            with contextlib.suppress(Exception):
+                await pool.close()

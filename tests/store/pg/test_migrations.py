@@ -1,0 +1,94 @@
+"""PostgreSQL's own migrations: a database made before SQLite's 011-017 is brought to them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import asyncpg
+import pytest
+
+from bot.core.identity import IdentityVault
+from bot.store import timers
+from bot.store.db import SealingUnavailable, parse_ts
+from bot.store.pg.store import PgStore, migrations, sealed_by
+
+VAULT = IdentityVault(b"migration-secret-0123456789")
+NOW = dt.datetime(2026, 11, 23, 1, 0, tzinfo=dt.UTC)
+
+
+async def _at_version_2(url: str) -> None:
+    """What a pg database looked like before 003: its two migrations and some rows."""
+    con = await asyncpg.connect(url)
+    try:
+        await con.execute("CREATE TABLE sebaya_schema (version integer NOT NULL)")
+        for number, _name, sql in migrations():
+            if number <= 2:
+                await con.execute(sql)
+        await con.execute("INSERT INTO sebaya_schema VALUES (2)")
+        for key, role, code in (("p1", "peer", "P1"), ("s1", "student", "S1")):
+            await con.execute(
+                "INSERT INTO users (key, channel, role, alias, code, address, created_at, "
+                "last_seen_at) VALUES ($1, 'test', $2, $3, $3, '\\x00'::bytea, "
+                "'2026-11-01T00:00:00.000000Z', '2026-11-01T00:00:00.000000Z')", key, role, code)
+        await con.execute(
+            "INSERT INTO timers (owner_key, kind, due_at, payload) VALUES "
+            "('s1', 'crisis_ladder', '2026-11-01T00:00:00.000000Z', '{\"excerpt\": \"takut\"}'),"
+            "('system', 'retention', '2026-11-01T00:00:00.000000Z', DEFAULT)")
+    finally:
+        await con.close()
+
+
+def test_only_the_timer_payloads_are_sealed_by_a_migration() -> None:
+    assert [(n, sealed_by(sql)) for n, _, sql in migrations() if sealed_by(sql)] == [
+        (3, [("timers", "payload")])]
+
+
+async def test_003_seals_timer_payloads_approves_peers_and_widens_roles(pg_url: str) -> None:
+    await _at_version_2(pg_url)
+    store = await PgStore.open(pg_url, VAULT)
+    try:
+        assert await store.schema_version() == migrations()[-1][0]
+        async with store._pool.acquire() as con:
+            raw = {r["kind"]: bytes(r["payload"]) for r in await con.fetch(
+                "SELECT kind, payload FROM timers")}
+            assert b"takut" not in raw["crisis_ladder"]  # sealed, not plaintext bytes
+            assert VAULT.open(raw["retention"]) == "{}"
+            peer = await con.fetchrow("SELECT * FROM users WHERE key = 'p1'")
+            assert peer["approved_by"] == "migration"
+            assert parse_ts(peer["trained_at"]) == parse_ts(peer["approved_at"])
+            student = await con.fetchrow("SELECT * FROM users WHERE key = 's1'")
+            assert student["approved_at"] is None and student["former_role"] is None
+            audit = await con.fetch("SELECT * FROM audit WHERE action = 'peer_approved'")
+            assert [json.loads(a["detail"]) for a in audit] == [
+                {"code": "P1", "by": "migration", "reason": "enrolled before the gate"}]
+            assert parse_ts(audit[0]["at"]) > NOW - dt.timedelta(days=3650)
+            for role in ("tppk", "principal"):
+                await con.execute("UPDATE users SET role = $1 WHERE key = 's1'", role)
+                await con.execute(
+                    "INSERT INTO invites (code_hash, role, created_at, expires_at) "
+                    "VALUES ($1, $2, 't', 't')", f"h-{role}", role)
+            with pytest.raises(asyncpg.CheckViolationError):
+                await con.execute("UPDATE users SET role = 'janitor' WHERE key = 's1'")
+            await con.execute("INSERT INTO web_links (token_hash, user_key, created_at, "
+                              "expires_at) VALUES ('t', 's1', 'a', 'b')")
+            await con.execute("INSERT INTO web_sessions (token_hash, user_key, created_at, "
+                              "expires_at) VALUES ('t', 's1', 'a', 'b')")
+            await con.execute("UPDATE appointments SET pending_slot = NULL, "
+                              "pending_from = NULL, pending_by = NULL")
+        async with store.transaction() as db:
+            due = {t.kind: t.payload for t in await timers.due(db, NOW)}
+        assert due == {"crisis_ladder": {"excerpt": "takut"}, "retention": {}}
+    finally:
+        await store.close()
+
+
+async def test_sealing_a_migrated_column_needs_the_secret(pg_url: str) -> None:
+    await _at_version_2(pg_url)
+    with pytest.raises(SealingUnavailable):
+        await PgStore.open(pg_url, None)
+    store = await PgStore.open(pg_url, VAULT)  # nothing half-done: 003 rolled back whole
+    try:
+        assert await store.schema_version() == migrations()[-1][0]
+    finally:
+        await store.close()
