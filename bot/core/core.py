@@ -213,7 +213,7 @@ class Core:
 
         if turn.kind is Kind.COMMAND:
             _, words = command_name(turn.text)
-            if words and self._crisis_words(words):  # "/start aku mau bunuh diri": the words
+            if words and self.crisis_words(words):  # "/start aku mau bunuh diri": the words
                 return self._text(replace(turn, kind=Kind.TEXT, text=words))  # come first
             return commands.run_command(self, turn)
         if turn.kind is Kind.BUTTON:
@@ -258,9 +258,10 @@ class Core:
             text = command_name(text)[1]
         elif kind is not Kind.TEXT:
             return False
-        return self._crisis_words(text)
+        return self.crisis_words(text)
 
-    def _crisis_words(self, text: str) -> bool:
+    def crisis_words(self, text: str) -> bool:
+        """Whether the screen reads ``text`` (cleaned like any inbound text) as a crisis."""
         if self.risk is None:
             return False
         cleaned, _ = clean_text(text, MAX_INBOUND_CHARS)

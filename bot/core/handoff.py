@@ -281,8 +281,10 @@ def _refusal(core: Core, turn: Turn, argument: str, usage_key: str) -> Outcome |
                                             core.text(key, turn.conversation.lang))])
 
 
-def escalate(core: Core, turn: Turn, reason: str) -> Outcome:
-    """A peer's /eskalasi: the case goes to guru BK through the crisis ladder."""
+def escalate(core: Core, turn: Turn, reason: str,
+             peer_text: str = "handoff.escalated_peer") -> Outcome:
+    """A peer's /eskalasi: the case goes to guru BK through the crisis ladder. ``peer_text``:
+    what the peer is told (a held risky message says why it was held)."""
     refused = _refusal(core, turn, reason, "handoff.escalate_usage")
     if refused is not None:
         return refused
@@ -296,7 +298,7 @@ def escalate(core: Core, turn: Turn, reason: str) -> Outcome:
         Send(case.student, core.text(  # never a promise when no counselor can be alerted
             "handoff.escalated_student" if turn.alertable else "risk.reply_nobody",
             case.lang or "id"), priority=PRIORITY_CRISIS),
-        Send(turn.party.key, core.text("handoff.escalated_peer", lang, code=case.code)),
+        Send(turn.party.key, core.text(peer_text, lang, code=case.code)),
         StartTimer(turn.party.key, CHECKIN_TIMER, turn.now + dt.timedelta(hours=2), {}),
         Audit(turn.party.key, "case_escalated", {"code": case.code}),
     ])

@@ -25,26 +25,17 @@ if TYPE_CHECKING:
 MAX_QUOTED = 300  # characters of the peer's words in guru BK's alert
 
 
-def _is_crisis(core: Core, text: str) -> bool:
-    return core.risk is not None and core.risk.screen(text).level == "crisis"
-
-
 def before_relay(core: Core, turn: Turn, text: str) -> Outcome | None:
     """A peer's message to the student of ``turn.case``: an Outcome holding it back and
     escalating the case when it reads as a crisis, else None (relay as usual)."""
     case = turn.case
-    if turn.party.role != "peer" or case is None or not _is_crisis(core, text):
+    if turn.party.role != "peer" or case is None or not core.crisis_words(text):
         return None
-    lang = turn.conversation.lang
     reason = core.text("peer_risk.reason", core.catalog.default_lang,
                        excerpt=crisis.quoted(text[:MAX_QUOTED]))
-    outcome = handoff.escalate(core, turn, reason)
-    # the peer's own copy of "escalated" is replaced by why the message was held
-    outcome.effects = [e for e in outcome.effects
-                       if not (isinstance(e, Send) and e.to == turn.party.key)]
+    outcome = handoff.escalate(core, turn, reason, peer_text="peer_risk.held")
     outcome.effects += [
         CaseMessage(case.id, turn.party.role, text),  # in the transcript, for guru BK
-        Send(turn.party.key, core.text("peer_risk.held", lang, code=case.code)),
         Audit(turn.party.key, "peer_message_held_risk", {"code": case.code}),
     ]
     return outcome
@@ -55,7 +46,7 @@ def unrouted(core: Core, turn: Turn, text: str) -> Outcome | None:
     the hotlines for them, and guru BK told at once. None when the words carry no crisis."""
     from bot.core.conversation import Outcome
 
-    if turn.party.role not in ("peer", "tppk") or not _is_crisis(core, text):
+    if turn.party.role not in ("peer", "tppk") or not core.crisis_words(text):
         return None
     lang, default = turn.conversation.lang, core.catalog.default_lang
     name = turn.party.display_name or turn.party.pseudonym or turn.party.alias
