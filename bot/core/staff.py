@@ -132,14 +132,15 @@ def _staff_turn(core: Core, turn: Turn) -> Outcome:
     text, _ = clean_text(turn.text, MAX_INBOUND_CHARS)
     if not text:
         return _reply(core, turn, "core.empty")
+    if not turn.held:  # a peer's own crisis words, whatever else waits: care, hotlines,
+        worried = peer_risk.unrouted(core, turn, text)  # and guru BK told
+        if worried is not None:
+            return worried
     if turn.conversation.vars.get("await") == enrol.AWAIT_PSEUDONYM:
         return enrol.set_pseudonym(core, turn, text)
     if not turn.held and turn.conversation.vars.get(training.STATE):
         return _reply(core, turn, "training.use_buttons")  # a question waits for a button
     if not turn.held:
-        worried = peer_risk.unrouted(core, turn, text)
-        if worried is not None:  # a peer's own crisis words: care, hotlines, guru BK told
-            return worried
         if turn.replying and turn.reply_code:  # answering a case that has ended
             return _reply(core, turn, "staff.reply_not_held", code=turn.reply_code)
         return _reply(core, turn, "core.staff_text")

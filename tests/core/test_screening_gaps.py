@@ -172,3 +172,16 @@ async def test_a_peers_escalation_gives_the_student_the_hotlines(dialog: Dialog)
     sent = await dialog.say("p1", "/eskalasi dia bilang mau bunuh diri")
     reply = to(sent, "student")
     assert reply and "teruskan ke guru BK" in reply[0] and "119" in reply[0]
+
+
+async def test_a_peer_in_training_who_writes_crisis_words_is_answered_not_asked_for_a_button(
+        dialog: Dialog, config, monkeypatch) -> None:
+    from tests.conftest import SECRET
+    from tests.core.test_training import join_peer
+
+    monkeypatch.setenv("SEBAYA_SECRET", SECRET.decode())
+    await enrol(dialog.app, "bk", "counselor", "Bu Rina")
+    await join_peer(dialog, config)  # a training question waits for a button
+    sent = await dialog.say("dewi", "aku juga sebenernya pengen mati aja")
+    assert "Guru BK sudah kami kabari" in to(sent, "dewi")[0]
+    assert any("pengen mati aja" in t for t in to(sent, "bk"))
