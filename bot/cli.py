@@ -176,7 +176,7 @@ async def _serve(config: Config, token: str, whatsapp: WhatsAppSettings | None) 
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stopping.set)
     if isinstance(wa, WhatsAppChannel):
-        wa.bind(app.store)
+        wa.bind(app.store, app.vault)
         await wa.start()
     if isinstance(telegram, TelegramChannel):
         try:
@@ -525,6 +525,16 @@ async def _seed_data(config: Config) -> int:
     return EXIT_OK
 
 
+async def _rotate_secret(config: Config, new_file: Path | None) -> int:
+    from bot import secretrotate
+
+    new = secretrotate.new_secret_from(new_file, dict(os.environ))
+    rotation = await secretrotate.rotate(config, new)
+    hint = "pg_dump -Fc" if config.database_url() else "sebaya backup FILE"
+    print("\n".join(secretrotate.next_steps(rotation, hint)))
+    return EXIT_OK
+
+
 def _date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
@@ -619,6 +629,16 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--lang", choices=("id", "en"), default=None)
     report.add_argument("--demo", action="store_true",
                         help="the synthetic month of `sebaya demo --seed-data` (marked as such)")
+    secret = sub.add_parser("secret", parents=[common],
+                            help="the installation secret: rotate it (ganti rahasia)")
+    secret_sub = secret.add_subparsers(dest="action", required=True)
+    rotate = secret_sub.add_parser(
+        "rotate", parents=[common], allow_abbrev=False,  # --new-secret VALUE is no option
+        help="ganti rahasia instalasi (the bot stopped); the new secret from a file or "
+             "SEBAYA_NEW_SECRET, never from the command line")
+    rotate.add_argument("--new-secret-file", type=Path, default=None, metavar="FILE",
+                        help="a file holding the new secret (e.g. openssl rand -base64 48 > "
+                        "FILE; chmod 600 FILE); or set SEBAYA_NEW_SECRET")
     draw = sub.add_parser("draw-flows", parents=[common], help="write Mermaid diagrams of flows")
     draw.add_argument("--out", type=Path, default=Path("docs/flows"))
     return parser
@@ -659,6 +679,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_migrate_from_sqlite(config, args.file))
         if args.command == "report":
             return _report(config, args)
+        if args.command == "secret":
+            return asyncio.run(_rotate_secret(config, args.new_secret_file))
         load_flow_bundle(config)  # fail before anything opens
         if args.command == "demo" and args.remove_data:
             from bot.reports.seed import demo_path, remove_demo
