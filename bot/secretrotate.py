@@ -117,14 +117,14 @@ async def rotate(config: Config, new: str, env: dict[str, str] | None = None,
     ``before_commit`` runs inside the transaction (tests interrupt the rotation there)."""
     env = dict(os.environ) if env is None else env
     old, kept_in = current_secret(config, env)
+    if new.encode() == old:
+        raise RotateError("rahasia baru sama dengan yang lama (the new secret is the old one)")
     problem = secret_problem(new)
     if problem is not None:
         raise RotateError(f"rahasia baru ditolak: {problem} (the new secret is refused)")
     if not new.isascii() or any(c.isspace() for c in new):
         raise RotateError("rahasia baru ditolak: pakai huruf, angka dan tanda baca ASCII "
                           "tanpa spasi (the new secret must be printable ASCII, no spaces)")
-    if new.encode() == old:
-        raise RotateError("rahasia baru sama dengan yang lama (the new secret is the old one)")
     url = config.database_url()
     if url:
         return await _rotate_at(config, url, old, new, kept_in, before_commit)
