@@ -163,7 +163,9 @@ class SecretMismatch(SebayaError):
         super().__init__(
             f"{path} was created with another installation secret; nothing was started. "
             f"Fix: use the secret this database was made with (unset SEBAYA_SECRET if you set "
-            f"it after the first run, or restore {saved} from your backup)")
+            f"it after the first run, or restore {saved} from your backup; after sebaya "
+            f"secret rotate, the new secret; a restored old backup needs the secret of its "
+            f"day)")
 
 
 async def _register_sealing(db: aiosqlite.Connection, sealer: Sealer | None) -> None:
