@@ -491,7 +491,8 @@ def _operations(config: Config, args: argparse.Namespace) -> int:
     if args.command == "backup":
         size = operations.backup(config, args.path)
         print(f"Backed up to {args.path} ({size / 1024:.0f} KiB, integrity ok). Keep the "
-              "secret (SEBAYA_SECRET or the .secret file) separately.")
+              "secret (SEBAYA_SECRET or the .secret file) separately: this copy opens only "
+              "with today's secret, also after a later sebaya secret rotate.")
         return EXIT_OK
     if args.command == "audit":
         lines = operations.audit_lines(config, args.case, args.staff, args.limit)

@@ -266,3 +266,33 @@ def test_doctor_names_the_secret_scheme_and_checks_the_new_secret(
     finally:
         del os.environ["SEBAYA_SECRET"]
     assert not checks["secret matches the database"].ok
+
+
+async def test_a_database_made_before_envelope_keys_rotates_and_keeps_its_people(
+        config: Config, clock: ManualClock, monkeypatch) -> None:
+    from bot.core.identity import IdentityVault
+    from bot.store import db as db_module
+    from bot.store.pg import store as pg_module
+
+    sqlite_all, pg_all = db_module.migrations(), pg_module.migrations()
+    monkeypatch.setattr(db_module, "migrations", lambda: [m for m in sqlite_all if m[0] < 18])
+    monkeypatch.setattr(pg_module, "migrations", lambda: [m for m in pg_all if m[0] < 4])
+    before = await _school(config, clock)  # the schema before migration 018 (PostgreSQL 004)
+    monkeypatch.setattr(db_module, "migrations", lambda: sqlite_all)
+    monkeypatch.setattr(pg_module, "migrations", lambda: pg_all)
+    legacy = IdentityVault(SECRET)
+    legacy.use_legacy_root()
+    assert before["key"] == legacy.user_key("test", "student")  # keyed as before #13
+    rotation = await rotate(config, NEW, env={})
+    assert rotation.origin == "legacy"
+    assert "sebelum kunci amplop" in "\n".join(next_steps(rotation, "sebaya backup FILE"))
+    app, _ = await _build(config, clock, NEW.encode())
+    try:
+        key = app.vault.user_key("test", "student")
+        assert key == before["key"]
+        text, payload = await _sealed(app, key)
+        assert text == CRISIS and "ga kuat" in payload
+    finally:
+        await app.stop()
+    with pytest.raises(SecretMismatch, match="another installation secret"):
+        await _build(config, clock, SECRET)

@@ -52,12 +52,15 @@ async def read(db: Any) -> KeyringRow | None:
     return None if row is None else KeyringRow(*(row[i] for i in range(5)))
 
 
-async def ensure(db: Any, vault: Keyed, legacy: bool, now: dt.datetime) -> KeyringRow:
+async def ensure(db: Any, vault: Keyed, legacy: bool, now: dt.datetime) -> KeyringRow | None:
     """Fill the row if it is empty (the vault's root: the legacy one for a database made
     before envelope keys, else its random one), then bind the vault to what is stored:
-    workers racing to fill it all end up with the one root that won."""
-    if legacy:
+    workers racing to fill it all end up with the one root that won. Without the table
+    (migrations stopped before it: tests of older schemas) the vault derives as before it."""
+    if legacy or not await has_table(db):
         vault.use_legacy_root()
+        if not await has_table(db):
+            return None
     await db.execute(
         "INSERT OR IGNORE INTO keyring (id, scheme, wrapped, origin, created_at) "
         "VALUES (1, ?, ?, ?, ?)",
