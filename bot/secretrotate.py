@@ -247,8 +247,10 @@ def next_steps(rotation: Rotation, backup_hint: str) -> list[str]:
                  "still need the OLD secret.)")
     if rotation.origin == "legacy":
         lines.append("  Catatan: database ini dibuat sebelum kunci amplop, jadi kunci akarnya "
-                     "berasal dari rahasia lama. Siapa pun yang memegang rahasia lama DAN "
-                     "salinan database (juga salinan baru) masih bisa membukanya; rotasi "
-                     "melindungi dari rahasia lama saja, tanpa salinan database. (This database "
-                     "predates envelope keys: its root key derives from the old secret.)")
+                     "berasal dari rahasia lama. Bot kini hanya mau jalan dengan rahasia baru, "
+                     "tetapi orang yang memegang rahasia lama DAN mendapat salinan database "
+                     "(juga salinan baru) masih bisa membukanya: pastikan ia tidak lagi bisa "
+                     "masuk ke server dan ke tempat cadangan. (This database predates envelope "
+                     "keys: its root key derives from the old secret, so the old secret plus a "
+                     "copy of the database still opens it.)")
     return lines
