@@ -35,7 +35,7 @@ from bot.risk.detector import Detector
 from bot.runtime.dispatcher import Dispatcher
 from bot.runtime.outbox import OutboxSender
 from bot.runtime.timers import TimerLoop
-from bot.store import audit, timers, users
+from bot.store import audit, running, timers, users
 from bot.store.db import Store
 from bot.store.port import open_store
 from bot.yamlsrc import line_at, read_yaml
@@ -120,6 +120,7 @@ class App:
             web_url=web_url)
         self.timers = TimerLoop(store, self.dispatcher, clock)
         self._loops: list[asyncio.Task] = []
+        self._running = None  # the mark `sebaya secret rotate` checks (bot/store/running.py)
         self.sweep_wake = asyncio.Event()
         self.sweep_poll = 5.0  # seconds between inbox sweeps (several workers)
 
@@ -177,6 +178,7 @@ class App:
     async def start(self) -> None:
         """Replay what a previous run left, make sure the daily retention purge is scheduled,
         then run the outbox and timer loops."""
+        self._running = await running.mark(self.store)  # sebaya secret rotate waits for none
         await self.ensure_retention()
         async with self.store.read() as db:
             if not await users.anyone_alertable(db):
@@ -229,6 +231,9 @@ class App:
                 await task
         self._loops = []
         await self.dispatcher.drain()
+        if self._running is not None:
+            await self._running.release()
+            self._running = None
         await self.store.close()
 
     async def ensure_retention(self) -> None:

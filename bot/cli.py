@@ -176,7 +176,7 @@ async def _serve(config: Config, token: str, whatsapp: WhatsAppSettings | None) 
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stopping.set)
     if isinstance(wa, WhatsAppChannel):
-        wa.bind(app.store)
+        wa.bind(app.store, app.vault)
         await wa.start()
     if isinstance(telegram, TelegramChannel):
         try:
@@ -491,7 +491,8 @@ def _operations(config: Config, args: argparse.Namespace) -> int:
     if args.command == "backup":
         size = operations.backup(config, args.path)
         print(f"Backed up to {args.path} ({size / 1024:.0f} KiB, integrity ok). Keep the "
-              "secret (SEBAYA_SECRET or the .secret file) separately.")
+              "secret (SEBAYA_SECRET or the .secret file) separately: this copy opens only "
+              "with today's secret, also after a later sebaya secret rotate.")
         return EXIT_OK
     if args.command == "audit":
         lines = operations.audit_lines(config, args.case, args.staff, args.limit)
@@ -522,6 +523,16 @@ async def _seed_data(config: Config) -> int:
           f"{config.database_path.name} is untouched): "
           + ", ".join(f"{k} {v}" for k, v in made.items()))
     print("See it: sebaya report --demo --format html · remove it: sebaya demo --remove-data")
+    return EXIT_OK
+
+
+async def _rotate_secret(config: Config, new_file: Path | None) -> int:
+    from bot import secretrotate
+
+    new = secretrotate.new_secret_from(new_file, dict(os.environ))
+    rotation = await secretrotate.rotate(config, new)
+    hint = "pg_dump -Fc" if config.database_url() else "sebaya backup FILE"
+    print("\n".join(secretrotate.next_steps(rotation, hint)))
     return EXIT_OK
 
 
@@ -619,6 +630,16 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--lang", choices=("id", "en"), default=None)
     report.add_argument("--demo", action="store_true",
                         help="the synthetic month of `sebaya demo --seed-data` (marked as such)")
+    secret = sub.add_parser("secret", parents=[common],
+                            help="the installation secret: rotate it (ganti rahasia)")
+    secret_sub = secret.add_subparsers(dest="action", required=True)
+    rotate = secret_sub.add_parser(
+        "rotate", parents=[common], allow_abbrev=False,  # --new-secret VALUE is no option
+        help="ganti rahasia instalasi (the bot stopped); the new secret from a file or "
+             "SEBAYA_NEW_SECRET, never from the command line")
+    rotate.add_argument("--new-secret-file", type=Path, default=None, metavar="FILE",
+                        help="a file holding the new secret (e.g. openssl rand -base64 48 > "
+                        "FILE; chmod 600 FILE); or set SEBAYA_NEW_SECRET")
     draw = sub.add_parser("draw-flows", parents=[common], help="write Mermaid diagrams of flows")
     draw.add_argument("--out", type=Path, default=Path("docs/flows"))
     return parser
@@ -659,6 +680,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_migrate_from_sqlite(config, args.file))
         if args.command == "report":
             return _report(config, args)
+        if args.command == "secret":
+            return asyncio.run(_rotate_secret(config, args.new_secret_file))
         load_flow_bundle(config)  # fail before anything opens
         if args.command == "demo" and args.remove_data:
             from bot.reports.seed import demo_path, remove_demo

@@ -144,8 +144,14 @@ def doctor(config: Config, now: dt.datetime | None = None) -> list[Check]:
                                                                   f"{latest}"))
         stored = conn.execute("SELECT value FROM meta WHERE key = 'secret_fingerprint'"
                               ).fetchone() if version >= 8 else None
-        if value and stored:
+        row = conn.execute("SELECT scheme, wrapped, origin, created_at, rotated_at FROM "
+                           "keyring WHERE id = 1").fetchone() if version >= 18 else None
+        checks.append(secret_scheme(row))
+        if value and row:
+            same = opens(row[1], value)
+        elif value and stored:
             same = stored[0] == IdentityVault(value.encode()).fingerprint()
+        if value and (row or stored):
             checks.append(Check(same, "secret matches the database", "yes" if same else
                                 "NO: this database was made with another secret; the bot will "
                                 "refuse to start (restore the original secret)"))
@@ -237,6 +243,31 @@ def _whatsapp(config: Config, conn: sqlite3.Connection, now: dt.datetime) -> lis
     checks.append(Check(True, "whatsapp messages waiting for a reply window",
                         f"{held} waiting, {dropped} dropped in 7 days"))
     return checks
+
+
+def opens(wrapped: str, secret: str) -> bool:
+    """Does ``secret`` unwrap this database's root key?"""
+    from bot.core.keyring import WrongSecret
+
+    try:
+        IdentityVault(secret.encode()).unlock(wrapped)
+    except WrongSecret:
+        return False
+    return True
+
+
+def secret_scheme(row: tuple | None) -> Check:
+    """Which secret scheme the database uses (the keyring row of migration 018, if any)."""
+    if row is None:
+        return Check(True, "secret scheme", "before envelope keys: every key derives from "
+                     "the secret itself, which cannot be changed; start the bot once (or "
+                     "sebaya migrate) to add the keyring, then sebaya secret rotate works")
+    scheme, _wrapped, origin, created, rotated = row[:5]
+    where = ("root key kept from the secret this database was made with (made before "
+             "envelope keys)" if origin == "legacy" else "random root key")
+    return Check(True, "secret scheme", f"{scheme}: {where}, wrapped under the secret since "
+                 f"{created[:10]}; " + (f"secret last rotated {rotated[:16]}Z" if rotated
+                                        else "secret never rotated"))
 
 
 PLACEHOLDERS = ("change-me", "changeme", "change-me-long-random", "a long random string",

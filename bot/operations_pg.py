@@ -45,6 +45,15 @@ async def database_checks(url: str, secret: str, escalated: tuple[str, ...] = ()
             async def count(sql: str) -> int:
                 return (await db.execute_fetchall(sql))[0][0]
 
+            from bot.operations import secret_scheme
+            from bot.store import keyring
+
+            row = await keyring.read(db)
+            checks.append(secret_scheme(None if row is None else (
+                row.scheme, row.wrapped, row.origin, row.created_at, row.rotated_at)))
+            if row is not None and secret:
+                checks.append(Check(True, "secret matches the database", "yes"))
+
             collation = (await db.execute_fetchall(
                 "SELECT datcollate FROM pg_database WHERE datname = current_database()"))[0][0]
             checks.append(Check(True, "database collation", collation + (

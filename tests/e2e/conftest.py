@@ -141,7 +141,7 @@ async def walive(fakewa: FakeWhatsApp, fake: FakeBotApi, config, clock) -> Async
                                read_timeout=1.0)
     app = await App.build(config, {telegram.name: telegram, channel.name: channel}, clock=clock,
                           secret=SECRET)
-    channel.bind(app.store)
+    channel.bind(app.store, app.vault)
     await channel.start()
     await telegram.start()
     await app.start()

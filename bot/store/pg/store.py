@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import hashlib
 import logging
 import re
@@ -137,6 +138,8 @@ class PgStore:
         try:
             if migrate:
                 await store.migrate()
+            elif hasattr(sealer, "unlock"):
+                await store._unlock_only()
             fingerprint = getattr(sealer, "fingerprint", None)
             if fingerprint is not None and (migrate or await store.schema_version()):
                 await store._check_secret(fingerprint(), record=migrate)
@@ -144,6 +147,28 @@ class PgStore:
             await store.close()
             raise
         return store
+
+    def _where(self) -> str:
+        return self.url.rsplit("@", 1)[-1]  # never the password
+
+    async def _unlock(self, db: PgConnection) -> bool:
+        """Bind the vault to the stored root key; False when there is none yet."""
+        from bot.core.keyring import WrongSecret
+        from bot.store import keyring
+
+        row = await keyring.read(db)
+        if row is None:
+            return False
+        try:
+            self._sealer.unlock(row.wrapped)  # type: ignore[union-attr]
+        except WrongSecret as exc:
+            raise SecretMismatch(self._where()) from exc
+        return True
+
+    async def _unlock_only(self) -> None:
+        """sebaya doctor: check the secret against the keyring without writing anything."""
+        async with self._pool.acquire() as con:
+            await self._unlock(self._connection(con))
 
     def _connection(self, con: asyncpg.Connection) -> PgConnection:
         sealer = self._sealer
@@ -162,7 +187,16 @@ class PgStore:
                 stored = await con.fetchval(
                     "SELECT value FROM meta WHERE key = 'secret_fingerprint'") or fingerprint
         if stored != fingerprint:
-            raise SecretMismatch(self.url.rsplit("@", 1)[-1])  # never the password
+            raise SecretMismatch(self._where())
+
+    async def _check_secret_on(self, con: asyncpg.Connection) -> None:
+        """Before the keyring exists: the stored fingerprint (if any) must be this secret's."""
+        fingerprint = getattr(self._sealer, "fingerprint", None)
+        if fingerprint is None or not await con.fetchval("SELECT to_regclass('meta') IS NOT NULL"):
+            return
+        stored = await con.fetchval("SELECT value FROM meta WHERE key = 'secret_fingerprint'")
+        if stored is not None and stored != fingerprint():
+            raise SecretMismatch(self._where())
 
     async def schema_version(self) -> int:
         async with self._pool.acquire() as con:
@@ -182,6 +216,12 @@ class PgStore:
                 if current is None:
                     await con.execute("INSERT INTO sebaya_schema VALUES (0)")
                     current = 0
+                made_before = current > 0
+                keyed = hasattr(self._sealer, "unlock")
+                # before anything is sealed: the vault uses this database's root key
+                if keyed and not await self._unlock(self._connection(con)) and made_before:
+                    await self._check_secret_on(con)
+                    self._sealer.use_legacy_root()  # type: ignore[union-attr]
                 for number, _name, sql in migrations():
                     if number > current:
                         async with con.transaction():
@@ -190,6 +230,12 @@ class PgStore:
                                 await _seal_column(con, self._sealer, table, column)
                             await con.execute("UPDATE sebaya_schema SET version = $1", number)
                         current = number
+                if keyed:
+                    from bot.store import keyring
+
+                    async with con.transaction():
+                        await keyring.ensure(self._connection(con), self._sealer, made_before,
+                                             dt.datetime.now(dt.UTC))
             finally:
                 await con.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK)
         return current
