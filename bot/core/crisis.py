@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from bot.core import coaching, tppk
+from bot.core import ack, coaching, tppk
 from bot.core import excerpt as excerpts
 from bot.core.conversation import RETURNING, CaseView, Outcome, Party, Turn
 from bot.core.effects import (
@@ -184,12 +184,8 @@ def _crisis_continues(core: Core, turn: Turn, text: str, case: CaseView,
             "relay.flagged", core.catalog.default_lang, code=case.code, alias=case.alias,
             text=quoted(text)), (), PRIORITY_CRISIS))
         return Outcome(conv, effects)
-    outcome = Outcome(conv, effects)
-    if conv.vars.get("acked_case") != case.id:
-        outcome.conversation = conv.moved(vars={**conv.vars, "acked_case": case.id})
-        effects.append(to_student(case.code, turn.party.key, core.text(
-            reply_again_key(turn), conv.lang), priority=PRIORITY_CRISIS))
-    return outcome
+    conv, told = ack.waiting_case(core, turn, replace(case, level="crisis"), conv)
+    return Outcome(conv, [*effects, *told])
 
 
 def reply_again_key(turn: Turn) -> str:

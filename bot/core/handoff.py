@@ -75,10 +75,9 @@ def offer_round(core: Core, case: CaseView | None, peers: Sequence[Party], paylo
         return effects + to_guru_bk(core, case, now)
     if not peers:
         on_shift = core.roster is None or core.roster.on_shift(now)
-        if on_shift:  # everyone busy: wait one round, then guru BK
+        if on_shift:  # everyone busy, or nobody on duty: wait one round, then guru BK
             if round_ == 0:
-                effects.append(Send(case.student, core.text("handoff.queued", lang,
-                                                            position=max(case.position, 1))))
+                effects.append(Send(case.student, _wait_text(core, case, lang)))
             return [*effects, StartTimer(case.student, OFFER_TIMER, now + core.offer_timeout,
                                          {"round": round_ + 1})]
         start = core.roster.next_start(now) if core.roster else None
@@ -99,6 +98,16 @@ def offer_round(core: Core, case: CaseView | None, peers: Sequence[Party], paylo
     effects.append(Audit(None, "case_offered", {"code": case.code, "round": round_,
                                                 "peers": len(chosen)}))
     return effects
+
+
+def _wait_text(core: Core, case: CaseView, lang: str) -> str:
+    """The truth while the shift runs and nobody can take the case: a place in the queue when
+    peers are on duty but busy; when none is on duty, that, when guru BK gets it instead, and
+    the hotlines for what cannot wait."""
+    if case.on_duty == 0:
+        minutes = int(core.offer_timeout.total_seconds() // 60) * FALLBACK_ROUND
+        return core.text("handoff.nobody_on_duty", lang, minutes=max(minutes, 1))
+    return core.text("handoff.queued", lang, position=max(case.position, 1))
 
 
 def to_guru_bk(core: Core, case: CaseView, now: dt.datetime) -> list:
