@@ -47,15 +47,18 @@ STAFF_COMMANDS = {
     "peer": [("selesai", "Tutup kasus"), ("eskalasi", "Teruskan ke guru BK + alasan"),
              ("catatan", "Catatan supervisi"), ("onduty", "Mulai bertugas"),
              ("offduty", "Berhenti bertugas"), ("nama", "Ganti nama samaran"),
-             ("latihan", "Pelatihan sebelum bertugas"), ("help", "Bantuan staf")],
+             ("latihan", "Pelatihan sebelum bertugas"), ("bahasa", "Ganti bahasa / language"),
+             ("help", "Bantuan staf")],
     "counselor": [("kasus", "Kasus terbuka"), ("lihat", "Transkrip kasus"),
                   ("ambil", "Ambil alih kasus"), ("selesai", "Tutup kasus + catatan"),
                   ("sesi", "Sesi kelompok"), ("laporan", "Laporan 30 hari"),
                   ("dasbor", "Tautan masuk dasbor web"),
                   ("onduty", "Mulai bertugas"), ("offduty", "Berhenti bertugas"),
-                  ("setujui", "Setujui konselor sebaya"), ("help", "Bantuan staf")],
-    "tppk": [("help", "Bantuan staf")],
-    "principal": [("dasbor", "Tautan masuk dasbor web (laporan)"), ("help", "Bantuan")],
+                  ("setujui", "Setujui konselor sebaya"), ("bahasa", "Ganti bahasa / language"),
+                  ("help", "Bantuan staf")],
+    "tppk": [("bahasa", "Ganti bahasa / language"), ("help", "Bantuan staf")],
+    "principal": [("dasbor", "Tautan masuk dasbor web (laporan)"),
+                  ("bahasa", "Ganti bahasa / language"), ("help", "Bantuan")],
 }
 GROUP_REPLY = ("Halo! Sebaya hanya bisa dipakai lewat chat pribadi, demi privasi. "
                "Hello! Sebaya only works in private chat, for privacy.")

@@ -56,6 +56,7 @@ from bot.core.effects import (
 )
 from bot.core.events import Button, Kind
 from bot.core.keys import SYSTEM
+from bot.core.localized import per_lang
 from bot.core.roster import Roster
 from bot.core.textclean import MAX_INBOUND_CHARS, button_parts, clean_text, command_name
 from bot.core.training import Training
@@ -443,11 +444,10 @@ class Core:
         if case is None or case.status != "active" or case.assignee is None \
                 or not case.unrelayed_total:
             return []
-        lang = self.catalog.default_lang
-        return [to_helper(case.code, case.assignee, self.text(
+        return [to_helper(case.code, case.assignee, per_lang(self, lambda lang: self.text(
                     "relay.digest", lang, code=case.code, alias=case.alias,
                     n=case.unrelayed_total, text=crisis.unrelayed_lines(
-                        self, case, lang, for_peer=case.route == "peer"))),
+                        self, case, lang, for_peer=case.route == "peer")))),  # theirs
                 MarkRelayed(case.id)]
 
     def _flow_text(self, turn: Turn, text: str) -> Outcome:

@@ -20,6 +20,7 @@ from bot.core import (
     enrol,
     groups,
     handoff,
+    language,
     peer_risk,
     supervision,
     training,
@@ -71,6 +72,10 @@ def local_time(core: Core, stored: str) -> str:
 
 
 def _staff_turn(core: Core, turn: Turn) -> Outcome:
+    if turn.kind is Kind.BUTTON and turn.data.startswith(language.PREFIX):
+        return language.chosen(core, turn)
+    if turn.kind is Kind.COMMAND and command_name(turn.text)[0] in language.COMMANDS:
+        return language.choose(core, turn)
     if turn.party.role == "principal":
         return weblogin.principal_turn(core, turn)
     if turn.kind is Kind.BUTTON:
