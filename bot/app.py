@@ -16,6 +16,7 @@ from typing import Any
 from bot.channels.base import Channel
 from bot.clock import Clock, SystemClock, sleep_until
 from bot.config import Config, load_secret
+from bot.core import public_chat
 from bot.core.appointments import AppointmentPolicy
 from bot.core.coaching import Coaching, coaching_texts, load_coaching
 from bot.core.core import REQUIRED_TEXTS, RETENTION_TIMER, Core, Interrupt
@@ -119,6 +120,10 @@ class App:
                 if getattr(channel, "reply_window", None) is not None),
             web_url=web_url)
         self.timers = TimerLoop(store, self.dispatcher, clock)
+        for channel in self.channels.values():  # groups: a refusal, hotlines for a crisis
+            bind = getattr(channel, "bind_group_reply", None)
+            if bind is not None:
+                bind(lambda text, bot: public_chat.group_reply(core, text, bot))
         self._loops: list[asyncio.Task] = []
         self.sweep_wake = asyncio.Event()
         self.sweep_poll = 5.0  # seconds between inbox sweeps (several workers)
