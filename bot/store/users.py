@@ -161,7 +161,7 @@ async def find_staff(db: aiosqlite.Connection, who: str) -> UserRow | None:
         db,
         "SELECT * FROM users WHERE role != 'student' AND (lower(display_name) = lower(:w) "
         "OR lower(pseudonym) = lower(:w) OR code = upper(:w))",
-        {"w": who.strip()},
+        {"w": who.strip().removeprefix("#")},  # "#K7Q2" as `sebaya staff list` shows it
     )
     return _row(rows[0]) if len(rows) == 1 else None
 
