@@ -91,7 +91,7 @@ def text_context(config: Config, catalog: Catalog) -> dict[str, dict[str, Any]]:
     out = {}
     for lang in config.languages.available:
         hotlines = "\n".join(
-            catalog.get("core.hotline_line", lang, name=h.name, contact=h.contact,
+            catalog.get("core.hotline_line", lang, name=h.name_in(lang), contact=h.contact,
                         use=h.use.get(lang) or next(iter(h.use.values()), ""))
             for h in config.hotlines.items
         )
