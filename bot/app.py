@@ -16,6 +16,7 @@ from typing import Any
 from bot.channels.base import Channel
 from bot.clock import Clock, SystemClock, sleep_until
 from bot.config import Config, load_secret
+from bot.core import public_chat
 from bot.core.appointments import AppointmentPolicy
 from bot.core.coaching import Coaching, coaching_texts, load_coaching
 from bot.core.core import REQUIRED_TEXTS, RETENTION_TIMER, Core, Interrupt
@@ -90,7 +91,7 @@ def text_context(config: Config, catalog: Catalog) -> dict[str, dict[str, Any]]:
     out = {}
     for lang in config.languages.available:
         hotlines = "\n".join(
-            catalog.get("core.hotline_line", lang, name=h.name, contact=h.contact,
+            catalog.get("core.hotline_line", lang, name=h.name_in(lang), contact=h.contact,
                         use=h.use.get(lang) or next(iter(h.use.values()), ""))
             for h in config.hotlines.items
         )
@@ -119,6 +120,10 @@ class App:
                 if getattr(channel, "reply_window", None) is not None),
             web_url=web_url)
         self.timers = TimerLoop(store, self.dispatcher, clock)
+        for channel in self.channels.values():  # groups: a refusal, hotlines for a crisis
+            bind = getattr(channel, "bind_group_reply", None)
+            if bind is not None:
+                bind(lambda text, bot: public_chat.group_reply(core, text, bot))
         self._loops: list[asyncio.Task] = []
         self._running = None  # the mark `sebaya secret rotate` checks (bot/store/running.py)
         self.sweep_wake = asyncio.Event()

@@ -16,6 +16,7 @@ import secrets
 import signal
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from aiohttp import web
@@ -405,6 +406,19 @@ APPROVAL_MESSAGES = {
 }
 
 
+def _days(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number of days from ``low`` to ``high``."""
+    def parse(value: str) -> int:
+        try:
+            days = int(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+        if not low <= days <= high:
+            raise argparse.ArgumentTypeError(f"must be from {low} to {high} days, not {days}")
+        return days
+    return parse
+
+
 def _approve(config: Config, who: str) -> int:
     outcome, name = asyncio.run(staffcli.approve(config, who))
     message = APPROVAL_MESSAGES[outcome].format(name=name)
@@ -427,6 +441,8 @@ def _staff(config: Config, args: argparse.Namespace) -> int:
         people = asyncio.run(staffcli.listing(config))
         if not people:
             print("No staff enrolled yet. Create an invite: sebaya staff invite --role counselor")
+        else:
+            print(f"{'ROLE':10} {'NAME':20} {'PSEUDONYM':16} {'CODE':6} DUTY")
         for person in people:
             gate = "" if person.role != "peer" else " approved" if person.approved_at \
                 else " trained, awaiting approval" if person.trained_at else " in training"
@@ -489,8 +505,10 @@ async def _migrate_from_sqlite(config: Config, path: Path) -> int:
 
 def _operations(config: Config, args: argparse.Namespace) -> int:
     if args.command == "backup":
-        size = operations.backup(config, args.path)
-        print(f"Backed up to {args.path} ({size / 1024:.0f} KiB, integrity ok). Keep the "
+        target = operations.backup_target(Path(args.path), dt.datetime.now(dt.UTC),
+                                          folder=args.path.endswith(("/", os.sep)))
+        size = operations.backup(config, target, overwrite=args.overwrite)
+        print(f"Backed up to {target} ({size / 1024:.0f} KiB, integrity ok). Keep the "
               "secret (SEBAYA_SECRET or the .secret file) separately: this copy opens only "
               "with today's secret, also after a later sebaya secret rotate.")
         return EXIT_OK
@@ -595,7 +613,8 @@ def build_parser() -> argparse.ArgumentParser:
     inv.add_argument("--role", choices=("peer", "counselor", "backup", "tppk", "principal"),
                      required=True)
     inv.add_argument("--name", help="who it is for (shown to staff only)")
-    inv.add_argument("--days", type=int, default=7, help="days the code stays valid")
+    inv.add_argument("--days", type=_days(1, 90), default=7,
+                     help="days the code stays valid (1-90)")
     staff_sub.add_parser("list", parents=[common], help="list enrolled staff")
     ap = staff_sub.add_parser("approve", parents=[common],
                               help="approve a trained peer supporter for duty")
@@ -605,7 +624,10 @@ def build_parser() -> argparse.ArgumentParser:
     rm.add_argument("--yes", action="store_true",
                     help="remove even if they hold open cases or are the last counselor")
     backup = sub.add_parser("backup", parents=[common], help="consistent copy of the database")
-    backup.add_argument("path", type=Path)
+    backup.add_argument("path", help="the copy's file name, or a folder (ending in /) for a "
+                        "dated file inside it")
+    backup.add_argument("--overwrite", action="store_true",
+                        help="replace an existing backup file (refused otherwise)")
     audit = sub.add_parser("audit", parents=[common], help="who took, viewed, closed ...")
     audit.add_argument("--case", help="a case code, e.g. K7Q2")
     audit.add_argument("--staff", help="a staff member's name, pseudonym or code")

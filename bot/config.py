@@ -114,9 +114,15 @@ class Escalation(_Model):
 
 
 class Hotline(_Model):
-    name: str = Field(min_length=1)
+    name: str | dict[Lang, str] = Field(min_length=1)  # one name, or one per language
     contact: str = Field(min_length=1)
     use: dict[Lang, str] = Field(default_factory=dict)
+
+    def name_in(self, lang: str) -> str:
+        """The name students of ``lang`` read ("Darurat" / "Emergency")."""
+        if isinstance(self.name, str):
+            return self.name
+        return self.name.get(lang) or next(iter(self.name.values()))
 
 
 class Hotlines(_Model):

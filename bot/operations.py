@@ -18,18 +18,25 @@ from bot.store.db import migrations, parse_ts, ts
 from bot.store.invariants import violations_sync
 
 
-def backup(config: Config, target: Path) -> int:
+def backup(config: Config, target: Path, overwrite: bool = True) -> int:
     """A consistent copy while the bot runs (pages copied under SQLite's own locking);
     returns the size in bytes. The secret is NOT copied: keep it separately. The copy is as
     private as the database: 0600, in a 0700 folder when this creates the folder. PostgreSQL
-    is backed up with pg_dump instead (refused here with the command to use)."""
+    is backed up with pg_dump instead (refused here with the command to use). An existing
+    file is replaced only with ``overwrite``; a folder gets a dated file inside."""
     if config.database_url():
         from bot.operations_pg import backup_refused
 
         raise backup_refused()
-    if not target.parent.exists():
-        target.parent.mkdir(parents=True, mode=0o700)
-    _private_file(target)
+    target = backup_target(target, dt.datetime.now(dt.UTC))
+    if target.exists() and not overwrite:  # the CLI never overwrites one unasked
+        raise SebayaError(f"{target} already exists: choose another name, or delete it first")
+    try:
+        if not target.parent.exists():
+            target.parent.mkdir(parents=True, mode=0o700)
+        _private_file(target)
+    except OSError as exc:  # a file where a folder should be, no permission ...
+        raise SebayaError(f"cannot write the backup to {target}: {exc.strerror}") from None
     source = sqlite3.connect(f"file:{config.database_path}?mode=ro", uri=True)
     try:
         copy = sqlite3.connect(target)
@@ -42,6 +49,14 @@ def backup(config: Config, target: Path) -> int:
     if check != "ok":
         raise SebayaError(f"backup integrity check failed: {check}")
     return target.stat().st_size
+
+
+def backup_target(target: Path, now: dt.datetime, folder: bool = False) -> Path:
+    """A folder (existing, or ``folder``: written with a trailing slash) gets a dated file
+    inside."""
+    if folder or target.is_dir():
+        return target / f"sebaya-{now:%Y%m%d-%H%M%S}.sqlite3"
+    return target
 
 
 def _private_file(path: Path) -> None:

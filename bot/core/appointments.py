@@ -41,6 +41,7 @@ from bot.core.effects import (
 from bot.core.events import Button
 from bot.core.identity import appointment_ref
 from bot.core.keys import RoleTarget, UserKey
+from bot.core.localized import Localized, per_lang, staff_text
 from bot.core.textclean import button_parts
 
 if TYPE_CHECKING:
@@ -169,9 +170,8 @@ def identity_text(core: Core, turn: Turn, text: str) -> Outcome:
 def _request(core: Core, turn: Turn, slot: dt.datetime, identity: str | None) -> Outcome:
     conv = turn.conversation
     topic = str(conv.vars.get("ap_topic") or "lainnya")
-    default = core.catalog.default_lang
-    who = (core.text("appointment.staff_identity", default, identity=quoted(identity)) if identity
-           else core.text("appointment.staff_anonymous", default, alias=turn.party.alias))
+    who = (staff_text(core, "appointment.staff_identity", identity=quoted(identity)) if identity
+           else staff_text(core, "appointment.staff_anonymous", alias=turn.party.alias))
     ref = appointment_ref(turn.party.key)  # never the case code: a shared name stays here
     outcome = Outcome(conv.moved(vars=carried(conv.vars)), [
         RequestAppointment(turn.party.key, slot, topic, identity, ref),
@@ -184,17 +184,20 @@ def _request(core: Core, turn: Turn, slot: dt.datetime, identity: str | None) ->
 
 
 def _answer_buttons(core: Core, ref: str) -> tuple[Button, ...]:
-    default = core.catalog.default_lang
-    return (Button(core.text("appointment.btn.confirm", default), ANSWER_PREFIX + ref),
-            Button(core.text("appointment.btn.decline", default), f"{PREFIX}no:{ref}"),
-            Button(core.text("appointment.btn.propose", default), f"{PREFIX}pr:{ref}"))
+    return (Button(staff_text(core, "appointment.btn.confirm"), ANSWER_PREFIX + ref),
+            Button(staff_text(core, "appointment.btn.decline"), f"{PREFIX}no:{ref}"),
+            Button(staff_text(core, "appointment.btn.propose"), f"{PREFIX}pr:{ref}"))
+
+
+def _when_for_staff(core: Core, moment: dt.datetime) -> Localized:
+    """``when`` in every language (a staff text's value, filled in per recipient)."""
+    return per_lang(core, lambda lang: when(core, moment, lang))
 
 
 def _staff_request(core: Core, ref: str, slot: dt.datetime, topic: str, who: str,
                    key: str = "appointment.staff_request") -> Send:
-    default = core.catalog.default_lang
-    text = core.text(key, default, ref=ref, when=when(core, slot, default),
-                     topic=core.text(f"topic.{topic}", default), who=who)
+    text = staff_text(core, key, ref=ref, when=_when_for_staff(core, slot),
+                      topic=staff_text(core, f"topic.{topic}"), who=who)
     return Send(RoleTarget("counselor"), text, _answer_buttons(core, ref))
 
 
@@ -208,15 +211,15 @@ def _reminder_cancels(appt: AppointmentView) -> list:
 def _move(core: Core, turn: Turn, appt: AppointmentView, slot: dt.datetime) -> Outcome:
     """Another time. A confirmed appointment stays confirmed until guru BK says yes to the new
     one (reminders and all); a request not confirmed yet simply asks for the new time."""
-    default, lang = core.catalog.default_lang, turn.conversation.lang
-    staff_text = core.text("appointment.staff_rescheduled", default, ref=appt.ref,
-                           when=when(core, slot, default),
-                           current=when(core, appt.slot, default))
+    lang = turn.conversation.lang
+    rescheduled = staff_text(core, "appointment.staff_rescheduled", ref=appt.ref,
+                             when=_when_for_staff(core, slot),
+                             current=_when_for_staff(core, appt.slot))
     to = appt.confirmed_by or RoleTarget("counselor")
     if appt.status == "confirmed":
         outcome = Outcome(turn.conversation, [
             ProposeAppointment(appt.id, slot, "student"),
-            Send(to, staff_text, _answer_buttons(core, appt.ref)),
+            Send(to, rescheduled, _answer_buttons(core, appt.ref)),
             Audit(turn.party.key, "appointment_moved", {"ref": appt.ref})])
         core.say(outcome, turn, "appointment.move_requested", when=when(core, slot, lang),
                  current=when(core, appt.slot, lang))
@@ -224,8 +227,8 @@ def _move(core: Core, turn: Turn, appt: AppointmentView, slot: dt.datetime) -> O
     outcome = Outcome(turn.conversation, [
         RequestAppointment(turn.party.key, slot, appt.topic),
         RetractButtons(ANSWER_PREFIX + appt.ref),  # the earlier request's buttons go
-        Send(to, core.text("appointment.staff_request_moved", default, ref=appt.ref,
-                           when=when(core, slot, default)), _answer_buttons(core, appt.ref)),
+        Send(to, staff_text(core, "appointment.staff_request_moved", ref=appt.ref,
+                            when=_when_for_staff(core, slot)), _answer_buttons(core, appt.ref)),
         Audit(turn.party.key, "appointment_moved", {"ref": appt.ref})])
     core.say(outcome, turn, "appointment.requested", when=when(core, slot, lang), ref=appt.ref)
     return outcome
@@ -237,12 +240,11 @@ def _take_proposal(core: Core, turn: Turn, appt: AppointmentView) -> Outcome:
     if appt.pending_from != "counselor" or slot is None or slot <= turn.now:
         return _say(core, turn, "appointment.gone", audit="button_refused")
     staff = appt.pending_by or appt.confirmed_by
-    default = core.catalog.default_lang
     effects = [*_reminder_cancels(appt),
                *_confirmed(core, appt, slot, staff),
                Audit(turn.party.key, "appointment_accepted", {"ref": appt.ref})]
-    effects.append(Send(staff or RoleTarget("counselor"), core.text(
-        "appointment.staff_accepted", default, ref=appt.ref, when=when(core, slot, default))))
+    effects.append(Send(staff or RoleTarget("counselor"), staff_text(
+        core, "appointment.staff_accepted", ref=appt.ref, when=_when_for_staff(core, slot))))
     return Outcome(turn.conversation, effects)
 
 
@@ -264,13 +266,12 @@ def _confirmed(core: Core, appt: AppointmentView, slot: dt.datetime,
 
 
 def _cancel(core: Core, turn: Turn, appt: AppointmentView) -> Outcome:
-    default = core.catalog.default_lang
     outcome = Outcome(turn.conversation, [
         SetAppointment(appt.id, "cancelled"),
         *_reminder_cancels(appt),
-        Send(appt.confirmed_by or RoleTarget("counselor"), core.text(
-            "appointment.staff_cancelled", default, ref=appt.ref,
-            when=when(core, appt.slot, default))),
+        Send(appt.confirmed_by or RoleTarget("counselor"), staff_text(
+            core, "appointment.staff_cancelled", ref=appt.ref,
+            when=_when_for_staff(core, appt.slot))),
         Audit(turn.party.key, "appointment_cancelled", {"ref": appt.ref}),
         RetractButtons(ANSWER_PREFIX + appt.ref),
     ])

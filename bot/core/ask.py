@@ -34,6 +34,7 @@ from bot.core.effects import (
     to_student,
 )
 from bot.core.events import Button
+from bot.core.localized import staff_text
 from bot.engine.shared import with_shared
 
 if TYPE_CHECKING:
@@ -219,7 +220,6 @@ def _to_guru_bk(core: Core, conv: Conversation, party: Party, case: CaseView | N
                             crisis.light_ladder(core, party.key, now)]
         outcome.conversation = conv.moved(flow=None, state=None, vars=carried(conv.vars))
     elif case.route == "peer":
-        default = core.catalog.default_lang
         outcome.effects += [RequeueCase(case.id, route="counselor"),
                             CancelTimer(case.student, handoff.OFFER_TIMER),
                             CancelTimer(case.student, handoff.IDLE_TIMER),
@@ -228,8 +228,8 @@ def _to_guru_bk(core: Core, conv: Conversation, party: Party, case: CaseView | N
                                                     key="ask.staff_notice"),
                             crisis.light_ladder(core, case.student, now)]
         if case.assignee is not None:
-            outcome.effects.append(Send(case.assignee, core.text("ask.peer_moved", default,
-                                                                 code=case.code)))
+            outcome.effects.append(Send(case.assignee, staff_text(core, "ask.peer_moved",
+                                                                  code=case.code)))
     outcome.effects.append(to_student(party.code, party.key, core.text(key, lang)))
     return outcome
 

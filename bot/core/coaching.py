@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from bot.core.conversation import CaseView, Outcome, Turn
 from bot.core.effects import Audit, to_helper, to_student
+from bot.core.localized import staff_text
 from bot.errors import FlowError
 from bot.yamlsrc import LineDict, LineList, YamlSyntaxError, read_yaml
 
@@ -178,8 +179,8 @@ def concern_nudge(core: Core, case: CaseView, new_rules: Sequence[str]) -> list:
         return []
     if not set(new_rules) - set(case.flags):
         return []
-    return [to_helper(case.code, case.assignee, core.text(
-                "coach.concern", core.catalog.default_lang, code=case.code)),
+    return [to_helper(case.code, case.assignee, staff_text(
+                core, "coach.concern", code=case.code)),
             Audit(None, "coach_nudge", {"code": case.code, "kind": "concern",
                                         "rules": sorted(new_rules)})]
 

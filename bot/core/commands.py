@@ -13,6 +13,7 @@ from bot.core.conversation import Outcome, Turn
 from bot.core.core import FLOW_IDLE_TIMER, Core
 from bot.core.effects import Audit, CancelTimer, ForgetUser, RetractButtons, Send, SetLanguage
 from bot.core.events import Button
+from bot.core.localized import staff_text
 from bot.core.textclean import button_parts, command_name
 
 Command = Callable[[Core, Turn, str], Outcome]
@@ -146,8 +147,8 @@ def _confirm_delete(core: Core, turn: Turn, answer: str) -> Outcome:
     case = turn.case
     if case is not None and case.level != "crisis":  # the helper is not left talking to nobody
         if case.assignee is not None:
-            outcome.effects.append(Send(case.assignee, core.text(
-                "handoff.student_deleted", core.catalog.default_lang, code=case.code)))
+            outcome.effects.append(Send(case.assignee, staff_text(
+                core, "handoff.student_deleted", code=case.code)))
         outcome.effects.append(RetractButtons(handoff.ACCEPT_PREFIX + case.code))
     outcome.effects.append(ForgetUser(turn.party.key))
     return outcome

@@ -82,6 +82,7 @@ class CaseView:
     opened_at: str = ""
     flags: tuple[str, ...] = ()  # concern/crisis rule ids recorded on the case
     position: int = 0  # place in the queue of waiting peer cases (1 = next)
+    on_duty: int | None = None  # peers on duty for it, busy or not (None: not counted)
     unrelayed: tuple[str, ...] = ()  # the student's messages the helper has not got (newest
     unrelayed_total: int = 0  # last, at most a screenful) and how many there are in all
     last_student_at: str = ""  # when the student last wrote (for a staff member's held cases)

@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import Any, Protocol
 
 from bot.core import (
+    ack,
     appointments,
     ask,
     coaching,
@@ -39,7 +40,6 @@ from bot.core.conversation import (
 )
 from bot.core.crisis import LadderStep
 from bot.core.effects import (
-    PRIORITY_CRISIS,
     Audit,
     CancelTimer,
     CaseMessage,
@@ -56,6 +56,7 @@ from bot.core.effects import (
 )
 from bot.core.events import Button, Kind
 from bot.core.keys import SYSTEM
+from bot.core.localized import per_lang
 from bot.core.roster import Roster
 from bot.core.textclean import MAX_INBOUND_CHARS, button_parts, clean_text, command_name
 from bot.core.training import Training
@@ -399,13 +400,8 @@ class Core:
         if case.status == "active" and case.assignee is not None:
             return self._relay_to_staff(turn, case, text, outcome)
         outcome.effects.append(CaseMessage(case.id, "student", text, relayed=False))
-        if conv.vars.get("acked_case") != case.id:
-            outcome.conversation = conv.moved(vars={**conv.vars, "acked_case": case.id})
-            if case.level == "crisis":
-                outcome.effects.append(Send(turn.party.key, self.text(
-                    crisis.reply_again_key(turn), conv.lang), (), PRIORITY_CRISIS))
-            else:
-                self.say(outcome, turn, "core.case_waiting", who=self.who(case.route, conv.lang))
+        acked, told = ack.waiting_case(self, turn, case, conv)  # once, then quiet
+        outcome.conversation, outcome.effects = acked, [*outcome.effects, *told]
         return outcome
 
     def _relay_to_staff(self, turn: Turn, case: CaseView, text: str,
@@ -448,11 +444,10 @@ class Core:
         if case is None or case.status != "active" or case.assignee is None \
                 or not case.unrelayed_total:
             return []
-        lang = self.catalog.default_lang
-        return [to_helper(case.code, case.assignee, self.text(
+        return [to_helper(case.code, case.assignee, per_lang(self, lambda lang: self.text(
                     "relay.digest", lang, code=case.code, alias=case.alias,
                     n=case.unrelayed_total, text=crisis.unrelayed_lines(
-                        self, case, lang, for_peer=case.route == "peer"))),
+                        self, case, lang, for_peer=case.route == "peer")))),  # theirs
                 MarkRelayed(case.id)]
 
     def _flow_text(self, turn: Turn, text: str) -> Outcome:
@@ -468,10 +463,7 @@ class Core:
             if chosen is not None:
                 _, _, button_id = button_parts(chosen.data)
                 return self._run_flow(turn, conv.moved(), f"press_{button_id}")
-            kept = [*conv.vars.get("said", []), text][-5:]  # not lost: it goes with the story
-            outcome = Outcome(conv.moved(vars={**conv.vars, "said": kept}))
-            self.say(outcome, turn, "core.use_buttons", buttons)
-            return outcome
+            return typed.kept(self, turn, text, buttons)  # not lost: it goes with the story
         if len(text) < spec.input.min_chars:
             outcome = Outcome(conv)
             self.say(outcome, turn, "core.too_short")

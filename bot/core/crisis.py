@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from bot.core import coaching, tppk
+from bot.core import ack, coaching, tppk
 from bot.core import excerpt as excerpts
 from bot.core.conversation import RETURNING, CaseView, Outcome, Party, Turn
 from bot.core.effects import (
@@ -29,6 +29,7 @@ from bot.core.effects import (
 )
 from bot.core.events import Button
 from bot.core.keys import RoleTarget, UserKey
+from bot.core.localized import per_lang, staff_text
 from bot.engine.shared import with_shared
 
 if TYPE_CHECKING:
@@ -93,16 +94,17 @@ def alert(core: Core, code: str, alias: str, category: str, excerpt: str, since:
           now: dt.datetime, step: int, by_model: bool = False) -> Send:
     """The alert to staff: alias, category, the student's words, time, waiting, a take button.
     A crisis only the learned model saw is marked "kemungkinan krisis — mohon ditinjau"."""
-    lang = core.catalog.default_lang
     key = ("risk.alert_model" if by_model else "risk.alert_escalated"
            if category == PEER_ESCALATION else "risk.alert")
-    text = core.text(key, lang, code=code, alias=alias, excerpt=quoted(excerpt),
-                     category=core.text(f"risk.cat.{category}", lang),
-                     time=since.astimezone(core.tz).strftime("%H:%M"),
-                     waited=int((now - since).total_seconds() // 60))
-    if step:
-        text = core.text("risk.reminder", lang, n=step + 1) + "\n" + text
-    button = Button(core.text("risk.take_button", lang), TAKE_PREFIX + code)
+
+    def render(lang: str) -> str:  # each recipient reads it in their language
+        text = core.text(key, lang, code=code, alias=alias, excerpt=quoted(excerpt),
+                         category=core.text(f"risk.cat.{category}", lang),
+                         time=since.astimezone(core.tz).strftime("%H:%M"),
+                         waited=int((now - since).total_seconds() // 60))
+        return core.text("risk.reminder", lang, n=step + 1) + "\n" + text if step else text
+    text = per_lang(core, render)
+    button = Button(staff_text(core, "risk.take_button"), TAKE_PREFIX + code)
     # Past the configured levels the ladder repeats to everybody who can take a crisis (every
     # counselor and backup contact), not only to the last level's group.
     target = core.ladder[step].target if step < len(core.ladder) else "crisis_team"
@@ -153,9 +155,8 @@ def raise_crisis(core: Core, turn: Turn, text: str, category: str,
         effects += [EscalateCase(case.id, category, rules),
                     CaseMessage(case.id, "student", text, relayed=False)]
         if case.assignee is not None and case.route == "peer":
-            effects.append(Send(case.assignee, core.text("risk.peer_handover",
-                                                         core.catalog.default_lang,
-                                                         code=case.code)))
+            effects.append(Send(case.assignee, staff_text(core, "risk.peer_handover",
+                                                          code=case.code)))
     effects += start_ladder(core, party, category, risky_excerpt(core, excerpt or text),
                             turn.now, by_model)  # kept even when nobody is enrolled yet: the
     # ladder reaches whoever is enrolled next
@@ -180,16 +181,12 @@ def _crisis_continues(core: Core, turn: Turn, text: str, case: CaseView,
         conv = conv.moved(vars={**conv.vars, tppk.TOLD: case.id})
     if held:
         assert case.assignee is not None
-        effects.append(to_helper(case.code, case.assignee, core.text(
-            "relay.flagged", core.catalog.default_lang, code=case.code, alias=case.alias,
+        effects.append(to_helper(case.code, case.assignee, staff_text(
+            core, "relay.flagged", code=case.code, alias=case.alias,
             text=quoted(text)), (), PRIORITY_CRISIS))
         return Outcome(conv, effects)
-    outcome = Outcome(conv, effects)
-    if conv.vars.get("acked_case") != case.id:
-        outcome.conversation = conv.moved(vars={**conv.vars, "acked_case": case.id})
-        effects.append(to_student(case.code, turn.party.key, core.text(
-            reply_again_key(turn), conv.lang), priority=PRIORITY_CRISIS))
-    return outcome
+    conv, told = ack.waiting_case(core, turn, replace(case, level="crisis"), conv)
+    return Outcome(conv, [*effects, *told])
 
 
 def reply_again_key(turn: Turn) -> str:
@@ -254,8 +251,7 @@ def take(core: Core, turn: Turn) -> Outcome:
                                                       case.lang or core.catalog.default_lang),
                    priority=PRIORITY_CRISIS),
         Send(RoleTarget("crisis_team", exclude=party.key),
-             core.text("risk.taken_other", core.catalog.default_lang, code=case.code,
-                       name=name)),
+             staff_text(core, "risk.taken_other", code=case.code, name=name)),
         Audit(party.key, "case_claimed", {"code": case.code}),
         RetractButtons(TAKE_PREFIX + case.code),  # the alerts' "Saya tangani" buttons go
     ]
@@ -298,13 +294,14 @@ def light_step(core: Core, case: CaseView, step: int, now: dt.datetime) -> list:
 def counselor_notice(core: Core, code: str, alias: str, topic: str, weight: int, story: str,
                      reminder: int = 0, key: str = "core.staff_new_case") -> Send:
     """A light case for guru BK, with a take button (no alarm: normal priority)."""
-    lang = core.catalog.default_lang
-    text = core.text(key, lang, code=code, alias=alias, topic=core.text(f"topic.{topic}", lang),
-                     weight=weight, story=quoted(story) if story else core.text(
-                         "core.staff_no_story", lang))
-    if reminder:
-        text = core.text("core.staff_case_reminder", lang, n=reminder + 1) + "\n" + text
-    button = Button(core.text("risk.take_button", lang), TAKE_PREFIX + code)
+    def render(lang: str) -> str:  # each recipient reads it in their language
+        text = core.text(key, lang, code=code, alias=alias,
+                         topic=core.text(f"topic.{topic}", lang), weight=weight,
+                         story=quoted(story) if story else core.text("core.staff_no_story", lang))
+        return (core.text("core.staff_case_reminder", lang, n=reminder + 1) + "\n" + text
+                if reminder else text)
+    text = per_lang(core, render)
+    button = Button(staff_text(core, "risk.take_button"), TAKE_PREFIX + code)
     return to_staff(code, RoleTarget("counselor"), text, (button,))
 
 

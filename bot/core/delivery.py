@@ -27,6 +27,7 @@ from bot.core.effects import (
     to_student,
 )
 from bot.core.keys import UserKey
+from bot.core.localized import staff_text
 from bot.core.requeue import REQUEUED_TIMER
 
 if TYPE_CHECKING:
@@ -60,10 +61,9 @@ def failed(core: Core, case: CaseView | None, audience: str, payload: dict,
                 StartTimer(case.student, REQUEUED_TIMER, now, {"reason": "helper_unreachable"}),
                 audit]
     if audience == "student" and case.assignee is not None:
-        lang = core.catalog.default_lang
-        return [Send(case.assignee, core.text("staff.student_unreachable", lang,
-                                              code=case.code)),
+        return [Send(case.assignee, staff_text(core, "staff.student_unreachable",
+                                               code=case.code)),
                 CaseMessage(case.id, "system", core.text("staff.student_unreachable_note",
-                                                         lang)),
+                                                         core.catalog.default_lang)),
                 audit]
     return [audit]

@@ -34,6 +34,7 @@ from bot.core.effects import (
 )
 from bot.core.events import Button
 from bot.core.keys import UserKey
+from bot.core.localized import staff_text
 from bot.core.textclean import is_small_id
 
 if TYPE_CHECKING:
@@ -53,11 +54,10 @@ def first_offer(student: UserKey, now: dt.datetime) -> StartTimer:
 
 
 def _offer_text(core: Core, case: CaseView) -> str:
-    lang = core.catalog.default_lang
-    return core.text("handoff.offer", lang, code=case.code, alias=case.alias,
-                     topic=core.text(f"topic.{case.topic}", lang), weight=case.weight,
-                     story=crisis.quoted(coaching.for_peer(core, case, case.story))
-                     if case.story else core.text("core.staff_no_story", lang))
+    return staff_text(core, "handoff.offer", code=case.code, alias=case.alias,
+                      topic=staff_text(core, f"topic.{case.topic}"), weight=case.weight,
+                      story=crisis.quoted(coaching.for_peer(core, case, case.story))
+                      if case.story else staff_text(core, "core.staff_no_story"))
 
 
 def offer_round(core: Core, case: CaseView | None, peers: Sequence[Party], payload: dict,
@@ -75,10 +75,9 @@ def offer_round(core: Core, case: CaseView | None, peers: Sequence[Party], paylo
         return effects + to_guru_bk(core, case, now)
     if not peers:
         on_shift = core.roster is None or core.roster.on_shift(now)
-        if on_shift:  # everyone busy: wait one round, then guru BK
+        if on_shift:  # everyone busy, or nobody on duty: wait one round, then guru BK
             if round_ == 0:
-                effects.append(Send(case.student, core.text("handoff.queued", lang,
-                                                            position=max(case.position, 1))))
+                effects.append(Send(case.student, _wait_text(core, case, lang)))
             return [*effects, StartTimer(case.student, OFFER_TIMER, now + core.offer_timeout,
                                          {"round": round_ + 1})]
         start = core.roster.next_start(now) if core.roster else None
@@ -88,7 +87,7 @@ def offer_round(core: Core, case: CaseView | None, peers: Sequence[Party], paylo
         retry = start.astimezone(dt.UTC) if start else now + dt.timedelta(hours=12)
         return [*effects, StartTimer(case.student, OFFER_TIMER, retry, {"round": 0})]
     chosen = tuple(peers[:1] if round_ == 0 else peers)
-    button = Button(core.text("handoff.accept_button", core.catalog.default_lang),
+    button = Button(staff_text(core, "handoff.accept_button"),
                     ACCEPT_PREFIX + case.code)
     effects.append(OfferCase(case.id, tuple(p.key for p in chosen), round_))
     effects += [to_staff(case.code, p.key, _offer_text(core, case), (button,)) for p in chosen]
@@ -101,13 +100,22 @@ def offer_round(core: Core, case: CaseView | None, peers: Sequence[Party], paylo
     return effects
 
 
+def _wait_text(core: Core, case: CaseView, lang: str) -> str:
+    """The truth while the shift runs and nobody can take the case: a place in the queue when
+    peers are on duty but busy; when none is on duty, that, when guru BK gets it instead, and
+    the hotlines for what cannot wait."""
+    if case.on_duty == 0:
+        minutes = int(core.offer_timeout.total_seconds() // 60) * FALLBACK_ROUND
+        return core.text("handoff.nobody_on_duty", lang, minutes=max(minutes, 1))
+    return core.text("handoff.queued", lang, position=max(case.position, 1))
+
+
 def to_guru_bk(core: Core, case: CaseView, now: dt.datetime) -> list:
     """Nobody accepted: the case goes to guru BK, with a take button and reminders until
     somebody takes it, and the student is told."""
     lang = case.lang or core.catalog.default_lang
-    default = core.catalog.default_lang
     return [RequeueCase(case.id, route="counselor"),
-            *[Send(p, core.text("handoff.taken", default, code=case.code))
+            *[Send(p, staff_text(core, "handoff.taken", code=case.code))
               for p in case.offered],
             crisis.counselor_notice(core, case.code, case.alias, case.topic, case.weight,
                                     case.story, key="handoff.fallback_notice"),
@@ -151,7 +159,7 @@ def accept(core: Core, turn: Turn) -> Outcome:
         MarkRelayed(case.id),
         to_student(case.code, case.student, core.text("handoff.peer_joined",
                                                       case.lang or "id", name=name)),
-        *[Send(p, core.text("handoff.taken", core.catalog.default_lang, code=case.code))
+        *[Send(p, staff_text(core, "handoff.taken", code=case.code))
           for p in case.offered if p != party.key],
         idle_timer(core, case.student, turn.now),
         Audit(party.key, "offer_accepted", {"code": case.code}),
@@ -172,11 +180,11 @@ def idle_step(core: Core, case: CaseView | None, payload: dict, now: dt.datetime
     lang = case.lang or core.catalog.default_lang
     if int(payload.get("stage", 0)) == 0:
         return [Send(case.student, core.text("handoff.idle_student", lang)),
-                Send(case.assignee, core.text("handoff.idle_peer", core.catalog.default_lang,
+                Send(case.assignee, staff_text(core, "handoff.idle_peer",
                                               code=case.code)),
                 idle_timer(core, case.student, now, stage=1)]
     return [CloseCase(case.id, case.assignee, "auto-closed after inactivity"),
-            Send(case.assignee, core.text("handoff.auto_closed_peer", core.catalog.default_lang,
+            Send(case.assignee, staff_text(core, "handoff.auto_closed_peer",
                                           code=case.code)),
             *survey(core, case), Audit(None, "case_auto_closed", {"code": case.code})]
 
@@ -230,8 +238,8 @@ def student_close(core: Core, turn: Turn) -> Outcome:
                                                                             IDLE_TIMER),
                         Audit(turn.party.key, "case_closed_by_student", {"code": case.code})]
     if case.assignee is not None:
-        outcome.effects.append(Send(case.assignee, core.text(
-            "handoff.student_closed", core.catalog.default_lang, code=case.code)))
+        outcome.effects.append(Send(case.assignee, staff_text(
+            core, "handoff.student_closed", code=case.code)))
         if case.route == "peer":
             outcome.effects.append(OfferWaiting(OFFER_TIMER))
     core.say(outcome, turn, "handoff.closed_student")
@@ -249,7 +257,7 @@ def switch_peer(core: Core, turn: Turn) -> Outcome:
     outcome.effects += [
         RequeueCase(case.id, exclude=case.assignee),
         CancelTimer(case.student, IDLE_TIMER),
-        Send(case.assignee, core.text("handoff.switched_peer", core.catalog.default_lang,
+        Send(case.assignee, staff_text(core, "handoff.switched_peer",
                                       code=case.code)),
         StartTimer(case.student, OFFER_TIMER, turn.now, {"round": 0, "requeued": False}),
         Audit(turn.party.key, "peer_switched", {"code": case.code}),

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from bot.core import crisis, handoff
 from bot.core.effects import PRIORITY_CRISIS, Audit, CaseMessage, Send
 from bot.core.keys import RoleTarget
+from bot.core.localized import staff_text
 
 if TYPE_CHECKING:
     from bot.core.conversation import Outcome, Turn
@@ -48,11 +49,11 @@ def unrouted(core: Core, turn: Turn, text: str) -> Outcome | None:
 
     if turn.party.role not in ("peer", "tppk") or not core.crisis_words(text):
         return None
-    lang, default = turn.conversation.lang, core.catalog.default_lang
+    lang = turn.conversation.lang
     name = turn.party.display_name or turn.party.pseudonym or turn.party.alias
-    notice = core.text("peer_risk.self_notice", default, name=name,
-                       role=core.text(f"role.{turn.party.role}", default),
-                       excerpt=crisis.quoted(text[:MAX_QUOTED]))
+    notice = staff_text(core, "peer_risk.self_notice", name=name,
+                        role=staff_text(core, f"role.{turn.party.role}"),
+                        excerpt=crisis.quoted(text[:MAX_QUOTED]))
     return Outcome(turn.conversation, [
         Send(turn.party.key, core.text("peer_risk.self", lang), priority=PRIORITY_CRISIS),
         Send(RoleTarget("crisis_team", exclude=turn.party.key), notice,

@@ -20,6 +20,7 @@ from bot.core import (
     enrol,
     groups,
     handoff,
+    language,
     peer_risk,
     supervision,
     training,
@@ -71,6 +72,10 @@ def local_time(core: Core, stored: str) -> str:
 
 
 def _staff_turn(core: Core, turn: Turn) -> Outcome:
+    if turn.kind is Kind.BUTTON and turn.data.startswith(language.PREFIX):
+        return language.chosen(core, turn)
+    if turn.kind is Kind.COMMAND and command_name(turn.text)[0] in language.COMMANDS:
+        return language.choose(core, turn)
     if turn.party.role == "principal":
         return weblogin.principal_turn(core, turn)
     if turn.kind is Kind.BUTTON:
@@ -90,6 +95,8 @@ def _staff_turn(core: Core, turn: Turn) -> Outcome:
         name = ENGLISH.get(name, name)
         if name in CASE_COMMANDS:
             code, args = choice.code_argument(turn, args)
+            if name == "selesai" and not code and not turn.replying:
+                code = closing_code(turn)  # the case whose closing note was asked for
             chosen = choice.choose(turn, code, use_focus=name != "selesai")
             if chosen.refusal:
                 return _reply(core, turn, chosen.refusal, audit="case_choice_refused",
@@ -138,6 +145,9 @@ def _staff_turn(core: Core, turn: Turn) -> Outcome:
             return worried
     if turn.conversation.vars.get("await") == enrol.AWAIT_PSEUDONYM:
         return enrol.set_pseudonym(core, turn, text)
+    if (code := closing_code(turn)) and not turn.replying:  # the note /selesai asked for
+        case = next(c for c in turn.held if c.code == code)
+        return close(core, replace(turn, case=case), text)
     if not turn.held and turn.conversation.vars.get(training.STATE):
         return _reply(core, turn, "training.use_buttons")  # a question waits for a button
     if not turn.held:
@@ -173,8 +183,8 @@ def _ask_first(core: Core, turn: Turn, outcome: Outcome) -> None:
     first = choice.first_waiting(outcome.conversation or turn.conversation)
     if first is None:
         return
-    key = {"send": "staff.which_case_send", "focus": "staff.which_case_focus"}.get(
-        str(first.get("do")), "staff.which_case")
+    key = {"send": "staff.which_case_send", "focus": "staff.which_case_focus",
+           "selesai": "staff.which_case_close"}.get(str(first.get("do")), "staff.which_case")
     core.say(outcome, turn, key, choice.buttons(turn), n=len(turn.held),
              preview=choice.preview(first), command=f"/{first.get('do')}")
 
@@ -260,16 +270,41 @@ def report(core: Core, turn: Turn) -> Outcome:
     ])
 
 
+CLOSE_NOTE = "close_note"  # conversation variable: {"code", "at"}: /selesai asked for its note
+CLOSE_NOTE_FOR = dt.timedelta(minutes=15)
+
+
+def closing_code(turn: Turn) -> str:
+    """The held case whose closing note the bot asked for within ``CLOSE_NOTE_FOR`` ("" when
+    none, or when that case is no longer held: then nothing is closed by a guess)."""
+    mark = turn.conversation.vars.get(CLOSE_NOTE)
+    if not isinstance(mark, dict):
+        return ""
+    try:
+        fresh = turn.now - dt.datetime.fromisoformat(str(mark.get("at"))) < CLOSE_NOTE_FOR
+    except ValueError:
+        return ""
+    code = str(mark.get("code", ""))
+    return code if fresh and any(c.code == code for c in turn.held) else ""
+
+
 def close(core: Core, turn: Turn, note: str) -> Outcome:
     """/selesai: counselors must leave an outcome note; a peer's note is optional."""
     case = turn.case
     if case is None:
         return _reply(core, turn, "staff.no_case")
     note, _ = clean_text(note, core.max_text_chars)
+    conv = turn.conversation
+    if conv.vars.get(CLOSE_NOTE) is not None:  # asked for and given (or another case closed)
+        conv = conv.moved(vars={k: v for k, v in conv.vars.items() if k != CLOSE_NOTE})
+        turn = replace(turn, conversation=conv)
     if turn.party.role == "peer":
         return handoff.peer_close(core, turn, note)
-    if not note:
-        return _reply(core, turn, "staff.close_needs_note")
+    if not note:  # the next message is the note of this very case (named in the question)
+        asked = conv.moved(vars={**conv.vars, CLOSE_NOTE: {"code": case.code,
+                                                          "at": turn.now.isoformat()}})
+        return Outcome(asked, [Send(turn.party.key, core.text(
+            "staff.close_note_for", conv.lang, code=case.code, alias=case.alias))])
     return Outcome(turn.conversation, [
         CloseCase(case.id, turn.party.key, note),
         CancelTimer(case.student, handoff.IDLE_TIMER),

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from bot.core import crisis, handoff
 from bot.core.conversation import CaseRecord, NoteView, Outcome, Turn
 from bot.core.effects import Audit, CancelTimer, MarkRelayed, Send, TakeOver
+from bot.core.localized import staff_text
 
 if TYPE_CHECKING:
     from bot.core.core import Core
@@ -129,6 +130,6 @@ def take_over(core: Core, turn: Turn, code: str) -> Outcome:
                      MarkRelayed(case.id),
                      Audit(turn.party.key, "case_taken_over", {"code": case.code})]
     if case.assignee is not None and case.assignee != turn.party.key:
-        effects.append(Send(case.assignee, core.text("supervision.peer_relieved",
-                                                     core.catalog.default_lang, code=case.code)))
+        effects.append(Send(case.assignee, staff_text(core, "supervision.peer_relieved",
+                                                      code=case.code)))
     return Outcome(turn.conversation, effects)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from bot.core.effects import Audit, Send
 from bot.core.keys import RoleTarget
+from bot.core.localized import staff_text
 
 if TYPE_CHECKING:
     from bot.core.conversation import CaseView, Conversation
@@ -30,11 +31,11 @@ def notify(core: Core, code: str, alias: str, category: str, excerpt: str,
     from bot.core.crisis import quoted  # crisis starts this: keep the cycle local
 
     effects: list = []
-    lang = core.catalog.default_lang
     for team in core.teams.get(category, ()):
-        text = core.text(f"{team}.notice", lang, code=code, alias=alias, excerpt=quoted(excerpt),
-                         category=core.text(f"risk.cat.{category}", lang),
-                         time=since.astimezone(core.tz).strftime("%H:%M"))
+        text = staff_text(core, f"{team}.notice", code=code, alias=alias,
+                          excerpt=quoted(excerpt),
+                          category=staff_text(core, f"risk.cat.{category}"),
+                          time=since.astimezone(core.tz).strftime("%H:%M"))
         effects += [Send(RoleTarget(team), text, case=code, audience=AUDIENCE),
                     Audit(None, f"{team}_notified", {"code": code, "category": category})]
     return effects

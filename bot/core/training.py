@@ -20,6 +20,7 @@ from bot.core.conversation import Outcome, Party, Turn
 from bot.core.effects import Audit, Send, UpdateStaff
 from bot.core.events import Button
 from bot.core.keys import RoleTarget
+from bot.core.localized import staff_text
 from bot.core.textclean import is_small_id
 from bot.errors import FlowError
 from bot.yamlsrc import LineDict, LineList, YamlSyntaxError, read_yaml
@@ -225,13 +226,12 @@ def _module_done(core: Core, turn: Turn, state: dict, effects: list) -> Outcome:
 def _passed(core: Core, turn: Turn, modules: int, pseudonym: str = "") -> list:
     """Every module passed: recorded, the peer told, counselors asked to approve."""
     name = pseudonym or turn.party.pseudonym or turn.party.alias
-    default = core.catalog.default_lang
     return [
         UpdateStaff(turn.party.key, trained=True),
         Audit(turn.party.key, "training_passed", {"modules": modules}),
         Send(turn.party.key, core.text("training.all_passed", turn.conversation.lang)),
-        Send(RoleTarget("counselor"), core.text("training.bk_notice", default, pseudonym=name,
-                                                name=turn.party.display_name or name)),
+        Send(RoleTarget("counselor"), staff_text(core, "training.bk_notice", pseudonym=name,
+                                                 name=turn.party.display_name or name)),
     ]
 
 
@@ -261,13 +261,13 @@ def approve(core: Core, turn: Turn, args: str) -> Outcome:
         UpdateStaff(peer.key, approved_by=turn.party.key.value),
         Audit(turn.party.key, "peer_approved", {"code": peer.code, "by": "chat"}),
         Send(turn.party.key, core.text("training.approved_staff", lang, name=name)),
-        Send(peer.key, core.text("training.approved_peer", core.catalog.default_lang)),
+        Send(peer.key, staff_text(core, "training.approved_peer")),
     ])
 
 
 def approved_by_operator(core: Core, party: Party) -> list:
     """``sebaya staff approve`` (another process) approved this peer: tell them."""
-    return [Send(party.key, core.text("training.approved_peer", core.catalog.default_lang))]
+    return [Send(party.key, staff_text(core, "training.approved_peer"))]
 
 
 def _module_start(core: Core, peer, lang: str, m: int) -> list:

@@ -584,7 +584,9 @@ class Dispatcher:
             if case is not None:  # with its open offers (a fallback tells those peers) and place
                 case = await cases.by_id(db, case.id)
                 if case is not None and case.status == "waiting":
-                    case = replace(case, position=await cases.queue_position(db, case.id))
+                    case = replace(case, position=await cases.queue_position(db, case.id),
+                                   on_duty=await users.peers_on_duty(  # "busy" or "nobody"
+                                       db, self._on_shift(self.clock.now()), case.id))
             now = self.clock.now()
             peers: list = []
             if timer.kind == OFFER_TIMER and case is not None:

@@ -51,6 +51,7 @@ from bot.core.effects import (
 )
 from bot.core.handoff import ACCEPT_PREFIX
 from bot.core.keys import RoleTarget, UserKey
+from bot.core.localized import for_recipient
 from bot.store import (
     audit,
     cases,
@@ -152,8 +153,9 @@ def purpose_of(user: UserRow, effect: Send, context: str = "") -> str:
 
 def _enqueue(db: aiosqlite.Connection, user: UserRow, effect: Send, now: dt.datetime,
              seal: Callable[[str], bytes], context: str = "") -> Coroutine[Any, Any, int]:
-    return outbox.enqueue(db, user.channel, user.key.value, user.address, effect.text,
-                          effect.buttons, effect.priority, now, seal, effect.chart,
+    text, buttons = for_recipient(effect.text, effect.buttons, user.lang)  # staff: their own
+    return outbox.enqueue(db, user.channel, user.key.value, user.address, text,
+                          buttons, effect.priority, now, seal, effect.chart,
                           retract_key=_retract_key(effect), case_code=effect.case,
                           audience=effect.audience, purpose=purpose_of(user, effect, context))
 

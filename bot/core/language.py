@@ -1,0 +1,43 @@
+"""Staff choose their chat language like students do: /bahasa (/language), then a button.
+
+Students have it in commands.py (their global commands); staff turns never reach those, so
+this is the same two steps for staff: the buttons, then ``SetLanguage`` (users.lang), which
+every later text to them follows, including alerts, offers and relays that other people's
+turns send (bot/core/localized.py: the outbox picks the recipient's language).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.core.conversation import Outcome, Turn
+from bot.core.effects import Audit, Send, SetLanguage
+from bot.core.events import Button
+
+if TYPE_CHECKING:
+    from bot.core.core import Core
+
+COMMANDS = ("bahasa", "language")
+PREFIX = "g:lang:"  # the same button data as the students' (commands.py)
+
+
+def choose(core: Core, turn: Turn) -> Outcome:
+    """The language buttons, each named in its own language."""
+    lang = turn.conversation.lang
+    buttons = tuple(Button(core.text(f"core.language_{code}", lang), PREFIX + code)
+                    for code in core.languages)
+    return Outcome(turn.conversation, [Send(turn.party.key, core.text(
+        "core.language_choose", lang), buttons)])
+
+
+def chosen(core: Core, turn: Turn) -> Outcome:
+    """A language button: stored for the person, and said in the new language."""
+    code = turn.data.removeprefix(PREFIX)
+    conv = turn.conversation
+    if code not in core.languages:
+        return Outcome(conv, [Send(turn.party.key, core.text("core.stale_button", conv.lang)),
+                              Audit(turn.party.key, "button_refused", {})])
+    return Outcome(conv.moved(lang=code), [
+        SetLanguage(conv.user, code),
+        Send(turn.party.key, core.text("core.language_set", code)),
+        Send(turn.party.key, core.text("staff.language_more", code))])
