@@ -12,6 +12,7 @@ import pytest
 from bot.app import App
 from bot.clock import ManualClock
 from bot.config import Config, load_config
+from tests import yamlcache
 from tests.dialog import Dialog, RecordingChannel
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -19,6 +20,7 @@ SECRET = b"test-secret-0123456789abcdef"
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    yamlcache.install()  # the shipped flows are parsed once per process, not once per test
     config.addinivalue_line("markers", "sqlite_only: reads the SQLite file or its internals "
                             "(skipped when SEBAYA_TEST_DATABASE=postgres)")
 
