@@ -87,7 +87,7 @@ class PgServer:
                            f"unix_socket_directories = '{root}'\nfsync = off\n"
                            "synchronous_commit = off\nfull_page_writes = off\n"
                            "max_connections = 200\n")
-            server._pg_ctl("start")
+            server._start_on_a_free_port()
         except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as exc:
             detail = getattr(exc, "stderr", "") or str(exc)
             log = root / "log"
@@ -96,6 +96,23 @@ class PgServer:
             shutil.rmtree(root, ignore_errors=True)
             raise Unavailable(f"PostgreSQL did not start: {detail.strip()}") from exc
         return server
+
+    def _start_on_a_free_port(self) -> None:
+        """Start; if another process (a parallel test worker) took the port between choosing
+        and binding it, choose again (a later ``port`` line in postgresql.conf wins)."""
+        for attempt in range(3):
+            try:
+                self._pg_ctl("start")
+                return
+            except subprocess.CalledProcessError:
+                log = self.root / "log"
+                taken = log.exists() and "already in use" in log.read_text(errors="replace")
+                if not taken or attempt == 2:
+                    raise
+                self.port = _free_port()
+                with open(self.root / "data" / "postgresql.conf", "a", encoding="utf-8") as conf:
+                    conf.write(f"port = {self.port}\n")
+                log.unlink()
 
     def url(self, dbname: str = "postgres") -> str:
         return f"postgresql://{self.user}@127.0.0.1:{self.port}/{dbname}"
