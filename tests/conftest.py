@@ -44,11 +44,12 @@ def project(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def config(project: Path, request: pytest.FixtureRequest) -> Config:
-    """The shipped config; on PostgreSQL (a fresh database) with SEBAYA_TEST_DATABASE=postgres,
-    which runs every test that uses it against the second store."""
+    """The shipped config; on PostgreSQL (an empty database at the latest schema) with
+    SEBAYA_TEST_DATABASE=postgres, which runs every test that uses it against the second
+    store."""
     config = load_config(project / "config.yaml")
     if os.environ.get("SEBAYA_TEST_DATABASE") == "postgres":
-        url = request.getfixturevalue("pg_url")
+        url = request.getfixturevalue("pg_migrated_url")
         # the CLI's commands load config.yaml themselves: they find the database here
         request.getfixturevalue("monkeypatch").setenv("SEBAYA_DATABASE_URL", url)
         config = config.model_copy(update={"database": config.database.model_copy(
@@ -103,3 +104,12 @@ def pg_url(pg_server) -> str:
     url = pg_server.fresh_database()
     yield url
     pg_server.drop_database(url)
+
+
+@pytest.fixture
+def pg_migrated_url(pg_server) -> str:
+    """An empty database at the latest schema (emptied and reused between tests: see
+    ``PgServer.migrated_database``); the migrations themselves are tested on ``pg_url``."""
+    url = pg_server.migrated_database()
+    yield url
+    pg_server.release(url)
