@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import os
 import shutil
 from collections.abc import AsyncIterator
@@ -12,6 +14,7 @@ import pytest
 from bot.app import App
 from bot.clock import ManualClock
 from bot.config import Config, load_config
+from bot.store.db import Store
 from tests import yamlcache
 from tests.dialog import Dialog, RecordingChannel
 
@@ -62,8 +65,36 @@ def clock() -> ManualClock:
     return ManualClock()
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file as ``Store.open`` leaves a new one, before any secret is recorded in it:
+    every migration applied once per test process, not once per test."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "migrated.sqlite3"
+
+    async def migrate() -> None:
+        await (await Store.open(path)).close()
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:  # a loop may be running here
+        pool.submit(asyncio.run, migrate()).result()
+    assert not path.with_name(path.name + "-wal").exists()  # closed: all in the one file
+    return path
+
+
+def place_migrated(config: Config, template: Path) -> None:
+    """Put a copy of the migrated template where a SQLite config's new database would be
+    made, private as ``Store.open`` would make it (nothing on PostgreSQL or when a database
+    is already there: then ``App.build`` opens and migrates as ever)."""
+    path = config.database_path
+    if config.database_url() or str(path) == ":memory:" or path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    shutil.copyfile(template, path)
+    path.chmod(0o600)
+
+
 @pytest.fixture
-async def app(config: Config, clock: ManualClock) -> AsyncIterator[App]:
+async def app(config: Config, clock: ManualClock, sqlite_template: Path) -> AsyncIterator[App]:
+    place_migrated(config, sqlite_template)
     channel = RecordingChannel()
     app = await App.build(config, {channel.name: channel}, clock=clock, secret=SECRET)
     yield app
