@@ -55,7 +55,7 @@ async def _start(config_path: Path, env: dict[str, str], url: str,
     params = {"hub.mode": "subscribe", "hub.verify_token": wa.verify_token,
               "hub.challenge": "ok"}
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + 60  # a cold start on a busy 2-core machine takes 10-15 s
+    deadline = loop.time() + 120  # a cold start took over 30 s on the shared 2-core machine
     async with aiohttp.ClientSession() as session:
         while loop.time() < deadline:  # the webhook answers Meta's check once it listens
             try:
