@@ -9,12 +9,16 @@ mean is one more equation: with it, two hidden counts could be solved).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+
+import aiosqlite
 
 from bot.core.angket import Angket, Item
 from bot.reports.figures import SMALL
 from bot.reports.suppression import Shown, exact, protect
+from bot.store import angket as rows
 
 
 @dataclass(frozen=True)
@@ -62,3 +66,15 @@ def results(angket: Angket, respondents: int,
             rows.append(ItemResult(item, answered, shown, mean))
         areas.append((area, tuple(rows)))
     return AngketResult(angket, exact(respondents), tuple(areas))
+
+
+async def gather_angkets(db: aiosqlite.Connection, angkets: Mapping[str, Angket],
+                         start: dt.datetime, end: dt.datetime) -> list[AngketResult]:
+    """Results of every angket whose open period overlaps ``start``..``end`` (aware moments)."""
+    out = []
+    for angket_id, run in (await rows.runs(db)).items():
+        until = min(run.closes_at, run.closed_at or run.closes_at)
+        if angket_id in angkets and run.opened_at < end and until > start:
+            respondents, counted = await rows.counts(db, angket_id)
+            out.append(results(angkets[angket_id], respondents, counted))
+    return out

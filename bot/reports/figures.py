@@ -41,6 +41,7 @@ class ReportData:
     synthetic: bool = False  # sample data (sebaya demo --seed-data): every format says so
     generated_at: dt.datetime | None = None  # local time the report was made
     previous: ReportData | None = None  # the period of the same length just before
+    angkets: list = field(default_factory=list)  # AngketResult of angkets open in the period
 
     @property
     def cases(self) -> int:

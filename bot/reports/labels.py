@@ -40,6 +40,12 @@ LABELS = {
         "chart_services": "Penggunaan layanan", "na": "-", "hidden": "disamarkan (angka kecil)",
         "empty": "Belum ada data pada periode ini",
         "partial": "* Minggu ini hanya sebagian masuk periode laporan, jadi harinya lebih sedikit.",
+        "angket": "Angket", "question": "Pertanyaan", "area": "Bidang", "answers": "Jawaban",
+        "answered": "Menjawab", "yes_no": {"ya": "ya", "tidak": "tidak"},
+        "areas": {"pribadi": "Pribadi", "sosial": "Sosial", "belajar": "Belajar",
+                  "karier": "Karier"},
+        "angket_few": f"Kurang dari {SMALL} siswa menjawab: hasilnya belum ditampilkan.",
+        "angket_note": "Jawaban angket tidak terhubung dengan siswa atau kasus mana pun.",
     },
     "en": {
         "title": "Sebaya programme report", "period": "Period", "school": "School",
@@ -75,6 +81,12 @@ LABELS = {
         "chart_services": "Use of services", "na": "-", "hidden": "hidden (small counts)",
         "empty": "No data in this period",
         "partial": "* Only part of this week falls in the report's period: fewer days.",
+        "angket": "Survey", "question": "Question", "area": "Area", "answers": "Answers",
+        "answered": "Answered", "yes_no": {"ya": "yes", "tidak": "no"},
+        "areas": {"pribadi": "Personal", "sosial": "Social", "belajar": "Learning",
+                  "karier": "Career"},
+        "angket_few": f"Fewer than {SMALL} students answered: no results are shown yet.",
+        "angket_note": "Survey answers are not linked to any student or case.",
     },
 }
 

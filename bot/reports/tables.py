@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from bot.reports import numbers
+from bot.reports.angket import AngketResult
 from bot.reports.figures import ReportData, median, percentile, weeks_series
 from bot.reports.labels import labels
 from bot.reports.suppression import Shown, protect, week_groups, week_values
@@ -165,4 +166,27 @@ def tables(data: ReportData, lang: str, names: Names) -> list[Table]:
         Table(t["peers"], (t["peer_name"], t["cases"]), peers),  # small is fine: staff
         Table(t["satisfaction"], (t["score"], t["ratings"]), scores),
         Table(t["services"], (t["service"], t["count"]), services),
+        *(angket_table(result, lang) for result in data.angkets),
     ]
+
+
+def angket_table(result: AngketResult, lang: str) -> Table:
+    """One angket: a row per question (its area, each answer's count, how many answered and,
+    for a 1-4 scale with nothing hidden, the mean), or only a note when too few answered."""
+    t = labels(lang)
+    angket = result.angket
+    title = f"{t['angket']}: {angket.title.get(lang) or next(iter(angket.title.values()))}"
+    header = (t["question"], t["area"], t["answers"], t["answered"], t["mean"])
+    if result.hidden:
+        return Table(title, header, [], t["angket_few"])
+    rows = []
+    for area, items in result.areas:
+        for row in items:
+            answers = " · ".join(
+                f"{t['yes_no'].get(answer, answer)}: {count(shown, lang)}"
+                for answer, shown in row.counts.items())
+            mean = t["na"] if row.mean is None else numbers.number(row.mean, lang, 1)
+            text = row.item.text.get(lang) or next(iter(row.item.text.values()))
+            rows.append((text, t["areas"][area], answers, count(row.answered, lang), mean))
+    return Table(title, header, rows,
+                 f"{t['answered']}: {count(result.respondents, lang)}. {t['angket_note']}")
