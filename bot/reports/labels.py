@@ -46,6 +46,18 @@ LABELS = {
                   "karier": "Karier"},
         "angket_few": f"Kurang dari {SMALL} siswa menjawab: hasilnya belum ditampilkan.",
         "angket_note": "Jawaban angket tidak terhubung dengan siswa atau kasus mana pun.",
+        "programme": "Program konselor sebaya",
+        "peers_trained": "Konselor sebaya lulus pelatihan (saat ini)",
+        "peers_approved": "Disetujui guru BK untuk bertugas (saat ini)",
+        "trainings_passed": "Lulus pelatihan pada periode ini",
+        "approvals": "Disetujui pada periode ini",
+        "tppk_notified": "Pemberitahuan ke TPPK", "total": "Jumlah",
+        "coaching": "Pendampingan pesan konselor sebaya, per minggu",
+        "coaching_kinds": {"identity": "Tanya identitas", "contact": "Data kontak",
+                           "directive": "Menyuruh", "minimising": "Meremehkan",
+                           "secrecy": "Janji rahasia", "concern": "Kekhawatiran naik"},
+        "coaching_note": "Berapa kali pesan konselor sebaya ditahan atau diberi saran sebelum "
+                         "sampai ke siswa (hanya jumlah, bukan isi pesan).",
     },
     "en": {
         "title": "Sebaya programme report", "period": "Period", "school": "School",
@@ -87,6 +99,18 @@ LABELS = {
                   "karier": "Career"},
         "angket_few": f"Fewer than {SMALL} students answered: no results are shown yet.",
         "angket_note": "Survey answers are not linked to any student or case.",
+        "programme": "Peer supporter programme",
+        "peers_trained": "Peer supporters who passed training (now)",
+        "peers_approved": "Approved by the counselor to serve (now)",
+        "trainings_passed": "Passed training in this period",
+        "approvals": "Approved in this period",
+        "tppk_notified": "TPPK notifications", "total": "Total",
+        "coaching": "Coaching of peer supporters' messages, per week",
+        "coaching_kinds": {"identity": "Identity asked", "contact": "Contact details",
+                           "directive": "Telling what to do", "minimising": "Minimising",
+                           "secrecy": "Promised secrecy", "concern": "Rising concern"},
+        "coaching_note": "How often a peer supporter's message was held back or given a tip "
+                         "before reaching the student (counts only, never the message).",
     },
 }
 

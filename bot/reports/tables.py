@@ -11,7 +11,8 @@ from bot.reports import numbers
 from bot.reports.angket import AngketResult
 from bot.reports.figures import ReportData, median, percentile, weeks_series
 from bot.reports.labels import labels
-from bot.reports.suppression import Shown, protect, week_groups, week_values
+from bot.reports.programme import COACHING
+from bot.reports.suppression import Shown, protect, protect_weeks, week_groups, week_values
 
 ROUTES = ("peer", "counselor", "crisis")
 WEIGHTS = ("1", "2", "3")
@@ -166,8 +167,30 @@ def tables(data: ReportData, lang: str, names: Names) -> list[Table]:
         Table(t["peers"], (t["peer_name"], t["cases"]), peers),  # small is fine: staff
         Table(t["satisfaction"], (t["score"], t["ratings"]), scores),
         Table(t["services"], (t["service"], t["count"]), services),
+        *programme_tables(data, lang),
         *(angket_table(result, lang) for result in data.angkets),
     ]
+
+
+def programme_tables(data: ReportData, lang: str) -> list[Table]:
+    """The peer programme: peers trained and approved (staff: shown as they are), TPPK
+    notifications, and coaching in the chat by kind and week (protected like cases)."""
+    t = labels(lang)
+    tppk = protect({"tppk": data.tppk_notified})["tppk"]
+    rows = [(t["peers_trained"], numbers.number(data.peers_trained, lang)),
+            (t["peers_approved"], numbers.number(data.peers_approved, lang)),
+            (t["trainings_passed"], numbers.number(data.trainings_passed, lang)),
+            (t["approvals"], numbers.number(data.approvals, lang)),
+            (t["tppk_notified"], count(tppk, lang))]
+    series = {kind: [data.coaching.get((w, kind), 0) for w in data.weeks] for kind in COACHING}
+    shown = protect_weeks(data.weeks, series)
+    cut = partial_weeks(data)
+    weeks = [(numbers.day(w, lang, year=True) + (" *" if w in cut else ""),
+              *(count(shown[("cell", w, kind)], lang) for kind in COACHING),
+              count(shown[("week", w)], lang)) for w in data.weeks]
+    header = (t["week"], *(t["coaching_kinds"][kind] for kind in COACHING), t["total"])
+    return [Table(t["programme"], (t["measure"], t["value"]), rows),
+            Table(t["coaching"], header, weeks, t["coaching_note"])]
 
 
 def angket_table(result: AngketResult, lang: str) -> Table:
