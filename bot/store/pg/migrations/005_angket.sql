@@ -1,4 +1,4 @@
--- SQLite's 018 (bot/store/migrations/018_angket.sql), for PostgreSQL: the angket's open
+-- SQLite's 019 (bot/store/migrations/019_angket.sql), for PostgreSQL: the angket's open
 -- periods, its answers (no student, no case, no time; a random key) and the keyed marks that
 -- refuse a second response. PostgreSQL keeps a heap in insertion order, which SQLite's
 -- WITHOUT ROWID avoids: a mark and an answer written in one transaction sit near each other
