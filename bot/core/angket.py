@@ -1,26 +1,49 @@
-"""The needs survey (angket, issue #17 item 5): what a questionnaire is, read from YAML.
+"""The needs survey (angket, issue #17 item 5): the questionnaire, and answering it in chat.
 
 Guru BK writes a short anonymous questionnaire in ``flows/angket/*.yaml``: items grouped by
 BK area (pribadi, sosial, belajar, karier), each a yes/no question or a 1-4 scale, with its
 wording in every language the school offers (inline, so one file is one angket a teacher
-can copy for the next semester). Answers are counted per item, never tied to a student or a
-case; the report shows them per area with small counts suppressed (bot/reports/angket.py).
+can copy for the next semester). ``/angket buka ID [HARI]`` opens it, ``/angket tutup ID``
+closes it; a student types ``/angket`` and answers with buttons, one question at a time,
+skipping or stopping at will. Each answer is counted on its own (AnswerAngket), never tied to
+the student or a case; a keyed mark of (angket, student) only refuses a second response. The
+student's place in the questionnaire is bookkeeping in their conversation (``_angket``). The
+report shows the answers per area with small counts suppressed (bot/reports/angket.py).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from bot.core.conversation import Outcome, Turn
+from bot.core.effects import Audit
+from bot.core.events import Button
 from bot.errors import FlowError
+from bot.reports.figures import SMALL
 from bot.yamlsrc import LineDict, LineList, YamlSyntaxError, read_yaml
+
+if TYPE_CHECKING:
+    from bot.core.core import Core
 
 FOLDER = Path("angket")  # under the flows folder
 AREAS = ("pribadi", "sosial", "belajar", "karier")
 KINDS = {"yes_no": ("ya", "tidak"), "scale_4": ("1", "2", "3", "4")}
 MAX_ITEMS = 40  # a chat questionnaire longer than this is not answered to the end
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+COMMANDS = ("angket", "survey")
+PREFIX = "ak:"  # ak:<item index>:<answer> | ak:<item index>:- (skip) | ak:<item index>:x (stop)
+STATE = "_angket"  # {"id": angket id, "next": index of the next question}
+DEFAULT_DAYS, MAX_DAYS = 14, 60
+TEXTS = tuple(f"angket.{k}" for k in (
+    "none_open", "intro", "question", "yes", "no", "skip", "stop", "thanks", "already",
+    "stopped", "closed", "stale", "staff_only", "status", "status_line", "status_none",
+    "status_open", "status_closed", "status_never", "usage", "unknown", "opened", "already_open",
+    "closed_staff", "not_open", "days"))
 
 
 @dataclass(frozen=True)
@@ -130,3 +153,205 @@ def load_angket(path: Path, languages: tuple[str, ...]) -> Angket:
         parsed.append(Item(item_id, area, kind,
                            wording(node.get("text"), node.key_lines.get("text", line), where)))
     return Angket(angket_id, title, intro, tuple(parsed))
+
+
+# -- in the chat -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunView:
+    """An angket's open period as staff see it; ``respondents`` exact (the core hides small)."""
+
+    angket_id: str
+    opened_at: dt.datetime
+    closes_at: dt.datetime
+    closed_at: dt.datetime | None
+    respondents: int = 0
+
+    def is_open(self, now: dt.datetime) -> bool:
+        return self.closed_at is None and self.opened_at <= now < self.closes_at
+
+
+@dataclass(frozen=True)
+class AngketView:
+    """What an angket turn reads: every run, and for a student which angkets they began and
+    their keyed mark for each open one (the runtime makes it; the core only passes it on)."""
+
+    runs: tuple[RunView, ...] = ()
+    begun: frozenset[str] = frozenset()
+    marks: Mapping[str, str] = field(default_factory=dict)
+
+    def open_ids(self, now: dt.datetime) -> tuple[str, ...]:
+        return tuple(r.angket_id for r in self.runs if r.is_open(now))
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerAngket:
+    """Count one answer (and mark the student as answering, for one response each)."""
+
+    angket_id: str
+    mark: str
+    item_id: str
+    answer: str
+
+
+@dataclass(frozen=True, slots=True)
+class OpenAngket:
+    angket_id: str
+    closes_at: dt.datetime
+    by: str
+
+
+@dataclass(frozen=True, slots=True)
+class CloseAngket:
+    angket_id: str
+
+
+def _reply(core: Core, turn: Turn, key: str, conv=None, effects: list | None = None,
+           buttons: tuple[Button, ...] = (), **values: object) -> Outcome:
+    outcome = Outcome(conv or turn.conversation, list(effects or ()))
+    core.say(outcome, turn, key, buttons, **values)
+    return outcome
+
+
+def _question(core: Core, turn: Turn, angket: Angket, index: int, conv) -> Outcome:
+    lang = conv.lang
+    item = angket.items[index]
+    labels = ([core.text("angket.yes", lang), core.text("angket.no", lang)]
+              if item.kind == "yes_no" else list(item.answers))
+    buttons = tuple(Button(label, f"{PREFIX}{index}:{answer}")
+                    for label, answer in zip(labels, item.answers, strict=True))
+    buttons += (Button(core.text("angket.skip", lang), f"{PREFIX}{index}:-"),
+                Button(core.text("angket.stop", lang), f"{PREFIX}{index}:x"))
+    text = item.text.get(lang) or next(iter(item.text.values()))
+    return _reply(core, turn, "angket.question", conv, buttons=buttons, i=index + 1,
+                  n=len(angket.items), ask=text)
+
+
+def student_command(core: Core, turn: Turn, _: str = "") -> Outcome:
+    """/angket: begin the open angket, go on where the student stopped, or say why not."""
+    view = turn.angket or AngketView()
+    conv = turn.conversation
+    lang = conv.lang
+    open_ids = [i for i in view.open_ids(turn.now) if i in core.angkets]
+    if not open_ids:
+        return _reply(core, turn, "angket.none_open")
+    state = conv.vars.get(STATE) or {}
+    current = state.get("id")
+    if current in open_ids and state.get("next", 0) < len(core.angkets[current].items):
+        return _question(core, turn, core.angkets[current], int(state.get("next", 0)), conv)
+    fresh = [i for i in open_ids if i not in view.begun and i != current]
+    if not fresh:
+        return _reply(core, turn, "angket.already")
+    angket = core.angkets[fresh[0]]
+    started = conv.moved(vars={**conv.vars, STATE: {"id": angket.id, "next": 0}})
+    intro = _reply(core, turn, "angket.intro", started, title=angket.title.get(lang, ""),
+                   intro=angket.intro.get(lang, ""))
+    asked = _question(core, turn, angket, 0, started)
+    return Outcome(started, [*intro.effects, *asked.effects])
+
+
+def student_button(core: Core, turn: Turn) -> Outcome:
+    """A press on a question's button: count the answer (or skip, or stop), then go on."""
+    view = turn.angket or AngketView()
+    conv = turn.conversation
+    state = conv.vars.get(STATE) or {}
+    angket = core.angkets.get(state.get("id", ""))
+    index_text, _, answer = turn.data.removeprefix(PREFIX).partition(":")
+    if angket is None or angket.id not in view.open_ids(turn.now):
+        return _reply(core, turn, "angket.closed")
+    index = int(state.get("next", 0))
+    if not index_text.isdigit() or int(index_text) != index or index >= len(angket.items):
+        if index >= len(angket.items):
+            return _reply(core, turn, "angket.already")
+        stale = _reply(core, turn, "angket.stale")
+        return Outcome(conv, [*stale.effects, *_question(core, turn, angket, index,
+                                                          conv).effects])
+    item = angket.items[index]
+    if answer == "x":
+        return _reply(core, turn, "angket.stopped")
+    if answer != "-" and answer not in item.answers:
+        return _reply(core, turn, "angket.stale")
+    effects: list = []
+    if answer != "-":
+        mark = view.marks.get(angket.id)
+        if not mark:  # the runtime gives a mark for every open angket
+            return _reply(core, turn, "angket.closed")
+        effects.append(AnswerAngket(angket.id, mark, item.id, answer))
+    moved = conv.moved(vars={**conv.vars, STATE: {"id": angket.id, "next": index + 1}})
+    if index + 1 >= len(angket.items):
+        return _reply(core, turn, "angket.thanks", moved, effects)
+    asked = _question(core, turn, angket, index + 1, moved)
+    return Outcome(moved, [*effects, *asked.effects])
+
+
+def staff_command(core: Core, turn: Turn, args: str) -> Outcome:
+    """Guru BK's /angket: the status of every angket, ``buka ID [HARI]``, ``tutup ID``."""
+    if turn.party.role not in ("counselor", "backup"):
+        return _reply(core, turn, "angket.staff_only",
+                      effects=[Audit(turn.party.key, "staff_command_refused",
+                                     {"command": "angket"})])
+    view = turn.angket or AngketView()
+    lang = turn.conversation.lang
+    words = args.split()
+    verb = words[0].lower() if words else ""
+    if not words:
+        return _status(core, turn, view)
+    if verb not in ("buka", "open", "tutup", "close") or len(words) < 2:
+        return _reply(core, turn, "angket.usage")
+    angket_id = words[1]
+    if angket_id not in core.angkets:
+        return _reply(core, turn, "angket.unknown", id=angket_id,
+                      ids=", ".join(sorted(core.angkets)) or "-")
+    run = next((r for r in view.runs if r.angket_id == angket_id), None)
+    if verb in ("tutup", "close"):
+        if run is None or not run.is_open(turn.now):
+            return _reply(core, turn, "angket.not_open", id=angket_id)
+        return _reply(core, turn, "angket.closed_staff", effects=[
+            CloseAngket(angket_id), Audit(turn.party.key, "angket_closed", {"id": angket_id})],
+            id=angket_id, n=_count(run.respondents))
+    days = DEFAULT_DAYS
+    if len(words) > 2:
+        if not words[2].isdigit() or not 1 <= int(words[2]) <= MAX_DAYS:
+            return _reply(core, turn, "angket.days", max=MAX_DAYS)
+        days = int(words[2])
+    if run is not None and run.is_open(turn.now):
+        return _reply(core, turn, "angket.already_open", id=angket_id,
+                      until=_day(core, run.closes_at))
+    until = turn.now + dt.timedelta(days=days)
+    return _reply(core, turn, "angket.opened", effects=[
+        OpenAngket(angket_id, until, turn.party.key.value),
+        Audit(turn.party.key, "angket_opened", {"id": angket_id, "days": days})],
+        id=angket_id, title=core.angkets[angket_id].title.get(lang, ""),
+        until=_day(core, until))
+
+
+def _status(core: Core, turn: Turn, view: AngketView) -> Outcome:
+    lang = turn.conversation.lang
+    if not core.angkets:
+        return _reply(core, turn, "angket.status_none")
+    runs = {r.angket_id: r for r in view.runs}
+    lines = []
+    for angket_id, angket in sorted(core.angkets.items()):
+        run = runs.get(angket_id)
+        if run is None:
+            state = core.text("angket.status_never", lang)
+        elif run.is_open(turn.now):
+            state = core.text("angket.status_open", lang, until=_day(core, run.closes_at),
+                              n=_count(run.respondents))
+        else:
+            state = core.text("angket.status_closed", lang,
+                              day=_day(core, run.closed_at or run.closes_at),
+                              n=_count(run.respondents))
+        lines.append(core.text("angket.status_line", lang, id=angket_id,
+                               title=angket.title.get(lang, ""), state=state))
+    return _reply(core, turn, "angket.status", lines="\n".join(lines))
+
+
+def _count(n: int) -> str:
+    """A respondent count as staff see it in chat: a small one is "<5", as in the report."""
+    return str(n) if n >= SMALL or n == 0 else f"<{SMALL}"
+
+
+def _day(core: Core, moment: dt.datetime) -> str:
+    return moment.astimezone(core.tz).strftime("%d/%m %H:%M")

@@ -79,3 +79,11 @@ def test_two_files_with_one_id_are_refused(tmp_path: Path):
     (folder / "b.yaml").write_text(GOOD, encoding="utf-8")
     with pytest.raises(FlowError, match="defined twice"):
         load_angkets(tmp_path, LANGS)
+
+
+def test_the_example_in_the_editing_guide_loads(tmp_path: Path):
+    guide = (FLOWS.parent / "docs" / "panduan-mengubah.md").read_text(encoding="utf-8")
+    section = guide[guide.index("## 4. Membuat angket"):]
+    block = section[section.index("```yaml") + len("```yaml"):section.index("```\n", 10)]
+    angket = load_angket(_write(tmp_path, block), LANGS)
+    assert angket.id == "ganjil-2027" and angket.item("p1").kind == "scale_4"
