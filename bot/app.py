@@ -10,13 +10,15 @@ import contextlib
 import datetime as dt
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from bot.channels.base import Channel
 from bot.clock import Clock, SystemClock, sleep_until
 from bot.config import Config, load_secret
 from bot.core import public_chat
+from bot.core.angket import TEXTS as ANGKET_TEXTS
+from bot.core.angket import Angket, load_angkets
 from bot.core.appointments import AppointmentPolicy
 from bot.core.coaching import Coaching, coaching_texts, load_coaching
 from bot.core.core import REQUIRED_TEXTS, RETENTION_TIMER, Core, Interrupt
@@ -50,6 +52,7 @@ class FlowBundle:
     flows: dict[str, Flow]
     coaching: Coaching | None = None  # flows/coaching/rules.yaml (None: not shipped there)
     training: Training | None = None  # flows/training/modules.yaml
+    angkets: dict[str, Angket] = field(default_factory=dict)  # flows/angket/*.yaml
 
 
 def load_flow_bundle(config: Config) -> FlowBundle:
@@ -83,7 +86,14 @@ def load_flow_bundle(config: Config) -> FlowBundle:
                                 "text required by the training gate is missing",
                                 f"add {key} (copy it from the shipped catalog)")
     training = load_training(config.flows_dir, catalog, tuple(languages))
-    return FlowBundle(catalog, flows, coaching, training)
+    for lang in languages:
+        for key in ANGKET_TEXTS:
+            if not catalog.has(lang, key):
+                raise FlowError(config.flows_dir / "texts" / f"{lang}.yaml", None, key,
+                                "text required by the angket is missing",
+                                f"add {key} (copy it from the shipped catalog)")
+    angkets = load_angkets(config.flows_dir, tuple(languages))
+    return FlowBundle(catalog, flows, coaching, training, angkets)
 
 
 def text_context(config: Config, catalog: Catalog) -> dict[str, dict[str, Any]]:
@@ -170,6 +180,7 @@ class App:
                             config.retention.processed_inbox_days),
             coaching=bundle.coaching,
             training=bundle.training,
+            angkets=bundle.angkets,
             approval_valid=dt.timedelta(days=config.training.approval_days),
             teams={c: tuple(t) for c, t in config.escalation.categories.items()},
             appointment_policy=AppointmentPolicy(

@@ -307,6 +307,9 @@ def _check_flows(config: Config) -> int:
     else:
         print(f"training: {len(bundle.training.modules)} module(s) OK, pass mark "
               f"{bundle.training.pass_percent}%")
+    for angket in bundle.angkets.values():
+        print(f"angket {angket.id}: {len(angket.items)} item(s) OK "
+              f"({', '.join(angket.areas())})")
     if config.whatsapp is not None or os.environ.get("WHATSAPP_PHONE_NUMBER_ID"):
         notes = [note for flow in bundle.flows.values()
                  for note in whatsapp_notes(flow, bundle.catalog,

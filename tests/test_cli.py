@@ -29,6 +29,18 @@ def test_check_flows_exits_1_with_file_and_line_on_errors(project: Path, capsys)
     assert "did you mean 'weight'" in err
 
 
+def test_check_flows_checks_the_angket_and_names_a_wrong_area_with_its_line(
+        project: Path, capsys) -> None:
+    assert main(["check-flows", "--config", str(project / "config.yaml")]) == 0
+    assert "angket contoh-kebutuhan: 8 item(s) OK" in capsys.readouterr().out
+    path = project / "flows" / "angket" / "contoh.yaml"
+    text = path.read_text()
+    line = text.splitlines().index("    area: karier") + 1
+    path.write_text(text.replace("    area: karier", "    area: hobi", 1))
+    assert main(["check-flows", "--config", str(project / "config.yaml")]) == 1
+    assert f"contoh.yaml:{line}: item k1: unknown area 'hobi'" in capsys.readouterr().err
+
+
 def test_a_broken_flow_stops_run_before_anything_opens(project: Path, capsys) -> None:
     _break_flow(project)
     assert main(["--config", str(project / "config.yaml"), "run"]) == 2

@@ -35,11 +35,13 @@ ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_membe
                    "channel_post"]
 STUDENT_COMMANDS = {
     "id": [("start", "Mulai cerita"), ("menu", "Menu: latihan, info BK, janji temu"),
-           ("janji", "Janji temu guru BK"), ("help", "Bantuan"), ("bahasa", "Ganti bahasa"),
+           ("janji", "Janji temu guru BK"), ("angket", "Isi angket BK"), ("help", "Bantuan"),
+           ("bahasa", "Ganti bahasa"),
            ("selesai", "Akhiri percakapan"), ("stop", "Berhenti dulu"),
            ("hapus", "Hapus datamu")],
     "en": [("start", "Start talking"), ("menu", "Menu: exercises, BK info, appointments"),
-           ("janji", "Counselor appointment"), ("help", "Help"), ("bahasa", "Change language"),
+           ("janji", "Counselor appointment"), ("angket", "Fill in the BK survey"),
+           ("help", "Help"), ("bahasa", "Change language"),
            ("selesai", "End the conversation"), ("stop", "Stop for now"),
            ("hapus", "Delete your data")],
 }
@@ -52,6 +54,7 @@ STAFF_COMMANDS = {
     "counselor": [("kasus", "Kasus terbuka"), ("lihat", "Transkrip kasus"),
                   ("ambil", "Ambil alih kasus"), ("selesai", "Tutup kasus + catatan"),
                   ("sesi", "Sesi kelompok"), ("laporan", "Laporan 30 hari"),
+                  ("angket", "Angket: status, buka, tutup"),
                   ("dasbor", "Tautan masuk dasbor web"),
                   ("onduty", "Mulai bertugas"), ("offduty", "Berhenti bertugas"),
                   ("setujui", "Setujui konselor sebaya"), ("bahasa", "Ganti bahasa / language"),

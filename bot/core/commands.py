@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.core import appointments, ask, enrol, handoff
+from bot.core import angket, appointments, ask, enrol, handoff
 from bot.core.conversation import Outcome, Turn
 from bot.core.core import FLOW_IDLE_TIMER, Core
 from bot.core.effects import Audit, CancelTimer, ForgetUser, RetractButtons, Send, SetLanguage
@@ -109,6 +109,7 @@ COMMANDS: dict[str, Command] = {
                                       "lihat", "ambil", "nama", "sesi", "laporan", "ke",
                                       "dasbor", "dashboard")},
     "menu": _menu, "janji": _appointment, "appointment": _appointment,
+    **{name: angket.student_command for name in angket.COMMANDS},
     "start": _start, "help": _help, "bantuan": _help, "bahasa": _language, "language": _language,
     "stop": _stop, "hapus": _delete, "delete": _delete,
 }

@@ -11,6 +11,7 @@ from bot.core.events import Kind
 from bot.core.keys import UserKey
 
 if TYPE_CHECKING:
+    from bot.core.angket import AngketView
     from bot.reports.figures import ReportData
 
 
@@ -218,6 +219,7 @@ class Turn:
     report: ReportData | None = None  # the last 30 days' figures, for a counselor's /laporan
     named: Party | None = None  # the staff member a counselor's /setujui NAMA names
     web_link: WebLinkOffer | None = None  # for /dasbor
+    angket: AngketView | None = None  # for /angket and its buttons (bot/core/angket.py)
 
 
 @dataclass

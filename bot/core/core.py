@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from bot.core import (
     ack,
+    angket,
     appointments,
     ask,
     coaching,
@@ -26,6 +27,7 @@ from bot.core import (
     training,
     typed,
 )
+from bot.core.angket import Angket
 from bot.core.appointments import AppointmentPolicy
 from bot.core.coaching import Coaching
 from bot.core.conversation import (
@@ -139,6 +141,7 @@ class Core:
         training: Training | None = None,
         approval_valid: dt.timedelta = dt.timedelta(days=183),
         teams: Mapping[str, Sequence[str]] | None = None,
+        angkets: Mapping[str, Angket] | None = None,
     ) -> None:
         self.flows = flows
         self.catalog = catalog
@@ -165,6 +168,7 @@ class Core:
         self.approval_valid = approval_valid  # then a refresher and a new approval
         self.teams = {k: tuple(v) for k, v in (teams or {}).items()}  # category -> extra
         # staff roles told about a crisis of that category besides guru BK (bot/core/tppk.py)
+        self.angkets = dict(angkets or {})  # needs surveys by id (bot/core/angket.py)
         self._service_states = frozenset(  # states of flows that hand over to a service
             name for machine in flows.values()
             if any(action.name == "service" for spec in machine.flow.states.values()
@@ -485,6 +489,8 @@ class Core:
             return commands.run_global_button(self, turn)
         if turn.data.startswith(handoff.SURVEY_PREFIX):
             return handoff.survey_answer(self, turn)
+        if turn.data.startswith(angket.PREFIX):
+            return angket.student_button(self, turn)
         if turn.data.startswith(appointments.PREFIX):
             return appointments.student_button(self, turn)
         if turn.data.startswith(groups.PREFIX):

@@ -106,6 +106,12 @@ class IdentityVault:
         except InvalidToken as exc:
             raise AddressSealError("cannot open sealed value (secret changed?)") from exc
 
+    def angket_mark(self, angket_id: str, key: UserKey) -> str:
+        """A keyed mark of (angket, student), stored only to refuse a second response: a copy
+        of the database cannot tell from it who answered."""
+        return hmac.new(self._hmac_key, f"angket:{angket_id}:{key.value}".encode(),
+                        hashlib.sha256).hexdigest()
+
 
 def appointment_ref(key: UserKey) -> str:
     """The code of a student's appointments ("J" + four characters): what guru BK sees with a

@@ -13,6 +13,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from bot.core import (
+    angket,
     appointments,
     choice,
     coaching,
@@ -49,7 +50,7 @@ CASE_COMMANDS = ("selesai", "eskalasi", "catatan")  # act on one held case
 ENGLISH = {"done": "selesai", "close": "selesai", "escalate": "eskalasi", "note": "catatan",
            "to": "ke", "cases": "kasus", "view": "lihat", "takeover": "ambil",
            "sessions": "sesi", "report": "laporan", "name": "nama", "training": "latihan",
-           "approve": "setujui", "dashboard": "dasbor"}
+           "approve": "setujui", "dashboard": "dasbor", "survey": "angket"}
 
 
 def staff_turn(core: Core, turn: Turn) -> Outcome:
@@ -123,6 +124,8 @@ def _staff_turn(core: Core, turn: Turn) -> Outcome:
             return supervision.take_over(core, turn, args)
         if name in training.COMMANDS:
             return training.command(core, turn, name, args)
+        if name in angket.COMMANDS:
+            return angket.staff_command(core, turn, args)
         if name in ("onduty", "offduty"):
             return enrol.duty(core, turn, on=name == "onduty")
         if name == "nama" and args:

@@ -24,6 +24,8 @@ from dataclasses import replace
 import aiosqlite
 
 from bot.clock import Clock
+from bot.core import angket as angket_core
+from bot.core.angket import AngketView
 from bot.core.appointments import PREFIX as APPOINTMENT_PREFIX
 from bot.core.appointments import REMINDER as APPOINTMENT_REMINDER
 from bot.core.conversation import CaseRecord, CaseView, InviteCheck, Party, Turn, WebLinkOffer
@@ -42,6 +44,7 @@ from bot.core.staff import ENGLISH as STAFF_ENGLISH
 from bot.core.textclean import button_parts, command_name, is_small_id
 from bot.reports import data as reports
 from bot.runtime.effects import apply_effects
+from bot.store import angket as angket_rows
 from bot.store import (
     audit,
     cases,
@@ -340,6 +343,7 @@ class Dispatcher:
                         invite=await self._invite_for(db, user, event, now),
                         listing=await self._listing_for(db, user, event, now), history=history,
                         named=await self._named_for(db, user, event),
+                        angket=await self._angket_for(db, user, event),
                         **await self._services_for(db, user, event, now))
             outcome = self.core.handle(turn)
             queued = await apply_effects(db, outcome.effects, now, self._on_shift(now),
@@ -418,6 +422,26 @@ class Dispatcher:
             return None
         found = await users.find_staff(db, args)
         return party_of(found) if found is not None else None
+
+    async def _angket_for(self, db: aiosqlite.Connection, user: UserRow,
+                          event: InboundEvent) -> AngketView | None:
+        """For /angket and its buttons: every run (with how many answered, for guru BK) and,
+        for a student, which angkets they began and their keyed mark for each."""
+        name = command_name(event.text)[0] if event.kind is Kind.COMMAND else ""
+        button = event.kind is Kind.BUTTON and event.data.startswith(angket_core.PREFIX)
+        if name not in angket_core.COMMANDS and not button:
+            return None
+        runs = await angket_rows.runs(db)
+        if user.role != "student":
+            views = [angket_core.RunView(r.angket_id, r.opened_at, r.closes_at, r.closed_at,
+                                         (await angket_rows.counts(db, r.angket_id))[0])
+                     for r in runs.values()]
+            return angket_core.AngketView(tuple(views))
+        marks = {i: self.vault.angket_mark(i, user.key) for i in runs}
+        begun = frozenset([i for i in runs if await angket_rows.answered(db, i, marks[i])])
+        return angket_core.AngketView(
+            tuple(angket_core.RunView(r.angket_id, r.opened_at, r.closes_at, r.closed_at)
+                  for r in runs.values()), begun, marks)
 
     async def _services_for(self, db: aiosqlite.Connection, user: UserRow, event: InboundEvent,
                             now: dt.datetime) -> dict:

@@ -10,6 +10,7 @@ from typing import Any
 
 import aiosqlite
 
+from bot.core.angket import AnswerAngket, CloseAngket, OpenAngket
 from bot.core.appointments import ANSWER_PREFIX as APPOINTMENT_ANSWER
 from bot.core.crisis import TAKE_PREFIX
 from bot.core.effects import (
@@ -53,6 +54,7 @@ from bot.core.handoff import ACCEPT_PREFIX
 from bot.core.keys import RoleTarget, UserKey
 from bot.core.localized import for_recipient
 from bot.store import (
+    angket,
     audit,
     cases,
     conversations,
@@ -273,6 +275,13 @@ async def apply_effects(db: aiosqlite.Connection, effects: list[Effect], now: dt
                 await web.add_link(db, effect.token_hash, effect.staff, now, effect.expires)
             case EndWebSessions():
                 await web.end_all(db, effect.staff)
+            case AnswerAngket():
+                await angket.record(db, effect.angket_id, effect.mark, effect.item_id,
+                                    effect.answer)
+            case OpenAngket():
+                await angket.open_run(db, effect.angket_id, now, effect.closes_at, effect.by)
+            case CloseAngket():
+                await angket.close_run(db, effect.angket_id, now)
             case RetractButtons():
                 for row in await outbox.take_retractable(db, effect.data):
                     if row["status"] == "sent" and row["platform_ref"]:

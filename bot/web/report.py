@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from dataclasses import replace
 
 from aiohttp import web
 
 from bot.reports import build, numbers, render
-from bot.reports import data as figures
 from bot.reports.figures import ReportData
 from bot.reports.summary import paragraph
 from bot.reports.tables import Names
@@ -62,12 +60,9 @@ async def _data(request: web.Request) -> tuple[ReportData, dt.date, dt.date]:
     tz = c.app.config.tz
     start, end = _period(request, c.app.clock.now().astimezone(tz).date())
     async with c.app.store.read() as db:
-        data = await figures.gather(db, start, end, tz)
-        before = await figures.gather(db, *build.previous_period(start, end), tz)
-        synthetic = await db.execute_fetchall(
-            "SELECT 1 FROM meta WHERE key = 'synthetic' AND value = '1'")
-    return replace(data, synthetic=bool(synthetic), previous=before,
-                   generated_at=c.app.clock.now().astimezone(tz)), start, end
+        data = await build.collect(db, c.app.config, start, end,
+                                   c.app.clock.now().astimezone(tz))
+    return data, start, end
 
 
 def _names(request: web.Request) -> Names:

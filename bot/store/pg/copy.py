@@ -24,7 +24,8 @@ from bot.store.pg.store import PgStore
 TABLES = ("users", "conversations", "cases", "case_messages", "offers", "case_excluded_peers",
           "surveys", "staff_notes", "invites", "inbox", "outbox", "timers", "audit",
           "appointments", "group_sessions", "group_signups", "meta", "reply_windows",
-          "inbox_seen", "wa_identities", "wa_menus", "web_links", "web_sessions", "keyring")
+          "inbox_seen", "wa_identities", "wa_menus", "web_links", "web_sessions", "keyring",
+          "angket_runs", "angket_answers", "angket_done")
 
 
 class NotEmpty(SebayaError):
