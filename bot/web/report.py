@@ -119,7 +119,12 @@ async def chart(request: web.Request) -> web.Response:
 
 @needs("report")
 async def csv_file(request: web.Request) -> web.Response:
+    c = ctx(request)
     data, start, end = await _data(request)
+    async with c.app.store.transaction() as db:  # the figures leave the building: audited
+        await audit.record(db, request[VIEWER].key.value, "report_downloaded",
+                           {"from": start.isoformat(), "to": end.isoformat(), "via": "web"},
+                           c.app.clock.now())
     body = render.csv_text(data, _lang(request), _names(request))
     return web.Response(text=body, content_type="text/csv", charset="utf-8", headers={
         "Content-Disposition": f'attachment; filename="sebaya-{start}-{end}.csv"'})

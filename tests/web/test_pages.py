@@ -59,6 +59,7 @@ async def test_every_page_opens_for_a_counselor(webview: Web) -> None:
         assert chart.status == 200 and chart.headers["Content-Type"] == "image/png"
         csv = await webview.call(client, "GET", "/laporan.csv")
         assert csv.status == 200 and "attachment" in csv.headers["Content-Disposition"]
+        assert await webview.rows("SELECT 1 FROM audit WHERE action = 'report_downloaded'")
         assert (await webview.call(client, "GET", "/laporan?dari=kemarin")).status == 400
         assert (await webview.call(client, "GET", "/root")).status == 404
         assert (await webview.call(client, "GET", "/kasus/ZZZZ")).status == 404
