@@ -222,9 +222,12 @@ class App:
         while True:
             try:
                 await self.dispatcher.sweep()
-                await self.refresh_roster()  # another worker's web view may have edited it
             except self.store.unavailable:
                 log.warning("database unavailable; the inbox sweep tries again")
+            try:  # another worker's web view may have edited it; never stops the sweep
+                await self.refresh_roster()
+            except Exception:
+                log.exception("roster not refreshed; the one in use stays")
             await sleep_until(self.clock, None, self.sweep_wake, self.sweep_poll)
 
     async def settle(self) -> None:
