@@ -38,13 +38,13 @@ async def test_a_counselor_works_a_crisis_in_the_browser(weblive: WebLive, tmp_p
     def run(step):  # Selenium blocks: it runs in a thread while the server's loop goes on
         return asyncio.to_thread(step)
 
-    def wait_text(fragment: str, seconds: float = 10) -> None:
+    def wait_text(fragment: str, seconds: float = 20) -> None:
         WebDriverWait(driver, seconds, poll_frequency=0.2,  # the page may be navigating
                       ignored_exceptions=(StaleElementReferenceException,)).until(
             lambda d: fragment in d.find_element(By.TAG_NAME, "body").text)
 
     def on(selector: str, act):  # the live part may be swapped between find and use: again
-        return WebDriverWait(driver, 10, ignored_exceptions=(WebDriverException,)
+        return WebDriverWait(driver, 20, ignored_exceptions=(WebDriverException,)
                              ).until(lambda d: act(d.find_element(By.CSS_SELECTOR, selector))
                                      or True)
 
@@ -125,6 +125,6 @@ async def test_a_counselor_works_a_crisis_in_the_browser(weblive: WebLive, tmp_p
                            wait_text("Bertugas sekarang"), shot("desktop")))
         took = time.monotonic() - started
         print(f"the whole path in the browser: {took:.1f} s")
-        assert took < 30  # browser start included
+        assert took < 60  # about 12 s alone (browser start included); a loaded CI is slower
     finally:
         await asyncio.to_thread(driver.quit)
