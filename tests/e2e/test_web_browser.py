@@ -97,7 +97,8 @@ async def test_a_counselor_works_a_crisis_in_the_browser(weblive: WebLive, tmp_p
         fake.say(NEW_PEER, "Pelangi")
         await fake.wait_text(NEW_PEER, "Siswa akan melihatmu sebagai")
         await run(lambda: (driver.get(weblive.base + "/staf"), wait_text("Pelangi")))
-        await run(lambda: (on("article:last-of-type a[href$='/hapus']", lambda e: e.click()),
+        pelangi = "//article[.//strong[text()='Pelangi']]//a[contains(@href, '/hapus')]"
+        await run(lambda: (driver.find_element(By.XPATH, pelangi).click(),
                            wait_text("Hapus Pelangi?"), wait_text("tidak sedang memegang kasus"),
                            shot("remove"), driver.find_element(By.ID, "remove-yes").click(),
                            wait_text("Staf sudah dihapus")))
