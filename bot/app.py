@@ -39,6 +39,7 @@ from bot.runtime.dispatcher import Dispatcher
 from bot.runtime.outbox import OutboxSender
 from bot.runtime.timers import TimerLoop
 from bot.store import audit, running, timers, users
+from bot.store import roster as roster_store
 from bot.store.db import Store
 from bot.store.port import open_store
 from bot.yamlsrc import line_at, read_yaml
@@ -196,6 +197,7 @@ class App:
         then run the outbox and timer loops."""
         self._running = await running.mark(self.store)  # sebaya secret rotate waits for none
         await self.ensure_retention()
+        await self.refresh_roster()
         async with self.store.read() as db:
             if not await users.anyone_alertable(db):
                 log.warning("NO COUNSELOR CAN RECEIVE CRISIS ALERTS: students in danger are told "
@@ -218,6 +220,20 @@ class App:
         if "inbox" in tables:
             self.sweep_wake.set()
 
+    async def refresh_roster(self) -> bool:
+        """Use the roster guru BK saved on the web view's Staff page, if any (else
+        config.yaml's): the core and the dispatcher answer "on shift now?" from it. Whether
+        the roster in use changed."""
+        async with self.store.read() as db:
+            saved = await roster_store.stored(db)
+        shifts, holidays = (saved.shifts, saved.holidays) if saved is not None else (
+            self.config.roster.shifts, self.config.roster.holidays)
+        fresh = roster_from(shifts, holidays, self.config.tz)
+        if fresh == self.core.roster:
+            return False
+        self.core.roster = self.dispatcher.roster = fresh
+        return True
+
     async def _sweep(self) -> None:
         """Claim events nobody handles: a dead worker's (once its lease ran out) or a busy
         worker's (at once: the NOTIFY of their insert wakes this)."""
@@ -226,6 +242,10 @@ class App:
                 await self.dispatcher.sweep()
             except self.store.unavailable:
                 log.warning("database unavailable; the inbox sweep tries again")
+            try:  # another worker's web view may have edited it; never stops the sweep
+                await self.refresh_roster()
+            except Exception:
+                log.exception("roster not refreshed; the one in use stays")
             await sleep_until(self.clock, None, self.sweep_wake, self.sweep_poll)
 
     async def settle(self) -> None:

@@ -105,11 +105,21 @@ async def _console_turn(app: App, console: ConsoleChannel, line: str) -> None:
 
 
 async def _console(config: Config) -> int:
+    try:
+        web_settings = settings_from()
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     console = ConsoleChannel()
-    app = await App.build(config, {console.name: console})
+    app = await App.build(config, {console.name: console},
+                          web_url=web_settings.base if web_settings.enabled else "")
     await app.start()
+    web_runner = await _serve_web(app, web_settings)  # /dasbor's link opens in a browser
     console.write(f"Sebaya console: {config.school.name}. You are {console.persona.address}. "
                   "Type a message; /as peer:NAME or /as counselor:NAME to switch; Ctrl-D ends.")
+    if web_runner is not None:
+        console.write(f"  (console) web view on {web_settings.base}: /as counselor:NAME, "
+                      "then /dasbor for a sign-in link")
     try:
         while True:
             try:
@@ -118,6 +128,8 @@ async def _console(config: Config) -> int:
                 break
             await _console_turn(app, console, line)
     finally:
+        if web_runner is not None:
+            await web_runner.cleanup()
         await app.stop()
     return EXIT_OK
 

@@ -93,6 +93,7 @@ def test_demo_plays_a_peer_case_and_a_counselor_case(project: Path, capsys) -> N
 
 def test_run_without_token_is_the_console_and_says_so(project: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+    env["SEBAYA_WEB_PORT"] = "off"  # the console serves the web view too: not here
     env["SEBAYA_SECRET"] = "a-long-enough-test-secret"
     result = subprocess.run(
         [sys.executable, "-m", "bot", "run", "--config", str(project / "config.yaml")],
@@ -110,6 +111,7 @@ def test_run_without_token_is_the_console_and_says_so(project: Path) -> None:
 def test_console_peers_are_on_duty_whatever_the_hour(project: Path) -> None:
     """Trying the console in the evening must still show a peer handoff."""
     env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+    env["SEBAYA_WEB_PORT"] = "off"
     env["SEBAYA_SECRET"] = "a-long-enough-test-secret"
     path = project / "config.yaml"
     path.write_text(path.read_text().replace('start: "07:00"', 'start: "00:00"').replace(

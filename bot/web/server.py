@@ -28,11 +28,11 @@ async def session_middleware(request: web.Request, handler):
     c = ctx(request)
     viewer = await c.sessions.viewer(request.cookies.get(c.cookie))
     if viewer is None:
-        return page(c.env, "signin_needed.html", status=401, viewer=None)
+        return page(request, "signin_needed.html", status=401, viewer=None)
     needed = getattr(handler, "page", None)
     if needed is not None and not viewer.may(needed):
-        return page(c.env, "message.html", status=403, viewer=viewer, title="Tidak diizinkan",
-                    text="Halaman ini bukan untuk peran Bapak/Ibu.")
+        return page(request, "message.html", status=403, viewer=viewer, here="/",
+                    title="web.forbidden.title", text="web.forbidden.text")
     request[VIEWER] = viewer
     return await handler(request)
 
