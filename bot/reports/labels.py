@@ -53,11 +53,14 @@ LABELS = {
         "approvals": "Disetujui pada periode ini",
         "tppk_notified": "Pemberitahuan ke TPPK", "total": "Jumlah",
         "coaching": "Pendampingan pesan konselor sebaya, per minggu",
-        "coaching_kinds": {"identity": "Tanya identitas", "contact": "Data kontak",
+        "coaching_kinds": {"identity": "Identitas", "contact": "Kontak",
                            "directive": "Menyuruh", "minimising": "Meremehkan",
-                           "secrecy": "Janji rahasia", "concern": "Kekhawatiran naik"},
+                           "secrecy": "Rahasia", "concern": "Khawatir"},
         "coaching_note": "Berapa kali pesan konselor sebaya ditahan atau diberi saran sebelum "
-                         "sampai ke siswa (hanya jumlah, bukan isi pesan).",
+                         "sampai ke siswa, menurut alasannya: menanyakan identitas siswa, data "
+                         "kontak, menyuruh atau menasihati, meremehkan, menjanjikan rahasia "
+                         "padahal ada tanda bahaya, dan kekhawatiran siswa yang naik (hanya "
+                         "jumlah, bukan isi pesan).",
     },
     "en": {
         "title": "Sebaya programme report", "period": "Period", "school": "School",
@@ -106,11 +109,14 @@ LABELS = {
         "approvals": "Approved in this period",
         "tppk_notified": "TPPK notifications", "total": "Total",
         "coaching": "Coaching of peer supporters' messages, per week",
-        "coaching_kinds": {"identity": "Identity asked", "contact": "Contact details",
-                           "directive": "Telling what to do", "minimising": "Minimising",
-                           "secrecy": "Promised secrecy", "concern": "Rising concern"},
+        "coaching_kinds": {"identity": "Identity", "contact": "Contact",
+                           "directive": "Directive", "minimising": "Minimising",
+                           "secrecy": "Secrecy", "concern": "Concern"},
         "coaching_note": "How often a peer supporter's message was held back or given a tip "
-                         "before reaching the student (counts only, never the message).",
+                         "before reaching the student, by reason: asking who the student is, "
+                         "contact details, telling them what to do, minimising, promising "
+                         "secrecy despite danger signs, and the student's rising concern "
+                         "(counts only, never the message).",
     },
 }
 

@@ -185,7 +185,7 @@ def programme_tables(data: ReportData, lang: str) -> list[Table]:
     series = {kind: [data.coaching.get((w, kind), 0) for w in data.weeks] for kind in COACHING}
     shown = protect_weeks(data.weeks, series)
     cut = partial_weeks(data)
-    weeks = [(numbers.day(w, lang, year=True) + (" *" if w in cut else ""),
+    weeks = [(numbers.day(w, lang) + (" *" if w in cut else ""),  # narrow: 8 columns
               *(count(shown[("cell", w, kind)], lang) for kind in COACHING),
               count(shown[("week", w)], lang)) for w in data.weeks]
     header = (t["week"], *(t["coaching_kinds"][kind] for kind in COACHING), t["total"])
@@ -199,7 +199,8 @@ def angket_table(result: AngketResult, lang: str) -> Table:
     t = labels(lang)
     angket = result.angket
     title = f"{t['angket']}: {angket.title.get(lang) or next(iter(angket.title.values()))}"
-    header = (t["question"], t["area"], t["answers"], t["answered"], t["mean"])
+    means = any(row.mean is not None for _, items in result.areas for row in items)
+    header = (t["question"], t["area"], t["answers"], t["answered"], *([t["mean"]] * means))
     if result.hidden:
         return Table(title, header, [], t["angket_few"])
     rows = []
@@ -210,6 +211,7 @@ def angket_table(result: AngketResult, lang: str) -> Table:
                 for answer, shown in row.counts.items())
             mean = t["na"] if row.mean is None else numbers.number(row.mean, lang, 1)
             text = row.item.text.get(lang) or next(iter(row.item.text.values()))
-            rows.append((text, t["areas"][area], answers, count(row.answered, lang), mean))
+            rows.append((text, t["areas"][area], answers, count(row.answered, lang),
+                         *([mean] * means)))  # no column of dashes when no mean can be shown
     return Table(title, header, rows,
                  f"{t['answered']}: {count(result.respondents, lang)}. {t['angket_note']}")

@@ -54,3 +54,15 @@ async def test_an_angket_open_outside_the_period_is_not_in_the_report(app: App):
     await _answers(app, students=12, ya=6)
     text = await _markdown(app, dt.date(2026, 10, 1), dt.date(2026, 10, 31))
     assert "Angket kebutuhan siswa" not in text
+
+
+async def test_a_mean_column_appears_only_when_a_mean_can_be_shown(app: App):
+    await _answers(app, students=12, ya=6)  # p1: 3 of each answer, all hidden: no mean
+    text = await _markdown(app, dt.date(2026, 11, 1), dt.date(2026, 11, 30))
+    header = next(line for line in text.splitlines() if line.startswith("| Pertanyaan"))
+    assert "Rata-rata" not in header
+    await _answers(app, students=20, ya=10)  # 20 more answer sets: p1 8 of each answer
+    text = await _markdown(app, dt.date(2026, 11, 1), dt.date(2026, 11, 30))
+    header = next(line for line in text.splitlines() if line.startswith("| Pertanyaan"))
+    row = next(line for line in text.splitlines() if "cemas atau tegang" in line)
+    assert "Rata-rata" in header and row.rstrip(" |").endswith("2,5")
