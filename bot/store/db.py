@@ -146,6 +146,13 @@ class Sealer(Protocol):
     def open(self, token: bytes) -> str: ...
 
 
+class Overtaken(Exception):
+    """A decision made from what this transaction read lost to another worker's commit (the
+    last group seat went meanwhile): the transaction is run again, and decides afresh from
+    what is committed now. Only PostgreSQL, where several workers decide at once, counts it as
+    a conflict (``PgStore.conflicts``); SQLite's single writer cannot be overtaken."""
+
+
 class SealingUnavailable(Exception):
     """Sealed data was read or written on a store opened without the installation secret."""
 

@@ -133,6 +133,13 @@ class PgConnection:
         self.written |= query.tables
         return PgCursor([], total, None)
 
+    async def advisory_xact_lock(self, space: int, key: int) -> None:
+        """Wait for, then hold until this transaction ends, the advisory lock (space, key)."""
+        async with self._lock:
+            if self._done:
+                raise asyncpg.InterfaceError("the transaction has ended")
+            await self.con.execute("SELECT pg_advisory_xact_lock($1, $2)", space, key)
+
     async def executescript(self, script: str) -> None:
         async with self._lock:
             await self.con.execute(script)

@@ -39,7 +39,7 @@ from typing import Any
 
 import asyncpg
 
-from bot.store.db import Sealer, SealingUnavailable, SecretMismatch
+from bot.store.db import Overtaken, Sealer, SealingUnavailable, SecretMismatch
 from bot.store.pg.conn import PgConnection
 
 log = logging.getLogger("sebaya.store.pg")
@@ -56,9 +56,10 @@ UNAVAILABLE: tuple[type[BaseException], ...] = (
     ConnectionError, OSError)                                  # mid-statement, seen here
 
 
-# A transaction PostgreSQL aborted to keep transactions serialisable: run it again.
+# A transaction PostgreSQL aborted to keep transactions serialisable, or one whose decision
+# another worker's commit overtook (bot.store.db.Overtaken): run it again.
 CONFLICTS: tuple[type[BaseException], ...] = (
-    asyncpg.SerializationError, asyncpg.DeadlockDetectedError)
+    asyncpg.SerializationError, asyncpg.DeadlockDetectedError, Overtaken)
 
 
 def lock_key(space: int, name: str) -> tuple[int, int]:
@@ -224,8 +225,7 @@ class PgStore:
 
     async def lock_person(self, db: PgConnection, key: str) -> None:
         """Hold this person for the rest of the transaction, in every worker."""
-        await db.con.execute("SELECT pg_advisory_xact_lock($1, $2)",
-                             *lock_key(PERSON_SPACE, key))
+        await db.advisory_xact_lock(*lock_key(PERSON_SPACE, key))
 
     async def try_lock_recipient(self, key: str, urgent: bool = False) -> bool:
         """Serve this recipient's queue in this worker only (per-recipient order across
