@@ -67,6 +67,10 @@ class _OlderFirst(Exception):
     """An older event of the same person is still pending: it must be handled first."""
 
 
+class _Busy(Exception):
+    """A timer's person is held by another transaction: the timer waits for the next pass."""
+
+
 def timer_context(kind: str) -> str:
     """What the messages of a timer are, for channels that need a template to send them
     outside a reply window: reminders, or updates about a student's place in the queue."""
@@ -293,7 +297,7 @@ class Dispatcher:
         person's events are handled in inbox order across all workers."""
         queued = 0
         while True:
-            async with self.store.read() as db:
+            async with self.store.read(urgent=urgent) as db:  # a crisis: its own pool
                 older = await inbox.older_pending(db, key, row_id)
             if older is None:
                 return queued
@@ -551,28 +555,36 @@ class Dispatcher:
                                  text, (), 0, now, self.vault.seal)
         return 1
 
-    async def fire_timer(self, timer_id: int) -> None:
-        """Handle one due timer: claimed, handled and committed together."""
+    async def fire_timer(self, timer_id: int) -> bool | None:
+        """Handle one due timer: claimed, handled and committed together. Several workers:
+        False when its person is busy (here, or their lock held elsewhere): it stays due for
+        the next pass rather than holding up the other people's timers (a crisis ladder)."""
         async with self.store.read() as db:
             owner = await timers.owner_of(db, timer_id)
         if owner is None:
-            return
+            return None
         if owner == SYSTEM:
             await retrying(self.store, lambda: self._fire_system_timer(timer_id))
-            return
+            return None
+        if self.store.several_workers and owner.value in self._holders:
+            return False
         async with self._person(owner.value):
             try:
                 fired = await retrying(self.store, lambda: self._fire_locked(timer_id, owner))
+            except _Busy:
+                return False
             except self.store.unavailable:
                 log.warning("database unavailable; timer left due; timer_id=%s", timer_id)
-                return
+                return None
         if fired is not None and fired[1]:
             self.on_queued(fired[0] == LADDER_TIMER)
 
     async def _fire_locked(self, timer_id: int, owner: UserKey) -> tuple[str, int] | None:
         """Claim, handle and commit one person's timer: (its kind, messages queued)."""
         async with self.store.transaction() as db:
-            await self.store.lock_person(db, owner.value)
+            if self.store.several_workers and not await self.store.try_lock_person(
+                    db, owner.value):
+                raise _Busy  # held by a long transaction elsewhere: not waited for
             timer = await timers.claim(db, timer_id, self.clock.now())
             if timer is None:
                 return None

@@ -323,6 +323,10 @@ class Store:
     async def lock_person(self, db: aiosqlite.Connection, key: str) -> None:
         """One writer, one process: the dispatcher's per-person asyncio lock is enough."""
 
+    async def try_lock_person(self, db: aiosqlite.Connection, key: str) -> bool:
+        """Nobody else can hold a person here: always True."""
+        return True
+
     async def listen(self, on_notify) -> None:
         """Nothing to listen to: every writer is in this process and wakes its loops."""
 

@@ -140,6 +140,14 @@ class PgConnection:
                 raise asyncpg.InterfaceError("the transaction has ended")
             await self.con.execute("SELECT pg_advisory_xact_lock($1, $2)", space, key)
 
+    async def try_advisory_xact_lock(self, space: int, key: int) -> bool:
+        """Take the advisory lock (space, key) until this transaction ends if it is free."""
+        async with self._lock:
+            if self._done:
+                raise asyncpg.InterfaceError("the transaction has ended")
+            return bool(await self.con.fetchval("SELECT pg_try_advisory_xact_lock($1, $2)",
+                                                space, key))
+
     async def executescript(self, script: str) -> None:
         async with self._lock:
             await self.con.execute(script)

@@ -227,6 +227,10 @@ class PgStore:
         """Hold this person for the rest of the transaction, in every worker."""
         await db.advisory_xact_lock(*lock_key(PERSON_SPACE, key))
 
+    async def try_lock_person(self, db: PgConnection, key: str) -> bool:
+        """``lock_person`` if nobody holds the person now; False at once otherwise."""
+        return await db.try_advisory_xact_lock(*lock_key(PERSON_SPACE, key))
+
     async def try_lock_recipient(self, key: str, urgent: bool = False) -> bool:
         """Serve this recipient's queue in this worker only (per-recipient order across
         workers); crisis drains have locks of their own, as they overtake ordinary ones in
