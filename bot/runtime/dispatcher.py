@@ -172,7 +172,7 @@ class Dispatcher:
                 keep = [row_id for row_id in rows if row_id is not None]
                 if not urgent:
                     keep = keep[:max(0, self.capacity - len(self._scheduled))]
-                await inbox.lease(db, keep, self.worker, now + self.lease)
+                await inbox.lease(db, keep, self.worker, now + self.lease, inserted=rows)
                 left = {row_id for row_id in rows if row_id is not None} - set(keep)
             if self.windowed:  # they wrote: their window opens, held messages may go
                 released += await windows.opened(db, [
@@ -267,8 +267,8 @@ class Dispatcher:
         async with self._person(key):
             queued = 0
             try:
-                if self.store.several_workers:  # another worker may hold older events
-                    queued += await self._older_first(row_id, key, urgent)
+                # several workers: an older event of this person held elsewhere is found
+                # inside the transaction (_OlderFirst), which then handles it first
                 queued += await self._handle_one(row_id, key, urgent, event)
             except self.store.unavailable:  # PostgreSQL went away: the sweep tries again
                 log.warning("database unavailable; event left pending; inbox_id=%s", row_id)

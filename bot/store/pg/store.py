@@ -98,6 +98,16 @@ async def _seal_column(con: asyncpg.Connection, sealer: Sealer | None, table: st
                           [(sealer.seal(bytes(row[1]).decode()), row[0]) for row in rows])
 
 
+async def _reset(con: asyncpg.Connection) -> None:
+    """What a connection needs on its way back to the pool. asyncpg's default sends
+    ``pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL`` every time (a round trip
+    per use, three an event); pooled connections here hold no session state (person locks are
+    transaction-scoped; LISTEN, recipient and singleton locks have connections of their own),
+    so only a transaction left open (a cut-off one) is rolled back."""
+    if con.is_in_transaction():
+        await con.execute("ROLLBACK")
+
+
 async def _init_connection(con: asyncpg.Connection) -> None:
     # SUM and AVG give numeric: as SQLite does, integers stay int, the rest is float
     await con.set_type_codec(
@@ -131,9 +141,9 @@ class PgStore:
         ``migrate=False`` (sebaya doctor) changes nothing: an unknown secret is only compared
         with the stored one."""
         pool = await asyncpg.create_pool(url, min_size=1, max_size=pool_size,
-                                         init=_init_connection)
+                                         init=_init_connection, reset=_reset)
         urgent = await asyncpg.create_pool(url, min_size=1, max_size=urgent_size,
-                                           init=_init_connection)
+                                           init=_init_connection, reset=_reset)
         store = cls(url, pool, urgent, sealer)
         try:
             if migrate:
@@ -146,10 +156,10 @@ class PgStore:
             raise
         return store
 
-    def _connection(self, con: asyncpg.Connection) -> PgConnection:
+    def _connection(self, con: asyncpg.Connection, transaction: bool = False) -> PgConnection:
         sealer = self._sealer
         return PgConnection(con, sealer.seal if sealer else None,
-                            sealer.open if sealer else None)
+                            sealer.open if sealer else None, transaction)
 
     async def _check_secret(self, fingerprint: str, record: bool = True) -> None:
         """Refuse a secret that is not this database's; the first one is recorded."""
@@ -201,15 +211,20 @@ class PgStore:
         """A transaction on a pooled connection (crisis work on its own pool); tables it
         wrote are announced with NOTIFY when it commits."""
         pool = self._urgent if urgent else self._pool
-        async with pool.acquire() as con, con.transaction():
-            db = self._connection(con)
+        async with pool.acquire() as con:
+            db = self._connection(con, transaction=True)
             try:
                 yield db
-            finally:
+            except BaseException:
                 await db.settle()
-            woke = sorted(db.written & NOTIFIED)
-            if woke:
-                await con.execute("SELECT pg_notify($1, $2)", CHANNEL, ",".join(woke))
+                if db.begun and not con.is_closed():
+                    with contextlib.suppress(Exception):  # a dead connection is discarded
+                        await con.execute("ROLLBACK")
+                raise
+            await db.settle()
+            if db.begun:  # NOTIFY and COMMIT in one round trip (table names: our own words)
+                woke = ",".join(sorted(db.written & NOTIFIED))
+                await con.execute((f"NOTIFY {CHANNEL}, '{woke}'; " if woke else "") + "COMMIT")
 
     @asynccontextmanager
     async def read(self, urgent: bool = False,
