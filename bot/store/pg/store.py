@@ -131,8 +131,10 @@ class PgStore:
         self._urgent = urgent_pool
         self._sealer = sealer
         self._listener: asyncpg.Connection | None = None
-        self._drains: asyncpg.Connection | None = None  # holds the recipient locks
-        self._drains_lock = asyncio.Lock()
+        # the recipient locks, on a connection per lane: a crisis drain's lock never waits
+        # behind an ordinary pass taking the locks of many recipients
+        self._drains: dict[bool, asyncpg.Connection | None] = {False: None, True: None}
+        self._drains_lock = {False: asyncio.Lock(), True: asyncio.Lock()}
 
     @classmethod
     async def open(cls, url: str, sealer: Sealer | None = None, pool_size: int = 10,
@@ -246,23 +248,37 @@ class PgStore:
         """``lock_person`` if nobody holds the person now; False at once otherwise."""
         return await db.try_advisory_xact_lock(*lock_key(PERSON_SPACE, key))
 
+    async def _drains_connection(self, urgent: bool) -> asyncpg.Connection:
+        con = self._drains[urgent]
+        if con is None or con.is_closed():
+            con = self._drains[urgent] = await asyncpg.connect(self.url)
+        return con
+
     async def try_lock_recipient(self, key: str, urgent: bool = False) -> bool:
         """Serve this recipient's queue in this worker only (per-recipient order across
         workers); crisis drains have locks of their own, as they overtake ordinary ones in
         one process. Held on one connection of this worker: its death frees them all."""
-        async with self._drains_lock:
-            if self._drains is None or self._drains.is_closed():
-                self._drains = await asyncpg.connect(self.url)
-            return bool(await self._drains.fetchval(
-                "SELECT pg_try_advisory_lock($1, $2)",
-                *lock_key(RECIPIENT_SPACE[urgent], key)))
+        return key in await self.try_lock_recipients([key], urgent)
+
+    async def try_lock_recipients(self, keys: list[str], urgent: bool = False) -> set[str]:
+        """``try_lock_recipient`` for many recipients in one round trip: those locked now."""
+        if not keys:
+            return set()
+        space = RECIPIENT_SPACE[urgent]
+        hashed = {lock_key(space, key)[1]: key for key in keys}
+        async with self._drains_lock[urgent]:
+            con = await self._drains_connection(urgent)
+            rows = await con.fetch("SELECT k FROM unnest($2::int4[]) AS k "
+                                   "WHERE pg_try_advisory_lock($1, k)", space, list(hashed))
+        return {hashed[row[0]] for row in rows}
 
     async def unlock_recipient(self, key: str, urgent: bool = False) -> None:
-        async with self._drains_lock:
-            if self._drains is not None and not self._drains.is_closed():
+        async with self._drains_lock[urgent]:
+            con = self._drains[urgent]
+            if con is not None and not con.is_closed():
                 with contextlib.suppress(*UNAVAILABLE):
-                    await self._drains.fetchval("SELECT pg_advisory_unlock($1, $2)",
-                                                *lock_key(RECIPIENT_SPACE[urgent], key))
+                    await con.fetchval("SELECT pg_advisory_unlock($1, $2)",
+                                       *lock_key(RECIPIENT_SPACE[urgent], key))
 
     async def checkpoint(self) -> None:
         """Nothing to fold: PostgreSQL reclaims deleted rows with (auto)vacuum."""
@@ -292,9 +308,10 @@ class PgStore:
 
     async def close(self) -> None:
         await self.unlisten()
-        if self._drains is not None:
-            with contextlib.suppress(Exception):
-                await self._drains.close()
+        for con in self._drains.values():
+            if con is not None:
+                with contextlib.suppress(Exception):
+                    await con.close()
         for pool in (self._pool, self._urgent):
             with contextlib.suppress(Exception):
                 await pool.close()
