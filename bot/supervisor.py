@@ -28,6 +28,15 @@ log = logging.getLogger("sebaya.supervisor")
 WORKER_ENV = "SEBAYA_WORKER"  # each worker's number (1..N), for its logs
 
 
+def _die_with_parent() -> None:
+    """In the new worker (Linux): SIGTERM it when the supervisor dies, even by SIGKILL, so no
+    worker outlives it unsupervised (each is in a session of its own)."""
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 class Supervisor:
     """Keep ``count`` processes of ``argv`` running until ``stop``."""
 
@@ -60,7 +69,8 @@ class Supervisor:
 
     async def _spawn(self, n: int) -> asyncio.subprocess.Process:
         process = await asyncio.create_subprocess_exec(
-            *self.argv, env={**self.env, WORKER_ENV: str(n)}, start_new_session=True)
+            *self.argv, env={**self.env, WORKER_ENV: str(n)}, start_new_session=True,
+            preexec_fn=_die_with_parent)
         self.processes[n] = process
         self.started += 1
         log.info("worker %s started (pid %s)", n, process.pid)

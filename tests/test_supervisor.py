@@ -90,3 +90,24 @@ def test_workers_must_be_a_positive_number(project: Path, capsys) -> None:
     with pytest.raises(SystemExit):
         cli.main(["run", "--workers", "0", "--config", str(project / "config.yaml")])
     assert "not a number of workers" in capsys.readouterr().err
+
+
+async def test_workers_do_not_outlive_a_killed_supervisor(tmp_path: Path) -> None:
+    """SIGKILL of the supervisor itself (OOM killer, kill -9): its workers end too."""
+    pids = tmp_path / "pids"
+    script = ("import asyncio, sys\nfrom bot.supervisor import Supervisor\n"
+              f"s = Supervisor([sys.executable, '-c', {WORKER!r}], 2)\n"
+              "async def main():\n"
+              "    task = asyncio.create_task(s.run())\n"
+              "    while len(s.processes) < 2: await asyncio.sleep(0.02)\n"
+              f"    open({str(pids)!r}, 'w').write(' '.join(str(p.pid) for p in "
+              "s.processes.values()))\n"
+              "    await task\n"
+              "asyncio.run(main())\n")
+    parent = await asyncio.create_subprocess_exec(sys.executable, "-c", script)
+    await _until(lambda: pids.exists() and len(pids.read_text().split()) == 2)
+    workers = [int(pid) for pid in pids.read_text().split()]
+    await asyncio.sleep(0.3)
+    parent.kill()
+    await parent.wait()
+    await _until(lambda: not any(_alive(pid) for pid in workers), timeout=10)
