@@ -189,7 +189,9 @@ class App:
                 config.appointments.place or config.school.bk_office,
                 dt.timedelta(minutes=config.appointments.reminder_minutes)),
         )
-        store = await open_store(config.database_path, config.database_url(), vault)
+        store = await open_store(config.database_path, config.database_url(), vault,
+                                 pool_size=config.database.pool_size,
+                                 urgent_size=config.database.crisis_pool_size)
         return cls(config, store, vault, core, channels, clock or SystemClock(), web_url)
 
     async def start(self) -> None:

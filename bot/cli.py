@@ -267,7 +267,10 @@ async def _serve_webhooks(app: App, telegram: TelegramChannel | None,
         wa.add_routes(server, app.dispatcher.accept_many, app.sender.delivery_reports)
     runner = web.AppRunner(server, access_log=None)
     await runner.setup()
-    await web.TCPSite(runner, host, port).start()
+    # several workers on one machine (PostgreSQL) all serve the same port: the kernel spreads
+    # connections over them (SO_REUSEPORT), and a re-delivery that reaches another worker is
+    # deduplicated by the inbox
+    await web.TCPSite(runner, host, port, reuse_port=app.store.several_workers or None).start()
     log = logging.getLogger("sebaya")
     if telegram is not None:
         await telegram.bot.set_webhook(telegram_url, secret_token=secret,
@@ -278,18 +281,44 @@ async def _serve_webhooks(app: App, telegram: TelegramChannel | None,
     return runner
 
 
-def _run(config: Config) -> int:
+def _run(config: Config, workers: int = 1, config_arg: str | None = None) -> int:
     token = os.environ.get(TOKEN_ENV, "").strip()
     try:
         whatsapp = WhatsAppSettings.from_env()
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    if workers > 1:
+        return _run_workers(config, workers, config_arg, bool(token or whatsapp))
     if token or whatsapp is not None:
         return asyncio.run(_serve(config, token, whatsapp))
     print(f"No {TOKEN_ENV} set: starting the local console channel (no WHATSAPP_* set "
           "either).", file=sys.stderr)
     return asyncio.run(_console(config))
+
+
+def _run_workers(config: Config, workers: int, config_arg: str | None,
+                 has_channel: bool) -> int:
+    """``sebaya run --workers N``: N ``sebaya run`` processes on one PostgreSQL database,
+    supervised (bot/supervisor.py)."""
+    if not config.database_url():
+        print(f"error: --workers {workers} needs PostgreSQL (database.url in config.yaml or "
+              "SEBAYA_DATABASE_URL): SQLite has one writer, so it runs one worker. Run "
+              "`sebaya run` without --workers, or see README: Many schools.", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if not has_channel:
+        print(f"error: --workers needs {TOKEN_ENV} or the WHATSAPP_* variables (the local "
+              "console is one person at a keyboard: run `sebaya console`)", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    load_secret(config)  # made here when missing: the workers must not race to generate one
+    from bot.supervisor import supervise
+
+    env = dict(os.environ)
+    # the Telegram webhook: every worker registers it, so all must check the same secret
+    env.setdefault(WEBHOOK_SECRET_ENV, secrets.token_urlsafe(32))
+    argv = [sys.executable, "-m", "bot", "run"] + (["--config", config_arg] if config_arg
+                                                   else [])
+    return asyncio.run(supervise(argv, workers, env))
 
 
 def _check_flows(config: Config) -> int:
@@ -569,6 +598,12 @@ async def _rotate_secret(config: Config, new_file: Path | None) -> int:
     return EXIT_OK
 
 
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of workers (1 or more)")
+    return int(text)
+
+
 def _date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
@@ -602,8 +637,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sebaya", parents=[common],
                                      description="Sebaya: anonymous peer-support intake bot")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", parents=[common], help="run the bot (Telegram and/or WhatsApp when "
-                   "their variables are set, otherwise the local console)")
+    run = sub.add_parser("run", parents=[common], help="run the bot (Telegram and/or WhatsApp "
+                         "when their variables are set, otherwise the local console)")
+    run.add_argument("--workers", type=_positive, default=1,
+                     help="start and supervise N worker processes on one PostgreSQL database "
+                     "(restarted when one dies; SIGTERM stops them all)")
     sub.add_parser("console", parents=[common], help="chat locally as student, peer or counselor")
     demo = sub.add_parser("demo", parents=[common], help="play a scripted multi-party scenario")
     demo.add_argument("--seed-data", action="store_true",
@@ -733,7 +771,7 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_demo(config))
         if args.command == "console":
             return asyncio.run(_console(config))
-        return _run(config)
+        return _run(config, getattr(args, "workers", 1), getattr(args, "config", None))
     except SebayaError as exc:
         print(redactor.text(f"error: {exc}"), file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -61,6 +61,10 @@ class Languages(_Model):
 class Database(_Model):
     path: str = "data/sebaya.sqlite3"
     url: str | None = None  # postgresql://... selects PostgreSQL (several workers); see README
+    # PostgreSQL connections per worker: ordinary work waits for one when all are busy
+    # (back-pressure), crisis work has its own few
+    pool_size: int = Field(default=10, ge=1, le=100)
+    crisis_pool_size: int = Field(default=2, ge=1, le=20)
 
     @field_validator("url")
     @classmethod

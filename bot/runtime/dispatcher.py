@@ -70,6 +70,10 @@ class _OlderFirst(Exception):
     """An older event of the same person is still pending: it must be handled first."""
 
 
+class _Busy(Exception):
+    """A timer's person is held by another transaction: the timer waits for the next pass."""
+
+
 def timer_context(kind: str) -> str:
     """What the messages of a timer are, for channels that need a template to send them
     outside a reply window: reminders, or updates about a student's place in the queue."""
@@ -171,7 +175,7 @@ class Dispatcher:
                 keep = [row_id for row_id in rows if row_id is not None]
                 if not urgent:
                     keep = keep[:max(0, self.capacity - len(self._scheduled))]
-                await inbox.lease(db, keep, self.worker, now + self.lease)
+                await inbox.lease(db, keep, self.worker, now + self.lease, inserted=rows)
                 left = {row_id for row_id in rows if row_id is not None} - set(keep)
             if self.windowed:  # they wrote: their window opens, held messages may go
                 released += await windows.opened(db, [
@@ -266,8 +270,8 @@ class Dispatcher:
         async with self._person(key):
             queued = 0
             try:
-                if self.store.several_workers:  # another worker may hold older events
-                    queued += await self._older_first(row_id, key, urgent)
+                # several workers: an older event of this person held elsewhere is found
+                # inside the transaction (_OlderFirst), which then handles it first
                 queued += await self._handle_one(row_id, key, urgent, event)
             except self.store.unavailable:  # PostgreSQL went away: the sweep tries again
                 log.warning("database unavailable; event left pending; inbox_id=%s", row_id)
@@ -296,7 +300,7 @@ class Dispatcher:
         person's events are handled in inbox order across all workers."""
         queued = 0
         while True:
-            async with self.store.read() as db:
+            async with self.store.read(urgent=urgent) as db:  # a crisis: its own pool
                 older = await inbox.older_pending(db, key, row_id)
             if older is None:
                 return queued
@@ -575,28 +579,36 @@ class Dispatcher:
                                  text, (), 0, now, self.vault.seal)
         return 1
 
-    async def fire_timer(self, timer_id: int) -> None:
-        """Handle one due timer: claimed, handled and committed together."""
+    async def fire_timer(self, timer_id: int) -> bool | None:
+        """Handle one due timer: claimed, handled and committed together. Several workers:
+        False when its person is busy (here, or their lock held elsewhere): it stays due for
+        the next pass rather than holding up the other people's timers (a crisis ladder)."""
         async with self.store.read() as db:
             owner = await timers.owner_of(db, timer_id)
         if owner is None:
-            return
+            return None
         if owner == SYSTEM:
             await retrying(self.store, lambda: self._fire_system_timer(timer_id))
-            return
+            return None
+        if self.store.several_workers and owner.value in self._holders:
+            return False
         async with self._person(owner.value):
             try:
                 fired = await retrying(self.store, lambda: self._fire_locked(timer_id, owner))
+            except _Busy:
+                return False
             except self.store.unavailable:
                 log.warning("database unavailable; timer left due; timer_id=%s", timer_id)
-                return
+                return None
         if fired is not None and fired[1]:
             self.on_queued(fired[0] == LADDER_TIMER)
 
     async def _fire_locked(self, timer_id: int, owner: UserKey) -> tuple[str, int] | None:
         """Claim, handle and commit one person's timer: (its kind, messages queued)."""
         async with self.store.transaction() as db:
-            await self.store.lock_person(db, owner.value)
+            if self.store.several_workers and not await self.store.try_lock_person(
+                    db, owner.value):
+                raise _Busy  # held by a long transaction elsewhere: not waited for
             timer = await timers.claim(db, timer_id, self.clock.now())
             if timer is None:
                 return None

@@ -67,6 +67,7 @@ from bot.store import (
     web,
     windows,
 )
+from bot.store.db import Overtaken
 from bot.store.users import UserRow
 
 log = logging.getLogger("sebaya.effects")
@@ -267,9 +268,10 @@ async def apply_effects(db: aiosqlite.Connection, effects: list[Effect], now: dt
                 await services.create_session(db, effect.topic, effect.starts_at, effect.place,
                                               effect.seats, effect.created_by, now)
             case GroupSignup():
-                if effect.join:
-                    await services.sign_up(db, effect.session_id, effect.student, now)
-                else:
+                if effect.join and not await services.sign_up(db, effect.session_id,
+                                                              effect.student, now):
+                    raise Overtaken("the last seat went meanwhile")  # decided afresh
+                elif not effect.join:
                     await services.leave(db, effect.session_id, effect.student)
             case IssueWebLink():
                 await web.add_link(db, effect.token_hash, effect.staff, now, effect.expires)

@@ -151,6 +151,13 @@ class Sealer(Protocol):
     def open(self, token: bytes) -> str: ...
 
 
+class Overtaken(Exception):
+    """A decision made from what this transaction read lost to another worker's commit (the
+    last group seat went meanwhile): the transaction is run again, and decides afresh from
+    what is committed now. Only PostgreSQL, where several workers decide at once, counts it as
+    a conflict (``PgStore.conflicts``); SQLite's single writer cannot be overtaken."""
+
+
 class SealingUnavailable(Exception):
     """Sealed data was read or written on a store opened without the installation secret."""
 
@@ -352,6 +359,10 @@ class Store:
 
     async def lock_person(self, db: aiosqlite.Connection, key: str) -> None:
         """One writer, one process: the dispatcher's per-person asyncio lock is enough."""
+
+    async def try_lock_person(self, db: aiosqlite.Connection, key: str) -> bool:
+        """Nobody else can hold a person here: always True."""
+        return True
 
     async def listen(self, on_notify) -> None:
         """Nothing to listen to: every writer is in this process and wakes its loops."""

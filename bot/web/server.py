@@ -57,6 +57,7 @@ async def start(app: App, settings: WebSettings) -> web.AppRunner:
     """Serve the web view on SEBAYA_WEB_HOST:SEBAYA_WEB_PORT until the runner is cleaned up."""
     runner = web.AppRunner(build(app, settings), access_log=None)  # URLs carry tokens
     await runner.setup()
-    await web.TCPSite(runner, settings.host, settings.port).start()
+    await web.TCPSite(runner, settings.host, settings.port,  # several workers: one port
+                      reuse_port=app.store.several_workers or None).start()
     log.info("web view on %s:%s (public base %s)", settings.host, settings.port, settings.base)
     return runner

@@ -40,7 +40,7 @@ from typing import Any
 
 import asyncpg
 
-from bot.store.db import Sealer, SealingUnavailable, SecretMismatch
+from bot.store.db import Overtaken, Sealer, SealingUnavailable, SecretMismatch
 from bot.store.pg.conn import PgConnection
 
 log = logging.getLogger("sebaya.store.pg")
@@ -57,9 +57,10 @@ UNAVAILABLE: tuple[type[BaseException], ...] = (
     ConnectionError, OSError)                                  # mid-statement, seen here
 
 
-# A transaction PostgreSQL aborted to keep transactions serialisable: run it again.
+# A transaction PostgreSQL aborted to keep transactions serialisable, or one whose decision
+# another worker's commit overtook (bot.store.db.Overtaken): run it again.
 CONFLICTS: tuple[type[BaseException], ...] = (
-    asyncpg.SerializationError, asyncpg.DeadlockDetectedError)
+    asyncpg.SerializationError, asyncpg.DeadlockDetectedError, Overtaken)
 
 
 def lock_key(space: int, name: str) -> tuple[int, int]:
@@ -98,6 +99,16 @@ async def _seal_column(con: asyncpg.Connection, sealer: Sealer | None, table: st
                           [(sealer.seal(bytes(row[1]).decode()), row[0]) for row in rows])
 
 
+async def _reset(con: asyncpg.Connection) -> None:
+    """What a connection needs on its way back to the pool. asyncpg's default sends
+    ``pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL`` every time (a round trip
+    per use, three an event); pooled connections here hold no session state (person locks are
+    transaction-scoped; LISTEN, recipient and singleton locks have connections of their own),
+    so only a transaction left open (a cut-off one) is rolled back."""
+    if con.is_in_transaction():
+        await con.execute("ROLLBACK")
+
+
 async def _init_connection(con: asyncpg.Connection) -> None:
     # SUM and AVG give numeric: as SQLite does, integers stay int, the rest is float
     await con.set_type_codec(
@@ -121,8 +132,10 @@ class PgStore:
         self._urgent = urgent_pool
         self._sealer = sealer
         self._listener: asyncpg.Connection | None = None
-        self._drains: asyncpg.Connection | None = None  # holds the recipient locks
-        self._drains_lock = asyncio.Lock()
+        # the recipient locks, on a connection per lane: a crisis drain's lock never waits
+        # behind an ordinary pass taking the locks of many recipients
+        self._drains: dict[bool, asyncpg.Connection | None] = {False: None, True: None}
+        self._drains_lock = {False: asyncio.Lock(), True: asyncio.Lock()}
 
     @classmethod
     async def open(cls, url: str, sealer: Sealer | None = None, pool_size: int = 10,
@@ -131,9 +144,9 @@ class PgStore:
         ``migrate=False`` (sebaya doctor) changes nothing: an unknown secret is only compared
         with the stored one."""
         pool = await asyncpg.create_pool(url, min_size=1, max_size=pool_size,
-                                         init=_init_connection)
+                                         init=_init_connection, reset=_reset)
         urgent = await asyncpg.create_pool(url, min_size=1, max_size=urgent_size,
-                                           init=_init_connection)
+                                           init=_init_connection, reset=_reset)
         store = cls(url, pool, urgent, sealer)
         try:
             if migrate:
@@ -170,10 +183,10 @@ class PgStore:
         async with self._pool.acquire() as con:
             await self._unlock(self._connection(con))
 
-    def _connection(self, con: asyncpg.Connection) -> PgConnection:
+    def _connection(self, con: asyncpg.Connection, transaction: bool = False) -> PgConnection:
         sealer = self._sealer
         return PgConnection(con, sealer.seal if sealer else None,
-                            sealer.open if sealer else None)
+                            sealer.open if sealer else None, transaction)
 
     async def _check_secret(self, fingerprint: str, record: bool = True) -> None:
         """Refuse a secret that is not this database's; the first one is recorded."""
@@ -246,15 +259,20 @@ class PgStore:
         """A transaction on a pooled connection (crisis work on its own pool); tables it
         wrote are announced with NOTIFY when it commits."""
         pool = self._urgent if urgent else self._pool
-        async with pool.acquire() as con, con.transaction():
-            db = self._connection(con)
+        async with pool.acquire() as con:
+            db = self._connection(con, transaction=True)
             try:
                 yield db
-            finally:
+            except BaseException:
                 await db.settle()
-            woke = sorted(db.written & NOTIFIED)
-            if woke:
-                await con.execute("SELECT pg_notify($1, $2)", CHANNEL, ",".join(woke))
+                if db.begun and not con.is_closed():
+                    with contextlib.suppress(Exception):  # a dead connection is discarded
+                        await con.execute("ROLLBACK")
+                raise
+            await db.settle()
+            if db.begun:  # NOTIFY and COMMIT in one round trip (table names: our own words)
+                woke = ",".join(sorted(db.written & NOTIFIED))
+                await con.execute((f"NOTIFY {CHANNEL}, '{woke}'; " if woke else "") + "COMMIT")
 
     @asynccontextmanager
     async def read(self, urgent: bool = False,
@@ -270,26 +288,43 @@ class PgStore:
 
     async def lock_person(self, db: PgConnection, key: str) -> None:
         """Hold this person for the rest of the transaction, in every worker."""
-        await db.con.execute("SELECT pg_advisory_xact_lock($1, $2)",
-                             *lock_key(PERSON_SPACE, key))
+        await db.advisory_xact_lock(*lock_key(PERSON_SPACE, key))
+
+    async def try_lock_person(self, db: PgConnection, key: str) -> bool:
+        """``lock_person`` if nobody holds the person now; False at once otherwise."""
+        return await db.try_advisory_xact_lock(*lock_key(PERSON_SPACE, key))
+
+    async def _drains_connection(self, urgent: bool) -> asyncpg.Connection:
+        con = self._drains[urgent]
+        if con is None or con.is_closed():
+            con = self._drains[urgent] = await asyncpg.connect(self.url)
+        return con
 
     async def try_lock_recipient(self, key: str, urgent: bool = False) -> bool:
         """Serve this recipient's queue in this worker only (per-recipient order across
         workers); crisis drains have locks of their own, as they overtake ordinary ones in
         one process. Held on one connection of this worker: its death frees them all."""
-        async with self._drains_lock:
-            if self._drains is None or self._drains.is_closed():
-                self._drains = await asyncpg.connect(self.url)
-            return bool(await self._drains.fetchval(
-                "SELECT pg_try_advisory_lock($1, $2)",
-                *lock_key(RECIPIENT_SPACE[urgent], key)))
+        return key in await self.try_lock_recipients([key], urgent)
+
+    async def try_lock_recipients(self, keys: list[str], urgent: bool = False) -> set[str]:
+        """``try_lock_recipient`` for many recipients in one round trip: those locked now."""
+        if not keys:
+            return set()
+        space = RECIPIENT_SPACE[urgent]
+        hashed = {lock_key(space, key)[1]: key for key in keys}
+        async with self._drains_lock[urgent]:
+            con = await self._drains_connection(urgent)
+            rows = await con.fetch("SELECT k FROM unnest($2::int4[]) AS k "
+                                   "WHERE pg_try_advisory_lock($1, k)", space, list(hashed))
+        return {hashed[row[0]] for row in rows}
 
     async def unlock_recipient(self, key: str, urgent: bool = False) -> None:
-        async with self._drains_lock:
-            if self._drains is not None and not self._drains.is_closed():
+        async with self._drains_lock[urgent]:
+            con = self._drains[urgent]
+            if con is not None and not con.is_closed():
                 with contextlib.suppress(*UNAVAILABLE):
-                    await self._drains.fetchval("SELECT pg_advisory_unlock($1, $2)",
-                                                *lock_key(RECIPIENT_SPACE[urgent], key))
+                    await con.fetchval("SELECT pg_advisory_unlock($1, $2)",
+                                       *lock_key(RECIPIENT_SPACE[urgent], key))
 
     async def checkpoint(self) -> None:
         """Nothing to fold: PostgreSQL reclaims deleted rows with (auto)vacuum."""
@@ -319,9 +354,10 @@ class PgStore:
 
     async def close(self) -> None:
         await self.unlisten()
-        if self._drains is not None:
-            with contextlib.suppress(Exception):
-                await self._drains.close()
+        for con in self._drains.values():
+            if con is not None:
+                with contextlib.suppress(Exception):
+                    await con.close()
         for pool in (self._pool, self._urgent):
             with contextlib.suppress(Exception):
                 await pool.close()
