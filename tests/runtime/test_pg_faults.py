@@ -30,9 +30,11 @@ def _text(who: str, text: str) -> InboundEvent:
 
 
 def _tiny(config: Config, pg_url: str) -> Config:
-    """One ordinary connection and one for crisis work: the smallest pools there are."""
+    """One ordinary connection and one for crisis work: the smallest pools there are (on the
+    database the config already names in the PostgreSQL pass, else on a fresh one)."""
     return config.model_copy(update={"database": config.database.model_copy(
-        update={"url": pg_url, "pool_size": 1, "crisis_pool_size": 1})})
+        update={"url": config.database_url() or pg_url, "pool_size": 1,
+                "crisis_pool_size": 1})})
 
 
 @pytest.fixture
@@ -67,12 +69,12 @@ async def test_an_exhausted_pool_makes_events_wait_and_loses_nothing(tiny: App) 
 
 
 async def test_a_held_lock_on_one_person_never_holds_another_persons_crisis(
-        tiny: App, pg_url: str) -> None:
+        tiny: App) -> None:
     """Person A's lock is held by a long transaction elsewhere (a slow query, a stuck
     worker), and A's next event waits for it on the only ordinary connection. Person B's
     crisis meanwhile is committed (case, alert, ladder timer) on the crisis pool."""
     a_key = tiny.vault.user_key("test", "sA").value
-    holder = await asyncpg.connect(pg_url)
+    holder = await asyncpg.connect(tiny.config.database_url())  # the app's own database
     try:
         transaction = holder.transaction()
         await transaction.start()
@@ -100,7 +102,7 @@ async def test_a_held_lock_on_one_person_never_holds_another_persons_crisis(
 
 
 async def test_a_held_lock_on_one_person_never_holds_the_crisis_ladder_of_another(
-        tiny: App, pg_url: str, clock: ManualClock) -> None:
+        tiny: App, clock: ManualClock) -> None:
     """Person A's timer is due first, but A's lock is held elsewhere: the timer pass leaves
     it due (not waited for) and climbs person B's crisis ladder; A's timer fires later."""
     await tiny.dispatcher.accept(_text("sB", "aku pengen mati aja"))
@@ -109,7 +111,7 @@ async def test_a_held_lock_on_one_person_never_holds_the_crisis_ladder_of_anothe
     async with tiny.store.transaction() as db:
         await timers.start(db, a_key, "test", clock.now(), {})  # due now, before B's step
     clock.advance(minutes=6)  # the ladder's first step (5 minutes) is over
-    holder = await asyncpg.connect(pg_url)
+    holder = await asyncpg.connect(tiny.config.database_url())  # the app's own database
     try:
         transaction = holder.transaction()
         await transaction.start()
