@@ -20,6 +20,8 @@ from bot.core.appointments import AppointmentPolicy
 from bot.core.coaching import Coaching, coaching_texts, load_coaching
 from bot.core.core import REQUIRED_TEXTS, RETENTION_TIMER, Core, Interrupt
 from bot.core.crisis import LadderStep
+from bot.core.feature import Feature
+from bot.core.features import FEATURES
 from bot.core.identity import IdentityVault
 from bot.core.keys import SYSTEM
 from bot.core.roster import roster_from
@@ -110,6 +112,9 @@ class App:
         self.core = core
         self.clock = clock
         self.channels = dict(channels)
+        for channel in self.channels.values():  # command menus, from the same declarations
+            if hasattr(channel, "menus"):
+                channel.menus = core.menus()
         self.sender = OutboxSender(store, vault, self.channels, clock,
                                    on_timer=lambda: self.timers.wake.set())
         self.dispatcher = Dispatcher(
@@ -136,7 +141,8 @@ class App:
                     clock: Clock | None = None, secret: bytes | None = None,
                     bundle: FlowBundle | None = None,
                     interrupts: Sequence[Interrupt] = (),
-                    detector: Detector | None = None, web_url: str = "") -> App:
+                    detector: Detector | None = None, web_url: str = "",
+                    features: Sequence[Feature] = FEATURES) -> App:
         bundle = bundle or load_flow_bundle(config)
         for problem in check_placeholders(bundle.flows, bundle.catalog,
                                           config.languages.available):
@@ -153,6 +159,7 @@ class App:
             max_text_chars=config.limits.max_text_chars,
             flow_idle=dt.timedelta(minutes=config.limits.flow_idle_minutes),
             interrupts=interrupts,
+            features=features,
             risk=detector if detector is not None else Detector.default(),
             ladder=[LadderStep(level.notify, level.timeout_minutes)
                     for level in config.escalation.ladder],

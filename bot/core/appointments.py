@@ -39,8 +39,19 @@ from bot.core.effects import (
     StartTimer,
 )
 from bot.core.events import Button
+from bot.core.feature import (
+    STAFF,
+    STUDENT,
+    ButtonRoute,
+    Command,
+    Feature,
+    MenuEntry,
+    Read,
+    TimerKind,
+)
 from bot.core.identity import appointment_ref
 from bot.core.keys import RoleTarget, UserKey
+from bot.core.reads import AppointmentByRef, OwnAppointment, UpcomingSessions
 from bot.core.textclean import button_parts
 
 if TYPE_CHECKING:
@@ -409,3 +420,24 @@ def _say(core: Core, turn: Turn, key: str, audit: str = "",
         outcome.effects.append(Audit(turn.party.key, audit, {}))
     core.say(outcome, turn, key, buttons, **values)
     return outcome
+
+
+SERVICES = (Read("appointment", lambda ask: OwnAppointment()),  # what a student's services
+            Read("sessions", lambda ask: UpcomingSessions()))  # (menu, /janji) show
+
+
+def _staff_ref(ask) -> AppointmentByRef:
+    return AppointmentByRef(button_parts(ask.data)[2].partition(":")[0])  # ap:ps:REF:TIME too
+
+
+FEATURE = Feature(
+    "appointments",
+    commands=(Command("janji", lambda core, turn, _: show(core, turn), aliases=("appointment",),
+                      reads=SERVICES, menu=(MenuEntry((STUDENT,), 30, "Janji temu guru BK",
+                                                      "Counselor appointment"),)),),
+    buttons=(ButtonRoute(PREFIX, student_button, reads=SERVICES),
+             ButtonRoute(PREFIX, staff_button, STAFF, reads=(Read("appointment", _staff_ref),))),
+    timers=(TimerKind(REMINDER, lambda core, t: reminder(core, t.conversation, t.kind,
+                                                         dict(t.payload)),
+                      family=True, context="reminder"),),
+)

@@ -34,6 +34,8 @@ from bot.core.effects import (
     to_student,
 )
 from bot.core.events import Button
+from bot.core.feature import ButtonRoute, Feature, TimerKind
+from bot.core.textclean import button_parts
 from bot.engine.shared import with_shared
 
 if TYPE_CHECKING:
@@ -243,3 +245,12 @@ def _open(party: Party, intake: dict, route: str, pending: dict) -> OpenCase:
                     level="concern",
                     first_message=str(pending.get("text") or "") if not intake.get("story")
                     else "")
+
+
+FEATURE = Feature(
+    "ask",
+    buttons=(ButtonRoute(f"g:{BUTTON}:", lambda core, turn: answer(
+        core, turn, button_parts(turn.data)[2])),),
+    timers=(TimerKind(TIMER, lambda core, t: timed_out(core, t.conversation, t.case, t.party,
+                                                       t.now)),),
+)

@@ -1,21 +1,23 @@
 """Global commands and buttons that work in every state, one function each.
 
-/start, /help (/bantuan), /bahasa (/language), /stop, /hapus (/delete). Staff commands live
-in staff.py.
+/start, /menu, /help (/bantuan), /bahasa (/language), /stop, /hapus (/delete), and the
+language and delete buttons. Each feature declares its own commands (``FEATURE`` at the end of
+its module); staff commands live in staff.py and the modules it names.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from bot.core import appointments, ask, enrol, handoff
-from bot.core.conversation import Outcome, Turn
-from bot.core.core import FLOW_IDLE_TIMER, Core
+from bot.core.conversation import FLOW_IDLE_TIMER, Outcome, Turn
 from bot.core.effects import Audit, CancelTimer, ForgetUser, RetractButtons, Send, SetLanguage
-from bot.core.events import Button
-from bot.core.textclean import button_parts, command_name
+from bot.core.events import Button, Kind
+from bot.core.feature import STUDENT, ButtonRoute, Command, Fallback, Feature, MenuEntry
+from bot.core.handoff import ACCEPT_PREFIX
+from bot.core.textclean import button_parts
 
-Command = Callable[[Core, Turn, str], Outcome]
+if TYPE_CHECKING:
+    from bot.core.core import Core
 
 
 def _start(core: Core, turn: Turn, _: str) -> Outcome:
@@ -69,65 +71,10 @@ def _menu(core: Core, turn: Turn, _: str) -> Outcome:
     return core.start_flow_named(turn, "menu")
 
 
-def _appointment(core: Core, turn: Turn, _: str) -> Outcome:
-    return appointments.show(core, turn)
-
-
-def _join(core: Core, turn: Turn, _: str) -> Outcome:
-    return enrol.join(core, turn)
-
-
-def _close(core: Core, turn: Turn, _: str) -> Outcome:
-    return handoff.student_close(core, turn)
-
-
-def _switch(core: Core, turn: Turn, _: str) -> Outcome:
-    return handoff.switch_peer(core, turn)
-
-
-def _skip(core: Core, turn: Turn, _: str) -> Outcome:
-    conv = turn.conversation
-    outcome = Outcome(conv.moved(vars={k: v for k, v in conv.vars.items()
-                                       if k != "survey_case"}))
-    core.say(outcome, turn, "survey.skipped")
-    return outcome
-
-
-def _staff_only(core: Core, turn: Turn, _: str) -> Outcome:
-    name, _args = command_name(turn.text)
-    outcome = Outcome(turn.conversation, [Audit(turn.party.key, "staff_command_refused",
-                                                {"command": name})])
-    core.say(outcome, turn, "core.staff_only")
-    return outcome
-
-
-COMMANDS: dict[str, Command] = {
-    "join": _join, "selesai": _close, "ganti": _switch, "lewati": _skip,
-    "done": _close, "switch": _switch, "skip": _skip,  # English
-    **{name: _staff_only for name in ("onduty", "offduty", "eskalasi", "catatan", "kasus",
-                                      "lihat", "ambil", "nama", "sesi", "laporan", "ke",
-                                      "dasbor", "dashboard")},
-    "menu": _menu, "janji": _appointment, "appointment": _appointment,
-    "start": _start, "help": _help, "bantuan": _help, "bahasa": _language, "language": _language,
-    "stop": _stop, "hapus": _delete, "delete": _delete,
-}
-
-
-def run_command(core: Core, turn: Turn) -> Outcome:
-    name, args = command_name(turn.text)
-    command = COMMANDS.get(name)
-    if command is None:
-        outcome = Outcome(turn.conversation)
-        core.say(outcome, turn, "core.unknown_command")
-        core.reprompt(outcome, turn.conversation)
-        return outcome
-    return command(core, turn, args)
-
-
 def _choose_language(core: Core, turn: Turn, code: str) -> Outcome:
     conv = turn.conversation
     if code not in core.languages:
-        return _refuse_button(core, turn)
+        return refuse_button(core, turn)
     new = conv.moved(lang=code)
     outcome = Outcome(new, [SetLanguage(conv.user, code)])
     core.say(outcome, turn, "core.language_set")
@@ -148,12 +95,13 @@ def _confirm_delete(core: Core, turn: Turn, answer: str) -> Outcome:
         if case.assignee is not None:
             outcome.effects.append(Send(case.assignee, core.text(
                 "handoff.student_deleted", core.catalog.default_lang, code=case.code)))
-        outcome.effects.append(RetractButtons(handoff.ACCEPT_PREFIX + case.code))
+        outcome.effects.append(RetractButtons(ACCEPT_PREFIX + case.code))
     outcome.effects.append(ForgetUser(turn.party.key))
     return outcome
 
 
-def _refuse_button(core: Core, turn: Turn) -> Outcome:
+def refuse_button(core: Core, turn: Turn) -> Outcome:
+    """A button that is not (or no longer) valid: refused, audited, the question again."""
     outcome = Outcome(turn.conversation, [Audit(turn.party.key, "button_refused", {})])
     if turn.conversation.flow is None and turn.case is not None:  # nothing to show: the case
         core.say(outcome, turn, "core.stale_button_case",
@@ -167,14 +115,40 @@ def _refuse_button(core: Core, turn: Turn) -> Outcome:
     return outcome
 
 
-GLOBAL_BUTTONS: dict[str, Callable[[Core, Turn, str], Outcome]] = {
-    "lang": _choose_language, "del": _confirm_delete, ask.BUTTON: ask.answer,
-}
+def unknown_command(core: Core, turn: Turn) -> Outcome:
+    """A command nobody declared (for students): explained, and the question shown again."""
+    outcome = Outcome(turn.conversation)
+    core.say(outcome, turn, "core.unknown_command")
+    core.reprompt(outcome, turn.conversation)
+    return outcome
 
 
-def run_global_button(core: Core, turn: Turn) -> Outcome:
-    _, name, value = button_parts(turn.data)
-    handler = GLOBAL_BUTTONS.get(name)
-    if handler is None:
-        return _refuse_button(core, turn)
-    return handler(core, turn, value)
+def _value(handler):
+    """A ``g:NAME:VALUE`` button's handler, given the value."""
+    return lambda core, turn: handler(core, turn, button_parts(turn.data)[2])
+
+
+def _menu_line(rank: int, id_text: str, en_text: str) -> tuple[MenuEntry, ...]:
+    return (MenuEntry((STUDENT,), rank, id_text, en_text),)
+
+
+FEATURE = Feature(
+    "global",
+    commands=(
+        Command("start", _start, menu=_menu_line(10, "Mulai cerita", "Start talking")),
+        Command("menu", _menu, menu=_menu_line(20, "Menu: latihan, info BK, janji temu",
+                                               "Menu: exercises, BK info, appointments")),
+        Command("help", _help, aliases=("bantuan",), menu=_menu_line(40, "Bantuan", "Help")),
+        Command("bahasa", _language, aliases=("language",),
+                menu=_menu_line(50, "Ganti bahasa", "Change language")),
+        Command("stop", _stop, menu=_menu_line(70, "Berhenti dulu", "Stop for now")),
+        Command("hapus", _delete, aliases=("delete",),
+                menu=_menu_line(80, "Hapus datamu", "Delete your data")),
+    ),
+    buttons=(
+        ButtonRoute("g:lang:", _value(_choose_language)),
+        ButtonRoute("g:del:", _value(_confirm_delete)),
+        ButtonRoute("g:", lambda core, turn: refuse_button(core, turn)),  # no such g: button
+    ),
+    fallbacks=(Fallback(STUDENT, (Kind.COMMAND,), unknown_command),),
+)

@@ -16,19 +16,16 @@ from bot.core import (
     ask,
     coaching,
     crisis,
-    delivery,
-    groups,
     handoff,
-    requeue,
+    services,
     split,
-    staff,
-    training,
     typed,
 )
 from bot.core.appointments import AppointmentPolicy
 from bot.core.coaching import Coaching
 from bot.core.conversation import (
     CONSENTED,
+    FLOW_IDLE_TIMER,
     RETURNING,
     CaseView,
     Conversation,
@@ -40,7 +37,6 @@ from bot.core.conversation import (
 from bot.core.crisis import LadderStep
 from bot.core.effects import (
     PRIORITY_CRISIS,
-    Audit,
     CancelTimer,
     CaseMessage,
     FlagCase,
@@ -54,8 +50,23 @@ from bot.core.effects import (
     to_helper,
     to_student,
 )
-from bot.core.events import Button, Kind
+from bot.core.events import Button, CommandMenus, Kind
+from bot.core.feature import (
+    STUDENT,
+    Ask,
+    ButtonRoute,
+    Command,
+    Fallback,
+    Feature,
+    Read,
+    Registry,
+    TimerKind,
+    TimerTurn,
+    audience_of,
+    staff_only,
+)
 from bot.core.keys import SYSTEM
+from bot.core.localtime import local_time
 from bot.core.roster import Roster
 from bot.core.textclean import MAX_INBOUND_CHARS, button_parts, clean_text, command_name
 from bot.core.training import Training
@@ -63,7 +74,6 @@ from bot.engine.catalog import Catalog
 from bot.engine.machine import FlowMachine
 from bot.engine.turn import FlowTurn
 
-FLOW_IDLE_TIMER = "flow_idle"
 RETENTION_TIMER = "retention"
 DIGEST_TIMER = "relay_digest"  # a flood's held-back messages, delivered to the helper at once
 DIGEST_LINES = 30
@@ -138,6 +148,7 @@ class Core:
         training: Training | None = None,
         approval_valid: dt.timedelta = dt.timedelta(days=183),
         teams: Mapping[str, Sequence[str]] | None = None,
+        features: Sequence[Feature] = (),
     ) -> None:
         self.flows = flows
         self.catalog = catalog
@@ -170,6 +181,11 @@ class Core:
                    for _, handler in spec.handlers() for branch in handler.branches
                    for action in branch.actions)
             for name in machine.flow.states)
+        self.registry = Registry([*features, self._flow_feature()])
+
+    def menus(self) -> CommandMenus:
+        """The channels' command menus, from the features' declarations."""
+        return self.registry.menus()
 
     # -- helpers used by commands and interrupts -------------------------------------------
 
@@ -201,26 +217,31 @@ class Core:
     # -- entry points ------------------------------------------------------------------------
 
     def handle(self, turn: Turn) -> Outcome:
-        if turn.party.role != "student":
-            return staff.staff_turn(self, turn)
-        outcome = self._student_turn(turn)
-        if turn.party.unreachable_since:  # they write again: messages reach them again
-            outcome.effects.insert(0, SetReachable(turn.party.key, None))
+        """Route the turn to the command, button or fallback its features declared."""
+        audience = audience_of(turn.party.role)
+        outcome = self._route(audience, turn)
+        if turn.party.unreachable_since and audience == STUDENT:  # they write again:
+            outcome.effects.insert(0, SetReachable(turn.party.key, None))  # reached again
+        elif turn.party.unreachable_since:  # the bot could not reach them; it can now
+            since = local_time(self.tz, turn.party.unreachable_since)
+            outcome.effects[:0] = [SetReachable(turn.party.key, None), Send(
+                turn.party.key, self.text("staff.were_unreachable", turn.conversation.lang,
+                                          since=since))]
         return outcome
 
-    def _student_turn(self, turn: Turn) -> Outcome:
-        from bot.core import commands  # commands import Core's helpers; keep the cycle local
-
-        if turn.kind is Kind.COMMAND:
-            _, words = command_name(turn.text)
-            if words and self.crisis_words(words):  # "/start aku mau bunuh diri": the words
-                return self._text(replace(turn, kind=Kind.TEXT, text=words))  # come first
-            return commands.run_command(self, turn)
-        if turn.kind is Kind.BUTTON:
-            return self._button(turn)
-        if turn.kind is Kind.UNSUPPORTED:
-            return self._unsupported(turn)
-        return self._text(turn)
+    def _route(self, audience: str, turn: Turn) -> Outcome:
+        name, args = command_name(turn.text) if turn.kind is Kind.COMMAND else ("", "")
+        if audience == STUDENT and args and self.crisis_words(args):  # "/start aku mau
+            return self._text(replace(turn, kind=Kind.TEXT, text=args))  # bunuh diri": words
+        entry = self.registry.entry(turn.party.role, turn.kind, name, turn.data)  # first
+        if isinstance(entry, Command):
+            if entry.roles and turn.party.role not in entry.roles:
+                return (entry.refuse or staff_only)(self, turn, args)
+            return entry.run(self, turn, args)
+        if isinstance(entry, ButtonRoute):
+            return entry.run(self, turn)
+        fallback = self.registry.fallback(audience, turn.kind)
+        return fallback.run(self, turn) if fallback is not None else Outcome(turn.conversation)
 
     def _unsupported(self, turn: Turn) -> Outcome:
         """A photo, video, file, sticker ...: only text is read, but a caption is the student's
@@ -237,18 +258,6 @@ class Core:
         self.say(outcome, turn, "core.unsupported")
         self.reprompt(outcome, turn.conversation)
         return outcome
-
-    def needs_services(self, kind: Kind, text: str, data: str) -> bool:
-        """Whether a student's event may need their appointment or the group sessions (the
-        dispatcher loads them only then)."""
-        if kind is Kind.COMMAND:
-            return command_name(text)[0] in ("janji", "appointment")
-        if kind is not Kind.BUTTON:
-            return False
-        if data.startswith((appointments.PREFIX, groups.PREFIX)):
-            return True
-        prefix, state, _ = button_parts(data)
-        return prefix == "f" and state in self._service_states
 
     def urgent(self, kind: Kind, text: str) -> bool:
         """Would this text (or a command's words) raise a crisis? (The dispatcher lets such
@@ -272,47 +281,54 @@ class Core:
         return self.start_flow_named(turn, self.start_flow, conv)
 
     def on_system_timer(self, kind: str, now: dt.datetime) -> list:
-        """Timers of nobody in particular: the daily retention purge (then the next one)."""
-        if kind != RETENTION_TIMER:
-            return []
+        """Timers of nobody in particular (the daily retention purge, then the next one)."""
+        timer = self.registry.timer(kind)
+        return list(timer.run(self, now)) if timer is not None and timer.system else []
+
+    def on_timer(self, conv: Conversation, party: Party, kind: str, payload: Mapping[str, Any],
+                 now: dt.datetime, case: CaseView | None = None,
+                 peers: Sequence[Party] = (), alertable: bool = True,
+                 reads: Mapping[str, Any] | None = None) -> Outcome:
+        """A durable timer fired: its kind's handler decides. Stale timers (the conversation
+        moved on) do nothing."""
+        timer = self.registry.timer(kind)
+        if timer is None or timer.system:
+            return Outcome(conv)
+        result = timer.run(self, TimerTurn(conv, party, kind, dict(payload), now, case,
+                                           tuple(peers), alertable, dict(reads or {})))
+        return result if isinstance(result, Outcome) else Outcome(conv, list(result))
+
+    def _retention(self, now: dt.datetime) -> list:
         light, crisis_days, processed = self.retention_days
         return [Purge(now - dt.timedelta(days=light), now - dt.timedelta(days=crisis_days),
                       now - dt.timedelta(days=processed)),
                 StartTimer(SYSTEM, RETENTION_TIMER, now + dt.timedelta(days=1))]
 
-    def on_timer(self, conv: Conversation, party: Party, kind: str, payload: Mapping[str, Any],
-                 now: dt.datetime, case: CaseView | None = None,
-                 peers: Sequence[Party] = (), alertable: bool = True) -> Outcome:
-        """A durable timer fired. Stale timers (the conversation moved on) do nothing."""
-        outcome = Outcome(conv)
-        if kind == crisis.LADDER_TIMER:
-            outcome.effects.extend(crisis.ladder_step(self, case, dict(payload), now))
-        elif kind == handoff.OFFER_TIMER:
-            outcome.effects.extend(handoff.offer_round(self, case, peers, dict(payload), now))
-        elif kind == handoff.IDLE_TIMER:
-            outcome.effects.extend(handoff.idle_step(self, case, dict(payload), now))
-        elif kind == handoff.CHECKIN_TIMER:
-            outcome.effects.extend(handoff.checkin(self, party, conv.lang))
-        elif kind == DIGEST_TIMER:
-            outcome.effects.extend(self._digest(case))
-        elif kind == ask.TIMER:
-            return ask.timed_out(self, conv, case, party, now)
-        elif kind == requeue.REQUEUED_TIMER:
-            outcome.effects.extend(requeue.resume(self, case, dict(payload), now, alertable))
-        elif kind.startswith(delivery.UNDELIVERABLE + ":"):
-            outcome.effects.extend(delivery.failed(self, case, kind.partition(":")[2],
-                                                   dict(payload), now, alertable))
-        elif kind.split(":")[0] == appointments.REMINDER:
-            outcome.effects.extend(appointments.reminder(self, conv, kind, dict(payload)))
-        elif kind == training.APPROVED_TIMER:
-            outcome.effects.extend(training.approved_by_operator(self, party))
-        elif kind.startswith(groups.REMINDER + ":"):
-            outcome.effects.extend(groups.reminder(self, conv, dict(payload)))
-        elif kind == FLOW_IDLE_TIMER and payload.get("version") == conv.version and conv.flow:
-            # one gentle line (it shows on a lock screen), with the step's buttons if any
-            outcome.effects.append(Send(conv.user, self.text("core.nudge", conv.lang),
-                                        self._step_buttons(conv)))
-        return outcome
+    def _nudge(self, timer: TimerTurn) -> list:
+        """A flow waited too long: one gentle line (it shows on a lock screen), with the
+        step's buttons if any; nothing if the conversation moved on."""
+        conv = timer.conversation
+        if timer.payload.get("version") != conv.version or not conv.flow:
+            return []
+        return [Send(conv.user, self.text("core.nudge", conv.lang), self._step_buttons(conv))]
+
+    def _flow_feature(self) -> Feature:
+        """The flows' own room: flow buttons, text, the idle nudge, the digest, retention."""
+        states = self._service_states
+
+        def services_needed(ask: Ask) -> bool:  # a flow button that hands over to a service
+            prefix, state, _ = button_parts(ask.data)
+            return prefix == "f" and state in states
+
+        reads = tuple(Read(r.into, lambda ask, r=r: r.query(ask) if services_needed(ask)
+                           else None) for r in appointments.SERVICES)
+        return Feature("flows", buttons=(ButtonRoute("f:", Core._flow_button, reads=reads),),
+                       timers=(TimerKind(FLOW_IDLE_TIMER, Core._nudge),
+                               TimerKind(DIGEST_TIMER, lambda core, t: core._digest(t.case)),
+                               TimerKind(RETENTION_TIMER, Core._retention, system=True)),
+                       fallbacks=(Fallback(STUDENT, (Kind.BUTTON,), Core._flow_button),
+                                  Fallback(STUDENT, (Kind.TEXT,), Core._text),
+                                  Fallback(STUDENT, (Kind.UNSUPPORTED,), Core._unsupported)))
 
     def _step_buttons(self, conv: Conversation) -> tuple[Button, ...]:
         machine = self.flows.get(conv.flow or "")
@@ -486,22 +502,8 @@ class Core:
                 "core.truncated", conv.lang, limit=self.max_text_chars)))
         return outcome
 
-    def _button(self, turn: Turn) -> Outcome:
-        from bot.core import commands
-
-        if turn.data.startswith("g:"):
-            return commands.run_global_button(self, turn)
-        if turn.data.startswith(handoff.SURVEY_PREFIX):
-            return handoff.survey_answer(self, turn)
-        if turn.data.startswith(appointments.PREFIX):
-            return appointments.student_button(self, turn)
-        if turn.data.startswith(groups.PREFIX):
-            return groups.student_button(self, turn)
-        if turn.data.startswith((crisis.TAKE_PREFIX, handoff.ACCEPT_PREFIX)):  # staff-only
-            outcome = Outcome(turn.conversation, [Audit(turn.party.key, "claim_refused",
-                                                        {"reason": "role"})])
-            self.say(outcome, turn, "core.stale_button")
-            return outcome
+    def _flow_button(self, turn: Turn) -> Outcome:
+        """A button of the current flow step; any other (stale, forged) is refused kindly."""
         conv = turn.conversation
         prefix, state, button_id = button_parts(turn.data)
         machine = self.flows.get(conv.flow or "")
@@ -593,8 +595,6 @@ class Core:
     def _hand_over(self, turn: Turn, conv: Conversation, flow_turn: FlowTurn,
                    depth: int) -> Outcome:
         """`flow:` or `service:` ran: what the branch said first, then the next flow/service."""
-        from bot.core import services
-
         said = list(flow_turn.effects)
         if flow_turn.lang != conv.lang:
             said.append(SetLanguage(conv.user, flow_turn.lang))

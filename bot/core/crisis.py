@@ -28,7 +28,9 @@ from bot.core.effects import (
     to_student,
 )
 from bot.core.events import Button
+from bot.core.feature import STAFF, ButtonRoute, Feature, Read, TimerKind
 from bot.core.keys import RoleTarget, UserKey
+from bot.core.reads import OpenCaseNamed
 from bot.engine.shared import with_shared
 
 if TYPE_CHECKING:
@@ -312,3 +314,26 @@ def light_ladder(core: Core, student: UserKey, now: dt.datetime) -> StartTimer:
     """The reminder timer of a light case that now waits for guru BK."""
     return StartTimer(student, LADDER_TIMER, now + core.light_reminder, {"step": 0,
                                                                           "light": True})
+
+
+def claim_refused(core: Core, turn: Turn) -> Outcome:
+    """A student pressed a staff-only button ("Saya tangani", "Terima"): refused, audited."""
+    outcome = Outcome(turn.conversation, [Audit(turn.party.key, "claim_refused",
+                                                {"reason": "role"})])
+    core.say(outcome, turn, "core.stale_button")
+    return outcome
+
+
+def named_case(prefix: str) -> Read:
+    """The open case a staff button names (``PREFIX + code``), with its last messages."""
+    return Read("subject", lambda ask: OpenCaseNamed(ask.data.removeprefix(prefix), 10))
+
+
+FEATURE = Feature(
+    "crisis",
+    buttons=(ButtonRoute(TAKE_PREFIX, take, STAFF, reads=(named_case(TAKE_PREFIX),)),
+             ButtonRoute(TAKE_PREFIX, claim_refused)),
+    timers=(TimerKind(LADDER_TIMER, lambda core, t: ladder_step(core, t.case, dict(t.payload),
+                                                                t.now),
+                      context="queue", urgent=True),),
+)

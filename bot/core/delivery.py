@@ -26,7 +26,9 @@ from bot.core.effects import (
     StartTimer,
     to_student,
 )
+from bot.core.feature import Feature, Read, TimerKind
 from bot.core.keys import UserKey
+from bot.core.reads import AnyoneAlertable
 from bot.core.requeue import REQUEUED_TIMER
 
 if TYPE_CHECKING:
@@ -67,3 +69,9 @@ def failed(core: Core, case: CaseView | None, audience: str, payload: dict,
                                                          lang)),
                 audit]
     return [audit]
+
+
+FEATURE = Feature("delivery", timers=(TimerKind(
+    UNDELIVERABLE, lambda core, t: failed(core, t.case, t.kind.partition(":")[2],
+                                          dict(t.payload), t.now, t.alertable),
+    family=True, reads=(Read("alertable", lambda ask: AnyoneAlertable()),)),))

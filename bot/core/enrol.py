@@ -9,7 +9,10 @@ from bot.core import training
 from bot.core.conversation import Outcome, Turn
 from bot.core.crisis import LADDER_TIMER
 from bot.core.effects import AllDueNow, Audit, EnrolStaff, OfferWaiting, Send, UpdateStaff
+from bot.core.feature import STAFF, Command, Feature, MenuEntry, Read, refused_to_students
 from bot.core.handoff import OFFER_TIMER
+from bot.core.reads import InviteCode
+from bot.core.staffhelp import staff_help
 
 if TYPE_CHECKING:
     from bot.core.core import Core
@@ -81,3 +84,35 @@ def duty(core: Core, turn: Turn, on: bool) -> Outcome:
         *([OfferWaiting(OFFER_TIMER)] if on and turn.party.role == "peer" else []),
         *([AllDueNow(LADDER_TIMER)] if on and turn.party.role in ALERTED_ROLES else []),
     ])
+
+
+def _nama(core: Core, turn: Turn, args: str) -> Outcome:
+    """/nama NAME sets the pseudonym; /nama alone is the staff help."""
+    return set_pseudonym(core, turn, args) if args else staff_help(core, turn)
+
+
+def _already_staff(core: Core, turn: Turn, _: str) -> Outcome:
+    outcome = Outcome(turn.conversation)
+    core.say(outcome, turn, "enrol.already_staff")
+    return outcome
+
+
+def _duty_line(rank_peer: int, rank_counselor: int, text: str) -> tuple[MenuEntry, ...]:
+    return (MenuEntry(("peer",), rank_peer, text), MenuEntry(("counselor",), rank_counselor, text))
+
+
+FEATURE = Feature(
+    "enrol",
+    commands=(
+        Command("join", lambda core, turn, _: join(core, turn), reads=(
+            Read("invite", lambda ask: InviteCode(ask.args) if ask.args else None),)),
+        Command("join", _already_staff, STAFF),
+        Command("onduty", lambda core, turn, _: duty(core, turn, on=True), STAFF,
+                menu=_duty_line(40, 80, "Mulai bertugas")),
+        Command("offduty", lambda core, turn, _: duty(core, turn, on=False), STAFF,
+                menu=_duty_line(50, 85, "Berhenti bertugas")),
+        Command("nama", _nama, STAFF, aliases=("name",),
+                menu=(MenuEntry(("peer",), 60, "Ganti nama samaran"),)),
+        *refused_to_students("onduty", "offduty", "nama"),
+    ),
+)

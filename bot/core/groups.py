@@ -11,10 +11,23 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from bot.core.appointments import when
+from bot.core.appointments import SERVICES, when
 from bot.core.conversation import Conversation, Outcome, Turn
 from bot.core.effects import Audit, CancelTimer, CreateGroupSession, GroupSignup, Send, StartTimer
 from bot.core.events import Button
+from bot.core.feature import (
+    COUNSELORS,
+    STAFF,
+    ButtonRoute,
+    Command,
+    Feature,
+    MenuEntry,
+    Read,
+    TimerKind,
+    counselors_only,
+    refused_to_students,
+)
+from bot.core.reads import UpcomingSessions
 from bot.core.textclean import button_parts, is_small_id
 
 if TYPE_CHECKING:
@@ -120,3 +133,15 @@ def staff_command(core: Core, turn: Turn, args: str) -> Outcome:
              when=when(core, starts, lang), place=place, seats=seats)
     return outcome
 
+
+FEATURE = Feature(
+    "groups",
+    commands=(Command("sesi", staff_command, STAFF, aliases=("sessions",), roles=COUNSELORS,
+                      refuse=counselors_only,
+                      reads=(Read("sessions", lambda ask: UpcomingSessions(own=False)),),
+                      menu=(MenuEntry(("counselor",), 50, "Sesi kelompok"),)),
+              *refused_to_students("sesi")),
+    buttons=(ButtonRoute(PREFIX, student_button, reads=SERVICES),),
+    timers=(TimerKind(REMINDER, lambda core, t: reminder(core, t.conversation, dict(t.payload)),
+                      family=True, context="reminder"),),
+)

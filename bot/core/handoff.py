@@ -33,7 +33,18 @@ from bot.core.effects import (
     to_student,
 )
 from bot.core.events import Button
+from bot.core.feature import (
+    STAFF,
+    STUDENT,
+    ButtonRoute,
+    Command,
+    Feature,
+    MenuEntry,
+    Read,
+    TimerKind,
+)
 from bot.core.keys import UserKey
+from bot.core.reads import AvailablePeers, CaseById
 from bot.core.textclean import is_small_id
 
 if TYPE_CHECKING:
@@ -318,3 +329,41 @@ def note(core: Core, turn: Turn, text: str) -> Outcome:
 def checkin(core: Core, party: Party, lang: str) -> list:
     """Two hours after a peer escalated a case: a short, kind check-in."""
     return [Send(party.key, core.text("handoff.checkin", lang))]
+
+
+def skip_comment(core: Core, turn: Turn, _: str = "") -> Outcome:
+    """The student's /lewati: no comment after the rating."""
+    conv = turn.conversation
+    outcome = Outcome(conv.moved(vars={k: v for k, v in conv.vars.items()
+                                       if k != "survey_case"}))
+    core.say(outcome, turn, "survey.skipped")
+    return outcome
+
+
+def _surveyed(ask) -> CaseById | None:
+    case_id = ask.data.removeprefix(SURVEY_PREFIX).partition(":")[0]
+    return CaseById(int(case_id)) if is_small_id(case_id) else None
+
+
+FEATURE = Feature(
+    "handoff",
+    commands=(
+        Command("selesai", lambda core, turn, _: student_close(core, turn), aliases=("done",),
+                menu=(MenuEntry((STUDENT,), 60, "Akhiri percakapan", "End the conversation"),)),
+        Command("ganti", lambda core, turn, _: switch_peer(core, turn), aliases=("switch",)),
+        Command("lewati", skip_comment, aliases=("skip",)),
+    ),
+    buttons=(
+        ButtonRoute(SURVEY_PREFIX, survey_answer, reads=(Read("subject", _surveyed),)),
+        ButtonRoute(ACCEPT_PREFIX, accept, STAFF, reads=(crisis.named_case(ACCEPT_PREFIX),)),
+        ButtonRoute(ACCEPT_PREFIX, crisis.claim_refused),
+    ),
+    timers=(
+        TimerKind(OFFER_TIMER, lambda core, t: offer_round(core, t.case, t.peers,
+                                                           dict(t.payload), t.now),
+                  reads=(Read("peers", lambda ask: AvailablePeers(ask.peer_capacity)),),
+                  context="queue"),
+        TimerKind(IDLE_TIMER, lambda core, t: idle_step(core, t.case, dict(t.payload), t.now)),
+        TimerKind(CHECKIN_TIMER, lambda core, t: checkin(core, t.party, t.conversation.lang)),
+    ),
+)

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 from bot.core import crisis, handoff
 from bot.core.conversation import CaseView, Party
 from bot.core.effects import PRIORITY_CRISIS, Audit, StartTimer, to_student
+from bot.core.feature import Feature, Read, TimerKind
+from bot.core.reads import AnyoneAlertable
 
 if TYPE_CHECKING:
     from bot.core.core import Core
@@ -63,3 +65,8 @@ def resume(core: Core, case: CaseView | None, payload: dict, now: dt.datetime,
             crisis.light_ladder(core, case.student, now),
             to_student(case.code, case.student, core.text("core.requeued_counselor", lang)),
             audit]
+
+
+FEATURE = Feature("requeue", timers=(TimerKind(
+    REQUEUED_TIMER, lambda core, t: resume(core, t.case, dict(t.payload), t.now, t.alertable),
+    reads=(Read("alertable", lambda ask: AnyoneAlertable()),), context="queue"),))

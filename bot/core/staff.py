@@ -13,17 +13,12 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from bot.core import (
-    appointments,
     choice,
     coaching,
-    crisis,
     enrol,
-    groups,
     handoff,
     peer_risk,
-    supervision,
     training,
-    weblogin,
 )
 from bot.core.conversation import Outcome, Turn
 from bot.core.effects import (
@@ -32,101 +27,33 @@ from bot.core.effects import (
     CaseMessage,
     CloseCase,
     Send,
-    SetReachable,
     to_helper,
     to_student,
 )
 from bot.core.events import Kind
-from bot.core.textclean import MAX_INBOUND_CHARS, clean_text, command_name
+from bot.core.feature import (
+    COUNSELORS,
+    STAFF,
+    ButtonRoute,
+    Command,
+    Fallback,
+    Feature,
+    MenuEntry,
+    Read,
+    counselors_only,
+    refused_to_students,
+)
+from bot.core.reads import ReportFigures
+from bot.core.staffhelp import staff_help
+from bot.core.textclean import MAX_INBOUND_CHARS, clean_text
 from bot.reports.figures import summary_values, weeks_chart_spec
 
 if TYPE_CHECKING:
     from bot.core.core import Core
 
 
-CASE_COMMANDS = ("selesai", "eskalasi", "catatan")  # act on one held case
-ENGLISH = {"done": "selesai", "close": "selesai", "escalate": "eskalasi", "note": "catatan",
-           "to": "ke", "cases": "kasus", "view": "lihat", "takeover": "ambil",
-           "sessions": "sesi", "report": "laporan", "name": "nama", "training": "latihan",
-           "approve": "setujui", "dashboard": "dasbor"}
-
-
-def staff_turn(core: Core, turn: Turn) -> Outcome:
-    outcome = _staff_turn(core, turn)
-    if turn.party.unreachable_since:  # the bot could not reach them; it can now
-        since = local_time(core, turn.party.unreachable_since)
-        outcome.effects[:0] = [SetReachable(turn.party.key, None), Send(
-            turn.party.key, core.text("staff.were_unreachable", turn.conversation.lang,
-                                      since=since))]
-    return outcome
-
-
-def local_time(core: Core, stored: str) -> str:
-    """A stored UTC time as staff read it: "23/11 08:05" in the school's time zone."""
-    try:
-        moment = dt.datetime.strptime(stored, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
-    except ValueError:
-        return stored
-    return moment.astimezone(core.tz).strftime("%d/%m %H:%M")
-
-
-def _staff_turn(core: Core, turn: Turn) -> Outcome:
-    if turn.party.role == "principal":
-        return weblogin.principal_turn(core, turn)
-    if turn.kind is Kind.BUTTON:
-        if turn.data.startswith(choice.PICK_PREFIX):
-            return picked(core, turn, turn.data.removeprefix(choice.PICK_PREFIX))
-        if turn.data.startswith(crisis.TAKE_PREFIX):
-            return crisis.take(core, turn)
-        if turn.data.startswith(handoff.ACCEPT_PREFIX):
-            return handoff.accept(core, turn)
-        if turn.data.startswith(appointments.PREFIX):
-            return appointments.staff_button(core, turn)
-        if turn.data.startswith(training.PREFIX):
-            return training.answer(core, turn)
-        return _reply(core, turn, "core.stale_button", audit="button_refused")
-    if turn.kind is Kind.COMMAND:
-        name, args = command_name(turn.text)
-        name = ENGLISH.get(name, name)
-        if name in CASE_COMMANDS:
-            code, args = choice.code_argument(turn, args)
-            chosen = choice.choose(turn, code, use_focus=name != "selesai")
-            if chosen.refusal:
-                return _reply(core, turn, chosen.refusal, audit="case_choice_refused",
-                              code=chosen.code)
-            if chosen.case is None and len(turn.held) > 1:
-                return _ask_which(core, turn, {"do": name, "text": args})
-            return _case_command(core, replace(turn, case=chosen.case), name, args)
-        if name == "ke":
-            return focus(core, turn, args)
-        if name == "dasbor":
-            return weblogin.dasbor(core, turn, args)
-        if name in ("kasus", "lihat", "ambil", "sesi", "laporan"):
-            if turn.party.role not in ("counselor", "backup"):
-                return _reply(core, turn, "supervision.counselors_only",
-                              audit="staff_command_refused")
-            if name == "kasus":
-                return supervision.list_cases(core, turn)
-            if name == "sesi":
-                return groups.staff_command(core, turn, args)
-            if name == "laporan":
-                return report(core, turn)
-            if name == "lihat":
-                return supervision.transcript(core, turn, args)
-            return supervision.take_over(core, turn, args)
-        if name in training.COMMANDS:
-            return training.command(core, turn, name, args)
-        if name in ("onduty", "offduty"):
-            return enrol.duty(core, turn, on=name == "onduty")
-        if name == "nama" and args:
-            return enrol.set_pseudonym(core, turn, args)
-        if name == "join":
-            return _reply(core, turn, "enrol.already_staff")
-        key = {"peer": "staff.help_peer", "tppk": "tppk.help"}.get(turn.party.role,
-                                                                   "staff.help")  # any other
-        name = turn.party.pseudonym or turn.party.display_name or ""
-        return _reply(core, turn, key, name=name,
-                      role=core.text(f"role.{turn.party.role}", turn.conversation.lang))
+def _text_turn(core: Core, turn: Turn) -> Outcome:
+    """What a staff member writes (not a command): to the case it is for, or help."""
     if turn.kind is Kind.UNSUPPORTED:
         return _reply(core, turn, "core.unsupported")
     text, _ = clean_text(turn.text, MAX_INBOUND_CHARS)
@@ -152,12 +79,24 @@ def _staff_turn(core: Core, turn: Turn) -> Outcome:
     return relay_to_student(core, replace(turn, case=chosen.case), text)
 
 
+def _on_case(name: str):
+    """/selesai, /eskalasi, /catatan act on one held case: which one is chosen first."""
+
+    def run(core: Core, turn: Turn, args: str) -> Outcome:
+        code, args = choice.code_argument(turn, args)
+        chosen = choice.choose(turn, code, use_focus=name != "selesai")
+        if chosen.refusal:
+            return _reply(core, turn, chosen.refusal, audit="case_choice_refused",
+                          code=chosen.code)
+        if chosen.case is None and len(turn.held) > 1:
+            return _ask_which(core, turn, {"do": name, "text": args})
+        return _case_command(core, replace(turn, case=chosen.case), name, args)
+
+    return run
+
+
 def _case_command(core: Core, turn: Turn, name: str, args: str) -> Outcome:
-    if name == "selesai":
-        return close(core, turn, args)
-    if name == "eskalasi":
-        return handoff.escalate(core, turn, args)
-    return handoff.note(core, turn, args)
+    return CASE_COMMANDS[name](core, turn, args)
 
 
 def _ask_which(core: Core, turn: Turn, item: dict) -> Outcome:
@@ -243,7 +182,7 @@ def relay_to_student(core: Core, turn: Turn, text: str) -> Outcome:
     return Outcome(turn.conversation, [*effects, *nudges])
 
 
-def report(core: Core, turn: Turn) -> Outcome:
+def report(core: Core, turn: Turn, _: str = "") -> Outcome:
     """/laporan: the last 30 days in one message (small counts suppressed) and one chart."""
     data = turn.report
     if data is None:
@@ -278,3 +217,46 @@ def close(core: Core, turn: Turn, note: str) -> Outcome:
         Send(turn.party.key, core.text("staff.closed", turn.conversation.lang, code=case.code)),
         Audit(turn.party.key, "case_closed", {"code": case.code}),
     ])
+
+
+CASE_COMMANDS = {"selesai": close, "eskalasi": handoff.escalate, "catatan": handoff.note}
+
+
+def _figures(ask) -> ReportFigures:
+    """The last 30 local days, today included."""
+    today = ask.now.astimezone(ask.tz).date()
+    return ReportFigures(today - dt.timedelta(days=29), today, ask.tz)
+
+
+def _stale(core: Core, turn: Turn) -> Outcome:
+    return _reply(core, turn, "core.stale_button", audit="button_refused")
+
+
+def _line(rank: int, text: str, *roles: str) -> MenuEntry:
+    return MenuEntry(roles, rank, text)
+
+
+FEATURE = Feature(
+    "staff",
+    commands=(
+        Command("selesai", _on_case("selesai"), STAFF, aliases=("done", "close"), menu=(
+            _line(10, "Tutup kasus", "peer"), _line(40, "Tutup kasus + catatan", "counselor"))),
+        Command("eskalasi", _on_case("eskalasi"), STAFF, aliases=("escalate",),
+                menu=(_line(20, "Teruskan ke guru BK + alasan", "peer"),)),
+        Command("catatan", _on_case("catatan"), STAFF, aliases=("note",),
+                menu=(_line(30, "Catatan supervisi", "peer"),)),
+        Command("ke", focus, STAFF, aliases=("to",)),
+        Command("laporan", report, STAFF, aliases=("report",), roles=COUNSELORS,
+                refuse=counselors_only, reads=(Read("report", _figures),),
+                menu=(_line(60, "Laporan 30 hari", "counselor"),)),
+        Command("help", staff_help, STAFF, menu=(
+            _line(90, "Bantuan staf", "peer"), _line(90, "Bantuan staf", "counselor"),
+            _line(90, "Bantuan staf", "tppk"))),
+        *refused_to_students("eskalasi", "catatan", "ke", "laporan"),
+    ),
+    buttons=(ButtonRoute(choice.PICK_PREFIX, lambda core, turn: picked(
+        core, turn, turn.data.removeprefix(choice.PICK_PREFIX)), STAFF),),
+    fallbacks=(Fallback(STAFF, (Kind.COMMAND,), staff_help),
+               Fallback(STAFF, (Kind.BUTTON,), _stale),
+               Fallback(STAFF, (Kind.TEXT, Kind.UNSUPPORTED), _text_turn)),
+)

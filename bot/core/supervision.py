@@ -9,6 +9,18 @@ from typing import TYPE_CHECKING
 from bot.core import crisis, handoff
 from bot.core.conversation import CaseRecord, NoteView, Outcome, Turn
 from bot.core.effects import Audit, CancelTimer, MarkRelayed, Send, TakeOver
+from bot.core.feature import (
+    COUNSELORS,
+    STAFF,
+    Command,
+    Feature,
+    MenuEntry,
+    Read,
+    counselors_only,
+    refused_to_students,
+)
+from bot.core.localtime import local_time
+from bot.core.reads import LatestCaseNamed, OpenCasesSince, StudentHistory
 
 if TYPE_CHECKING:
     from bot.core.core import Core
@@ -75,12 +87,10 @@ def transcript(core: Core, turn: Turn, code: str) -> Outcome:
 
 
 def _record_lines(core: Core, record: CaseRecord, lang: str) -> list[str]:
-    from bot.core.staff import local_time  # staff imports this module
-
     flags = "🚨 " if record.level == "crisis" else "⚠️ " if record.level == "concern" else ""
     route = core.text(f"role.{'peer' if record.route == 'peer' else 'counselor'}", lang)
     lines = [core.text("supervision.case_line", lang, flags=flags, number=record.number,
-                       opened=local_time(core, record.opened_at),
+                       opened=local_time(core.tz, record.opened_at),
                        topic=core.text(f"topic.{record.topic}", lang), weight=record.weight,
                        route=route, who=record.helper or "-",
                        status=core.text(f"supervision.{record.status}", lang))]
@@ -91,11 +101,11 @@ def _record_lines(core: Core, record: CaseRecord, lang: str) -> list[str]:
         record.story) if record.story else "-"))
     for note in record.notes:
         lines.append(core.text("supervision.case_note", lang, who=_author(core, note, lang),
-                               at=local_time(core, note.at), text=crisis.quoted(note.text)))
+                               at=local_time(core.tz, note.at), text=crisis.quoted(note.text)))
     if record.closing is not None:
         lines.append(core.text("supervision.case_closing", lang,
                                who=_author(core, record.closing, lang),
-                               at=local_time(core, record.closing.at),
+                               at=local_time(core.tz, record.closing.at),
                                text=crisis.quoted(record.closing.text) or "-"))
     if record.score is not None:
         lines.append(core.text("supervision.case_rating", lang, score=record.score,
@@ -132,3 +142,34 @@ def take_over(core: Core, turn: Turn, code: str) -> Outcome:
         effects.append(Send(case.assignee, core.text("supervision.peer_relieved",
                                                      core.catalog.default_lang, code=case.code)))
     return Outcome(turn.conversation, effects)
+
+
+def _history(ask) -> StudentHistory | None:
+    """"/lihat CODE [N]": the student's cases, and case N (the newest when N is not given)."""
+    if not ask.args:
+        return None
+    code, _, number = ask.args.partition(" ")
+    number = number.strip().lstrip("#")
+    return StudentHistory(code, int(number) if number.isdigit() else None)
+
+
+def _counselor_command(name: str, run, aliases: tuple[str, ...], read: Read, rank: int,
+                       menu: str) -> Command:
+    return Command(name, run, STAFF, aliases=aliases, roles=COUNSELORS, refuse=counselors_only,
+                   reads=(read,), menu=(MenuEntry(("counselor",), rank, menu),))
+
+
+FEATURE = Feature(
+    "supervision",
+    commands=(
+        _counselor_command("kasus", lambda core, turn, _: list_cases(core, turn), ("cases",),
+                           Read("listing", lambda ask: OpenCasesSince(dt.timedelta(days=1))),
+                           10, "Kasus terbuka"),
+        _counselor_command("lihat", transcript, ("view",),
+                           Read(("history", "subject"), _history), 20, "Transkrip kasus"),
+        _counselor_command("ambil", take_over, ("takeover",),
+                           Read("subject", lambda ask: LatestCaseNamed(ask.args, 40)
+                                if ask.args else None), 30, "Ambil alih kasus"),
+        *refused_to_students("kasus", "lihat", "ambil"),
+    ),
+)

@@ -19,7 +19,18 @@ from typing import TYPE_CHECKING
 from bot.core.conversation import Outcome, Party, Turn
 from bot.core.effects import Audit, Send, UpdateStaff
 from bot.core.events import Button
+from bot.core.feature import (
+    COUNSELORS,
+    STAFF,
+    ButtonRoute,
+    Command,
+    Feature,
+    MenuEntry,
+    Read,
+    TimerKind,
+)
 from bot.core.keys import RoleTarget
+from bot.core.reads import StaffNamed
 from bot.core.textclean import is_small_id
 from bot.errors import FlowError
 from bot.yamlsrc import LineDict, LineList, YamlSyntaxError, read_yaml
@@ -348,3 +359,20 @@ def load_training(flows_dir: Path, catalog: Catalog, languages: tuple[str, ...]
         modules.append(Module(str(item["id"]), key(item.get("lesson"), line, where),
                               tuple(parsed)))
     return Training(tuple(modules), percent, dt.timedelta(minutes=minutes))
+
+
+FEATURE = Feature(
+    "training",
+    commands=(
+        Command("latihan", lambda core, turn, args: command(core, turn, "latihan", args),
+                STAFF, aliases=("training",),
+                menu=(MenuEntry(("peer",), 70, "Pelatihan sebelum bertugas"),)),
+        Command("setujui", lambda core, turn, args: command(core, turn, "setujui", args),
+                STAFF, aliases=("approve",),
+                reads=(Read("named", lambda ask: StaffNamed(ask.args) if ask.args.strip()
+                            else None, roles=COUNSELORS),),
+                menu=(MenuEntry(("counselor",), 88, "Setujui konselor sebaya"),)),
+    ),
+    buttons=(ButtonRoute(PREFIX, answer, STAFF),),
+    timers=(TimerKind(APPROVED_TIMER, lambda core, t: approved_by_operator(core, t.party)),),
+)

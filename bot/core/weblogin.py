@@ -10,7 +10,17 @@ from typing import TYPE_CHECKING
 from bot.core.conversation import Outcome, Turn
 from bot.core.effects import Audit, EndWebSessions, IssueWebLink, Send
 from bot.core.events import Kind
-from bot.core.textclean import command_name
+from bot.core.feature import (
+    PRINCIPAL,
+    STAFF,
+    Command,
+    Fallback,
+    Feature,
+    MenuEntry,
+    Read,
+    refused_to_students,
+)
+from bot.core.reads import WebLink
 
 if TYPE_CHECKING:
     from bot.core.core import Core
@@ -51,13 +61,26 @@ def dasbor(core: Core, turn: Turn, args: str) -> Outcome:
     return outcome
 
 
-def principal_turn(core: Core, turn: Turn) -> Outcome:
+def principal_help(core: Core, turn: Turn, _: str = "") -> Outcome:
     """The principal uses the chat only to sign in to the web view (report and health):
-    /dasbor works, anything else gets a short help (no cases, no alerts, no duty)."""
-    if turn.kind is Kind.COMMAND:
-        name, args = command_name(turn.text)
-        if name in ("dasbor", "dashboard"):
-            return dasbor(core, turn, args)
+    /dasbor works, anything else gets this short help (no cases, no alerts, no duty)."""
     name = turn.party.display_name or ""
     return Outcome(turn.conversation, [Send(turn.party.key, core.text(
         "web.principal_help", turn.conversation.lang, name=name))])
+
+
+_LINK = (Read("web_link", lambda ask: WebLink()),)
+
+FEATURE = Feature(
+    "weblogin",
+    commands=(
+        Command("dasbor", dasbor, STAFF, aliases=("dashboard",), reads=_LINK,
+                menu=(MenuEntry(("counselor",), 70, "Tautan masuk dasbor web"),)),
+        Command("dasbor", dasbor, PRINCIPAL, aliases=("dashboard",), reads=_LINK,
+                menu=(MenuEntry(("principal",), 10, "Tautan masuk dasbor web (laporan)"),)),
+        Command("help", principal_help, PRINCIPAL,
+                menu=(MenuEntry(("principal",), 90, "Bantuan"),)),
+        *refused_to_students("dasbor", "dashboard"),
+    ),
+    fallbacks=(Fallback(PRINCIPAL, tuple(Kind), lambda core, turn: principal_help(core, turn)),),
+)

@@ -19,40 +19,28 @@ import os
 import secrets
 import socket
 from collections.abc import AsyncIterator, Callable
-from dataclasses import replace
-
-import aiosqlite
+from dataclasses import fields, replace
 
 from bot.clock import Clock
-from bot.core.appointments import PREFIX as APPOINTMENT_PREFIX
-from bot.core.appointments import REMINDER as APPOINTMENT_REMINDER
-from bot.core.conversation import CaseRecord, CaseView, InviteCheck, Party, Turn, WebLinkOffer
-from bot.core.core import RETENTION_TIMER, Core
-from bot.core.crisis import LADDER_TIMER, TAKE_PREFIX
-from bot.core.delivery import UNDELIVERABLE
-from bot.core.effects import ForgetUser
+from bot.core.conversation import CaseView, Turn
+from bot.core.core import Core
+from bot.core.effects import ForgetUser, Purge
 from bot.core.events import InboundEvent, Kind
-from bot.core.groups import REMINDER as GROUP_REMINDER
-from bot.core.handoff import ACCEPT_PREFIX, OFFER_TIMER, SURVEY_PREFIX
+from bot.core.feature import Ask
 from bot.core.identity import IdentityVault
 from bot.core.keys import SYSTEM, UserKey
-from bot.core.requeue import REQUEUED_TIMER
 from bot.core.roster import Roster
-from bot.core.staff import ENGLISH as STAFF_ENGLISH
-from bot.core.textclean import button_parts, command_name, is_small_id
-from bot.reports import data as reports
+from bot.core.textclean import command_name
 from bot.runtime.effects import apply_effects
+from bot.runtime.reads import ReadContext, party_of, run_reads
 from bot.store import (
     audit,
     cases,
     conversations,
     inbox,
-    invites,
     outbox,
-    services,
     timers,
     users,
-    web,
     windows,
 )
 from bot.store.db import LANE_FLOW, Store
@@ -60,30 +48,11 @@ from bot.store.port import retrying
 from bot.store.users import UserRow
 
 log = logging.getLogger("sebaya.dispatcher")
-JOIN_ATTEMPTS_PER_HOUR = 5  # wrong /join codes before a person must wait
+TURN_FIELDS = frozenset(f.name for f in fields(Turn))
 
 
 class _OlderFirst(Exception):
     """An older event of the same person is still pending: it must be handled first."""
-
-
-def timer_context(kind: str) -> str:
-    """What the messages of a timer are, for channels that need a template to send them
-    outside a reply window: reminders, or updates about a student's place in the queue."""
-    if kind.split(":")[0] in (APPOINTMENT_REMINDER, GROUP_REMINDER):
-        return "reminder"
-    if kind in (OFFER_TIMER, LADDER_TIMER, REQUEUED_TIMER):
-        return "queue"
-    return ""
-
-
-def party_of(user: UserRow) -> Party:
-    staff = user.role != "student"  # a removed staff member's name stays for the record only
-    return Party(user.key, user.role, user.alias, user.code,
-                 user.display_name if staff else None, user.pseudonym if staff else None,
-                 user.duty, unreachable_since=user.unreachable_since,
-                 trained=bool(user.trained_at), approved=bool(user.approved_at),
-                 trained_at=user.trained_at, approved_at=user.approved_at)
 
 
 class Dispatcher:
@@ -329,25 +298,13 @@ class Dispatcher:
             party = party_of(user)
             if user.role != "student":
                 party = replace(party, load=await users.active_load(db, key))
-            own_case, subject, held, replied, reply_code, replying = await self._cases_for(
-                db, user, event, own_case)
-            history: tuple[CaseRecord, ...] = ()
-            if user.role in ("counselor", "backup") and event.kind is Kind.COMMAND:
-                history, subject = await self._history_for(db, event, subject)
-            turn = Turn(party, event.kind, event.text, event.data, now, conv, own_case, subject,
-                        held=held, replied=replied, reply_code=reply_code, replying=replying,
-                        alertable=alertable,
-                        invite=await self._invite_for(db, user, event, now),
-                        listing=await self._listing_for(db, user, event, now), history=history,
-                        named=await self._named_for(db, user, event),
-                        **await self._services_for(db, user, event, now))
+            turn = await self._turn(db, user, party, conv, event, now, own_case, alertable)
             outcome = self.core.handle(turn)
             queued = await apply_effects(db, outcome.effects, now, self._on_shift(now),
                                          known={user.key: user}, seal=self.vault.seal)
             if outcome.conversation is not None:
                 await conversations.save(db, outcome.conversation, now)
-        if any(isinstance(effect, ForgetUser) for effect in outcome.effects):
-            await self.store.checkpoint()  # /hapus: no copy of the deleted pages left in the WAL
+        await self._after(outcome.effects)
         return queued
 
     async def act_as_staff(self, key: UserKey, kind: Kind, text: str = "", data: str = "",
@@ -368,9 +325,8 @@ class Dispatcher:
             party = replace(party_of(user), load=await users.active_load(db, key),
                             unreachable_since="")
             event = InboundEvent(user.channel, "", "", "", kind, text, data)
-            own_case, subject, held, _, _, _ = await self._cases_for(db, user, event, None)
-            turn = Turn(party, kind, text, data, now, conv, own_case, subject, held=held,
-                        alertable=await users.anyone_alertable(db))
+            turn = await self._turn(db, user, party, conv, event, now, None,
+                                    await users.anyone_alertable(db))
             outcome = self.core.handle(turn)
             queued = await apply_effects(db, outcome.effects, now, self._on_shift(now),
                                          known={user.key: user}, seal=self.vault.seal)
@@ -380,100 +336,38 @@ class Dispatcher:
             self.on_queued(urgent)
         return True
 
-    @staticmethod
-    async def _history_for(db: aiosqlite.Connection, event: InboundEvent,
-                           subject: CaseView | None
-                           ) -> tuple[tuple[CaseRecord, ...], CaseView | None]:
-        """For a counselor's "/lihat CODE [N]": every case of that student, and case N (the
-        newest when N is not given) with its last messages."""
-        name, args = command_name(event.text)
-        if STAFF_ENGLISH.get(name, name) != "lihat" or not args:
-            return (), subject
-        code, _, number = args.partition(" ")
-        history = await cases.history(db, code)
-        if not history:
-            return (), None
-        chosen = history[-1]
-        if number.strip().lstrip("#").isdigit():
-            chosen = next((r for r in history if r.number == int(number.strip().lstrip("#"))),
-                          chosen)
-        return history, await cases.by_id(db, chosen.id, with_recent=40)
-
-    @staticmethod
-    async def _listing_for(db: aiosqlite.Connection, user: UserRow, event: InboundEvent,
-                           now: dt.datetime) -> tuple[CaseView, ...]:
-        name = command_name(event.text)[0] if event.kind is Kind.COMMAND else ""
-        if user.role in ("counselor", "backup") and STAFF_ENGLISH.get(name, name) == "kasus":
-            return tuple(await cases.supervision(db, now - dt.timedelta(days=1)))
-        return ()
-
-    @staticmethod
-    async def _named_for(db: aiosqlite.Connection, user: UserRow,
-                         event: InboundEvent) -> Party | None:
-        """The staff member a counselor's /setujui NAMA (/approve) names, if exactly one."""
-        if event.kind is not Kind.COMMAND or user.role not in ("counselor", "backup"):
-            return None
-        name, args = command_name(event.text)
-        if name not in ("setujui", "approve") or not args.strip():
-            return None
-        found = await users.find_staff(db, args)
-        return party_of(found) if found is not None else None
-
-    async def _services_for(self, db: aiosqlite.Connection, user: UserRow, event: InboundEvent,
-                            now: dt.datetime) -> dict:
-        """The appointment and group sessions a turn may need: a student's own (on buttons and
-        commands), the appointment a staff button names, the sessions for a counselor's /sesi."""
-        if event.kind not in (Kind.BUTTON, Kind.COMMAND):
-            return {}
+    async def _turn(self, db, user: UserRow, party, conv, event: InboundEvent,
+                    now: dt.datetime, own_case: CaseView | None, alertable: bool) -> Turn:
+        """The turn the core decides: what every event reads, and what the features declared
+        for this one (``Registry.reads``), read together inside the event's transaction, so
+        what the core decides from them cannot be raced by another event."""
+        name, args = command_name(event.text) if event.kind is Kind.COMMAND else ("", "")
+        ask = Ask(user.role, event.kind, name, args, event.data if event.kind is Kind.BUTTON
+                  else "", now, self.core.tz, self.core.peer_capacity)
+        rc = ReadContext(db, user, now, self.vault, self.store, self.web_url,
+                         self._on_shift(now))
+        declared = run_reads(rc, self.core.registry.reads(ask))
+        ref = str(event.meta.get("reply_to") or "")
         if user.role == "student":
-            if not self.core.needs_services(event.kind, event.text, event.data):
-                return {}
-            return {"appointment": await services.active_for(db, user.key),
-                    "sessions": await services.upcoming_sessions(db, now, user.key)}
-        if event.kind is Kind.BUTTON and event.data.startswith(APPOINTMENT_PREFIX):
-            ref = button_parts(event.data)[2].partition(":")[0]  # ap:ps:REF:TIME too
-            return {"appointment": await services.active_by_ref(db, ref)}
-        command = command_name(event.text)[0] if event.kind is Kind.COMMAND else ""
-        if command in ("dasbor", "dashboard"):
-            return {"web_link": await self._web_link_for(db, user, now)}
-        if command == "sesi":
-            return {"sessions": await services.upcoming_sessions(db, now)}
-        if command == "laporan" and user.role in ("counselor", "backup"):
-            today = now.astimezone(self.core.tz).date()
-            return {"report": await reports.gather(db, today - dt.timedelta(days=29), today,
-                                                   self.core.tz)}
-        return {}
+            found, held, code = await declared, (), ""
+        else:  # staff: the cases they hold, and the case of the message they replied to
+            found, held, code = await asyncio.gather(
+                declared, cases.held_by(db, user.key),
+                outbox.case_replied_to(db, user.key.value, ref) if ref else _nothing(""))
+            own_case = held[0] if held else None
+        replied = await cases.open_by_code(db, code) if code else None
+        extra = {k: v for k, v in found.items() if k not in TURN_FIELDS}
+        known = {k: v for k, v in found.items() if k in TURN_FIELDS}
+        return Turn(party, event.kind, event.text, event.data, now, conv, own_case,
+                    held=tuple(held), replied=replied, reply_code=code or "",
+                    replying=bool(ref) and user.role != "student", alertable=alertable,
+                    reads=extra, **known)
 
-    async def _web_link_for(self, db: aiosqlite.Connection, user: UserRow,
-                            now: dt.datetime) -> WebLinkOffer:
-        """A fresh sign-in token for /dasbor (used only if the core sends it) and how many
-        links the person asked for in the last hour."""
-        if not self.web_url:
-            return WebLinkOffer("")
-        token = secrets.token_urlsafe(32)
-        recent = await web.links_since(db, user.key, now - dt.timedelta(hours=1))
-        return WebLinkOffer(f"{self.web_url}/masuk/{token}",
-                            self.vault.web_hash("link", token), recent)
-
-    async def _invite_for(self, db: aiosqlite.Connection, user: UserRow, event: InboundEvent,
-                          now: dt.datetime) -> InviteCheck | None:
-        """For "/join CODE" from a non-staff person: is the code good, and not brute-forced?"""
-        if event.kind is not Kind.COMMAND or user.role != "student":
-            return None
-        name, code = command_name(event.text)
-        if name != "join" or not code:
-            return None
-        if await audit.count_since(db, user.key.value, "join_failed",
-                                   now - dt.timedelta(hours=1)) >= JOIN_ATTEMPTS_PER_HOUR:
-            return InviteCheck("throttled")
-        invite = await invites.find(db, self.vault.token_hash(code))
-        if invite is None:
-            return InviteCheck("unknown")
-        if invite.used:
-            return InviteCheck("used")
-        if invite.expires_at <= now:
-            return InviteCheck("expired")
-        return InviteCheck("ok", invite.id, invite.role, invite.name)
+    async def _after(self, effects) -> None:
+        """After the commit: /hapus and the retention purge leave no copy of deleted pages
+        in the WAL."""
+        if any(isinstance(effect, ForgetUser | Purge) for effect in effects):
+            await self.store.checkpoint()
 
     async def _fire_system_timer(self, timer_id: int) -> None:
         async with self.store.transaction() as db:
@@ -482,54 +376,10 @@ class Dispatcher:
                 return
             effects = self.core.on_system_timer(timer.kind, self.clock.now())
             await apply_effects(db, effects, self.clock.now(), seal=self.vault.seal)
-        if timer.kind == RETENTION_TIMER:
-            await self.store.checkpoint()  # no copy of purged pages left in the WAL
+        await self._after(effects)
 
     def _on_shift(self, now: dt.datetime) -> bool:
         return self.roster.on_shift(now) if self.roster is not None else True
-
-    async def _lock_case(self, db: aiosqlite.Connection, code: str) -> None:
-        """Several workers: a staff event that acts on a student's case holds that student
-        too (their person lock), so the case it reads cannot change before it commits: two
-        presses of "Saya tangani" on two workers are decided one after the other, as on
-        SQLite's single writer. Staff lock themselves first, then the student; a student's
-        events lock only the student: no cycle."""
-        if self.store.several_workers and code:
-            student = await users.key_by_code(db, code)
-            if student is not None:
-                await self.store.lock_person(db, student.value)
-
-    async def _cases_for(self, db: aiosqlite.Connection, user: UserRow, event: InboundEvent,
-                         own_case: CaseView | None
-                         ) -> tuple[CaseView | None, CaseView | None, tuple[CaseView, ...],
-                                    CaseView | None, str, bool]:
-        """(the person's own case, the case a staff button names, the cases a staff member
-        holds, the case of the message they replied to), read inside the event's transaction:
-        what the core decides from them cannot be raced by another event."""
-        subject = None
-        data = event.data if event.kind is Kind.BUTTON else ""
-        if user.role == "student":
-            if data.startswith(SURVEY_PREFIX):
-                case_id = data.removeprefix(SURVEY_PREFIX).partition(":")[0]
-                subject = await cases.by_id(db, int(case_id)) if is_small_id(case_id) else None
-            return own_case, subject, (), None, "", False
-        for prefix in (TAKE_PREFIX, ACCEPT_PREFIX):
-            if data.startswith(prefix):
-                await self._lock_case(db, data.removeprefix(prefix))
-                subject = await cases.open_by_code(db, data.removeprefix(prefix),
-                                                   with_recent=10)
-        if event.kind is Kind.COMMAND:
-            name, code = command_name(event.text)
-            if STAFF_ENGLISH.get(name, name) == "ambil" and code:
-                await self._lock_case(db, code)
-                subject = await cases.latest_by_code(db, code, with_recent=40)
-        held = await cases.held_by(db, user.key)
-        replied, code = None, ""
-        ref = str(event.meta.get("reply_to") or "")
-        if ref:
-            code = await outbox.case_replied_to(db, user.key.value, ref) or ""
-            replied = await cases.open_by_code(db, code) if code else None
-        return (held[0] if held else None), subject, held, replied, code, bool(ref)
 
     async def _fail(self, row_id: int, key: UserKey) -> int:
         """Mark the event failed and send the person a safe fallback, in a fresh transaction.
@@ -567,7 +417,7 @@ class Dispatcher:
                 log.warning("database unavailable; timer left due; timer_id=%s", timer_id)
                 return
         if fired is not None and fired[1]:
-            self.on_queued(fired[0] == LADDER_TIMER)
+            self.on_queued(self.core.registry.timer_urgent(fired[0]))
 
     async def _fire_locked(self, timer_id: int, owner: UserKey) -> tuple[str, int] | None:
         """Claim, handle and commit one person's timer: (its kind, messages queued)."""
@@ -586,17 +436,22 @@ class Dispatcher:
                 if case is not None and case.status == "waiting":
                     case = replace(case, position=await cases.queue_position(db, case.id))
             now = self.clock.now()
-            peers: list = []
-            if timer.kind == OFFER_TIMER and case is not None:
-                peers = [party_of(u) for u in await users.available_peers(
-                    db, self._on_shift(now), self.core.peer_capacity, case.id)]
-            alertable = not timer.kind.startswith((REQUEUED_TIMER, UNDELIVERABLE)) \
-                or await users.anyone_alertable(db)
-            outcome = self.core.on_timer(conv, party_of(user), timer.kind, timer.payload,
-                                         now, case, peers, alertable)
+            ask = Ask(user.role, None, now=now, tz=self.core.tz,
+                      peer_capacity=self.core.peer_capacity, timer=timer.kind,
+                      payload=timer.payload)
+            found = await run_reads(ReadContext(db, user, now, self.vault, self.store,
+                                                self.web_url, self._on_shift(now), case),
+                                    self.core.registry.reads(ask))
+            outcome = self.core.on_timer(
+                conv, party_of(user), timer.kind, timer.payload, now, case,
+                found.pop("peers", ()), found.pop("alertable", True), found)
             queued = await apply_effects(db, outcome.effects, self.clock.now(),
                                          self._on_shift(self.clock.now()), seal=self.vault.seal,
-                                         context=timer_context(timer.kind))
+                                         context=self.core.registry.timer_context(timer.kind))
             if outcome.conversation is not None and outcome.conversation != conv:
                 await conversations.save(db, outcome.conversation, self.clock.now())
         return timer.kind, queued
+
+
+async def _nothing(value):
+    return value
