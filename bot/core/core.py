@@ -185,7 +185,7 @@ class Core:
 
     def menus(self) -> CommandMenus:
         """The channels' command menus, from the features' declarations."""
-        return self.registry.menus()
+        return self.registry.menus(self.catalog.default_lang)
 
     # -- helpers used by commands and interrupts -------------------------------------------
 

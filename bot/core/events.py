@@ -104,6 +104,7 @@ class CommandMenus:
 
     student: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
     staff: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    lang: str = "id"  # the school's language (a channel with one menu for all shows it)
 
     def for_role(self, role: str) -> tuple[tuple[str, str], ...]:
         """A staff chat's menu (a role without its own menu gets guru BK's)."""

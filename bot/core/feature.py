@@ -251,8 +251,9 @@ class Registry:
                 wanted.append((read.into, query))
         return wanted
 
-    def menus(self) -> CommandMenus:
-        """The command menus: students' in each language, and staff's by role."""
+    def menus(self, lang: str = "id") -> CommandMenus:
+        """The command menus: students' in each language, and staff's by role (``lang``: the
+        school's language)."""
         student: dict[str, list[tuple[int, str, str]]] = {"id": [], "en": []}
         staff: dict[str, list[tuple[int, str, str]]] = {}
         for command in self.commands():
@@ -268,7 +269,7 @@ class Registry:
             return tuple((name, text) for _, name, text in sorted(lines))
 
         return CommandMenus({lang: ordered(lines) for lang, lines in student.items()},
-                            {role: ordered(lines) for role, lines in staff.items()})
+                            {role: ordered(lines) for role, lines in staff.items()}, lang)
 
 
 def staff_only(ctx: Any, turn: Turn, _: str) -> Outcome:
