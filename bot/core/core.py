@@ -23,6 +23,7 @@ from bot.core import (
 )
 from bot.core.appointments import AppointmentPolicy
 from bot.core.coaching import Coaching
+from bot.core.context import RiskScreen
 from bot.core.conversation import (
     CONSENTED,
     FLOW_IDLE_TIMER,
@@ -98,18 +99,6 @@ REQUIRED_TEXTS = (
     *(f"risk.cat.{c}" for c in ("SI", "SH", "ABUSE", "SEXUAL", "BULLY_DANGER", "HARM_OTHERS",
                                 "THIRD_PARTY", "SELF_REPORT", "ASK_YES")),
 )
-
-
-class RiskVerdict(Protocol):
-    level: str  # none | concern | crisis
-    categories: list[str]
-    rules: list[str]
-
-
-class RiskScreen(Protocol):
-    """Screens one student text (bot.risk.detector.Detector fits)."""
-
-    def screen(self, text: str) -> RiskVerdict: ...
 
 
 class Interrupt(Protocol):

@@ -12,9 +12,9 @@ case's student, and the core decides here.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
 
 from bot.core import crisis, handoff
+from bot.core.context import Context
 from bot.core.conversation import CaseView
 from bot.core.effects import (
     PRIORITY_CRISIS,
@@ -31,13 +31,10 @@ from bot.core.keys import UserKey
 from bot.core.reads import AnyoneAlertable
 from bot.core.requeue import REQUEUED_TIMER
 
-if TYPE_CHECKING:
-    from bot.core.core import Core
-
 UNDELIVERABLE = "undeliverable"  # timer kind prefix: undeliverable:staff|helper|student
 
 
-def failed(core: Core, case: CaseView | None, audience: str, payload: dict,
+def failed(ctx: Context, case: CaseView | None, audience: str, payload: dict,
            now: dt.datetime, alertable: bool = True) -> list:
     """What a permanent delivery failure of a case's message means for that case.
     ``alertable``: somebody can still receive guru BK's alerts (else a student in crisis is
@@ -50,8 +47,8 @@ def failed(core: Core, case: CaseView | None, audience: str, payload: dict,
         if case.route == "counselor" and case.level == "crisis":
             effects: list = [DueNow(case.student, crisis.LADDER_TIMER), audit]
             if not alertable:  # no counselor or backup can be reached at all
-                effects.append(to_student(case.code, case.student, core.text(
-                    "risk.reply_nobody", case.lang or core.catalog.default_lang),
+                effects.append(to_student(case.code, case.student, ctx.text(
+                    "risk.reply_nobody", case.lang or ctx.catalog.default_lang),
                     priority=PRIORITY_CRISIS))
             return effects
         if case.route == "peer":
@@ -62,16 +59,16 @@ def failed(core: Core, case: CaseView | None, audience: str, payload: dict,
                 StartTimer(case.student, REQUEUED_TIMER, now, {"reason": "helper_unreachable"}),
                 audit]
     if audience == "student" and case.assignee is not None:
-        lang = core.catalog.default_lang
-        return [Send(case.assignee, core.text("staff.student_unreachable", lang,
+        lang = ctx.catalog.default_lang
+        return [Send(case.assignee, ctx.text("staff.student_unreachable", lang,
                                               code=case.code)),
-                CaseMessage(case.id, "system", core.text("staff.student_unreachable_note",
+                CaseMessage(case.id, "system", ctx.text("staff.student_unreachable_note",
                                                          lang)),
                 audit]
     return [audit]
 
 
 FEATURE = Feature("delivery", timers=(TimerKind(
-    UNDELIVERABLE, lambda core, t: failed(core, t.case, t.kind.partition(":")[2],
+    UNDELIVERABLE, lambda ctx, t: failed(ctx, t.case, t.kind.partition(":")[2],
                                           dict(t.payload), t.now, t.alertable),
     family=True, reads=(Read("alertable", lambda ask: AnyoneAlertable()),)),))

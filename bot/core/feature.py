@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.core.context import Context
 from bot.core.conversation import CaseView, Conversation, Outcome, Party, Turn
 from bot.core.effects import Audit
 from bot.core.events import CommandMenus, Kind
@@ -69,8 +70,8 @@ class MenuEntry:
     en: str = ""
 
 
-CommandHandler = Callable[[Any, Turn, str], Outcome]  # (context, turn, the command's words)
-ButtonHandler = Callable[[Any, Turn], Outcome]
+CommandHandler = Callable[[Context, Turn, str], Outcome]  # (context, turn, the command's words)
+ButtonHandler = Callable[[Context, Turn], Outcome]
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,7 @@ class TimerTurn:
     reads: Mapping[str, Any] = field(default_factory=dict)
 
 
-TimerHandler = Callable[[Any, TimerTurn], Outcome | list]  # effects, or a whole Outcome
+TimerHandler = Callable[[Context, TimerTurn], Outcome | list]  # effects, or a whole Outcome
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,7 @@ class TimerKind:
     ``system``: a timer of nobody in particular (``run(ctx, now)`` -> effects)."""
 
     kind: str
-    run: Callable[..., Any]
+    run: TimerHandler | Callable[[Context, dt.datetime], list]
     family: bool = False
     reads: tuple[Read, ...] = ()
     context: str = ""
@@ -272,7 +273,7 @@ class Registry:
                             {role: ordered(lines) for role, lines in staff.items()}, lang)
 
 
-def staff_only(ctx: Any, turn: Turn, _: str) -> Outcome:
+def staff_only(ctx: Context, turn: Turn, _: str) -> Outcome:
     """A student typed a staff command: told so, and audited (without the words)."""
     name, _args = command_name(turn.text)
     outcome = Outcome(turn.conversation, [Audit(turn.party.key, "staff_command_refused",
@@ -286,7 +287,7 @@ def refused_to_students(*names: str) -> tuple[Command, ...]:
     return tuple(Command(name, staff_only) for name in names)
 
 
-def counselors_only(ctx: Any, turn: Turn, _: str) -> Outcome:
+def counselors_only(ctx: Context, turn: Turn, _: str) -> Outcome:
     """A staff command for guru BK and backup contacts only, from somebody else."""
     outcome = Outcome(turn.conversation)
     ctx.say(outcome, turn, "supervision.counselors_only")

@@ -5,8 +5,8 @@ whether the person may have it and stores only its keyed hash (IssueWebLink)."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
 
+from bot.core.context import Context
 from bot.core.conversation import Outcome, Turn
 from bot.core.effects import Audit, EndWebSessions, IssueWebLink, Send
 from bot.core.events import Kind
@@ -22,50 +22,47 @@ from bot.core.feature import (
 )
 from bot.core.reads import WebLink
 
-if TYPE_CHECKING:
-    from bot.core.core import Core
-
 LINK_TTL = dt.timedelta(minutes=10)
 LINKS_PER_HOUR = 5
 WEB_ROLES = ("counselor", "backup", "principal")  # peers have no web access
 LOGOUT_WORDS = ("keluar", "logout")
 
 
-def dasbor(core: Core, turn: Turn, args: str) -> Outcome:
+def dasbor(ctx: Context, turn: Turn, args: str) -> Outcome:
     """Send a sign-in link, or sign the person out everywhere (``/dasbor keluar``)."""
     lang = turn.conversation.lang
     key = turn.party.key
     outcome = Outcome(turn.conversation)
     say = outcome.effects.append
     if turn.party.role not in WEB_ROLES:
-        say(Send(key, core.text("web.counselors_only", lang)))
+        say(Send(key, ctx.text("web.counselors_only", lang)))
         say(Audit(key, "web_link_refused", {"reason": "role"}))
         return outcome
     if args.strip().lower() in LOGOUT_WORDS:
         say(EndWebSessions(key))
-        say(Send(key, core.text("web.logged_out", lang)))
+        say(Send(key, ctx.text("web.logged_out", lang)))
         say(Audit(key, "web_logout_all", {}))
         return outcome
     offer = turn.web_link
     if offer is None or not offer.url:
-        say(Send(key, core.text("web.not_served", lang)))
+        say(Send(key, ctx.text("web.not_served", lang)))
         return outcome
     if offer.recent >= LINKS_PER_HOUR:
-        say(Send(key, core.text("web.throttled", lang, n=LINKS_PER_HOUR)))
+        say(Send(key, ctx.text("web.throttled", lang, n=LINKS_PER_HOUR)))
         say(Audit(key, "web_link_refused", {"reason": "rate"}))
         return outcome
     say(IssueWebLink(key, offer.token_hash, turn.now + LINK_TTL))
-    say(Send(key, core.text("web.link", lang, url=offer.url,
+    say(Send(key, ctx.text("web.link", lang, url=offer.url,
                             minutes=int(LINK_TTL.total_seconds() // 60))))
     say(Audit(key, "web_link_issued", {}))
     return outcome
 
 
-def principal_help(core: Core, turn: Turn, _: str = "") -> Outcome:
+def principal_help(ctx: Context, turn: Turn, _: str = "") -> Outcome:
     """The principal uses the chat only to sign in to the web view (report and health):
     /dasbor works, anything else gets this short help (no cases, no alerts, no duty)."""
     name = turn.party.display_name or ""
-    return Outcome(turn.conversation, [Send(turn.party.key, core.text(
+    return Outcome(turn.conversation, [Send(turn.party.key, ctx.text(
         "web.principal_help", turn.conversation.lang, name=name))])
 
 
@@ -82,5 +79,5 @@ FEATURE = Feature(
                 menu=(MenuEntry(("principal",), 90, "Bantuan"),)),
         *refused_to_students("dasbor", "dashboard"),
     ),
-    fallbacks=(Fallback(PRINCIPAL, tuple(Kind), lambda core, turn: principal_help(core, turn)),),
+    fallbacks=(Fallback(PRINCIPAL, tuple(Kind), lambda ctx, turn: principal_help(ctx, turn)),),
 )
