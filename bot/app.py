@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -16,15 +15,13 @@ from typing import Any
 from bot.channels.base import Channel
 from bot.clock import Clock, SystemClock, sleep_until
 from bot.config import Config, load_secret
-from bot.core.appointments import AppointmentPolicy
 from bot.core.coaching import Coaching, coaching_texts, load_coaching
 from bot.core.core import REQUIRED_TEXTS, RETENTION_TIMER, Core, Interrupt
-from bot.core.crisis import LadderStep
 from bot.core.feature import Feature
 from bot.core.features import FEATURES
 from bot.core.identity import IdentityVault
 from bot.core.keys import SYSTEM
-from bot.core.roster import roster_from
+from bot.core.policy import Policy
 from bot.core.training import TEXTS as TRAINING_TEXTS
 from bot.core.training import Training, load_training
 from bot.engine.catalog import Catalog, load_catalogs
@@ -156,27 +153,12 @@ class App:
             start_flow=config.flows.start,
             context=lambda lang: contexts.get(lang, contexts[config.languages.default]),
             languages=config.languages.available,
-            max_text_chars=config.limits.max_text_chars,
-            flow_idle=dt.timedelta(minutes=config.limits.flow_idle_minutes),
+            policy=Policy.from_config(config),
             interrupts=interrupts,
             features=features,
             risk=detector if detector is not None else Detector.default(),
-            ladder=[LadderStep(level.notify, level.timeout_minutes)
-                    for level in config.escalation.ladder],
-            tz=config.tz,
-            roster=roster_from(config.roster.shifts, config.roster.holidays, config.tz),
-            peer_capacity=config.roster.peer_capacity,
-            offer_timeout=dt.timedelta(minutes=config.roster.offer_timeout_minutes),
-            retention_days=(config.retention.light_case_days, config.retention.crisis_case_days,
-                            config.retention.processed_inbox_days),
             coaching=bundle.coaching,
             training=bundle.training,
-            approval_valid=dt.timedelta(days=config.training.approval_days),
-            teams={c: tuple(t) for c, t in config.escalation.categories.items()},
-            appointment_policy=AppointmentPolicy(
-                tuple(config.appointments.slots), config.appointments.days_ahead,
-                config.appointments.place or config.school.bk_office,
-                dt.timedelta(minutes=config.appointments.reminder_minutes)),
         )
         store = await open_store(config.database_path, config.database_url(), vault)
         return cls(config, store, vault, core, channels, clock or SystemClock(), web_url)

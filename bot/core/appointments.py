@@ -16,7 +16,7 @@ Button data: ``ap:slot:YYYYMMDDHHMM``, ``ap:ok|no|pr:REF``, ``ap:ps:REF:YYYYMMDD
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from bot.core.context import Context
@@ -52,6 +52,7 @@ from bot.core.feature import (
 )
 from bot.core.identity import appointment_ref
 from bot.core.keys import RoleTarget, UserKey
+from bot.core.policy import AppointmentPolicy  # noqa: F401  (its home was here)
 from bot.core.reads import AppointmentByRef, OwnAppointment, UpcomingSessions
 from bot.core.textclean import button_parts
 
@@ -63,35 +64,27 @@ ACTIVE = ("requested", "declined", "confirmed")
 _SLOT_FORMAT = "%Y%m%d%H%M"
 
 
-@dataclass(frozen=True)
-class AppointmentPolicy:
-    slots: tuple[dt.time, ...] = (dt.time(9), dt.time(11), dt.time(13))
-    days_ahead: int = 3  # school days offered, from tomorrow
-    place: str = ""
-    reminder: dt.timedelta = dt.timedelta(minutes=60)
-
-
 def proposed_slots(ctx: Context, now: dt.datetime) -> list[dt.datetime]:
     """The next school days' configured times (school time zone), from tomorrow."""
-    policy = ctx.appointment_policy
-    local = now.astimezone(ctx.tz)
+    policy = ctx.policy.appointments
+    local = now.astimezone(ctx.policy.tz)
     days: list[dt.date] = []
     for offset in range(1, 22):
         day = local.date() + dt.timedelta(days=offset)
-        if ctx.roster is None or ctx.roster.school_day(day):
+        if ctx.policy.roster is None or ctx.policy.roster.school_day(day):
             days.append(day)
         if len(days) == policy.days_ahead:
             break
-    return [dt.datetime.combine(day, t, tzinfo=ctx.tz) for day in days for t in policy.slots]
+    return [dt.datetime.combine(day, t, tzinfo=ctx.policy.tz) for day in days for t in policy.slots]
 
 
 def when(ctx: Context, moment: dt.datetime, lang: str) -> str:
-    local = moment.astimezone(ctx.tz)
+    local = moment.astimezone(ctx.policy.tz)
     return ctx.text(f"day.{local.weekday()}", lang) + local.strftime(" %d/%m %H.%M")
 
 
 def _place(ctx: Context) -> str:
-    return ctx.appointment_policy.place or str(ctx.context("id").get("bk_office", ""))
+    return ctx.policy.appointments.place or str(ctx.context("id").get("bk_office", ""))
 
 
 def _slot_buttons(ctx: Context, now: dt.datetime, lang: str) -> tuple[Button, ...]:
@@ -122,7 +115,7 @@ def start(ctx: Context, turn: Turn, conv: Conversation, variables: dict[str, Any
 
 def _valid_slot(ctx: Context, turn: Turn, raw: str) -> dt.datetime | None:
     try:
-        wanted = dt.datetime.strptime(raw, _SLOT_FORMAT).replace(tzinfo=ctx.tz)
+        wanted = dt.datetime.strptime(raw, _SLOT_FORMAT).replace(tzinfo=ctx.policy.tz)
     except ValueError:
         return None
     return wanted if wanted in proposed_slots(ctx, turn.now) else None
@@ -260,7 +253,7 @@ def _confirmed(ctx: Context, appt: AppointmentView, slot: dt.datetime,
     """Confirmed at ``slot``: the student is told (with the code for the BK office) and both
     get a reminder."""
     lang = appt.lang
-    due = slot - ctx.appointment_policy.reminder
+    due = slot - ctx.policy.appointments.reminder
     effects: list = [
         SetAppointment(appt.id, "confirmed", staff, slot),
         Send(appt.student, ctx.text("appointment.confirmed", lang, ref=appt.ref,
@@ -435,6 +428,7 @@ FEATURE = Feature(
                                                       "Counselor appointment"),)),),
     buttons=(ButtonRoute(PREFIX, student_button, reads=SERVICES),
              ButtonRoute(PREFIX, staff_button, STAFF, reads=(Read("appointment", _staff_ref),))),
+    retractable=(ANSWER_PREFIX,),
     timers=(TimerKind(REMINDER, lambda ctx, t: reminder(ctx, t.conversation, t.kind,
                                                          dict(t.payload)),
                       family=True, context="reminder"),),

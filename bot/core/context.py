@@ -6,7 +6,6 @@ imports the core and ``bot/core`` has no import cycle (``tests/core/test_imports
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -14,10 +13,8 @@ from bot.core.conversation import Conversation, Outcome, Turn
 from bot.core.events import Button
 
 if TYPE_CHECKING:
-    from bot.core.appointments import AppointmentPolicy
     from bot.core.coaching import Coaching
-    from bot.core.crisis import LadderStep
-    from bot.core.roster import Roster
+    from bot.core.policy import Policy
     from bot.core.training import Training
     from bot.engine.catalog import Catalog
 
@@ -43,19 +40,7 @@ class Context(Protocol):
     risk: RiskScreen | None
     coaching: Coaching | None  # rules for peers' messages (bot/core/coaching.py)
     training: Training | None  # modules before a peer's first shift (bot/core/training.py)
-    # policy (from config.yaml)
-    tz: dt.tzinfo
-    ladder: tuple[LadderStep, ...]
-    roster: Roster | None
-    peer_capacity: int
-    offer_timeout: dt.timedelta
-    idle_reminder: dt.timedelta
-    idle_close: dt.timedelta
-    light_reminder: dt.timedelta
-    max_text_chars: int
-    appointment_policy: AppointmentPolicy
-    approval_valid: dt.timedelta
-    teams: Mapping[str, tuple[str, ...]]
+    policy: Policy  # the school's rules (bot/core/policy.py)
 
     def context(self, lang: str) -> Mapping[str, Any]:
         """The values every text may use (school, hotlines ...)."""

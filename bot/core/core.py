@@ -21,7 +21,6 @@ from bot.core import (
     split,
     typed,
 )
-from bot.core.appointments import AppointmentPolicy
 from bot.core.coaching import Coaching
 from bot.core.context import RiskScreen
 from bot.core.conversation import (
@@ -35,7 +34,6 @@ from bot.core.conversation import (
     Turn,
     carried,
 )
-from bot.core.crisis import LadderStep
 from bot.core.effects import (
     PRIORITY_CRISIS,
     CancelTimer,
@@ -68,6 +66,7 @@ from bot.core.feature import (
 )
 from bot.core.keys import SYSTEM
 from bot.core.localtime import local_time
+from bot.core.policy import Policy
 from bot.core.roster import Roster
 from bot.core.textclean import MAX_INBOUND_CHARS, button_parts, clean_text, command_name
 from bot.core.training import Training
@@ -118,25 +117,11 @@ class Core:
         start_flow: str,
         context: Callable[[str], Mapping[str, Any]],
         languages: Sequence[str],
-        max_text_chars: int = 2000,
-        flow_idle: dt.timedelta = dt.timedelta(minutes=30),
+        policy: Policy | None = None,
         interrupts: Sequence[Interrupt] = (),
         risk: RiskScreen | None = None,
-        ladder: Sequence[LadderStep] = (LadderStep("all_counselors", 5),),
-        tz: dt.tzinfo = dt.UTC,
-        roster: Roster | None = None,
-        peer_capacity: int = 1,
-        offer_timeout: dt.timedelta = dt.timedelta(minutes=10),
-        idle_reminder: dt.timedelta = dt.timedelta(minutes=60),
-        idle_close: dt.timedelta = dt.timedelta(hours=4),
-        flood_limit: int = 20,
-        light_reminder: dt.timedelta = dt.timedelta(minutes=60),
-        retention_days: tuple[int, int, int] = (90, 365, 7),
-        appointment_policy: AppointmentPolicy | None = None,
         coaching: Coaching | None = None,
         training: Training | None = None,
-        approval_valid: dt.timedelta = dt.timedelta(days=183),
-        teams: Mapping[str, Sequence[str]] | None = None,
         features: Sequence[Feature] = (),
     ) -> None:
         self.flows = flows
@@ -144,26 +129,11 @@ class Core:
         self.start_flow = start_flow
         self.context = context
         self.languages = tuple(languages)
-        self.max_text_chars = max_text_chars
-        self.flow_idle = flow_idle
+        self.policy = policy or Policy()  # the school's rules (bot/core/policy.py)
         self.interrupts = tuple(interrupts)
         self.risk = risk
-        self.ladder = tuple(ladder)
-        self.tz = tz
-        self.roster = roster
-        self.peer_capacity = peer_capacity
-        self.offer_timeout = offer_timeout
-        self.idle_reminder = idle_reminder
-        self.idle_close = idle_close
-        self.flood_limit = flood_limit  # student messages relayed one by one per minute
-        self.light_reminder = light_reminder  # a light case waiting for guru BK is recalled
-        self.retention_days = retention_days  # light cases, crisis records, processed rows
-        self.appointment_policy = appointment_policy or AppointmentPolicy()
         self.coaching = coaching  # rules for peers' messages (bot/core/coaching.py)
         self.training = training  # modules before a peer's first shift (bot/core/training.py)
-        self.approval_valid = approval_valid  # then a refresher and a new approval
-        self.teams = {k: tuple(v) for k, v in (teams or {}).items()}  # category -> extra
-        # staff roles told about a crisis of that category besides guru BK (bot/core/tppk.py)
         self._service_states = frozenset(  # states of flows that hand over to a service
             name for machine in flows.values()
             if any(action.name == "service" for spec in machine.flow.states.values()
@@ -171,6 +141,16 @@ class Core:
                    for action in branch.actions)
             for name in machine.flow.states)
         self.registry = Registry([*features, self._flow_feature()])
+
+    @property
+    def tz(self) -> dt.tzinfo:
+        """The school's time zone (the policy's)."""
+        return self.policy.tz
+
+    @property
+    def roster(self) -> Roster | None:
+        """The duty roster (the policy's; the web view reads it)."""
+        return self.policy.roster
 
     def menus(self) -> CommandMenus:
         """The channels' command menus, from the features' declarations."""
@@ -212,7 +192,7 @@ class Core:
         if turn.party.unreachable_since and audience == STUDENT:  # they write again:
             outcome.effects.insert(0, SetReachable(turn.party.key, None))  # reached again
         elif turn.party.unreachable_since:  # the bot could not reach them; it can now
-            since = local_time(self.tz, turn.party.unreachable_since)
+            since = local_time(self.policy.tz, turn.party.unreachable_since)
             outcome.effects[:0] = [SetReachable(turn.party.key, None), Send(
                 turn.party.key, self.text("staff.were_unreachable", turn.conversation.lang,
                                           since=since))]
@@ -288,7 +268,7 @@ class Core:
         return result if isinstance(result, Outcome) else Outcome(conv, list(result))
 
     def _retention(self, now: dt.datetime) -> list:
-        light, crisis_days, processed = self.retention_days
+        light, crisis_days, processed = self.policy.retention_days
         return [Purge(now - dt.timedelta(days=light), now - dt.timedelta(days=crisis_days),
                       now - dt.timedelta(days=processed)),
                 StartTimer(SYSTEM, RETENTION_TIMER, now + dt.timedelta(days=1))]
@@ -426,9 +406,9 @@ class Core:
             else 1
         conv = conv.moved(vars={**conv.vars, "flood_minute": minute, "flood_count": count})
         outcome.conversation = conv
-        if count > self.flood_limit and case.level != "crisis":
+        if count > self.policy.flood_limit and case.level != "crisis":
             outcome.effects.append(CaseMessage(case.id, "student", text, relayed=False))
-            if count == self.flood_limit + 1:
+            if count == self.policy.flood_limit + 1:
                 next_minute = turn.now.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
                 outcome.effects += [
                     StartTimer(turn.party.key, DIGEST_TIMER, next_minute),
@@ -481,14 +461,14 @@ class Core:
             outcome = Outcome(conv)
             self.say(outcome, turn, "core.too_short")
             return outcome
-        text, cut = clean_text(text, self.max_text_chars)
+        text, cut = clean_text(text, self.policy.max_text_chars)
         variables = dict(conv.vars)
         if spec.input.save:
             variables[spec.input.save] = text
         outcome = self._run_flow(turn, conv.moved(vars=variables), "text_input", text)
         if cut:
             outcome.effects.insert(0, Send(turn.party.key, self.text(
-                "core.truncated", conv.lang, limit=self.max_text_chars)))
+                "core.truncated", conv.lang, limit=self.policy.max_text_chars)))
         return outcome
 
     def _flow_button(self, turn: Turn) -> Outcome:
@@ -549,7 +529,7 @@ class Core:
             effects.append(CancelTimer(conv.user, FLOW_IDLE_TIMER))
         else:
             new = conv.moved(state=flow_turn.state, vars=flow_turn.vars, lang=flow_turn.lang)
-            effects.append(StartTimer(conv.user, FLOW_IDLE_TIMER, turn.now + self.flow_idle,
+            effects.append(StartTimer(conv.user, FLOW_IDLE_TIMER, turn.now + self.policy.flow_idle,
                                       {"version": new.version}))
         return Outcome(new, effects)
 

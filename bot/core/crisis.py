@@ -4,7 +4,7 @@ takes the case, then relay both ways until the counselor closes it. Pure: return
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from bot.core import coaching, tppk
 from bot.core import excerpt as excerpts
@@ -29,6 +29,7 @@ from bot.core.effects import (
 from bot.core.events import Button
 from bot.core.feature import STAFF, ButtonRoute, Feature, Read, TimerKind
 from bot.core.keys import RoleTarget, UserKey
+from bot.core.policy import LadderStep  # noqa: F401  (its home was here)
 from bot.core.quote import quoted
 from bot.core.reads import OpenCaseNamed
 from bot.engine.shared import with_shared
@@ -39,12 +40,6 @@ PEER_ESCALATION = "PEER_ESCALATION"  # the category of a peer's /eskalasi: the a
 TAKE_PREFIX = "k:take:"
 EXCERPT = excerpts.EXCERPT
 STUDENT_FOLLOW_UPS = 3  # ladder steps after which a waiting student hears from us again
-
-
-@dataclass(frozen=True)
-class LadderStep:
-    target: str  # on_duty_counselors | all_counselors | backup
-    minutes: int
 
 
 def _excerpt(text: str) -> str:
@@ -97,21 +92,21 @@ def alert(ctx: Context, code: str, alias: str, category: str, excerpt: str, sinc
            if category == PEER_ESCALATION else "risk.alert")
     text = ctx.text(key, lang, code=code, alias=alias, excerpt=quoted(excerpt),
                      category=ctx.text(f"risk.cat.{category}", lang),
-                     time=since.astimezone(ctx.tz).strftime("%H:%M"),
+                     time=since.astimezone(ctx.policy.tz).strftime("%H:%M"),
                      waited=int((now - since).total_seconds() // 60))
     if step:
         text = ctx.text("risk.reminder", lang, n=step + 1) + "\n" + text
     button = Button(ctx.text("risk.take_button", lang), TAKE_PREFIX + code)
     # Past the configured levels the ladder repeats to everybody who can take a crisis (every
     # counselor and backup contact), not only to the last level's group.
-    target = ctx.ladder[step].target if step < len(ctx.ladder) else "crisis_team"
+    target = ctx.policy.ladder[step].target if step < len(ctx.policy.ladder) else "crisis_team"
     return to_staff(code, RoleTarget(target), text, (button,), PRIORITY_CRISIS)
 
 
 def _ladder_timer(ctx: Context, student: UserKey, step: int, since: dt.datetime, code: str,
                   alias: str, category: str, excerpt: str, now: dt.datetime,
                   by_model: bool = False) -> StartTimer:
-    minutes = ctx.ladder[min(step, len(ctx.ladder) - 1)].minutes
+    minutes = ctx.policy.ladder[min(step, len(ctx.policy.ladder) - 1)].minutes
     payload = {"step": step, "since": since.isoformat(), "code": code, "alias": alias,
                "category": category, "excerpt": excerpt, "by_model": by_model}
     return StartTimer(student, LADDER_TIMER, now + dt.timedelta(minutes=minutes), payload)
@@ -273,15 +268,15 @@ def self_reported(ctx: Context, party: Party, opened: OpenCase, now: dt.datetime
 def light_step(ctx: Context, case: CaseView, step: int, now: dt.datetime) -> list:
     """A light case waits for guru BK: remind counselors (not an emergency) while the roster
     runs, and keep the timer so it is never forgotten."""
-    on_shift = ctx.roster is None or ctx.roster.on_shift(now)
+    on_shift = ctx.policy.roster is None or ctx.policy.roster.on_shift(now)
     effects: list = []
     if on_shift:
         effects.append(counselor_notice(ctx, case.code, case.alias, case.topic, case.weight,
                                         case.story, reminder=step))
-        due = now + ctx.light_reminder
+        due = now + ctx.policy.light_reminder
     else:
-        start = ctx.roster.next_start(now) if ctx.roster else None
-        due = start.astimezone(dt.UTC) if start else now + ctx.light_reminder
+        start = ctx.policy.roster.next_start(now) if ctx.policy.roster else None
+        due = start.astimezone(dt.UTC) if start else now + ctx.policy.light_reminder
     return [*effects, StartTimer(case.student, LADDER_TIMER, due, {"step": step, "light": True})]
 
 
@@ -300,7 +295,7 @@ def counselor_notice(ctx: Context, code: str, alias: str, topic: str, weight: in
 
 def light_ladder(ctx: Context, student: UserKey, now: dt.datetime) -> StartTimer:
     """The reminder timer of a light case that now waits for guru BK."""
-    return StartTimer(student, LADDER_TIMER, now + ctx.light_reminder, {"step": 0,
+    return StartTimer(student, LADDER_TIMER, now + ctx.policy.light_reminder, {"step": 0,
                                                                           "light": True})
 
 
@@ -321,6 +316,7 @@ FEATURE = Feature(
     "crisis",
     buttons=(ButtonRoute(TAKE_PREFIX, take, STAFF, reads=(named_case(TAKE_PREFIX),)),
              ButtonRoute(TAKE_PREFIX, claim_refused)),
+    retractable=(TAKE_PREFIX,),
     timers=(TimerKind(LADDER_TIMER, lambda ctx, t: ladder_step(ctx, t.case, dict(t.payload),
                                                                 t.now),
                       context="queue", urgent=True),),

@@ -153,6 +153,8 @@ class Feature:
     buttons: tuple[ButtonRoute, ...] = ()
     timers: tuple[TimerKind, ...] = ()
     fallbacks: tuple[Fallback, ...] = ()
+    retractable: tuple[str, ...] = ()  # first-button prefixes of messages whose keyboard is
+    # removed once somebody answered (offers, alerts, requests: RetractButtons)
 
 
 class Registry:
@@ -189,6 +191,10 @@ class Registry:
                     raise ValueError(f"{feature.name}: timer {timer.kind!r} declared twice")
                 self._timers[timer.kind] = timer
         self._buttons.sort(key=lambda b: -len(b.prefix))  # the longest prefix first
+
+    def retractable(self) -> tuple[str, ...]:
+        """Every feature's retractable first-button prefixes."""
+        return tuple(p for feature in self.features for p in feature.retractable)
 
     def fallback(self, audience: str, kind: Kind) -> Fallback | None:
         return self._fallbacks.get((audience, kind))

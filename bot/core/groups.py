@@ -75,7 +75,7 @@ def student_button(ctx: Context, turn: Turn) -> Outcome:
     if not session.joined and session.count >= session.seats:
         ctx.say(outcome, turn, "groups.full", **values)
         return outcome
-    due = max(turn.now, session.starts_at - ctx.appointment_policy.reminder)
+    due = max(turn.now, session.starts_at - ctx.policy.appointments.reminder)
     outcome.effects += [
         GroupSignup(session.id, turn.party.key),
         StartTimer(turn.party.key, f"{REMINDER}:{session.id}", due,
@@ -117,7 +117,7 @@ def staff_command(ctx: Context, turn: Turn, args: str) -> Outcome:
         ctx.say(outcome, turn, "groups.staff_usage")
         return outcome
     try:
-        starts = dt.datetime.strptime(parts[1], "%Y-%m-%d %H:%M").replace(tzinfo=ctx.tz)
+        starts = dt.datetime.strptime(parts[1], "%Y-%m-%d %H:%M").replace(tzinfo=ctx.policy.tz)
     except ValueError:
         starts = None
     if starts is None or starts <= turn.now:

@@ -82,14 +82,14 @@ def offer_round(ctx: Context, case: CaseView | None, peers: Sequence[Party], pay
     if round_ >= FALLBACK_ROUND:
         return effects + to_guru_bk(ctx, case, now)
     if not peers:
-        on_shift = ctx.roster is None or ctx.roster.on_shift(now)
+        on_shift = ctx.policy.roster is None or ctx.policy.roster.on_shift(now)
         if on_shift:  # everyone busy: wait one round, then guru BK
             if round_ == 0:
                 effects.append(Send(case.student, ctx.text("handoff.queued", lang,
                                                             position=max(case.position, 1))))
-            return [*effects, StartTimer(case.student, OFFER_TIMER, now + ctx.offer_timeout,
+            return [*effects, StartTimer(case.student, OFFER_TIMER, now + ctx.policy.offer_timeout,
                                          {"round": round_ + 1})]
-        start = ctx.roster.next_start(now) if ctx.roster else None
+        start = ctx.policy.roster.next_start(now) if ctx.policy.roster else None
         when = (ctx.text(f"day.{start.weekday()}", lang) + start.strftime(" %H:%M") if start
                 else ctx.text("handoff.soon", lang))
         effects.append(Send(case.student, ctx.text("handoff.nobody", lang, when=when)))
@@ -102,7 +102,7 @@ def offer_round(ctx: Context, case: CaseView | None, peers: Sequence[Party], pay
     effects += [to_staff(case.code, p.key, _offer_text(ctx, case), (button,)) for p in chosen]
     if round_ == 0 and not payload.get("requeued"):
         effects.append(Send(case.student, ctx.text("handoff.offered", lang)))
-    effects.append(StartTimer(case.student, OFFER_TIMER, now + ctx.offer_timeout,
+    effects.append(StartTimer(case.student, OFFER_TIMER, now + ctx.policy.offer_timeout,
                               {"round": round_ + 1}))
     effects.append(Audit(None, "case_offered", {"code": case.code, "round": round_,
                                                 "peers": len(chosen)}))
@@ -145,8 +145,8 @@ def accept(ctx: Context, turn: Turn) -> Outcome:
         return refuse("handoff.taken", "taken")
     if party.key not in case.offered:
         return refuse("handoff.not_offered", "not offered or expired")
-    if party.load >= ctx.peer_capacity:
-        return refuse("handoff.at_capacity", "capacity", n=party.load, cap=ctx.peer_capacity)
+    if party.load >= ctx.policy.peer_capacity:
+        return refuse("handoff.at_capacity", "capacity", n=party.load, cap=ctx.policy.peer_capacity)
     name = party.pseudonym or party.alias  # never the name on the invite
     story = crisis.quoted(coaching.for_peer(ctx, case, case.story)) if case.story \
         else ctx.text("core.staff_no_story", lang)
@@ -169,7 +169,7 @@ def accept(ctx: Context, turn: Turn) -> Outcome:
 
 
 def idle_timer(ctx: Context, student: UserKey, now: dt.datetime, stage: int = 0) -> StartTimer:
-    minutes = ctx.idle_reminder if stage == 0 else ctx.idle_close
+    minutes = ctx.policy.idle_reminder if stage == 0 else ctx.policy.idle_close
     return StartTimer(student, IDLE_TIMER, now + minutes, {"stage": stage})
 
 
@@ -355,6 +355,7 @@ FEATURE = Feature(
         ButtonRoute(ACCEPT_PREFIX, accept, STAFF, reads=(crisis.named_case(ACCEPT_PREFIX),)),
         ButtonRoute(ACCEPT_PREFIX, crisis.claim_refused),
     ),
+    retractable=(ACCEPT_PREFIX,),
     timers=(
         TimerKind(OFFER_TIMER, lambda ctx, t: offer_round(ctx, t.case, t.peers,
                                                            dict(t.payload), t.now),

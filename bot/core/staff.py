@@ -201,7 +201,7 @@ def close(ctx: Context, turn: Turn, note: str) -> Outcome:
     case = turn.case
     if case is None:
         return _reply(ctx, turn, "staff.no_case")
-    note, _ = clean_text(note, ctx.max_text_chars)
+    note, _ = clean_text(note, ctx.policy.max_text_chars)
     if turn.party.role == "peer":
         return handoff.peer_close(ctx, turn, note)
     if not note:

@@ -87,7 +87,7 @@ def _record_lines(ctx: Context, record: CaseRecord, lang: str) -> list[str]:
     flags = "🚨 " if record.level == "crisis" else "⚠️ " if record.level == "concern" else ""
     route = ctx.text(f"role.{'peer' if record.route == 'peer' else 'counselor'}", lang)
     lines = [ctx.text("supervision.case_line", lang, flags=flags, number=record.number,
-                       opened=local_time(ctx.tz, record.opened_at),
+                       opened=local_time(ctx.policy.tz, record.opened_at),
                        topic=ctx.text(f"topic.{record.topic}", lang), weight=record.weight,
                        route=route, who=record.helper or "-",
                        status=ctx.text(f"supervision.{record.status}", lang))]
@@ -98,11 +98,12 @@ def _record_lines(ctx: Context, record: CaseRecord, lang: str) -> list[str]:
         record.story) if record.story else "-"))
     for note in record.notes:
         lines.append(ctx.text("supervision.case_note", lang, who=_author(ctx, note, lang),
-                               at=local_time(ctx.tz, note.at), text=crisis.quoted(note.text)))
+                               at=local_time(ctx.policy.tz, note.at),
+                               text=crisis.quoted(note.text)))
     if record.closing is not None:
         lines.append(ctx.text("supervision.case_closing", lang,
                                who=_author(ctx, record.closing, lang),
-                               at=local_time(ctx.tz, record.closing.at),
+                               at=local_time(ctx.policy.tz, record.closing.at),
                                text=crisis.quoted(record.closing.text) or "-"))
     if record.score is not None:
         lines.append(ctx.text("supervision.case_rating", lang, score=record.score,

@@ -27,10 +27,10 @@ def notify(ctx: Context, code: str, alias: str, category: str, excerpt: str,
     """The notices to the teams configured for ``category`` (none for other categories)."""
     effects: list = []
     lang = ctx.catalog.default_lang
-    for team in ctx.teams.get(category, ()):
+    for team in ctx.policy.teams.get(category, ()):
         text = ctx.text(f"{team}.notice", lang, code=code, alias=alias, excerpt=quoted(excerpt),
                          category=ctx.text(f"risk.cat.{category}", lang),
-                         time=since.astimezone(ctx.tz).strftime("%H:%M"))
+                         time=since.astimezone(ctx.policy.tz).strftime("%H:%M"))
         effects += [Send(RoleTarget(team), text, case=code, audience=AUDIENCE),
                     Audit(None, f"{team}_notified", {"code": code, "category": category})]
     return effects
@@ -39,5 +39,5 @@ def notify(ctx: Context, code: str, alias: str, category: str, excerpt: str,
 def newly_concerned(ctx: Context, case: CaseView, category: str, conv: Conversation) -> bool:
     """More risk in an open crisis case, of a category a team must know, while the case's own
     category is not theirs (so its ladder did not tell them) and they were not told since."""
-    return (bool(ctx.teams.get(category)) and not ctx.teams.get(case.category or "")
+    return (bool(ctx.policy.teams.get(category)) and not ctx.policy.teams.get(case.category or "")
             and conv.vars.get(TOLD) != case.id)

@@ -108,7 +108,8 @@ def gate(trained_at: str, approved_at: str, now: dt.datetime, valid: dt.timedelt
 
 def state_of(ctx: Context, party: Party, now: dt.datetime) -> str:
     return gate(party.trained_at or ("x" if party.trained else ""),
-                party.approved_at or ("x" if party.approved else ""), now, ctx.approval_valid)
+                party.approved_at or ("x" if party.approved else ""), now,
+                ctx.policy.approval_valid)
 
 
 def may_serve(ctx: Context, party: Party, now: dt.datetime) -> bool:
@@ -298,7 +299,7 @@ def _question(ctx: Context, peer, lang: str, m: int, q: int) -> Send:
 
 
 def _local(ctx: Context, iso: str) -> str:
-    return dt.datetime.fromisoformat(iso).astimezone(ctx.tz).strftime("%H:%M")
+    return dt.datetime.fromisoformat(iso).astimezone(ctx.policy.tz).strftime("%H:%M")
 
 
 # -- loading -----------------------------------------------------------------------------------

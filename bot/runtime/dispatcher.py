@@ -18,11 +18,11 @@ import logging
 import os
 import secrets
 import socket
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import fields, replace
 
 from bot.clock import Clock
-from bot.core.conversation import CaseView, Turn
+from bot.core.conversation import CaseView, Party, Turn
 from bot.core.core import Core
 from bot.core.effects import ForgetUser, Purge
 from bot.core.events import InboundEvent, Kind
@@ -292,16 +292,22 @@ class Dispatcher:
                 return 0  # already handled (a replay racing a live delivery)
             lang = "en" if event.lang_hint.startswith("en") else self.default_lang
             address = event.address
-            user = await users.touch(db, key, event.channel, lambda: self.vault.seal(address),
-                                     lang, now, existing=existing)
-            conv = replace(conv, lang=user.lang)
-            party = party_of(user)
-            if user.role != "student":
-                party = replace(party, load=await users.active_load(db, key))
-            turn = await self._turn(db, user, party, conv, event, now, own_case, alertable)
+
+            async def person() -> tuple[UserRow, Party]:
+                user = await users.touch(db, key, event.channel,
+                                         lambda: self.vault.seal(address), lang, now,
+                                         existing=existing)
+                if user.role == "student":
+                    return user, party_of(user)
+                return user, replace(party_of(user), load=await users.active_load(db, key))
+
+            role = existing.role if existing is not None else "student"  # touch keeps it
+            user, turn = await self._turn(db, key, role, person(), conv, event, now,
+                                          own_case, alertable)
             outcome = self.core.handle(turn)
             queued = await apply_effects(db, outcome.effects, now, self._on_shift(now),
-                                         known={user.key: user}, seal=self.vault.seal)
+                                         known={user.key: user}, seal=self.vault.seal,
+                                         retractable=self.core.registry.retractable())
             if outcome.conversation is not None:
                 await conversations.save(db, outcome.conversation, now)
         await self._after(outcome.effects)
@@ -321,47 +327,53 @@ class Dispatcher:
                 return False
             conv = replace(await conversations.load(db, key, self.default_lang),
                            lang=user.lang)
-            # unreachable_since cleared: acting on the web does not show that the chat works
-            party = replace(party_of(user), load=await users.active_load(db, key),
-                            unreachable_since="")
+
+            async def person() -> tuple[UserRow, Party]:
+                # unreachable_since cleared: acting on the web does not show the chat works
+                return user, replace(party_of(user), load=await users.active_load(db, key),
+                                     unreachable_since="")
+
             event = InboundEvent(user.channel, "", "", "", kind, text, data)
-            turn = await self._turn(db, user, party, conv, event, now, None,
-                                    await users.anyone_alertable(db))
+            _, turn = await self._turn(db, key, user.role, person(), conv, event, now, None,
+                                       await users.anyone_alertable(db))
             outcome = self.core.handle(turn)
             queued = await apply_effects(db, outcome.effects, now, self._on_shift(now),
-                                         known={user.key: user}, seal=self.vault.seal)
+                                         known={user.key: user}, seal=self.vault.seal,
+                                         retractable=self.core.registry.retractable())
             if outcome.conversation is not None:
                 await conversations.save(db, outcome.conversation, now)
         if queued:
             self.on_queued(urgent)
         return True
 
-    async def _turn(self, db, user: UserRow, party, conv, event: InboundEvent,
-                    now: dt.datetime, own_case: CaseView | None, alertable: bool) -> Turn:
-        """The turn the core decides: what every event reads, and what the features declared
-        for this one (``Registry.reads``), read together inside the event's transaction, so
-        what the core decides from them cannot be raced by another event."""
+    async def _turn(self, db, key: UserKey, role: str,
+                    person: Awaitable[tuple[UserRow, Party]], conv, event: InboundEvent,
+                    now: dt.datetime, own_case: CaseView | None, alertable: bool
+                    ) -> tuple[UserRow, Turn]:
+        """The turn the core decides: the person (``person`` touches their row), what every
+        staff event reads, and what the features declared for this event
+        (``Registry.reads``): statements sent to the database together, inside the event's
+        transaction, so what the core decides from them cannot be raced by another event."""
         name, args = command_name(event.text) if event.kind is Kind.COMMAND else ("", "")
-        ask = Ask(user.role, event.kind, name, args, event.data if event.kind is Kind.BUTTON
-                  else "", now, self.core.tz, self.core.peer_capacity)
-        rc = ReadContext(db, user, now, self.vault, self.store, self.web_url,
+        ask = Ask(role, event.kind, name, args, event.data if event.kind is Kind.BUTTON
+                  else "", now, self.core.policy.tz, self.core.policy.peer_capacity)
+        rc = ReadContext(db, key, now, self.vault, self.store, self.web_url,
                          self._on_shift(now))
-        declared = run_reads(rc, self.core.registry.reads(ask))
         ref = str(event.meta.get("reply_to") or "")
-        if user.role == "student":
-            found, held, code = await declared, (), ""
-        else:  # staff: the cases they hold, and the case of the message they replied to
-            found, held, code = await asyncio.gather(
-                declared, cases.held_by(db, user.key),
-                outbox.case_replied_to(db, user.key.value, ref) if ref else _nothing(""))
+        staff = role != "student"
+        (user, party), found, held, code = await asyncio.gather(
+            person, run_reads(rc, self.core.registry.reads(ask)),
+            cases.held_by(db, key) if staff else _nothing(()),  # the cases staff hold, and
+            outbox.case_replied_to(db, key.value, ref) if staff and ref else _nothing(""))
+        if staff:  # the case of the message they replied to
             own_case = held[0] if held else None
         replied = await cases.open_by_code(db, code) if code else None
         extra = {k: v for k, v in found.items() if k not in TURN_FIELDS}
         known = {k: v for k, v in found.items() if k in TURN_FIELDS}
-        return Turn(party, event.kind, event.text, event.data, now, conv, own_case,
-                    held=tuple(held), replied=replied, reply_code=code or "",
-                    replying=bool(ref) and user.role != "student", alertable=alertable,
-                    reads=extra, **known)
+        return user, Turn(party, event.kind, event.text, event.data, now,
+                          replace(conv, lang=user.lang), own_case, held=tuple(held),
+                          replied=replied, reply_code=code or "", replying=bool(ref) and staff,
+                          alertable=alertable, reads=extra, **known)
 
     async def _after(self, effects) -> None:
         """After the commit: /hapus and the retention purge leave no copy of deleted pages
@@ -375,7 +387,8 @@ class Dispatcher:
             if timer is None:
                 return
             effects = self.core.on_system_timer(timer.kind, self.clock.now())
-            await apply_effects(db, effects, self.clock.now(), seal=self.vault.seal)
+            await apply_effects(db, effects, self.clock.now(), seal=self.vault.seal,
+                                retractable=self.core.registry.retractable())
         await self._after(effects)
 
     def _on_shift(self, now: dt.datetime) -> bool:
@@ -436,10 +449,10 @@ class Dispatcher:
                 if case is not None and case.status == "waiting":
                     case = replace(case, position=await cases.queue_position(db, case.id))
             now = self.clock.now()
-            ask = Ask(user.role, None, now=now, tz=self.core.tz,
-                      peer_capacity=self.core.peer_capacity, timer=timer.kind,
+            ask = Ask(user.role, None, now=now, tz=self.core.policy.tz,
+                      peer_capacity=self.core.policy.peer_capacity, timer=timer.kind,
                       payload=timer.payload)
-            found = await run_reads(ReadContext(db, user, now, self.vault, self.store,
+            found = await run_reads(ReadContext(db, user.key, now, self.vault, self.store,
                                                 self.web_url, self._on_shift(now), case),
                                     self.core.registry.reads(ask))
             outcome = self.core.on_timer(
@@ -447,6 +460,7 @@ class Dispatcher:
                 found.pop("peers", ()), found.pop("alertable", True), found)
             queued = await apply_effects(db, outcome.effects, self.clock.now(),
                                          self._on_shift(self.clock.now()), seal=self.vault.seal,
+                                         retractable=self.core.registry.retractable(),
                                          context=self.core.registry.timer_context(timer.kind))
             if outcome.conversation is not None and outcome.conversation != conv:
                 await conversations.save(db, outcome.conversation, self.clock.now())

@@ -17,6 +17,7 @@ from typing import Any
 from bot.core import reads as q
 from bot.core.conversation import CaseView, InviteCheck, Party, WebLinkOffer
 from bot.core.identity import IdentityVault
+from bot.core.keys import UserKey
 from bot.reports import data as reports
 from bot.store import audit, cases, invites, services, users, web
 from bot.store.users import UserRow
@@ -38,7 +39,7 @@ class ReadContext:
     moment, and the runtime's means (keys, the web view's address, the roster)."""
 
     db: Any
-    user: UserRow
+    key: UserKey  # the person whose event (or timer) this is
     now: dt.datetime
     vault: IdentityVault
     store: Any  # the store port (several workers lock people)
@@ -91,7 +92,7 @@ async def _staff_named(rc: ReadContext, query: q.StaffNamed) -> Party | None:
 
 
 async def _own_appointment(rc: ReadContext, _: q.OwnAppointment) -> Any:
-    return await services.active_for(rc.db, rc.user.key)
+    return await services.active_for(rc.db, rc.key)
 
 
 async def _appointment_by_ref(rc: ReadContext, query: q.AppointmentByRef) -> Any:
@@ -100,7 +101,7 @@ async def _appointment_by_ref(rc: ReadContext, query: q.AppointmentByRef) -> Any
 
 async def _sessions(rc: ReadContext, query: q.UpcomingSessions) -> Any:
     if query.own:
-        return await services.upcoming_sessions(rc.db, rc.now, rc.user.key)
+        return await services.upcoming_sessions(rc.db, rc.now, rc.key)
     return await services.upcoming_sessions(rc.db, rc.now)
 
 
@@ -113,14 +114,14 @@ async def _web_link(rc: ReadContext, _: q.WebLink) -> WebLinkOffer:
     if not rc.web_url:
         return WebLinkOffer("")
     token = secrets.token_urlsafe(32)
-    recent = await web.links_since(rc.db, rc.user.key, rc.now - dt.timedelta(hours=1))
+    recent = await web.links_since(rc.db, rc.key, rc.now - dt.timedelta(hours=1))
     return WebLinkOffer(f"{rc.web_url}/masuk/{token}", rc.vault.web_hash("link", token),
                         recent)
 
 
 async def _invite(rc: ReadContext, query: q.InviteCode) -> InviteCheck:
     """Is the code good, and not brute-forced?"""
-    if await audit.count_since(rc.db, rc.user.key.value, "join_failed",
+    if await audit.count_since(rc.db, rc.key.value, "join_failed",
                                rc.now - dt.timedelta(hours=1)) >= query.attempts_per_hour:
         return InviteCheck("throttled")
     invite = await invites.find(rc.db, rc.vault.token_hash(query.code))
