@@ -361,11 +361,14 @@ class Dispatcher:
                          self._on_shift(now))
         ref = str(event.meta.get("reply_to") or "")
         staff = role != "student"
-        (user, party), found, held, code = await asyncio.gather(
-            person, run_reads(rc, self.core.registry.reads(ask)),
-            cases.held_by(db, key) if staff else _nothing(()),  # the cases staff hold, and
-            outbox.case_replied_to(db, key.value, ref) if staff and ref else _nothing(""))
-        if staff:  # the case of the message they replied to
+        (user, party), found = await asyncio.gather(
+            person, run_reads(rc, self.core.registry.reads(ask)))
+        held, code = (), ""
+        if staff:  # the cases they hold and the case of the message they replied to, read
+            # after the declared reads took the student a button names (several workers)
+            held, code = await asyncio.gather(
+                cases.held_by(db, key),
+                outbox.case_replied_to(db, key.value, ref) if ref else _nothing(""))
             own_case = held[0] if held else None
         replied = await cases.open_by_code(db, code) if code else None
         extra = {k: v for k, v in found.items() if k not in TURN_FIELDS}
