@@ -152,6 +152,11 @@ class Core:
         """The duty roster (the policy's; the web view reads it)."""
         return self.policy.roster
 
+    @roster.setter
+    def roster(self, roster: Roster | None) -> None:
+        """A roster saved on the web view replaces config.yaml's (App.refresh_roster)."""
+        self.policy = replace(self.policy, roster=roster)
+
     def menus(self) -> CommandMenus:
         """The channels' command menus, from the features' declarations."""
         return self.registry.menus(self.catalog.default_lang)

@@ -32,3 +32,10 @@ def test_core_takes_one_policy_not_twenty_arguments() -> None:
     assert "policy" in parameters
     assert not parameters & {"tz", "ladder", "peer_capacity", "offer_timeout", "teams"}
     assert len(parameters) <= 11
+
+
+def test_a_new_roster_replaces_the_policys(app) -> None:
+    old = app.core.policy
+    app.core.roster = None
+    assert app.core.policy.roster is None and app.core.roster is None
+    assert app.core.policy.peer_capacity == old.peer_capacity
