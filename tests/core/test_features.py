@@ -120,3 +120,24 @@ def test_the_longest_button_prefix_wins_and_timer_families_match() -> None:
     assert registry.timer("group:12").kind == "group"
     assert registry.timer("offer:1") is None  # not a family
     assert registry.entry("counselor", Kind.COMMAND, "cases").name == "kasus"
+
+
+def test_the_generated_menus_are_the_ones_telegram_had() -> None:
+    """The menus that were a table in bot/channels/telegram.py come out of the declarations
+    unchanged (order and words)."""
+    menus = Registry(FEATURES).menus()
+    assert [c for c, _ in menus.student["id"]] == [
+        "start", "menu", "janji", "help", "bahasa", "selesai", "stop", "hapus"]
+    assert dict(menus.student["en"])["hapus"] == "Delete your data"
+    assert list(menus.for_role("peer")) == [
+        ("selesai", "Tutup kasus"), ("eskalasi", "Teruskan ke guru BK + alasan"),
+        ("catatan", "Catatan supervisi"), ("onduty", "Mulai bertugas"),
+        ("offduty", "Berhenti bertugas"), ("nama", "Ganti nama samaran"),
+        ("latihan", "Pelatihan sebelum bertugas"), ("help", "Bantuan staf")]
+    assert [c for c, _ in menus.for_role("counselor")] == [
+        "kasus", "lihat", "ambil", "selesai", "sesi", "laporan", "dasbor", "onduty",
+        "offduty", "setujui", "help"]
+    assert menus.for_role("backup") == menus.for_role("counselor")
+    assert list(menus.for_role("tppk")) == [("help", "Bantuan staf")]
+    assert list(menus.for_role("principal")) == [
+        ("dasbor", "Tautan masuk dasbor web (laporan)"), ("help", "Bantuan")]
