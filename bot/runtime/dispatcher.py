@@ -32,7 +32,7 @@ from bot.core.keys import SYSTEM, UserKey
 from bot.core.roster import Roster
 from bot.core.textclean import command_name
 from bot.runtime.effects import apply_effects
-from bot.runtime.reads import ReadContext, party_of, run_reads
+from bot.runtime.reads import ReadContext, lock_first, party_of, run_reads
 from bot.store import (
     audit,
     cases,
@@ -361,14 +361,13 @@ class Dispatcher:
                          self._on_shift(now))
         ref = str(event.meta.get("reply_to") or "")
         staff = role != "student"
-        (user, party), found = await asyncio.gather(
-            person, run_reads(rc, self.core.registry.reads(ask)))
-        held, code = (), ""
-        if staff:  # the cases they hold and the case of the message they replied to, read
-            # after the declared reads took the student a button names (several workers)
-            held, code = await asyncio.gather(
-                cases.held_by(db, key),
-                outbox.case_replied_to(db, key.value, ref) if ref else _nothing(""))
+        wanted = self.core.registry.reads(ask)
+        await lock_first(rc, wanted)  # (several workers) before anything is read
+        (user, party), found, held, code = await asyncio.gather(
+            person, run_reads(rc, wanted),
+            cases.held_by(db, key) if staff else _nothing(()),  # the cases staff hold, and
+            outbox.case_replied_to(db, key.value, ref) if staff and ref else _nothing(""))
+        if staff:  # the case of the message they replied to
             own_case = held[0] if held else None
         replied = await cases.open_by_code(db, code) if code else None
         extra = {k: v for k, v in found.items() if k not in TURN_FIELDS}
@@ -455,9 +454,11 @@ class Dispatcher:
             ask = Ask(user.role, None, now=now, tz=self.core.policy.tz,
                       peer_capacity=self.core.policy.peer_capacity, timer=timer.kind,
                       payload=timer.payload)
-            found = await run_reads(ReadContext(db, user.key, now, self.vault, self.store,
-                                                self.web_url, self._on_shift(now), case),
-                                    self.core.registry.reads(ask))
+            rc = ReadContext(db, user.key, now, self.vault, self.store, self.web_url,
+                             self._on_shift(now), case)
+            wanted = self.core.registry.reads(ask)
+            await lock_first(rc, wanted)
+            found = await run_reads(rc, wanted)
             outcome = self.core.on_timer(
                 conv, party_of(user), timer.kind, timer.payload, now, case,
                 found.pop("peers", ()), found.pop("alertable", True), found)

@@ -59,12 +59,10 @@ async def _lock_student(rc: ReadContext, code: str) -> None:
 
 
 async def _open_case_named(rc: ReadContext, query: q.OpenCaseNamed) -> CaseView | None:
-    await _lock_student(rc, query.code)
     return await cases.open_by_code(rc.db, query.code, with_recent=query.recent)
 
 
 async def _latest_case_named(rc: ReadContext, query: q.LatestCaseNamed) -> CaseView | None:
-    await _lock_student(rc, query.code)
     return await cases.latest_by_code(rc.db, query.code, with_recent=query.recent)
 
 
@@ -153,6 +151,22 @@ READS: Mapping[type, Callable[[ReadContext, Any], Awaitable[Any]]] = {
     q.ReportFigures: _report, q.WebLink: _web_link, q.InviteCode: _invite,
     q.AvailablePeers: _available_peers, q.AnyoneAlertable: _alertable,
 }
+
+
+LOCKS: Mapping[type, Callable[[ReadContext, Any], Awaitable[None]]] = {
+    q.OpenCaseNamed: lambda rc, query: _lock_student(rc, query.code),
+    q.LatestCaseNamed: lambda rc, query: _lock_student(rc, query.code),
+}
+
+
+async def lock_first(rc: ReadContext, wanted: Sequence[tuple[Any, object]]) -> None:
+    """Take the locks the queries need (several workers: the student a staff button names),
+    one after the other and before anything else of the event is read: a lock waits for
+    another worker's transaction, and nothing may be read before it (on one worker: none)."""
+    for _, query in wanted:
+        lock = LOCKS.get(type(query))
+        if lock is not None:
+            await lock(rc, query)
 
 
 async def run_reads(rc: ReadContext, wanted: Sequence[tuple[str | tuple[str, ...], object]]
