@@ -338,8 +338,10 @@ async def _main(args, server) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         base = load_config(ROOT / "config.yaml")
         if args.open_only:  # a fresh process, so its peak memory is Sebaya's alone
+            url = server.fresh_database() if server is not None else None  # --db postgres
+            os.environ.pop("SEBAYA_DATABASE_URL", None)  # a parent's run must not override it
             config = base.model_copy(update={"database": base.database.model_copy(
-                update={"path": str(Path(tmp) / "open.sqlite3")})})
+                update={"path": str(Path(tmp) / "open.sqlite3"), "url": url})})
             opened = await open_conversations(args, config)
             print(json.dumps(opened))
             return
@@ -389,10 +391,12 @@ async def _main(args, server) -> None:
     print(f"sebaya process peak memory under that load: {sebaya['rss']:.0f} MB")
     if whatsapp is not None:
         print_whatsapp(args, whatsapp)
-    result = subprocess.run([sys.executable, __file__, "--open-only", "--open", str(args.open)],
+    result = subprocess.run([sys.executable, __file__, "--open-only", "--open", str(args.open),
+                             "--db", args.db],
                             capture_output=True, text=True, check=True, cwd=ROOT)
     opened = json.loads(result.stdout.strip().splitlines()[-1])
-    print(f"== {opened['open']} open conversations in the store (separate process)")
+    print(f"== {opened['open']} open conversations in the store ({args.db}; separate "
+          "process)")
     print(f"peak resident memory: {opened['rss_mb']:.0f} MB")
     for label in ("100", str(args.open)):
         p50, p99 = opened[f"latency_{label}"]

@@ -9,6 +9,7 @@ Sets (each scored separately, never pooled):
   corpus:tune  bench/data/risk_corpus.jsonl (written for Sebaya by independent writers), "tune"
   corpus:check the same file, "check" part (aggregates only)
   heldout_old  bench/data/risk_heldout.jsonl (an older held-out set, already seen: dev-like)
+  heldout_v3   bench/data/risk_heldout_v3.jsonl, a second frozen set (2026-12-02), the same way
   heldout_v2   bench/data/risk_heldout_v2.jsonl, the frozen held-out set, scored only when its
                sha256 equals HELDOUT_SHA256 (set by the maintainer); otherwise refused. With
                SEBAYA_NO_FROZEN=1 in the environment (rule and model work) the file is not even
@@ -45,6 +46,13 @@ DATA = ROOT / "bench" / "data"
 HELDOUT_V2 = DATA / "risk_heldout_v2.jsonl"
 # The frozen held-out set as committed alone in f90d7f1, before any rule or model work.
 HELDOUT_SHA256: str | None = "4d1f5ce14bee98144338534573aa7e8e409a8da31123663cfc82708f3e5fd03e"
+# The frozen sets by name: (file, the sha256 it must have). v3 (320 messages; Sundanese,
+# Javanese, English, obfuscation, exploitation) was written on 2026-12-02 by a helper who never
+# read the code or the rules, and scored first on main @210ac27, before the rule work it then
+# measured (first and last score in that stop's closing note).
+FROZEN = {"heldout_v2": (HELDOUT_V2, HELDOUT_SHA256),
+          "heldout_v3": (DATA / "risk_heldout_v3.jsonl",
+                         "8ea3df646f8605d79558ea6142d07f0ed9b13bca301c7f26d38a495cceed4b13")}
 
 # The list a school would write (issue #3): case-insensitive substring search.
 BASELINE = ("bunuh diri", "mati", "bunuh", "suicide", "kill myself", "self harm",
@@ -93,8 +101,8 @@ def load_sets(names: list[str]) -> dict[str, list[dict]]:
              "corpus:tune": corpus, "corpus:check": corpus,
              "heldout_old": DATA / "risk_heldout.jsonl"}
     for name in names:
-        if name == "heldout_v2":
-            rows = frozen_heldout()
+        if name in FROZEN:
+            rows = frozen_heldout(name)
             if rows is not None:
                 out[name] = rows
             continue
@@ -105,19 +113,20 @@ def load_sets(names: list[str]) -> dict[str, list[dict]]:
     return out
 
 
-def frozen_heldout() -> list[dict] | None:
+def frozen_heldout(name: str = "heldout_v2") -> list[dict] | None:
+    path, recorded = FROZEN[name]
     if os.environ.get("SEBAYA_NO_FROZEN"):  # rule and model work: the frozen set is not touched
-        print("(heldout_v2: skipped, SEBAYA_NO_FROZEN is set; the file was not read)")
+        print(f"({name}: skipped, SEBAYA_NO_FROZEN is set; the file was not read)")
         return None
-    if not HELDOUT_V2.is_file():
-        print(f"(heldout_v2: {HELDOUT_V2.name} not present)")
+    if not path.is_file():
+        print(f"({name}: {path.name} not present)")
         return None
-    actual = sha256_of(HELDOUT_V2)
-    if HELDOUT_SHA256 is None or actual != HELDOUT_SHA256:
-        print(f"(heldout_v2 REFUSED: sha256 {actual[:16]}... is not the recorded "
-              f"{(HELDOUT_SHA256 or 'None')[:16]}; the frozen set must not change)")
+    actual = sha256_of(path)
+    if recorded is None or actual != recorded:
+        print(f"({name} REFUSED: sha256 {actual[:16]}... is not the recorded "
+              f"{(recorded or 'None')[:16]}; the frozen set must not change)")
         return None
-    return load_jsonl(HELDOUT_V2)
+    return load_jsonl(path)
 
 
 def figures(rows: list[dict], verdicts: list[Verdict]) -> dict[str, float]:
@@ -236,7 +245,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     choices = ["dev", "extra:tune", "extra:check", "corpus:tune", "corpus:check", "heldout_old",
-               "heldout_v2"]
+               *FROZEN]
     parser.add_argument("--sets", nargs="*", choices=choices, default=choices)
     parser.add_argument("--misses", action="store_true",
                         help="list wrong verdicts (dev, tune parts and heldout_old only)")
@@ -257,7 +266,7 @@ def main() -> None:
     summary = {}
     texts: list[str] = []
     for name, rows in load_sets(args.sets).items():
-        show = args.misses and not name.endswith(":check") and name != "heldout_v2"
+        show = args.misses and not name.endswith(":check") and name not in FROZEN
         summary[name] = report(name, rows, detect, rules_only, show)
         if name in ("dev", "extra:tune", "corpus:tune"):
             texts += [r["text"] for r in rows]

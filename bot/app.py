@@ -9,12 +9,15 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from bot.channels.base import Channel
 from bot.clock import Clock, SystemClock, sleep_until
 from bot.config import Config, load_secret
+from bot.core import public_chat
+from bot.core.angket import TEXTS as ANGKET_TEXTS
+from bot.core.angket import Angket, load_angkets
 from bot.core.coaching import Coaching, coaching_texts, load_coaching
 from bot.core.core import REQUIRED_TEXTS, RETENTION_TIMER, Core, Interrupt
 from bot.core.feature import Feature
@@ -22,6 +25,7 @@ from bot.core.features import FEATURES
 from bot.core.identity import IdentityVault
 from bot.core.keys import SYSTEM
 from bot.core.policy import Policy
+from bot.core.roster import roster_from
 from bot.core.training import TEXTS as TRAINING_TEXTS
 from bot.core.training import Training, load_training
 from bot.engine.catalog import Catalog, load_catalogs
@@ -34,7 +38,8 @@ from bot.risk.detector import Detector
 from bot.runtime.dispatcher import Dispatcher
 from bot.runtime.outbox import OutboxSender
 from bot.runtime.timers import TimerLoop
-from bot.store import audit, timers, users
+from bot.store import audit, running, timers, users
+from bot.store import roster as roster_store
 from bot.store.db import Store
 from bot.store.port import open_store
 from bot.yamlsrc import line_at, read_yaml
@@ -48,6 +53,7 @@ class FlowBundle:
     flows: dict[str, Flow]
     coaching: Coaching | None = None  # flows/coaching/rules.yaml (None: not shipped there)
     training: Training | None = None  # flows/training/modules.yaml
+    angkets: dict[str, Angket] = field(default_factory=dict)  # flows/angket/*.yaml
 
 
 def load_flow_bundle(config: Config) -> FlowBundle:
@@ -81,7 +87,14 @@ def load_flow_bundle(config: Config) -> FlowBundle:
                                 "text required by the training gate is missing",
                                 f"add {key} (copy it from the shipped catalog)")
     training = load_training(config.flows_dir, catalog, tuple(languages))
-    return FlowBundle(catalog, flows, coaching, training)
+    for lang in languages:
+        for key in ANGKET_TEXTS:
+            if not catalog.has(lang, key):
+                raise FlowError(config.flows_dir / "texts" / f"{lang}.yaml", None, key,
+                                "text required by the angket is missing",
+                                f"add {key} (copy it from the shipped catalog)")
+    angkets = load_angkets(config.flows_dir, tuple(languages))
+    return FlowBundle(catalog, flows, coaching, training, angkets)
 
 
 def text_context(config: Config, catalog: Catalog) -> dict[str, dict[str, Any]]:
@@ -89,7 +102,7 @@ def text_context(config: Config, catalog: Catalog) -> dict[str, dict[str, Any]]:
     out = {}
     for lang in config.languages.available:
         hotlines = "\n".join(
-            catalog.get("core.hotline_line", lang, name=h.name, contact=h.contact,
+            catalog.get("core.hotline_line", lang, name=h.name_in(lang), contact=h.contact,
                         use=h.use.get(lang) or next(iter(h.use.values()), ""))
             for h in config.hotlines.items
         )
@@ -121,7 +134,12 @@ class App:
                 if getattr(channel, "reply_window", None) is not None),
             web_url=web_url)
         self.timers = TimerLoop(store, self.dispatcher, clock)
+        for channel in self.channels.values():  # groups: a refusal, hotlines for a crisis
+            bind = getattr(channel, "bind_group_reply", None)
+            if bind is not None:
+                bind(lambda text, bot: public_chat.group_reply(core, text, bot))
         self._loops: list[asyncio.Task] = []
+        self._running = None  # the mark `sebaya secret rotate` checks (bot/store/running.py)
         self.sweep_wake = asyncio.Event()
         self.sweep_poll = 5.0  # seconds between inbox sweeps (several workers)
 
@@ -159,14 +177,19 @@ class App:
             risk=detector if detector is not None else Detector.default(),
             coaching=bundle.coaching,
             training=bundle.training,
+            angkets=bundle.angkets,
         )
-        store = await open_store(config.database_path, config.database_url(), vault)
+        store = await open_store(config.database_path, config.database_url(), vault,
+                                 pool_size=config.database.pool_size,
+                                 urgent_size=config.database.crisis_pool_size)
         return cls(config, store, vault, core, channels, clock or SystemClock(), web_url)
 
     async def start(self) -> None:
         """Replay what a previous run left, make sure the daily retention purge is scheduled,
         then run the outbox and timer loops."""
+        self._running = await running.mark(self.store)  # sebaya secret rotate waits for none
         await self.ensure_retention()
+        await self.refresh_roster()
         async with self.store.read() as db:
             if not await users.anyone_alertable(db):
                 log.warning("NO COUNSELOR CAN RECEIVE CRISIS ALERTS: students in danger are told "
@@ -189,6 +212,20 @@ class App:
         if "inbox" in tables:
             self.sweep_wake.set()
 
+    async def refresh_roster(self) -> bool:
+        """Use the roster guru BK saved on the web view's Staff page, if any (else
+        config.yaml's): the core and the dispatcher answer "on shift now?" from it. Whether
+        the roster in use changed."""
+        async with self.store.read() as db:
+            saved = await roster_store.stored(db)
+        shifts, holidays = (saved.shifts, saved.holidays) if saved is not None else (
+            self.config.roster.shifts, self.config.roster.holidays)
+        fresh = roster_from(shifts, holidays, self.config.tz)
+        if fresh == self.core.roster:
+            return False
+        self.core.roster = self.dispatcher.roster = fresh
+        return True
+
     async def _sweep(self) -> None:
         """Claim events nobody handles: a dead worker's (once its lease ran out) or a busy
         worker's (at once: the NOTIFY of their insert wakes this)."""
@@ -197,6 +234,10 @@ class App:
                 await self.dispatcher.sweep()
             except self.store.unavailable:
                 log.warning("database unavailable; the inbox sweep tries again")
+            try:  # another worker's web view may have edited it; never stops the sweep
+                await self.refresh_roster()
+            except Exception:
+                log.exception("roster not refreshed; the one in use stays")
             await sleep_until(self.clock, None, self.sweep_wake, self.sweep_poll)
 
     async def settle(self) -> None:
@@ -218,6 +259,9 @@ class App:
                 await task
         self._loops = []
         await self.dispatcher.drain()
+        if self._running is not None:
+            await self._running.release()
+            self._running = None
         await self.store.close()
 
     async def ensure_retention(self) -> None:

@@ -16,6 +16,7 @@ import secrets
 import signal
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from aiohttp import web
@@ -104,11 +105,21 @@ async def _console_turn(app: App, console: ConsoleChannel, line: str) -> None:
 
 
 async def _console(config: Config) -> int:
+    try:
+        web_settings = settings_from()
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     console = ConsoleChannel()
-    app = await App.build(config, {console.name: console})
+    app = await App.build(config, {console.name: console},
+                          web_url=web_settings.base if web_settings.enabled else "")
     await app.start()
+    web_runner = await _serve_web(app, web_settings)  # /dasbor's link opens in a browser
     console.write(f"Sebaya console: {config.school.name}. You are {console.persona.address}. "
                   "Type a message; /as peer:NAME or /as counselor:NAME to switch; Ctrl-D ends.")
+    if web_runner is not None:
+        console.write(f"  (console) web view on {web_settings.base}: /as counselor:NAME, "
+                      "then /dasbor for a sign-in link")
     try:
         while True:
             try:
@@ -117,6 +128,8 @@ async def _console(config: Config) -> int:
                 break
             await _console_turn(app, console, line)
     finally:
+        if web_runner is not None:
+            await web_runner.cleanup()
         await app.stop()
     return EXIT_OK
 
@@ -176,7 +189,7 @@ async def _serve(config: Config, token: str, whatsapp: WhatsAppSettings | None) 
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stopping.set)
     if isinstance(wa, WhatsAppChannel):
-        wa.bind(app.store)
+        wa.bind(app.store, app.vault)
         await wa.start()
     if isinstance(telegram, TelegramChannel):
         try:
@@ -254,7 +267,10 @@ async def _serve_webhooks(app: App, telegram: TelegramChannel | None,
         wa.add_routes(server, app.dispatcher.accept_many, app.sender.delivery_reports)
     runner = web.AppRunner(server, access_log=None)
     await runner.setup()
-    await web.TCPSite(runner, host, port).start()
+    # several workers on one machine (PostgreSQL) all serve the same port: the kernel spreads
+    # connections over them (SO_REUSEPORT), and a re-delivery that reaches another worker is
+    # deduplicated by the inbox
+    await web.TCPSite(runner, host, port, reuse_port=app.store.several_workers or None).start()
     log = logging.getLogger("sebaya")
     if telegram is not None:
         await telegram.bot.set_webhook(telegram_url, secret_token=secret,
@@ -265,18 +281,44 @@ async def _serve_webhooks(app: App, telegram: TelegramChannel | None,
     return runner
 
 
-def _run(config: Config) -> int:
+def _run(config: Config, workers: int = 1, config_arg: str | None = None) -> int:
     token = os.environ.get(TOKEN_ENV, "").strip()
     try:
         whatsapp = WhatsAppSettings.from_env()
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    if workers > 1:
+        return _run_workers(config, workers, config_arg, bool(token or whatsapp))
     if token or whatsapp is not None:
         return asyncio.run(_serve(config, token, whatsapp))
     print(f"No {TOKEN_ENV} set: starting the local console channel (no WHATSAPP_* set "
           "either).", file=sys.stderr)
     return asyncio.run(_console(config))
+
+
+def _run_workers(config: Config, workers: int, config_arg: str | None,
+                 has_channel: bool) -> int:
+    """``sebaya run --workers N``: N ``sebaya run`` processes on one PostgreSQL database,
+    supervised (bot/supervisor.py)."""
+    if not config.database_url():
+        print(f"error: --workers {workers} needs PostgreSQL (database.url in config.yaml or "
+              "SEBAYA_DATABASE_URL): SQLite has one writer, so it runs one worker. Run "
+              "`sebaya run` without --workers, or see README: Many schools.", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if not has_channel:
+        print(f"error: --workers needs {TOKEN_ENV} or the WHATSAPP_* variables (the local "
+              "console is one person at a keyboard: run `sebaya console`)", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    load_secret(config)  # made here when missing: the workers must not race to generate one
+    from bot.supervisor import supervise
+
+    env = dict(os.environ)
+    # the Telegram webhook: every worker registers it, so all must check the same secret
+    env.setdefault(WEBHOOK_SECRET_ENV, secrets.token_urlsafe(32))
+    argv = [sys.executable, "-m", "bot", "run"] + (["--config", config_arg] if config_arg
+                                                   else [])
+    return asyncio.run(supervise(argv, workers, env))
 
 
 def _check_flows(config: Config) -> int:
@@ -306,6 +348,9 @@ def _check_flows(config: Config) -> int:
     else:
         print(f"training: {len(bundle.training.modules)} module(s) OK, pass mark "
               f"{bundle.training.pass_percent}%")
+    for angket in bundle.angkets.values():
+        print(f"angket {angket.id}: {len(angket.items)} item(s) OK "
+              f"({', '.join(angket.areas())})")
     if config.whatsapp is not None or os.environ.get("WHATSAPP_PHONE_NUMBER_ID"):
         notes = [note for flow in bundle.flows.values()
                  for note in whatsapp_notes(flow, bundle.catalog,
@@ -405,6 +450,19 @@ APPROVAL_MESSAGES = {
 }
 
 
+def _days(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number of days from ``low`` to ``high``."""
+    def parse(value: str) -> int:
+        try:
+            days = int(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+        if not low <= days <= high:
+            raise argparse.ArgumentTypeError(f"must be from {low} to {high} days, not {days}")
+        return days
+    return parse
+
+
 def _approve(config: Config, who: str) -> int:
     outcome, name = asyncio.run(staffcli.approve(config, who))
     message = APPROVAL_MESSAGES[outcome].format(name=name)
@@ -427,6 +485,8 @@ def _staff(config: Config, args: argparse.Namespace) -> int:
         people = asyncio.run(staffcli.listing(config))
         if not people:
             print("No staff enrolled yet. Create an invite: sebaya staff invite --role counselor")
+        else:
+            print(f"{'ROLE':10} {'NAME':20} {'PSEUDONYM':16} {'CODE':6} DUTY")
         for person in people:
             gate = "" if person.role != "peer" else " approved" if person.approved_at \
                 else " trained, awaiting approval" if person.trained_at else " in training"
@@ -489,9 +549,12 @@ async def _migrate_from_sqlite(config: Config, path: Path) -> int:
 
 def _operations(config: Config, args: argparse.Namespace) -> int:
     if args.command == "backup":
-        size = operations.backup(config, args.path)
-        print(f"Backed up to {args.path} ({size / 1024:.0f} KiB, integrity ok). Keep the "
-              "secret (SEBAYA_SECRET or the .secret file) separately.")
+        target = operations.backup_target(Path(args.path), dt.datetime.now(dt.UTC),
+                                          folder=args.path.endswith(("/", os.sep)))
+        size = operations.backup(config, target, overwrite=args.overwrite)
+        print(f"Backed up to {target} ({size / 1024:.0f} KiB, integrity ok). Keep the "
+              "secret (SEBAYA_SECRET or the .secret file) separately: this copy opens only "
+              "with today's secret, also after a later sebaya secret rotate.")
         return EXIT_OK
     if args.command == "audit":
         lines = operations.audit_lines(config, args.case, args.staff, args.limit)
@@ -523,6 +586,22 @@ async def _seed_data(config: Config) -> int:
           + ", ".join(f"{k} {v}" for k, v in made.items()))
     print("See it: sebaya report --demo --format html · remove it: sebaya demo --remove-data")
     return EXIT_OK
+
+
+async def _rotate_secret(config: Config, new_file: Path | None) -> int:
+    from bot import secretrotate
+
+    new = secretrotate.new_secret_from(new_file, dict(os.environ))
+    rotation = await secretrotate.rotate(config, new)
+    hint = "pg_dump -Fc" if config.database_url() else "sebaya backup FILE"
+    print("\n".join(secretrotate.next_steps(rotation, hint)))
+    return EXIT_OK
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of workers (1 or more)")
+    return int(text)
 
 
 def _date(text: str) -> dt.date:
@@ -558,8 +637,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sebaya", parents=[common],
                                      description="Sebaya: anonymous peer-support intake bot")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", parents=[common], help="run the bot (Telegram and/or WhatsApp when "
-                   "their variables are set, otherwise the local console)")
+    run = sub.add_parser("run", parents=[common], help="run the bot (Telegram and/or WhatsApp "
+                         "when their variables are set, otherwise the local console)")
+    run.add_argument("--workers", type=_positive, default=1,
+                     help="start and supervise N worker processes on one PostgreSQL database "
+                     "(restarted when one dies; SIGTERM stops them all)")
     sub.add_parser("console", parents=[common], help="chat locally as student, peer or counselor")
     demo = sub.add_parser("demo", parents=[common], help="play a scripted multi-party scenario")
     demo.add_argument("--seed-data", action="store_true",
@@ -584,7 +666,8 @@ def build_parser() -> argparse.ArgumentParser:
     inv.add_argument("--role", choices=("peer", "counselor", "backup", "tppk", "principal"),
                      required=True)
     inv.add_argument("--name", help="who it is for (shown to staff only)")
-    inv.add_argument("--days", type=int, default=7, help="days the code stays valid")
+    inv.add_argument("--days", type=_days(1, 90), default=7,
+                     help="days the code stays valid (1-90)")
     staff_sub.add_parser("list", parents=[common], help="list enrolled staff")
     ap = staff_sub.add_parser("approve", parents=[common],
                               help="approve a trained peer supporter for duty")
@@ -594,7 +677,10 @@ def build_parser() -> argparse.ArgumentParser:
     rm.add_argument("--yes", action="store_true",
                     help="remove even if they hold open cases or are the last counselor")
     backup = sub.add_parser("backup", parents=[common], help="consistent copy of the database")
-    backup.add_argument("path", type=Path)
+    backup.add_argument("path", help="the copy's file name, or a folder (ending in /) for a "
+                        "dated file inside it")
+    backup.add_argument("--overwrite", action="store_true",
+                        help="replace an existing backup file (refused otherwise)")
     audit = sub.add_parser("audit", parents=[common], help="who took, viewed, closed ...")
     audit.add_argument("--case", help="a case code, e.g. K7Q2")
     audit.add_argument("--staff", help="a staff member's name, pseudonym or code")
@@ -619,6 +705,16 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--lang", choices=("id", "en"), default=None)
     report.add_argument("--demo", action="store_true",
                         help="the synthetic month of `sebaya demo --seed-data` (marked as such)")
+    secret = sub.add_parser("secret", parents=[common],
+                            help="the installation secret: rotate it (ganti rahasia)")
+    secret_sub = secret.add_subparsers(dest="action", required=True)
+    rotate = secret_sub.add_parser(
+        "rotate", parents=[common], allow_abbrev=False,  # --new-secret VALUE is no option
+        help="ganti rahasia instalasi (the bot stopped); the new secret from a file or "
+             "SEBAYA_NEW_SECRET, never from the command line")
+    rotate.add_argument("--new-secret-file", type=Path, default=None, metavar="FILE",
+                        help="a file holding the new secret (e.g. openssl rand -base64 48 > "
+                        "FILE; chmod 600 FILE); or set SEBAYA_NEW_SECRET")
     draw = sub.add_parser("draw-flows", parents=[common], help="write Mermaid diagrams of flows")
     draw.add_argument("--out", type=Path, default=Path("docs/flows"))
     return parser
@@ -659,6 +755,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_migrate_from_sqlite(config, args.file))
         if args.command == "report":
             return _report(config, args)
+        if args.command == "secret":
+            return asyncio.run(_rotate_secret(config, args.new_secret_file))
         load_flow_bundle(config)  # fail before anything opens
         if args.command == "demo" and args.remove_data:
             from bot.reports.seed import demo_path, remove_demo
@@ -673,7 +771,7 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_demo(config))
         if args.command == "console":
             return asyncio.run(_console(config))
-        return _run(config)
+        return _run(config, getattr(args, "workers", 1), getattr(args, "config", None))
     except SebayaError as exc:
         print(redactor.text(f"error: {exc}"), file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -61,6 +61,10 @@ class Languages(_Model):
 class Database(_Model):
     path: str = "data/sebaya.sqlite3"
     url: str | None = None  # postgresql://... selects PostgreSQL (several workers); see README
+    # PostgreSQL connections per worker: ordinary work waits for one when all are busy
+    # (back-pressure), crisis work has its own few
+    pool_size: int = Field(default=10, ge=1, le=100)
+    crisis_pool_size: int = Field(default=2, ge=1, le=20)
 
     @field_validator("url")
     @classmethod
@@ -114,9 +118,15 @@ class Escalation(_Model):
 
 
 class Hotline(_Model):
-    name: str = Field(min_length=1)
+    name: str | dict[Lang, str] = Field(min_length=1)  # one name, or one per language
     contact: str = Field(min_length=1)
     use: dict[Lang, str] = Field(default_factory=dict)
+
+    def name_in(self, lang: str) -> str:
+        """The name students of ``lang`` read ("Darurat" / "Emergency")."""
+        if isinstance(self.name, str):
+            return self.name
+        return self.name.get(lang) or next(iter(self.name.values()))
 
 
 class Hotlines(_Model):

@@ -18,18 +18,25 @@ from bot.store.db import migrations, parse_ts, ts
 from bot.store.invariants import violations_sync
 
 
-def backup(config: Config, target: Path) -> int:
+def backup(config: Config, target: Path, overwrite: bool = True) -> int:
     """A consistent copy while the bot runs (pages copied under SQLite's own locking);
     returns the size in bytes. The secret is NOT copied: keep it separately. The copy is as
     private as the database: 0600, in a 0700 folder when this creates the folder. PostgreSQL
-    is backed up with pg_dump instead (refused here with the command to use)."""
+    is backed up with pg_dump instead (refused here with the command to use). An existing
+    file is replaced only with ``overwrite``; a folder gets a dated file inside."""
     if config.database_url():
         from bot.operations_pg import backup_refused
 
         raise backup_refused()
-    if not target.parent.exists():
-        target.parent.mkdir(parents=True, mode=0o700)
-    _private_file(target)
+    target = backup_target(target, dt.datetime.now(dt.UTC))
+    if target.exists() and not overwrite:  # the CLI never overwrites one unasked
+        raise SebayaError(f"{target} already exists: choose another name, or delete it first")
+    try:
+        if not target.parent.exists():
+            target.parent.mkdir(parents=True, mode=0o700)
+        _private_file(target)
+    except OSError as exc:  # a file where a folder should be, no permission ...
+        raise SebayaError(f"cannot write the backup to {target}: {exc.strerror}") from None
     source = sqlite3.connect(f"file:{config.database_path}?mode=ro", uri=True)
     try:
         copy = sqlite3.connect(target)
@@ -44,17 +51,23 @@ def backup(config: Config, target: Path) -> int:
     return target.stat().st_size
 
 
+def backup_target(target: Path, now: dt.datetime, folder: bool = False) -> Path:
+    """A folder (existing, or ``folder``: written with a trailing slash) gets a dated file
+    inside."""
+    if folder or target.is_dir():
+        return target / f"sebaya-{now:%Y%m%d-%H%M%S}.sqlite3"
+    return target
+
+
 def _private_file(path: Path) -> None:
     """Create ``path`` 0600 before SQLite writes to it (or make an existing one 0600)."""
     os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
     path.chmod(0o600)  # an existing file keeps its mode on open; the umask may loosen none
 
 
-def _who(conn: sqlite3.Connection, key: str | None) -> str:
-    if key is None:
-        return "system"
-    row = conn.execute("SELECT role, display_name, pseudonym, code, former_role FROM users "
-                       "WHERE key = ?", (key,)).fetchone()
+def who_label(row: tuple | None) -> str:
+    """How the audit names an actor, from (role, display_name, pseudonym, code, former_role)
+    of their users row (None: deleted)."""
     if row is None:
         return "(deleted)"
     role, name, pseudonym, code, former = row
@@ -63,32 +76,49 @@ def _who(conn: sqlite3.Connection, key: str | None) -> str:
     return f"student #{code}" if role == "student" else f"{role} {name or pseudonym or code}"
 
 
+WHO_SQL = "SELECT role, display_name, pseudonym, code, former_role FROM users WHERE key = ?"
+STAFF_SQL = ("SELECT key FROM users WHERE (role != 'student' OR former_role IS NOT NULL) "
+             "AND (lower(display_name) = lower(?) OR lower(pseudonym) = lower(?) "
+             "OR code = upper(?))")
+
+
+def audit_rendered(config: Config, rows: list[tuple], who: dict[str | None, str],
+                   case: str | None, limit: int) -> list[str]:
+    """The audit lines of (at, actor_key, action, detail) rows, newest last (both stores)."""
+    code = case.strip().lstrip("#").upper() if case else None
+    out = []
+    for at, actor, action, detail in rows:
+        details = json.loads(detail)
+        if code and details.get("code") != code:
+            continue
+        when = parse_ts(at).astimezone(config.tz).strftime("%Y-%m-%d %H:%M")
+        extra = " ".join(f"{k}={v}" for k, v in details.items())
+        name = "system" if actor is None else who.get(actor, "(deleted)")
+        out.append(f"{when}  {name:24} {action:24} {extra}".rstrip())
+    return out[-limit:]
+
+
 def audit_lines(config: Config, case: str | None = None, staff: str | None = None,
                 limit: int = 200) -> list[str]:
     """Audit rows, newest last, optionally for one case code or one staff member."""
+    if config.database_url():
+        import asyncio
+
+        from bot.operations_pg import audit_lines as pg_audit_lines
+
+        return asyncio.run(pg_audit_lines(config, case, staff, limit))
     conn = sqlite3.connect(f"file:{config.database_path}?mode=ro", uri=True)
     try:
         sql, args = "SELECT at, actor_key, action, detail FROM audit", []
         if staff:
-            row = conn.execute(
-                "SELECT key FROM users WHERE (role != 'student' OR former_role IS NOT NULL) "
-                "AND (lower(display_name) = "
-                "lower(?) OR lower(pseudonym) = lower(?) OR code = upper(?))",
-                (staff, staff, staff)).fetchone()
+            row = conn.execute(STAFF_SQL, (staff, staff, staff)).fetchone()
             if row is None:
                 raise SebayaError(f"no staff member {staff!r} (see: sebaya staff list)")
             sql, args = sql + " WHERE actor_key = ?", [row[0]]
         rows = conn.execute(sql + " ORDER BY id", args).fetchall()
-        code = case.strip().lstrip("#").upper() if case else None
-        out = []
-        for at, actor, action, detail in rows:
-            details = json.loads(detail)
-            if code and details.get("code") != code:
-                continue
-            when = parse_ts(at).astimezone(config.tz).strftime("%Y-%m-%d %H:%M")
-            extra = " ".join(f"{k}={v}" for k, v in details.items())
-            out.append(f"{when}  {_who(conn, actor):24} {action:24} {extra}".rstrip())
-        return out[-limit:]
+        who = {key: who_label(conn.execute(WHO_SQL, (key,)).fetchone())
+               for key in {actor for _, actor, _, _ in rows if actor is not None}}
+        return audit_rendered(config, rows, who, case, limit)
     finally:
         conn.close()
 
@@ -129,7 +159,8 @@ def doctor(config: Config, now: dt.datetime | None = None) -> list[Check]:
         from bot.operations_pg import database_checks
 
         return checks + asyncio.run(database_checks(
-            url, value, tuple(sorted(config.escalation.categories))))
+            url, value, tuple(sorted(config.escalation.categories)), config,
+            now or dt.datetime.now(dt.UTC)))
     if not config.database_path.exists():
         checks.append(Check(False, "database", f"{config.database_path} does not exist yet "
                                                "(start the bot once)"))
@@ -144,8 +175,14 @@ def doctor(config: Config, now: dt.datetime | None = None) -> list[Check]:
                                                                   f"{latest}"))
         stored = conn.execute("SELECT value FROM meta WHERE key = 'secret_fingerprint'"
                               ).fetchone() if version >= 8 else None
-        if value and stored:
+        row = conn.execute("SELECT scheme, wrapped, origin, created_at, rotated_at FROM "
+                           "keyring WHERE id = 1").fetchone() if version >= 18 else None
+        checks.append(secret_scheme(row))
+        if value and row:
+            same = opens(row[1], value)
+        elif value and stored:
             same = stored[0] == IdentityVault(value.encode()).fingerprint()
+        if value and (row or stored):
             checks.append(Check(same, "secret matches the database", "yes" if same else
                                 "NO: this database was made with another secret; the bot will "
                                 "refuse to start (restore the original secret)"))
@@ -164,8 +201,7 @@ def doctor(config: Config, now: dt.datetime | None = None) -> list[Check]:
                             else "none: crisis alerts have nobody to reach (sebaya staff "
                                  "invite --role counselor)"))
         off = count("SELECT COUNT(*) FROM users WHERE role = 'counselor' AND duty = 'off'")
-        checks.append(Check(off < counselors or counselors == 0, "counselors not switched off",
-                            f"{counselors - off} of {counselors}"))
+        checks.append(counselors_on_check(counselors, off))
         if version >= 11 and config.escalation.categories:  # told, never a PROBLEM: the
             members = count("SELECT COUNT(*) FROM users WHERE role = 'tppk'")  # ladder is BK's
             kinds = ", ".join(sorted(config.escalation.categories))
@@ -180,32 +216,63 @@ def doctor(config: Config, now: dt.datetime | None = None) -> list[Check]:
         open_crises = count("SELECT COUNT(*) FROM cases WHERE level = 'crisis' "
                             "AND status = 'waiting'")
         checks.append(Check(open_crises == 0, "crises waiting for a counselor", str(open_crises)))
-        unreachable = conn.execute(
-            "SELECT role, COALESCE(display_name, pseudonym, code), unreachable_since FROM users "
-            "WHERE role != 'student' AND unreachable_since IS NOT NULL ORDER BY role").fetchall()
-        checks.append(Check(not unreachable, "staff the bot can reach", "all" if not unreachable
-                            else "; ".join(f"{name} ({role}) unreachable since {since[:16]}Z: "
-                                           "blocked the bot or deleted the chat? alerts skip them"
-                                           for role, name, since in unreachable)))
+        checks.append(reachable_check(conn.execute(UNREACHABLE_SQL).fetchall()))
         broken = [str(v) for v in violations_sync(conn)]
         checks.append(Check(not broken, "safety invariants", "hold" if not broken
                             else "; ".join(broken[:5])))
-        if config.whatsapp is not None or os.environ.get("WHATSAPP_PHONE_NUMBER_ID") or count(
-                "SELECT COUNT(*) FROM users WHERE channel = 'whatsapp'"):
+        if wants_whatsapp(config, count(WA_USERS_SQL)):
             checks += _whatsapp(config, conn, now or dt.datetime.now(dt.UTC))
     finally:
         conn.close()
     return checks
 
 
+def counselors_on_check(counselors: int, off: int) -> Check:
+    return Check(off < counselors or counselors == 0, "counselors not switched off",
+                 f"{counselors - off} of {counselors}")
+
+
+UNREACHABLE_SQL = ("SELECT role, COALESCE(display_name, pseudonym, code), unreachable_since "
+                   "FROM users WHERE role != 'student' AND unreachable_since IS NOT NULL "
+                   "ORDER BY role")
+
+
+def reachable_check(unreachable: list[tuple]) -> Check:
+    """From (role, name, since) of the staff whose chat failed for good."""
+    return Check(not unreachable, "staff the bot can reach", "all" if not unreachable
+                 else "; ".join(f"{name} ({role}) unreachable since {since[:16]}Z: blocked "
+                                "the bot or deleted the chat? alerts skip them"
+                                for role, name, since in unreachable))
+
+
+WA_USERS_SQL = "SELECT COUNT(*) FROM users WHERE channel = 'whatsapp'"
+WA_STAFF_SQL = "SELECT COUNT(*) FROM users WHERE role != 'student' AND channel = 'whatsapp'"
+WA_AUDIT_SQL = "SELECT detail FROM audit WHERE action = ? AND at >= ? ORDER BY id"
+WA_HELD_SQL = "SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND last_error = 'held'"
+
+
+def wants_whatsapp(config: Config, wa_users: int) -> bool:
+    return bool(config.whatsapp is not None or os.environ.get("WHATSAPP_PHONE_NUMBER_ID")
+                or wa_users)
+
+
 def _whatsapp(config: Config, conn: sqlite3.Connection, now: dt.datetime) -> list[Check]:
+    since = ts(now - dt.timedelta(days=7))
+
+    def audited(action: str) -> list[dict]:
+        return [json.loads(d) for (d,) in conn.execute(WA_AUDIT_SQL, (action, since))]
+
+    return whatsapp_checks(config, conn.execute(WA_STAFF_SQL).fetchone()[0], audited,
+                           conn.execute(WA_HELD_SQL).fetchone()[0])
+
+
+def whatsapp_checks(config: Config, staff: int, audited, held: int) -> list[Check]:
     """WhatsApp: staff an alert cannot reach outside their 24-hour window, what Meta said
     needs the operator (expired token, blocked number, template errors), refused webhook
-    deliveries, and messages waiting for a person to write."""
+    deliveries, and messages waiting for a person to write (``audited(action)``: the
+    details of that action's audit rows of the last 7 days)."""
     checks = []
     templates = config.whatsapp.templates if config.whatsapp is not None else {}
-    staff = conn.execute("SELECT COUNT(*) FROM users WHERE role != 'student' "
-                         "AND channel = 'whatsapp'").fetchone()[0]
     missing = [p for p in ("alert", "notice") if p not in templates]
     checks.append(Check(not staff or not missing, "whatsapp alert template",
                         f"{staff} staff member(s) on WhatsApp; templates: "
@@ -215,13 +282,6 @@ def _whatsapp(config: Config, conn: sqlite3.Connection, now: dt.datetime) -> lis
                              "of silence a crisis alert to one of them cannot go (the ladder "
                              "skips them) and a student's message waits unannounced. Add "
                              "whatsapp.templates (README: WhatsApp)"))
-    since = ts(now - dt.timedelta(days=7))
-
-    def audited(action: str) -> list[dict]:
-        return [json.loads(d) for (d,) in conn.execute(
-            "SELECT detail FROM audit WHERE action = ? AND at >= ? ORDER BY id",
-            (action, since))]
-
     codes = sorted({str(d.get("code")) for d in audited("whatsapp_operator_error")})
     checks.append(Check(not codes, "whatsapp errors for the operator (7 days)",
                         "none" if not codes else f"Meta error code(s) {', '.join(codes)}: 190 "
@@ -231,12 +291,35 @@ def _whatsapp(config: Config, conn: sqlite3.Connection, now: dt.datetime) -> lis
     checks.append(Check(not refused, "whatsapp webhook signatures (7 days)",
                         "all valid" if not refused else f"{len(refused)} refused: if Meta's "
                         "deliveries are among them, WHATSAPP_APP_SECRET is wrong"))
-    held = conn.execute("SELECT COUNT(*) FROM outbox WHERE status = 'pending' "
-                        "AND last_error = 'held'").fetchone()[0]
     dropped = len(audited("message_dropped"))
     checks.append(Check(True, "whatsapp messages waiting for a reply window",
                         f"{held} waiting, {dropped} dropped in 7 days"))
     return checks
+
+
+def opens(wrapped: str, secret: str) -> bool:
+    """Does ``secret`` unwrap this database's root key?"""
+    from bot.core.keyring import WrongSecret
+
+    try:
+        IdentityVault(secret.encode()).unlock(wrapped)
+    except WrongSecret:
+        return False
+    return True
+
+
+def secret_scheme(row: tuple | None) -> Check:
+    """Which secret scheme the database uses (the keyring row of migration 018, if any)."""
+    if row is None:
+        return Check(True, "secret scheme", "before envelope keys: every key derives from "
+                     "the secret itself, which cannot be changed; start the bot once (or "
+                     "sebaya migrate) to add the keyring, then sebaya secret rotate works")
+    scheme, _wrapped, origin, created, rotated = row[:5]
+    where = ("root key kept from the secret this database was made with (made before "
+             "envelope keys)" if origin == "legacy" else "random root key")
+    return Check(True, "secret scheme", f"{scheme}: {where}, wrapped under the secret since "
+                 f"{created[:10]}; " + (f"secret last rotated {rotated[:16]}Z" if rotated
+                                        else "secret never rotated"))
 
 
 PLACEHOLDERS = ("change-me", "changeme", "change-me-long-random", "a long random string",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import os
 import shutil
 from collections.abc import AsyncIterator
@@ -12,6 +14,8 @@ import pytest
 from bot.app import App
 from bot.clock import ManualClock
 from bot.config import Config, load_config
+from bot.store.db import Store
+from tests import yamlcache
 from tests.dialog import Dialog, RecordingChannel
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -19,6 +23,7 @@ SECRET = b"test-secret-0123456789abcdef"
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    yamlcache.install()  # the shipped flows are parsed once per process, not once per test
     config.addinivalue_line("markers", "sqlite_only: reads the SQLite file or its internals "
                             "(skipped when SEBAYA_TEST_DATABASE=postgres)")
 
@@ -42,11 +47,12 @@ def project(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def config(project: Path, request: pytest.FixtureRequest) -> Config:
-    """The shipped config; on PostgreSQL (a fresh database) with SEBAYA_TEST_DATABASE=postgres,
-    which runs every test that uses it against the second store."""
+    """The shipped config; on PostgreSQL (an empty database at the latest schema) with
+    SEBAYA_TEST_DATABASE=postgres, which runs every test that uses it against the second
+    store."""
     config = load_config(project / "config.yaml")
     if os.environ.get("SEBAYA_TEST_DATABASE") == "postgres":
-        url = request.getfixturevalue("pg_url")
+        url = request.getfixturevalue("pg_migrated_url")
         # the CLI's commands load config.yaml themselves: they find the database here
         request.getfixturevalue("monkeypatch").setenv("SEBAYA_DATABASE_URL", url)
         config = config.model_copy(update={"database": config.database.model_copy(
@@ -59,8 +65,36 @@ def clock() -> ManualClock:
     return ManualClock()
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file as ``Store.open`` leaves a new one, before any secret is recorded in it:
+    every migration applied once per test process, not once per test."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "migrated.sqlite3"
+
+    async def migrate() -> None:
+        await (await Store.open(path)).close()
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:  # a loop may be running here
+        pool.submit(asyncio.run, migrate()).result()
+    assert not path.with_name(path.name + "-wal").exists()  # closed: all in the one file
+    return path
+
+
+def place_migrated(config: Config, template: Path) -> None:
+    """Put a copy of the migrated template where a SQLite config's new database would be
+    made, private as ``Store.open`` would make it (nothing on PostgreSQL or when a database
+    is already there: then ``App.build`` opens and migrates as ever)."""
+    path = config.database_path
+    if config.database_url() or str(path) == ":memory:" or path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    shutil.copyfile(template, path)
+    path.chmod(0o600)
+
+
 @pytest.fixture
-async def app(config: Config, clock: ManualClock) -> AsyncIterator[App]:
+async def app(config: Config, clock: ManualClock, sqlite_template: Path) -> AsyncIterator[App]:
+    place_migrated(config, sqlite_template)
     channel = RecordingChannel()
     app = await App.build(config, {channel.name: channel}, clock=clock, secret=SECRET)
     yield app
@@ -101,3 +135,12 @@ def pg_url(pg_server) -> str:
     url = pg_server.fresh_database()
     yield url
     pg_server.drop_database(url)
+
+
+@pytest.fixture
+def pg_migrated_url(pg_server) -> str:
+    """An empty database at the latest schema (emptied and reused between tests: see
+    ``PgServer.migrated_database``); the migrations themselves are tested on ``pg_url``."""
+    url = pg_server.migrated_database()
+    yield url
+    pg_server.release(url)

@@ -11,6 +11,8 @@ When no PostgreSQL can be started the PostgreSQL tests skip with the reason, exc
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import contextlib
 import os
 import shutil
@@ -59,6 +61,8 @@ class PgServer:
     port: int
     user: str
     as_postgres: bool
+    _kept: str | None = None  # the reusable migrated database (migrated_database)
+    _kept_schema: str = ""
 
     def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         command = list(args)
@@ -87,7 +91,7 @@ class PgServer:
                            f"unix_socket_directories = '{root}'\nfsync = off\n"
                            "synchronous_commit = off\nfull_page_writes = off\n"
                            "max_connections = 200\n")
-            server._pg_ctl("start")
+            server._start_on_a_free_port()
         except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as exc:
             detail = getattr(exc, "stderr", "") or str(exc)
             log = root / "log"
@@ -96,6 +100,23 @@ class PgServer:
             shutil.rmtree(root, ignore_errors=True)
             raise Unavailable(f"PostgreSQL did not start: {detail.strip()}") from exc
         return server
+
+    def _start_on_a_free_port(self) -> None:
+        """Start; if another process (a parallel test worker) took the port between choosing
+        and binding it, choose again (a later ``port`` line in postgresql.conf wins)."""
+        for attempt in range(3):
+            try:
+                self._pg_ctl("start")
+                return
+            except subprocess.CalledProcessError:
+                log = self.root / "log"
+                taken = log.exists() and "already in use" in log.read_text(errors="replace")
+                if not taken or attempt == 2:
+                    raise
+                self.port = _free_port()
+                with open(self.root / "data" / "postgresql.conf", "a", encoding="utf-8") as conf:
+                    conf.write(f"port = {self.port}\n")
+                log.unlink()
 
     def url(self, dbname: str = "postgres") -> str:
         return f"postgresql://{self.user}@127.0.0.1:{self.port}/{dbname}"
@@ -110,6 +131,35 @@ class PgServer:
         name = "t_" + uuid.uuid4().hex[:12]
         self.psql(f"CREATE DATABASE {name}")
         return self.url(name)
+
+    def migrated_database(self) -> str:
+        """An empty database at the latest schema, as ``sebaya migrate`` leaves a fresh one.
+
+        Creating a database and migrating it costs about half a second, so each cluster (one
+        per test process) keeps one and empties it for the next test instead: every other
+        connection to it is ended (their advisory locks and LISTENs go with them), every table
+        but ``sebaya_schema`` is truncated and every sequence restarted. The schema is compared
+        with the one just after migrating (tables, columns, constraints, indexes, functions,
+        triggers, views, schemas, settings, version); a test that changed any of it gets its
+        database dropped and the next test a newly made one. If migrating leaves rows anywhere,
+        nothing is reused and every test gets a new database.
+        """
+        if self._kept is not None:
+            if _run_async(_reset(self._kept, self._kept_schema)):
+                return self._kept
+            self.drop_database(self._kept)
+            self._kept = None
+        url = self.fresh_database()
+        schema, empty = _run_async(_migrate(url))
+        if empty:
+            self._kept, self._kept_schema = url, schema
+        return url
+
+    def release(self, url: str) -> None:
+        """Done with a database from ``migrated_database``: dropped unless it is the kept one
+        (that one is checked and emptied when next asked for)."""
+        if url != self._kept:
+            self.drop_database(url)
 
     def drop_database(self, url: str) -> None:
         name = url.rsplit("/", 1)[-1]
@@ -137,3 +187,88 @@ class PgServer:
                 break
             time.sleep(0.1)
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+# -- the reusable migrated database -----------------------------------------------------------
+
+_SCHEMA = """
+SELECT md5(coalesce(string_agg(item, E'\\n' ORDER BY item), '')) FROM (
+  SELECT 'column ' || table_name || '.' || column_name || ' ' || data_type || ' '
+         || coalesce(column_default, '') || ' ' || is_nullable AS item
+    FROM information_schema.columns WHERE table_schema = 'public'
+  UNION ALL SELECT 'table ' || c.relname || ' ' || c.relkind::text FROM pg_class c
+    WHERE c.relnamespace = 'public'::regnamespace
+  UNION ALL SELECT 'index ' || indexdef FROM pg_indexes WHERE schemaname = 'public'
+  UNION ALL SELECT 'constraint ' || conrelid::regclass || ' ' || conname || ' '
+         || pg_get_constraintdef(oid) FROM pg_constraint
+    WHERE connamespace = 'public'::regnamespace
+  UNION ALL SELECT 'function ' || p.oid::regprocedure || ' ' || md5(p.prosrc) FROM pg_proc p
+    WHERE p.pronamespace = 'public'::regnamespace
+  UNION ALL SELECT 'trigger ' || tgrelid::regclass || ' ' || tgname || ' ' || tgenabled::text
+    FROM pg_trigger WHERE NOT tgisinternal
+  UNION ALL SELECT 'view ' || viewname || ' ' || md5(definition) FROM pg_views
+    WHERE schemaname = 'public'
+  UNION ALL SELECT 'schema ' || nspname FROM pg_namespace
+    WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema'
+  UNION ALL SELECT 'setting ' || array_to_string(setconfig, ',') FROM pg_db_role_setting
+    WHERE setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database())
+  UNION ALL SELECT 'version ' || version FROM sebaya_schema
+) AS everything
+"""
+_TABLES = ("SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = 'public' "
+           "AND tablename <> 'sebaya_schema'")
+_SEQUENCES = "SELECT quote_ident(sequencename) FROM pg_sequences WHERE schemaname = 'public'"
+
+
+def _run_async(coroutine):
+    """Run a coroutine to completion from synchronous fixture code (in a thread of its own:
+    an event loop may already be running in this one)."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+async def _migrate(url: str) -> tuple[str, bool]:
+    """Migrate a new database as the App would; its schema and whether every table is empty."""
+    import asyncpg
+
+    from bot.store.pg.store import PgStore
+
+    store = await PgStore.open(url)  # no sealer: an empty database has nothing to seal
+    await store.close()
+    con = await asyncpg.connect(url)
+    try:
+        schema = await con.fetchval(_SCHEMA)
+        empty = True
+        for (table,) in await con.fetch(_TABLES):
+            empty = empty and not await con.fetchval(f"SELECT EXISTS (SELECT FROM {table})")
+        return schema, empty
+    finally:
+        await con.close()
+
+
+async def _reset(url: str, schema: str) -> bool:
+    """Empty the kept database for the next test; False if its schema is not as migrated."""
+    import asyncpg
+
+    con = await asyncpg.connect(url)
+    try:
+        await con.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                          "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        for _ in range(100):  # terminating is asynchronous: wait until they are gone
+            if not await con.fetchval("SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                                      "current_database() AND pid <> pg_backend_pid()"):
+                break
+            await asyncio.sleep(0.01)
+        else:
+            return False
+        if await con.fetchval(_SCHEMA) != schema:
+            return False
+        tables = [r[0] for r in await con.fetch(_TABLES)]
+        async with con.transaction():
+            if tables:
+                await con.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+            for (sequence,) in await con.fetch(_SEQUENCES):
+                await con.execute(f"ALTER SEQUENCE {sequence} RESTART")
+        return True
+    finally:
+        await con.close()

@@ -29,6 +29,18 @@ def test_check_flows_exits_1_with_file_and_line_on_errors(project: Path, capsys)
     assert "did you mean 'weight'" in err
 
 
+def test_check_flows_checks_the_angket_and_names_a_wrong_area_with_its_line(
+        project: Path, capsys) -> None:
+    assert main(["check-flows", "--config", str(project / "config.yaml")]) == 0
+    assert "angket contoh-kebutuhan: 8 item(s) OK" in capsys.readouterr().out
+    path = project / "flows" / "angket" / "contoh.yaml"
+    text = path.read_text()
+    line = text.splitlines().index("    area: karier") + 1
+    path.write_text(text.replace("    area: karier", "    area: hobi", 1))
+    assert main(["check-flows", "--config", str(project / "config.yaml")]) == 1
+    assert f"contoh.yaml:{line}: item k1: unknown area 'hobi'" in capsys.readouterr().err
+
+
 def test_a_broken_flow_stops_run_before_anything_opens(project: Path, capsys) -> None:
     _break_flow(project)
     assert main(["--config", str(project / "config.yaml"), "run"]) == 2
@@ -81,6 +93,7 @@ def test_demo_plays_a_peer_case_and_a_counselor_case(project: Path, capsys) -> N
 
 def test_run_without_token_is_the_console_and_says_so(project: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+    env["SEBAYA_WEB_PORT"] = "off"  # the console serves the web view too: not here
     env["SEBAYA_SECRET"] = "a-long-enough-test-secret"
     result = subprocess.run(
         [sys.executable, "-m", "bot", "run", "--config", str(project / "config.yaml")],
@@ -98,6 +111,7 @@ def test_run_without_token_is_the_console_and_says_so(project: Path) -> None:
 def test_console_peers_are_on_duty_whatever_the_hour(project: Path) -> None:
     """Trying the console in the evening must still show a peer handoff."""
     env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+    env["SEBAYA_WEB_PORT"] = "off"
     env["SEBAYA_SECRET"] = "a-long-enough-test-secret"
     path = project / "config.yaml"
     path.write_text(path.read_text().replace('start: "07:00"', 'start: "00:00"').replace(

@@ -28,7 +28,7 @@ def test_shipped_config_loads(config) -> None:
     assert config.school.timezone == "Asia/Jakarta"
     assert config.languages.default == "id"
     assert config.escalation.ladder[0].notify == "on_duty_counselors"
-    assert {h.name for h in config.hotlines.items} >= {"SEJIWA", "SAPA 129"}
+    assert {h.name_in("id") for h in config.hotlines.items} >= {"SEJIWA", "SAPA 129", "Darurat"}
     assert not any("500-454" in h.contact for h in config.hotlines.items)  # closed in 2014
 
 

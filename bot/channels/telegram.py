@@ -110,6 +110,7 @@ class TelegramChannel:
         self.urgent_bot = Bot(token, base_url=base,
                               request=AiohttpRequest(2, read_timeout=read_timeout))
         self.poll_timeout = poll_timeout
+        self.group_reply: Callable[[str, str], str] = lambda _text, _bot: GROUP_REPLY
         self.send_interval = send_interval  # about 30 messages a second overall
         self._last_send = 0.0
         self.offset: int | None = None
@@ -184,7 +185,7 @@ class TelegramChannel:
                 await self._leave(update.channel_post.chat.id)
             return None
         if not event.private:
-            await self._refuse_group(int(event.address))
+            await self._refuse_group(int(event.address), event.text)
             return None
         return event
 
@@ -199,10 +200,26 @@ class TelegramChannel:
             except TelegramError as exc:  # an old query: nothing to answer any more
                 log.info("callback answer failed: %s", type(exc).__name__)
 
-    async def _refuse_group(self, chat_id: int) -> None:
+    def bind_group_reply(self, reply: Callable[[str, str], str]) -> None:
+        """What to say in a group, from its message and the bot's username (the app binds
+        bot/core/public_chat.py: hotlines when the message carries crisis words)."""
+        self.group_reply = reply
+
+    async def _refuse_group(self, chat_id: int, text: str = "") -> None:
+        try:
+            reply = self.group_reply(text, self._username())
+        except Exception:  # never stay in a group for want of a text
+            log.exception("group reply could not be made; sent the plain refusal")
+            reply = GROUP_REPLY
         with contextlib.suppress(TelegramError):
-            await self.bot.send_message(chat_id, GROUP_REPLY)
+            await self.bot.send_message(chat_id, reply)
         await self._leave(chat_id)
+
+    def _username(self) -> str:
+        try:
+            return self.bot.username or ""
+        except RuntimeError:  # not initialized yet (getMe not answered): no link
+            return ""
 
     async def _leave(self, chat_id: int) -> None:
         try:

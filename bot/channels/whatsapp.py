@@ -55,6 +55,7 @@ from bot.core.events import (
     SendResult,
     SendStatus,
 )
+from bot.core.identity import IdentityVault
 from bot.engine.catalog import Catalog
 from bot.engine.schema import Flow
 from bot.store import audit
@@ -267,9 +268,14 @@ class WhatsAppChannel:
         self._inbound: list[tuple[Submit, list[InboundEvent], asyncio.Future]] = []
         self._committer: asyncio.Task | None = None
 
-    def bind(self, store: Store) -> None:
-        """The store keeps identity links, numbered menus and webhook audit rows."""
+    def bind(self, store: Store, vault: IdentityVault | None = None) -> None:
+        """The store keeps identity links, numbered menus and webhook audit rows. With the
+        vault, id hashes use a key of the database's root key (bot/core/keyring.py), so a
+        rotated secret (sebaya secret rotate) keeps every WhatsApp person the same; the key
+        from the secret alone is the same for a database made before envelope keys."""
         self.store = store
+        if vault is not None:
+            self._key = vault.subkey("whatsapp-ids")
 
     async def start(self) -> None:
         await self.client.start()

@@ -52,6 +52,7 @@ from bot.core.feature import (
 )
 from bot.core.identity import appointment_ref
 from bot.core.keys import RoleTarget, UserKey
+from bot.core.localized import Localized, per_lang, staff_text
 from bot.core.policy import AppointmentPolicy  # noqa: F401  (its home was here)
 from bot.core.reads import AppointmentByRef, OwnAppointment, UpcomingSessions
 from bot.core.textclean import button_parts
@@ -171,9 +172,8 @@ def identity_text(ctx: Context, turn: Turn, text: str) -> Outcome:
 def _request(ctx: Context, turn: Turn, slot: dt.datetime, identity: str | None) -> Outcome:
     conv = turn.conversation
     topic = str(conv.vars.get("ap_topic") or "lainnya")
-    default = ctx.catalog.default_lang
-    who = (ctx.text("appointment.staff_identity", default, identity=quoted(identity)) if identity
-           else ctx.text("appointment.staff_anonymous", default, alias=turn.party.alias))
+    who = (staff_text(ctx, "appointment.staff_identity", identity=quoted(identity)) if identity
+           else staff_text(ctx, "appointment.staff_anonymous", alias=turn.party.alias))
     ref = appointment_ref(turn.party.key)  # never the case code: a shared name stays here
     outcome = Outcome(conv.moved(vars=carried(conv.vars)), [
         RequestAppointment(turn.party.key, slot, topic, identity, ref),
@@ -186,17 +186,20 @@ def _request(ctx: Context, turn: Turn, slot: dt.datetime, identity: str | None) 
 
 
 def _answer_buttons(ctx: Context, ref: str) -> tuple[Button, ...]:
-    default = ctx.catalog.default_lang
-    return (Button(ctx.text("appointment.btn.confirm", default), ANSWER_PREFIX + ref),
-            Button(ctx.text("appointment.btn.decline", default), f"{PREFIX}no:{ref}"),
-            Button(ctx.text("appointment.btn.propose", default), f"{PREFIX}pr:{ref}"))
+    return (Button(staff_text(ctx, "appointment.btn.confirm"), ANSWER_PREFIX + ref),
+            Button(staff_text(ctx, "appointment.btn.decline"), f"{PREFIX}no:{ref}"),
+            Button(staff_text(ctx, "appointment.btn.propose"), f"{PREFIX}pr:{ref}"))
+
+
+def _when_for_staff(ctx: Context, moment: dt.datetime) -> Localized:
+    """``when`` in every language (a staff text's value, filled in per recipient)."""
+    return per_lang(ctx, lambda lang: when(ctx, moment, lang))
 
 
 def _staff_request(ctx: Context, ref: str, slot: dt.datetime, topic: str, who: str,
                    key: str = "appointment.staff_request") -> Send:
-    default = ctx.catalog.default_lang
-    text = ctx.text(key, default, ref=ref, when=when(ctx, slot, default),
-                     topic=ctx.text(f"topic.{topic}", default), who=who)
+    text = staff_text(ctx, key, ref=ref, when=_when_for_staff(ctx, slot),
+                      topic=staff_text(ctx, f"topic.{topic}"), who=who)
     return Send(RoleTarget("counselor"), text, _answer_buttons(ctx, ref))
 
 
@@ -210,15 +213,15 @@ def _reminder_cancels(appt: AppointmentView) -> list:
 def _move(ctx: Context, turn: Turn, appt: AppointmentView, slot: dt.datetime) -> Outcome:
     """Another time. A confirmed appointment stays confirmed until guru BK says yes to the new
     one (reminders and all); a request not confirmed yet simply asks for the new time."""
-    default, lang = ctx.catalog.default_lang, turn.conversation.lang
-    staff_text = ctx.text("appointment.staff_rescheduled", default, ref=appt.ref,
-                           when=when(ctx, slot, default),
-                           current=when(ctx, appt.slot, default))
+    lang = turn.conversation.lang
+    rescheduled = staff_text(ctx, "appointment.staff_rescheduled", ref=appt.ref,
+                             when=_when_for_staff(ctx, slot),
+                             current=_when_for_staff(ctx, appt.slot))
     to = appt.confirmed_by or RoleTarget("counselor")
     if appt.status == "confirmed":
         outcome = Outcome(turn.conversation, [
             ProposeAppointment(appt.id, slot, "student"),
-            Send(to, staff_text, _answer_buttons(ctx, appt.ref)),
+            Send(to, rescheduled, _answer_buttons(ctx, appt.ref)),
             Audit(turn.party.key, "appointment_moved", {"ref": appt.ref})])
         ctx.say(outcome, turn, "appointment.move_requested", when=when(ctx, slot, lang),
                  current=when(ctx, appt.slot, lang))
@@ -226,8 +229,8 @@ def _move(ctx: Context, turn: Turn, appt: AppointmentView, slot: dt.datetime) ->
     outcome = Outcome(turn.conversation, [
         RequestAppointment(turn.party.key, slot, appt.topic),
         RetractButtons(ANSWER_PREFIX + appt.ref),  # the earlier request's buttons go
-        Send(to, ctx.text("appointment.staff_request_moved", default, ref=appt.ref,
-                           when=when(ctx, slot, default)), _answer_buttons(ctx, appt.ref)),
+        Send(to, staff_text(ctx, "appointment.staff_request_moved", ref=appt.ref,
+                            when=_when_for_staff(ctx, slot)), _answer_buttons(ctx, appt.ref)),
         Audit(turn.party.key, "appointment_moved", {"ref": appt.ref})])
     ctx.say(outcome, turn, "appointment.requested", when=when(ctx, slot, lang), ref=appt.ref)
     return outcome
@@ -239,12 +242,11 @@ def _take_proposal(ctx: Context, turn: Turn, appt: AppointmentView) -> Outcome:
     if appt.pending_from != "counselor" or slot is None or slot <= turn.now:
         return _say(ctx, turn, "appointment.gone", audit="button_refused")
     staff = appt.pending_by or appt.confirmed_by
-    default = ctx.catalog.default_lang
     effects = [*_reminder_cancels(appt),
                *_confirmed(ctx, appt, slot, staff),
                Audit(turn.party.key, "appointment_accepted", {"ref": appt.ref})]
-    effects.append(Send(staff or RoleTarget("counselor"), ctx.text(
-        "appointment.staff_accepted", default, ref=appt.ref, when=when(ctx, slot, default))))
+    effects.append(Send(staff or RoleTarget("counselor"), staff_text(
+        ctx, "appointment.staff_accepted", ref=appt.ref, when=_when_for_staff(ctx, slot))))
     return Outcome(turn.conversation, effects)
 
 
@@ -266,13 +268,12 @@ def _confirmed(ctx: Context, appt: AppointmentView, slot: dt.datetime,
 
 
 def _cancel(ctx: Context, turn: Turn, appt: AppointmentView) -> Outcome:
-    default = ctx.catalog.default_lang
     outcome = Outcome(turn.conversation, [
         SetAppointment(appt.id, "cancelled"),
         *_reminder_cancels(appt),
-        Send(appt.confirmed_by or RoleTarget("counselor"), ctx.text(
-            "appointment.staff_cancelled", default, ref=appt.ref,
-            when=when(ctx, appt.slot, default))),
+        Send(appt.confirmed_by or RoleTarget("counselor"), staff_text(
+            ctx, "appointment.staff_cancelled", ref=appt.ref,
+            when=_when_for_staff(ctx, appt.slot))),
         Audit(turn.party.key, "appointment_cancelled", {"ref": appt.ref}),
         RetractButtons(ANSWER_PREFIX + appt.ref),
     ])

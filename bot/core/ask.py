@@ -36,6 +36,7 @@ from bot.core.effects import (
 )
 from bot.core.events import Button
 from bot.core.feature import ButtonRoute, Feature, TimerKind
+from bot.core.localized import staff_text
 from bot.core.textclean import button_parts
 from bot.engine.shared import with_shared
 
@@ -219,7 +220,6 @@ def _to_guru_bk(ctx: Context, conv: Conversation, party: Party, case: CaseView |
                             crisis.light_ladder(ctx, party.key, now)]
         outcome.conversation = conv.moved(flow=None, state=None, vars=carried(conv.vars))
     elif case.route == "peer":
-        default = ctx.catalog.default_lang
         outcome.effects += [RequeueCase(case.id, route="counselor"),
                             CancelTimer(case.student, handoff.OFFER_TIMER),
                             CancelTimer(case.student, handoff.IDLE_TIMER),
@@ -228,8 +228,8 @@ def _to_guru_bk(ctx: Context, conv: Conversation, party: Party, case: CaseView |
                                                     key="ask.staff_notice"),
                             crisis.light_ladder(ctx, case.student, now)]
         if case.assignee is not None:
-            outcome.effects.append(Send(case.assignee, ctx.text("ask.peer_moved", default,
-                                                                 code=case.code)))
+            outcome.effects.append(Send(case.assignee, staff_text(ctx, "ask.peer_moved",
+                                                                  code=case.code)))
     outcome.effects.append(to_student(party.code, party.key, ctx.text(key, lang)))
     return outcome
 

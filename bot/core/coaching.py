@@ -19,6 +19,7 @@ from pathlib import Path
 from bot.core.context import Context
 from bot.core.conversation import CaseView, Outcome, Turn
 from bot.core.effects import Audit, to_helper, to_student
+from bot.core.localized import staff_text
 from bot.errors import FlowError
 from bot.yamlsrc import LineDict, LineList, YamlSyntaxError, read_yaml
 
@@ -175,8 +176,8 @@ def concern_nudge(ctx: Context, case: CaseView, new_rules: Sequence[str]) -> lis
         return []
     if not set(new_rules) - set(case.flags):
         return []
-    return [to_helper(case.code, case.assignee, ctx.text(
-                "coach.concern", ctx.catalog.default_lang, code=case.code)),
+    return [to_helper(case.code, case.assignee, staff_text(
+                ctx, "coach.concern", code=case.code)),
             Audit(None, "coach_nudge", {"code": case.code, "kind": "concern",
                                         "rules": sorted(new_rules)})]
 

@@ -13,6 +13,7 @@ from bot.core.effects import Audit, CancelTimer, ForgetUser, RetractButtons, Sen
 from bot.core.events import Button, Kind
 from bot.core.feature import STUDENT, ButtonRoute, Command, Fallback, Feature, MenuEntry
 from bot.core.handoff import ACCEPT_PREFIX
+from bot.core.localized import staff_text
 from bot.core.textclean import button_parts
 
 
@@ -89,8 +90,8 @@ def _confirm_delete(ctx: Context, turn: Turn, answer: str) -> Outcome:
     case = turn.case
     if case is not None and case.level != "crisis":  # the helper is not left talking to nobody
         if case.assignee is not None:
-            outcome.effects.append(Send(case.assignee, ctx.text(
-                "handoff.student_deleted", ctx.catalog.default_lang, code=case.code)))
+            outcome.effects.append(Send(case.assignee, staff_text(
+                ctx, "handoff.student_deleted", code=case.code)))
         outcome.effects.append(RetractButtons(ACCEPT_PREFIX + case.code))
     outcome.effects.append(ForgetUser(turn.party.key))
     return outcome

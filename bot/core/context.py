@@ -40,6 +40,7 @@ class Context(Protocol):
     risk: RiskScreen | None
     coaching: Coaching | None  # rules for peers' messages (bot/core/coaching.py)
     training: Training | None  # modules before a peer's first shift (bot/core/training.py)
+    angkets: Mapping[str, Any]  # needs surveys by id (bot/core/angket.py)
     policy: Policy  # the school's rules (bot/core/policy.py)
 
     def context(self, lang: str) -> Mapping[str, Any]:

@@ -11,6 +11,7 @@ from bot.core.events import Kind
 from bot.core.keys import UserKey
 
 if TYPE_CHECKING:
+    from bot.core.angket import AngketView
     from bot.reports.figures import ReportData
 
 
@@ -83,6 +84,7 @@ class CaseView:
     opened_at: str = ""
     flags: tuple[str, ...] = ()  # concern/crisis rule ids recorded on the case
     position: int = 0  # place in the queue of waiting peer cases (1 = next)
+    on_duty: int | None = None  # peers on duty for it, busy or not (None: not counted)
     unrelayed: tuple[str, ...] = ()  # the student's messages the helper has not got (newest
     unrelayed_total: int = 0  # last, at most a screenful) and how many there are in all
     last_student_at: str = ""  # when the student last wrote (for a staff member's held cases)
@@ -218,6 +220,7 @@ class Turn:
     report: ReportData | None = None  # the last 30 days' figures, for a counselor's /laporan
     named: Party | None = None  # the staff member a counselor's /setujui NAMA names
     web_link: WebLinkOffer | None = None  # for /dasbor
+    angket: AngketView | None = None  # for /angket and its buttons (bot/core/angket.py)
     reads: dict[str, Any] = field(default_factory=dict)  # a feature's other declared reads
 
 

@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import Any, Protocol
 
 from bot.core import (
+    ack,
     appointments,
     ask,
     coaching,
@@ -21,6 +22,7 @@ from bot.core import (
     split,
     typed,
 )
+from bot.core.angket import Angket
 from bot.core.coaching import Coaching
 from bot.core.context import RiskScreen
 from bot.core.conversation import (
@@ -35,7 +37,6 @@ from bot.core.conversation import (
     carried,
 )
 from bot.core.effects import (
-    PRIORITY_CRISIS,
     CancelTimer,
     CaseMessage,
     FlagCase,
@@ -65,6 +66,7 @@ from bot.core.feature import (
     staff_only,
 )
 from bot.core.keys import SYSTEM
+from bot.core.localized import per_lang
 from bot.core.localtime import local_time
 from bot.core.policy import Policy
 from bot.core.roster import Roster
@@ -122,6 +124,7 @@ class Core:
         risk: RiskScreen | None = None,
         coaching: Coaching | None = None,
         training: Training | None = None,
+        angkets: Mapping[str, Angket] | None = None,
         features: Sequence[Feature] = (),
     ) -> None:
         self.flows = flows
@@ -134,6 +137,7 @@ class Core:
         self.risk = risk
         self.coaching = coaching  # rules for peers' messages (bot/core/coaching.py)
         self.training = training  # modules before a peer's first shift (bot/core/training.py)
+        self.angkets = dict(angkets or {})  # needs surveys by id (bot/core/angket.py)
         self._service_states = frozenset(  # states of flows that hand over to a service
             name for machine in flows.values()
             if any(action.name == "service" for spec in machine.flow.states.values()
@@ -389,13 +393,8 @@ class Core:
         if case.status == "active" and case.assignee is not None:
             return self._relay_to_staff(turn, case, text, outcome)
         outcome.effects.append(CaseMessage(case.id, "student", text, relayed=False))
-        if conv.vars.get("acked_case") != case.id:
-            outcome.conversation = conv.moved(vars={**conv.vars, "acked_case": case.id})
-            if case.level == "crisis":
-                outcome.effects.append(Send(turn.party.key, self.text(
-                    crisis.reply_again_key(turn), conv.lang), (), PRIORITY_CRISIS))
-            else:
-                self.say(outcome, turn, "core.case_waiting", who=self.who(case.route, conv.lang))
+        acked, told = ack.waiting_case(self, turn, case, conv)  # once, then quiet
+        outcome.conversation, outcome.effects = acked, [*outcome.effects, *told]
         return outcome
 
     def _relay_to_staff(self, turn: Turn, case: CaseView, text: str,
@@ -438,11 +437,10 @@ class Core:
         if case is None or case.status != "active" or case.assignee is None \
                 or not case.unrelayed_total:
             return []
-        lang = self.catalog.default_lang
-        return [to_helper(case.code, case.assignee, self.text(
+        return [to_helper(case.code, case.assignee, per_lang(self, lambda lang: self.text(
                     "relay.digest", lang, code=case.code, alias=case.alias,
                     n=case.unrelayed_total, text=crisis.unrelayed_lines(
-                        self, case, lang, for_peer=case.route == "peer"))),
+                        self, case, lang, for_peer=case.route == "peer")))),  # theirs
                 MarkRelayed(case.id)]
 
     def _flow_text(self, turn: Turn, text: str) -> Outcome:
@@ -458,10 +456,7 @@ class Core:
             if chosen is not None:
                 _, _, button_id = button_parts(chosen.data)
                 return self._run_flow(turn, conv.moved(), f"press_{button_id}")
-            kept = [*conv.vars.get("said", []), text][-5:]  # not lost: it goes with the story
-            outcome = Outcome(conv.moved(vars={**conv.vars, "said": kept}))
-            self.say(outcome, turn, "core.use_buttons", buttons)
-            return outcome
+            return typed.kept(self, turn, text, buttons)  # not lost: it goes with the story
         if len(text) < spec.input.min_chars:
             outcome = Outcome(conv)
             self.say(outcome, turn, "core.too_short")

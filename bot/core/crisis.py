@@ -6,8 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
-from bot.core import coaching, tppk
+from bot.core import ack, coaching, tppk
 from bot.core import excerpt as excerpts
+from bot.core.ack import reply_again_key  # noqa: F401  (its home was here)
 from bot.core.context import Context
 from bot.core.conversation import RETURNING, CaseView, Outcome, Party, Turn
 from bot.core.effects import (
@@ -29,6 +30,7 @@ from bot.core.effects import (
 from bot.core.events import Button
 from bot.core.feature import STAFF, ButtonRoute, Feature, Read, TimerKind
 from bot.core.keys import RoleTarget, UserKey
+from bot.core.localized import per_lang, staff_text
 from bot.core.policy import LadderStep  # noqa: F401  (its home was here)
 from bot.core.quote import quoted
 from bot.core.reads import OpenCaseNamed
@@ -87,16 +89,17 @@ def alert(ctx: Context, code: str, alias: str, category: str, excerpt: str, sinc
           now: dt.datetime, step: int, by_model: bool = False) -> Send:
     """The alert to staff: alias, category, the student's words, time, waiting, a take button.
     A crisis only the learned model saw is marked "kemungkinan krisis — mohon ditinjau"."""
-    lang = ctx.catalog.default_lang
     key = ("risk.alert_model" if by_model else "risk.alert_escalated"
            if category == PEER_ESCALATION else "risk.alert")
-    text = ctx.text(key, lang, code=code, alias=alias, excerpt=quoted(excerpt),
-                     category=ctx.text(f"risk.cat.{category}", lang),
-                     time=since.astimezone(ctx.policy.tz).strftime("%H:%M"),
-                     waited=int((now - since).total_seconds() // 60))
-    if step:
-        text = ctx.text("risk.reminder", lang, n=step + 1) + "\n" + text
-    button = Button(ctx.text("risk.take_button", lang), TAKE_PREFIX + code)
+
+    def render(lang: str) -> str:  # each recipient reads it in their language
+        text = ctx.text(key, lang, code=code, alias=alias, excerpt=quoted(excerpt),
+                         category=ctx.text(f"risk.cat.{category}", lang),
+                         time=since.astimezone(ctx.policy.tz).strftime("%H:%M"),
+                         waited=int((now - since).total_seconds() // 60))
+        return ctx.text("risk.reminder", lang, n=step + 1) + "\n" + text if step else text
+    text = per_lang(ctx, render)
+    button = Button(staff_text(ctx, "risk.take_button"), TAKE_PREFIX + code)
     # Past the configured levels the ladder repeats to everybody who can take a crisis (every
     # counselor and backup contact), not only to the last level's group.
     target = ctx.policy.ladder[step].target if step < len(ctx.policy.ladder) else "crisis_team"
@@ -147,9 +150,8 @@ def raise_crisis(ctx: Context, turn: Turn, text: str, category: str,
         effects += [EscalateCase(case.id, category, rules),
                     CaseMessage(case.id, "student", text, relayed=False)]
         if case.assignee is not None and case.route == "peer":
-            effects.append(Send(case.assignee, ctx.text("risk.peer_handover",
-                                                         ctx.catalog.default_lang,
-                                                         code=case.code)))
+            effects.append(Send(case.assignee, staff_text(ctx, "risk.peer_handover",
+                                                          code=case.code)))
     effects += start_ladder(ctx, party, category, risky_excerpt(ctx, excerpt or text),
                             turn.now, by_model)  # kept even when nobody is enrolled yet: the
     # ladder reaches whoever is enrolled next
@@ -174,22 +176,12 @@ def _crisis_continues(ctx: Context, turn: Turn, text: str, case: CaseView,
         conv = conv.moved(vars={**conv.vars, tppk.TOLD: case.id})
     if held:
         assert case.assignee is not None
-        effects.append(to_helper(case.code, case.assignee, ctx.text(
-            "relay.flagged", ctx.catalog.default_lang, code=case.code, alias=case.alias,
+        effects.append(to_helper(case.code, case.assignee, staff_text(
+            ctx, "relay.flagged", code=case.code, alias=case.alias,
             text=quoted(text)), (), PRIORITY_CRISIS))
         return Outcome(conv, effects)
-    outcome = Outcome(conv, effects)
-    if conv.vars.get("acked_case") != case.id:
-        outcome.conversation = conv.moved(vars={**conv.vars, "acked_case": case.id})
-        effects.append(to_student(case.code, turn.party.key, ctx.text(
-            reply_again_key(turn), conv.lang), priority=PRIORITY_CRISIS))
-    return outcome
-
-
-def reply_again_key(turn: Turn) -> str:
-    """What a student writing again in a waiting crisis is told: that guru BK has it, or,
-    when no counselor can be alerted now, the truth and the hotlines (never a false promise)."""
-    return "risk.reply_again" if turn.alertable else "risk.reply_again_nobody"
+    conv, told = ack.waiting_case(ctx, turn, replace(case, level="crisis"), conv)
+    return Outcome(conv, [*effects, *told])
 
 
 def ladder_step(ctx: Context, case: CaseView | None, payload: dict, now: dt.datetime) -> list:
@@ -248,8 +240,7 @@ def take(ctx: Context, turn: Turn) -> Outcome:
                                                       case.lang or ctx.catalog.default_lang),
                    priority=PRIORITY_CRISIS),
         Send(RoleTarget("crisis_team", exclude=party.key),
-             ctx.text("risk.taken_other", ctx.catalog.default_lang, code=case.code,
-                       name=name)),
+             staff_text(ctx, "risk.taken_other", code=case.code, name=name)),
         Audit(party.key, "case_claimed", {"code": case.code}),
         RetractButtons(TAKE_PREFIX + case.code),  # the alerts' "Saya tangani" buttons go
     ]
@@ -283,13 +274,14 @@ def light_step(ctx: Context, case: CaseView, step: int, now: dt.datetime) -> lis
 def counselor_notice(ctx: Context, code: str, alias: str, topic: str, weight: int, story: str,
                      reminder: int = 0, key: str = "core.staff_new_case") -> Send:
     """A light case for guru BK, with a take button (no alarm: normal priority)."""
-    lang = ctx.catalog.default_lang
-    text = ctx.text(key, lang, code=code, alias=alias, topic=ctx.text(f"topic.{topic}", lang),
-                     weight=weight, story=quoted(story) if story else ctx.text(
-                         "core.staff_no_story", lang))
-    if reminder:
-        text = ctx.text("core.staff_case_reminder", lang, n=reminder + 1) + "\n" + text
-    button = Button(ctx.text("risk.take_button", lang), TAKE_PREFIX + code)
+    def render(lang: str) -> str:  # each recipient reads it in their language
+        text = ctx.text(key, lang, code=code, alias=alias,
+                         topic=ctx.text(f"topic.{topic}", lang), weight=weight,
+                         story=quoted(story) if story else ctx.text("core.staff_no_story", lang))
+        return (ctx.text("core.staff_case_reminder", lang, n=reminder + 1) + "\n" + text
+                if reminder else text)
+    text = per_lang(ctx, render)
+    button = Button(staff_text(ctx, "risk.take_button"), TAKE_PREFIX + code)
     return to_staff(code, RoleTarget("counselor"), text, (button,))
 
 

@@ -28,6 +28,7 @@ from bot.core.effects import (
 )
 from bot.core.feature import Feature, Read, TimerKind
 from bot.core.keys import UserKey
+from bot.core.localized import staff_text
 from bot.core.reads import AnyoneAlertable
 from bot.core.requeue import REQUEUED_TIMER
 
@@ -59,11 +60,10 @@ def failed(ctx: Context, case: CaseView | None, audience: str, payload: dict,
                 StartTimer(case.student, REQUEUED_TIMER, now, {"reason": "helper_unreachable"}),
                 audit]
     if audience == "student" and case.assignee is not None:
-        lang = ctx.catalog.default_lang
-        return [Send(case.assignee, ctx.text("staff.student_unreachable", lang,
-                                              code=case.code)),
+        return [Send(case.assignee, staff_text(ctx, "staff.student_unreachable",
+                                               code=case.code)),
                 CaseMessage(case.id, "system", ctx.text("staff.student_unreachable_note",
-                                                         lang)),
+                                                         ctx.catalog.default_lang)),
                 audit]
     return [audit]
 

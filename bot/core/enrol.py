@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.core import training
+from bot.core import pseudonym, training
 from bot.core.context import Context
 from bot.core.conversation import Outcome, Turn
 from bot.core.crisis import LADDER_TIMER
@@ -55,6 +55,10 @@ def set_pseudonym(ctx: Context, turn: Turn, text: str) -> Outcome:
     outcome = Outcome(turn.conversation)
     if not _PSEUDONYM.match(name) or name.startswith("/"):
         outcome.effects.append(Send(turn.party.key, ctx.text("enrol.bad_pseudonym", lang)))
+        return outcome
+    if pseudonym.impersonates(name):  # "Guru BK", "Admin", "Polisi": kindly, with the reason
+        outcome.effects += [Send(turn.party.key, ctx.text("enrol.pseudonym_reserved", lang)),
+                            Audit(turn.party.key, "pseudonym_refused", {"reason": "reserved"})]
         return outcome
     outcome.conversation = turn.conversation.moved(
         vars={k: v for k, v in turn.conversation.vars.items() if k != "await"})

@@ -155,6 +155,8 @@ class Feature:
     fallbacks: tuple[Fallback, ...] = ()
     retractable: tuple[str, ...] = ()  # first-button prefixes of messages whose keyboard is
     # removed once somebody answered (offers, alerts, requests: RetractButtons)
+    effects: tuple[type, ...] = ()  # effect types of its own (besides bot/core/effects.py),
+    # each applied by a store operation in bot/runtime/effects.py
 
 
 class Registry:
@@ -191,6 +193,10 @@ class Registry:
                     raise ValueError(f"{feature.name}: timer {timer.kind!r} declared twice")
                 self._timers[timer.kind] = timer
         self._buttons.sort(key=lambda b: -len(b.prefix))  # the longest prefix first
+
+    def effect_types(self) -> tuple[type, ...]:
+        """The effect types the features declared besides bot/core/effects.py's."""
+        return tuple(t for feature in self.features for t in feature.effects)
 
     def retractable(self) -> tuple[str, ...]:
         """Every feature's retractable first-button prefixes."""

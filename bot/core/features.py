@@ -4,6 +4,7 @@ to ``Core`` (nothing registers itself on import). A new feature module is added 
 from __future__ import annotations
 
 from bot.core import (
+    angket,
     appointments,
     ask,
     commands,
@@ -12,6 +13,7 @@ from bot.core import (
     enrol,
     groups,
     handoff,
+    language,
     requeue,
     staff,
     supervision,
@@ -22,7 +24,7 @@ from bot.core.feature import Feature, Registry
 
 FEATURES: tuple[Feature, ...] = tuple(module.FEATURE for module in (
     commands, appointments, groups, handoff, crisis, ask, requeue, delivery, enrol, training,
-    supervision, staff, weblogin))
+    supervision, staff, weblogin, angket, language))
 
 
 def standard_registry() -> Registry:

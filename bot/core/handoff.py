@@ -44,6 +44,7 @@ from bot.core.feature import (
     TimerKind,
 )
 from bot.core.keys import UserKey
+from bot.core.localized import staff_text
 from bot.core.reads import AvailablePeers, CaseById
 from bot.core.textclean import is_small_id
 
@@ -61,11 +62,10 @@ def first_offer(student: UserKey, now: dt.datetime) -> StartTimer:
 
 
 def _offer_text(ctx: Context, case: CaseView) -> str:
-    lang = ctx.catalog.default_lang
-    return ctx.text("handoff.offer", lang, code=case.code, alias=case.alias,
-                     topic=ctx.text(f"topic.{case.topic}", lang), weight=case.weight,
-                     story=crisis.quoted(coaching.for_peer(ctx, case, case.story))
-                     if case.story else ctx.text("core.staff_no_story", lang))
+    return staff_text(ctx, "handoff.offer", code=case.code, alias=case.alias,
+                      topic=staff_text(ctx, f"topic.{case.topic}"), weight=case.weight,
+                      story=crisis.quoted(coaching.for_peer(ctx, case, case.story))
+                      if case.story else staff_text(ctx, "core.staff_no_story"))
 
 
 def offer_round(ctx: Context, case: CaseView | None, peers: Sequence[Party], payload: dict,
@@ -83,10 +83,9 @@ def offer_round(ctx: Context, case: CaseView | None, peers: Sequence[Party], pay
         return effects + to_guru_bk(ctx, case, now)
     if not peers:
         on_shift = ctx.policy.roster is None or ctx.policy.roster.on_shift(now)
-        if on_shift:  # everyone busy: wait one round, then guru BK
+        if on_shift:  # everyone busy, or nobody on duty: wait one round, then guru BK
             if round_ == 0:
-                effects.append(Send(case.student, ctx.text("handoff.queued", lang,
-                                                            position=max(case.position, 1))))
+                effects.append(Send(case.student, _wait_text(ctx, case, lang)))
             return [*effects, StartTimer(case.student, OFFER_TIMER, now + ctx.policy.offer_timeout,
                                          {"round": round_ + 1})]
         start = ctx.policy.roster.next_start(now) if ctx.policy.roster else None
@@ -96,7 +95,7 @@ def offer_round(ctx: Context, case: CaseView | None, peers: Sequence[Party], pay
         retry = start.astimezone(dt.UTC) if start else now + dt.timedelta(hours=12)
         return [*effects, StartTimer(case.student, OFFER_TIMER, retry, {"round": 0})]
     chosen = tuple(peers[:1] if round_ == 0 else peers)
-    button = Button(ctx.text("handoff.accept_button", ctx.catalog.default_lang),
+    button = Button(staff_text(ctx, "handoff.accept_button"),
                     ACCEPT_PREFIX + case.code)
     effects.append(OfferCase(case.id, tuple(p.key for p in chosen), round_))
     effects += [to_staff(case.code, p.key, _offer_text(ctx, case), (button,)) for p in chosen]
@@ -109,13 +108,22 @@ def offer_round(ctx: Context, case: CaseView | None, peers: Sequence[Party], pay
     return effects
 
 
+def _wait_text(ctx: Context, case: CaseView, lang: str) -> str:
+    """The truth while the shift runs and nobody can take the case: a place in the queue when
+    peers are on duty but busy; when none is on duty, that, when guru BK gets it instead, and
+    the hotlines for what cannot wait."""
+    if case.on_duty == 0:
+        minutes = int(ctx.policy.offer_timeout.total_seconds() // 60) * FALLBACK_ROUND
+        return ctx.text("handoff.nobody_on_duty", lang, minutes=max(minutes, 1))
+    return ctx.text("handoff.queued", lang, position=max(case.position, 1))
+
+
 def to_guru_bk(ctx: Context, case: CaseView, now: dt.datetime) -> list:
     """Nobody accepted: the case goes to guru BK, with a take button and reminders until
     somebody takes it, and the student is told."""
     lang = case.lang or ctx.catalog.default_lang
-    default = ctx.catalog.default_lang
     return [RequeueCase(case.id, route="counselor"),
-            *[Send(p, ctx.text("handoff.taken", default, code=case.code))
+            *[Send(p, staff_text(ctx, "handoff.taken", code=case.code))
               for p in case.offered],
             crisis.counselor_notice(ctx, case.code, case.alias, case.topic, case.weight,
                                     case.story, key="handoff.fallback_notice"),
@@ -159,7 +167,7 @@ def accept(ctx: Context, turn: Turn) -> Outcome:
         MarkRelayed(case.id),
         to_student(case.code, case.student, ctx.text("handoff.peer_joined",
                                                       case.lang or "id", name=name)),
-        *[Send(p, ctx.text("handoff.taken", ctx.catalog.default_lang, code=case.code))
+        *[Send(p, staff_text(ctx, "handoff.taken", code=case.code))
           for p in case.offered if p != party.key],
         idle_timer(ctx, case.student, turn.now),
         Audit(party.key, "offer_accepted", {"code": case.code}),
@@ -180,11 +188,11 @@ def idle_step(ctx: Context, case: CaseView | None, payload: dict, now: dt.dateti
     lang = case.lang or ctx.catalog.default_lang
     if int(payload.get("stage", 0)) == 0:
         return [Send(case.student, ctx.text("handoff.idle_student", lang)),
-                Send(case.assignee, ctx.text("handoff.idle_peer", ctx.catalog.default_lang,
+                Send(case.assignee, staff_text(ctx, "handoff.idle_peer",
                                               code=case.code)),
                 idle_timer(ctx, case.student, now, stage=1)]
     return [CloseCase(case.id, case.assignee, "auto-closed after inactivity"),
-            Send(case.assignee, ctx.text("handoff.auto_closed_peer", ctx.catalog.default_lang,
+            Send(case.assignee, staff_text(ctx, "handoff.auto_closed_peer",
                                           code=case.code)),
             *survey(ctx, case), Audit(None, "case_auto_closed", {"code": case.code})]
 
@@ -238,8 +246,8 @@ def student_close(ctx: Context, turn: Turn) -> Outcome:
                                                                             IDLE_TIMER),
                         Audit(turn.party.key, "case_closed_by_student", {"code": case.code})]
     if case.assignee is not None:
-        outcome.effects.append(Send(case.assignee, ctx.text(
-            "handoff.student_closed", ctx.catalog.default_lang, code=case.code)))
+        outcome.effects.append(Send(case.assignee, staff_text(
+            ctx, "handoff.student_closed", code=case.code)))
         if case.route == "peer":
             outcome.effects.append(OfferWaiting(OFFER_TIMER))
     ctx.say(outcome, turn, "handoff.closed_student")
@@ -257,7 +265,7 @@ def switch_peer(ctx: Context, turn: Turn) -> Outcome:
     outcome.effects += [
         RequeueCase(case.id, exclude=case.assignee),
         CancelTimer(case.student, IDLE_TIMER),
-        Send(case.assignee, ctx.text("handoff.switched_peer", ctx.catalog.default_lang,
+        Send(case.assignee, staff_text(ctx, "handoff.switched_peer",
                                       code=case.code)),
         StartTimer(case.student, OFFER_TIMER, turn.now, {"round": 0, "requeued": False}),
         Audit(turn.party.key, "peer_switched", {"code": case.code}),

@@ -1,8 +1,11 @@
 """Anonymity by construction: pseudonymous keys, aliases, and the sealed reply address.
 
-One installation secret derives two independent keys (HKDF with distinct labels): one for the
-HMAC that turns ``channel:platform_user_id`` into a UserKey, one for Fernet, which encrypts reply
-addresses and raw inbox payloads at rest. Only the outbox and the inbox replay ever decrypt.
+Every key derives from the installation's root key (``bot.core.keyring``, HKDF-Expand with
+distinct labels): one for the HMAC that turns ``channel:platform_user_id`` into a UserKey (and
+invite hashes), one for web sign-in hashes, one for Fernet, which encrypts reply addresses,
+stories and payloads at rest. The root key lives in the database wrapped under a key derived
+from the installation secret: the store unwraps it when it opens (``unlock``), so a changed
+secret (``sebaya secret rotate``) changes no key.
 """
 
 from __future__ import annotations
@@ -12,9 +15,8 @@ import hashlib
 import hmac
 
 from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from bot.core import keyring
 from bot.core.keys import UserKey
 
 _ANIMALS = (
@@ -32,18 +34,46 @@ class AddressSealError(Exception):
     """A sealed value could not be opened (wrong secret or tampered data)."""
 
 
-def _derive(secret: bytes, label: bytes) -> bytes:
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"sebaya-v1", info=label).derive(secret)
-
-
 class IdentityVault:
-    """Derives keys and aliases, seals and opens addresses."""
+    """Derives keys and aliases, seals and opens addresses.
+
+    Made from the installation secret, it holds a random root key until a store binds it to
+    the database's own: ``unlock`` (a keyring row), ``use_legacy_root`` (a database made
+    before envelope keys). A new database adopts the vault's root (``wrap_root``)."""
 
     def __init__(self, secret: bytes) -> None:
-        self._hmac_key = _derive(secret, b"user-key")
-        self._secret_mark = _derive(secret, b"mark")
-        self._web_key = _derive(secret, b"web-session")
-        self._fernet = Fernet(base64.urlsafe_b64encode(_derive(secret, b"address-seal")))
+        self._kek = keyring.kek(secret)
+        self._legacy = keyring.legacy_root(secret)
+        self._secret_mark = keyring.subkey(self._legacy, b"mark")  # of the secret, not the root
+        self.origin = "random"
+        self._use(keyring.new_root())
+
+    def _use(self, root: bytes) -> None:
+        self._root = root
+        self._hmac_key = keyring.subkey(root, b"user-key")
+        self._web_key = keyring.subkey(root, b"web-session")
+        self._fernet = Fernet(base64.urlsafe_b64encode(keyring.subkey(root, b"address-seal")))
+
+    # -- the root key ---------------------------------------------------------------------------
+
+    def unlock(self, wrapped: str) -> None:
+        """Use the root key of a keyring row; ``keyring.WrongSecret`` if this vault's secret
+        does not open it."""
+        self._use(keyring.unwrap(self._kek, wrapped))
+        self.origin = "keyring"
+
+    def use_legacy_root(self) -> None:
+        """A database made before envelope keys: the root its secret always implied."""
+        self._use(self._legacy)
+        self.origin = "legacy"
+
+    def wrap_root(self, secret: bytes | None = None) -> str:
+        """This vault's root key wrapped under its own secret, or under ``secret`` (rotation)."""
+        return keyring.wrap(self._kek if secret is None else keyring.kek(secret), self._root)
+
+    def subkey(self, label: str) -> bytes:
+        """A key of its own for another purpose (WhatsApp id hashes; per-school keys)."""
+        return keyring.subkey(self._root, label)
 
     def user_key(self, channel: str, platform_user_id: str) -> UserKey:
         digest = hmac.new(self._hmac_key, f"{channel}:{platform_user_id}".encode(), hashlib.sha256)
@@ -64,8 +94,8 @@ class IdentityVault:
     def fingerprint(self) -> str:
         """A one-way mark of the secret, stored in the database: a different secret is noticed
         at start instead of forking every person into two."""
-        return hmac.new(_derive(self._secret_mark, b"fingerprint"), b"sebaya",
-                        hashlib.sha256).hexdigest()[:24]
+        key = keyring.subkey(keyring.legacy_root(self._secret_mark), b"fingerprint")
+        return hmac.new(key, b"sebaya", hashlib.sha256).hexdigest()[:24]
 
     def seal(self, plaintext: str) -> bytes:
         return self._fernet.encrypt(plaintext.encode("utf-8"))
@@ -75,6 +105,12 @@ class IdentityVault:
             return self._fernet.decrypt(token).decode("utf-8")
         except InvalidToken as exc:
             raise AddressSealError("cannot open sealed value (secret changed?)") from exc
+
+    def angket_mark(self, angket_id: str, key: UserKey) -> str:
+        """A keyed mark of (angket, student), stored only to refuse a second response: a copy
+        of the database cannot tell from it who answered."""
+        return hmac.new(self._hmac_key, f"angket:{angket_id}:{key.value}".encode(),
+                        hashlib.sha256).hexdigest()
 
 
 def appointment_ref(key: UserKey) -> str:

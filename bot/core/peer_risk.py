@@ -17,6 +17,7 @@ from bot.core.context import Context
 from bot.core.conversation import Outcome, Turn
 from bot.core.effects import PRIORITY_CRISIS, Audit, CaseMessage, Send
 from bot.core.keys import RoleTarget
+from bot.core.localized import staff_text
 
 MAX_QUOTED = 300  # characters of the peer's words in guru BK's alert
 
@@ -42,11 +43,11 @@ def unrouted(ctx: Context, turn: Turn, text: str) -> Outcome | None:
     the hotlines for them, and guru BK told at once. None when the words carry no crisis."""
     if turn.party.role not in ("peer", "tppk") or not ctx.crisis_words(text):
         return None
-    lang, default = turn.conversation.lang, ctx.catalog.default_lang
+    lang = turn.conversation.lang
     name = turn.party.display_name or turn.party.pseudonym or turn.party.alias
-    notice = ctx.text("peer_risk.self_notice", default, name=name,
-                       role=ctx.text(f"role.{turn.party.role}", default),
-                       excerpt=crisis.quoted(text[:MAX_QUOTED]))
+    notice = staff_text(ctx, "peer_risk.self_notice", name=name,
+                        role=staff_text(ctx, f"role.{turn.party.role}"),
+                        excerpt=crisis.quoted(text[:MAX_QUOTED]))
     return Outcome(turn.conversation, [
         Send(turn.party.key, ctx.text("peer_risk.self", lang), priority=PRIORITY_CRISIS),
         Send(RoleTarget("crisis_team", exclude=turn.party.key), notice,

@@ -115,6 +115,14 @@ class AnyoneAlertable:
     """Whether a counselor or backup contact can receive a crisis alert now."""
 
 
+@dataclass(frozen=True)
+class AngketRuns:
+    """Every angket run; for guru BK with how many answered, for a student which angkets they
+    began and their keyed mark for each."""
+
+    for_student: bool
+
+
 QUERIES = (OpenCaseNamed, LatestCaseNamed, CaseById, OpenCasesSince, StudentHistory,
            StaffNamed, OwnAppointment, AppointmentByRef, UpcomingSessions, ReportFigures,
-           WebLink, InviteCode, AvailablePeers, AnyoneAlertable)
+           WebLink, InviteCode, AvailablePeers, AnyoneAlertable, AngketRuns)

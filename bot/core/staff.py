@@ -62,6 +62,9 @@ def _text_turn(ctx: Context, turn: Turn) -> Outcome:
             return worried
     if turn.conversation.vars.get("await") == enrol.AWAIT_PSEUDONYM:
         return enrol.set_pseudonym(ctx, turn, text)
+    if (code := closing_code(turn)) and not turn.replying:  # the note /selesai asked for
+        case = next(c for c in turn.held if c.code == code)
+        return close(ctx, replace(turn, case=case), text)
     if not turn.held and turn.conversation.vars.get(training.STATE):
         return _reply(ctx, turn, "training.use_buttons")  # a question waits for a button
     if not turn.held:
@@ -81,6 +84,8 @@ def _on_case(name: str):
 
     def run(ctx: Context, turn: Turn, args: str) -> Outcome:
         code, args = choice.code_argument(turn, args)
+        if name == "selesai" and not code and not turn.replying:
+            code = closing_code(turn)  # the case whose closing note was asked for
         chosen = choice.choose(turn, code, use_focus=name != "selesai")
         if chosen.refusal:
             return _reply(ctx, turn, chosen.refusal, audit="case_choice_refused",
@@ -109,8 +114,8 @@ def _ask_first(ctx: Context, turn: Turn, outcome: Outcome) -> None:
     first = choice.first_waiting(outcome.conversation or turn.conversation)
     if first is None:
         return
-    key = {"send": "staff.which_case_send", "focus": "staff.which_case_focus"}.get(
-        str(first.get("do")), "staff.which_case")
+    key = {"send": "staff.which_case_send", "focus": "staff.which_case_focus",
+           "selesai": "staff.which_case_close"}.get(str(first.get("do")), "staff.which_case")
     ctx.say(outcome, turn, key, choice.buttons(turn), n=len(turn.held),
              preview=choice.preview(first), command=f"/{first.get('do')}")
 
@@ -196,16 +201,41 @@ def report(ctx: Context, turn: Turn, _: str = "") -> Outcome:
     ])
 
 
+CLOSE_NOTE = "close_note"  # conversation variable: {"code", "at"}: /selesai asked for its note
+CLOSE_NOTE_FOR = dt.timedelta(minutes=15)
+
+
+def closing_code(turn: Turn) -> str:
+    """The held case whose closing note the bot asked for within ``CLOSE_NOTE_FOR`` ("" when
+    none, or when that case is no longer held: then nothing is closed by a guess)."""
+    mark = turn.conversation.vars.get(CLOSE_NOTE)
+    if not isinstance(mark, dict):
+        return ""
+    try:
+        fresh = turn.now - dt.datetime.fromisoformat(str(mark.get("at"))) < CLOSE_NOTE_FOR
+    except ValueError:
+        return ""
+    code = str(mark.get("code", ""))
+    return code if fresh and any(c.code == code for c in turn.held) else ""
+
+
 def close(ctx: Context, turn: Turn, note: str) -> Outcome:
     """/selesai: counselors must leave an outcome note; a peer's note is optional."""
     case = turn.case
     if case is None:
         return _reply(ctx, turn, "staff.no_case")
     note, _ = clean_text(note, ctx.policy.max_text_chars)
+    conv = turn.conversation
+    if conv.vars.get(CLOSE_NOTE) is not None:  # asked for and given (or another case closed)
+        conv = conv.moved(vars={k: v for k, v in conv.vars.items() if k != CLOSE_NOTE})
+        turn = replace(turn, conversation=conv)
     if turn.party.role == "peer":
         return handoff.peer_close(ctx, turn, note)
-    if not note:
-        return _reply(ctx, turn, "staff.close_needs_note")
+    if not note:  # the next message is the note of this very case (named in the question)
+        asked = conv.moved(vars={**conv.vars, CLOSE_NOTE: {"code": case.code,
+                                                          "at": turn.now.isoformat()}})
+        return Outcome(asked, [Send(turn.party.key, ctx.text(
+            "staff.close_note_for", conv.lang, code=case.code, alias=case.alias))])
     return Outcome(turn.conversation, [
         CloseCase(case.id, turn.party.key, note),
         CancelTimer(case.student, handoff.IDLE_TIMER),

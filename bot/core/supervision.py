@@ -19,6 +19,7 @@ from bot.core.feature import (
     counselors_only,
     refused_to_students,
 )
+from bot.core.localized import staff_text
 from bot.core.localtime import local_time
 from bot.core.reads import LatestCaseNamed, OpenCasesSince, StudentHistory
 
@@ -137,8 +138,8 @@ def take_over(ctx: Context, turn: Turn, code: str) -> Outcome:
                      MarkRelayed(case.id),
                      Audit(turn.party.key, "case_taken_over", {"code": case.code})]
     if case.assignee is not None and case.assignee != turn.party.key:
-        effects.append(Send(case.assignee, ctx.text("supervision.peer_relieved",
-                                                     ctx.catalog.default_lang, code=case.code)))
+        effects.append(Send(case.assignee, staff_text(ctx, "supervision.peer_relieved",
+                                                      code=case.code)))
     return Outcome(turn.conversation, effects)
 
 

@@ -15,6 +15,7 @@ from bot.core.context import Context
 from bot.core.conversation import CaseView, Conversation
 from bot.core.effects import Audit, Send
 from bot.core.keys import RoleTarget
+from bot.core.localized import staff_text
 from bot.core.quote import quoted
 
 TOLD = "_tppk_told"  # the student's conversation: the case whose later risk TPPK was told of
@@ -26,11 +27,11 @@ def notify(ctx: Context, code: str, alias: str, category: str, excerpt: str,
            since: dt.datetime) -> list:
     """The notices to the teams configured for ``category`` (none for other categories)."""
     effects: list = []
-    lang = ctx.catalog.default_lang
     for team in ctx.policy.teams.get(category, ()):
-        text = ctx.text(f"{team}.notice", lang, code=code, alias=alias, excerpt=quoted(excerpt),
-                         category=ctx.text(f"risk.cat.{category}", lang),
-                         time=since.astimezone(ctx.policy.tz).strftime("%H:%M"))
+        text = staff_text(ctx, f"{team}.notice", code=code, alias=alias,
+                          excerpt=quoted(excerpt),
+                          category=staff_text(ctx, f"risk.cat.{category}"),
+                          time=since.astimezone(ctx.policy.tz).strftime("%H:%M"))
         effects += [Send(RoleTarget(team), text, case=code, audience=AUDIENCE),
                     Audit(None, f"{team}_notified", {"code": code, "category": category})]
     return effects

@@ -31,6 +31,7 @@ from bot.core.feature import (
     TimerKind,
 )
 from bot.core.keys import RoleTarget
+from bot.core.localized import staff_text
 from bot.core.reads import StaffNamed
 from bot.core.textclean import is_small_id
 from bot.errors import FlowError
@@ -237,13 +238,12 @@ def _module_done(ctx: Context, turn: Turn, state: dict, effects: list) -> Outcom
 def _passed(ctx: Context, turn: Turn, modules: int, pseudonym: str = "") -> list:
     """Every module passed: recorded, the peer told, counselors asked to approve."""
     name = pseudonym or turn.party.pseudonym or turn.party.alias
-    default = ctx.catalog.default_lang
     return [
         UpdateStaff(turn.party.key, trained=True),
         Audit(turn.party.key, "training_passed", {"modules": modules}),
         Send(turn.party.key, ctx.text("training.all_passed", turn.conversation.lang)),
-        Send(RoleTarget("counselor"), ctx.text("training.bk_notice", default, pseudonym=name,
-                                                name=turn.party.display_name or name)),
+        Send(RoleTarget("counselor"), staff_text(ctx, "training.bk_notice", pseudonym=name,
+                                                 name=turn.party.display_name or name)),
     ]
 
 
@@ -273,13 +273,13 @@ def approve(ctx: Context, turn: Turn, args: str) -> Outcome:
         UpdateStaff(peer.key, approved_by=turn.party.key.value),
         Audit(turn.party.key, "peer_approved", {"code": peer.code, "by": "chat"}),
         Send(turn.party.key, ctx.text("training.approved_staff", lang, name=name)),
-        Send(peer.key, ctx.text("training.approved_peer", ctx.catalog.default_lang)),
+        Send(peer.key, staff_text(ctx, "training.approved_peer")),
     ])
 
 
 def approved_by_operator(ctx: Context, party: Party) -> list:
     """``sebaya staff approve`` (another process) approved this peer: tell them."""
-    return [Send(party.key, ctx.text("training.approved_peer", ctx.catalog.default_lang))]
+    return [Send(party.key, staff_text(ctx, "training.approved_peer"))]
 
 
 def _module_start(ctx: Context, peer, lang: str, m: int) -> list:

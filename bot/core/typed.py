@@ -10,7 +10,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from bot.core import ack
+from bot.core.context import Context
+from bot.core.conversation import Outcome, Turn
 from bot.core.events import Button
+
+KEPT = 20  # what a student typed at button steps, kept for the story (the newest)
 
 YES = frozenset({"iya", "ya", "y", "yes", "yess", "yup", "yep", "oke", "ok", "okay", "okey",
                  "okee", "sip", "siap", "boleh", "lanjut", "gas", "hooh", "he'em", "iyaa",
@@ -46,3 +51,19 @@ def match_button(text: str, buttons: Sequence[Button]) -> Button | None:
     named = [b for b in buttons if (first := _words(b.label)[:1]) and (
         first[0] == typed[0] or (group is not None and _group(first[0]) == group))]
     return named[0] if len(named) == 1 else None
+
+
+def kept(ctx: Context, turn: Turn, text: str, buttons: tuple[Button, ...]) -> Outcome:
+    """Typed at a button step and naming no button: kept for the story the helper reads; the
+    buttons come back with one short line the first time, then the bot stays quiet (a student
+    typing on is not told the same thing after every message), and one gentle line after a
+    long gap."""
+    conv = turn.conversation
+    said = [*conv.vars.get("said", []), text][-KEPT:]
+    say, conv = ack.due(conv.moved(vars={**conv.vars, "said": said}), ack.step(conv), turn.now)
+    outcome = Outcome(conv)
+    if say == "first":
+        ctx.say(outcome, turn, "core.use_buttons", buttons)
+    elif say == "again":
+        ctx.say(outcome, turn, "core.use_buttons_again", buttons)
+    return outcome

@@ -6,10 +6,14 @@ import datetime as dt
 from dataclasses import replace
 from pathlib import Path
 
+import aiosqlite
+
 from bot.config import Config, load_secret
+from bot.core.angket import load_angkets
 from bot.core.identity import IdentityVault
 from bot.errors import SebayaError
 from bot.reports import render
+from bot.reports.angket import gather_angkets
 from bot.reports.data import gather
 from bot.reports.figures import ReportData
 from bot.reports.seed import DEMO_SECRET, demo_path
@@ -67,13 +71,24 @@ async def load(config: Config, start: dt.date, end: dt.date, demo: bool = False,
                                  IdentityVault(load_secret(config)))
     try:
         async with store.transaction() as db:
-            data = await gather(db, start, end, config.tz)
-            before = await gather(db, *previous_period(start, end), config.tz)
-            synthetic = await db.execute_fetchall(
-                "SELECT 1 FROM meta WHERE key = 'synthetic' AND value = '1'")
+            return await collect(db, config, start, end,
+                                 (now or dt.datetime.now(dt.UTC)).astimezone(config.tz))
     finally:
         await store.close()
-    moment = (now or dt.datetime.now(dt.UTC)).astimezone(config.tz)
+
+
+async def collect(db: aiosqlite.Connection, config: Config, start: dt.date, end: dt.date,
+                  moment: dt.datetime) -> ReportData:
+    """Every figure of the report from an open database (``sebaya report`` and the web view):
+    the period's, the previous period's, the angkets open in it, the synthetic mark."""
+    data = await gather(db, start, end, config.tz)
+    before = await gather(db, *previous_period(start, end), config.tz)
+    data.angkets = await gather_angkets(
+        db, load_angkets(config.flows_dir, tuple(config.languages.available)),
+        dt.datetime.combine(start, dt.time(), tzinfo=config.tz),
+        dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tzinfo=config.tz))
+    synthetic = await db.execute_fetchall(
+        "SELECT 1 FROM meta WHERE key = 'synthetic' AND value = '1'")
     return replace(data, synthetic=bool(synthetic), previous=before, generated_at=moment)
 
 

@@ -9,6 +9,7 @@ from collections import Counter
 import aiosqlite
 
 from bot.reports.figures import ReportData, week_of
+from bot.reports.programme import gather_programme
 from bot.store.db import fetch_all, parse_ts, ts
 
 
@@ -79,4 +80,5 @@ async def gather(db: aiosqlite.Connection, start: dt.date, end: dt.date,
     [dead] = await fetch_all(db, "SELECT COUNT(*) FROM outbox WHERE status = 'dead' "
                              "AND created_at >= ? AND created_at < ?", (lo, hi))
     data.dead_letters = dead[0]
+    await gather_programme(db, data, lo, hi, tz)
     return data

@@ -41,6 +41,13 @@ class ReportData:
     synthetic: bool = False  # sample data (sebaya demo --seed-data): every format says so
     generated_at: dt.datetime | None = None  # local time the report was made
     previous: ReportData | None = None  # the period of the same length just before
+    angkets: list = field(default_factory=list)  # AngketResult of angkets open in the period
+    peers_trained: int = 0  # now (users), not in the period
+    peers_approved: int = 0
+    trainings_passed: int = 0  # in the period (audit)
+    approvals: int = 0
+    tppk_notified: int = 0
+    coaching: Counter = field(default_factory=Counter)  # (week, kind) -> held or nudged
 
     @property
     def cases(self) -> int:

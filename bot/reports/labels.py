@@ -40,6 +40,27 @@ LABELS = {
         "chart_services": "Penggunaan layanan", "na": "-", "hidden": "disamarkan (angka kecil)",
         "empty": "Belum ada data pada periode ini",
         "partial": "* Minggu ini hanya sebagian masuk periode laporan, jadi harinya lebih sedikit.",
+        "angket": "Angket", "question": "Pertanyaan", "area": "Bidang", "answers": "Jawaban",
+        "answered": "Menjawab", "yes_no": {"ya": "ya", "tidak": "tidak"},
+        "areas": {"pribadi": "Pribadi", "sosial": "Sosial", "belajar": "Belajar",
+                  "karier": "Karier"},
+        "angket_few": f"Kurang dari {SMALL} siswa menjawab: hasilnya belum ditampilkan.",
+        "angket_note": "Jawaban angket tidak terhubung dengan siswa atau kasus mana pun.",
+        "programme": "Program konselor sebaya",
+        "peers_trained": "Konselor sebaya lulus pelatihan (saat ini)",
+        "peers_approved": "Disetujui guru BK untuk bertugas (saat ini)",
+        "trainings_passed": "Lulus pelatihan pada periode ini",
+        "approvals": "Disetujui pada periode ini",
+        "tppk_notified": "Pemberitahuan ke TPPK", "total": "Jumlah",
+        "coaching": "Pendampingan pesan konselor sebaya, per minggu",
+        "coaching_kinds": {"identity": "Identitas", "contact": "Kontak",
+                           "directive": "Menyuruh", "minimising": "Meremehkan",
+                           "secrecy": "Rahasia", "concern": "Khawatir"},
+        "coaching_note": "Berapa kali pesan konselor sebaya ditahan atau diberi saran sebelum "
+                         "sampai ke siswa, menurut alasannya: menanyakan identitas siswa, data "
+                         "kontak, menyuruh atau menasihati, meremehkan, menjanjikan rahasia "
+                         "padahal ada tanda bahaya, dan kekhawatiran siswa yang naik (hanya "
+                         "jumlah, bukan isi pesan).",
     },
     "en": {
         "title": "Sebaya programme report", "period": "Period", "school": "School",
@@ -75,6 +96,27 @@ LABELS = {
         "chart_services": "Use of services", "na": "-", "hidden": "hidden (small counts)",
         "empty": "No data in this period",
         "partial": "* Only part of this week falls in the report's period: fewer days.",
+        "angket": "Survey", "question": "Question", "area": "Area", "answers": "Answers",
+        "answered": "Answered", "yes_no": {"ya": "yes", "tidak": "no"},
+        "areas": {"pribadi": "Personal", "sosial": "Social", "belajar": "Learning",
+                  "karier": "Career"},
+        "angket_few": f"Fewer than {SMALL} students answered: no results are shown yet.",
+        "angket_note": "Survey answers are not linked to any student or case.",
+        "programme": "Peer supporter programme",
+        "peers_trained": "Peer supporters who passed training (now)",
+        "peers_approved": "Approved by the counselor to serve (now)",
+        "trainings_passed": "Passed training in this period",
+        "approvals": "Approved in this period",
+        "tppk_notified": "TPPK notifications", "total": "Total",
+        "coaching": "Coaching of peer supporters' messages, per week",
+        "coaching_kinds": {"identity": "Identity", "contact": "Contact",
+                           "directive": "Directive", "minimising": "Minimising",
+                           "secrecy": "Secrecy", "concern": "Concern"},
+        "coaching_note": "How often a peer supporter's message was held back or given a tip "
+                         "before reaching the student, by reason: asking who the student is, "
+                         "contact details, telling them what to do, minimising, promising "
+                         "secrecy despite danger signs, and the student's rising concern "
+                         "(counts only, never the message).",
     },
 }
 

@@ -8,9 +8,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from bot.reports import numbers
+from bot.reports.angket import AngketResult
 from bot.reports.figures import ReportData, median, percentile, weeks_series
 from bot.reports.labels import labels
-from bot.reports.suppression import Shown, protect, week_groups, week_values
+from bot.reports.programme import COACHING
+from bot.reports.suppression import Shown, protect, protect_weeks, week_groups, week_values
 
 ROUTES = ("peer", "counselor", "crisis")
 WEIGHTS = ("1", "2", "3")
@@ -165,4 +167,51 @@ def tables(data: ReportData, lang: str, names: Names) -> list[Table]:
         Table(t["peers"], (t["peer_name"], t["cases"]), peers),  # small is fine: staff
         Table(t["satisfaction"], (t["score"], t["ratings"]), scores),
         Table(t["services"], (t["service"], t["count"]), services),
+        *programme_tables(data, lang),
+        *(angket_table(result, lang) for result in data.angkets),
     ]
+
+
+def programme_tables(data: ReportData, lang: str) -> list[Table]:
+    """The peer programme: peers trained and approved (staff: shown as they are), TPPK
+    notifications, and coaching in the chat by kind and week (protected like cases)."""
+    t = labels(lang)
+    tppk = protect({"tppk": data.tppk_notified})["tppk"]
+    rows = [(t["peers_trained"], numbers.number(data.peers_trained, lang)),
+            (t["peers_approved"], numbers.number(data.peers_approved, lang)),
+            (t["trainings_passed"], numbers.number(data.trainings_passed, lang)),
+            (t["approvals"], numbers.number(data.approvals, lang)),
+            (t["tppk_notified"], count(tppk, lang))]
+    series = {kind: [data.coaching.get((w, kind), 0) for w in data.weeks] for kind in COACHING}
+    shown = protect_weeks(data.weeks, series)
+    cut = partial_weeks(data)
+    weeks = [(numbers.day(w, lang) + (" *" if w in cut else ""),  # narrow: 8 columns
+              *(count(shown[("cell", w, kind)], lang) for kind in COACHING),
+              count(shown[("week", w)], lang)) for w in data.weeks]
+    header = (t["week"], *(t["coaching_kinds"][kind] for kind in COACHING), t["total"])
+    return [Table(t["programme"], (t["measure"], t["value"]), rows),
+            Table(t["coaching"], header, weeks, t["coaching_note"])]
+
+
+def angket_table(result: AngketResult, lang: str) -> Table:
+    """One angket: a row per question (its area, each answer's count, how many answered and,
+    for a 1-4 scale with nothing hidden, the mean), or only a note when too few answered."""
+    t = labels(lang)
+    angket = result.angket
+    title = f"{t['angket']}: {angket.title.get(lang) or next(iter(angket.title.values()))}"
+    means = any(row.mean is not None for _, items in result.areas for row in items)
+    header = (t["question"], t["area"], t["answers"], t["answered"], *([t["mean"]] * means))
+    if result.hidden:
+        return Table(title, header, [], t["angket_few"])
+    rows = []
+    for area, items in result.areas:
+        for row in items:
+            answers = " · ".join(
+                f"{t['yes_no'].get(answer, answer)}: {count(shown, lang)}"
+                for answer, shown in row.counts.items())
+            mean = t["na"] if row.mean is None else numbers.number(row.mean, lang, 1)
+            text = row.item.text.get(lang) or next(iter(row.item.text.values()))
+            rows.append((text, t["areas"][area], answers, count(row.answered, lang),
+                         *([mean] * means)))  # no column of dashes when no mean can be shown
+    return Table(title, header, rows,
+                 f"{t['answered']}: {count(result.respondents, lang)}. {t['angket_note']}")

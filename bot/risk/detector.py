@@ -246,7 +246,8 @@ class Detector:
         self.ruleset = rules or load_rules()
         self.normalizer = Normalizer(self.ruleset.vocabulary(), self.ruleset.slang,
                                      self.ruleset.morph_words(), self.ruleset.typo_words(),
-                                     known_words())
+                                     known_words(), self.ruleset.classes.get("want", ()),
+                                     self.ruleset.glue_tails())
         if isinstance(model, (str, Path)):
             model = RiskModel.load(None if model == "shipped" else Path(model))
         self.model = model

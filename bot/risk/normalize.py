@@ -2,8 +2,10 @@
 
 NFKC, casefold; invisible characters removed (zero-width, bidi controls and isolates, U+180E);
 Cyrillic and Greek look-alike letters folded to Latin ("рengen"); combining marks removed
-(zalgo); spaced or dotted letters joined ("P E N G E N", "b.u.n.d.i.r"); laughing emoji read as
-laughter; reduplication folded ("pegang2", "mukul-mukul" -> one word); tokens de-leeted ("d1ri"),
+(zalgo); spaced or dotted letters joined ("P E N G E N", "b.u.n.d.i.r"); a skull or coffin
+right after a wish ("pengen 💀") read as "mati", other laughing emoji read as laughter; a wish
+glued to the next word split ("pengenmati", from "p.e.n.g.e.n m.a.t.i" too); reduplication
+folded ("pegang2", "mukul-mukul" -> one word); tokens de-leeted ("d1ri"),
 masked letters resolved against the rule vocabulary ("b*nuh"), long letter runs collapsed
 ("matiii"), slang expanded ("pgn", "bundir", "kms"), clitics split ("lukanya" -> "luka nya"),
 affixed verbs of the morphology classes read as the known word of the same voice ("disundut",
@@ -44,6 +46,10 @@ LAUGH_EMOJI = frozenset("🤣😂😆😹😝😜🤪💀☠😅🤭")
 _LAUGH_WORD = re.compile(r"^(a?(wk|kw)+w?k?|(ha)+h?a?|(he)+h?|(hi)+h?|(xi)+x?|(aw?ok)+(wok)*|"
                          r"(ah)+a?|(ka)+k?|(ck)+|l+m+a+o+|l+o+l+)$")
 _LAUGH = re.compile("[" + "".join(sorted(LAUGH_EMOJI)) + "]+")
+# "pengen 💀", "mau ⚰️ aja": after a wish a skull or a coffin is the word, not laughter.
+_WISH_DEATH = re.compile(r"\b(pengen|pingin|pengin|pgn|pgen|pen|mau|ingin|hayang|arep|kepengen|"
+                         r"wanna|want to|pengennya|rasanya)\s*[💀☠⚰🪦]+")
+GLUE_MIN = 3  # each part of a glued pair ("pengen|mati") has at least this many letters
 _SPACED = re.compile(r"(?<![\w])((?:[a-z][ .\-_*]){2,}[a-z])(?![\w])")
 _HYPHENED = re.compile(r"\b([a-z]{2,})-([a-z]{2,})\b")
 _TOKEN = re.compile(r"[a-z0-9@$!*|]+(?:'[a-z]+)?|[,.;?:()\n]")
@@ -142,8 +148,14 @@ class Normalizer:
 
     def __init__(self, vocabulary: Iterable[str], slang: Mapping[str, str],
                  morph_words: Iterable[str] = (), typo_words: Iterable[str] = (),
-                 known: Iterable[str] = ()) -> None:
+                 known: Iterable[str] = (), glue_heads: Iterable[str] = (),
+                 glue_tails: Iterable[str] = ()) -> None:
         self.vocabulary = frozenset(vocabulary)
+        # a wish written glued to a death word ("pengenmati"): the wishes, longest first, and
+        # the words they are split from (nothing else is ever split)
+        self.glue_heads = tuple(sorted((w for w in glue_heads if w.isalpha()
+                                        and len(w) >= GLUE_MIN), key=len, reverse=True))
+        self.glue_tails = frozenset(w for w in glue_tails if w.isalpha() and len(w) >= GLUE_MIN)
         self.slang = {k: tuple(v.split()) for k, v in slang.items()}
         self.known = frozenset(known) - self.vocabulary
         self.morph = MorphIndex({w for w in morph_words if w.isalpha()})
@@ -172,6 +184,10 @@ class Normalizer:
             if marks != cleaned:
                 cleaned = marks
                 steps.append("removed combining marks")
+            wished = _WISH_DEATH.sub(r"\1 mati ", cleaned)
+            if wished != cleaned:
+                cleaned = wished
+                steps.append("a skull after a wish read as mati")
             laughed = _LAUGH.sub(" wkwk ", cleaned)
             if laughed != cleaned:
                 cleaned = laughed
@@ -261,11 +277,22 @@ class Normalizer:
             expanded = self.slang[token]
             notes.append(f"slang {token}->{' '.join(expanded)}")
             return expanded, "; ".join(notes)
-        split = self._split_clitic(token)
+        split = self._split_clitic(token) or self._split_glued(token)
         if split:
             notes.append(f"split {token}->{' '.join(split)}")
             return split, "; ".join(notes)
         return (token,), "; ".join(notes)
+
+    def _split_glued(self, token: str) -> tuple[str, ...] | None:
+        """A wish glued to a word the rules know: "pengenmati" -> "pengen mati", "pgnbundir"
+        -> "pgn bunuh diri". Never a word that is known as it is."""
+        if len(token) < 2 * GLUE_MIN or self._known(token) or self._real_word(token):
+            return None
+        for head in self.glue_heads:
+            rest = token[len(head):]
+            if token.startswith(head) and rest in self.glue_tails:
+                return (*self.slang.get(head, (head,)), *self.slang.get(rest, (rest,)))
+        return None
 
     def _variant(self, token: str, notes: list[str]) -> str:
         """Doubled letters, v for u, affixed forms (same voice), then one typo."""

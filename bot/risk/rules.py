@@ -58,6 +58,14 @@ class RuleSet:
         words: set[str] = set().union(*(self.classes[c] for c in self.typo))
         return {w for w in words if w.isalpha()}
 
+    def glue_tails(self) -> set[str]:
+        """Words a wish may be glued to ("pengenmati", "pgnbundir"): death, vanishing, ending,
+        and slang that expands to them."""
+        words = set().union(*(self.classes.get(c, frozenset())
+                              for c in ("die", "vanish", "end_verb")))
+        return words | {k for k, v in self.slang.items() if words & set(v.split())
+                        or "bunuh" in v.split()}
+
     def vocabulary(self) -> set[str]:
         words: set[str] = set().union(*self.classes.values())
         for rule in self.rules:

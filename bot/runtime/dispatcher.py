@@ -55,6 +55,10 @@ class _OlderFirst(Exception):
     """An older event of the same person is still pending: it must be handled first."""
 
 
+class _Busy(Exception):
+    """A timer's person is held by another transaction: the timer waits for the next pass."""
+
+
 class Dispatcher:
     """Turns inbound events and fired timers into committed state and queued messages."""
 
@@ -137,7 +141,7 @@ class Dispatcher:
                 keep = [row_id for row_id in rows if row_id is not None]
                 if not urgent:
                     keep = keep[:max(0, self.capacity - len(self._scheduled))]
-                await inbox.lease(db, keep, self.worker, now + self.lease)
+                await inbox.lease(db, keep, self.worker, now + self.lease, inserted=rows)
                 left = {row_id for row_id in rows if row_id is not None} - set(keep)
             if self.windowed:  # they wrote: their window opens, held messages may go
                 released += await windows.opened(db, [
@@ -232,8 +236,8 @@ class Dispatcher:
         async with self._person(key):
             queued = 0
             try:
-                if self.store.several_workers:  # another worker may hold older events
-                    queued += await self._older_first(row_id, key, urgent)
+                # several workers: an older event of this person held elsewhere is found
+                # inside the transaction (_OlderFirst), which then handles it first
                 queued += await self._handle_one(row_id, key, urgent, event)
             except self.store.unavailable:  # PostgreSQL went away: the sweep tries again
                 log.warning("database unavailable; event left pending; inbox_id=%s", row_id)
@@ -262,7 +266,7 @@ class Dispatcher:
         person's events are handled in inbox order across all workers."""
         queued = 0
         while True:
-            async with self.store.read() as db:
+            async with self.store.read(urgent=urgent) as db:  # a crisis: its own pool
                 older = await inbox.older_pending(db, key, row_id)
             if older is None:
                 return queued
@@ -416,28 +420,36 @@ class Dispatcher:
                                  text, (), 0, now, self.vault.seal)
         return 1
 
-    async def fire_timer(self, timer_id: int) -> None:
-        """Handle one due timer: claimed, handled and committed together."""
+    async def fire_timer(self, timer_id: int) -> bool | None:
+        """Handle one due timer: claimed, handled and committed together. Several workers:
+        False when its person is busy (here, or their lock held elsewhere): it stays due for
+        the next pass rather than holding up the other people's timers (a crisis ladder)."""
         async with self.store.read() as db:
             owner = await timers.owner_of(db, timer_id)
         if owner is None:
-            return
+            return None
         if owner == SYSTEM:
             await retrying(self.store, lambda: self._fire_system_timer(timer_id))
-            return
+            return None
+        if self.store.several_workers and owner.value in self._holders:
+            return False
         async with self._person(owner.value):
             try:
                 fired = await retrying(self.store, lambda: self._fire_locked(timer_id, owner))
+            except _Busy:
+                return False
             except self.store.unavailable:
                 log.warning("database unavailable; timer left due; timer_id=%s", timer_id)
-                return
+                return None
         if fired is not None and fired[1]:
             self.on_queued(self.core.registry.timer_urgent(fired[0]))
 
     async def _fire_locked(self, timer_id: int, owner: UserKey) -> tuple[str, int] | None:
         """Claim, handle and commit one person's timer: (its kind, messages queued)."""
         async with self.store.transaction() as db:
-            await self.store.lock_person(db, owner.value)
+            if self.store.several_workers and not await self.store.try_lock_person(
+                    db, owner.value):
+                raise _Busy  # held by a long transaction elsewhere: not waited for
             timer = await timers.claim(db, timer_id, self.clock.now())
             if timer is None:
                 return None
@@ -449,7 +461,9 @@ class Dispatcher:
             if case is not None:  # with its open offers (a fallback tells those peers) and place
                 case = await cases.by_id(db, case.id)
                 if case is not None and case.status == "waiting":
-                    case = replace(case, position=await cases.queue_position(db, case.id))
+                    case = replace(case, position=await cases.queue_position(db, case.id),
+                                   on_duty=await users.peers_on_duty(  # "busy" or "nobody"
+                                       db, self._on_shift(self.clock.now()), case.id))
             now = self.clock.now()
             ask = Ask(user.role, None, now=now, tz=self.core.policy.tz,
                       peer_capacity=self.core.policy.peer_capacity, timer=timer.kind,

@@ -14,6 +14,7 @@ from typing import Any
 
 import aiosqlite
 
+from bot.core.angket import AnswerAngket, CloseAngket, OpenAngket
 from bot.core.effects import (
     PRIORITY_CRISIS,
     AddNote,
@@ -53,7 +54,9 @@ from bot.core.effects import (
 )
 from bot.core.features import standard_registry
 from bot.core.keys import RoleTarget, UserKey
+from bot.core.localized import for_recipient
 from bot.store import (
+    angket,
     audit,
     cases,
     conversations,
@@ -66,6 +69,7 @@ from bot.store import (
     web,
     windows,
 )
+from bot.store.db import Overtaken
 from bot.store.users import UserRow
 
 log = logging.getLogger("sebaya.effects")
@@ -170,8 +174,9 @@ def purpose_of(user: UserRow, effect: Send, context: str = "") -> str:
 
 
 def _enqueue(ap: Applying, user: UserRow, effect: Send) -> Coroutine[Any, Any, int]:
-    return outbox.enqueue(ap.db, user.channel, user.key.value, user.address, effect.text,
-                          effect.buttons, effect.priority, ap.now, ap.seal, effect.chart,
+    text, buttons = for_recipient(effect.text, effect.buttons, user.lang)  # staff: their own
+    return outbox.enqueue(ap.db, user.channel, user.key.value, user.address, text,
+                          buttons, effect.priority, ap.now, ap.seal, effect.chart,
                           retract_key=_retract_key(effect, ap.retractable),
                           case_code=effect.case, audience=effect.audience,
                           purpose=purpose_of(user, effect, ap.context))
@@ -234,9 +239,10 @@ async def _request_appointment(ap: Applying, effect: RequestAppointment) -> None
 
 
 async def _group_signup(ap: Applying, effect: GroupSignup) -> None:
-    if effect.join:
-        await services.sign_up(ap.db, effect.session_id, effect.student, ap.now)
-    else:
+    if effect.join and not await services.sign_up(ap.db, effect.session_id, effect.student,
+                                                  ap.now):
+        raise Overtaken("the last seat went meanwhile")  # decided afresh
+    if not effect.join:
         await services.leave(ap.db, effect.session_id, effect.student)
 
 
@@ -324,6 +330,9 @@ APPLY: Mapping[type, Callable[[Applying, Any], Awaitable[int | None]]] = {
     OfferWaiting: _offer_waiting,
     Purge: _purge,
     ForgetUser: _forget,
+    AnswerAngket: lambda ap, e: angket.record(ap.db, e.angket_id, e.mark, e.item_id, e.answer),
+    OpenAngket: lambda ap, e: angket.open_run(ap.db, e.angket_id, ap.now, e.closes_at, e.by),
+    CloseAngket: lambda ap, e: angket.close_run(ap.db, e.angket_id, ap.now),
 }
 COUNTS = frozenset({Send, RetractButtons})  # what they return is how many rows they queued
 BATCHED = (StartTimer, Audit)  # single statements reading nothing: they go to the db together

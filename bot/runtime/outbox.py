@@ -132,10 +132,11 @@ class OutboxSender:
         pending now that the lock is held (another worker may have sent them meanwhile) and
         still free here (another pass of this worker may have started them meanwhile).
         Returns them, and the locks taken but not needed (the caller releases them)."""
-        claimed = {}
-        for recipient, queue in queues.items():
-            if await self.store.try_lock_recipient(recipient, self._urgent_queue(queue)):
-                claimed[recipient] = queue
+        locked: set[str] = set()
+        for urgent in (True, False):  # one round trip per lane (several recipients at once)
+            locked |= await self.store.try_lock_recipients(
+                [r for r, q in queues.items() if self._urgent_queue(q) is urgent], urgent)
+        claimed = {r: q for r, q in queues.items() if r in locked}
         if not claimed:
             return {}, []
         async with self.store.read() as db:

@@ -14,11 +14,13 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bot.core import angket as angket_core
 from bot.core import reads as q
 from bot.core.conversation import CaseView, InviteCheck, Party, WebLinkOffer
 from bot.core.identity import IdentityVault
 from bot.core.keys import UserKey
 from bot.reports import data as reports
+from bot.store import angket as angket_rows
 from bot.store import audit, cases, invites, services, users, web
 from bot.store.users import UserRow
 
@@ -143,6 +145,20 @@ async def _alertable(rc: ReadContext, _: q.AnyoneAlertable) -> bool:
     return await users.anyone_alertable(rc.db)
 
 
+async def _angket(rc: ReadContext, query: q.AngketRuns) -> angket_core.AngketView:
+    runs = await angket_rows.runs(rc.db)
+    if not query.for_student:
+        return angket_core.AngketView(tuple([
+            angket_core.RunView(r.angket_id, r.opened_at, r.closes_at, r.closed_at,
+                                (await angket_rows.counts(rc.db, r.angket_id))[0])
+            for r in runs.values()]))
+    marks = {i: rc.vault.angket_mark(i, rc.key) for i in runs}
+    begun = frozenset([i for i in runs if await angket_rows.answered(rc.db, i, marks[i])])
+    return angket_core.AngketView(
+        tuple(angket_core.RunView(r.angket_id, r.opened_at, r.closes_at, r.closed_at)
+              for r in runs.values()), begun, marks)
+
+
 READS: Mapping[type, Callable[[ReadContext, Any], Awaitable[Any]]] = {
     q.OpenCaseNamed: _open_case_named, q.LatestCaseNamed: _latest_case_named,
     q.CaseById: _case_by_id, q.OpenCasesSince: _open_cases_since, q.StudentHistory: _history,
@@ -150,6 +166,7 @@ READS: Mapping[type, Callable[[ReadContext, Any], Awaitable[Any]]] = {
     q.AppointmentByRef: _appointment_by_ref, q.UpcomingSessions: _sessions,
     q.ReportFigures: _report, q.WebLink: _web_link, q.InviteCode: _invite,
     q.AvailablePeers: _available_peers, q.AnyoneAlertable: _alertable,
+    q.AngketRuns: _angket,
 }
 
 

@@ -35,9 +35,10 @@ class TimerLoop:
         async with self.store.read() as db:  # reads only: no BEGIN/COMMIT round trips
             rows = await timers.due(db, self.clock.now())
             next_at = None if rows else await timers.next_due_at(db)
-        for row in rows:
-            await self.dispatcher.fire_timer(row.id)
-        return len(rows), next_at
+        fired = 0
+        for row in rows:  # a timer whose person is busy (False) waits for the next pass
+            fired += await self.dispatcher.fire_timer(row.id) is not False
+        return fired, next_at
 
     async def run(self) -> None:
         while True:

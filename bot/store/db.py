@@ -56,6 +56,11 @@ async def fetch_all(db: aiosqlite.Connection, sql: str, args: Any = ()) -> list[
     return list(await db.execute_fetchall(sql, args))
 
 
+async def sqlite_has_table(db: aiosqlite.Connection, name: str) -> bool:
+    return await fetch_one(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                           (name,)) is not None
+
+
 def migrations() -> list[tuple[int, str, str]]:
     """(number, file name, SQL) of every shipped migration, in order."""
     found = []
@@ -146,6 +151,13 @@ class Sealer(Protocol):
     def open(self, token: bytes) -> str: ...
 
 
+class Overtaken(Exception):
+    """A decision made from what this transaction read lost to another worker's commit (the
+    last group seat went meanwhile): the transaction is run again, and decides afresh from
+    what is committed now. Only PostgreSQL, where several workers decide at once, counts it as
+    a conflict (``PgStore.conflicts``); SQLite's single writer cannot be overtaken."""
+
+
 class SealingUnavailable(Exception):
     """Sealed data was read or written on a store opened without the installation secret."""
 
@@ -158,7 +170,9 @@ class SecretMismatch(SebayaError):
         super().__init__(
             f"{path} was created with another installation secret; nothing was started. "
             f"Fix: use the secret this database was made with (unset SEBAYA_SECRET if you set "
-            f"it after the first run, or restore {saved} from your backup)")
+            f"it after the first run, or restore {saved} from your backup; after sebaya "
+            f"secret rotate, the new secret; a restored old backup needs the secret of its "
+            f"day)")
 
 
 async def _register_sealing(db: aiosqlite.Connection, sealer: Sealer | None) -> None:
@@ -225,10 +239,18 @@ class Store:
             await db.execute(f"PRAGMA {pragma}")
         store = cls(db, path)
         fingerprint = getattr(sealer, "fingerprint", None)
+        keyed = hasattr(sealer, "unlock")
         try:
-            if fingerprint is not None:
-                await store._check_secret(sealer, fingerprint())  # before anything is sealed
+            made_before = await store.schema_version() > 0
+            # before anything is sealed: the root key opens (or, before migration 018, the
+            # fingerprint matches), and the vault uses this database's root
+            if not (keyed and await store._unlock(sealer)) and fingerprint is not None:
+                await store._check_secret(sealer, fingerprint())
+                if keyed and made_before:
+                    sealer.use_legacy_root()
             await store.migrate()
+            if keyed:
+                await store._ensure_keyring(sealer, legacy=made_before)
             if fingerprint is not None:
                 await db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES "
                                  "('secret_fingerprint', ?)", (fingerprint(),))
@@ -236,6 +258,28 @@ class Store:
             await db.close()
             raise
         return store
+
+    async def _unlock(self, sealer: Any) -> bool:
+        """Bind the vault to the stored root key: False when there is none yet (a database
+        from before migration 018, or a new one); SecretMismatch when the secret does not
+        open it."""
+        from bot.core.keyring import WrongSecret
+        from bot.store import keyring
+
+        row = await keyring.read(self.db)
+        if row is None:
+            return False
+        try:
+            sealer.unlock(row.wrapped)
+        except WrongSecret as exc:
+            raise SecretMismatch(self.path) from exc
+        return True
+
+    async def _ensure_keyring(self, sealer: Any, legacy: bool) -> None:
+        from bot.store import keyring
+
+        async with self.transaction() as db:
+            await keyring.ensure(db, sealer, legacy, dt.datetime.now(dt.UTC))
 
     async def _check_secret(self, sealer: Sealer, fingerprint: str) -> None:
         """Refuse a secret that is not this database's: by its stored fingerprint, or (an
@@ -315,6 +359,10 @@ class Store:
 
     async def lock_person(self, db: aiosqlite.Connection, key: str) -> None:
         """One writer, one process: the dispatcher's per-person asyncio lock is enough."""
+
+    async def try_lock_person(self, db: aiosqlite.Connection, key: str) -> bool:
+        """Nobody else can hold a person here: always True."""
+        return True
 
     async def listen(self, on_notify) -> None:
         """Nothing to listen to: every writer is in this process and wakes its loops."""

@@ -93,13 +93,19 @@ async def older_pending(db: aiosqlite.Connection, user_key: str, row_id: int) ->
 
 
 async def lease(db: aiosqlite.Connection, row_ids: list[int], worker: str,
-                until: dt.datetime) -> None:
-    """PostgreSQL, several workers: these events are this worker's to handle until ``until``."""
+                until: dt.datetime, inserted: list[int | None] | None = None) -> None:
+    """PostgreSQL, several workers: these events are this worker's to handle until ``until``.
+    When they are all the rows this transaction ``inserted``, the other workers' sweeps have
+    nothing to take: no NOTIFY wakes them (with two workers, every event woke the other one's
+    sweep for a transaction that found nothing)."""
     if row_ids:
         await db.execute(
             "UPDATE inbox SET leased_by = ?, lease_until = ? WHERE id IN "
             "(SELECT CAST(value AS INTEGER) FROM json_each(?))",
             (worker, ts(until), json.dumps(row_ids)))
+    if inserted is not None and hasattr(db, "quiet") and \
+            set(row_ids) >= {row for row in inserted if row is not None}:
+        db.quiet("inbox")
 
 
 async def claim_unleased(db: aiosqlite.Connection, worker: str, now: dt.datetime,

@@ -36,6 +36,8 @@ class StorePort(Protocol):
 
     async def lock_person(self, db: Any, key: str) -> None: ...
 
+    async def try_lock_person(self, db: Any, key: str) -> bool: ...
+
     async def listen(self, on_notify: Callable[[set[str]], None]) -> None: ...
 
     async def checkpoint(self) -> None: ...
@@ -55,7 +57,7 @@ async def open_store(path: str | Path, url: str | None, sealer: Sealer | None = 
         from bot.store.pg.store import PgStore  # asyncpg loads only for PostgreSQL
 
         return await PgStore.open(url, sealer, **options)
-    return await Store.open(path, sealer)
+    return await Store.open(path, sealer)  # one connection: the options are PostgreSQL's
 
 
 T = TypeVar("T")

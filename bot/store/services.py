@@ -9,6 +9,8 @@ import aiosqlite
 from bot.core.conversation import AppointmentView, GroupSessionView
 from bot.core.keys import UserKey
 from bot.store.db import fetch_all, fetch_one, parse_ts, ts
+from bot.store.locks import hold_person
+from bot.store.port import is_postgres
 
 ACTIVE = ("requested", "declined", "confirmed")
 _APPT = (
@@ -40,6 +42,18 @@ async def active_for(db: aiosqlite.Connection, student: UserKey) -> AppointmentV
 
 
 async def active_by_ref(db: aiosqlite.Connection, ref: str) -> AppointmentView | None:
+    """The active appointment with this code (a staff button names it). On PostgreSQL its
+    student is held first (``hold_person``): two counselors answering it on two workers are
+    decided one after the other, and a move by the student cannot slip in between."""
+    if is_postgres(db):
+        owner = await fetch_one(db, "SELECT a.student_key FROM appointments AS a "
+                                "JOIN users AS u ON u.key = a.student_key "
+                                "WHERE COALESCE(a.ref, u.code) = ? AND a.status IN "
+                                "('requested', 'declined', 'confirmed') "
+                                "ORDER BY a.id DESC LIMIT 1", (ref.strip().upper(),))
+        if owner is None:
+            return None
+        await hold_person(db, owner["student_key"])
     row = await fetch_one(db, _APPT + "WHERE COALESCE(a.ref, u.code) = ? AND a.status IN "
                           "('requested', 'declined', 'confirmed') ORDER BY a.id DESC LIMIT 1",
                           (ref.strip().upper(),))
@@ -117,13 +131,22 @@ async def upcoming_sessions(db: aiosqlite.Connection, now: dt.datetime,
 
 async def sign_up(db: aiosqlite.Connection, session_id: int, student: UserKey,
                   now: dt.datetime) -> bool:
-    """Join unless the session is full (checked in the same statement)."""
+    """Join unless the session is full (checked in the same statement); True when the
+    student has a seat now (joined, or had joined before). On PostgreSQL the
+    session's row is locked first, so two workers filling its last seat count one after the
+    other (READ COMMITTED: the count after the lock sees the other's committed sign-up)."""
+    if is_postgres(db):
+        await db.execute("SELECT id FROM group_sessions WHERE id = ? FOR UPDATE",
+                         (session_id,))
     cursor = await db.execute(
         "INSERT OR IGNORE INTO group_signups (session_id, student_key, at) "
         "SELECT ?, ?, ? WHERE (SELECT COUNT(*) FROM group_signups WHERE session_id = ?) < "
         "(SELECT seats FROM group_sessions WHERE id = ?)",
         (session_id, student.value, ts(now), session_id, session_id))
-    return cursor.rowcount == 1
+    if cursor.rowcount == 1:
+        return True
+    return await fetch_one(db, "SELECT 1 FROM group_signups WHERE session_id = ? "
+                           "AND student_key = ?", (session_id, student.value)) is not None
 
 
 async def leave(db: aiosqlite.Connection, session_id: int, student: UserKey) -> None:

@@ -136,6 +136,21 @@ async def available_peers(
     ]
 
 
+async def peers_on_duty(db: aiosqlite.Connection, on_shift: bool, case_id: int) -> int:
+    """How many peers are on duty for this case, busy or not (available_peers without the
+    capacity limit): 0 means nobody is on duty, not that everyone is busy."""
+    row = await fetch_one(
+        db,
+        "SELECT COUNT(*) FROM users u WHERE u.role = 'peer' AND u.pseudonym IS NOT NULL "
+        "AND u.trained_at IS NOT NULL AND u.approved_at IS NOT NULL "
+        "AND u.unreachable_since IS NULL "
+        "AND (u.duty = 'on' OR (u.duty = 'auto' AND :on_shift)) "
+        "AND u.key NOT IN (SELECT peer_key FROM case_excluded_peers WHERE case_id = :case_id)",
+        {"on_shift": int(on_shift), "case_id": case_id},
+    )
+    return int(row[0]) if row else 0
+
+
 async def set_pseudonym(db: aiosqlite.Connection, key: UserKey, pseudonym: str) -> None:
     await db.execute("UPDATE users SET pseudonym = ? WHERE key = ?", (pseudonym, key.value))
 
@@ -146,7 +161,7 @@ async def find_staff(db: aiosqlite.Connection, who: str) -> UserRow | None:
         db,
         "SELECT * FROM users WHERE role != 'student' AND (lower(display_name) = lower(:w) "
         "OR lower(pseudonym) = lower(:w) OR code = upper(:w))",
-        {"w": who.strip()},
+        {"w": who.strip().removeprefix("#")},  # "#K7Q2" as `sebaya staff list` shows it
     )
     return _row(rows[0]) if len(rows) == 1 else None
 

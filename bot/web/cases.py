@@ -18,13 +18,25 @@ from bot.web.render import page
 
 CODE = re.compile(r"^[A-Z2-9]{4}$")  # the case code alphabet (bot/core/identity.py)
 LIST_DAYS = 30
-NOTICES = {  # ?m= on a case page: a fixed set, nothing a URL says is shown
-    "taken": "Kasus sudah Bapak/Ibu ambil. Siswa sudah diberi tahu; lanjutkan percakapan di "
-             "chat Sebaya (pesan Bapak/Ibu di sana diteruskan ke siswa).",
-    "closed": "Kasus ditutup. Siswa sudah diberi tahu.",
-    "note": "Tulis catatan hasil dulu (tidak ditampilkan ke siswa).",
-    "notyours": "Kasus ini tidak sedang Bapak/Ibu pegang, jadi tidak ada yang diubah.",
-}
+WEEKS = 8  # the week filter offers this week and the seven before it
+NOTICES = {  # ?m= on a case page: a fixed set of catalog keys, nothing a URL says is shown
+    "taken": "web.notice.taken", "closed": "web.notice.closed", "note": "web.notice.note",
+    "notyours": "web.notice.notyours"}
+
+
+def weeks(today: dt.date, count: int = WEEKS) -> list[dt.date]:
+    """The Mondays of this week and the ``count - 1`` weeks before it, newest first."""
+    monday = today - dt.timedelta(days=today.weekday())
+    return [monday - dt.timedelta(weeks=n) for n in range(count)]
+
+
+def _week(request: web.Request, choices: list[dt.date]) -> dt.date | None:
+    """?minggu=YYYY-MM-DD (a Monday among the choices), else None (anything else ignored)."""
+    try:
+        monday = dt.date.fromisoformat(request.query.get("minggu", ""))
+    except ValueError:
+        return None
+    return monday if monday in choices else None
 
 
 def _code(request: web.Request) -> str:
@@ -38,11 +50,19 @@ def _code(request: web.Request) -> str:
 async def case_list(request: web.Request) -> web.Response:
     c = ctx(request)
     filters = {k: v for k, v in request.query.items() if k in queries.FILTERS}
-    since = c.app.clock.now() - dt.timedelta(days=LIST_DAYS)
+    now = c.app.clock.now()
+    tz = c.app.config.tz
+    choices = weeks(now.astimezone(tz).date())
+    monday = _week(request, choices)
+    span = None
+    if monday is not None:
+        start = dt.datetime.combine(monday, dt.time(), tzinfo=tz)
+        span = (start, start + dt.timedelta(days=7))
     async with c.app.store.read() as db:
-        rows = await queries.case_list(db, since, filters)
-    return page(c.env, "cases.html", viewer=request[VIEWER], rows=rows, filters=filters,
-                choices=queries.FILTERS, days=LIST_DAYS)
+        rows = await queries.case_list(db, now - dt.timedelta(days=LIST_DAYS), filters, span)
+    return page(request, "cases.html", viewer=request[VIEWER], rows=rows, filters=filters,
+                choices=queries.FILTERS, days=LIST_DAYS, weeks=choices, week=monday,
+                week_end=monday + dt.timedelta(days=6) if monday else None)
 
 
 @needs("cases")
@@ -57,7 +77,7 @@ async def case_page(request: web.Request) -> web.Response:
                                {"code": code, "via": "web"}, c.app.clock.now())
     if detail is None:
         raise web.HTTPNotFound()
-    return page(c.env, "case.html", viewer=viewer, case=detail,
+    return page(request, "case.html", viewer=viewer, case=detail,
                 notice=NOTICES.get(request.query.get("m", ""), ""),
                 mine=detail.row.status == "active" and detail.assignee == viewer.key)
 

@@ -20,7 +20,7 @@ async def health_page(request: web.Request) -> web.Response:
     async with c.app.store.read() as db:
         dead = await queries.dead_letters(db)
     viewer = request[VIEWER]
-    return page(c.env, "health.html", viewer=viewer, checks=checks, dead=dead,
+    return page(request, "health.html", viewer=viewer, checks=checks, dead=dead,
                 show_case=viewer.may("cases"))
 
 

@@ -11,15 +11,8 @@ from bot.web.forms import needs
 from bot.web.render import page
 from bot.web.sessions import HOME
 
-LADDER_NAMES = {"on_duty_counselors": "guru BK yang bertugas", "all_counselors": "semua guru BK",
-                "counselor": "semua guru BK", "backup": "kontak cadangan",
-                "crisis_team": "semua guru BK dan kontak cadangan", "peer": "konselor sebaya"}
-NOTICES = {  # ?m= after a take: a fixed set, so nothing a URL says is ever shown
-    "taken": "Kasus sudah Bapak/Ibu ambil. Siswa sudah diberi tahu; lanjutkan percakapan "
-             "di chat Sebaya.",
-    "gone": "Kasus itu sudah tidak menunggu (diambil orang lain atau selesai).",
-    "refused": "Kasus itu tidak bisa diambil dari sini.",
-}
+NOTICES = {  # ?m= after a take: a fixed set of catalog keys, so nothing a URL says is shown
+    "taken": "web.notice.taken", "gone": "web.notice.gone", "refused": "web.notice.refused"}
 
 
 async def _values(request: web.Request) -> dict:
@@ -28,20 +21,19 @@ async def _values(request: web.Request) -> dict:
     roster = c.app.core.roster
     async with c.app.store.read() as db:
         view = await queries.live(db, roster.on_shift(now) if roster is not None else True)
-    ladder = [LADDER_NAMES.get(level.notify, level.notify.replace("_", " "))
-              for level in c.app.config.escalation.ladder]
+    ladder = [level.notify for level in c.app.config.escalation.ladder]  # web.ladder.<notify>
     return {"live": view, "now": now, "ladder": ladder, "viewer": request[VIEWER]}
 
 
 @needs("live")
 async def live_page(request: web.Request) -> web.Response:
     notice = NOTICES.get(request.query.get("m", ""), "")
-    return page(ctx(request).env, "live.html", notice=notice, **await _values(request))
+    return page(request, "live.html", notice=notice, **await _values(request))
 
 
 @needs("live")
 async def live_fragment(request: web.Request) -> web.Response:
-    return page(ctx(request).env, "_live.html", **await _values(request))
+    return page(request, "_live.html", **await _values(request))
 
 
 async def home(request: web.Request) -> web.Response:

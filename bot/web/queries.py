@@ -120,14 +120,20 @@ FILTERS = {"status": ("waiting", "active", "closed"), "route": ("peer", "counsel
 
 
 async def case_list(db: aiosqlite.Connection, since: dt.datetime,
-                    filters: dict[str, str]) -> list[CaseRow]:
+                    filters: dict[str, str],
+                    week: tuple[dt.datetime, dt.datetime] | None = None) -> list[CaseRow]:
     """Open cases and those opened since ``since``, newest first, filtered (known values
-    only; anything else is ignored)."""
+    only; anything else is ignored); with ``week`` (start, end), the cases opened in it,
+    whatever their status."""
     sql = ("SELECT c.code, c.route, c.status, c.level, c.topic, c.weight, c.opened_at, s.alias, "
            "COALESCE(a.pseudonym, a.display_name, '-') AS helper FROM cases c "
            "LEFT JOIN users s ON s.key = c.student_key LEFT JOIN users a ON a.key = c.assignee_key "
            "WHERE (c.status != 'closed' OR c.opened_at >= ?)")
     args: list = [ts(since)]
+    if week is not None:
+        sql = sql.replace("(c.status != 'closed' OR c.opened_at >= ?)",
+                          "c.opened_at >= ? AND c.opened_at < ?")
+        args = [ts(week[0]), ts(week[1])]
     for column, allowed in FILTERS.items():
         if filters.get(column) in allowed:
             sql += f" AND c.{column} = ?"

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from dataclasses import replace
 
 from aiohttp import web
 
 from bot.reports import build, numbers, render
-from bot.reports import data as figures
 from bot.reports.figures import ReportData
 from bot.reports.summary import paragraph
 from bot.reports.tables import Names
@@ -29,13 +27,14 @@ class _Charts:
 
     def __init__(self) -> None:
         self.lock = asyncio.Lock()
-        self.last: tuple[ReportData, dict[str, bytes]] | None = None
+        self.last: tuple[ReportData, str, dict[str, bytes]] | None = None
 
-    async def images(self, data: ReportData) -> dict[str, bytes]:
+    async def images(self, data: ReportData, lang: str) -> dict[str, bytes]:
         async with self.lock:
-            if self.last is None or self.last[0] != data:
-                self.last = (data, await asyncio.to_thread(render.chart_images, data, "id"))
-            return self.last[1]
+            if self.last is None or self.last[:2] != (data, lang):
+                self.last = (data, lang, await asyncio.to_thread(render.chart_images, data,
+                                                                 lang))
+            return self.last[2]
 
 
 CHARTS_KEY = web.AppKey("charts", _Charts)  # one per application (and event loop)
@@ -62,17 +61,28 @@ async def _data(request: web.Request) -> tuple[ReportData, dt.date, dt.date]:
     tz = c.app.config.tz
     start, end = _period(request, c.app.clock.now().astimezone(tz).date())
     async with c.app.store.read() as db:
-        data = await figures.gather(db, start, end, tz)
-        before = await figures.gather(db, *build.previous_period(start, end), tz)
-        synthetic = await db.execute_fetchall(
-            "SELECT 1 FROM meta WHERE key = 'synthetic' AND value = '1'")
-    return replace(data, synthetic=bool(synthetic), previous=before,
-                   generated_at=c.app.clock.now().astimezone(tz)), start, end
+        data = await build.collect(db, c.app.config, start, end,
+                                   c.app.clock.now().astimezone(tz))
+    return data, start, end
+
+
+def _lang(request: web.Request) -> str:
+    return ctx(request).lang(request, request[VIEWER])
 
 
 def _names(request: web.Request) -> Names:
     """Topic and service labels as students saw them (the same as ``sebaya report``)."""
-    return build.names(ctx(request).app.config, "id")
+    return build.names(ctx(request).app.config, _lang(request))
+
+
+def presets(today: dt.date) -> list[tuple[str, dt.date, dt.date]]:
+    """The period picker's quick choices: (catalog key, from, to)."""
+    first = today.replace(day=1)
+    last_month_end = first - dt.timedelta(days=1)
+    return [("web.report.last_7", today - dt.timedelta(days=6), today),
+            ("web.report.last_30", today - dt.timedelta(days=29), today),
+            ("web.report.this_month", first, today),
+            ("web.report.last_month", last_month_end.replace(day=1), last_month_end)]
 
 
 @needs("report")
@@ -84,10 +94,12 @@ async def report_page(request: web.Request) -> web.Response:
                            {"from": start.isoformat(), "to": end.isoformat(), "via": "web"},
                            c.app.clock.now())
     query = f"dari={start.isoformat()}&sampai={end.isoformat()}"
-    return page(c.env, "report.html", viewer=request[VIEWER], start=start, end=end,
-                tables=render.tables(data, "id", _names(request)), charts=CHARTS, query=query,
-                synthetic=data.synthetic, summary=paragraph(data, "id"),
-                generated=numbers.moment(data.generated_at, "id") if data.generated_at else "")
+    lang = _lang(request)
+    today = c.app.clock.now().astimezone(c.app.config.tz).date()
+    return page(request, "report.html", viewer=request[VIEWER], start=start, end=end,
+                tables=render.tables(data, lang, _names(request)), charts=CHARTS, query=query,
+                synthetic=data.synthetic, summary=paragraph(data, lang), presets=presets(today),
+                generated=numbers.moment(data.generated_at, lang) if data.generated_at else "")
 
 
 @needs("report")
@@ -96,14 +108,19 @@ async def chart(request: web.Request) -> web.Response:
     if name not in CHARTS:
         raise web.HTTPNotFound()
     data, _, _ = await _data(request)
-    images = await request.app[CHARTS_KEY].images(data)
+    images = await request.app[CHARTS_KEY].images(data, _lang(request))
     return web.Response(body=images[name], content_type="image/png")
 
 
 @needs("report")
 async def csv_file(request: web.Request) -> web.Response:
+    c = ctx(request)
     data, start, end = await _data(request)
-    body = render.csv_text(data, "id", _names(request))
+    async with c.app.store.transaction() as db:  # the figures leave the building: audited
+        await audit.record(db, request[VIEWER].key.value, "report_downloaded",
+                           {"from": start.isoformat(), "to": end.isoformat(), "via": "web"},
+                           c.app.clock.now())
+    body = render.csv_text(data, _lang(request), _names(request))
     return web.Response(text=body, content_type="text/csv", charset="utf-8", headers={
         "Content-Disposition": f'attachment; filename="sebaya-{start}-{end}.csv"'})
 

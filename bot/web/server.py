@@ -28,11 +28,11 @@ async def session_middleware(request: web.Request, handler):
     c = ctx(request)
     viewer = await c.sessions.viewer(request.cookies.get(c.cookie))
     if viewer is None:
-        return page(c.env, "signin_needed.html", status=401, viewer=None)
+        return page(request, "signin_needed.html", status=401, viewer=None)
     needed = getattr(handler, "page", None)
     if needed is not None and not viewer.may(needed):
-        return page(c.env, "message.html", status=403, viewer=viewer, title="Tidak diizinkan",
-                    text="Halaman ini bukan untuk peran Bapak/Ibu.")
+        return page(request, "message.html", status=403, viewer=viewer, here="/",
+                    title="web.forbidden.title", text="web.forbidden.text")
     request[VIEWER] = viewer
     return await handler(request)
 
@@ -57,6 +57,7 @@ async def start(app: App, settings: WebSettings) -> web.AppRunner:
     """Serve the web view on SEBAYA_WEB_HOST:SEBAYA_WEB_PORT until the runner is cleaned up."""
     runner = web.AppRunner(build(app, settings), access_log=None)  # URLs carry tokens
     await runner.setup()
-    await web.TCPSite(runner, settings.host, settings.port).start()
+    await web.TCPSite(runner, settings.host, settings.port,  # several workers: one port
+                      reuse_port=app.store.several_workers or None).start()
     log.info("web view on %s:%s (public base %s)", settings.host, settings.port, settings.base)
     return runner

@@ -40,6 +40,7 @@ class Viewer:
     name: str
     csrf: str
     session_hash: str
+    lang: str = ""  # the chat language (the page language unless the switch says otherwise)
 
     def may(self, page: str) -> bool:
         return page in ROLE_PAGES.get(self.role, frozenset())
@@ -55,9 +56,15 @@ class Sessions:
     def __init__(self, store: Store, vault: IdentityVault, clock) -> None:
         self.store, self.vault, self.clock = store, vault, clock
 
-    async def link_state(self, token: str) -> str:
+    async def link_state(self, token: str) -> tuple[str, str]:
+        """The link's state (ok, used, expired, unknown) and its owner's chat language ("" if
+        unknown), without using it."""
+        token_hash = self.vault.web_hash("link", token)
         async with self.store.read() as db:
-            return await web.link_state(db, self.vault.web_hash("link", token), self.clock.now())
+            state = await web.link_state(db, token_hash, self.clock.now())
+            owner = await web.link_owner(db, token_hash) if state == "ok" else None
+            user = await users.get(db, owner) if owner is not None else None
+        return state, user.lang if user is not None else ""
 
     async def sign_in(self, token: str) -> str | None:
         """Use the link and start a session: the new session token, or None (unknown, used,
@@ -95,7 +102,7 @@ class Sessions:
         if user is None or user.role not in ROLE_PAGES:
             return None
         return Viewer(user.key, user.role, user.display_name or user.pseudonym or user.alias,
-                      self.vault.web_hash("csrf", session), session_hash)
+                      self.vault.web_hash("csrf", session), session_hash, user.lang)
 
     async def sign_out(self, viewer: Viewer) -> None:
         async with self.store.transaction() as db:

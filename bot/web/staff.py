@@ -8,11 +8,14 @@ import re
 
 from aiohttp import web
 
+from bot.config import Shift
 from bot.core.effects import Audit, OfferWaiting, UpdateStaff
 from bot.core.handoff import OFFER_TIMER
+from bot.core.roster import WEEKDAYS
 from bot.runtime.effects import apply_effects
 from bot.staffcli import new_code
 from bot.store import audit, invites, staffing, users
+from bot.store import roster as roster_store
 from bot.store import web as web_store
 from bot.store.users import UserRow
 from bot.web.context import VIEWER, ctx
@@ -22,6 +25,8 @@ from bot.web.render import page
 ROLES = ("peer", "counselor", "backup", "principal")
 DUTIES = ("on", "off", "auto")
 INVITE_DAYS = 7
+NOTICES = {"removed": "web.staff.removed", "roster": "web.roster.saved",
+           "badroster": "web.roster.bad", "past": "web.roster.past"}
 _CODE = re.compile(r"^[A-Z2-9]{4}$")
 
 
@@ -51,8 +56,10 @@ async def staff_page(request: web.Request) -> web.Response:
     rows = [{"p": p, "load": loads[p.key],
              "on": p.duty == "on" or (p.duty == "auto" and on_shift and p.role != "principal")}
             for p in people if p.role in ROLES]
-    return page(c.env, "staff.html", viewer=request[VIEWER], rows=rows, roles=ROLES,
-                shifts=c.app.config.roster.shifts, removed=request.query.get("m") == "removed")
+    saved = await _roster(request)
+    return page(request, "staff.html", viewer=request[VIEWER], rows=rows, roles=ROLES,
+                roster=saved, weekdays=WEEKDAYS, from_config=not await _roster_saved(request),
+                notice=NOTICES.get(request.query.get("m", ""), ""))
 
 
 @needs("staff")
@@ -71,7 +78,7 @@ async def invite(request: web.Request) -> web.Response:
                              dt.timedelta(days=INVITE_DAYS))
         await audit.record(db, viewer.key.value, "invite_created", {"role": role, "via": "web"},
                            now)
-    return page(c.env, "invite.html", viewer=viewer, code=code, role=role, who=name or "",
+    return page(request, "invite.html", viewer=viewer, code=code, role=role, who=name or "",
                 days=INVITE_DAYS)
 
 
@@ -85,7 +92,8 @@ async def set_duty(request: web.Request) -> web.Response:
     if duty not in DUTIES or person.role == "principal":
         raise web.HTTPBadRequest(text="duty")
     if duty == "on" and person.role == "peer" and not person.pseudonym:
-        raise web.HTTPConflict(text="Konselor sebaya ini belum memilih nama samaran.")
+        raise web.HTTPConflict(text=c.text("web.staff.no_pseudonym",
+                                           c.lang(request, viewer)))
     effects = [UpdateStaff(person.key, duty=duty),
                Audit(viewer.key, "duty_set", {"duty": duty, "role": person.role, "via": "web"})]
     if duty == "on" and person.role == "peer":
@@ -113,9 +121,8 @@ async def _plan(request: web.Request, person: UserRow) -> dict:
 
 @needs("staff")
 async def confirm_removal(request: web.Request) -> web.Response:
-    c = ctx(request)
     person = await _person(request)
-    return page(c.env, "remove.html", viewer=request[VIEWER], p=person,
+    return page(request, "remove.html", viewer=request[VIEWER], p=person,
                 plan=await _plan(request, person))
 
 
@@ -135,9 +142,112 @@ async def remove(request: web.Request) -> web.Response:
     raise web.HTTPSeeOther("/staf?m=removed")
 
 
+async def _roster_saved(request: web.Request) -> bool:
+    async with ctx(request).app.store.read() as db:
+        return await roster_store.stored(db) is not None
+
+
+async def _roster(request: web.Request) -> roster_store.StoredRoster:
+    """The roster in use: the one saved from here, else config.yaml's."""
+    c = ctx(request)
+    async with c.app.store.read() as db:
+        saved = await roster_store.stored(db)
+    return saved or roster_store.StoredRoster(tuple(c.app.config.roster.shifts),
+                                              tuple(c.app.config.roster.holidays))
+
+
+async def _save_roster(request: web.Request, fresh: roster_store.StoredRoster,
+                       change: dict) -> web.Response:
+    """Keep the edited roster, audited, and use it at once; the stories waiting for a peer
+    are offered again (a shift may have started), as when a peer comes on duty."""
+    c = ctx(request)
+    viewer = request[VIEWER]
+    now = c.app.clock.now()
+    async with c.app.store.transaction() as db:
+        await roster_store.save(db, fresh)
+        await apply_effects(db, [Audit(viewer.key, "roster_changed", {**change, "via": "web"}),
+                                 OfferWaiting(OFFER_TIMER)], now, seal=c.app.vault.seal)
+    await c.app.refresh_roster()
+    c.app.timers.wake.set()
+    raise web.HTTPSeeOther("/staf?m=roster#roster")
+
+
+@needs("staff")
+async def add_shift(request: web.Request) -> web.Response:
+    c = ctx(request)
+    viewer = request[VIEWER]
+    await checked_form(request, c.settings.origin, viewer.csrf)
+    form = await request.post()  # read again for the repeated "day" fields
+    days = [d for d in WEEKDAYS if d in form.getall("day", [])]
+    try:
+        shift = Shift(days=days, start=form.get("start", ""), end=form.get("end", ""))
+    except ValueError:
+        raise web.HTTPSeeOther("/staf?m=badroster#roster") from None
+    if shift.start == shift.end:
+        raise web.HTTPSeeOther("/staf?m=badroster#roster")
+    current = await _roster(request)
+    fresh = roster_store.StoredRoster((*current.shifts, shift), current.holidays)
+    return await _save_roster(request, fresh, {"change": "shift_added", "days": days,
+                                               "start": shift.start.strftime("%H:%M"),
+                                               "end": shift.end.strftime("%H:%M")})
+
+
+@needs("staff")
+async def remove_shift(request: web.Request) -> web.Response:
+    c = ctx(request)
+    await checked_form(request, c.settings.origin, request[VIEWER].csrf)
+    current = await _roster(request)
+    index = request.match_info["n"]
+    if not index.isdigit() or int(index) >= len(current.shifts):
+        raise web.HTTPNotFound()
+    gone = current.shifts[int(index)]
+    fresh = roster_store.StoredRoster(
+        tuple(s for i, s in enumerate(current.shifts) if i != int(index)), current.holidays)
+    return await _save_roster(request, fresh, {"change": "shift_removed", "days": gone.days,
+                                               "start": gone.start.strftime("%H:%M"),
+                                               "end": gone.end.strftime("%H:%M")})
+
+
+@needs("staff")
+async def add_holiday(request: web.Request) -> web.Response:
+    c = ctx(request)
+    form = await checked_form(request, c.settings.origin, request[VIEWER].csrf)
+    try:
+        day = dt.date.fromisoformat(form.get("date", ""))
+    except ValueError:
+        raise web.HTTPSeeOther("/staf?m=badroster#roster") from None
+    if day < c.app.clock.now().astimezone(c.app.config.tz).date():
+        raise web.HTTPSeeOther("/staf?m=past#roster")
+    current = await _roster(request)
+    fresh = roster_store.StoredRoster(current.shifts, (*current.holidays, day))
+    return await _save_roster(request, fresh, {"change": "holiday_added",
+                                               "date": day.isoformat()})
+
+
+@needs("staff")
+async def remove_holiday(request: web.Request) -> web.Response:
+    c = ctx(request)
+    await checked_form(request, c.settings.origin, request[VIEWER].csrf)
+    try:
+        day = dt.date.fromisoformat(request.match_info["day"])
+    except ValueError:
+        raise web.HTTPNotFound() from None
+    current = await _roster(request)
+    if day not in current.holidays:
+        raise web.HTTPNotFound()
+    fresh = roster_store.StoredRoster(current.shifts,
+                                      tuple(d for d in current.holidays if d != day))
+    return await _save_roster(request, fresh, {"change": "holiday_removed",
+                                               "date": day.isoformat()})
+
+
 def add_routes(server: web.Application) -> None:
     server.router.add_get("/staf", staff_page)
     server.router.add_post("/staf/undang", invite)
     server.router.add_post("/staf/{code}/tugas", set_duty)
     server.router.add_get("/staf/{code}/hapus", confirm_removal)
     server.router.add_post("/staf/{code}/hapus", remove)
+    server.router.add_post("/staf/jadwal", add_shift)
+    server.router.add_post("/staf/jadwal/{n}/hapus", remove_shift)
+    server.router.add_post("/staf/libur", add_holiday)
+    server.router.add_post("/staf/libur/{day}/hapus", remove_holiday)

@@ -303,5 +303,25 @@ async def test_the_number_gets_the_students_command_menu_from_the_declarations(
     await wa.start()
     await wa.stop()
     names = [c["command_name"] for c in fakewa.commands]
-    assert names == ["start", "menu", "janji", "help", "bahasa", "selesai", "stop", "hapus"]
+    assert names == ["start", "menu", "janji", "angket", "help", "bahasa", "selesai", "stop",
+                     "hapus"]
     assert fakewa.commands[0]["command_description"] == "Mulai cerita"
+
+
+
+
+def test_whatsapp_id_hashes_follow_the_root_key_so_a_rotated_secret_keeps_people(
+        fakewa: FakeWhatsApp) -> None:
+    settings = WhatsAppSettings(fakewa.token, fakewa.phone_number_id, fakewa.app_secret,
+                                fakewa.verify_token, fakewa.base_url)
+    before = WhatsAppChannel(settings, SECRET, RULES, "SMP Contoh")  # the secret's own key
+    legacy = IdentityVault(SECRET)
+    legacy.use_legacy_root()  # a database made before envelope keys
+    kept = WhatsAppChannel(settings, SECRET, RULES, "SMP Contoh")
+    kept.bind(None, legacy)  # type: ignore[arg-type]
+    assert kept.ref_of("wamid.X1") == before.ref_of("wamid.X1")
+    rotated = IdentityVault(b"another-secret-Zq8fW2nLx7Rk4tPb9Hc3")
+    rotated.unlock(legacy.wrap_root(b"another-secret-Zq8fW2nLx7Rk4tPb9Hc3"))
+    after = WhatsAppChannel(settings, b"another-secret-Zq8fW2nLx7Rk4tPb9Hc3", RULES, "SMP")
+    after.bind(None, rotated)  # type: ignore[arg-type]
+    assert after._id_hashes(USER, "") == before._id_hashes(USER, "")

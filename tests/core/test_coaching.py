@@ -47,7 +47,7 @@ async def chat(d: Dialog, lang: str) -> None:
             await db.execute("UPDATE users SET lang = 'en' WHERE key = ?",
                              (d.app.vault.user_key("test", "p1").value,))
     await d.play([("student", s) for s in (EN_CASE if lang == "en" else PEER_CASE)])
-    await d.press("p1", "Terima")
+    await d.press("p1", "Accept" if lang == "en" else "Terima")  # in the peer's language
 
 
 async def peer_words(d: Dialog) -> list[str]:
@@ -102,8 +102,9 @@ async def test_a_promise_of_secrecy_is_held_only_while_the_case_carries_risk_fla
         "aku sedih banget akhir-akhir ini, ngerasa sendirian terus"
     sent = await d.say("student", sad)  # concern: the case carries a risk flag now
     assert (await case_of(d.app)).flags
-    nudges = [t for t in to(sent, "p1") if "makin berat" in t]  # rising concern: peer only
-    assert len(nudges) == 1 and "/eskalasi" in nudges[0]  # (this nudge is in id for now)
+    heavier = "sounds heavier" if lang == "en" else "makin berat"  # in the peer's language
+    nudges = [t for t in to(sent, "p1") if heavier in t]  # rising concern: peer only
+    assert len(nudges) == 1 and ("/escalate" if lang == "en" else "/eskalasi") in nudges[0]
     assert len(to(sent, "student")) == 0
     sent = await d.say("p1", "I won't tell anyone, promise" if lang == "en" else promise)
     assert to(sent, "student") == []

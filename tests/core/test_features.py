@@ -116,7 +116,7 @@ def test_the_longest_button_prefix_wins_and_timer_families_match() -> None:
     registry = Registry(FEATURES)
     assert registry.button("student", "g:lang:en").prefix == "g:lang:"
     assert registry.button("student", "g:zzz").prefix == "g:"
-    assert registry.button("staff", "g:lang:en") is None
+    assert registry.button("staff", "g:del:yes") is None  # a student's button only
     assert registry.timer("group:12").kind == "group"
     assert registry.timer("offer:1") is None  # not a family
     assert registry.entry("counselor", Kind.COMMAND, "cases").name == "kasus"
@@ -127,17 +127,20 @@ def test_the_generated_menus_are_the_ones_telegram_had() -> None:
     unchanged (order and words)."""
     menus = Registry(FEATURES).menus()
     assert [c for c, _ in menus.student["id"]] == [
-        "start", "menu", "janji", "help", "bahasa", "selesai", "stop", "hapus"]
+        "start", "menu", "janji", "angket", "help", "bahasa", "selesai", "stop", "hapus"]
     assert dict(menus.student["en"])["hapus"] == "Delete your data"
     assert list(menus.for_role("peer")) == [
         ("selesai", "Tutup kasus"), ("eskalasi", "Teruskan ke guru BK + alasan"),
         ("catatan", "Catatan supervisi"), ("onduty", "Mulai bertugas"),
         ("offduty", "Berhenti bertugas"), ("nama", "Ganti nama samaran"),
-        ("latihan", "Pelatihan sebelum bertugas"), ("help", "Bantuan staf")]
+        ("latihan", "Pelatihan sebelum bertugas"), ("bahasa", "Ganti bahasa / language"),
+        ("help", "Bantuan staf")]
     assert [c for c, _ in menus.for_role("counselor")] == [
-        "kasus", "lihat", "ambil", "selesai", "sesi", "laporan", "dasbor", "onduty",
-        "offduty", "setujui", "help"]
+        "kasus", "lihat", "ambil", "selesai", "sesi", "laporan", "angket", "dasbor", "onduty",
+        "offduty", "setujui", "bahasa", "help"]
     assert menus.for_role("backup") == menus.for_role("counselor")
-    assert list(menus.for_role("tppk")) == [("help", "Bantuan staf")]
+    assert list(menus.for_role("tppk")) == [("bahasa", "Ganti bahasa / language"),
+                                            ("help", "Bantuan staf")]
     assert list(menus.for_role("principal")) == [
-        ("dasbor", "Tautan masuk dasbor web (laporan)"), ("help", "Bantuan")]
+        ("dasbor", "Tautan masuk dasbor web (laporan)"), ("bahasa", "Ganti bahasa / language"),
+        ("help", "Bantuan")]

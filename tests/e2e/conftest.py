@@ -16,7 +16,7 @@ from bot.channels.whatsapp import WEBHOOK_PATH, WhatsAppChannel, WhatsAppSetting
 from bot.clock import ShiftedClock
 from bot.staffcli import new_code
 from bot.store import invites, users
-from tests.conftest import SECRET
+from tests.conftest import SECRET, place_migrated
 from tests.fakebot import FakeBotApi
 from tests.fakewa import FakeWhatsApp
 
@@ -46,7 +46,8 @@ def clock() -> ShiftedClock:
 
 
 @pytest.fixture
-async def live(fake: FakeBotApi, config, clock) -> AsyncIterator[Live]:
+async def live(fake: FakeBotApi, config, clock, sqlite_template) -> AsyncIterator[Live]:
+    place_migrated(config, sqlite_template)
     channel = TelegramChannel(fake.token, fake.base_url, poll_timeout=1, send_interval=0,
                               read_timeout=1.0)
     app = await App.build(config, {channel.name: channel}, clock=clock, secret=SECRET)
@@ -132,7 +133,9 @@ async def serve(app: web.Application) -> tuple[web.AppRunner, str]:
 
 
 @pytest.fixture
-async def walive(fakewa: FakeWhatsApp, fake: FakeBotApi, config, clock) -> AsyncIterator[WaLive]:
+async def walive(fakewa: FakeWhatsApp, fake: FakeBotApi, config, clock,
+                 sqlite_template) -> AsyncIterator[WaLive]:
+    place_migrated(config, sqlite_template)
     settings = WhatsAppSettings(fakewa.token, fakewa.phone_number_id, fakewa.app_secret,
                                 fakewa.verify_token, fakewa.base_url)
     channel = WhatsAppChannel(settings, SECRET, config.whatsapp, config.school.name,
@@ -141,7 +144,7 @@ async def walive(fakewa: FakeWhatsApp, fake: FakeBotApi, config, clock) -> Async
                                read_timeout=1.0)
     app = await App.build(config, {telegram.name: telegram, channel.name: channel}, clock=clock,
                           secret=SECRET)
-    channel.bind(app.store)
+    channel.bind(app.store, app.vault)
     await channel.start()
     await telegram.start()
     await app.start()

@@ -69,6 +69,27 @@ async def test_group_chats_are_refused_and_left(live: Live) -> None:
     assert not fake.to(STUDENT)
 
 
+async def test_crisis_words_in_a_group_get_the_hotlines_and_a_way_to_a_private_chat(
+        live: Live) -> None:
+    """A group reply carries the hotlines when the message reads as a crisis, never the
+    writer's words (the whole group reads it), and invites a private chat; nothing of the
+    message is stored (issue #13, an outside tester: the refusal carried no help)."""
+    fake = live.fake
+    words = "aku pengen bunuh diri malam ini"
+    fake.say(STUDENT, words, chat_type="group", chat_id=-100124)
+    reply = await fake.wait_text(-100124, "119 ext 8")
+    assert "chat pribadi" in reply.text and "private chat" in reply.text  # id and en
+    assert "t.me/SebayaTestBot" in reply.text
+    assert words not in reply.text and "pengen" not in reply.text and "malam ini" not in reply.text
+    await fake.wait_for(lambda _: -100124 in fake.left)
+    async with live.app.store.read() as db:
+        rows = await db.execute_fetchall("SELECT COUNT(*) FROM inbox")
+    assert rows[0][0] == 0 and not fake.to(STUDENT)
+    fake.say(STUDENT, "halo semua, ada yang tau pr mtk?", chat_type="group", chat_id=-100125)
+    plain = await fake.wait_text(-100125, "hanya bisa dipakai lewat chat pribadi")
+    assert "119" not in plain.text  # no alarm for an ordinary message
+
+
 async def test_non_text_messages_get_a_friendly_note(live: Live) -> None:
     fake = live.fake
     for kind in ("sticker", "photo", "voice", "document"):

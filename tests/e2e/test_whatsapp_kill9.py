@@ -54,8 +54,10 @@ async def _start(config_path: Path, env: dict[str, str], url: str,
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
     params = {"hub.mode": "subscribe", "hub.verify_token": wa.verify_token,
               "hub.challenge": "ok"}
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 120  # a cold start took over 30 s on the shared 2-core machine
     async with aiohttp.ClientSession() as session:
-        for _ in range(300):  # the webhook answers Meta's check once it listens
+        while loop.time() < deadline:  # the webhook answers Meta's check once it listens
             try:
                 async with session.get(url, params=params) as response:
                     if response.status == 200:

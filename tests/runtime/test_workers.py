@@ -284,3 +284,20 @@ async def test_a_database_restart_loses_nothing_and_handles_nothing_twice(
         done = await db.execute_fetchall("SELECT COUNT(*) FROM inbox WHERE status = 'done'")
     assert failed[0][0] == 0
     assert done[0][0] == len(before) + len(after)  # each committed once (the conditional claim)
+
+
+async def test_events_a_worker_keeps_wake_no_other_worker_those_it_leaves_do(
+        workers: list[App]) -> None:
+    """An inbox NOTIFY is for events left to the others (this worker too busy); events the
+    accepting worker leased to itself wake nobody (two workers: every event woke the other's
+    sweep for a transaction that found nothing)."""
+    accepting, other = workers
+    await other.store.listen(other._notified)
+    other.sweep_wake.clear()
+    await accepting.dispatcher.accept(_text("s1", "halo"))
+    await asyncio.sleep(0.3)  # a NOTIFY would have arrived by now
+    assert not other.sweep_wake.is_set()
+    accepting.dispatcher.capacity = 0  # too busy: left to the others
+    await accepting.dispatcher.accept(_text("s2", "halo"))
+    await asyncio.wait_for(other.sweep_wake.wait(), 5)
+    await asyncio.gather(*(app.dispatcher.drain() for app in workers))

@@ -59,6 +59,7 @@ async def test_every_page_opens_for_a_counselor(webview: Web) -> None:
         assert chart.status == 200 and chart.headers["Content-Type"] == "image/png"
         csv = await webview.call(client, "GET", "/laporan.csv")
         assert csv.status == 200 and "attachment" in csv.headers["Content-Disposition"]
+        assert await webview.rows("SELECT 1 FROM audit WHERE action = 'report_downloaded'")
         assert (await webview.call(client, "GET", "/laporan?dari=kemarin")).status == 400
         assert (await webview.call(client, "GET", "/root")).status == 404
         assert (await webview.call(client, "GET", "/kasus/ZZZZ")).status == 404
@@ -176,8 +177,8 @@ async def test_no_student_identifier_reaches_a_page(webview: Web) -> None:
             text = (await webview.call(client, "GET", path)).text
             assert student not in text
             hrefs = re.findall(r'(?:href|action|src)="([^"]+)"', text)
-            assert all(re.fullmatch(r"/[a-z/._-]*(?:/[A-Z2-9]{4}(?:/ambil)?)?(?:\?[^\"]*)?", h)
-                       for h in hrefs), hrefs
+            ours = r"/[a-z/._-]*(?:/[A-Z2-9]{4}(?:/ambil)?)?(?:\?[^\"]*)?(?:#[a-z]+)?"
+            assert all(re.fullmatch(ours, h) for h in hrefs), hrefs
 
 
 async def test_a_peer_session_is_refused(webview: Web) -> None:
@@ -223,3 +224,24 @@ async def test_a_case_is_closed_from_the_web_with_a_note(webview: Web) -> None:
         assert any("sudah selesai" in t for t in told)
         page = await webview.call(client, "GET", f"/kasus/{code}?m=closed")
         assert "siswa aman, orang tua dihubungi" in page.text and "Kasus ditutup" in page.text
+
+
+async def test_the_cases_list_filters_by_week(webview: Web) -> None:
+    first = await crisis(webview)
+    webview.app.clock.advance(days=8)  # the next week (Tuesday)
+    await webview.dialog.say("student2", "aku udah ga kuat, pengen mati aja")
+    async with webview.app.store.read() as db:
+        second = (await cases.open_for(db, key(webview, "student2"))).code
+    async with webview.client() as client:
+        await webview.sign_in(client)
+        listing = await webview.call(client, "GET", "/kasus")
+        assert f"#{first}" in listing.text and f"#{second}" in listing.text
+        assert 'value="2026-11-30"' in listing.text and 'value="2026-11-23"' in listing.text
+        last_week = await webview.call(client, "GET", "/kasus?minggu=2026-11-23&level=crisis")
+        assert f"#{first}" in last_week.text and f"#{second}" not in last_week.text
+        assert "23/11–29/11" in last_week.text
+        this_week = await webview.call(client, "GET", "/kasus?minggu=2026-11-30")
+        assert f"#{second}" in this_week.text and f"#{first}" not in this_week.text
+        for ignored in ("2026-11-24", "2020-01-06", "kemarin"):  # not a Monday offered
+            reply = await webview.call(client, "GET", f"/kasus?minggu={ignored}")
+            assert f"#{first}" in reply.text and f"#{second}" in reply.text, ignored

@@ -27,6 +27,8 @@ async def test_an_invite_made_on_the_web_enrols_with_join(webview: Web) -> None:
         assert reply.status == 200 and reply.headers["Cache-Control"] == "no-store"
         code = re.search(r"/join ([A-Z2-9]{4}-[A-Z2-9]{4})", reply.text).group(1)
         assert not await webview.rows("SELECT 1 FROM invites WHERE code_hash = ?", (code,))
+        again = await webview.call(client, "GET", "/staf")  # shown once: never again
+        assert code not in again.text and code.replace("-", "") not in again.text
         bad = await webview.call(client, "POST", "/staf/undang",
                                  data={"csrf": csrf, "role": "student"})
         assert bad.status == 400

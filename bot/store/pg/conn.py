@@ -91,13 +91,31 @@ class PgConnection:
     dialect = "postgres"
 
     def __init__(self, con: asyncpg.Connection, seal: Callable[[str], bytes] | None,
-                 open_: Callable[[bytes], str] | None) -> None:
+                 open_: Callable[[bytes], str] | None, transaction: bool = False) -> None:
         self.con = con
         self._seal = seal
         self._open = open_
         self._lock = asyncio.Lock()
         self.written: set[str] = set()  # tables inserted into here (NOTIFY at commit)
         self._done = False
+        # a transaction begins with its first statement: BEGIN goes in the same round trip
+        # as a first advisory lock (an event's, a timer's), else just before the statement
+        self._to_begin = transaction
+        self.begun = False
+
+    async def _begin(self, with_statement: str = "") -> bool:
+        """Open the transaction if it is not yet (``with_statement``: a simple statement sent
+        in the same round trip); True if the statement was sent with it."""
+        if not self._to_begin:
+            return False
+        self._to_begin = False
+        self.begun = True
+        await self.con.execute("BEGIN" + (f"; {with_statement}" if with_statement else ""))
+        return bool(with_statement)
+
+    def quiet(self, table: str) -> None:
+        """No NOTIFY for what was inserted into ``table``: nobody else needs to know."""
+        self.written.discard(table)
 
     async def settle(self) -> None:
         """Wait for the statement in flight (a gather may leave some running when another
@@ -123,6 +141,7 @@ class PgConnection:
         async with self._lock:
             if self._done:
                 raise asyncpg.InterfaceError("the transaction has ended")
+            await self._begin()
             types, _ = await self._shape(query.sql)
             batch = [self._arguments(query, args, types) for args in rows]
             if batch and sql.lstrip()[:6].upper() == "INSERT":
@@ -133,8 +152,27 @@ class PgConnection:
         self.written |= query.tables
         return PgCursor([], total, None)
 
+    async def advisory_xact_lock(self, space: int, key: int) -> None:
+        """Wait for, then hold until this transaction ends, the advisory lock (space, key)."""
+        async with self._lock:
+            if self._done:
+                raise asyncpg.InterfaceError("the transaction has ended")
+            statement = f"SELECT pg_advisory_xact_lock({int(space)}, {int(key)})"
+            if not await self._begin(statement):  # integers only: safe to spell out
+                await self.con.execute(statement)
+
+    async def try_advisory_xact_lock(self, space: int, key: int) -> bool:
+        """Take the advisory lock (space, key) until this transaction ends if it is free."""
+        async with self._lock:
+            if self._done:
+                raise asyncpg.InterfaceError("the transaction has ended")
+            await self._begin()
+            return bool(await self.con.fetchval("SELECT pg_try_advisory_xact_lock($1, $2)",
+                                                space, key))
+
     async def executescript(self, script: str) -> None:
         async with self._lock:
+            await self._begin()
             await self.con.execute(script)
 
     # -- internals ----------------------------------------------------------------------------
@@ -144,6 +182,7 @@ class PgConnection:
         async with self._lock:
             if self._done:
                 raise asyncpg.InterfaceError("the transaction has ended")
+            await self._begin()
             types, returns_rows = await self._shape(query.sql)
             arguments = self._arguments(query, args, types)
             if returns_rows:  # asyncpg's statement cache: one round trip per statement

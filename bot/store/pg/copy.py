@@ -24,7 +24,8 @@ from bot.store.pg.store import PgStore
 TABLES = ("users", "conversations", "cases", "case_messages", "offers", "case_excluded_peers",
           "surveys", "staff_notes", "invites", "inbox", "outbox", "timers", "audit",
           "appointments", "group_sessions", "group_signups", "meta", "reply_windows",
-          "inbox_seen", "wa_identities", "wa_menus", "web_links", "web_sessions")
+          "inbox_seen", "wa_identities", "wa_menus", "web_links", "web_sessions", "keyring",
+          "angket_runs", "angket_answers", "angket_done")
 
 
 class NotEmpty(SebayaError):
@@ -68,8 +69,8 @@ async def _table(db: sqlite3.Connection, con: asyncpg.Connection, table: str,
     sealed = {c for c in columns if types[c] == "bytea"}
     rows = [tuple(_value(v, c in sealed, sealer) for v, c in zip(row, columns, strict=True))
             for row in db.execute(f"SELECT {', '.join(columns)} FROM {table}")]
-    if table == "meta":  # the target recorded the (same) secret's fingerprint already
-        await con.execute("DELETE FROM meta")
+    if table in ("meta", "keyring"):  # the target recorded the (same) secret's fingerprint
+        await con.execute(f"DELETE FROM {table}")  # and root key already: SQLite's go over
     if rows:
         await con.copy_records_to_table(table, records=rows, columns=columns)
     if table in ID_TABLES:

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import hashlib
 import logging
 import re
@@ -39,7 +40,7 @@ from typing import Any
 
 import asyncpg
 
-from bot.store.db import Sealer, SealingUnavailable, SecretMismatch
+from bot.store.db import Overtaken, Sealer, SealingUnavailable, SecretMismatch
 from bot.store.pg.conn import PgConnection
 
 log = logging.getLogger("sebaya.store.pg")
@@ -56,9 +57,10 @@ UNAVAILABLE: tuple[type[BaseException], ...] = (
     ConnectionError, OSError)                                  # mid-statement, seen here
 
 
-# A transaction PostgreSQL aborted to keep transactions serialisable: run it again.
+# A transaction PostgreSQL aborted to keep transactions serialisable, or one whose decision
+# another worker's commit overtook (bot.store.db.Overtaken): run it again.
 CONFLICTS: tuple[type[BaseException], ...] = (
-    asyncpg.SerializationError, asyncpg.DeadlockDetectedError)
+    asyncpg.SerializationError, asyncpg.DeadlockDetectedError, Overtaken)
 
 
 def lock_key(space: int, name: str) -> tuple[int, int]:
@@ -97,6 +99,16 @@ async def _seal_column(con: asyncpg.Connection, sealer: Sealer | None, table: st
                           [(sealer.seal(bytes(row[1]).decode()), row[0]) for row in rows])
 
 
+async def _reset(con: asyncpg.Connection) -> None:
+    """What a connection needs on its way back to the pool. asyncpg's default sends
+    ``pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL`` every time (a round trip
+    per use, three an event); pooled connections here hold no session state (person locks are
+    transaction-scoped; LISTEN, recipient and singleton locks have connections of their own),
+    so only a transaction left open (a cut-off one) is rolled back."""
+    if con.is_in_transaction():
+        await con.execute("ROLLBACK")
+
+
 async def _init_connection(con: asyncpg.Connection) -> None:
     # SUM and AVG give numeric: as SQLite does, integers stay int, the rest is float
     await con.set_type_codec(
@@ -120,8 +132,10 @@ class PgStore:
         self._urgent = urgent_pool
         self._sealer = sealer
         self._listener: asyncpg.Connection | None = None
-        self._drains: asyncpg.Connection | None = None  # holds the recipient locks
-        self._drains_lock = asyncio.Lock()
+        # the recipient locks, on a connection per lane: a crisis drain's lock never waits
+        # behind an ordinary pass taking the locks of many recipients
+        self._drains: dict[bool, asyncpg.Connection | None] = {False: None, True: None}
+        self._drains_lock = {False: asyncio.Lock(), True: asyncio.Lock()}
 
     @classmethod
     async def open(cls, url: str, sealer: Sealer | None = None, pool_size: int = 10,
@@ -130,13 +144,15 @@ class PgStore:
         ``migrate=False`` (sebaya doctor) changes nothing: an unknown secret is only compared
         with the stored one."""
         pool = await asyncpg.create_pool(url, min_size=1, max_size=pool_size,
-                                         init=_init_connection)
+                                         init=_init_connection, reset=_reset)
         urgent = await asyncpg.create_pool(url, min_size=1, max_size=urgent_size,
-                                           init=_init_connection)
+                                           init=_init_connection, reset=_reset)
         store = cls(url, pool, urgent, sealer)
         try:
             if migrate:
                 await store.migrate()
+            elif hasattr(sealer, "unlock"):
+                await store._unlock_only()
             fingerprint = getattr(sealer, "fingerprint", None)
             if fingerprint is not None and (migrate or await store.schema_version()):
                 await store._check_secret(fingerprint(), record=migrate)
@@ -145,10 +161,32 @@ class PgStore:
             raise
         return store
 
-    def _connection(self, con: asyncpg.Connection) -> PgConnection:
+    def _where(self) -> str:
+        return self.url.rsplit("@", 1)[-1]  # never the password
+
+    async def _unlock(self, db: PgConnection) -> bool:
+        """Bind the vault to the stored root key; False when there is none yet."""
+        from bot.core.keyring import WrongSecret
+        from bot.store import keyring
+
+        row = await keyring.read(db)
+        if row is None:
+            return False
+        try:
+            self._sealer.unlock(row.wrapped)  # type: ignore[union-attr]
+        except WrongSecret as exc:
+            raise SecretMismatch(self._where()) from exc
+        return True
+
+    async def _unlock_only(self) -> None:
+        """sebaya doctor: check the secret against the keyring without writing anything."""
+        async with self._pool.acquire() as con:
+            await self._unlock(self._connection(con))
+
+    def _connection(self, con: asyncpg.Connection, transaction: bool = False) -> PgConnection:
         sealer = self._sealer
         return PgConnection(con, sealer.seal if sealer else None,
-                            sealer.open if sealer else None)
+                            sealer.open if sealer else None, transaction)
 
     async def _check_secret(self, fingerprint: str, record: bool = True) -> None:
         """Refuse a secret that is not this database's; the first one is recorded."""
@@ -162,7 +200,16 @@ class PgStore:
                 stored = await con.fetchval(
                     "SELECT value FROM meta WHERE key = 'secret_fingerprint'") or fingerprint
         if stored != fingerprint:
-            raise SecretMismatch(self.url.rsplit("@", 1)[-1])  # never the password
+            raise SecretMismatch(self._where())
+
+    async def _check_secret_on(self, con: asyncpg.Connection) -> None:
+        """Before the keyring exists: the stored fingerprint (if any) must be this secret's."""
+        fingerprint = getattr(self._sealer, "fingerprint", None)
+        if fingerprint is None or not await con.fetchval("SELECT to_regclass('meta') IS NOT NULL"):
+            return
+        stored = await con.fetchval("SELECT value FROM meta WHERE key = 'secret_fingerprint'")
+        if stored is not None and stored != fingerprint():
+            raise SecretMismatch(self._where())
 
     async def schema_version(self) -> int:
         async with self._pool.acquire() as con:
@@ -182,6 +229,12 @@ class PgStore:
                 if current is None:
                     await con.execute("INSERT INTO sebaya_schema VALUES (0)")
                     current = 0
+                made_before = current > 0
+                keyed = hasattr(self._sealer, "unlock")
+                # before anything is sealed: the vault uses this database's root key
+                if keyed and not await self._unlock(self._connection(con)) and made_before:
+                    await self._check_secret_on(con)
+                    self._sealer.use_legacy_root()  # type: ignore[union-attr]
                 for number, _name, sql in migrations():
                     if number > current:
                         async with con.transaction():
@@ -190,6 +243,12 @@ class PgStore:
                                 await _seal_column(con, self._sealer, table, column)
                             await con.execute("UPDATE sebaya_schema SET version = $1", number)
                         current = number
+                if keyed:
+                    from bot.store import keyring
+
+                    async with con.transaction():
+                        await keyring.ensure(self._connection(con), self._sealer, made_before,
+                                             dt.datetime.now(dt.UTC))
             finally:
                 await con.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK)
         return current
@@ -200,15 +259,20 @@ class PgStore:
         """A transaction on a pooled connection (crisis work on its own pool); tables it
         wrote are announced with NOTIFY when it commits."""
         pool = self._urgent if urgent else self._pool
-        async with pool.acquire() as con, con.transaction():
-            db = self._connection(con)
+        async with pool.acquire() as con:
+            db = self._connection(con, transaction=True)
             try:
                 yield db
-            finally:
+            except BaseException:
                 await db.settle()
-            woke = sorted(db.written & NOTIFIED)
-            if woke:
-                await con.execute("SELECT pg_notify($1, $2)", CHANNEL, ",".join(woke))
+                if db.begun and not con.is_closed():
+                    with contextlib.suppress(Exception):  # a dead connection is discarded
+                        await con.execute("ROLLBACK")
+                raise
+            await db.settle()
+            if db.begun:  # NOTIFY and COMMIT in one round trip (table names: our own words)
+                woke = ",".join(sorted(db.written & NOTIFIED))
+                await con.execute((f"NOTIFY {CHANNEL}, '{woke}'; " if woke else "") + "COMMIT")
 
     @asynccontextmanager
     async def read(self, urgent: bool = False,
@@ -224,26 +288,43 @@ class PgStore:
 
     async def lock_person(self, db: PgConnection, key: str) -> None:
         """Hold this person for the rest of the transaction, in every worker."""
-        await db.con.execute("SELECT pg_advisory_xact_lock($1, $2)",
-                             *lock_key(PERSON_SPACE, key))
+        await db.advisory_xact_lock(*lock_key(PERSON_SPACE, key))
+
+    async def try_lock_person(self, db: PgConnection, key: str) -> bool:
+        """``lock_person`` if nobody holds the person now; False at once otherwise."""
+        return await db.try_advisory_xact_lock(*lock_key(PERSON_SPACE, key))
+
+    async def _drains_connection(self, urgent: bool) -> asyncpg.Connection:
+        con = self._drains[urgent]
+        if con is None or con.is_closed():
+            con = self._drains[urgent] = await asyncpg.connect(self.url)
+        return con
 
     async def try_lock_recipient(self, key: str, urgent: bool = False) -> bool:
         """Serve this recipient's queue in this worker only (per-recipient order across
         workers); crisis drains have locks of their own, as they overtake ordinary ones in
         one process. Held on one connection of this worker: its death frees them all."""
-        async with self._drains_lock:
-            if self._drains is None or self._drains.is_closed():
-                self._drains = await asyncpg.connect(self.url)
-            return bool(await self._drains.fetchval(
-                "SELECT pg_try_advisory_lock($1, $2)",
-                *lock_key(RECIPIENT_SPACE[urgent], key)))
+        return key in await self.try_lock_recipients([key], urgent)
+
+    async def try_lock_recipients(self, keys: list[str], urgent: bool = False) -> set[str]:
+        """``try_lock_recipient`` for many recipients in one round trip: those locked now."""
+        if not keys:
+            return set()
+        space = RECIPIENT_SPACE[urgent]
+        hashed = {lock_key(space, key)[1]: key for key in keys}
+        async with self._drains_lock[urgent]:
+            con = await self._drains_connection(urgent)
+            rows = await con.fetch("SELECT k FROM unnest($2::int4[]) AS k "
+                                   "WHERE pg_try_advisory_lock($1, k)", space, list(hashed))
+        return {hashed[row[0]] for row in rows}
 
     async def unlock_recipient(self, key: str, urgent: bool = False) -> None:
-        async with self._drains_lock:
-            if self._drains is not None and not self._drains.is_closed():
+        async with self._drains_lock[urgent]:
+            con = self._drains[urgent]
+            if con is not None and not con.is_closed():
                 with contextlib.suppress(*UNAVAILABLE):
-                    await self._drains.fetchval("SELECT pg_advisory_unlock($1, $2)",
-                                                *lock_key(RECIPIENT_SPACE[urgent], key))
+                    await con.fetchval("SELECT pg_advisory_unlock($1, $2)",
+                                       *lock_key(RECIPIENT_SPACE[urgent], key))
 
     async def checkpoint(self) -> None:
         """Nothing to fold: PostgreSQL reclaims deleted rows with (auto)vacuum."""
@@ -273,9 +354,10 @@ class PgStore:
 
     async def close(self) -> None:
         await self.unlisten()
-        if self._drains is not None:
-            with contextlib.suppress(Exception):
-                await self._drains.close()
+        for con in self._drains.values():
+            if con is not None:
+                with contextlib.suppress(Exception):
+                    await con.close()
         for pool in (self._pool, self._urgent):
             with contextlib.suppress(Exception):
                 await pool.close()

@@ -87,3 +87,20 @@ def test_the_command_copies_and_prints_the_counts(config: Config, pg_url: str, c
     assert main(["migrate", "--config", path]) == 0
     assert f"postgres database at schema version {migrations()[-1][0]}" in \
         capsys.readouterr().out
+
+
+
+async def test_the_copy_names_every_table_of_the_sqlite_schema(tmp_path) -> None:
+    """A table added by a migration but missing from the copy would be left behind silently."""
+    from bot.store.pg.copy import TABLES
+    from bot.store.port import open_store
+
+    store = await open_store(tmp_path / "schema.sqlite3", None, IdentityVault(SECRET))
+    try:
+        async with store.read() as db:
+            rows = await db.execute_fetchall(
+                "SELECT name FROM sqlite_master WHERE type = 'table' "
+                "AND name NOT LIKE 'sqlite_%'")
+    finally:
+        await store.close()
+    assert {row[0] for row in rows} == set(TABLES)
