@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,12 +18,13 @@ from bot.config import Config, load_secret
 from bot.core import public_chat
 from bot.core.angket import TEXTS as ANGKET_TEXTS
 from bot.core.angket import Angket, load_angkets
-from bot.core.appointments import AppointmentPolicy
 from bot.core.coaching import Coaching, coaching_texts, load_coaching
 from bot.core.core import REQUIRED_TEXTS, RETENTION_TIMER, Core, Interrupt
-from bot.core.crisis import LadderStep
+from bot.core.feature import Feature
+from bot.core.features import FEATURES
 from bot.core.identity import IdentityVault
 from bot.core.keys import SYSTEM
+from bot.core.policy import Policy
 from bot.core.roster import roster_from
 from bot.core.training import TEXTS as TRAINING_TEXTS
 from bot.core.training import Training, load_training
@@ -122,6 +122,9 @@ class App:
         self.core = core
         self.clock = clock
         self.channels = dict(channels)
+        for channel in self.channels.values():  # command menus, from the same declarations
+            if hasattr(channel, "menus"):
+                channel.menus = core.menus()
         self.sender = OutboxSender(store, vault, self.channels, clock,
                                    on_timer=lambda: self.timers.wake.set())
         self.dispatcher = Dispatcher(
@@ -153,7 +156,8 @@ class App:
                     clock: Clock | None = None, secret: bytes | None = None,
                     bundle: FlowBundle | None = None,
                     interrupts: Sequence[Interrupt] = (),
-                    detector: Detector | None = None, web_url: str = "") -> App:
+                    detector: Detector | None = None, web_url: str = "",
+                    features: Sequence[Feature] = FEATURES) -> App:
         bundle = bundle or load_flow_bundle(config)
         for problem in check_placeholders(bundle.flows, bundle.catalog,
                                           config.languages.available):
@@ -167,27 +171,13 @@ class App:
             start_flow=config.flows.start,
             context=lambda lang: contexts.get(lang, contexts[config.languages.default]),
             languages=config.languages.available,
-            max_text_chars=config.limits.max_text_chars,
-            flow_idle=dt.timedelta(minutes=config.limits.flow_idle_minutes),
+            policy=Policy.from_config(config),
             interrupts=interrupts,
+            features=features,
             risk=detector if detector is not None else Detector.default(),
-            ladder=[LadderStep(level.notify, level.timeout_minutes)
-                    for level in config.escalation.ladder],
-            tz=config.tz,
-            roster=roster_from(config.roster.shifts, config.roster.holidays, config.tz),
-            peer_capacity=config.roster.peer_capacity,
-            offer_timeout=dt.timedelta(minutes=config.roster.offer_timeout_minutes),
-            retention_days=(config.retention.light_case_days, config.retention.crisis_case_days,
-                            config.retention.processed_inbox_days),
             coaching=bundle.coaching,
             training=bundle.training,
             angkets=bundle.angkets,
-            approval_valid=dt.timedelta(days=config.training.approval_days),
-            teams={c: tuple(t) for c, t in config.escalation.categories.items()},
-            appointment_policy=AppointmentPolicy(
-                tuple(config.appointments.slots), config.appointments.days_ahead,
-                config.appointments.place or config.school.bk_office,
-                dt.timedelta(minutes=config.appointments.reminder_minutes)),
         )
         store = await open_store(config.database_path, config.database_url(), vault,
                                  pool_size=config.database.pool_size,

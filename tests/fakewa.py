@@ -122,6 +122,7 @@ class FakeWhatsApp:
         self.webhook_url = ""
         self.webhook_answers: list[int] = []  # HTTP status of every delivery attempt
         self.media: dict[str, bytes] = {}
+        self.commands: list[dict] = []  # the number's command menu (conversational components)
         self._ids = itertools.count(1)
         self._rng = random.Random(5)
         self._locks: dict[str, asyncio.Lock] = {}
@@ -140,6 +141,7 @@ class FakeWhatsApp:
         app.router.add_post("/{version}/{phone}/messages", self._messages)
         app.router.add_post("/{phone}/messages", self._messages)
         app.router.add_post("/{version}/{phone}/media", self._upload)
+        app.router.add_post("/{version}/{phone}/conversational_automation", self._automation)
         app.router.add_post("/{phone}/media", self._upload)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -169,6 +171,16 @@ class FakeWhatsApp:
     def _authorised(self, request: web.Request) -> bool:
         return hmac.compare_digest(request.headers.get("Authorization", ""),
                                    f"Bearer {self.token}")
+
+    async def _automation(self, request: web.Request) -> web.Response:
+        if not self._authorised(request):
+            return self._error(401, 190, "Invalid OAuth access token.")
+        payload = await request.json()
+        commands = payload.get("commands", [])
+        if len(commands) > 30 or any(len(c["command_name"]) > 32 for c in commands):
+            return self._error(400, 100, "(#100) Invalid parameter")
+        self.commands = commands
+        return web.json_response({"success": True})
 
     async def _upload(self, request: web.Request) -> web.Response:
         if not self._authorised(request):

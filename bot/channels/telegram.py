@@ -26,43 +26,21 @@ from telegram import (
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.channels.aiohttp_request import AiohttpRequest
-from bot.core.events import Button, InboundEvent, Kind, OutboundMessage, SendResult, SendStatus
+from bot.core.events import (
+    Button,
+    CommandMenus,
+    InboundEvent,
+    Kind,
+    OutboundMessage,
+    SendResult,
+    SendStatus,
+)
 
 log = logging.getLogger("sebaya.telegram")
 TEXT_LIMIT = 4096
 SEND_POOL = 16  # as many connections as the outbox serves recipients at once
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member",
                    "channel_post"]
-STUDENT_COMMANDS = {
-    "id": [("start", "Mulai cerita"), ("menu", "Menu: latihan, info BK, janji temu"),
-           ("janji", "Janji temu guru BK"), ("angket", "Isi angket BK"), ("help", "Bantuan"),
-           ("bahasa", "Ganti bahasa"),
-           ("selesai", "Akhiri percakapan"), ("stop", "Berhenti dulu"),
-           ("hapus", "Hapus datamu")],
-    "en": [("start", "Start talking"), ("menu", "Menu: exercises, BK info, appointments"),
-           ("janji", "Counselor appointment"), ("angket", "Fill in the BK survey"),
-           ("help", "Help"), ("bahasa", "Change language"),
-           ("selesai", "End the conversation"), ("stop", "Stop for now"),
-           ("hapus", "Delete your data")],
-}
-STAFF_COMMANDS = {
-    "peer": [("selesai", "Tutup kasus"), ("eskalasi", "Teruskan ke guru BK + alasan"),
-             ("catatan", "Catatan supervisi"), ("onduty", "Mulai bertugas"),
-             ("offduty", "Berhenti bertugas"), ("nama", "Ganti nama samaran"),
-             ("latihan", "Pelatihan sebelum bertugas"), ("bahasa", "Ganti bahasa / language"),
-             ("help", "Bantuan staf")],
-    "counselor": [("kasus", "Kasus terbuka"), ("lihat", "Transkrip kasus"),
-                  ("ambil", "Ambil alih kasus"), ("selesai", "Tutup kasus + catatan"),
-                  ("sesi", "Sesi kelompok"), ("laporan", "Laporan 30 hari"),
-                  ("angket", "Angket: status, buka, tutup"),
-                  ("dasbor", "Tautan masuk dasbor web"),
-                  ("onduty", "Mulai bertugas"), ("offduty", "Berhenti bertugas"),
-                  ("setujui", "Setujui konselor sebaya"), ("bahasa", "Ganti bahasa / language"),
-                  ("help", "Bantuan staf")],
-    "tppk": [("bahasa", "Ganti bahasa / language"), ("help", "Bantuan staf")],
-    "principal": [("dasbor", "Tautan masuk dasbor web (laporan)"),
-                  ("bahasa", "Ganti bahasa / language"), ("help", "Bantuan")],
-}
 GROUP_REPLY = ("Halo! Sebaya hanya bisa dipakai lewat chat pribadi, demi privasi. "
                "Hello! Sebaya only works in private chat, for privacy.")
 Submit = Callable[[InboundEvent], Awaitable[int | None]]
@@ -136,12 +114,13 @@ class TelegramChannel:
         self.send_interval = send_interval  # about 30 messages a second overall
         self._last_send = 0.0
         self.offset: int | None = None
+        self.menus = CommandMenus()  # set by the App from the features' declarations
 
     async def start(self) -> None:
         await self.bot.initialize()
         await self.urgent_bot.initialize()
         await self.bot.delete_webhook(drop_pending_updates=False)
-        for lang, commands in STUDENT_COMMANDS.items():
+        for lang, commands in self.menus.student.items():
             await self.bot.set_my_commands(
                 [BotCommand(c, d) for c, d in commands], scope=BotCommandScopeAllPrivateChats(),
                 language_code=None if lang == "id" else lang)
@@ -152,7 +131,7 @@ class TelegramChannel:
 
     async def set_staff_commands(self, address: str, role: str) -> None:
         """The command menu of one staff chat (students keep the default menu)."""
-        commands = STAFF_COMMANDS.get(role, STAFF_COMMANDS["counselor"])
+        commands = self.menus.for_role(role)
         try:
             await self.bot.set_my_commands([BotCommand(c, d) for c, d in commands],
                                            scope=BotCommandScopeChat(int(address)))

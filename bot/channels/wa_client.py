@@ -83,6 +83,14 @@ class WhatsAppClient:
         except (KeyError, IndexError, TypeError) as exc:
             raise GraphError(200, 0, "no message id in the answer") from exc
 
+    async def set_commands(self, commands: list[tuple[str, str]]) -> None:
+        """The number's command menu (conversational components: at most 30 commands, names
+        up to 32 characters, descriptions up to 256)."""
+        url = f"{self.base}/{self.phone_number_id}/conversational_automation"
+        await self._call(self._pick(False).post(url, json={"commands": [
+            {"command_name": name[:32], "command_description": text[:256]}
+            for name, text in commands[:30]]}))
+
     async def upload_png(self, data: bytes, urgent: bool = False) -> str:
         """Upload a PNG (a report chart); returns the media id to send it with."""
         form = aiohttp.FormData()

@@ -46,7 +46,15 @@ from bot.channels.telegram import split_text
 from bot.channels.wa_client import GraphError, GraphUnreachable, WhatsAppClient
 from bot.clock import Clock, SystemClock
 from bot.config import WhatsApp, WhatsAppTemplate
-from bot.core.events import Button, InboundEvent, Kind, OutboundMessage, SendResult, SendStatus
+from bot.core.events import (
+    Button,
+    CommandMenus,
+    InboundEvent,
+    Kind,
+    OutboundMessage,
+    SendResult,
+    SendStatus,
+)
 from bot.core.identity import IdentityVault
 from bot.engine.catalog import Catalog
 from bot.engine.schema import Flow
@@ -252,6 +260,7 @@ class WhatsAppChannel:
                          info=b"whatsapp-ids").derive(secret)
         self._identities: dict[str, str] = {}  # id hash -> canonical id (links never move)
         self._menus: set[str] = set()  # address hashes given a numbered menu by this process
+        self.menus = CommandMenus()  # the command menu, set by the App from the declarations
         self._knocked: dict[tuple[str, str], float] = {}
         self._noted: dict[str, float] = {}  # audit actions recently written (rate limit)
         self._last_send = 0.0
@@ -270,6 +279,12 @@ class WhatsAppChannel:
 
     async def start(self) -> None:
         await self.client.start()
+        commands = list(self.menus.student.get(self.menus.lang, ()))
+        if commands:  # one menu for the whole number (WhatsApp has no per-chat menus)
+            try:
+                await self.client.set_commands(commands)
+            except (GraphError, GraphUnreachable) as exc:
+                log.info("command menu not set: %s", type(exc).__name__)
 
     async def stop(self) -> None:
         await self.client.close()

@@ -10,13 +10,11 @@ line shows the bot is still listening. The mark lives in the conversation variab
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
+from bot.core.context import Context
 from bot.core.conversation import CaseView, Conversation, Turn
 from bot.core.effects import PRIORITY_CRISIS, Send, to_student
-
-if TYPE_CHECKING:
-    from bot.core.core import Core
 
 ACKED = "acked"
 AGAIN_AFTER = dt.timedelta(minutes=15)
@@ -54,22 +52,26 @@ def _case(case_id: int) -> str:
     return f"case:{case_id}"
 
 
-def waiting_case(core: Core, turn: Turn, case: CaseView, conv: Conversation
+def reply_again_key(turn: Turn) -> str:
+    """What a student writing again in a waiting crisis is told: that guru BK has it, or,
+    when no counselor can be alerted now, the truth and the hotlines (never a false promise)."""
+    return "risk.reply_again" if turn.alertable else "risk.reply_again_nobody"
+
+
+def waiting_case(ctx: Context, turn: Turn, case: CaseView, conv: Conversation
                  ) -> tuple[Conversation, list[Send]]:
     """A student writes into a case nobody holds yet (the words are kept on the case by the
     caller): told once that it is kept, then quiet, then a gentle line after a long gap. In a
     crisis the line says guru BK has it, or the truth and the hotlines when nobody can be
-    alerted (crisis.reply_again_key); after a gap a crisis hears the ladder's follow-up with
+    alerted (reply_again_key); after a gap a crisis hears the ladder's follow-up with
     the hotlines (crisis.py), not a second line from here."""
-    from bot.core import crisis
-
     say, marked = due(conv, _case(case.id), turn.now)
     if say == "quiet" or (say == "again" and case.level == "crisis"):
         return conv, []  # a waiting crisis hears from the ladder's follow-ups instead
     if case.level == "crisis":
-        return marked, [to_student(case.code, turn.party.key, core.text(
-            crisis.reply_again_key(turn), conv.lang), priority=PRIORITY_CRISIS)]
+        return marked, [to_student(case.code, turn.party.key, ctx.text(
+            reply_again_key(turn), conv.lang), priority=PRIORITY_CRISIS)]
     conv = marked
     key = "core.case_waiting" if say == "first" else "core.case_waiting_again"
-    return conv, [Send(turn.party.key, core.text(key, conv.lang,
-                                                 who=core.who(case.route, conv.lang)))]
+    return conv, [Send(turn.party.key, ctx.text(key, conv.lang,
+                                                 who=ctx.who(case.route, conv.lang)))]

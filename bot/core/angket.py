@@ -18,17 +18,16 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from bot.core.context import Context
 from bot.core.conversation import Outcome, Turn
 from bot.core.effects import Audit
 from bot.core.events import Button
+from bot.core.feature import STAFF, STUDENT, ButtonRoute, Command, Feature, MenuEntry, Read
+from bot.core.reads import AngketRuns
 from bot.errors import FlowError
 from bot.reports.figures import SMALL
 from bot.yamlsrc import LineDict, LineList, YamlSyntaxError, read_yaml
-
-if TYPE_CHECKING:
-    from bot.core.core import Core
 
 FOLDER = Path("angket")  # under the flows folder
 AREAS = ("pribadi", "sosial", "belajar", "karier")
@@ -207,88 +206,88 @@ class CloseAngket:
     angket_id: str
 
 
-def _reply(core: Core, turn: Turn, key: str, conv=None, effects: list | None = None,
+def _reply(ctx: Context, turn: Turn, key: str, conv=None, effects: list | None = None,
            buttons: tuple[Button, ...] = (), **values: object) -> Outcome:
     outcome = Outcome(conv or turn.conversation, list(effects or ()))
-    core.say(outcome, turn, key, buttons, **values)
+    ctx.say(outcome, turn, key, buttons, **values)
     return outcome
 
 
-def _question(core: Core, turn: Turn, angket: Angket, index: int, conv) -> Outcome:
+def _question(ctx: Context, turn: Turn, angket: Angket, index: int, conv) -> Outcome:
     lang = conv.lang
     item = angket.items[index]
-    labels = ([core.text("angket.yes", lang), core.text("angket.no", lang)]
+    labels = ([ctx.text("angket.yes", lang), ctx.text("angket.no", lang)]
               if item.kind == "yes_no" else list(item.answers))
     buttons = tuple(Button(label, f"{PREFIX}{index}:{answer}")
                     for label, answer in zip(labels, item.answers, strict=True))
-    buttons += (Button(core.text("angket.skip", lang), f"{PREFIX}{index}:-"),
-                Button(core.text("angket.stop", lang), f"{PREFIX}{index}:x"))
+    buttons += (Button(ctx.text("angket.skip", lang), f"{PREFIX}{index}:-"),
+                Button(ctx.text("angket.stop", lang), f"{PREFIX}{index}:x"))
     text = item.text.get(lang) or next(iter(item.text.values()))
-    return _reply(core, turn, "angket.question", conv, buttons=buttons, i=index + 1,
+    return _reply(ctx, turn, "angket.question", conv, buttons=buttons, i=index + 1,
                   n=len(angket.items), ask=text)
 
 
-def student_command(core: Core, turn: Turn, _: str = "") -> Outcome:
+def student_command(ctx: Context, turn: Turn, _: str = "") -> Outcome:
     """/angket: begin the open angket, go on where the student stopped, or say why not."""
     view = turn.angket or AngketView()
     conv = turn.conversation
     lang = conv.lang
-    open_ids = [i for i in view.open_ids(turn.now) if i in core.angkets]
+    open_ids = [i for i in view.open_ids(turn.now) if i in ctx.angkets]
     if not open_ids:
-        return _reply(core, turn, "angket.none_open")
+        return _reply(ctx, turn, "angket.none_open")
     state = conv.vars.get(STATE) or {}
     current = state.get("id")
-    if current in open_ids and state.get("next", 0) < len(core.angkets[current].items):
-        return _question(core, turn, core.angkets[current], int(state.get("next", 0)), conv)
+    if current in open_ids and state.get("next", 0) < len(ctx.angkets[current].items):
+        return _question(ctx, turn, ctx.angkets[current], int(state.get("next", 0)), conv)
     fresh = [i for i in open_ids if i not in view.begun and i != current]
     if not fresh:
-        return _reply(core, turn, "angket.already")
-    angket = core.angkets[fresh[0]]
+        return _reply(ctx, turn, "angket.already")
+    angket = ctx.angkets[fresh[0]]
     started = conv.moved(vars={**conv.vars, STATE: {"id": angket.id, "next": 0}})
-    intro = _reply(core, turn, "angket.intro", started, title=angket.title.get(lang, ""),
+    intro = _reply(ctx, turn, "angket.intro", started, title=angket.title.get(lang, ""),
                    intro=angket.intro.get(lang, ""))
-    asked = _question(core, turn, angket, 0, started)
+    asked = _question(ctx, turn, angket, 0, started)
     return Outcome(started, [*intro.effects, *asked.effects])
 
 
-def student_button(core: Core, turn: Turn) -> Outcome:
+def student_button(ctx: Context, turn: Turn) -> Outcome:
     """A press on a question's button: count the answer (or skip, or stop), then go on."""
     view = turn.angket or AngketView()
     conv = turn.conversation
     state = conv.vars.get(STATE) or {}
-    angket = core.angkets.get(state.get("id", ""))
+    angket = ctx.angkets.get(state.get("id", ""))
     index_text, _, answer = turn.data.removeprefix(PREFIX).partition(":")
     if angket is None or angket.id not in view.open_ids(turn.now):
-        return _reply(core, turn, "angket.closed")
+        return _reply(ctx, turn, "angket.closed")
     index = int(state.get("next", 0))
     if not index_text.isdigit() or int(index_text) != index or index >= len(angket.items):
         if index >= len(angket.items):
-            return _reply(core, turn, "angket.already")
-        stale = _reply(core, turn, "angket.stale")
-        return Outcome(conv, [*stale.effects, *_question(core, turn, angket, index,
+            return _reply(ctx, turn, "angket.already")
+        stale = _reply(ctx, turn, "angket.stale")
+        return Outcome(conv, [*stale.effects, *_question(ctx, turn, angket, index,
                                                           conv).effects])
     item = angket.items[index]
     if answer == "x":
-        return _reply(core, turn, "angket.stopped")
+        return _reply(ctx, turn, "angket.stopped")
     if answer != "-" and answer not in item.answers:
-        return _reply(core, turn, "angket.stale")
+        return _reply(ctx, turn, "angket.stale")
     effects: list = []
     if answer != "-":
         mark = view.marks.get(angket.id)
         if not mark:  # the runtime gives a mark for every open angket
-            return _reply(core, turn, "angket.closed")
+            return _reply(ctx, turn, "angket.closed")
         effects.append(AnswerAngket(angket.id, mark, item.id, answer))
     moved = conv.moved(vars={**conv.vars, STATE: {"id": angket.id, "next": index + 1}})
     if index + 1 >= len(angket.items):
-        return _reply(core, turn, "angket.thanks", moved, effects)
-    asked = _question(core, turn, angket, index + 1, moved)
+        return _reply(ctx, turn, "angket.thanks", moved, effects)
+    asked = _question(ctx, turn, angket, index + 1, moved)
     return Outcome(moved, [*effects, *asked.effects])
 
 
-def staff_command(core: Core, turn: Turn, args: str) -> Outcome:
+def staff_command(ctx: Context, turn: Turn, args: str) -> Outcome:
     """Guru BK's /angket: the status of every angket, ``buka ID [HARI]``, ``tutup ID``."""
     if turn.party.role not in ("counselor", "backup"):
-        return _reply(core, turn, "angket.staff_only",
+        return _reply(ctx, turn, "angket.staff_only",
                       effects=[Audit(turn.party.key, "staff_command_refused",
                                      {"command": "angket"})])
     view = turn.angket or AngketView()
@@ -296,56 +295,56 @@ def staff_command(core: Core, turn: Turn, args: str) -> Outcome:
     words = args.split()
     verb = words[0].lower() if words else ""
     if not words:
-        return _status(core, turn, view)
+        return _status(ctx, turn, view)
     if verb not in ("buka", "open", "tutup", "close") or len(words) < 2:
-        return _reply(core, turn, "angket.usage")
+        return _reply(ctx, turn, "angket.usage")
     angket_id = words[1]
-    if angket_id not in core.angkets:
-        return _reply(core, turn, "angket.unknown", id=angket_id,
-                      ids=", ".join(sorted(core.angkets)) or "-")
+    if angket_id not in ctx.angkets:
+        return _reply(ctx, turn, "angket.unknown", id=angket_id,
+                      ids=", ".join(sorted(ctx.angkets)) or "-")
     run = next((r for r in view.runs if r.angket_id == angket_id), None)
     if verb in ("tutup", "close"):
         if run is None or not run.is_open(turn.now):
-            return _reply(core, turn, "angket.not_open", id=angket_id)
-        return _reply(core, turn, "angket.closed_staff", effects=[
+            return _reply(ctx, turn, "angket.not_open", id=angket_id)
+        return _reply(ctx, turn, "angket.closed_staff", effects=[
             CloseAngket(angket_id), Audit(turn.party.key, "angket_closed", {"id": angket_id})],
             id=angket_id, n=_count(run.respondents))
     days = DEFAULT_DAYS
     if len(words) > 2:
         if not words[2].isdigit() or not 1 <= int(words[2]) <= MAX_DAYS:
-            return _reply(core, turn, "angket.days", max=MAX_DAYS)
+            return _reply(ctx, turn, "angket.days", max=MAX_DAYS)
         days = int(words[2])
     if run is not None and run.is_open(turn.now):
-        return _reply(core, turn, "angket.already_open", id=angket_id,
-                      until=_day(core, run.closes_at))
+        return _reply(ctx, turn, "angket.already_open", id=angket_id,
+                      until=_day(ctx, run.closes_at))
     until = turn.now + dt.timedelta(days=days)
-    return _reply(core, turn, "angket.opened", effects=[
+    return _reply(ctx, turn, "angket.opened", effects=[
         OpenAngket(angket_id, until, turn.party.key.value),
         Audit(turn.party.key, "angket_opened", {"id": angket_id, "days": days})],
-        id=angket_id, title=core.angkets[angket_id].title.get(lang, ""),
-        until=_day(core, until))
+        id=angket_id, title=ctx.angkets[angket_id].title.get(lang, ""),
+        until=_day(ctx, until))
 
 
-def _status(core: Core, turn: Turn, view: AngketView) -> Outcome:
+def _status(ctx: Context, turn: Turn, view: AngketView) -> Outcome:
     lang = turn.conversation.lang
-    if not core.angkets:
-        return _reply(core, turn, "angket.status_none")
+    if not ctx.angkets:
+        return _reply(ctx, turn, "angket.status_none")
     runs = {r.angket_id: r for r in view.runs}
     lines = []
-    for angket_id, angket in sorted(core.angkets.items()):
+    for angket_id, angket in sorted(ctx.angkets.items()):
         run = runs.get(angket_id)
         if run is None:
-            state = core.text("angket.status_never", lang)
+            state = ctx.text("angket.status_never", lang)
         elif run.is_open(turn.now):
-            state = core.text("angket.status_open", lang, until=_day(core, run.closes_at),
+            state = ctx.text("angket.status_open", lang, until=_day(ctx, run.closes_at),
                               n=_count(run.respondents))
         else:
-            state = core.text("angket.status_closed", lang,
-                              day=_day(core, run.closed_at or run.closes_at),
+            state = ctx.text("angket.status_closed", lang,
+                              day=_day(ctx, run.closed_at or run.closes_at),
                               n=_count(run.respondents))
-        lines.append(core.text("angket.status_line", lang, id=angket_id,
+        lines.append(ctx.text("angket.status_line", lang, id=angket_id,
                                title=angket.title.get(lang, ""), state=state))
-    return _reply(core, turn, "angket.status", lines="\n".join(lines))
+    return _reply(ctx, turn, "angket.status", lines="\n".join(lines))
 
 
 def _count(n: int) -> str:
@@ -353,5 +352,20 @@ def _count(n: int) -> str:
     return str(n) if n >= SMALL or n == 0 else f"<{SMALL}"
 
 
-def _day(core: Core, moment: dt.datetime) -> str:
-    return moment.astimezone(core.tz).strftime("%d/%m %H:%M")
+def _day(ctx: Context, moment: dt.datetime) -> str:
+    return moment.astimezone(ctx.policy.tz).strftime("%d/%m %H:%M")
+
+
+_RUNS = (Read("angket", lambda ask: AngketRuns(for_student=ask.role == STUDENT)),)
+
+FEATURE = Feature(
+    "angket",
+    commands=(
+        Command("angket", student_command, aliases=("survey",), reads=_RUNS,
+                menu=(MenuEntry((STUDENT,), 35, "Isi angket BK", "Fill in the BK survey"),)),
+        Command("angket", staff_command, STAFF, aliases=("survey",), reads=_RUNS,
+                menu=(MenuEntry(("counselor",), 65, "Angket: status, buka, tutup"),)),
+    ),
+    buttons=(ButtonRoute(PREFIX, student_button, reads=_RUNS),),
+    effects=(AnswerAngket, OpenAngket, CloseAngket),
+)

@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bot.core import crisis, handoff
+from bot.core.context import Context, RiskVerdict
 from bot.core.conversation import CaseView, Conversation, Outcome, Party, Turn, carried
 from bot.core.effects import (
     Audit,
@@ -34,11 +35,10 @@ from bot.core.effects import (
     to_student,
 )
 from bot.core.events import Button
+from bot.core.feature import ButtonRoute, Feature, TimerKind
 from bot.core.localized import staff_text
+from bot.core.textclean import button_parts
 from bot.engine.shared import with_shared
-
-if TYPE_CHECKING:
-    from bot.core.core import Core, RiskVerdict
 
 BUTTON = "ask"  # global buttons g:ask:yes | g:ask:no | g:ask:skip
 TIMER = "ask_direct"
@@ -76,28 +76,28 @@ def due(conv: Conversation, case: CaseView | None, signal: float, now: dt.dateti
     return True
 
 
-def question(core: Core, conv: Conversation, now: dt.datetime, signal: float, text: str = "",
+def question(ctx: Context, conv: Conversation, now: dt.datetime, signal: float, text: str = "",
              intake: dict[str, Any] | None = None) -> tuple[Conversation, list]:
     """The question with its three buttons, and the timer that sends the case to guru BK if
     nobody answers."""
     lang = conv.lang
-    buttons = tuple(Button(core.text(f"ask.btn_{answer}", lang), f"g:{BUTTON}:{answer}")
+    buttons = tuple(Button(ctx.text(f"ask.btn_{answer}", lang), f"g:{BUTTON}:{answer}")
                     for answer in ("yes", "no", "skip"))
     pending = {"text": text[:2000], "intake": intake}
     new = conv.moved(vars={**conv.vars, PENDING: pending,
                            ASKED: {"at": now.isoformat(), "strength": signal}})
-    return new, [Send(conv.user, core.text("ask.question", lang), buttons),
+    return new, [Send(conv.user, ctx.text("ask.question", lang), buttons),
                  StartTimer(conv.user, TIMER, now + ASK_TIMEOUT),
                  Audit(None, "direct_question_asked", {"trigger": "intake" if intake
                                                        else "risk_screen"})]
 
 
-def start(core: Core, turn: Turn, conv: Conversation, variables: dict[str, Any]) -> Outcome:
+def start(ctx: Context, turn: Turn, conv: Conversation, variables: dict[str, Any]) -> Outcome:
     """``service: ask_direct`` from the intake: ask before routing; the answer routes."""
     intake = {k: variables.get(k) for k in ("topic", "story", "weight")}
     intake["story"] = with_shared(str(intake["story"] or ""), variables)  # share: true answers
     intake["risk_flags"] = list(variables.get("risk_flags", ()))
-    new, effects = question(core, conv, turn.now, HEAVIEST, str(variables.get("story") or ""),
+    new, effects = question(ctx, conv, turn.now, HEAVIEST, str(variables.get("story") or ""),
                             intake)
     return Outcome(new, effects)
 
@@ -118,7 +118,7 @@ def typed_answer(text: str) -> str:
     return ""
 
 
-def answer(core: Core, turn: Turn, value: str) -> Outcome:
+def answer(ctx: Context, turn: Turn, value: str) -> Outcome:
     """One of the three buttons (or a typed yes/no). A "yes" is never dropped: pressed after
     the question timed out, it still takes the crisis path."""
     conv = turn.conversation
@@ -127,30 +127,30 @@ def answer(core: Core, turn: Turn, value: str) -> Outcome:
         pending = {"text": "", "intake": None}
     if pending is None or value not in ("yes", "no", "skip"):
         outcome = Outcome(conv, [Audit(turn.party.key, "button_refused", {"kind": "ask"})])
-        core.say(outcome, turn, "ask.already_answered")
+        ctx.say(outcome, turn, "ask.already_answered")
         return outcome
     rest = _answered(conv)
     turn = replace(turn, conversation=rest)
     cancel = [CancelTimer(conv.user, TIMER),
               Audit(None, "direct_question_answered", {"answer": value})]
     if value == "yes":
-        return _yes(core, turn, pending, cancel)
+        return _yes(ctx, turn, pending, cancel)
     if value == "no":
-        return _no(core, turn, pending, cancel)
-    return _to_guru_bk(core, rest, turn.party, turn.case, pending, turn.now, cancel, "ask.to_bk")
+        return _no(ctx, turn, pending, cancel)
+    return _to_guru_bk(ctx, rest, turn.party, turn.case, pending, turn.now, cancel, "ask.to_bk")
 
 
-def timed_out(core: Core, conv: Conversation, case: CaseView | None, party: Party,
+def timed_out(ctx: Context, conv: Conversation, case: CaseView | None, party: Party,
               now: dt.datetime) -> Outcome:
     """Nobody answered: the case goes to guru BK (the student is told, kindly)."""
     pending = conv.vars.get(PENDING)
     if pending is None:
         return Outcome(conv)
-    return _to_guru_bk(core, _answered(conv), party, case, pending, now,
+    return _to_guru_bk(ctx, _answered(conv), party, case, pending, now,
                        [Audit(None, "direct_question_unanswered", {})], "ask.to_bk_quiet")
 
 
-def unclear(core: Core, turn: Turn, text: str) -> Outcome:
+def unclear(ctx: Context, turn: Turn, text: str) -> Outcome:
     """Something else was typed while the question waits: kept with the question, and the
     question comes back with its buttons (the timer keeps running)."""
     conv = turn.conversation
@@ -160,11 +160,11 @@ def unclear(core: Core, turn: Turn, text: str) -> Outcome:
     pending["reasked"] = True
     outcome = Outcome(conv.moved(vars={**conv.vars, PENDING: pending}))
     if again:
-        buttons = tuple(Button(core.text(f"ask.btn_{a}", conv.lang), f"g:{BUTTON}:{a}")
+        buttons = tuple(Button(ctx.text(f"ask.btn_{a}", conv.lang), f"g:{BUTTON}:{a}")
                         for a in ("yes", "no", "skip"))
-        core.say(outcome, turn, "ask.again", buttons)
+        ctx.say(outcome, turn, "ask.again", buttons)
     else:  # asked twice is enough: keep listening; no answer in time sends it to guru BK
-        core.say(outcome, turn, "ask.kept")
+        ctx.say(outcome, turn, "ask.kept")
     return outcome
 
 
@@ -172,36 +172,36 @@ def _answered(conv: Conversation) -> Conversation:
     return conv.moved(vars={**conv.vars, PENDING: None})
 
 
-def _yes(core: Core, turn: Turn, pending: dict, effects: list) -> Outcome:
+def _yes(ctx: Context, turn: Turn, pending: dict, effects: list) -> Outcome:
     conv = turn.conversation
     intake = pending.get("intake")
     if intake:  # the intake's story goes with the crisis case
         conv = conv.moved(vars={**conv.vars, **{k: v for k, v in intake.items() if v}})
         turn = replace(turn, conversation=conv)
-    said = pending.get("text") or core.text("ask.note_yes", core.catalog.default_lang)
-    outcome = crisis.raise_crisis(core, turn, core.text("ask.note_yes",
-                                                        core.catalog.default_lang),
+    said = pending.get("text") or ctx.text("ask.note_yes", ctx.catalog.default_lang)
+    outcome = crisis.raise_crisis(ctx, turn, ctx.text("ask.note_yes",
+                                                        ctx.catalog.default_lang),
                                   "ASK_YES", ("ASK.yes",), excerpt=said)
     outcome.effects[:0] = effects
     return outcome
 
 
-def _no(core: Core, turn: Turn, pending: dict, effects: list) -> Outcome:
+def _no(ctx: Context, turn: Turn, pending: dict, effects: list) -> Outcome:
     conv = turn.conversation
     outcome = Outcome(conv, effects)
     intake = pending.get("intake")
     if intake:  # the intake goes on as it would have: to a peer (the offer says where it is)
         outcome.effects += [_open(turn.party, intake, "peer", pending),
                             handoff.first_offer(turn.party.key, turn.now)]
-        core.say(outcome, turn, "ask.to_peer")
+        ctx.say(outcome, turn, "ask.to_peer")
         outcome.conversation = conv.moved(flow=None, state=None, vars=carried(conv.vars))
     else:
-        core.say(outcome, turn, "ask.thanks_no")
-        core.reprompt(outcome, conv)
+        ctx.say(outcome, turn, "ask.thanks_no")
+        ctx.reprompt(outcome, conv)
     return outcome
 
 
-def _to_guru_bk(core: Core, conv: Conversation, party: Party, case: CaseView | None,
+def _to_guru_bk(ctx: Context, conv: Conversation, party: Party, case: CaseView | None,
                 pending: dict, now: dt.datetime, effects: list, key: str) -> Outcome:
     """Refused or unanswered: guru BK looks (a light case for guru BK, never a peer's)."""
     lang = conv.lang
@@ -212,25 +212,25 @@ def _to_guru_bk(core: Core, conv: Conversation, party: Party, case: CaseView | N
             "story": conv.vars.get("story") or pending.get("text") or "",
             "risk_flags": list(conv.vars.get("risk_flags", ()))}
         outcome.effects += [_open(party, intake, "counselor", pending),
-                            crisis.counselor_notice(core, party.code, party.alias,
+                            crisis.counselor_notice(ctx, party.code, party.alias,
                                                     str(intake.get("topic") or "lainnya"),
                                                     int(intake.get("weight") or 3),
                                                     str(intake.get("story") or ""),
                                                     key="ask.staff_notice"),
-                            crisis.light_ladder(core, party.key, now)]
+                            crisis.light_ladder(ctx, party.key, now)]
         outcome.conversation = conv.moved(flow=None, state=None, vars=carried(conv.vars))
     elif case.route == "peer":
         outcome.effects += [RequeueCase(case.id, route="counselor"),
                             CancelTimer(case.student, handoff.OFFER_TIMER),
                             CancelTimer(case.student, handoff.IDLE_TIMER),
-                            crisis.counselor_notice(core, case.code, case.alias, case.topic,
+                            crisis.counselor_notice(ctx, case.code, case.alias, case.topic,
                                                     case.weight, case.story,
                                                     key="ask.staff_notice"),
-                            crisis.light_ladder(core, case.student, now)]
+                            crisis.light_ladder(ctx, case.student, now)]
         if case.assignee is not None:
-            outcome.effects.append(Send(case.assignee, staff_text(core, "ask.peer_moved",
+            outcome.effects.append(Send(case.assignee, staff_text(ctx, "ask.peer_moved",
                                                                   code=case.code)))
-    outcome.effects.append(to_student(party.code, party.key, core.text(key, lang)))
+    outcome.effects.append(to_student(party.code, party.key, ctx.text(key, lang)))
     return outcome
 
 
@@ -243,3 +243,12 @@ def _open(party: Party, intake: dict, route: str, pending: dict) -> OpenCase:
                     level="concern",
                     first_message=str(pending.get("text") or "") if not intake.get("story")
                     else "")
+
+
+FEATURE = Feature(
+    "ask",
+    buttons=(ButtonRoute(f"g:{BUTTON}:", lambda ctx, turn: answer(
+        ctx, turn, button_parts(turn.data)[2])),),
+    timers=(TimerKind(TIMER, lambda ctx, t: timed_out(ctx, t.conversation, t.case, t.party,
+                                                       t.now)),),
+)

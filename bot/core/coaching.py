@@ -15,16 +15,13 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from bot.core.context import Context
 from bot.core.conversation import CaseView, Outcome, Turn
 from bot.core.effects import Audit, to_helper, to_student
 from bot.core.localized import staff_text
 from bot.errors import FlowError
 from bot.yamlsrc import LineDict, LineList, YamlSyntaxError, read_yaml
-
-if TYPE_CHECKING:
-    from bot.core.core import Core
 
 RULES_FILE = Path("coaching") / "rules.yaml"  # under the flows folder
 ACTIONS = ("hold", "relay")
@@ -119,10 +116,10 @@ def risky(case: CaseView) -> bool:
     return bool(case.flags) or case.level in ("concern", "crisis")
 
 
-def before_relay(core: Core, turn: Turn, text: str) -> tuple[Outcome | None, list]:
+def before_relay(ctx: Context, turn: Turn, text: str) -> tuple[Outcome | None, list]:
     """A peer's message to the student of ``turn.case``: (an Outcome holding it back, or None
     to relay) and the nudges to add after the relay. Only peers are coached."""
-    case, rules = turn.case, core.coaching
+    case, rules = turn.case, ctx.coaching
     if rules is None or case is None or turn.party.role != "peer":
         return None, []
     findings = rules.check(text, risky(case))
@@ -131,48 +128,48 @@ def before_relay(core: Core, turn: Turn, text: str) -> tuple[Outcome | None, lis
     lang = turn.conversation.lang
     held = [f for f in findings if f.action == "hold"]
     shown = held[:1] or findings  # one reason at a time is enough to act on
-    lines = [core.text(f"coach.{f.kind}", lang) for f in shown]
+    lines = [ctx.text(f"coach.{f.kind}", lang) for f in shown]
     audits = [Audit(turn.party.key, "coach_held" if f.action == "hold" else "coach_nudge",
                     {"code": case.code, "kind": f.kind, "rules": list(f.rules)})
               for f in findings]
     if held:
-        message = core.text("coach.held", lang, code=case.code, why="\n".join(lines))
+        message = ctx.text("coach.held", lang, code=case.code, why="\n".join(lines))
         return Outcome(turn.conversation, [to_helper(case.code, turn.party.key, message),
                                            *audits]), []
-    message = core.text("coach.nudge", lang, code=case.code, why="\n".join(lines))
+    message = ctx.text("coach.nudge", lang, code=case.code, why="\n".join(lines))
     return None, [to_helper(case.code, turn.party.key, message), *audits]
 
 
-def for_peer(core: Core, case: CaseView, text: str) -> str:
+def for_peer(ctx: Context, case: CaseView, text: str) -> str:
     """A student's words as a peer may read them: contact details masked. Unchanged for a
     case that is not a peer's (guru BK reads everything)."""
-    if core.coaching is None or case.route != "peer":
+    if ctx.coaching is None or case.route != "peer":
         return text
-    return core.coaching.mask(text, core.text("coach.masked", core.catalog.default_lang))[0]
+    return ctx.coaching.mask(text, ctx.text("coach.masked", ctx.catalog.default_lang))[0]
 
 
-def masked_lines(core: Core, case: CaseView, lines: Iterable[str]) -> tuple[str, ...]:
-    return tuple(for_peer(core, case, line) for line in lines)
+def masked_lines(ctx: Context, case: CaseView, lines: Iterable[str]) -> tuple[str, ...]:
+    return tuple(for_peer(ctx, case, line) for line in lines)
 
 
-def student_masked(core: Core, turn: Turn, case: CaseView, text: str) -> tuple[str, list]:
+def student_masked(ctx: Context, turn: Turn, case: CaseView, text: str) -> tuple[str, list]:
     """The student's message for the peer holding ``case``: masked, plus (the first time in
     this case) a kind word to the student and an audit row. The case keeps the words as
     written, for guru BK."""
-    if core.coaching is None or case.route != "peer":
+    if ctx.coaching is None or case.route != "peer":
         return text, []
-    masked, used = core.coaching.mask(text, core.text("coach.masked",
-                                                      core.catalog.default_lang))
+    masked, used = ctx.coaching.mask(text, ctx.text("coach.masked",
+                                                      ctx.catalog.default_lang))
     if not used:
         return text, []
     effects: list = [Audit(None, "contact_masked", {"code": case.code, "masks": list(used)})]
     if turn.conversation.vars.get(MASK_TOLD) != case.id:
-        effects.append(to_student(case.code, case.student, core.text(
+        effects.append(to_student(case.code, case.student, ctx.text(
             "coach.student_masked", turn.conversation.lang)))
     return masked, effects
 
 
-def concern_nudge(core: Core, case: CaseView, new_rules: Sequence[str]) -> list:
+def concern_nudge(ctx: Context, case: CaseView, new_rules: Sequence[str]) -> list:
     """Rising concern in the student's messages (rules not yet on the case): a word to the
     peer holding it, who alone sees it."""
     if case.route != "peer" or case.status != "active" or case.assignee is None:
@@ -180,7 +177,7 @@ def concern_nudge(core: Core, case: CaseView, new_rules: Sequence[str]) -> list:
     if not set(new_rules) - set(case.flags):
         return []
     return [to_helper(case.code, case.assignee, staff_text(
-                core, "coach.concern", code=case.code)),
+                ctx, "coach.concern", code=case.code)),
             Audit(None, "coach_nudge", {"code": case.code, "kind": "concern",
                                         "rules": sorted(new_rules)})]
 

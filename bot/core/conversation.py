@@ -49,6 +49,7 @@ def within_rate(conv: Conversation, name: str, now: dt.datetime, limit: int,
     return True, conv.moved(vars={**conv.vars, key: [*recent, now.isoformat()]})
 
 
+FLOW_IDLE_TIMER = "flow_idle"  # a flow waits for an answer: one gentle nudge
 CONSENTED = "consented"  # a flow sets it when the student accepts the consent text ...
 RETURNING = "_returning"  # ... and the bot keeps it (also after a crisis, whose reply says
 # guru BK knows): flows read it to welcome a returning student back without the whole consent
@@ -220,6 +221,7 @@ class Turn:
     named: Party | None = None  # the staff member a counselor's /setujui NAMA names
     web_link: WebLinkOffer | None = None  # for /dasbor
     angket: AngketView | None = None  # for /angket and its buttons (bot/core/angket.py)
+    reads: dict[str, Any] = field(default_factory=dict)  # a feature's other declared reads
 
 
 @dataclass

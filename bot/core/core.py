@@ -13,25 +13,21 @@ from typing import Any, Protocol
 
 from bot.core import (
     ack,
-    angket,
     appointments,
     ask,
     coaching,
     crisis,
-    delivery,
-    groups,
     handoff,
-    requeue,
+    services,
     split,
-    staff,
-    training,
     typed,
 )
 from bot.core.angket import Angket
-from bot.core.appointments import AppointmentPolicy
 from bot.core.coaching import Coaching
+from bot.core.context import RiskScreen
 from bot.core.conversation import (
     CONSENTED,
+    FLOW_IDLE_TIMER,
     RETURNING,
     CaseView,
     Conversation,
@@ -40,9 +36,7 @@ from bot.core.conversation import (
     Turn,
     carried,
 )
-from bot.core.crisis import LadderStep
 from bot.core.effects import (
-    Audit,
     CancelTimer,
     CaseMessage,
     FlagCase,
@@ -56,9 +50,25 @@ from bot.core.effects import (
     to_helper,
     to_student,
 )
-from bot.core.events import Button, Kind
+from bot.core.events import Button, CommandMenus, Kind
+from bot.core.feature import (
+    STUDENT,
+    Ask,
+    ButtonRoute,
+    Command,
+    Fallback,
+    Feature,
+    Read,
+    Registry,
+    TimerKind,
+    TimerTurn,
+    audience_of,
+    staff_only,
+)
 from bot.core.keys import SYSTEM
 from bot.core.localized import per_lang
+from bot.core.localtime import local_time
+from bot.core.policy import Policy
 from bot.core.roster import Roster
 from bot.core.textclean import MAX_INBOUND_CHARS, button_parts, clean_text, command_name
 from bot.core.training import Training
@@ -66,7 +76,6 @@ from bot.engine.catalog import Catalog
 from bot.engine.machine import FlowMachine
 from bot.engine.turn import FlowTurn
 
-FLOW_IDLE_TIMER = "flow_idle"
 RETENTION_TIMER = "retention"
 DIGEST_TIMER = "relay_digest"  # a flood's held-back messages, delivered to the helper at once
 DIGEST_LINES = 30
@@ -93,18 +102,6 @@ REQUIRED_TEXTS = (
 )
 
 
-class RiskVerdict(Protocol):
-    level: str  # none | concern | crisis
-    categories: list[str]
-    rules: list[str]
-
-
-class RiskScreen(Protocol):
-    """Screens one student text (bot.risk.detector.Detector fits)."""
-
-    def screen(self, text: str) -> RiskVerdict: ...
-
-
 class Interrupt(Protocol):
     """Runs on every student text before flow logic; returns an Outcome to take over."""
 
@@ -122,52 +119,24 @@ class Core:
         start_flow: str,
         context: Callable[[str], Mapping[str, Any]],
         languages: Sequence[str],
-        max_text_chars: int = 2000,
-        flow_idle: dt.timedelta = dt.timedelta(minutes=30),
+        policy: Policy | None = None,
         interrupts: Sequence[Interrupt] = (),
         risk: RiskScreen | None = None,
-        ladder: Sequence[LadderStep] = (LadderStep("all_counselors", 5),),
-        tz: dt.tzinfo = dt.UTC,
-        roster: Roster | None = None,
-        peer_capacity: int = 1,
-        offer_timeout: dt.timedelta = dt.timedelta(minutes=10),
-        idle_reminder: dt.timedelta = dt.timedelta(minutes=60),
-        idle_close: dt.timedelta = dt.timedelta(hours=4),
-        flood_limit: int = 20,
-        light_reminder: dt.timedelta = dt.timedelta(minutes=60),
-        retention_days: tuple[int, int, int] = (90, 365, 7),
-        appointment_policy: AppointmentPolicy | None = None,
         coaching: Coaching | None = None,
         training: Training | None = None,
-        approval_valid: dt.timedelta = dt.timedelta(days=183),
-        teams: Mapping[str, Sequence[str]] | None = None,
         angkets: Mapping[str, Angket] | None = None,
+        features: Sequence[Feature] = (),
     ) -> None:
         self.flows = flows
         self.catalog = catalog
         self.start_flow = start_flow
         self.context = context
         self.languages = tuple(languages)
-        self.max_text_chars = max_text_chars
-        self.flow_idle = flow_idle
+        self.policy = policy or Policy()  # the school's rules (bot/core/policy.py)
         self.interrupts = tuple(interrupts)
         self.risk = risk
-        self.ladder = tuple(ladder)
-        self.tz = tz
-        self.roster = roster
-        self.peer_capacity = peer_capacity
-        self.offer_timeout = offer_timeout
-        self.idle_reminder = idle_reminder
-        self.idle_close = idle_close
-        self.flood_limit = flood_limit  # student messages relayed one by one per minute
-        self.light_reminder = light_reminder  # a light case waiting for guru BK is recalled
-        self.retention_days = retention_days  # light cases, crisis records, processed rows
-        self.appointment_policy = appointment_policy or AppointmentPolicy()
         self.coaching = coaching  # rules for peers' messages (bot/core/coaching.py)
         self.training = training  # modules before a peer's first shift (bot/core/training.py)
-        self.approval_valid = approval_valid  # then a refresher and a new approval
-        self.teams = {k: tuple(v) for k, v in (teams or {}).items()}  # category -> extra
-        # staff roles told about a crisis of that category besides guru BK (bot/core/tppk.py)
         self.angkets = dict(angkets or {})  # needs surveys by id (bot/core/angket.py)
         self._service_states = frozenset(  # states of flows that hand over to a service
             name for machine in flows.values()
@@ -175,6 +144,26 @@ class Core:
                    for _, handler in spec.handlers() for branch in handler.branches
                    for action in branch.actions)
             for name in machine.flow.states)
+        self.registry = Registry([*features, self._flow_feature()])
+
+    @property
+    def tz(self) -> dt.tzinfo:
+        """The school's time zone (the policy's)."""
+        return self.policy.tz
+
+    @property
+    def roster(self) -> Roster | None:
+        """The duty roster (the policy's; the web view reads it)."""
+        return self.policy.roster
+
+    @roster.setter
+    def roster(self, roster: Roster | None) -> None:
+        """A roster saved on the web view replaces config.yaml's (App.refresh_roster)."""
+        self.policy = replace(self.policy, roster=roster)
+
+    def menus(self) -> CommandMenus:
+        """The channels' command menus, from the features' declarations."""
+        return self.registry.menus(self.catalog.default_lang)
 
     # -- helpers used by commands and interrupts -------------------------------------------
 
@@ -206,26 +195,31 @@ class Core:
     # -- entry points ------------------------------------------------------------------------
 
     def handle(self, turn: Turn) -> Outcome:
-        if turn.party.role != "student":
-            return staff.staff_turn(self, turn)
-        outcome = self._student_turn(turn)
-        if turn.party.unreachable_since:  # they write again: messages reach them again
-            outcome.effects.insert(0, SetReachable(turn.party.key, None))
+        """Route the turn to the command, button or fallback its features declared."""
+        audience = audience_of(turn.party.role)
+        outcome = self._route(audience, turn)
+        if turn.party.unreachable_since and audience == STUDENT:  # they write again:
+            outcome.effects.insert(0, SetReachable(turn.party.key, None))  # reached again
+        elif turn.party.unreachable_since:  # the bot could not reach them; it can now
+            since = local_time(self.policy.tz, turn.party.unreachable_since)
+            outcome.effects[:0] = [SetReachable(turn.party.key, None), Send(
+                turn.party.key, self.text("staff.were_unreachable", turn.conversation.lang,
+                                          since=since))]
         return outcome
 
-    def _student_turn(self, turn: Turn) -> Outcome:
-        from bot.core import commands  # commands import Core's helpers; keep the cycle local
-
-        if turn.kind is Kind.COMMAND:
-            _, words = command_name(turn.text)
-            if words and self.crisis_words(words):  # "/start aku mau bunuh diri": the words
-                return self._text(replace(turn, kind=Kind.TEXT, text=words))  # come first
-            return commands.run_command(self, turn)
-        if turn.kind is Kind.BUTTON:
-            return self._button(turn)
-        if turn.kind is Kind.UNSUPPORTED:
-            return self._unsupported(turn)
-        return self._text(turn)
+    def _route(self, audience: str, turn: Turn) -> Outcome:
+        name, args = command_name(turn.text) if turn.kind is Kind.COMMAND else ("", "")
+        if audience == STUDENT and args and self.crisis_words(args):  # "/start aku mau
+            return self._text(replace(turn, kind=Kind.TEXT, text=args))  # bunuh diri": words
+        entry = self.registry.entry(turn.party.role, turn.kind, name, turn.data)  # first
+        if isinstance(entry, Command):
+            if entry.roles and turn.party.role not in entry.roles:
+                return (entry.refuse or staff_only)(self, turn, args)
+            return entry.run(self, turn, args)
+        if isinstance(entry, ButtonRoute):
+            return entry.run(self, turn)
+        fallback = self.registry.fallback(audience, turn.kind)
+        return fallback.run(self, turn) if fallback is not None else Outcome(turn.conversation)
 
     def _unsupported(self, turn: Turn) -> Outcome:
         """A photo, video, file, sticker ...: only text is read, but a caption is the student's
@@ -242,18 +236,6 @@ class Core:
         self.say(outcome, turn, "core.unsupported")
         self.reprompt(outcome, turn.conversation)
         return outcome
-
-    def needs_services(self, kind: Kind, text: str, data: str) -> bool:
-        """Whether a student's event may need their appointment or the group sessions (the
-        dispatcher loads them only then)."""
-        if kind is Kind.COMMAND:
-            return command_name(text)[0] in ("janji", "appointment")
-        if kind is not Kind.BUTTON:
-            return False
-        if data.startswith((appointments.PREFIX, groups.PREFIX)):
-            return True
-        prefix, state, _ = button_parts(data)
-        return prefix == "f" and state in self._service_states
 
     def urgent(self, kind: Kind, text: str) -> bool:
         """Would this text (or a command's words) raise a crisis? (The dispatcher lets such
@@ -277,47 +259,54 @@ class Core:
         return self.start_flow_named(turn, self.start_flow, conv)
 
     def on_system_timer(self, kind: str, now: dt.datetime) -> list:
-        """Timers of nobody in particular: the daily retention purge (then the next one)."""
-        if kind != RETENTION_TIMER:
-            return []
-        light, crisis_days, processed = self.retention_days
+        """Timers of nobody in particular (the daily retention purge, then the next one)."""
+        timer = self.registry.timer(kind)
+        return list(timer.run(self, now)) if timer is not None and timer.system else []
+
+    def on_timer(self, conv: Conversation, party: Party, kind: str, payload: Mapping[str, Any],
+                 now: dt.datetime, case: CaseView | None = None,
+                 peers: Sequence[Party] = (), alertable: bool = True,
+                 reads: Mapping[str, Any] | None = None) -> Outcome:
+        """A durable timer fired: its kind's handler decides. Stale timers (the conversation
+        moved on) do nothing."""
+        timer = self.registry.timer(kind)
+        if timer is None or timer.system:
+            return Outcome(conv)
+        result = timer.run(self, TimerTurn(conv, party, kind, dict(payload), now, case,
+                                           tuple(peers), alertable, dict(reads or {})))
+        return result if isinstance(result, Outcome) else Outcome(conv, list(result))
+
+    def _retention(self, now: dt.datetime) -> list:
+        light, crisis_days, processed = self.policy.retention_days
         return [Purge(now - dt.timedelta(days=light), now - dt.timedelta(days=crisis_days),
                       now - dt.timedelta(days=processed)),
                 StartTimer(SYSTEM, RETENTION_TIMER, now + dt.timedelta(days=1))]
 
-    def on_timer(self, conv: Conversation, party: Party, kind: str, payload: Mapping[str, Any],
-                 now: dt.datetime, case: CaseView | None = None,
-                 peers: Sequence[Party] = (), alertable: bool = True) -> Outcome:
-        """A durable timer fired. Stale timers (the conversation moved on) do nothing."""
-        outcome = Outcome(conv)
-        if kind == crisis.LADDER_TIMER:
-            outcome.effects.extend(crisis.ladder_step(self, case, dict(payload), now))
-        elif kind == handoff.OFFER_TIMER:
-            outcome.effects.extend(handoff.offer_round(self, case, peers, dict(payload), now))
-        elif kind == handoff.IDLE_TIMER:
-            outcome.effects.extend(handoff.idle_step(self, case, dict(payload), now))
-        elif kind == handoff.CHECKIN_TIMER:
-            outcome.effects.extend(handoff.checkin(self, party, conv.lang))
-        elif kind == DIGEST_TIMER:
-            outcome.effects.extend(self._digest(case))
-        elif kind == ask.TIMER:
-            return ask.timed_out(self, conv, case, party, now)
-        elif kind == requeue.REQUEUED_TIMER:
-            outcome.effects.extend(requeue.resume(self, case, dict(payload), now, alertable))
-        elif kind.startswith(delivery.UNDELIVERABLE + ":"):
-            outcome.effects.extend(delivery.failed(self, case, kind.partition(":")[2],
-                                                   dict(payload), now, alertable))
-        elif kind.split(":")[0] == appointments.REMINDER:
-            outcome.effects.extend(appointments.reminder(self, conv, kind, dict(payload)))
-        elif kind == training.APPROVED_TIMER:
-            outcome.effects.extend(training.approved_by_operator(self, party))
-        elif kind.startswith(groups.REMINDER + ":"):
-            outcome.effects.extend(groups.reminder(self, conv, dict(payload)))
-        elif kind == FLOW_IDLE_TIMER and payload.get("version") == conv.version and conv.flow:
-            # one gentle line (it shows on a lock screen), with the step's buttons if any
-            outcome.effects.append(Send(conv.user, self.text("core.nudge", conv.lang),
-                                        self._step_buttons(conv)))
-        return outcome
+    def _nudge(self, timer: TimerTurn) -> list:
+        """A flow waited too long: one gentle line (it shows on a lock screen), with the
+        step's buttons if any; nothing if the conversation moved on."""
+        conv = timer.conversation
+        if timer.payload.get("version") != conv.version or not conv.flow:
+            return []
+        return [Send(conv.user, self.text("core.nudge", conv.lang), self._step_buttons(conv))]
+
+    def _flow_feature(self) -> Feature:
+        """The flows' own room: flow buttons, text, the idle nudge, the digest, retention."""
+        states = self._service_states
+
+        def services_needed(ask: Ask) -> bool:  # a flow button that hands over to a service
+            prefix, state, _ = button_parts(ask.data)
+            return prefix == "f" and state in states
+
+        reads = tuple(Read(r.into, lambda ask, r=r: r.query(ask) if services_needed(ask)
+                           else None) for r in appointments.SERVICES)
+        return Feature("flows", buttons=(ButtonRoute("f:", Core._flow_button, reads=reads),),
+                       timers=(TimerKind(FLOW_IDLE_TIMER, Core._nudge),
+                               TimerKind(DIGEST_TIMER, lambda core, t: core._digest(t.case)),
+                               TimerKind(RETENTION_TIMER, Core._retention, system=True)),
+                       fallbacks=(Fallback(STUDENT, (Kind.BUTTON,), Core._flow_button),
+                                  Fallback(STUDENT, (Kind.TEXT,), Core._text),
+                                  Fallback(STUDENT, (Kind.UNSUPPORTED,), Core._unsupported)))
 
     def _step_buttons(self, conv: Conversation) -> tuple[Button, ...]:
         machine = self.flows.get(conv.flow or "")
@@ -421,9 +410,9 @@ class Core:
             else 1
         conv = conv.moved(vars={**conv.vars, "flood_minute": minute, "flood_count": count})
         outcome.conversation = conv
-        if count > self.flood_limit and case.level != "crisis":
+        if count > self.policy.flood_limit and case.level != "crisis":
             outcome.effects.append(CaseMessage(case.id, "student", text, relayed=False))
-            if count == self.flood_limit + 1:
+            if count == self.policy.flood_limit + 1:
                 next_minute = turn.now.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
                 outcome.effects += [
                     StartTimer(turn.party.key, DIGEST_TIMER, next_minute),
@@ -472,34 +461,18 @@ class Core:
             outcome = Outcome(conv)
             self.say(outcome, turn, "core.too_short")
             return outcome
-        text, cut = clean_text(text, self.max_text_chars)
+        text, cut = clean_text(text, self.policy.max_text_chars)
         variables = dict(conv.vars)
         if spec.input.save:
             variables[spec.input.save] = text
         outcome = self._run_flow(turn, conv.moved(vars=variables), "text_input", text)
         if cut:
             outcome.effects.insert(0, Send(turn.party.key, self.text(
-                "core.truncated", conv.lang, limit=self.max_text_chars)))
+                "core.truncated", conv.lang, limit=self.policy.max_text_chars)))
         return outcome
 
-    def _button(self, turn: Turn) -> Outcome:
-        from bot.core import commands
-
-        if turn.data.startswith("g:"):
-            return commands.run_global_button(self, turn)
-        if turn.data.startswith(handoff.SURVEY_PREFIX):
-            return handoff.survey_answer(self, turn)
-        if turn.data.startswith(angket.PREFIX):
-            return angket.student_button(self, turn)
-        if turn.data.startswith(appointments.PREFIX):
-            return appointments.student_button(self, turn)
-        if turn.data.startswith(groups.PREFIX):
-            return groups.student_button(self, turn)
-        if turn.data.startswith((crisis.TAKE_PREFIX, handoff.ACCEPT_PREFIX)):  # staff-only
-            outcome = Outcome(turn.conversation, [Audit(turn.party.key, "claim_refused",
-                                                        {"reason": "role"})])
-            self.say(outcome, turn, "core.stale_button")
-            return outcome
+    def _flow_button(self, turn: Turn) -> Outcome:
+        """A button of the current flow step; any other (stale, forged) is refused kindly."""
         conv = turn.conversation
         prefix, state, button_id = button_parts(turn.data)
         machine = self.flows.get(conv.flow or "")
@@ -556,7 +529,7 @@ class Core:
             effects.append(CancelTimer(conv.user, FLOW_IDLE_TIMER))
         else:
             new = conv.moved(state=flow_turn.state, vars=flow_turn.vars, lang=flow_turn.lang)
-            effects.append(StartTimer(conv.user, FLOW_IDLE_TIMER, turn.now + self.flow_idle,
+            effects.append(StartTimer(conv.user, FLOW_IDLE_TIMER, turn.now + self.policy.flow_idle,
                                       {"version": new.version}))
         return Outcome(new, effects)
 
@@ -591,8 +564,6 @@ class Core:
     def _hand_over(self, turn: Turn, conv: Conversation, flow_turn: FlowTurn,
                    depth: int) -> Outcome:
         """`flow:` or `service:` ran: what the branch said first, then the next flow/service."""
-        from bot.core import services
-
         said = list(flow_turn.effects)
         if flow_turn.lang != conv.lang:
             said.append(SetLanguage(conv.user, flow_turn.lang))

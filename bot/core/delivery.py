@@ -12,9 +12,9 @@ case's student, and the core decides here.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
 
 from bot.core import crisis, handoff
+from bot.core.context import Context
 from bot.core.conversation import CaseView
 from bot.core.effects import (
     PRIORITY_CRISIS,
@@ -26,17 +26,16 @@ from bot.core.effects import (
     StartTimer,
     to_student,
 )
+from bot.core.feature import Feature, Read, TimerKind
 from bot.core.keys import UserKey
 from bot.core.localized import staff_text
+from bot.core.reads import AnyoneAlertable
 from bot.core.requeue import REQUEUED_TIMER
-
-if TYPE_CHECKING:
-    from bot.core.core import Core
 
 UNDELIVERABLE = "undeliverable"  # timer kind prefix: undeliverable:staff|helper|student
 
 
-def failed(core: Core, case: CaseView | None, audience: str, payload: dict,
+def failed(ctx: Context, case: CaseView | None, audience: str, payload: dict,
            now: dt.datetime, alertable: bool = True) -> list:
     """What a permanent delivery failure of a case's message means for that case.
     ``alertable``: somebody can still receive guru BK's alerts (else a student in crisis is
@@ -49,8 +48,8 @@ def failed(core: Core, case: CaseView | None, audience: str, payload: dict,
         if case.route == "counselor" and case.level == "crisis":
             effects: list = [DueNow(case.student, crisis.LADDER_TIMER), audit]
             if not alertable:  # no counselor or backup can be reached at all
-                effects.append(to_student(case.code, case.student, core.text(
-                    "risk.reply_nobody", case.lang or core.catalog.default_lang),
+                effects.append(to_student(case.code, case.student, ctx.text(
+                    "risk.reply_nobody", case.lang or ctx.catalog.default_lang),
                     priority=PRIORITY_CRISIS))
             return effects
         if case.route == "peer":
@@ -61,9 +60,15 @@ def failed(core: Core, case: CaseView | None, audience: str, payload: dict,
                 StartTimer(case.student, REQUEUED_TIMER, now, {"reason": "helper_unreachable"}),
                 audit]
     if audience == "student" and case.assignee is not None:
-        return [Send(case.assignee, staff_text(core, "staff.student_unreachable",
+        return [Send(case.assignee, staff_text(ctx, "staff.student_unreachable",
                                                code=case.code)),
-                CaseMessage(case.id, "system", core.text("staff.student_unreachable_note",
-                                                         core.catalog.default_lang)),
+                CaseMessage(case.id, "system", ctx.text("staff.student_unreachable_note",
+                                                         ctx.catalog.default_lang)),
                 audit]
     return [audit]
+
+
+FEATURE = Feature("delivery", timers=(TimerKind(
+    UNDELIVERABLE, lambda ctx, t: failed(ctx, t.case, t.kind.partition(":")[2],
+                                          dict(t.payload), t.now, t.alertable),
+    family=True, reads=(Read("alertable", lambda ask: AnyoneAlertable()),)),))

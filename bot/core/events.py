@@ -94,3 +94,18 @@ class SendResult:
     @classmethod
     def ok(cls) -> SendResult:
         return cls(SendStatus.OK)
+
+
+@dataclass(frozen=True)
+class CommandMenus:
+    """The command menus channels show (Telegram's setMyCommands, WhatsApp's commands):
+    students' by language, staff's by role, each a tuple of (command, description). Built
+    from the features' declarations (``Registry.menus``)."""
+
+    student: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    staff: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    lang: str = "id"  # the school's language (a channel with one menu for all shows it)
+
+    def for_role(self, role: str) -> tuple[tuple[str, str], ...]:
+        """A staff chat's menu (a role without its own menu gets guru BK's)."""
+        return self.staff.get(role, self.staff.get("counselor", ()))

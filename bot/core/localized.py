@@ -12,12 +12,10 @@ Values that are themselves ``Localized`` (a category, a topic) are filled in per
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from bot.core.context import Context
 from bot.core.events import Button
-
-if TYPE_CHECKING:
-    from bot.core.core import Core
 
 
 class Localized(str):
@@ -39,11 +37,11 @@ def in_lang(value: Any, lang: str) -> Any:
     return value.in_lang(lang) if isinstance(value, Localized) else value
 
 
-def staff_text(core: Core, key: str, **values: Any) -> Localized:
+def staff_text(ctx: Context, key: str, **values: Any) -> Localized:
     """``key`` rendered in every language the school offers (default first)."""
-    default = core.catalog.default_lang
-    langs = dict.fromkeys([default, *core.languages])
-    rendered = {lang: core.text(key, lang, **{k: in_lang(v, lang) for k, v in values.items()})
+    default = ctx.catalog.default_lang
+    langs = dict.fromkeys([default, *ctx.languages])
+    rendered = {lang: ctx.text(key, lang, **{k: in_lang(v, lang) for k, v in values.items()})
                 for lang in langs}
     return Localized(rendered[default], rendered)
 
@@ -56,8 +54,8 @@ def for_recipient(text: str, buttons: tuple[Button, ...], lang: str
         for b in buttons)
 
 
-def per_lang(core: Core, render: Callable[[str], str]) -> Localized:
+def per_lang(ctx: Context, render: Callable[[str], str]) -> Localized:
     """A text put together from several pieces, ``render(lang)`` for every language."""
-    default = core.catalog.default_lang
-    rendered = {lang: render(lang) for lang in dict.fromkeys([default, *core.languages])}
+    default = ctx.catalog.default_lang
+    rendered = {lang: render(lang) for lang in dict.fromkeys([default, *ctx.languages])}
     return Localized(rendered[default], rendered)

@@ -12,29 +12,25 @@ which staff know anyway; nothing about any student is added.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from bot.core import crisis, handoff
+from bot.core.context import Context
+from bot.core.conversation import Outcome, Turn
 from bot.core.effects import PRIORITY_CRISIS, Audit, CaseMessage, Send
 from bot.core.keys import RoleTarget
 from bot.core.localized import staff_text
 
-if TYPE_CHECKING:
-    from bot.core.conversation import Outcome, Turn
-    from bot.core.core import Core
-
 MAX_QUOTED = 300  # characters of the peer's words in guru BK's alert
 
 
-def before_relay(core: Core, turn: Turn, text: str) -> Outcome | None:
+def before_relay(ctx: Context, turn: Turn, text: str) -> Outcome | None:
     """A peer's message to the student of ``turn.case``: an Outcome holding it back and
     escalating the case when it reads as a crisis, else None (relay as usual)."""
     case = turn.case
-    if turn.party.role != "peer" or case is None or not core.crisis_words(text):
+    if turn.party.role != "peer" or case is None or not ctx.crisis_words(text):
         return None
-    reason = core.text("peer_risk.reason", core.catalog.default_lang,
+    reason = ctx.text("peer_risk.reason", ctx.catalog.default_lang,
                        excerpt=crisis.quoted(text[:MAX_QUOTED]))
-    outcome = handoff.escalate(core, turn, reason, peer_text="peer_risk.held")
+    outcome = handoff.escalate(ctx, turn, reason, peer_text="peer_risk.held")
     outcome.effects += [
         CaseMessage(case.id, turn.party.role, text),  # in the transcript, for guru BK
         Audit(turn.party.key, "peer_message_held_risk", {"code": case.code}),
@@ -42,20 +38,18 @@ def before_relay(core: Core, turn: Turn, text: str) -> Outcome | None:
     return outcome
 
 
-def unrouted(core: Core, turn: Turn, text: str) -> Outcome | None:
+def unrouted(ctx: Context, turn: Turn, text: str) -> Outcome | None:
     """A peer (or any staff member) writing crisis words to the bot outside a case: care and
     the hotlines for them, and guru BK told at once. None when the words carry no crisis."""
-    from bot.core.conversation import Outcome
-
-    if turn.party.role not in ("peer", "tppk") or not core.crisis_words(text):
+    if turn.party.role not in ("peer", "tppk") or not ctx.crisis_words(text):
         return None
     lang = turn.conversation.lang
     name = turn.party.display_name or turn.party.pseudonym or turn.party.alias
-    notice = staff_text(core, "peer_risk.self_notice", name=name,
-                        role=staff_text(core, f"role.{turn.party.role}"),
+    notice = staff_text(ctx, "peer_risk.self_notice", name=name,
+                        role=staff_text(ctx, f"role.{turn.party.role}"),
                         excerpt=crisis.quoted(text[:MAX_QUOTED]))
     return Outcome(turn.conversation, [
-        Send(turn.party.key, core.text("peer_risk.self", lang), priority=PRIORITY_CRISIS),
+        Send(turn.party.key, ctx.text("peer_risk.self", lang), priority=PRIORITY_CRISIS),
         Send(RoleTarget("crisis_team", exclude=turn.party.key), notice,
              priority=PRIORITY_CRISIS),
         Audit(turn.party.key, "staff_risk_noticed", {"role": turn.party.role}),

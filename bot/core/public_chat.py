@@ -8,21 +8,18 @@ group reads it), and nothing of the message is stored or logged.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from bot.core.core import Core
+from bot.core.context import Context
 
 
-def group_reply(core: Core, text: str, bot_username: str = "") -> str:
+def group_reply(ctx: Context, text: str, bot_username: str = "") -> str:
     """The one message for the group: a kind refusal, or, with crisis words, care, the
     hotlines and the way to a private chat (``t.me/<bot_username>`` when known)."""
-    crisis = core.crisis_words(text) if text else False
-    first, *others = dict.fromkeys([core.catalog.default_lang, *core.languages])
-    parts = [core.text("group.crisis" if crisis else "group.refuse", first)]  # the hotlines
-    parts += [core.text("group.crisis_also" if crisis else "group.refuse", lang)  # once
+    crisis = ctx.crisis_words(text) if text else False
+    first, *others = dict.fromkeys([ctx.catalog.default_lang, *ctx.languages])
+    parts = [ctx.text("group.crisis" if crisis else "group.refuse", first)]  # the hotlines
+    parts += [ctx.text("group.crisis_also" if crisis else "group.refuse", lang)  # once
               for lang in others]
     if bot_username:
-        parts.append(core.text("group.private_link", core.catalog.default_lang,
+        parts.append(ctx.text("group.private_link", ctx.catalog.default_lang,
                                username=bot_username))
     return "\n\n".join(parts)

@@ -9,43 +9,42 @@ a ``requeued`` timer due now; the core decides here what that means.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
 
 from bot.core import crisis, handoff
+from bot.core.context import Context
 from bot.core.conversation import CaseView, Party
 from bot.core.effects import PRIORITY_CRISIS, Audit, StartTimer, to_student
-
-if TYPE_CHECKING:
-    from bot.core.core import Core
+from bot.core.feature import Feature, Read, TimerKind
+from bot.core.reads import AnyoneAlertable
 
 REQUEUED_TIMER = "requeued"
 
 
-def alert_excerpt(core: Core, case: CaseView) -> str:
+def alert_excerpt(ctx: Context, case: CaseView) -> str:
     """What a restarted ladder quotes: the message that raised the crisis (the oldest of the
     case's messages the screen calls a crisis; the dispatcher loads them all, unrelayed, once
     the case has lost its helper), then the latest when the student wrote more since. Without
     one (a self-report), the latest message or the story."""
     messages = case.unrelayed
-    trigger = next((m for m in messages if core.risk is not None
-                    and core.risk.screen(m).level == "crisis"), None)
+    trigger = next((m for m in messages if ctx.risk is not None
+                    and ctx.risk.screen(m).level == "crisis"), None)
     if trigger is None:
-        return crisis.risky_excerpt(core, messages[-1]) if messages else (
-            crisis.risky_excerpt(core, case.story) if case.story
-            else core.text("risk.no_story", core.catalog.default_lang))
-    quote = crisis.risky_excerpt(core, trigger)
+        return crisis.risky_excerpt(ctx, messages[-1]) if messages else (
+            crisis.risky_excerpt(ctx, case.story) if case.story
+            else ctx.text("risk.no_story", ctx.catalog.default_lang))
+    quote = crisis.risky_excerpt(ctx, trigger)
     if messages[-1] != trigger:
-        quote += "\n… " + crisis.risky_excerpt(core, messages[-1])
+        quote += "\n… " + crisis.risky_excerpt(ctx, messages[-1])
     return quote
 
 
-def resume(core: Core, case: CaseView | None, payload: dict, now: dt.datetime,
+def resume(ctx: Context, case: CaseView | None, payload: dict, now: dt.datetime,
            alertable: bool = True) -> list:
     """The case is waiting again: restart what brings it to a human. ``alertable``: somebody
     can receive guru BK's alerts (else the student is told to call the hotlines)."""
     if case is None or case.status != "waiting":
         return []
-    lang = case.lang or core.catalog.default_lang
+    lang = case.lang or ctx.catalog.default_lang
     reason = str(payload.get("reason", "requeued"))
     audit = Audit(None, "case_requeued", {"code": case.code, "reason": reason})
     if case.route == "peer":
@@ -53,13 +52,18 @@ def resume(core: Core, case: CaseView | None, payload: dict, now: dt.datetime,
                            {"round": 0, "requeued": True}), audit]
     if case.level == "crisis":
         student = Party(case.student, "student", case.alias, case.code)
-        return [*crisis.start_ladder(core, student, case.category or "SI",
-                                     alert_excerpt(core, case), now, teams=False),
-                to_student(case.code, case.student, core.text(
+        return [*crisis.start_ladder(ctx, student, case.category or "SI",
+                                     alert_excerpt(ctx, case), now, teams=False),
+                to_student(case.code, case.student, ctx.text(
                     "risk.requeued" if alertable else "risk.reply_nobody", lang),
                     priority=PRIORITY_CRISIS), audit]
-    return [crisis.counselor_notice(core, case.code, case.alias, case.topic, case.weight,
+    return [crisis.counselor_notice(ctx, case.code, case.alias, case.topic, case.weight,
                                     case.story),
-            crisis.light_ladder(core, case.student, now),
-            to_student(case.code, case.student, core.text("core.requeued_counselor", lang)),
+            crisis.light_ladder(ctx, case.student, now),
+            to_student(case.code, case.student, ctx.text("core.requeued_counselor", lang)),
             audit]
+
+
+FEATURE = Feature("requeue", timers=(TimerKind(
+    REQUEUED_TIMER, lambda ctx, t: resume(ctx, t.case, dict(t.payload), t.now, t.alertable),
+    reads=(Read("alertable", lambda ask: AnyoneAlertable()),), context="queue"),))

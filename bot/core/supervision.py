@@ -4,15 +4,24 @@ Every transcript view and take-over is an audit row."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
 
 from bot.core import crisis, handoff
+from bot.core.context import Context
 from bot.core.conversation import CaseRecord, NoteView, Outcome, Turn
 from bot.core.effects import Audit, CancelTimer, MarkRelayed, Send, TakeOver
+from bot.core.feature import (
+    COUNSELORS,
+    STAFF,
+    Command,
+    Feature,
+    MenuEntry,
+    Read,
+    counselors_only,
+    refused_to_students,
+)
 from bot.core.localized import staff_text
-
-if TYPE_CHECKING:
-    from bot.core.core import Core
+from bot.core.localtime import local_time
+from bot.core.reads import LatestCaseNamed, OpenCasesSince, StudentHistory
 
 TRANSCRIPT_LINES = 40
 HISTORY_CASES = 10  # /lihat summarises the newest cases; older ones by number
@@ -27,96 +36,95 @@ def _age(opened_at: str, now: dt.datetime) -> str:
     return f"{minutes} mnt" if minutes < 120 else f"{minutes // 60} jam"
 
 
-def list_cases(core: Core, turn: Turn) -> Outcome:
+def list_cases(ctx: Context, turn: Turn) -> Outcome:
     lang = turn.conversation.lang
     if not turn.listing:
         return Outcome(turn.conversation, [Send(turn.party.key,
-                                                core.text("supervision.empty", lang))])
-    lines = [core.text("supervision.header", lang)]
+                                                ctx.text("supervision.empty", lang))])
+    lines = [ctx.text("supervision.header", lang)]
     for case in turn.listing:
         flags = ("🚨 " if case.level == "crisis" else "⚠️ " if case.level == "concern" else "")
-        lines.append(core.text(
+        lines.append(ctx.text(
             "supervision.line", lang, flags=flags, code=case.code, alias=case.alias,
-            topic=core.text(f"topic.{case.topic}", lang), weight=case.weight,
-            route=core.text(f"role.{'peer' if case.route == 'peer' else 'counselor'}", lang),
-            who=case.assignee_name or "-", status=core.text(f"supervision.{case.status}", lang),
+            topic=ctx.text(f"topic.{case.topic}", lang), weight=case.weight,
+            route=ctx.text(f"role.{'peer' if case.route == 'peer' else 'counselor'}", lang),
+            who=case.assignee_name or "-", status=ctx.text(f"supervision.{case.status}", lang),
             age=_age(case.opened_at, turn.now)))
-    lines.append(core.text("supervision.footer", lang))
+    lines.append(ctx.text("supervision.footer", lang))
     return Outcome(turn.conversation, [Send(turn.party.key, "\n".join(lines)),
                                        Audit(turn.party.key, "cases_listed",
                                              {"count": len(turn.listing)})])
 
 
-def transcript(core: Core, turn: Turn, code: str) -> Outcome:
+def transcript(ctx: Context, turn: Turn, code: str) -> Outcome:
     """/lihat CODE [N]: every case of that student (story, notes, closing note, rating), then
     the transcript of case N (the newest by default). Audited."""
     lang = turn.conversation.lang
     case = turn.subject
     if case is None or not turn.history:
-        return Outcome(turn.conversation, [Send(turn.party.key, core.text(
+        return Outcome(turn.conversation, [Send(turn.party.key, ctx.text(
             "supervision.unknown", lang, code=code.split(" ")[0]))])
     shown = next((r for r in turn.history if r.id == case.id), turn.history[-1])
-    lines = [core.text("supervision.history_header", lang, code=case.code, alias=case.alias,
+    lines = [ctx.text("supervision.history_header", lang, code=case.code, alias=case.alias,
                        n=len(turn.history))]
     newest = list(reversed(turn.history))  # newest first
     for record in newest[:HISTORY_CASES]:
-        lines += _record_lines(core, record, lang)
+        lines += _record_lines(ctx, record, lang)
     if len(newest) > HISTORY_CASES:
-        lines.append(core.text("supervision.history_more", lang, n=len(newest) - HISTORY_CASES,
+        lines.append(ctx.text("supervision.history_more", lang, n=len(newest) - HISTORY_CASES,
                                code=case.code))
     if len(turn.history) > 1:
-        lines.append(core.text("supervision.history_footer", lang, code=case.code))
-    body = [core.text("supervision.transcript_header", lang, code=case.code, alias=case.alias,
+        lines.append(ctx.text("supervision.history_footer", lang, code=case.code))
+    body = [ctx.text("supervision.transcript_header", lang, code=case.code, alias=case.alias,
                       number=shown.number, flags=", ".join(case.flags) or "-")]
-    body += [f"{core.text(f'supervision.sender_{sender}', lang)}: {crisis.quoted(text)}"
-             for sender, text in case.recent] or [core.text("supervision.no_messages", lang)]
+    body += [f"{ctx.text(f'supervision.sender_{sender}', lang)}: {crisis.quoted(text)}"
+             for sender, text in case.recent] or [ctx.text("supervision.no_messages", lang)]
     return Outcome(turn.conversation, [
         Send(turn.party.key, "\n".join(lines)), Send(turn.party.key, "\n".join(body)),
         Audit(turn.party.key, "transcript_viewed", {"code": case.code, "case": shown.number})])
 
 
-def _record_lines(core: Core, record: CaseRecord, lang: str) -> list[str]:
-    from bot.core.staff import local_time  # staff imports this module
-
+def _record_lines(ctx: Context, record: CaseRecord, lang: str) -> list[str]:
     flags = "🚨 " if record.level == "crisis" else "⚠️ " if record.level == "concern" else ""
-    route = core.text(f"role.{'peer' if record.route == 'peer' else 'counselor'}", lang)
-    lines = [core.text("supervision.case_line", lang, flags=flags, number=record.number,
-                       opened=local_time(core, record.opened_at),
-                       topic=core.text(f"topic.{record.topic}", lang), weight=record.weight,
+    route = ctx.text(f"role.{'peer' if record.route == 'peer' else 'counselor'}", lang)
+    lines = [ctx.text("supervision.case_line", lang, flags=flags, number=record.number,
+                       opened=local_time(ctx.policy.tz, record.opened_at),
+                       topic=ctx.text(f"topic.{record.topic}", lang), weight=record.weight,
                        route=route, who=record.helper or "-",
-                       status=core.text(f"supervision.{record.status}", lang))]
+                       status=ctx.text(f"supervision.{record.status}", lang))]
     if record.level == "crisis" and record.category:
-        lines.append(core.text("supervision.case_category", lang, category=core.text(
+        lines.append(ctx.text("supervision.case_category", lang, category=ctx.text(
             f"risk.cat.{record.category}", lang)))
-    lines.append(core.text("supervision.case_story", lang, story=crisis.quoted(
+    lines.append(ctx.text("supervision.case_story", lang, story=crisis.quoted(
         record.story) if record.story else "-"))
     for note in record.notes:
-        lines.append(core.text("supervision.case_note", lang, who=_author(core, note, lang),
-                               at=local_time(core, note.at), text=crisis.quoted(note.text)))
+        lines.append(ctx.text("supervision.case_note", lang, who=_author(ctx, note, lang),
+                               at=local_time(ctx.policy.tz, note.at),
+                               text=crisis.quoted(note.text)))
     if record.closing is not None:
-        lines.append(core.text("supervision.case_closing", lang,
-                               who=_author(core, record.closing, lang),
-                               at=local_time(core, record.closing.at),
+        lines.append(ctx.text("supervision.case_closing", lang,
+                               who=_author(ctx, record.closing, lang),
+                               at=local_time(ctx.policy.tz, record.closing.at),
                                text=crisis.quoted(record.closing.text) or "-"))
     if record.score is not None:
-        lines.append(core.text("supervision.case_rating", lang, score=record.score,
+        lines.append(ctx.text("supervision.case_rating", lang, score=record.score,
                                comment=f" «{crisis.quoted(record.comment)}»"
                                if record.comment else ""))
     return lines
 
 
-def _author(core: Core, note: NoteView, lang: str) -> str:
+def _author(ctx: Context, note: NoteView, lang: str) -> str:
     if note.role in ("student", "system", ""):
-        return core.text(f"supervision.by_{note.role or 'system'}", lang)
-    role = core.text(f"role.{note.role}", lang)
+        return ctx.text(f"supervision.by_{note.role or 'system'}", lang)
+    role = ctx.text(f"role.{note.role}", lang)
     return f"{note.author} ({role})" if note.author else role
 
 
-def take_over(core: Core, turn: Turn, code: str) -> Outcome:
+def take_over(ctx: Context, turn: Turn, code: str) -> Outcome:
     lang = turn.conversation.lang
     case = turn.subject
     if case is None or case.status == "closed":
-        return Outcome(turn.conversation, [Send(turn.party.key, core.text(
+        return Outcome(turn.conversation, [Send(turn.party.key, ctx.text(
             "supervision.unknown", lang, code=code))])
     said = "\n".join(f"• {crisis.quoted(text)}" for sender, text in case.recent
                      if sender == "student")
@@ -124,12 +132,43 @@ def take_over(core: Core, turn: Turn, code: str) -> Outcome:
                      CancelTimer(case.student, handoff.OFFER_TIMER),
                      CancelTimer(case.student, handoff.IDLE_TIMER),
                      CancelTimer(case.student, crisis.LADDER_TIMER),
-                     Send(case.student, core.text("risk.student_joined", case.lang or "id")),
-                     Send(turn.party.key, core.text("supervision.taken", lang, code=case.code,
+                     Send(case.student, ctx.text("risk.student_joined", case.lang or "id")),
+                     Send(turn.party.key, ctx.text("supervision.taken", lang, code=case.code,
                                                     recent=said or "-")),
                      MarkRelayed(case.id),
                      Audit(turn.party.key, "case_taken_over", {"code": case.code})]
     if case.assignee is not None and case.assignee != turn.party.key:
-        effects.append(Send(case.assignee, staff_text(core, "supervision.peer_relieved",
+        effects.append(Send(case.assignee, staff_text(ctx, "supervision.peer_relieved",
                                                       code=case.code)))
     return Outcome(turn.conversation, effects)
+
+
+def _history(ask) -> StudentHistory | None:
+    """"/lihat CODE [N]": the student's cases, and case N (the newest when N is not given)."""
+    if not ask.args:
+        return None
+    code, _, number = ask.args.partition(" ")
+    number = number.strip().lstrip("#")
+    return StudentHistory(code, int(number) if number.isdigit() else None)
+
+
+def _counselor_command(name: str, run, aliases: tuple[str, ...], read: Read, rank: int,
+                       menu: str) -> Command:
+    return Command(name, run, STAFF, aliases=aliases, roles=COUNSELORS, refuse=counselors_only,
+                   reads=(read,), menu=(MenuEntry(("counselor",), rank, menu),))
+
+
+FEATURE = Feature(
+    "supervision",
+    commands=(
+        _counselor_command("kasus", lambda ctx, turn, _: list_cases(ctx, turn), ("cases",),
+                           Read("listing", lambda ask: OpenCasesSince(dt.timedelta(days=1))),
+                           10, "Kasus terbuka"),
+        _counselor_command("lihat", transcript, ("view",),
+                           Read(("history", "subject"), _history), 20, "Transkrip kasus"),
+        _counselor_command("ambil", take_over, ("takeover",),
+                           Read("subject", lambda ask: LatestCaseNamed(ask.args, 40)
+                                if ask.args else None), 30, "Ambil alih kasus"),
+        *refused_to_students("kasus", "lihat", "ambil"),
+    ),
+)

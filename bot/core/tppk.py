@@ -10,39 +10,35 @@ row. Members are enrolled like counselors (``sebaya staff invite --role tppk``).
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
 
+from bot.core.context import Context
+from bot.core.conversation import CaseView, Conversation
 from bot.core.effects import Audit, Send
 from bot.core.keys import RoleTarget
 from bot.core.localized import staff_text
-
-if TYPE_CHECKING:
-    from bot.core.conversation import CaseView, Conversation
-    from bot.core.core import Core
+from bot.core.quote import quoted
 
 TOLD = "_tppk_told"  # the student's conversation: the case whose later risk TPPK was told of
 AUDIENCE = None  # a team notice is of the case (its code) but for nobody the case waits on:
 # a failed one marks the member unreachable and climbs no ladder
 
 
-def notify(core: Core, code: str, alias: str, category: str, excerpt: str,
+def notify(ctx: Context, code: str, alias: str, category: str, excerpt: str,
            since: dt.datetime) -> list:
     """The notices to the teams configured for ``category`` (none for other categories)."""
-    from bot.core.crisis import quoted  # crisis starts this: keep the cycle local
-
     effects: list = []
-    for team in core.teams.get(category, ()):
-        text = staff_text(core, f"{team}.notice", code=code, alias=alias,
+    for team in ctx.policy.teams.get(category, ()):
+        text = staff_text(ctx, f"{team}.notice", code=code, alias=alias,
                           excerpt=quoted(excerpt),
-                          category=staff_text(core, f"risk.cat.{category}"),
-                          time=since.astimezone(core.tz).strftime("%H:%M"))
+                          category=staff_text(ctx, f"risk.cat.{category}"),
+                          time=since.astimezone(ctx.policy.tz).strftime("%H:%M"))
         effects += [Send(RoleTarget(team), text, case=code, audience=AUDIENCE),
                     Audit(None, f"{team}_notified", {"code": code, "category": category})]
     return effects
 
 
-def newly_concerned(core: Core, case: CaseView, category: str, conv: Conversation) -> bool:
+def newly_concerned(ctx: Context, case: CaseView, category: str, conv: Conversation) -> bool:
     """More risk in an open crisis case, of a category a team must know, while the case's own
     category is not theirs (so its ladder did not tell them) and they were not told since."""
-    return (bool(core.teams.get(category)) and not core.teams.get(case.category or "")
+    return (bool(ctx.policy.teams.get(category)) and not ctx.policy.teams.get(case.category or "")
             and conv.vars.get(TOLD) != case.id)

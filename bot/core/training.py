@@ -16,17 +16,28 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.core.context import Context
 from bot.core.conversation import Outcome, Party, Turn
 from bot.core.effects import Audit, Send, UpdateStaff
 from bot.core.events import Button
+from bot.core.feature import (
+    COUNSELORS,
+    STAFF,
+    ButtonRoute,
+    Command,
+    Feature,
+    MenuEntry,
+    Read,
+    TimerKind,
+)
 from bot.core.keys import RoleTarget
 from bot.core.localized import staff_text
+from bot.core.reads import StaffNamed
 from bot.core.textclean import is_small_id
 from bot.errors import FlowError
 from bot.yamlsrc import LineDict, LineList, YamlSyntaxError, read_yaml
 
 if TYPE_CHECKING:
-    from bot.core.core import Core
     from bot.engine.catalog import Catalog
 
 MODULES_FILE = Path("training") / "modules.yaml"  # under the flows folder
@@ -96,109 +107,110 @@ def gate(trained_at: str, approved_at: str, now: dt.datetime, valid: dt.timedelt
     return "refreshed" if trained is not None and trained > approved else "expired"
 
 
-def state_of(core: Core, party: Party, now: dt.datetime) -> str:
+def state_of(ctx: Context, party: Party, now: dt.datetime) -> str:
     return gate(party.trained_at or ("x" if party.trained else ""),
-                party.approved_at or ("x" if party.approved else ""), now, core.approval_valid)
+                party.approved_at or ("x" if party.approved else ""), now,
+                ctx.policy.approval_valid)
 
 
-def may_serve(core: Core, party: Party, now: dt.datetime) -> bool:
+def may_serve(ctx: Context, party: Party, now: dt.datetime) -> bool:
     """Trained and approved, and the approval has not expired (offers and /onduty)."""
-    return state_of(core, party, now) == "ok"
+    return state_of(ctx, party, now) == "ok"
 
 
-def needs_training(core: Core, party: Party, now: dt.datetime) -> bool:
-    return state_of(core, party, now) in ("untrained", "expired")
+def needs_training(ctx: Context, party: Party, now: dt.datetime) -> bool:
+    return state_of(ctx, party, now) in ("untrained", "expired")
 
 
 REFUSALS = {"untrained": "training.onduty_untrained", "unapproved": "training.onduty_unapproved",
             "refreshed": "training.onduty_unapproved", "expired": "training.onduty_expired"}
 
 
-def duty_refusal(core: Core, turn: Turn) -> Outcome | None:
+def duty_refusal(ctx: Context, turn: Turn) -> Outcome | None:
     """``/onduty`` by a peer not (or no longer) trained and approved: a kind refusal."""
-    state = state_of(core, turn.party, turn.now)
+    state = state_of(ctx, turn.party, turn.now)
     if turn.party.role != "peer" or state == "ok":
         return None
     return Outcome(turn.conversation, [
-        Send(turn.party.key, core.text(REFUSALS[state], turn.conversation.lang)),
+        Send(turn.party.key, ctx.text(REFUSALS[state], turn.conversation.lang)),
         Audit(turn.party.key, "duty_refused", {"reason": state})])
 
 
-def begin(core: Core, turn: Turn, outcome: Outcome, pseudonym: str = "") -> Outcome:
+def begin(ctx: Context, turn: Turn, outcome: Outcome, pseudonym: str = "") -> Outcome:
     """After a new peer chose a pseudonym: the introduction and the first module (no modules
     shipped: trained at once, guru BK's approval still needed)."""
     if turn.party.trained:
         return outcome
-    if core.training is None:
-        outcome.effects += _passed(core, turn, 0, pseudonym)
+    if ctx.training is None:
+        outcome.effects += _passed(ctx, turn, 0, pseudonym)
         return outcome
     conv = outcome.conversation or turn.conversation
     lang = conv.lang
-    outcome.effects.append(Send(turn.party.key, core.text(
-        "training.intro", lang, n=len(core.training.modules),
-        **{"pass": core.training.pass_percent})))
+    outcome.effects.append(Send(turn.party.key, ctx.text(
+        "training.intro", lang, n=len(ctx.training.modules),
+        **{"pass": ctx.training.pass_percent})))
     state = dict(conv.vars.get(STATE) or {"m": 0, "q": 0, "right": 0})
     outcome.conversation = conv.moved(vars={**conv.vars, STATE: state})
-    outcome.effects += _module_start(core, turn.party.key, lang, state["m"])
+    outcome.effects += _module_start(ctx, turn.party.key, lang, state["m"])
     return outcome
 
 
-def command(core: Core, turn: Turn, name: str, args: str) -> Outcome:
+def command(ctx: Context, turn: Turn, name: str, args: str) -> Outcome:
     """``/latihan`` (a peer: carry on or retake) and ``/setujui NAMA`` (guru BK approves)."""
     if name == "setujui":
-        return approve(core, turn, args)
+        return approve(ctx, turn, args)
     lang = turn.conversation.lang
-    if core.training is None or turn.party.role != "peer":
-        return Outcome(turn.conversation, [Send(turn.party.key, core.text("core.staff_text",
+    if ctx.training is None or turn.party.role != "peer":
+        return Outcome(turn.conversation, [Send(turn.party.key, ctx.text("core.staff_text",
                                                                             lang))])
-    if not needs_training(core, turn.party, turn.now):
-        after = "training.ready" if may_serve(core, turn.party, turn.now) \
+    if not needs_training(ctx, turn.party, turn.now):
+        after = "training.ready" if may_serve(ctx, turn.party, turn.now) \
             else "training.wait_approval"
-        return Outcome(turn.conversation, [Send(turn.party.key, core.text(
-            "training.already_done", lang, next=core.text(after, lang)))])
+        return Outcome(turn.conversation, [Send(turn.party.key, ctx.text(
+            "training.already_done", lang, next=ctx.text(after, lang)))])
     state = dict(turn.conversation.vars.get(STATE) or {"m": 0, "q": 0, "right": 0})
     retry = state.get("retry")
     if retry and turn.now < dt.datetime.fromisoformat(retry):
-        return Outcome(turn.conversation, [Send(turn.party.key, core.text(
-            "training.retake_wait", lang, time=_local(core, retry)))])
+        return Outcome(turn.conversation, [Send(turn.party.key, ctx.text(
+            "training.retake_wait", lang, time=_local(ctx, retry)))])
     if retry:  # the pause is over: the module again from its lesson
         state = {"m": state["m"], "q": 0, "right": 0}
-        effects = _module_start(core, turn.party.key, lang, state["m"])
+        effects = _module_start(ctx, turn.party.key, lang, state["m"])
     elif state["q"] == 0:
-        effects = _module_start(core, turn.party.key, lang, state["m"])
+        effects = _module_start(ctx, turn.party.key, lang, state["m"])
     else:
-        effects = [_question(core, turn.party.key, lang, state["m"], state["q"])]
+        effects = [_question(ctx, turn.party.key, lang, state["m"], state["q"])]
     conv = turn.conversation.moved(vars={**turn.conversation.vars, STATE: state})
     return Outcome(conv, effects)
 
 
-def answer(core: Core, turn: Turn) -> Outcome:
+def answer(ctx: Context, turn: Turn) -> Outcome:
     """A peer pressed an answer: its explanation, then the next question or the result."""
     lang, conv = turn.conversation.lang, turn.conversation
     state = dict(conv.vars.get(STATE) or {})
     parts = turn.data.removeprefix(PREFIX).split(":")
-    training = core.training
-    if training is None or not needs_training(core, turn.party, turn.now) or len(parts) != 3 \
+    training = ctx.training
+    if training is None or not needs_training(ctx, turn.party, turn.now) or len(parts) != 3 \
             or not all(is_small_id(p) for p in parts) or state.get("retry") \
             or [int(parts[0]), int(parts[1])] != [state.get("m"), state.get("q")]:
-        return Outcome(conv, [Send(turn.party.key, core.text("training.stale", lang))])
+        return Outcome(conv, [Send(turn.party.key, ctx.text("training.stale", lang))])
     m, q, choice = (int(p) for p in parts)
     module = training.modules[m]
     options = module.questions[q].options
     if choice >= len(options):
-        return Outcome(conv, [Send(turn.party.key, core.text("training.stale", lang))])
+        return Outcome(conv, [Send(turn.party.key, ctx.text("training.stale", lang))])
     option = options[choice]
     key = "training.right" if option.correct else "training.wrong"
-    effects: list = [Send(turn.party.key, core.text(key, lang, why=core.text(option.why, lang)))]
+    effects: list = [Send(turn.party.key, ctx.text(key, lang, why=ctx.text(option.why, lang)))]
     state = {"m": m, "q": q + 1, "right": state.get("right", 0) + int(option.correct)}
     if state["q"] < len(module.questions):
-        effects.append(_question(core, turn.party.key, lang, m, state["q"]))
+        effects.append(_question(ctx, turn.party.key, lang, m, state["q"]))
         return Outcome(conv.moved(vars={**conv.vars, STATE: state}), effects)
-    return _module_done(core, turn, state, effects)
+    return _module_done(ctx, turn, state, effects)
 
 
-def _module_done(core: Core, turn: Turn, state: dict, effects: list) -> Outcome:
-    training, lang, conv = core.training, turn.conversation.lang, turn.conversation
+def _module_done(ctx: Context, turn: Turn, state: dict, effects: list) -> Outcome:
+    training, lang, conv = ctx.training, turn.conversation.lang, turn.conversation
     assert training is not None
     m = state["m"]
     module = training.modules[m]
@@ -210,37 +222,37 @@ def _module_done(core: Core, turn: Turn, state: dict, effects: list) -> Outcome:
         "module": module.id, "score": score, "passed": passed}))
     if not passed:
         retry = (turn.now + training.retake).isoformat()
-        effects.append(Send(turn.party.key, core.text("training.module_failed", lang,
-                                                      time=_local(core, retry), **values)))
+        effects.append(Send(turn.party.key, ctx.text("training.module_failed", lang,
+                                                      time=_local(ctx, retry), **values)))
         return Outcome(conv.moved(vars={**conv.vars, STATE: {**state, "retry": retry}}),
                        effects)
-    effects.append(Send(turn.party.key, core.text("training.module_passed", lang, **values)))
+    effects.append(Send(turn.party.key, ctx.text("training.module_passed", lang, **values)))
     if m + 1 < len(training.modules):
-        effects += _module_start(core, turn.party.key, lang, m + 1)
+        effects += _module_start(ctx, turn.party.key, lang, m + 1)
         return Outcome(conv.moved(vars={**conv.vars, STATE: {"m": m + 1, "q": 0, "right": 0}}),
                        effects)
-    effects += _passed(core, turn, len(training.modules))
+    effects += _passed(ctx, turn, len(training.modules))
     return Outcome(conv.moved(vars={**conv.vars, STATE: None}), effects)
 
 
-def _passed(core: Core, turn: Turn, modules: int, pseudonym: str = "") -> list:
+def _passed(ctx: Context, turn: Turn, modules: int, pseudonym: str = "") -> list:
     """Every module passed: recorded, the peer told, counselors asked to approve."""
     name = pseudonym or turn.party.pseudonym or turn.party.alias
     return [
         UpdateStaff(turn.party.key, trained=True),
         Audit(turn.party.key, "training_passed", {"modules": modules}),
-        Send(turn.party.key, core.text("training.all_passed", turn.conversation.lang)),
-        Send(RoleTarget("counselor"), staff_text(core, "training.bk_notice", pseudonym=name,
+        Send(turn.party.key, ctx.text("training.all_passed", turn.conversation.lang)),
+        Send(RoleTarget("counselor"), staff_text(ctx, "training.bk_notice", pseudonym=name,
                                                  name=turn.party.display_name or name)),
     ]
 
 
-def approve(core: Core, turn: Turn, args: str) -> Outcome:
+def approve(ctx: Context, turn: Turn, args: str) -> Outcome:
     """``/setujui NAMA``: guru BK approves a trained peer (found by the dispatcher)."""
     lang = turn.conversation.lang
 
     def reply(key: str, **values: str) -> Outcome:
-        return Outcome(turn.conversation, [Send(turn.party.key, core.text(key, lang, **values)),
+        return Outcome(turn.conversation, [Send(turn.party.key, ctx.text(key, lang, **values)),
                                            Audit(turn.party.key, "approve_refused",
                                                  {"reason": key.rpartition("_")[2]})])
 
@@ -252,7 +264,7 @@ def approve(core: Core, turn: Turn, args: str) -> Outcome:
     if peer is None or peer.role != "peer":
         return reply("training.approve_unknown", name=args.strip())
     name = peer.pseudonym or peer.alias
-    state = state_of(core, peer, turn.now)
+    state = state_of(ctx, peer, turn.now)
     if state == "ok":
         return reply("training.approve_already", name=name)
     if state in ("untrained", "expired"):  # expired: the refresher comes first
@@ -260,34 +272,34 @@ def approve(core: Core, turn: Turn, args: str) -> Outcome:
     return Outcome(turn.conversation, [
         UpdateStaff(peer.key, approved_by=turn.party.key.value),
         Audit(turn.party.key, "peer_approved", {"code": peer.code, "by": "chat"}),
-        Send(turn.party.key, core.text("training.approved_staff", lang, name=name)),
-        Send(peer.key, staff_text(core, "training.approved_peer")),
+        Send(turn.party.key, ctx.text("training.approved_staff", lang, name=name)),
+        Send(peer.key, staff_text(ctx, "training.approved_peer")),
     ])
 
 
-def approved_by_operator(core: Core, party: Party) -> list:
+def approved_by_operator(ctx: Context, party: Party) -> list:
     """``sebaya staff approve`` (another process) approved this peer: tell them."""
-    return [Send(party.key, staff_text(core, "training.approved_peer"))]
+    return [Send(party.key, staff_text(ctx, "training.approved_peer"))]
 
 
-def _module_start(core: Core, peer, lang: str, m: int) -> list:
-    assert core.training is not None
-    return [Send(peer, core.text(core.training.modules[m].lesson, lang)),
-            _question(core, peer, lang, m, 0)]
+def _module_start(ctx: Context, peer, lang: str, m: int) -> list:
+    assert ctx.training is not None
+    return [Send(peer, ctx.text(ctx.training.modules[m].lesson, lang)),
+            _question(ctx, peer, lang, m, 0)]
 
 
-def _question(core: Core, peer, lang: str, m: int, q: int) -> Send:
-    assert core.training is not None
-    question = core.training.modules[m].questions[q]
-    buttons = tuple(Button(core.text(o.text, lang), f"{PREFIX}{m}:{q}:{i}")
+def _question(ctx: Context, peer, lang: str, m: int, q: int) -> Send:
+    assert ctx.training is not None
+    question = ctx.training.modules[m].questions[q]
+    buttons = tuple(Button(ctx.text(o.text, lang), f"{PREFIX}{m}:{q}:{i}")
                     for i, o in enumerate(question.options))
-    text = core.text("training.question", lang, i=q + 1,
-                     n=len(core.training.modules[m].questions), ask=core.text(question.ask, lang))
+    text = ctx.text("training.question", lang, i=q + 1,
+                     n=len(ctx.training.modules[m].questions), ask=ctx.text(question.ask, lang))
     return Send(peer, text, buttons)
 
 
-def _local(core: Core, iso: str) -> str:
-    return dt.datetime.fromisoformat(iso).astimezone(core.tz).strftime("%H:%M")
+def _local(ctx: Context, iso: str) -> str:
+    return dt.datetime.fromisoformat(iso).astimezone(ctx.policy.tz).strftime("%H:%M")
 
 
 # -- loading -----------------------------------------------------------------------------------
@@ -348,3 +360,20 @@ def load_training(flows_dir: Path, catalog: Catalog, languages: tuple[str, ...]
         modules.append(Module(str(item["id"]), key(item.get("lesson"), line, where),
                               tuple(parsed)))
     return Training(tuple(modules), percent, dt.timedelta(minutes=minutes))
+
+
+FEATURE = Feature(
+    "training",
+    commands=(
+        Command("latihan", lambda ctx, turn, args: command(ctx, turn, "latihan", args),
+                STAFF, aliases=("training",),
+                menu=(MenuEntry(("peer",), 70, "Pelatihan sebelum bertugas"),)),
+        Command("setujui", lambda ctx, turn, args: command(ctx, turn, "setujui", args),
+                STAFF, aliases=("approve",),
+                reads=(Read("named", lambda ask: StaffNamed(ask.args) if ask.args.strip()
+                            else None, roles=COUNSELORS),),
+                menu=(MenuEntry(("counselor",), 88, "Setujui konselor sebaya"),)),
+    ),
+    buttons=(ButtonRoute(PREFIX, answer, STAFF),),
+    timers=(TimerKind(APPROVED_TIMER, lambda ctx, t: approved_by_operator(ctx, t.party)),),
+)

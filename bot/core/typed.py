@@ -9,14 +9,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from bot.core import ack
+from bot.core.context import Context
 from bot.core.conversation import Outcome, Turn
 from bot.core.events import Button
-
-if TYPE_CHECKING:
-    from bot.core.core import Core
 
 KEPT = 20  # what a student typed at button steps, kept for the story (the newest)
 
@@ -56,7 +53,7 @@ def match_button(text: str, buttons: Sequence[Button]) -> Button | None:
     return named[0] if len(named) == 1 else None
 
 
-def kept(core: Core, turn: Turn, text: str, buttons: tuple[Button, ...]) -> Outcome:
+def kept(ctx: Context, turn: Turn, text: str, buttons: tuple[Button, ...]) -> Outcome:
     """Typed at a button step and naming no button: kept for the story the helper reads; the
     buttons come back with one short line the first time, then the bot stays quiet (a student
     typing on is not told the same thing after every message), and one gentle line after a
@@ -66,7 +63,7 @@ def kept(core: Core, turn: Turn, text: str, buttons: tuple[Button, ...]) -> Outc
     say, conv = ack.due(conv.moved(vars={**conv.vars, "said": said}), ack.step(conv), turn.now)
     outcome = Outcome(conv)
     if say == "first":
-        core.say(outcome, turn, "core.use_buttons", buttons)
+        ctx.say(outcome, turn, "core.use_buttons", buttons)
     elif say == "again":
-        core.say(outcome, turn, "core.use_buttons_again", buttons)
+        ctx.say(outcome, turn, "core.use_buttons_again", buttons)
     return outcome

@@ -18,44 +18,29 @@ import logging
 import os
 import secrets
 import socket
-from collections.abc import AsyncIterator, Callable
-from dataclasses import replace
-
-import aiosqlite
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import fields, replace
 
 from bot.clock import Clock
-from bot.core import angket as angket_core
-from bot.core.angket import AngketView
-from bot.core.appointments import PREFIX as APPOINTMENT_PREFIX
-from bot.core.appointments import REMINDER as APPOINTMENT_REMINDER
-from bot.core.conversation import CaseRecord, CaseView, InviteCheck, Party, Turn, WebLinkOffer
-from bot.core.core import RETENTION_TIMER, Core
-from bot.core.crisis import LADDER_TIMER, TAKE_PREFIX
-from bot.core.delivery import UNDELIVERABLE
-from bot.core.effects import ForgetUser
+from bot.core.conversation import CaseView, Party, Turn
+from bot.core.core import Core
+from bot.core.effects import ForgetUser, Purge
 from bot.core.events import InboundEvent, Kind
-from bot.core.groups import REMINDER as GROUP_REMINDER
-from bot.core.handoff import ACCEPT_PREFIX, OFFER_TIMER, SURVEY_PREFIX
+from bot.core.feature import Ask
 from bot.core.identity import IdentityVault
 from bot.core.keys import SYSTEM, UserKey
-from bot.core.requeue import REQUEUED_TIMER
 from bot.core.roster import Roster
-from bot.core.staff import ENGLISH as STAFF_ENGLISH
-from bot.core.textclean import button_parts, command_name, is_small_id
-from bot.reports import data as reports
+from bot.core.textclean import command_name
 from bot.runtime.effects import apply_effects
-from bot.store import angket as angket_rows
+from bot.runtime.reads import ReadContext, lock_first, party_of, run_reads
 from bot.store import (
     audit,
     cases,
     conversations,
     inbox,
-    invites,
     outbox,
-    services,
     timers,
     users,
-    web,
     windows,
 )
 from bot.store.db import LANE_FLOW, Store
@@ -63,7 +48,7 @@ from bot.store.port import retrying
 from bot.store.users import UserRow
 
 log = logging.getLogger("sebaya.dispatcher")
-JOIN_ATTEMPTS_PER_HOUR = 5  # wrong /join codes before a person must wait
+TURN_FIELDS = frozenset(f.name for f in fields(Turn))
 
 
 class _OlderFirst(Exception):
@@ -72,25 +57,6 @@ class _OlderFirst(Exception):
 
 class _Busy(Exception):
     """A timer's person is held by another transaction: the timer waits for the next pass."""
-
-
-def timer_context(kind: str) -> str:
-    """What the messages of a timer are, for channels that need a template to send them
-    outside a reply window: reminders, or updates about a student's place in the queue."""
-    if kind.split(":")[0] in (APPOINTMENT_REMINDER, GROUP_REMINDER):
-        return "reminder"
-    if kind in (OFFER_TIMER, LADDER_TIMER, REQUEUED_TIMER):
-        return "queue"
-    return ""
-
-
-def party_of(user: UserRow) -> Party:
-    staff = user.role != "student"  # a removed staff member's name stays for the record only
-    return Party(user.key, user.role, user.alias, user.code,
-                 user.display_name if staff else None, user.pseudonym if staff else None,
-                 user.duty, unreachable_since=user.unreachable_since,
-                 trained=bool(user.trained_at), approved=bool(user.approved_at),
-                 trained_at=user.trained_at, approved_at=user.approved_at)
 
 
 class Dispatcher:
@@ -330,32 +296,25 @@ class Dispatcher:
                 return 0  # already handled (a replay racing a live delivery)
             lang = "en" if event.lang_hint.startswith("en") else self.default_lang
             address = event.address
-            user = await users.touch(db, key, event.channel, lambda: self.vault.seal(address),
-                                     lang, now, existing=existing)
-            conv = replace(conv, lang=user.lang)
-            party = party_of(user)
-            if user.role != "student":
-                party = replace(party, load=await users.active_load(db, key))
-            own_case, subject, held, replied, reply_code, replying = await self._cases_for(
-                db, user, event, own_case)
-            history: tuple[CaseRecord, ...] = ()
-            if user.role in ("counselor", "backup") and event.kind is Kind.COMMAND:
-                history, subject = await self._history_for(db, event, subject)
-            turn = Turn(party, event.kind, event.text, event.data, now, conv, own_case, subject,
-                        held=held, replied=replied, reply_code=reply_code, replying=replying,
-                        alertable=alertable,
-                        invite=await self._invite_for(db, user, event, now),
-                        listing=await self._listing_for(db, user, event, now), history=history,
-                        named=await self._named_for(db, user, event),
-                        angket=await self._angket_for(db, user, event),
-                        **await self._services_for(db, user, event, now))
+
+            async def person() -> tuple[UserRow, Party]:
+                user = await users.touch(db, key, event.channel,
+                                         lambda: self.vault.seal(address), lang, now,
+                                         existing=existing)
+                if user.role == "student":
+                    return user, party_of(user)
+                return user, replace(party_of(user), load=await users.active_load(db, key))
+
+            role = existing.role if existing is not None else "student"  # touch keeps it
+            user, turn = await self._turn(db, key, role, person(), conv, event, now,
+                                          own_case, alertable)
             outcome = self.core.handle(turn)
             queued = await apply_effects(db, outcome.effects, now, self._on_shift(now),
-                                         known={user.key: user}, seal=self.vault.seal)
+                                         known={user.key: user}, seal=self.vault.seal,
+                                         retractable=self.core.registry.retractable())
             if outcome.conversation is not None:
                 await conversations.save(db, outcome.conversation, now)
-        if any(isinstance(effect, ForgetUser) for effect in outcome.effects):
-            await self.store.checkpoint()  # /hapus: no copy of the deleted pages left in the WAL
+        await self._after(outcome.effects)
         return queued
 
     async def act_as_staff(self, key: UserKey, kind: Kind, text: str = "", data: str = "",
@@ -372,136 +331,61 @@ class Dispatcher:
                 return False
             conv = replace(await conversations.load(db, key, self.default_lang),
                            lang=user.lang)
-            # unreachable_since cleared: acting on the web does not show that the chat works
-            party = replace(party_of(user), load=await users.active_load(db, key),
-                            unreachable_since="")
+
+            async def person() -> tuple[UserRow, Party]:
+                # unreachable_since cleared: acting on the web does not show the chat works
+                return user, replace(party_of(user), load=await users.active_load(db, key),
+                                     unreachable_since="")
+
             event = InboundEvent(user.channel, "", "", "", kind, text, data)
-            own_case, subject, held, _, _, _ = await self._cases_for(db, user, event, None)
-            turn = Turn(party, kind, text, data, now, conv, own_case, subject, held=held,
-                        alertable=await users.anyone_alertable(db))
+            _, turn = await self._turn(db, key, user.role, person(), conv, event, now, None,
+                                       await users.anyone_alertable(db))
             outcome = self.core.handle(turn)
             queued = await apply_effects(db, outcome.effects, now, self._on_shift(now),
-                                         known={user.key: user}, seal=self.vault.seal)
+                                         known={user.key: user}, seal=self.vault.seal,
+                                         retractable=self.core.registry.retractable())
             if outcome.conversation is not None:
                 await conversations.save(db, outcome.conversation, now)
         if queued:
             self.on_queued(urgent)
         return True
 
-    @staticmethod
-    async def _history_for(db: aiosqlite.Connection, event: InboundEvent,
-                           subject: CaseView | None
-                           ) -> tuple[tuple[CaseRecord, ...], CaseView | None]:
-        """For a counselor's "/lihat CODE [N]": every case of that student, and case N (the
-        newest when N is not given) with its last messages."""
-        name, args = command_name(event.text)
-        if STAFF_ENGLISH.get(name, name) != "lihat" or not args:
-            return (), subject
-        code, _, number = args.partition(" ")
-        history = await cases.history(db, code)
-        if not history:
-            return (), None
-        chosen = history[-1]
-        if number.strip().lstrip("#").isdigit():
-            chosen = next((r for r in history if r.number == int(number.strip().lstrip("#"))),
-                          chosen)
-        return history, await cases.by_id(db, chosen.id, with_recent=40)
+    async def _turn(self, db, key: UserKey, role: str,
+                    person: Awaitable[tuple[UserRow, Party]], conv, event: InboundEvent,
+                    now: dt.datetime, own_case: CaseView | None, alertable: bool
+                    ) -> tuple[UserRow, Turn]:
+        """The turn the core decides: the person (``person`` touches their row), what every
+        staff event reads, and what the features declared for this event
+        (``Registry.reads``): statements sent to the database together, inside the event's
+        transaction, so what the core decides from them cannot be raced by another event."""
+        name, args = command_name(event.text) if event.kind is Kind.COMMAND else ("", "")
+        ask = Ask(role, event.kind, name, args, event.data if event.kind is Kind.BUTTON
+                  else "", now, self.core.policy.tz, self.core.policy.peer_capacity)
+        rc = ReadContext(db, key, now, self.vault, self.store, self.web_url,
+                         self._on_shift(now))
+        ref = str(event.meta.get("reply_to") or "")
+        staff = role != "student"
+        wanted = self.core.registry.reads(ask)
+        await lock_first(rc, wanted)  # (several workers) before anything is read
+        (user, party), found, held, code = await asyncio.gather(
+            person, run_reads(rc, wanted),
+            cases.held_by(db, key) if staff else _nothing(()),  # the cases staff hold, and
+            outbox.case_replied_to(db, key.value, ref) if staff and ref else _nothing(""))
+        if staff:  # the case of the message they replied to
+            own_case = held[0] if held else None
+        replied = await cases.open_by_code(db, code) if code else None
+        extra = {k: v for k, v in found.items() if k not in TURN_FIELDS}
+        known = {k: v for k, v in found.items() if k in TURN_FIELDS}
+        return user, Turn(party, event.kind, event.text, event.data, now,
+                          replace(conv, lang=user.lang), own_case, held=tuple(held),
+                          replied=replied, reply_code=code or "", replying=bool(ref) and staff,
+                          alertable=alertable, reads=extra, **known)
 
-    @staticmethod
-    async def _listing_for(db: aiosqlite.Connection, user: UserRow, event: InboundEvent,
-                           now: dt.datetime) -> tuple[CaseView, ...]:
-        name = command_name(event.text)[0] if event.kind is Kind.COMMAND else ""
-        if user.role in ("counselor", "backup") and STAFF_ENGLISH.get(name, name) == "kasus":
-            return tuple(await cases.supervision(db, now - dt.timedelta(days=1)))
-        return ()
-
-    @staticmethod
-    async def _named_for(db: aiosqlite.Connection, user: UserRow,
-                         event: InboundEvent) -> Party | None:
-        """The staff member a counselor's /setujui NAMA (/approve) names, if exactly one."""
-        if event.kind is not Kind.COMMAND or user.role not in ("counselor", "backup"):
-            return None
-        name, args = command_name(event.text)
-        if name not in ("setujui", "approve") or not args.strip():
-            return None
-        found = await users.find_staff(db, args)
-        return party_of(found) if found is not None else None
-
-    async def _angket_for(self, db: aiosqlite.Connection, user: UserRow,
-                          event: InboundEvent) -> AngketView | None:
-        """For /angket and its buttons: every run (with how many answered, for guru BK) and,
-        for a student, which angkets they began and their keyed mark for each."""
-        name = command_name(event.text)[0] if event.kind is Kind.COMMAND else ""
-        button = event.kind is Kind.BUTTON and event.data.startswith(angket_core.PREFIX)
-        if name not in angket_core.COMMANDS and not button:
-            return None
-        runs = await angket_rows.runs(db)
-        if user.role != "student":
-            views = [angket_core.RunView(r.angket_id, r.opened_at, r.closes_at, r.closed_at,
-                                         (await angket_rows.counts(db, r.angket_id))[0])
-                     for r in runs.values()]
-            return angket_core.AngketView(tuple(views))
-        marks = {i: self.vault.angket_mark(i, user.key) for i in runs}
-        begun = frozenset([i for i in runs if await angket_rows.answered(db, i, marks[i])])
-        return angket_core.AngketView(
-            tuple(angket_core.RunView(r.angket_id, r.opened_at, r.closes_at, r.closed_at)
-                  for r in runs.values()), begun, marks)
-
-    async def _services_for(self, db: aiosqlite.Connection, user: UserRow, event: InboundEvent,
-                            now: dt.datetime) -> dict:
-        """The appointment and group sessions a turn may need: a student's own (on buttons and
-        commands), the appointment a staff button names, the sessions for a counselor's /sesi."""
-        if event.kind not in (Kind.BUTTON, Kind.COMMAND):
-            return {}
-        if user.role == "student":
-            if not self.core.needs_services(event.kind, event.text, event.data):
-                return {}
-            return {"appointment": await services.active_for(db, user.key),
-                    "sessions": await services.upcoming_sessions(db, now, user.key)}
-        if event.kind is Kind.BUTTON and event.data.startswith(APPOINTMENT_PREFIX):
-            ref = button_parts(event.data)[2].partition(":")[0]  # ap:ps:REF:TIME too
-            return {"appointment": await services.active_by_ref(db, ref)}
-        command = command_name(event.text)[0] if event.kind is Kind.COMMAND else ""
-        if command in ("dasbor", "dashboard"):
-            return {"web_link": await self._web_link_for(db, user, now)}
-        if command == "sesi":
-            return {"sessions": await services.upcoming_sessions(db, now)}
-        if command == "laporan" and user.role in ("counselor", "backup"):
-            today = now.astimezone(self.core.tz).date()
-            return {"report": await reports.gather(db, today - dt.timedelta(days=29), today,
-                                                   self.core.tz)}
-        return {}
-
-    async def _web_link_for(self, db: aiosqlite.Connection, user: UserRow,
-                            now: dt.datetime) -> WebLinkOffer:
-        """A fresh sign-in token for /dasbor (used only if the core sends it) and how many
-        links the person asked for in the last hour."""
-        if not self.web_url:
-            return WebLinkOffer("")
-        token = secrets.token_urlsafe(32)
-        recent = await web.links_since(db, user.key, now - dt.timedelta(hours=1))
-        return WebLinkOffer(f"{self.web_url}/masuk/{token}",
-                            self.vault.web_hash("link", token), recent)
-
-    async def _invite_for(self, db: aiosqlite.Connection, user: UserRow, event: InboundEvent,
-                          now: dt.datetime) -> InviteCheck | None:
-        """For "/join CODE" from a non-staff person: is the code good, and not brute-forced?"""
-        if event.kind is not Kind.COMMAND or user.role != "student":
-            return None
-        name, code = command_name(event.text)
-        if name != "join" or not code:
-            return None
-        if await audit.count_since(db, user.key.value, "join_failed",
-                                   now - dt.timedelta(hours=1)) >= JOIN_ATTEMPTS_PER_HOUR:
-            return InviteCheck("throttled")
-        invite = await invites.find(db, self.vault.token_hash(code))
-        if invite is None:
-            return InviteCheck("unknown")
-        if invite.used:
-            return InviteCheck("used")
-        if invite.expires_at <= now:
-            return InviteCheck("expired")
-        return InviteCheck("ok", invite.id, invite.role, invite.name)
+    async def _after(self, effects) -> None:
+        """After the commit: /hapus and the retention purge leave no copy of deleted pages
+        in the WAL."""
+        if any(isinstance(effect, ForgetUser | Purge) for effect in effects):
+            await self.store.checkpoint()
 
     async def _fire_system_timer(self, timer_id: int) -> None:
         async with self.store.transaction() as db:
@@ -509,55 +393,12 @@ class Dispatcher:
             if timer is None:
                 return
             effects = self.core.on_system_timer(timer.kind, self.clock.now())
-            await apply_effects(db, effects, self.clock.now(), seal=self.vault.seal)
-        if timer.kind == RETENTION_TIMER:
-            await self.store.checkpoint()  # no copy of purged pages left in the WAL
+            await apply_effects(db, effects, self.clock.now(), seal=self.vault.seal,
+                                retractable=self.core.registry.retractable())
+        await self._after(effects)
 
     def _on_shift(self, now: dt.datetime) -> bool:
         return self.roster.on_shift(now) if self.roster is not None else True
-
-    async def _lock_case(self, db: aiosqlite.Connection, code: str) -> None:
-        """Several workers: a staff event that acts on a student's case holds that student
-        too (their person lock), so the case it reads cannot change before it commits: two
-        presses of "Saya tangani" on two workers are decided one after the other, as on
-        SQLite's single writer. Staff lock themselves first, then the student; a student's
-        events lock only the student: no cycle."""
-        if self.store.several_workers and code:
-            student = await users.key_by_code(db, code)
-            if student is not None:
-                await self.store.lock_person(db, student.value)
-
-    async def _cases_for(self, db: aiosqlite.Connection, user: UserRow, event: InboundEvent,
-                         own_case: CaseView | None
-                         ) -> tuple[CaseView | None, CaseView | None, tuple[CaseView, ...],
-                                    CaseView | None, str, bool]:
-        """(the person's own case, the case a staff button names, the cases a staff member
-        holds, the case of the message they replied to), read inside the event's transaction:
-        what the core decides from them cannot be raced by another event."""
-        subject = None
-        data = event.data if event.kind is Kind.BUTTON else ""
-        if user.role == "student":
-            if data.startswith(SURVEY_PREFIX):
-                case_id = data.removeprefix(SURVEY_PREFIX).partition(":")[0]
-                subject = await cases.by_id(db, int(case_id)) if is_small_id(case_id) else None
-            return own_case, subject, (), None, "", False
-        for prefix in (TAKE_PREFIX, ACCEPT_PREFIX):
-            if data.startswith(prefix):
-                await self._lock_case(db, data.removeprefix(prefix))
-                subject = await cases.open_by_code(db, data.removeprefix(prefix),
-                                                   with_recent=10)
-        if event.kind is Kind.COMMAND:
-            name, code = command_name(event.text)
-            if STAFF_ENGLISH.get(name, name) == "ambil" and code:
-                await self._lock_case(db, code)
-                subject = await cases.latest_by_code(db, code, with_recent=40)
-        held = await cases.held_by(db, user.key)
-        replied, code = None, ""
-        ref = str(event.meta.get("reply_to") or "")
-        if ref:
-            code = await outbox.case_replied_to(db, user.key.value, ref) or ""
-            replied = await cases.open_by_code(db, code) if code else None
-        return (held[0] if held else None), subject, held, replied, code, bool(ref)
 
     async def _fail(self, row_id: int, key: UserKey) -> int:
         """Mark the event failed and send the person a safe fallback, in a fresh transaction.
@@ -601,7 +442,7 @@ class Dispatcher:
                 log.warning("database unavailable; timer left due; timer_id=%s", timer_id)
                 return None
         if fired is not None and fired[1]:
-            self.on_queued(fired[0] == LADDER_TIMER)
+            self.on_queued(self.core.registry.timer_urgent(fired[0]))
 
     async def _fire_locked(self, timer_id: int, owner: UserKey) -> tuple[str, int] | None:
         """Claim, handle and commit one person's timer: (its kind, messages queued)."""
@@ -624,17 +465,25 @@ class Dispatcher:
                                    on_duty=await users.peers_on_duty(  # "busy" or "nobody"
                                        db, self._on_shift(self.clock.now()), case.id))
             now = self.clock.now()
-            peers: list = []
-            if timer.kind == OFFER_TIMER and case is not None:
-                peers = [party_of(u) for u in await users.available_peers(
-                    db, self._on_shift(now), self.core.peer_capacity, case.id)]
-            alertable = not timer.kind.startswith((REQUEUED_TIMER, UNDELIVERABLE)) \
-                or await users.anyone_alertable(db)
-            outcome = self.core.on_timer(conv, party_of(user), timer.kind, timer.payload,
-                                         now, case, peers, alertable)
+            ask = Ask(user.role, None, now=now, tz=self.core.policy.tz,
+                      peer_capacity=self.core.policy.peer_capacity, timer=timer.kind,
+                      payload=timer.payload)
+            rc = ReadContext(db, user.key, now, self.vault, self.store, self.web_url,
+                             self._on_shift(now), case)
+            wanted = self.core.registry.reads(ask)
+            await lock_first(rc, wanted)
+            found = await run_reads(rc, wanted)
+            outcome = self.core.on_timer(
+                conv, party_of(user), timer.kind, timer.payload, now, case,
+                found.pop("peers", ()), found.pop("alertable", True), found)
             queued = await apply_effects(db, outcome.effects, self.clock.now(),
                                          self._on_shift(self.clock.now()), seal=self.vault.seal,
-                                         context=timer_context(timer.kind))
+                                         retractable=self.core.registry.retractable(),
+                                         context=self.core.registry.timer_context(timer.kind))
             if outcome.conversation is not None and outcome.conversation != conv:
                 await conversations.save(db, outcome.conversation, self.clock.now())
         return timer.kind, queued
+
+
+async def _nothing(value):
+    return value

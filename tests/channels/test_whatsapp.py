@@ -292,6 +292,24 @@ def test_whatsapp_config_is_validated_with_file_and_line(project: Path) -> None:
         load_config(path)
 
 
+async def test_the_number_gets_the_students_command_menu_from_the_declarations(
+        fakewa: FakeWhatsApp, tmp_path: Path) -> None:
+    from bot.core.features import standard_registry
+
+    settings = WhatsAppSettings(fakewa.token, fakewa.phone_number_id, fakewa.app_secret,
+                                fakewa.verify_token, fakewa.base_url)
+    wa = WhatsAppChannel(settings, SECRET, RULES, "SMP Contoh", timeout=2.0)
+    wa.menus = standard_registry().menus("id")
+    await wa.start()
+    await wa.stop()
+    names = [c["command_name"] for c in fakewa.commands]
+    assert names == ["start", "menu", "janji", "angket", "help", "bahasa", "selesai", "stop",
+                     "hapus"]
+    assert fakewa.commands[0]["command_description"] == "Mulai cerita"
+
+
+
+
 def test_whatsapp_id_hashes_follow_the_root_key_so_a_rotated_secret_keeps_people(
         fakewa: FakeWhatsApp) -> None:
     settings = WhatsAppSettings(fakewa.token, fakewa.phone_number_id, fakewa.app_secret,

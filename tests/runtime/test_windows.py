@@ -12,8 +12,8 @@ from bot.app import App
 from bot.channels.base import DeliveryReport
 from bot.core.effects import PRIORITY_CRISIS, Send
 from bot.core.events import Button, OutboundMessage, SendResult, SendStatus
+from bot.core.features import standard_registry
 from bot.core.keys import UserKey
-from bot.runtime.dispatcher import timer_context
 from bot.runtime.effects import purpose_of
 from bot.store import inbox, outbox, retention, users
 from bot.store.db import ts
@@ -198,6 +198,7 @@ def test_purposes_decide_what_a_template_may_carry() -> None:
                                       audience="staff"), "queue") == "alert"
     assert purpose_of(student, Send(UserKey("k"), "x"), "queue") == "queue"
     assert purpose_of(student, Send(UserKey("k"), "x", take)) == ""
+    timer_context = standard_registry().timer_context  # declared with each timer kind
     assert timer_context("appt_reminder") == timer_context("group:3") == "reminder"
     assert timer_context("appt_reminder:AB12") == "reminder"
     assert timer_context("offer") == timer_context("crisis_ladder") == "queue"
