@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,16 +56,21 @@ class FlowBundle:
     angkets: dict[str, Angket] = field(default_factory=dict)  # flows/angket/*.yaml
 
 
+def _require_texts(config: Config, catalog: Catalog, keys: Iterable[str], by: str) -> None:
+    """Every key in every language the school offers, or a FlowError naming the catalog."""
+    for lang in config.languages.available:
+        for key in keys:
+            if not catalog.has(lang, key):
+                raise FlowError(config.flows_dir / "texts" / f"{lang}.yaml", None, key,
+                                f"text required by {by} is missing",
+                                f"add {key} (copy it from the shipped catalog)")
+
+
 def load_flow_bundle(config: Config) -> FlowBundle:
     """Catalogs and flows, validated against each other and against what the core needs."""
     languages = config.languages.available
     catalog = load_catalogs(config.flows_dir / "texts", languages, config.languages.default)
-    for lang in languages:
-        for key in REQUIRED_TEXTS:
-            if not catalog.has(lang, key):
-                path = config.flows_dir / "texts" / f"{lang}.yaml"
-                raise FlowError(path, None, key, "text required by Sebaya is missing",
-                                f"add {key} (copy it from the shipped catalog)")
+    _require_texts(config, catalog, REQUIRED_TEXTS, "Sebaya")
     flows = load_flows(config.flows_dir, catalog, languages)
     if config.flows.start not in flows:
         config_path = config.base_dir / "config.yaml"
@@ -74,25 +79,11 @@ def load_flow_bundle(config: Config) -> FlowBundle:
                           f"no flow named {config.flows.start!r}",
                           f"use one of: {', '.join(sorted(flows))}")
     coaching = load_coaching(config.flows_dir, [h.contact for h in config.hotlines.items])
-    for lang in languages if coaching is not None else ():
-        for key in coaching_texts(coaching):
-            if not catalog.has(lang, key):
-                raise FlowError(config.flows_dir / "texts" / f"{lang}.yaml", None, key,
-                                "text required by flows/coaching/rules.yaml is missing",
-                                f"add {key} (copy it from the shipped catalog)")
-    for lang in languages:
-        for key in TRAINING_TEXTS:
-            if not catalog.has(lang, key):
-                raise FlowError(config.flows_dir / "texts" / f"{lang}.yaml", None, key,
-                                "text required by the training gate is missing",
-                                f"add {key} (copy it from the shipped catalog)")
+    if coaching is not None:
+        _require_texts(config, catalog, coaching_texts(coaching), "flows/coaching/rules.yaml")
+    _require_texts(config, catalog, TRAINING_TEXTS, "the training gate")
     training = load_training(config.flows_dir, catalog, tuple(languages))
-    for lang in languages:
-        for key in ANGKET_TEXTS:
-            if not catalog.has(lang, key):
-                raise FlowError(config.flows_dir / "texts" / f"{lang}.yaml", None, key,
-                                "text required by the angket is missing",
-                                f"add {key} (copy it from the shipped catalog)")
+    _require_texts(config, catalog, ANGKET_TEXTS, "the angket")
     angkets = load_angkets(config.flows_dir, tuple(languages))
     return FlowBundle(catalog, flows, coaching, training, angkets)
 

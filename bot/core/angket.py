@@ -45,6 +45,12 @@ TEXTS = tuple(f"angket.{k}" for k in (
     "closed_staff", "not_open", "days"))
 
 
+def words(texts: Mapping[str, str], lang: str) -> str:
+    """An angket's wording in ``lang``, or in its first language (a language the school
+    stopped offering)."""
+    return texts.get(lang) or next(iter(texts.values()), "")
+
+
 @dataclass(frozen=True)
 class Item:
     """One question: its area, its kind (the answers it takes) and its wording per language."""
@@ -159,7 +165,8 @@ def load_angket(path: Path, languages: tuple[str, ...]) -> Angket:
 
 @dataclass(frozen=True)
 class RunView:
-    """An angket's open period as staff see it; ``respondents`` exact (the core hides small)."""
+    """An angket's open period (``closed_at`` when guru BK closed it early) and how many
+    students answered it, exact (what staff are shown hides a small count)."""
 
     angket_id: str
     opened_at: dt.datetime
@@ -222,7 +229,7 @@ def _question(ctx: Context, turn: Turn, angket: Angket, index: int, conv) -> Out
                     for label, answer in zip(labels, item.answers, strict=True))
     buttons += (Button(ctx.text("angket.skip", lang), f"{PREFIX}{index}:-"),
                 Button(ctx.text("angket.stop", lang), f"{PREFIX}{index}:x"))
-    text = item.text.get(lang) or next(iter(item.text.values()))
+    text = words(item.text, lang)
     return _reply(ctx, turn, "angket.question", conv, buttons=buttons, i=index + 1,
                   n=len(angket.items), ask=text)
 
@@ -244,8 +251,8 @@ def student_command(ctx: Context, turn: Turn, _: str = "") -> Outcome:
         return _reply(ctx, turn, "angket.already")
     angket = ctx.angkets[fresh[0]]
     started = conv.moved(vars={**conv.vars, STATE: {"id": angket.id, "next": 0}})
-    intro = _reply(ctx, turn, "angket.intro", started, title=angket.title.get(lang, ""),
-                   intro=angket.intro.get(lang, ""))
+    intro = _reply(ctx, turn, "angket.intro", started, title=words(angket.title, lang),
+                   intro=words(angket.intro, lang))
     asked = _question(ctx, turn, angket, 0, started)
     return Outcome(started, [*intro.effects, *asked.effects])
 
@@ -292,13 +299,13 @@ def staff_command(ctx: Context, turn: Turn, args: str) -> Outcome:
                                      {"command": "angket"})])
     view = turn.angket or AngketView()
     lang = turn.conversation.lang
-    words = args.split()
-    verb = words[0].lower() if words else ""
-    if not words:
+    parts = args.split()
+    verb = parts[0].lower() if parts else ""
+    if not parts:
         return _status(ctx, turn, view)
-    if verb not in ("buka", "open", "tutup", "close") or len(words) < 2:
+    if verb not in ("buka", "open", "tutup", "close") or len(parts) < 2:
         return _reply(ctx, turn, "angket.usage")
-    angket_id = words[1]
+    angket_id = parts[1]
     if angket_id not in ctx.angkets:
         return _reply(ctx, turn, "angket.unknown", id=angket_id,
                       ids=", ".join(sorted(ctx.angkets)) or "-")
@@ -310,10 +317,10 @@ def staff_command(ctx: Context, turn: Turn, args: str) -> Outcome:
             CloseAngket(angket_id), Audit(turn.party.key, "angket_closed", {"id": angket_id})],
             id=angket_id, n=_count(run.respondents))
     days = DEFAULT_DAYS
-    if len(words) > 2:
-        if not words[2].isdigit() or not 1 <= int(words[2]) <= MAX_DAYS:
+    if len(parts) > 2:
+        if not parts[2].isdigit() or not 1 <= int(parts[2]) <= MAX_DAYS:
             return _reply(ctx, turn, "angket.days", max=MAX_DAYS)
-        days = int(words[2])
+        days = int(parts[2])
     if run is not None and run.is_open(turn.now):
         return _reply(ctx, turn, "angket.already_open", id=angket_id,
                       until=_day(ctx, run.closes_at))
@@ -321,7 +328,7 @@ def staff_command(ctx: Context, turn: Turn, args: str) -> Outcome:
     return _reply(ctx, turn, "angket.opened", effects=[
         OpenAngket(angket_id, until, turn.party.key.value),
         Audit(turn.party.key, "angket_opened", {"id": angket_id, "days": days})],
-        id=angket_id, title=ctx.angkets[angket_id].title.get(lang, ""),
+        id=angket_id, title=words(ctx.angkets[angket_id].title, lang),
         until=_day(ctx, until))
 
 
@@ -343,7 +350,7 @@ def _status(ctx: Context, turn: Turn, view: AngketView) -> Outcome:
                               day=_day(ctx, run.closed_at or run.closes_at),
                               n=_count(run.respondents))
         lines.append(ctx.text("angket.status_line", lang, id=angket_id,
-                               title=angket.title.get(lang, ""), state=state))
+                               title=words(angket.title, lang), state=state))
     return _reply(ctx, turn, "angket.status", lines="\n".join(lines))
 
 

@@ -73,7 +73,7 @@ async def gather_angkets(db: aiosqlite.Connection, angkets: Mapping[str, Angket]
     """Results of every angket whose open period overlaps ``start``..``end`` (aware moments)."""
     out = []
     for angket_id, run in (await rows.runs(db)).items():
-        until = min(run.closes_at, run.closed_at or run.closes_at)
+        until = run.closed_at or run.closes_at  # closing early is before closes_at
         if angket_id in angkets and run.opened_at < end and until > start:
             respondents, counted = await rows.counts(db, angket_id)
             out.append(results(angkets[angket_id], respondents, counted))

@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from bot.core.angket import words
 from bot.reports import numbers
 from bot.reports.angket import AngketResult
 from bot.reports.figures import ReportData, median, percentile, weeks_series
@@ -198,7 +199,7 @@ def angket_table(result: AngketResult, lang: str) -> Table:
     for a 1-4 scale with nothing hidden, the mean), or only a note when too few answered."""
     t = labels(lang)
     angket = result.angket
-    title = f"{t['angket']}: {angket.title.get(lang) or next(iter(angket.title.values()))}"
+    title = f"{t['angket']}: {words(angket.title, lang)}"
     means = any(row.mean is not None for _, items in result.areas for row in items)
     header = (t["question"], t["area"], t["answers"], t["answered"], *([t["mean"]] * means))
     if result.hidden:
@@ -210,7 +211,7 @@ def angket_table(result: AngketResult, lang: str) -> Table:
                 f"{t['yes_no'].get(answer, answer)}: {count(shown, lang)}"
                 for answer, shown in row.counts.items())
             mean = t["na"] if row.mean is None else numbers.number(row.mean, lang, 1)
-            text = row.item.text.get(lang) or next(iter(row.item.text.values()))
+            text = words(row.item.text, lang)
             rows.append((text, t["areas"][area], answers, count(row.answered, lang),
                          *([mean] * means)))  # no column of dashes when no mean can be shown
     return Table(title, header, rows,

@@ -46,7 +46,8 @@ LAUGH_EMOJI = frozenset("🤣😂😆😹😝😜🤪💀☠😅🤭")
 _LAUGH_WORD = re.compile(r"^(a?(wk|kw)+w?k?|(ha)+h?a?|(he)+h?|(hi)+h?|(xi)+x?|(aw?ok)+(wok)*|"
                          r"(ah)+a?|(ka)+k?|(ck)+|l+m+a+o+|l+o+l+)$")
 _LAUGH = re.compile("[" + "".join(sorted(LAUGH_EMOJI)) + "]+")
-# "pengen 💀", "mau ⚰️ aja": after a wish a skull or a coffin is the word, not laughter.
+# "pengen 💀", "mau ⚰️ aja": after a wish a skull or a coffin is the word, not laughter. Narrower
+# than the @want class on purpose: "kayaknya 💀" (it seems hilarious) is laughter.
 _WISH_DEATH = re.compile(r"\b(pengen|pingin|pengin|pgn|pgen|pen|mau|ingin|hayang|arep|kepengen|"
                          r"wanna|want to|pengennya|rasanya)\s*[💀☠⚰🪦]+")
 GLUE_MIN = 3  # each part of a glued pair ("pengen|mati") has at least this many letters

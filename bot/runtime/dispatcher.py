@@ -22,7 +22,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import fields, replace
 
 from bot.clock import Clock
-from bot.core.conversation import CaseView, Party, Turn
+from bot.core.conversation import CaseView, Outcome, Party, Turn
 from bot.core.core import Core
 from bot.core.effects import ForgetUser, Purge
 from bot.core.events import InboundEvent, Kind
@@ -308,14 +308,21 @@ class Dispatcher:
             role = existing.role if existing is not None else "student"  # touch keeps it
             user, turn = await self._turn(db, key, role, person(), conv, event, now,
                                           own_case, alertable)
-            outcome = self.core.handle(turn)
-            queued = await apply_effects(db, outcome.effects, now, self._on_shift(now),
-                                         known={user.key: user}, seal=self.vault.seal,
-                                         retractable=self.core.registry.retractable())
-            if outcome.conversation is not None:
-                await conversations.save(db, outcome.conversation, now)
+            outcome, queued = await self._decide(db, turn, user, now)
         await self._after(outcome.effects)
         return queued
+
+    async def _decide(self, db, turn: Turn, user: UserRow,
+                      now: dt.datetime) -> tuple[Outcome, int]:
+        """The core decides the turn; its effects and the new conversation are written in the
+        caller's transaction. Returns the outcome and how many outbox rows were queued."""
+        outcome = self.core.handle(turn)
+        queued = await apply_effects(db, outcome.effects, now, self._on_shift(now),
+                                     known={user.key: user}, seal=self.vault.seal,
+                                     retractable=self.core.registry.retractable())
+        if outcome.conversation is not None:
+            await conversations.save(db, outcome.conversation, now)
+        return outcome, queued
 
     async def act_as_staff(self, key: UserKey, kind: Kind, text: str = "", data: str = "",
                            urgent: bool = False) -> bool:
@@ -340,12 +347,7 @@ class Dispatcher:
             event = InboundEvent(user.channel, "", "", "", kind, text, data)
             _, turn = await self._turn(db, key, user.role, person(), conv, event, now, None,
                                        await users.anyone_alertable(db))
-            outcome = self.core.handle(turn)
-            queued = await apply_effects(db, outcome.effects, now, self._on_shift(now),
-                                         known={user.key: user}, seal=self.vault.seal,
-                                         retractable=self.core.registry.retractable())
-            if outcome.conversation is not None:
-                await conversations.save(db, outcome.conversation, now)
+            _, queued = await self._decide(db, turn, user, now)
         if queued:
             self.on_queued(urgent)
         return True

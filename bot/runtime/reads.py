@@ -148,15 +148,10 @@ async def _alertable(rc: ReadContext, _: q.AnyoneAlertable) -> bool:
 async def _angket(rc: ReadContext, query: q.AngketRuns) -> angket_core.AngketView:
     runs = await angket_rows.runs(rc.db)
     if not query.for_student:
-        return angket_core.AngketView(tuple([
-            angket_core.RunView(r.angket_id, r.opened_at, r.closes_at, r.closed_at,
-                                (await angket_rows.counts(rc.db, r.angket_id))[0])
-            for r in runs.values()]))
+        return angket_core.AngketView(tuple(runs.values()))
     marks = {i: rc.vault.angket_mark(i, rc.key) for i in runs}
-    begun = frozenset([i for i in runs if await angket_rows.answered(rc.db, i, marks[i])])
-    return angket_core.AngketView(
-        tuple(angket_core.RunView(r.angket_id, r.opened_at, r.closes_at, r.closed_at)
-              for r in runs.values()), begun, marks)
+    return angket_core.AngketView(tuple(runs.values()), await angket_rows.begun(rc.db, marks),
+                                  marks)
 
 
 READS: Mapping[type, Callable[[ReadContext, Any], Awaitable[Any]]] = {

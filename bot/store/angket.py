@@ -8,31 +8,20 @@ no case, no time. The mark is a keyed hash of (angket, student) made by the call
 from __future__ import annotations
 
 import datetime as dt
+import json
 import secrets
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Mapping
 
 import aiosqlite
 
+from bot.core.angket import RunView
 from bot.store.db import fetch_all, fetch_one, parse_ts, ts
 
 
-@dataclass(frozen=True)
-class AngketRun:
-    """An angket's open period (``closed_at`` set when guru BK closed it early)."""
-
-    angket_id: str
-    opened_at: dt.datetime
-    closes_at: dt.datetime
-    closed_at: dt.datetime | None
-
-    def is_open(self, now: dt.datetime) -> bool:
-        return self.closed_at is None and self.opened_at <= now < self.closes_at
-
-
-def _run(row) -> AngketRun:
-    return AngketRun(row["angket_id"], parse_ts(row["opened_at"]), parse_ts(row["closes_at"]),
-                     parse_ts(row["closed_at"]) if row["closed_at"] else None)
+def _run(row) -> RunView:
+    return RunView(row["angket_id"], parse_ts(row["opened_at"]), parse_ts(row["closes_at"]),
+                   parse_ts(row["closed_at"]) if row["closed_at"] else None, int(row["n"]))
 
 
 async def open_run(db: aiosqlite.Connection, angket_id: str, now: dt.datetime,
@@ -54,16 +43,22 @@ async def close_run(db: aiosqlite.Connection, angket_id: str, now: dt.datetime) 
     return cursor.rowcount == 1
 
 
-async def runs(db: aiosqlite.Connection) -> dict[str, AngketRun]:
-    """Every angket that was ever opened, by id."""
-    rows = await fetch_all(db, "SELECT * FROM angket_runs ORDER BY opened_at, angket_id")
+async def runs(db: aiosqlite.Connection) -> dict[str, RunView]:
+    """Every angket that was ever opened, by id, with how many students answered it."""
+    rows = await fetch_all(
+        db, "SELECT r.*, (SELECT COUNT(*) FROM angket_done AS d WHERE d.angket_id = r.angket_id) "
+            "AS n FROM angket_runs AS r ORDER BY r.opened_at, r.angket_id")
     return {row["angket_id"]: _run(row) for row in rows}
 
 
-async def answered(db: aiosqlite.Connection, angket_id: str, mark: str) -> bool:
-    """Whether the student behind ``mark`` has begun this angket."""
-    return await fetch_one(db, "SELECT 1 FROM angket_done WHERE angket_id = ? AND mark = ?",
-                           (angket_id, mark)) is not None
+async def begun(db: aiosqlite.Connection, marks: Mapping[str, str]) -> frozenset[str]:
+    """Of the angkets in ``marks`` (id -> this student's mark), those the student began."""
+    if not marks:
+        return frozenset()
+    rows = await fetch_all(
+        db, "SELECT angket_id, mark FROM angket_done WHERE mark IN "
+            "(SELECT value FROM json_each(?))", (json.dumps(list(marks.values())),))
+    return frozenset(r["angket_id"] for r in rows if marks.get(r["angket_id"]) == r["mark"])
 
 
 async def record(db: aiosqlite.Connection, angket_id: str, mark: str, item_id: str,

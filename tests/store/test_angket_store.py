@@ -52,7 +52,9 @@ async def test_answers_are_counted_per_item_and_students_once(store: StorePort) 
         await angket.record(db, "a", "m1", "p2", "3")  # the same student's second item
     async with store.read() as db:
         respondents, counted = await angket.counts(db, "a")
-        assert await angket.answered(db, "a", "m1") and not await angket.answered(db, "a", "m9")
+        assert await angket.begun(db, {"a": "m1", "b": "m1"}) == {"a"}  # b: never opened
+        assert await angket.begun(db, {"a": "m9"}) == frozenset()
+        assert (await angket.runs(db))["a"].respondents == 3
         assert await angket.counts(db, "other") == (0, {})
     assert respondents == 3
     assert counted == {("p1", "ya"): 2, ("p1", "tidak"): 1, ("p2", "3"): 1}
