@@ -10,6 +10,7 @@ Sets (each scored separately, never pooled):
   corpus:check the same file, "check" part (aggregates only)
   heldout_old  bench/data/risk_heldout.jsonl (an older held-out set, already seen: dev-like)
   heldout_v3   bench/data/risk_heldout_v3.jsonl, a second frozen set (2026-12-02), the same way
+  heldout_v4   bench/data/risk_heldout_v4.jsonl, a third frozen set (2026-12-02, later), the same way
   heldout_v2   bench/data/risk_heldout_v2.jsonl, the frozen held-out set, scored only when its
                sha256 equals HELDOUT_SHA256 (set by the maintainer); otherwise refused. With
                SEBAYA_NO_FROZEN=1 in the environment (rule and model work) the file is not even
@@ -52,7 +53,12 @@ HELDOUT_SHA256: str | None = "4d1f5ce14bee98144338534573aa7e8e409a8da31123663cfc
 # measured (first and last score in that stop's closing note).
 FROZEN = {"heldout_v2": (HELDOUT_V2, HELDOUT_SHA256),
           "heldout_v3": (DATA / "risk_heldout_v3.jsonl",
-                         "8ea3df646f8605d79558ea6142d07f0ed9b13bca301c7f26d38a495cceed4b13")}
+                         "8ea3df646f8605d79558ea6142d07f0ed9b13bca301c7f26d38a495cceed4b13"),
+          # v4 (400 messages; more Javanese, Sundanese, English, mixed and other regional
+          # registers) by another helper who read only the labelling guide and SAFETY.md; scored
+          # first on main @547cdeb before that stop's rule work.
+          "heldout_v4": (DATA / "risk_heldout_v4.jsonl",
+                         "481a840775d69086cb6d7347d8a61b2c29b8326d129296514d97eccf881ee829")}
 
 # The list a school would write (issue #3): case-insensitive substring search.
 BASELINE = ("bunuh diri", "mati", "bunuh", "suicide", "kill myself", "self harm",
