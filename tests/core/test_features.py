@@ -133,7 +133,8 @@ def test_the_generated_menus_are_the_ones_telegram_had() -> None:
         ("selesai", "Tutup kasus"), ("eskalasi", "Teruskan ke guru BK + alasan"),
         ("catatan", "Catatan supervisi"), ("onduty", "Mulai bertugas"),
         ("offduty", "Berhenti bertugas"), ("jadwal", "Jadwal shift"),
-        ("tukar", "Tukar shift"), ("nama", "Ganti nama samaran"), ("latihan", "Pelatihan sebelum bertugas"), ("bahasa", "Ganti bahasa / language"),
+        ("tukar", "Tukar shift"), ("nama", "Ganti nama samaran"),
+        ("latihan", "Pelatihan sebelum bertugas"), ("bahasa", "Ganti bahasa / language"),
         ("help", "Bantuan staf")]
     assert [c for c, _ in menus.for_role("counselor")] == [
         "kasus", "lihat", "ambil", "selesai", "sesi", "laporan", "angket", "dasbor", "jadwal",
