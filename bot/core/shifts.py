@@ -498,7 +498,8 @@ def lapse(ctx: Context, t: TimerTurn) -> list:
 # -- /beban -----------------------------------------------------------------------------------
 
 
-def _hours(value: float, lang: str) -> str:
+def hours_text(value: float, lang: str) -> str:
+    """Hours as 2,5 (id) or 2.5 (en); whole hours without decimals."""
     text = f"{value:.1f}".rstrip("0").rstrip(".")
     return text.replace(".", ",") if lang == "id" else text
 
@@ -515,8 +516,8 @@ def load(ctx: Context, turn: Turn, _: str = "") -> Outcome:
         now, before = (*peer.weeks, WeekLoad(), WeekLoad())[:2]
         no_shows = sum(w.no_shows for w in peer.weeks)
         lines.append(ctx.text(
-            "shifts.load_line", lang, name=peer.name, hours=_hours(now.hours, lang),
-            cases=now.cases, hours_before=_hours(before.hours, lang), cases_before=before.cases,
+            "shifts.load_line", lang, name=peer.name, hours=hours_text(now.hours, lang),
+            cases=now.cases, hours_before=hours_text(before.hours, lang), cases_before=before.cases,
             no_show=ctx.text("shifts.load_no_show", lang, n=no_shows) if no_shows else ""))
     lines.append(ctx.text("shifts.load_note", lang))
     return Outcome(turn.conversation, [Send(turn.party.key, "\n".join(lines)),
