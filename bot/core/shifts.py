@@ -278,8 +278,10 @@ def schedule(ctx: Context, turn: Turn, _: str = "") -> Outcome:
         lines.append(ctx.text("shifts.bk_footer", lang))
     else:
         lines.append(ctx.text("shifts.hint" if ready else "shifts.not_ready", lang))
-    return Outcome(turn.conversation, [Send(turn.party.key, "\n".join(lines),
-                                            tuple(buttons))])
+    effects: list = [Send(turn.party.key, "\n".join(lines), tuple(buttons))]
+    if counselor:  # who holds which shift, like /kasus's listing
+        effects.append(Audit(turn.party.key, "shifts_viewed", {"slots": len(slots)}))
+    return Outcome(turn.conversation, effects)
 
 
 def _reply(ctx: Context, turn: Turn, key: str, audit: str = "", **values) -> Outcome:
