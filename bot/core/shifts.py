@@ -362,6 +362,8 @@ def check(ctx: Context, t: TimerTurn) -> list:
     if hold is None or hold.arrived_at is not None or t.party.role != "peer" or t.now >= end:
         return []
     key = slot_key(start, ctx)
+    if slot_named(ctx, key, start) != (start, end):  # a holiday now, or the shift removed
+        return []
     if t.party.duty == "on":  # on duty since before the shift: that is an arrival
         return [MarkShift(t.party.key, start, "arrived", start)]
     lang = t.conversation.lang
@@ -385,8 +387,10 @@ def on_duty(ctx: Context, party: Party, now: dt.datetime, on: bool) -> list:
     if party.role != "peer":
         return []
     early = max(ctx.policy.shifts.reminder, dt.timedelta(minutes=15))
+    roster = ctx.policy.roster
+    yesterday = _today(ctx, now) - dt.timedelta(days=1)  # a shift may run past midnight
     effects: list = []
-    for start, end in week_slots(ctx, now, 2):
+    for start, end in roster.slots(yesterday, 3) if roster is not None else ():
         if not start - early <= now < end:
             continue
         if on:

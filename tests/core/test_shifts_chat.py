@@ -237,3 +237,18 @@ async def test_beban_counts_cases_accepted_and_is_for_guru_bk(dialog: Dialog) ->
     assert "khusus untuk guru BK" in to(sent, "p1")[0]
     async with d.app.store.read() as db:
         assert len(await audit.rows(db, "peer_load_viewed")) == 1
+
+
+async def test_a_holiday_added_after_the_reminder_brings_no_no_show(dialog: Dialog) -> None:
+    import datetime as dt
+
+    d = dialog
+    await team(d)
+    await take_tuesday(d)
+    assert to(await to_shift_start(d), "p1")  # reminded
+    roster = d.app.core.roster
+    d.app.core.roster = d.app.dispatcher.roster = type(roster)(
+        roster.shifts, frozenset({dt.date(2026, 11, 24)}), roster.tz)
+    await d.tick(minutes=29 + 15)
+    sent = await d.tick(minutes=15)
+    assert to(sent, "bk") == []
