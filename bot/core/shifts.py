@@ -53,6 +53,14 @@ WEEK_DAYS = 7
 SWAP_DAYS = 14  # how far ahead /tukar offers the peer's slots
 MAX_BUTTONS = 10
 LOAD_WEEKS = 2  # /beban: this week and last
+TEXTS = tuple(f"shifts.{k}" for k in (  # checked at start (bot/app.py)
+    "already", "bk_footer", "bk_header", "bk_line", "bk_nobody", "cancelled", "full", "hint",
+    "holiday_line", "late", "leave_button", "left", "load_header", "load_line", "load_no_show",
+    "load_none", "load_note", "mine", "no_show_bk", "none", "not_ready", "not_yours",
+    "peers_only", "reminder", "slot_line", "started", "swap_accept_button", "swap_asked",
+    "swap_button", "swap_choose", "swap_gone", "swap_lapsed", "swap_nobody", "swap_none",
+    "swap_offer", "swap_own", "swap_pending", "swap_taken_bk", "swap_taken_requester",
+    "swap_yours", "take_button", "taken", "week_header"))
 
 
 # -- what the store gives back -----------------------------------------------------------------

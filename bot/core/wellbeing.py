@@ -25,6 +25,8 @@ PREFIX = "wb:"  # wb:ok, wb:heavy, wb:talk
 ANSWERS = ("ok", "heavy", "talk")
 PENDING = "_wellbeing"  # the peer's conversation: a check-in waits for an answer
 AFTER_ESCALATION = dt.timedelta(hours=2)
+TEXTS = tuple(f"wellbeing.{k}" for k in (  # checked at start (bot/app.py)
+    "ask", "ok", "heavy", "talk", "talk_bk", *(f"{a}_button" for a in ANSWERS)))
 
 
 def _opened(stored: str) -> dt.datetime | None:
