@@ -38,6 +38,7 @@ from bot.core.feature import (
     Read,
     TimerKind,
     TimerTurn,
+    counselors_only,
     refused_to_students,
 )
 from bot.core.keys import RoleTarget, UserKey
@@ -572,21 +573,17 @@ def _menu(rank: int, text: str, *roles: str) -> MenuEntry:
     return MenuEntry(roles, rank, text)
 
 
-def refuse_load(ctx: Context, turn: Turn, _: str) -> Outcome:
-    return _reply(ctx, turn, "supervision.counselors_only", audit="staff_command_refused")
-
-
 WEEK = Read("holds", _week)
 FEATURE = Feature(
     "shifts",
     commands=(
         Command("jadwal", schedule, STAFF, aliases=("shifts",), roles=("peer", *COUNSELORS),
-                refuse=refuse_load, reads=(WEEK,),
+                refuse=counselors_only, reads=(WEEK,),
                 menu=(_menu(52, "Jadwal shift", "peer"),
                       _menu(70, "Jadwal shift konselor sebaya", "counselor"))),
         Command("tukar", swap, STAFF, aliases=("swap",), reads=(WEEK,),
                 menu=(_menu(54, "Tukar shift", "peer"),)),
-        Command("beban", load, STAFF, aliases=("load",), roles=COUNSELORS, refuse=refuse_load,
+        Command("beban", load, STAFF, aliases=("load",), roles=COUNSELORS, refuse=counselors_only,
                 reads=(Read("loads", _loads),),
                 menu=(_menu(72, "Jam & kasus konselor sebaya", "counselor"),)),
         *refused_to_students("jadwal", "tukar", "beban"),
