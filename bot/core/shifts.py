@@ -595,9 +595,14 @@ FEATURE = Feature(
         ButtonRoute(ACCEPT_PREFIX, accept_swap, STAFF, reads=(Read("swap", _swap_named),)),
     ),
     timers=(
-        TimerKind(REMIND, reminder, family=True, reads=(Read("holds", _slot_of_timer),)),
-        TimerKind(CHECK, check, family=True, reads=(Read("holds", _slot_of_timer),)),
-        TimerKind(LAPSE, lapse, family=True, reads=(Read("swap", _swap_named),)),
+        # context "reminder": on WhatsApp, outside the 24-hour window, the reminder template
+        # carries them (a peer rarely wrote to the bot the day before a shift)
+        TimerKind(REMIND, reminder, family=True, reads=(Read("holds", _slot_of_timer),),
+                  context="reminder"),
+        TimerKind(CHECK, check, family=True, reads=(Read("holds", _slot_of_timer),),
+                  context="reminder"),
+        TimerKind(LAPSE, lapse, family=True, reads=(Read("swap", _swap_named),),
+                  context="reminder"),
     ),
     retractable=(ACCEPT_PREFIX,),
     effects=EFFECTS,

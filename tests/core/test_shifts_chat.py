@@ -252,3 +252,17 @@ async def test_a_holiday_added_after_the_reminder_brings_no_no_show(dialog: Dial
     await d.tick(minutes=29 + 15)
     sent = await d.tick(minutes=15)
     assert to(sent, "bk") == []
+
+
+async def test_the_reminder_may_go_as_whatsapps_reminder_template(dialog: Dialog) -> None:
+    """A peer seldom wrote to the bot in the 24 hours before a shift: on WhatsApp the
+    reminder template carries it (purpose "reminder"), instead of waiting for them."""
+    d = dialog
+    await team(d)
+    await take_tuesday(d)
+    await to_shift_start(d)
+    async with d.app.store.read() as db:
+        rows = await db.execute_fetchall(
+            "SELECT purpose FROM outbox WHERE recipient_key = ? ORDER BY id DESC LIMIT 1",
+            (d.app.vault.user_key("test", "p1").value,))
+    assert [r[0] for r in rows] == ["reminder"]
