@@ -79,3 +79,14 @@ async def test_an_escalated_case_brings_a_check_in_two_hours_later(dialog: Dialo
     assert [t for t in to(sent, "p1") if "Gimana perasaanmu" in t]
     sent = await d.press("p1", "Baik-baik aja")
     assert "Syukurlah" in to(sent, "p1")[0]
+
+
+async def test_a_crisis_in_a_peer_chat_brings_the_peer_a_check_in(dialog: Dialog) -> None:
+    d = dialog
+    await team(d, "id")
+    await open_peer_case(d)
+    await d.press("p1", "Terima")
+    await d.say("student", "aku pengen mati aja")  # guru BK's case from now on
+    await d.press("bk", "Saya tangani")
+    sent = await d.tick(hours=2)
+    assert [t for t in to(sent, "p1") if "Gimana perasaanmu" in t]
