@@ -235,8 +235,12 @@ async def test_beban_counts_cases_accepted_and_is_for_guru_bk(dialog: Dialog) ->
     assert "Bintang: minggu ini 0 jam · 1 kasus" in to(sent, "bk")[0]
     sent = await d.say("p1", "/beban")
     assert "khusus untuk guru BK" in to(sent, "p1")[0]
+    async with d.app.store.transaction() as db:  # guru BK reading English
+        await users.set_lang(db, d.app.vault.user_key("test", "bk"), "en")
+    sent = await d.say("bk", "/load")
+    assert "Bintang: this week 0 h · 1 cases" in to(sent, "bk")[0]
     async with d.app.store.read() as db:
-        assert len(await audit.rows(db, "peer_load_viewed")) == 1
+        assert len(await audit.rows(db, "peer_load_viewed")) == 2
 
 
 async def test_a_holiday_added_after_the_reminder_brings_no_no_show(dialog: Dialog) -> None:
