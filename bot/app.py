@@ -26,8 +26,10 @@ from bot.core.identity import IdentityVault
 from bot.core.keys import SYSTEM
 from bot.core.policy import Policy
 from bot.core.roster import roster_from
+from bot.core.shifts import TEXTS as SHIFT_TEXTS
 from bot.core.training import TEXTS as TRAINING_TEXTS
 from bot.core.training import Training, load_training
+from bot.core.wellbeing import TEXTS as WELLBEING_TEXTS
 from bot.engine.catalog import Catalog, load_catalogs
 from bot.engine.loader import load_flows
 from bot.engine.machine import FlowMachine
@@ -84,6 +86,8 @@ def load_flow_bundle(config: Config) -> FlowBundle:
     _require_texts(config, catalog, TRAINING_TEXTS, "the training gate")
     training = load_training(config.flows_dir, catalog, tuple(languages))
     _require_texts(config, catalog, ANGKET_TEXTS, "the angket")
+    _require_texts(config, catalog, SHIFT_TEXTS, "shifts (/jadwal, /tukar, /beban)")
+    _require_texts(config, catalog, WELLBEING_TEXTS, "the check-in after a heavy case")
     angkets = load_angkets(config.flows_dir, tuple(languages))
     return FlowBundle(catalog, flows, coaching, training, angkets)
 

@@ -91,6 +91,12 @@ class Roster(_Model):
     shifts: list[Shift] = Field(default_factory=list)
     holidays: list[dt.date] = Field(default_factory=list)
     offer_timeout_minutes: int = Field(default=10, ge=1, le=24 * 60)
+    shift_capacity: int = Field(default=2, ge=1, le=20)  # peers who may take one shift
+    reminder_minutes: int = Field(default=30, ge=0, le=24 * 60)  # before a peer's shift
+    no_show_minutes: int = Field(default=15, ge=1, le=4 * 60)  # into the shift: a reminder
+    no_show_escalate_minutes: int = Field(default=15, ge=1, le=4 * 60)  # then guru BK
+    checkin_minutes: int = Field(default=10, ge=0, le=24 * 60)  # after a heavy case
+    long_case_minutes: int = Field(default=60, ge=10, le=24 * 60)  # a case this long is heavy
 
 
 class LadderLevel(_Model):

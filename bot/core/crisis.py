@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
-from bot.core import ack, coaching, tppk
+from bot.core import ack, coaching, tppk, wellbeing
 from bot.core import excerpt as excerpts
 from bot.core.ack import reply_again_key  # noqa: F401  (its home was here)
 from bot.core.context import Context
@@ -152,6 +152,7 @@ def raise_crisis(ctx: Context, turn: Turn, text: str, category: str,
         if case.assignee is not None and case.route == "peer":
             effects.append(Send(case.assignee, staff_text(ctx, "risk.peer_handover",
                                                           code=case.code)))
+            effects += wellbeing.after_case(ctx, case, case.assignee, turn.now, escalated=True)
     effects += start_ladder(ctx, party, category, risky_excerpt(ctx, excerpt or text),
                             turn.now, by_model)  # kept even when nobody is enrolled yet: the
     # ladder reaches whoever is enrolled next

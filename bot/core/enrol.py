@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.core import pseudonym, training
+from bot.core import pseudonym, shifts, training
 from bot.core.context import Context
 from bot.core.conversation import Outcome, Turn
 from bot.core.crisis import LADDER_TIMER
@@ -84,6 +84,7 @@ def duty(ctx: Context, turn: Turn, on: bool) -> Outcome:
         Audit(turn.party.key, "duty_on" if on else "duty_off", {}),
         *([OfferWaiting(OFFER_TIMER)] if on and turn.party.role == "peer" else []),
         *([AllDueNow(LADDER_TIMER)] if on and turn.party.role in ALERTED_ROLES else []),
+        *shifts.on_duty(ctx, turn.party, turn.now, on),  # the shift's arrival (or leaving)
     ])
 
 

@@ -15,16 +15,18 @@ from bot.core import (
     handoff,
     language,
     requeue,
+    shifts,
     staff,
     supervision,
     training,
     weblogin,
+    wellbeing,
 )
 from bot.core.feature import Feature, Registry
 
 FEATURES: tuple[Feature, ...] = tuple(module.FEATURE for module in (
     commands, appointments, groups, handoff, crisis, ask, requeue, delivery, enrol, training,
-    supervision, staff, weblogin, angket, language))
+    supervision, staff, weblogin, angket, language, shifts, wellbeing))
 
 
 def standard_registry() -> Registry:

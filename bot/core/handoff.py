@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from bot.core import coaching, crisis, training
+from bot.core import coaching, crisis, training, wellbeing
 from bot.core.context import Context
 from bot.core.conversation import CaseView, Outcome, Party, Turn
 from bot.core.effects import (
@@ -50,7 +50,7 @@ from bot.core.textclean import is_small_id
 
 OFFER_TIMER = "offer"
 IDLE_TIMER = "case_idle"
-CHECKIN_TIMER = "peer_checkin"
+CHECKIN_TIMER = wellbeing.CHECKIN_TIMER  # its home is bot/core/wellbeing.py
 ACCEPT_PREFIX = "o:acc:"
 SURVEY_PREFIX = "s:"
 FALLBACK_ROUND = 2  # round 0: the fairest peer; round 1: everyone on duty; then guru BK
@@ -194,7 +194,8 @@ def idle_step(ctx: Context, case: CaseView | None, payload: dict, now: dt.dateti
     return [CloseCase(case.id, case.assignee, "auto-closed after inactivity"),
             Send(case.assignee, staff_text(ctx, "handoff.auto_closed_peer",
                                           code=case.code)),
-            *survey(ctx, case), Audit(None, "case_auto_closed", {"code": case.code})]
+            *survey(ctx, case), Audit(None, "case_auto_closed", {"code": case.code}),
+            *wellbeing.after_case(ctx, case, case.assignee, now)]
 
 
 def survey(ctx: Context, case: CaseView) -> list:
@@ -250,6 +251,7 @@ def student_close(ctx: Context, turn: Turn) -> Outcome:
             ctx, "handoff.student_closed", code=case.code)))
         if case.route == "peer":
             outcome.effects.append(OfferWaiting(OFFER_TIMER))
+            outcome.effects += wellbeing.after_case(ctx, case, case.assignee, turn.now)
     ctx.say(outcome, turn, "handoff.closed_student")
     outcome.effects += survey(ctx, case) if case.status == "active" else []
     return outcome
@@ -285,6 +287,7 @@ def peer_close(ctx: Context, turn: Turn, note: str) -> Outcome:
         Send(turn.party.key, ctx.text("staff.closed", turn.conversation.lang, code=case.code)),
         Audit(turn.party.key, "case_closed", {"code": case.code}),
         OfferWaiting(OFFER_TIMER),  # this peer is free again: the queue moves now
+        *wellbeing.after_case(ctx, case, turn.party.key, turn.now),
     ])
 
 
@@ -315,7 +318,8 @@ def escalate(ctx: Context, turn: Turn, reason: str,
             "handoff.escalated_student" if turn.alertable else "risk.reply_nobody",
             case.lang or "id"), priority=PRIORITY_CRISIS),
         Send(turn.party.key, ctx.text(peer_text, lang, code=case.code)),
-        StartTimer(turn.party.key, CHECKIN_TIMER, turn.now + dt.timedelta(hours=2), {}),
+        *wellbeing.after_case(ctx, case, turn.party.key if turn.party.role == "peer" else None,
+                              turn.now, escalated=True),
         Audit(turn.party.key, "case_escalated", {"code": case.code}),
     ])
 
@@ -329,11 +333,6 @@ def note(ctx: Context, turn: Turn, text: str) -> Outcome:
     return Outcome(turn.conversation, [AddNote(case.id, turn.party.key, text),
                                        Send(turn.party.key, ctx.text("handoff.note_saved",
                                                                       lang))])
-
-
-def checkin(ctx: Context, party: Party, lang: str) -> list:
-    """Two hours after a peer escalated a case: a short, kind check-in."""
-    return [Send(party.key, ctx.text("handoff.checkin", lang))]
 
 
 def skip_comment(ctx: Context, turn: Turn, _: str = "") -> Outcome:
@@ -370,6 +369,5 @@ FEATURE = Feature(
                   reads=(Read("peers", lambda ask: AvailablePeers(ask.peer_capacity)),),
                   context="queue"),
         TimerKind(IDLE_TIMER, lambda ctx, t: idle_step(ctx, t.case, dict(t.payload), t.now)),
-        TimerKind(CHECKIN_TIMER, lambda ctx, t: checkin(ctx, t.party, t.conversation.lang)),
     ),
 )

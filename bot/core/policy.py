@@ -37,6 +37,19 @@ class AppointmentPolicy:
 
 
 @dataclass(frozen=True)
+class ShiftPolicy:
+    """Peers' commitment to their shifts (bot/core/shifts.py) and the check-in after a heavy
+    case (bot/core/wellbeing.py)."""
+
+    capacity: int = 2  # peers per shift
+    reminder: dt.timedelta = dt.timedelta(minutes=30)  # before the shift
+    no_show: dt.timedelta = dt.timedelta(minutes=15)  # into it, not on duty: a reminder
+    escalate_after: dt.timedelta = dt.timedelta(minutes=15)  # ... then guru BK is told
+    checkin: dt.timedelta = dt.timedelta(minutes=10)  # after a heavy case closed
+    long_case: dt.timedelta = dt.timedelta(minutes=60)  # a case this long counts as heavy
+
+
+@dataclass(frozen=True)
 class Policy:
     """The school's rules, as the core reads them."""
 
@@ -57,6 +70,7 @@ class Policy:
     approval_valid: dt.timedelta = dt.timedelta(days=183)  # then a refresher, a new approval
     teams: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # crisis category ->
     # staff roles told besides guru BK (bot/core/tppk.py)
+    shifts: ShiftPolicy = ShiftPolicy()
 
     @classmethod
     def from_config(cls, config: Config) -> Policy:
@@ -79,4 +93,11 @@ class Policy:
                 dt.timedelta(minutes=config.appointments.reminder_minutes)),
             approval_valid=dt.timedelta(days=config.training.approval_days),
             teams={c: tuple(t) for c, t in config.escalation.categories.items()},
+            shifts=ShiftPolicy(
+                config.roster.shift_capacity,
+                dt.timedelta(minutes=config.roster.reminder_minutes),
+                dt.timedelta(minutes=config.roster.no_show_minutes),
+                dt.timedelta(minutes=config.roster.no_show_escalate_minutes),
+                dt.timedelta(minutes=config.roster.checkin_minutes),
+                dt.timedelta(minutes=config.roster.long_case_minutes)),
         )

@@ -123,6 +123,37 @@ class AngketRuns:
     for_student: bool
 
 
+@dataclass(frozen=True)
+class ShiftHolds:
+    """Who holds the shifts starting from ``start`` to before ``end`` (peers still enrolled)."""
+
+    start: dt.datetime
+    end: dt.datetime
+
+
+@dataclass(frozen=True)
+class ShiftSwap:
+    """A shift swap request by its token, with the slot's current holders."""
+
+    token: str
+
+
+@dataclass(frozen=True)
+class SwapPeers:
+    """Every enrolled peer (who may be asked to take a shift over)."""
+
+
+@dataclass(frozen=True)
+class PeerLoads:
+    """Each peer's hours on their shifts, cases accepted and no-shows, for ``weeks`` weeks
+    ending with the week of ``monday`` (newest first)."""
+
+    monday: dt.date
+    weeks: int
+    tz: dt.tzinfo
+
+
 QUERIES = (OpenCaseNamed, LatestCaseNamed, CaseById, OpenCasesSince, StudentHistory,
            StaffNamed, OwnAppointment, AppointmentByRef, UpcomingSessions, ReportFigures,
-           WebLink, InviteCode, AvailablePeers, AnyoneAlertable, AngketRuns)
+           WebLink, InviteCode, AvailablePeers, AnyoneAlertable, AngketRuns, ShiftHolds,
+           ShiftSwap, SwapPeers, PeerLoads)

@@ -47,6 +47,21 @@ class Roster:
     def _works(self, shift: ShiftRule, day: dt.date) -> bool:
         return day not in self.holidays and WEEKDAYS[day.weekday()] in shift.days
 
+    def slots(self, first: dt.date, days: int) -> list[tuple[dt.datetime, dt.datetime]]:
+        """Every shift that starts on the local days ``first`` .. ``first + days - 1`` (no
+        holidays), as (start, end) in the school's time zone, in order."""
+        found = []
+        for offset in range(days):
+            day = first + dt.timedelta(days=offset)
+            for shift in self.shifts:
+                if not self._works(shift, day):
+                    continue
+                start = dt.datetime.combine(day, shift.start, tzinfo=self.tz)
+                end = dt.datetime.combine(day + dt.timedelta(days=int(shift.end <= shift.start)),
+                                          shift.end, tzinfo=self.tz)
+                found.append((start, end))
+        return sorted(set(found))
+
     def next_start(self, now: dt.datetime, horizon_days: int = 21) -> dt.datetime | None:
         """The next moment a shift starts (None when no shift starts within the horizon)."""
         local = now.astimezone(self.tz)

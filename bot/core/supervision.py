@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.core import crisis, handoff
+from bot.core import crisis, handoff, wellbeing
 from bot.core.context import Context
 from bot.core.conversation import CaseRecord, NoteView, Outcome, Turn
 from bot.core.effects import Audit, CancelTimer, MarkRelayed, Send, TakeOver
@@ -140,6 +140,7 @@ def take_over(ctx: Context, turn: Turn, code: str) -> Outcome:
     if case.assignee is not None and case.assignee != turn.party.key:
         effects.append(Send(case.assignee, staff_text(ctx, "supervision.peer_relieved",
                                                       code=case.code)))
+        effects += wellbeing.after_case(ctx, case, case.assignee, turn.now, escalated=True)
     return Outcome(turn.conversation, effects)
 
 

@@ -12,6 +12,7 @@ import datetime as dt
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 SMALL = 5
 
@@ -48,6 +49,7 @@ class ReportData:
     approvals: int = 0
     tppk_notified: int = 0
     coaching: Counter = field(default_factory=Counter)  # (week, kind) -> held or nudged
+    coverage: Any = None  # bot/reports/coverage.py's Coverage (the full report only)
 
     @property
     def cases(self) -> int:

@@ -61,6 +61,20 @@ LABELS = {
                          "kontak, menyuruh atau menasihati, meremehkan, menjanjikan rahasia "
                          "padahal ada tanda bahaya, dan kekhawatiran siswa yang naik (hanya "
                          "jumlah, bukan isi pesan).",
+        "coverage": "Cakupan shift konselor sebaya, per minggu",
+        "shift_planned": "Jam shift terjadwal", "shift_held": "Jam shift diambil",
+        "shift_covered": "Jam shift terisi", "shift_no_shows": "Tidak datang",
+        "coverage_note": "Terjadwal: jam shift menurut jadwal yang berlaku sekarang (sampai "
+                         "saat laporan dibuat). Diambil: ada konselor sebaya yang memegang "
+                         "shift itu. Terisi: ada yang benar-benar bertugas (/onduty sampai "
+                         "/offduty atau akhir shift). Angka ini tentang staf, bukan siswa, "
+                         "jadi tidak disamarkan; nama tidak ditampilkan di laporan.",
+        "checkins": "Check-in konselor sebaya setelah kasus berat",
+        "answer": "Jawaban",
+        "checkin_answers": {"ok": "Baik-baik saja", "heavy": "Agak berat",
+                            "talk": "Ingin ngobrol dengan guru BK"},
+        "checkins_note": "Hanya jumlah jawaban, tanpa nama dan tanpa kasus; angka kecil "
+                         "disamarkan.",
     },
     "en": {
         "title": "Sebaya programme report", "period": "Period", "school": "School",
@@ -117,6 +131,20 @@ LABELS = {
                          "contact details, telling them what to do, minimising, promising "
                          "secrecy despite danger signs, and the student's rising concern "
                          "(counts only, never the message).",
+        "coverage": "Peer supporters' shift coverage, per week",
+        "shift_planned": "Shift hours planned", "shift_held": "Shift hours taken",
+        "shift_covered": "Shift hours covered", "shift_no_shows": "No-shows",
+        "coverage_note": "Planned: shift hours on the roster in use now (up to when the "
+                         "report was made). Taken: a peer supporter held the shift. Covered: "
+                         "someone was actually on duty (/onduty to /offduty or the shift's "
+                         "end). These figures are about staff, not students, so they are not "
+                         "hidden; no names appear in the report.",
+        "checkins": "Peer supporters' check-ins after a heavy case",
+        "answer": "Answer",
+        "checkin_answers": {"ok": "Fine", "heavy": "A bit heavy",
+                            "talk": "Would like to talk to the counselor"},
+        "checkins_note": "Counts of answers only, no names and no cases; small counts are "
+                         "hidden.",
     },
 }
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from bot.core.angket import words
 from bot.reports import numbers
 from bot.reports.angket import AngketResult
+from bot.reports.coverage import CHECKIN_ANSWERS
 from bot.reports.figures import ReportData, median, percentile, weeks_series
 from bot.reports.labels import labels
 from bot.reports.programme import COACHING
@@ -169,6 +170,7 @@ def tables(data: ReportData, lang: str, names: Names) -> list[Table]:
         Table(t["satisfaction"], (t["score"], t["ratings"]), scores),
         Table(t["services"], (t["service"], t["count"]), services),
         *programme_tables(data, lang),
+        *coverage_tables(data, lang),
         *(angket_table(result, lang) for result in data.angkets),
     ]
 
@@ -192,6 +194,30 @@ def programme_tables(data: ReportData, lang: str) -> list[Table]:
     header = (t["week"], *(t["coaching_kinds"][kind] for kind in COACHING), t["total"])
     return [Table(t["programme"], (t["measure"], t["value"]), rows),
             Table(t["coaching"], header, weeks, t["coaching_note"])]
+
+
+def coverage_tables(data: ReportData, lang: str) -> list[Table]:
+    """Shift coverage per week (hours planned, held, covered; no-shows: about staff, shown as
+    they are, never by name) and the peers' check-in answers (how peers feel: small counts
+    hidden). Nothing when the report was gathered without them (/laporan's summary)."""
+    coverage = data.coverage
+    if coverage is None:
+        return []
+    t = labels(lang)
+    cut = partial_weeks(data)
+
+    def hours(value: float) -> str:
+        return numbers.number(round(value, 1), lang, 1)
+
+    rows = [(numbers.day(w, lang) + (" *" if w in cut else ""), hours(coverage.planned[w]),
+             hours(coverage.held[w]), hours(coverage.covered[w]),
+             numbers.number(coverage.no_shows[w], lang)) for w in data.weeks]
+    header = (t["week"], t["shift_planned"], t["shift_held"], t["shift_covered"],
+              t["shift_no_shows"])
+    answers = protect({a: coverage.checkins[a] for a in CHECKIN_ANSWERS})
+    checkins = [(t["checkin_answers"][a], count(answers[a], lang)) for a in CHECKIN_ANSWERS]
+    return [Table(t["coverage"], header, rows, t["coverage_note"]),
+            Table(t["checkins"], (t["answer"], t["count"]), checkins, t["checkins_note"])]
 
 
 def angket_table(result: AngketResult, lang: str) -> Table:

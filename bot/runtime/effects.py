@@ -55,6 +55,7 @@ from bot.core.effects import (
 from bot.core.features import standard_registry
 from bot.core.keys import RoleTarget, UserKey
 from bot.core.localized import for_recipient
+from bot.core.shifts import AskSwap, LapseSwap, LeaveShift, MarkShift, TakeShift, TakeSwap
 from bot.store import (
     angket,
     audit,
@@ -64,6 +65,7 @@ from bot.store import (
     outbox,
     retention,
     services,
+    shifts,
     timers,
     users,
     web,
@@ -333,6 +335,14 @@ APPLY: Mapping[type, Callable[[Applying, Any], Awaitable[int | None]]] = {
     AnswerAngket: lambda ap, e: angket.record(ap.db, e.angket_id, e.mark, e.item_id, e.answer),
     OpenAngket: lambda ap, e: angket.open_run(ap.db, e.angket_id, ap.now, e.closes_at, e.by),
     CloseAngket: lambda ap, e: angket.close_run(ap.db, e.angket_id, ap.now),
+    TakeShift: lambda ap, e: shifts.take(ap.db, e.peer, e.starts_at, e.ends_at, e.capacity,
+                                         ap.now),
+    LeaveShift: lambda ap, e: shifts.leave(ap.db, e.peer, e.starts_at, ap.now),
+    MarkShift: lambda ap, e: shifts.mark(ap.db, e.peer, e.starts_at, e.mark, e.at),
+    AskSwap: lambda ap, e: shifts.ask_swap(ap.db, e.token, e.peer, e.starts_at, ap.now),
+    TakeSwap: lambda ap, e: shifts.take_swap(ap.db, e.token, e.taker, e.requester,
+                                             e.starts_at, ap.now),
+    LapseSwap: lambda ap, e: shifts.lapse_swap(ap.db, e.token, ap.now),
 }
 COUNTS = frozenset({Send, RetractButtons})  # what they return is how many rows they queued
 BATCHED = (StartTimer, Audit)  # single statements reading nothing: they go to the db together

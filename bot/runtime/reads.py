@@ -21,7 +21,7 @@ from bot.core.identity import IdentityVault
 from bot.core.keys import UserKey
 from bot.reports import data as reports
 from bot.store import angket as angket_rows
-from bot.store import audit, cases, invites, services, users, web
+from bot.store import audit, cases, invites, services, shifts, users, web
 from bot.store.users import UserRow
 
 
@@ -154,6 +154,22 @@ async def _angket(rc: ReadContext, query: q.AngketRuns) -> angket_core.AngketVie
                                   marks)
 
 
+async def _shift_holds(rc: ReadContext, query: q.ShiftHolds) -> tuple:
+    return await shifts.holds_between(rc.db, query.start, query.end)
+
+
+async def _shift_swap(rc: ReadContext, query: q.ShiftSwap) -> Any:
+    return await shifts.swap(rc.db, query.token)
+
+
+async def _swap_peers(rc: ReadContext, _: q.SwapPeers) -> tuple[Party, ...]:
+    return tuple(party_of(u) for u in await users.with_role(rc.db, "peer"))
+
+
+async def _peer_loads(rc: ReadContext, query: q.PeerLoads) -> tuple:
+    return await shifts.peer_loads(rc.db, query.monday, query.weeks, query.tz, rc.now)
+
+
 READS: Mapping[type, Callable[[ReadContext, Any], Awaitable[Any]]] = {
     q.OpenCaseNamed: _open_case_named, q.LatestCaseNamed: _latest_case_named,
     q.CaseById: _case_by_id, q.OpenCasesSince: _open_cases_since, q.StudentHistory: _history,
@@ -161,7 +177,8 @@ READS: Mapping[type, Callable[[ReadContext, Any], Awaitable[Any]]] = {
     q.AppointmentByRef: _appointment_by_ref, q.UpcomingSessions: _sessions,
     q.ReportFigures: _report, q.WebLink: _web_link, q.InviteCode: _invite,
     q.AvailablePeers: _available_peers, q.AnyoneAlertable: _alertable,
-    q.AngketRuns: _angket,
+    q.AngketRuns: _angket, q.ShiftHolds: _shift_holds, q.ShiftSwap: _shift_swap,
+    q.SwapPeers: _swap_peers, q.PeerLoads: _peer_loads,
 }
 
 

@@ -52,4 +52,7 @@ async def purge(db: aiosqlite.Connection, light_before: dt.datetime,
     cursor = await db.execute("DELETE FROM group_sessions WHERE starts_at < ?",
                               (ts(light_before),))
     counts["group_sessions"] = cursor.rowcount
+    # Who held which shift (pseudonymous staff records, the report's coverage) the same.
+    await db.execute("DELETE FROM shift_holds WHERE starts_at < ?", (ts(light_before),))
+    await db.execute("DELETE FROM shift_swaps WHERE starts_at < ?", (ts(light_before),))
     return counts

@@ -9,6 +9,7 @@ import re
 from aiohttp import web
 
 from bot.config import Shift
+from bot.core import shifts as shifts_core
 from bot.core.effects import Audit, OfferWaiting, UpdateStaff
 from bot.core.handoff import OFFER_TIMER
 from bot.core.roster import WEEKDAYS
@@ -16,6 +17,7 @@ from bot.runtime.effects import apply_effects
 from bot.staffcli import new_code
 from bot.store import audit, invites, staffing, users
 from bot.store import roster as roster_store
+from bot.store import shifts as shift_rows
 from bot.store import web as web_store
 from bot.store.users import UserRow
 from bot.web.context import VIEWER, ctx
@@ -59,7 +61,33 @@ async def staff_page(request: web.Request) -> web.Response:
     saved = await _roster(request)
     return page(request, "staff.html", viewer=request[VIEWER], rows=rows, roles=ROLES,
                 roster=saved, weekdays=WEEKDAYS, from_config=not await _roster_saved(request),
-                notice=NOTICES.get(request.query.get("m", ""), ""))
+                notice=NOTICES.get(request.query.get("m", ""), ""),
+                **await _shift_board(request, now))
+
+
+async def _shift_board(request: web.Request, now: dt.datetime) -> dict:
+    """Who holds which shift of the next 7 days (pseudonyms, no-shows marked) and each peer's
+    hours and cases this week and last (counts only): what /jadwal and /beban show."""
+    c = ctx(request)
+    core, tz = c.app.core, c.app.config.tz
+    slots = shifts_core.week_slots(core, now)
+    today = now.astimezone(tz).date()
+    monday = today - dt.timedelta(days=today.weekday())
+    first = dt.datetime.combine(today, dt.time(), tzinfo=tz)
+    async with c.app.store.read() as db:
+        holds = await shift_rows.holds_between(db, first, first + dt.timedelta(days=8))
+        loads = await shift_rows.peer_loads(db, monday, shifts_core.LOAD_WEEKS, tz, now)
+    board = [{"start": s.astimezone(tz), "end": e.astimezone(tz),
+              "holders": [(h.name, h.no_show) for h in holds if h.starts_at == s]}
+             for s, e in slots]
+    roster = core.roster
+    holidays = sorted(day for day in (roster.holidays if roster is not None else ())
+                      if today <= day < today + dt.timedelta(days=shifts_core.WEEK_DAYS))
+    lang = c.lang(request, request[VIEWER], "")
+    rows = [{"name": p.name, "weeks": [shifts_core.hours_text(w.hours, lang) for w in p.weeks],
+             "cases": [w.cases for w in p.weeks], "no_shows": sum(w.no_shows for w in p.weeks)}
+            for p in loads]
+    return {"board": board, "board_holidays": holidays, "loads": rows}
 
 
 @needs("staff")

@@ -132,12 +132,13 @@ def test_the_generated_menus_are_the_ones_telegram_had() -> None:
     assert list(menus.for_role("peer")) == [
         ("selesai", "Tutup kasus"), ("eskalasi", "Teruskan ke guru BK + alasan"),
         ("catatan", "Catatan supervisi"), ("onduty", "Mulai bertugas"),
-        ("offduty", "Berhenti bertugas"), ("nama", "Ganti nama samaran"),
+        ("offduty", "Berhenti bertugas"), ("jadwal", "Jadwal shift"),
+        ("tukar", "Tukar shift"), ("nama", "Ganti nama samaran"),
         ("latihan", "Pelatihan sebelum bertugas"), ("bahasa", "Ganti bahasa / language"),
         ("help", "Bantuan staf")]
     assert [c for c, _ in menus.for_role("counselor")] == [
-        "kasus", "lihat", "ambil", "selesai", "sesi", "laporan", "angket", "dasbor", "onduty",
-        "offduty", "setujui", "bahasa", "help"]
+        "kasus", "lihat", "ambil", "selesai", "sesi", "laporan", "angket", "dasbor", "jadwal",
+        "beban", "onduty", "offduty", "setujui", "bahasa", "help"]
     assert menus.for_role("backup") == menus.for_role("counselor")
     assert list(menus.for_role("tppk")) == [("bahasa", "Ganti bahasa / language"),
                                             ("help", "Bantuan staf")]

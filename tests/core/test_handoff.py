@@ -224,7 +224,8 @@ async def test_peer_escalation_starts_the_ladder_and_checks_in_on_the_peer(d: Di
     assert "aku lagi berantem sama sahabatku" in to(sent, "bk")[0]
     await d.say("bk", "/selesai sudah ditangani")
     sent = await d.tick(hours=2)
-    assert any("gimana perasaanmu" in t for t in to(sent, "p1"))
+    assert any("Gimana perasaanmu" in t for t in to(sent, "p1"))  # bot/core/wellbeing.py
+    assert d.last_to("p1").buttons[0].label == "Baik-baik aja"
 
 
 async def test_catatan_is_kept_for_supervision_only(d: Dialog) -> None:

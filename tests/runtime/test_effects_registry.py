@@ -17,7 +17,7 @@ def test_every_effect_type_has_a_store_operation() -> None:
 
 
 def test_retractable_buttons_come_from_the_declarations() -> None:
-    assert set(STANDARD_RETRACTABLE) == {"k:take:", "o:acc:", "ap:ok:"}
+    assert set(STANDARD_RETRACTABLE) == {"k:take:", "o:acc:", "ap:ok:", "sw:acc:"}
     assert standard_registry().retractable() == STANDARD_RETRACTABLE
     take = effects.Send(effects.RoleTarget("counselor"), "x",
                         (effects.Button("Saya tangani", "k:take:K7Q2"),))

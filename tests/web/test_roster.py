@@ -127,3 +127,17 @@ async def test_bad_roster_edits_and_refusals_change_nothing(webview: Web) -> Non
     assert not await webview.rows("SELECT 1 FROM meta WHERE key = 'roster'")
     assert not await webview.rows("SELECT 1 FROM audit WHERE action = 'roster_changed'")
     assert on_shift(webview)
+
+
+async def test_the_staff_page_shows_who_holds_each_shift_and_each_peers_load(webview: Web
+                                                                            ) -> None:
+    d = webview.dialog
+    await d.say(PEER, "/jadwal")
+    await d.press(PEER, "Ambil Selasa 24/11 07.00")
+    async with webview.client() as client:
+        await webview.sign_in(client)
+        page = await webview.call(client, "GET", "/staf")
+    assert "Shift konselor sebaya, 7 hari ke depan" in page.text
+    assert "Sel 24/11 07:00–15:00: Bintang" in page.text
+    assert "Rab 25/11 07:00–15:00: <span class=\"empty\">belum ada</span>" in page.text
+    assert "<td>Bintang</td><td>0 jam · 0 kasus</td>" in page.text

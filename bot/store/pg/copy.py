@@ -25,7 +25,7 @@ TABLES = ("users", "conversations", "cases", "case_messages", "offers", "case_ex
           "surveys", "staff_notes", "invites", "inbox", "outbox", "timers", "audit",
           "appointments", "group_sessions", "group_signups", "meta", "reply_windows",
           "inbox_seen", "wa_identities", "wa_menus", "web_links", "web_sessions", "keyring",
-          "angket_runs", "angket_answers", "angket_done")
+          "angket_runs", "angket_answers", "angket_done", "shift_holds", "shift_swaps")
 
 
 class NotEmpty(SebayaError):
