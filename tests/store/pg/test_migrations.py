@@ -49,7 +49,7 @@ async def test_003_seals_timer_payloads_approves_peers_and_widens_roles(pg_url: 
     store = await PgStore.open(pg_url, VAULT)
     try:
         assert await store.schema_version() == migrations()[-1][0]
-        async with store._pool.acquire() as con:
+        async with store.raw() as con:  # rows as stored, the school's
             raw = {r["kind"]: bytes(r["payload"]) for r in await con.fetch(
                 "SELECT kind, payload FROM timers")}
             assert b"takut" not in raw["crisis_ladder"]  # sealed, not plaintext bytes
@@ -69,7 +69,8 @@ async def test_003_seals_timer_payloads_approves_peers_and_widens_roles(pg_url: 
                     "INSERT INTO invites (code_hash, role, created_at, expires_at) "
                     "VALUES ($1, $2, 't', 't')", f"h-{role}", role)
             with pytest.raises(asyncpg.CheckViolationError):
-                await con.execute("UPDATE users SET role = 'janitor' WHERE key = 's1'")
+                async with con.transaction():  # a savepoint: the rest goes on
+                    await con.execute("UPDATE users SET role = 'janitor' WHERE key = 's1'")
             await con.execute("INSERT INTO web_links (token_hash, user_key, created_at, "
                               "expires_at) VALUES ('t', 's1', 'a', 'b')")
             await con.execute("INSERT INTO web_sessions (token_hash, user_key, created_at, "
