@@ -93,3 +93,59 @@ async def test_sealing_a_migrated_column_needs_the_secret(pg_url: str) -> None:
         assert await store.schema_version() == migrations()[-1][0]
     finally:
         await store.close()
+
+
+async def test_008_keeps_a_single_schools_data_as_default_and_readable(
+        pg_url: str, pg_server, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A database of one school from before schools: after 008 all of it is the implicit
+    school's, readable as before with the same keys; a new school sees none of it."""
+    from bot.core.keys import UserKey
+    from bot.store import cases, users
+    from bot.store.pg import store as pg_module
+
+    every = migrations()
+    monkeypatch.setattr(pg_module, "migrations", lambda: [m for m in every if m[0] < 8])
+    student = UserKey("s" * 32)
+    before = IdentityVault(b"migration-secret-0123456789")
+    store = await PgStore.open(pg_url, before)
+    try:
+        assert await store.schema_version() < 8
+        async with store.transaction() as db:
+            await users.touch(db, student, "telegram", lambda: before.seal("chat-9"), "id", NOW)
+            case = await cases.create(db, student, "K7Q2", "counselor", "teman", 2,
+                                      {"story": "cerita-lama"}, NOW)
+            await cases.add_message(db, case, "student", "pesan-lama", NOW)
+            await timers.start(db, student, "crisis_ladder", NOW, {"excerpt": "takut-lama"})
+    finally:
+        await store.close()
+    monkeypatch.setattr(pg_module, "migrations", lambda: every)
+    after = IdentityVault(b"migration-secret-0123456789")
+    store = await PgStore.open(pg_url, after)  # applies 008
+    try:
+        assert await store.schema_version() == every[-1][0] and store.school == "default"
+        assert after.user_key("telegram", "9") == before.user_key("telegram", "9")
+        async with store.transaction() as db:
+            found = await cases.open_by_code(db, "K7Q2")
+            assert found is not None and found.id == case and found.student == student
+            assert (await cases.by_id(db, case, with_recent=5)).recent[-1] == ("student", "pesan-lama")
+            assert after.open((await users.get(db, student)).address) == "chat-9"
+            due = {t.kind: t.payload for t in await timers.due(db, NOW)}
+            assert due == {"crisis_ladder": {"excerpt": "takut-lama"}}
+    finally:
+        await store.close()
+    con = await asyncpg.connect(pg_server.admin_url(pg_url))  # the superuser sees every row
+    try:
+        for table in ("users", "cases", "case_messages", "timers", "meta", "keyring"):
+            assert await con.fetchval(f"SELECT count(*) FROM {table}") > 0, table
+            assert await con.fetchval(
+                f"SELECT count(*) FROM {table} WHERE school <> 'default'") == 0, table
+    finally:
+        await con.close()
+    other = await PgStore.open(pg_url, IdentityVault(b"migration-secret-0123456789"),
+                               school="smpn2")
+    try:
+        async with other.transaction() as db:
+            assert await cases.open_by_code(db, "K7Q2") is None
+            assert await users.get(db, student) is None
+    finally:
+        await other.close()
