@@ -127,7 +127,8 @@ async def test_008_keeps_a_single_schools_data_as_default_and_readable(
         async with store.transaction() as db:
             found = await cases.open_by_code(db, "K7Q2")
             assert found is not None and found.id == case and found.student == student
-            assert (await cases.by_id(db, case, with_recent=5)).recent[-1] == ("student", "pesan-lama")
+            recent = (await cases.by_id(db, case, with_recent=5)).recent
+            assert recent[-1] == ("student", "pesan-lama")
             assert after.open((await users.get(db, student)).address) == "chat-9"
             due = {t.kind: t.payload for t in await timers.due(db, NOW)}
             assert due == {"crisis_ladder": {"excerpt": "takut-lama"}}
