@@ -129,6 +129,19 @@ async def _seal_column(con: asyncpg.Connection, sealer: Sealer | None, table: st
                           [(sealer.seal(bytes(row[1]).decode()), row[0]) for row in rows])
 
 
+async def _unforce(con: asyncpg.Connection) -> list[str]:
+    """A migration after 008 changes every school's rows, not only those of the school whose
+    view happens to migrate: inside its transaction the owner is let past the policies (NO
+    FORCE; forced again before the commit, so no other session ever sees it unforced). Its
+    INSERTs name the school of each row (the default is the migrating view's)."""
+    tables = [r[0] for r in await con.fetch(
+        "SELECT relname FROM pg_class WHERE relnamespace = current_schema()::regnamespace "
+        "AND relkind = 'r' AND relforcerowsecurity")]
+    for table in tables:
+        await con.execute(f"ALTER TABLE {_quoted(table)} NO FORCE ROW LEVEL SECURITY")
+    return tables
+
+
 def _quoted(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
@@ -330,12 +343,16 @@ class PgStore:
         for number, _name, sql in migrations():
             if number > current:
                 async with con.transaction():
+                    unforced = await _unforce(con) if number > SCHOOLS_MIGRATION else []
                     await con.execute(sql)
                     for table, column in sealed_by(sql):
                         if number > SCHOOLS_MIGRATION:  # each school's rows, each one's key
                             raise NotImplementedError("sealing a column after migration 008 "
                                                       "must seal every school's rows")
                         await _seal_column(con, self._sealer, table, column)
+                    for table in unforced:
+                        await con.execute(f"ALTER TABLE IF EXISTS {_quoted(table)} "
+                                          "FORCE ROW LEVEL SECURITY")
                     await con.execute("UPDATE sebaya_schema SET version = $1", number)
                 current, applied = number, True
         if self._migrate_url is not None:

@@ -150,3 +150,37 @@ async def test_008_keeps_a_single_schools_data_as_default_and_readable(
             assert await users.get(db, student) is None
     finally:
         await other.close()
+
+
+async def test_a_migration_after_008_changes_every_schools_rows(
+        pg_url: str, pg_server, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A data migration runs as the owner past the policies (inside its own transaction),
+    whichever school's view applies it; the tables are forced again at its commit."""
+    from bot.store.pg import store as pg_module
+
+    stores = [await PgStore.open(pg_url, IdentityVault(b"migration-secret-0123456789"),
+                                 school=school) for school in ("smpn1", "smpn2")]
+    try:
+        for store in stores:
+            async with store.transaction() as db:
+                await db.execute("INSERT INTO meta (key, value) VALUES ('marker', 'x')")
+    finally:
+        for store in stores:
+            await store.close()
+    every = migrations()
+    later = (every[-1][0] + 1, "999_later.sql",
+             "UPDATE meta SET value = value || '!' WHERE key = 'marker'")
+    monkeypatch.setattr(pg_module, "migrations", lambda: [*every, later])
+    store = await PgStore.open(pg_url, IdentityVault(b"migration-secret-0123456789"),
+                               school="smpn1")
+    await store.close()
+    con = await asyncpg.connect(pg_server.admin_url(pg_url))
+    try:
+        assert sorted(tuple(r) for r in await con.fetch(
+            "SELECT school, value FROM meta WHERE key = 'marker'")) == [
+            ("smpn1", "x!"), ("smpn2", "x!")]
+        assert await con.fetchval("SELECT bool_and(relforcerowsecurity) FROM pg_class WHERE "
+                                  "relnamespace = 'public'::regnamespace AND relkind = 'r' "
+                                  "AND relname <> 'sebaya_schema'")
+    finally:
+        await con.close()
