@@ -374,3 +374,27 @@ def test_a_school_id_is_checked_before_it_reaches_sql() -> None:
     for bad in ("", "a'b", "a b", "a:b", "-x", "x" * 64):
         with pytest.raises(Exception, match="school id"):
             pg_module.school_id(bad)
+
+
+async def test_migrating_needs_the_owner_and_the_same_database(url, pg_url) -> None:
+    from bot.errors import SebayaError
+    from tests.pgserver import app_url
+
+    with pytest.raises(SebayaError, match="SEBAYA_MIGRATE_DATABASE_URL"):  # rows only
+        await PgStore.open(app_url(pg_url), IdentityVault(SECRET))
+    with pytest.raises(SebayaError, match="nothing migrated"):  # another database's owner
+        await PgStore.open(url, IdentityVault(SECRET), migrate_url=pg_url)
+    assert REGISTRY.open_on(url) == REGISTRY.open_on(app_url(pg_url)) == 0  # all closed
+
+
+async def test_a_read_inside_a_transaction_does_not_wait_for_its_own_share(url) -> None:
+    options = {"pool_size": 2, "urgent_size": 1, "school_share": 0.5}
+    a, b = await _open(url, "smpn1", **options), await _open(url, "smpn2", **options)
+    try:
+        async with asyncio.timeout(10), a.transaction() as db:  # A holds its one share
+            await db.execute("SELECT 1")
+            async with a.read() as inner:  # the same unit of work: no deadlock on the cap
+                assert (await inner.execute_fetchall("SELECT 3"))[0][0] == 3
+    finally:
+        await a.close()
+        await b.close()

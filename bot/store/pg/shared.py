@@ -24,12 +24,18 @@ import math
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import asyncpg
 
 log = logging.getLogger("sebaya.store.pg")
 CHANNEL = "sebaya"  # the NOTIFY channel
+
+
+# the (pool, school) shares the running unit of work holds (inherited by the tasks it starts)
+_HOLDING: ContextVar[frozenset[tuple[int, str]]] = ContextVar("sebaya_holding",
+                                                             default=frozenset())
 
 
 class Shares:
@@ -50,13 +56,20 @@ class Shares:
 
     @asynccontextmanager
     async def hold(self, school: str) -> AsyncIterator[None]:
-        """Count one connection for ``school`` (waiting while it holds its share)."""
+        """Count one connection for ``school`` (waiting while it holds its share). A unit of
+        work that already holds one (a read inside a transaction, the tasks it gathers) does
+        not wait for its own share: the cap never deadlocks what the pool alone would not."""
+        key = (id(self), school)
+        holding = _HOLDING.get()
         async with self._changed:
-            await self._changed.wait_for(lambda: self.held[school] < self.cap())
+            if key not in holding:
+                await self._changed.wait_for(lambda: self.held[school] < self.cap())
             self.held[school] += 1
+        token = _HOLDING.set(holding | {key})
         try:
             yield
         finally:
+            _HOLDING.reset(token)
             async with self._changed:
                 self.held[school] -= 1
                 self._changed.notify_all()

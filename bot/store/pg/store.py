@@ -289,6 +289,12 @@ class PgStore:
         con = await asyncpg.connect(self._migrate_url)
         try:
             await con.execute("SELECT set_config('sebaya.school', $1, false)", self.school)
+            migrating = await con.fetchval("SELECT current_database()")
+            serving = await self._shared.pool.fetchval("SELECT current_database()")
+            if migrating != serving:  # another database's owner: nothing is migrated
+                raise SebayaError(
+                    f"the migration URL (SEBAYA_MIGRATE_DATABASE_URL or database.migrate_url) "
+                    f"names database {migrating}, the bot's URL {serving}: nothing migrated")
             yield con
         finally:
             with contextlib.suppress(Exception):

@@ -87,7 +87,7 @@ async def test_two_schools_files_go_into_one_database_side_by_side(
     second = await copy_sqlite(config.database_path, pg_url, IdentityVault(SECRET),
                                school="smpn2")
     assert [(c.table, c.rows) for c in first] == [(c.table, c.rows) for c in second]
-    with pytest.raises(SebayaError, match="school smpn2 .* already holds data"):
+    with pytest.raises(SebayaError, match=r"school smpn2 .* already holds data"):
         await copy_sqlite(config.database_path, pg_url, IdentityVault(SECRET), school="smpn2")
     for school in ("default", "smpn2"):
         store = await PgStore.open(pg_url, IdentityVault(SECRET), school=school)
