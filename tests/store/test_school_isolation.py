@@ -385,6 +385,13 @@ async def test_migrating_needs_the_owner_and_the_same_database(url, pg_url) -> N
     with pytest.raises(SebayaError, match="nothing migrated"):  # another database's owner
         await PgStore.open(url, IdentityVault(SECRET), migrate_url=pg_url)
     assert REGISTRY.open_on(url) == REGISTRY.open_on(app_url(pg_url)) == 0  # all closed
+    # migrated already: the bot's role alone opens it, a new school's keyring row included
+    store = await PgStore.open(url, IdentityVault(SECRET), school="smpn9")
+    try:
+        async with store.read() as db:
+            assert len(await db.execute_fetchall("SELECT wrapped FROM keyring")) == 1
+    finally:
+        await store.close()
 
 
 async def test_a_read_inside_a_transaction_does_not_wait_for_its_own_share(url) -> None:
