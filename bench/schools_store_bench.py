@@ -53,9 +53,8 @@ def _p(values: list[float], q: float) -> float:
 
 async def run(url: str, owner: str, schools: int, noisy: int, seconds: float, share: float,
               pool: int) -> dict[str, list[float]]:
-    from bot.store.pg.store import PgStore
-
     from bot.core.identity import IdentityVault
+    from bot.store.pg.store import PgStore
 
     vault = IdentityVault(b"bench-secret-0123456789abcdef")
     stores = [await PgStore.open(url, vault, school=f"s{i}", migrate_url=owner,
