@@ -405,3 +405,35 @@ async def test_a_read_inside_a_transaction_does_not_wait_for_its_own_share(url) 
     finally:
         await a.close()
         await b.close()
+
+
+async def test_the_school_costs_a_transaction_no_round_trip_and_reads_one_once(
+        url, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = await _open(url, "smpn1")
+    sent: list[str] = []
+    for name in ("execute", "fetch", "fetchval", "fetchrow"):
+        original = getattr(asyncpg.Connection, name)
+
+        def counting(self, query, *args, _original=original, **kwargs):
+            sent.append(query)
+            return _original(self, query, *args, **kwargs)
+
+        monkeypatch.setattr(asyncpg.Connection, name, counting)
+    select = "SELECT count(*) FROM users WHERE key = ?"
+    try:
+        for _ in range(2):  # the second time: statement shapes known, the session set
+            sent.clear()
+            async with store.transaction() as db:
+                await store.lock_person(db, STUDENT.value)
+                await db.execute_fetchall(select, (STUDENT.value,))
+        assert len(sent) == 3 and sent[0].startswith(  # as before schools: BEGIN+lock, 1, COMMIT
+            "BEGIN; SELECT set_config('sebaya.school', 'smpn1', true); SELECT pg_advisory")
+        reads = []
+        for _ in range(2):
+            sent.clear()
+            async with store.read() as db:
+                await db.execute_fetchall(select, (STUDENT.value,))
+            reads.append(len(sent))
+        assert reads == [2, 1]  # the session's school once, then only the statement
+    finally:
+        await store.close()
