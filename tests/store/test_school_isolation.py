@@ -245,8 +245,7 @@ async def test_views_of_one_process_share_one_pool_and_one_listener(url) -> None
 
     try:
         assert a._shared is b._shared and REGISTRY.open_on(url) == 1
-        await a.listen(waker("smpn1"))
-        await b.listen(waker("smpn2"))
+        await asyncio.gather(a.listen(waker("smpn1")), b.listen(waker("smpn2")))  # at once
         con = await asyncpg.connect(url)
         try:
             listening = await con.fetchval("SELECT count(*) FROM pg_stat_activity WHERE "

@@ -108,6 +108,7 @@ class Shared:
         self.shares = {False: Shares(pool_size, share), True: Shares(urgent_size, share)}
         self.views = 0
         self._listener: asyncpg.Connection | None = None
+        self._listening = asyncio.Lock()
         self._on_notify: dict[str, list[Callable[[set[str]], None]]] = {}
         # the recipient locks, on a connection per lane: a crisis drain's lock never waits
         # behind an ordinary pass taking the locks of many recipients
@@ -153,10 +154,11 @@ class Shared:
 
     async def listen(self, school: str, on_notify: Callable[[set[str]], None]) -> None:
         self._on_notify.setdefault(school, []).append(on_notify)
-        if self._listener is None:
-            con = await asyncpg.connect(self.url)
-            await con.add_listener(CHANNEL, self._received)
-            self._listener = con
+        async with self._listening:  # schools starting together open one connection
+            if self._listener is None:
+                con = await asyncpg.connect(self.url)
+                await con.add_listener(CHANNEL, self._received)
+                self._listener = con
 
     def _received(self, _con: Any, _pid: int, _channel: str, payload: str) -> None:
         school, tables = parse_payload(payload)
