@@ -175,8 +175,7 @@ class App:
             angkets=bundle.angkets,
         )
         store = await open_store(config.database_path, config.database_url(), vault,
-                                 pool_size=config.database.pool_size,
-                                 urgent_size=config.database.crisis_pool_size)
+                                 **config.store_options())
         return cls(config, store, vault, core, channels, clock or SystemClock(), web_url)
 
     async def start(self) -> None:

@@ -521,7 +521,7 @@ async def _migrate(config: Config) -> int:
     from bot.store.port import open_store
 
     store = await open_store(config.database_path, config.database_url(),
-                             IdentityVault(load_secret(config)))
+                             IdentityVault(load_secret(config)), **config.store_options())
     try:
         version = await store.schema_version()
     finally:
@@ -530,7 +530,7 @@ async def _migrate(config: Config) -> int:
     return EXIT_OK
 
 
-async def _migrate_from_sqlite(config: Config, path: Path) -> int:
+async def _migrate_from_sqlite(config: Config, path: Path, school: str = "default") -> int:
     from bot.core.identity import IdentityVault
     from bot.store.pg.copy import copy_sqlite
 
@@ -539,7 +539,8 @@ async def _migrate_from_sqlite(config: Config, path: Path) -> int:
         print("error: set database.url (or SEBAYA_DATABASE_URL) to the PostgreSQL database "
               "to copy into", file=sys.stderr)
         return EXIT_BAD_INPUT
-    copied = await copy_sqlite(path, url, IdentityVault(load_secret(config)))
+    copied = await copy_sqlite(path, url, IdentityVault(load_secret(config)), school=school,
+                               migrate_url=config.database_migrate_url())
     for table in copied:
         print(f"{table.table:22} {table.rows:8} rows")
     print(f"Copied {sum(t.rows for t in copied)} rows from {path}; row counts checked. Keep "
@@ -692,6 +693,9 @@ def build_parser() -> argparse.ArgumentParser:
                           help="copy a school's SQLite database into the (empty) PostgreSQL "
                                "database of database.url / SEBAYA_DATABASE_URL")
     move.add_argument("file", type=Path, help="the SQLite file, e.g. data/sebaya.sqlite3")
+    move.add_argument("--school", default="default",
+                      help="the school it becomes in PostgreSQL (default: default, the one "
+                           "school of a single-school deployment)")
     report = sub.add_parser("report", parents=[common],
                             help="programme report (md, csv or html with charts), anonymous")
     report.add_argument("--from", dest="start", type=_date, default=None,
@@ -752,7 +756,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "migrate":
             return asyncio.run(_migrate(config))
         if args.command == "migrate-from-sqlite":
-            return asyncio.run(_migrate_from_sqlite(config, args.file))
+            return asyncio.run(_migrate_from_sqlite(config, args.file, args.school))
         if args.command == "report":
             return _report(config, args)
         if args.command == "secret":

@@ -24,6 +24,7 @@ Lang = Literal["id", "en"]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 SECRET_ENV = "SEBAYA_SECRET"
 DATABASE_URL_ENV = "SEBAYA_DATABASE_URL"  # postgresql://... (it may hold a password)
+MIGRATE_URL_ENV = "SEBAYA_MIGRATE_DATABASE_URL"  # the tables' owner, for `sebaya migrate`
 log = logging.getLogger("sebaya.config")
 
 
@@ -65,8 +66,13 @@ class Database(_Model):
     # (back-pressure), crisis work has its own few
     pool_size: int = Field(default=10, ge=1, le=100)
     crisis_pool_size: int = Field(default=2, ge=1, le=20)
+    # the tables' owner, for migrations (SEBAYA_MIGRATE_DATABASE_URL): the bot itself runs as
+    # a role that may only read and write rows (docs/panduan-operator.md: PostgreSQL roles)
+    migrate_url: str | None = None
+    # several schools on one database: the part of the pools one school may hold at once
+    school_share: float = Field(default=0.5, gt=0, le=1)
 
-    @field_validator("url")
+    @field_validator("url", "migrate_url")
     @classmethod
     def _postgres_only(cls, value: str | None) -> str | None:
         if value and not value.startswith(("postgresql://", "postgres://")):
@@ -242,6 +248,20 @@ class Config(_Model):
         """The PostgreSQL URL (SEBAYA_DATABASE_URL, else database.url), or None for SQLite."""
         env = os.environ if env is None else env
         return env.get(DATABASE_URL_ENV, "").strip() or self.database.url
+
+    def database_migrate_url(self, env: dict[str, str] | None = None) -> str | None:
+        """The owner's URL for migrations (SEBAYA_MIGRATE_DATABASE_URL, else
+        database.migrate_url), or None: the application's URL migrates (it owns the tables)."""
+        env = os.environ if env is None else env
+        return env.get(MIGRATE_URL_ENV, "").strip() or self.database.migrate_url
+
+    def store_options(self) -> dict[str, Any]:
+        """What ``open_store`` takes from the database section (PostgreSQL's; SQLite ignores
+        them)."""
+        return {"pool_size": self.database.pool_size,
+                "urgent_size": self.database.crisis_pool_size,
+                "migrate_url": self.database_migrate_url(),
+                "school_share": self.database.school_share}
 
     @property
     def flows_dir(self) -> Path:

@@ -52,11 +52,15 @@ def config(project: Path, request: pytest.FixtureRequest) -> Config:
     store."""
     config = load_config(project / "config.yaml")
     if os.environ.get("SEBAYA_TEST_DATABASE") == "postgres":
-        url = request.getfixturevalue("pg_migrated_url")
+        from tests.pgserver import owner_url
+
+        url = request.getfixturevalue("pg_migrated_url")  # the bot's role: rows only
         # the CLI's commands load config.yaml themselves: they find the database here
-        request.getfixturevalue("monkeypatch").setenv("SEBAYA_DATABASE_URL", url)
+        monkeypatch = request.getfixturevalue("monkeypatch")
+        monkeypatch.setenv("SEBAYA_DATABASE_URL", url)
+        monkeypatch.setenv("SEBAYA_MIGRATE_DATABASE_URL", owner_url(url))
         config = config.model_copy(update={"database": config.database.model_copy(
-            update={"url": url})})
+            update={"url": url, "migrate_url": owner_url(url)})})
     return config
 
 
@@ -131,7 +135,8 @@ def pg_server():
 
 @pytest.fixture
 def pg_url(pg_server) -> str:
-    """A fresh, empty database in the session's cluster."""
+    """A fresh, empty database in the session's cluster, as its owner (not a superuser:
+    row-level security holds it; ``tests.pgserver.app_url`` gives the bot's role)."""
     url = pg_server.fresh_database()
     yield url
     pg_server.drop_database(url)
@@ -140,7 +145,8 @@ def pg_url(pg_server) -> str:
 @pytest.fixture
 def pg_migrated_url(pg_server) -> str:
     """An empty database at the latest schema (emptied and reused between tests: see
-    ``PgServer.migrated_database``); the migrations themselves are tested on ``pg_url``."""
+    ``PgServer.migrated_database``), as the bot's role (rows only; ``tests.pgserver.owner_url``
+    gives the owner's); the migrations themselves are tested on ``pg_url``."""
     url = pg_server.migrated_database()
     yield url
     pg_server.release(url)

@@ -5,6 +5,11 @@ started as the ``postgres`` user (``runuser``) in a temporary directory, listeni
 only, with fsync off (a test cluster needs no durability). One cluster serves a whole test
 session; each test gets a fresh database in it (``fresh_database``).
 
+Roles, as production has them (docs/panduan-operator.md, "PostgreSQL roles"): the cluster's
+superuser only administers (creates, empties and drops databases); every database is owned by
+``sebaya_owner``, who migrates (not a superuser: row-level security holds it too); the bot
+connects as ``sebaya_app``, who may read and write rows and nothing else (``app_url``).
+
 When no PostgreSQL can be started the PostgreSQL tests skip with the reason, except in CI
 (``CI=true``), where they fail: a CI that silently skipped them would look green.
 """
@@ -24,6 +29,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+OWNER, APP = "sebaya_owner", "sebaya_app"  # the tables' owner; the bot's role (DML only)
 BIN_DIRS = (os.environ.get("SEBAYA_PG_BIN", ""), "/usr/lib/postgresql/15/bin",
             "/usr/lib/postgresql/16/bin", "/usr/lib/postgresql/17/bin")
 
@@ -92,6 +98,8 @@ class PgServer:
                            "synchronous_commit = off\nfull_page_writes = off\n"
                            "max_connections = 200\n")
             server._start_on_a_free_port()
+            server.psql(f"CREATE ROLE {OWNER} LOGIN NOSUPERUSER NOBYPASSRLS; "
+                        f"CREATE ROLE {APP} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB")
         except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as exc:
             detail = getattr(exc, "stderr", "") or str(exc)
             log = root / "log"
@@ -118,8 +126,13 @@ class PgServer:
                     conf.write(f"port = {self.port}\n")
                 log.unlink()
 
-    def url(self, dbname: str = "postgres") -> str:
-        return f"postgresql://{self.user}@127.0.0.1:{self.port}/{dbname}"
+    def url(self, dbname: str = "postgres", role: str | None = None) -> str:
+        """A database's URL as ``role`` (default: the cluster's superuser)."""
+        return f"postgresql://{role or self.user}@127.0.0.1:{self.port}/{dbname}"
+
+    def admin_url(self, url: str) -> str:
+        """The superuser's URL of a database given by any role's URL."""
+        return self.url(url.rsplit("/", 1)[-1])
 
     def psql(self, sql: str, dbname: str = "postgres") -> str:
         result = self._run(str(self.bin / "psql"), "-X", "-q", "-t", "-A", "-h", "127.0.0.1",
@@ -127,13 +140,16 @@ class PgServer:
         return result.stdout.strip()
 
     def fresh_database(self) -> str:
-        """A new empty database; returns its URL."""
+        """A new empty database owned by ``sebaya_owner``; returns the owner's URL (opening
+        a store with it migrates as the owner, the single-role layout)."""
         name = "t_" + uuid.uuid4().hex[:12]
-        self.psql(f"CREATE DATABASE {name}")
-        return self.url(name)
+        self.psql(f"CREATE DATABASE {name} OWNER {OWNER}")
+        return self.url(name, OWNER)
 
     def migrated_database(self) -> str:
-        """An empty database at the latest schema, as ``sebaya migrate`` leaves a fresh one.
+        """An empty database at the latest schema, as ``sebaya migrate`` leaves a fresh one
+        (migrated by the owner); returns the application role's URL (``owner_url`` gives the
+        owner's, for migrating).
 
         Creating a database and migrating it costs about half a second, so each cluster (one
         per test process) keeps one and empties it for the next test instead: every other
@@ -145,12 +161,12 @@ class PgServer:
         nothing is reused and every test gets a new database.
         """
         if self._kept is not None:
-            if _run_async(_reset(self._kept, self._kept_schema)):
+            if _run_async(_reset(self.admin_url(self._kept), self._kept_schema)):
                 return self._kept
             self.drop_database(self._kept)
             self._kept = None
-        url = self.fresh_database()
-        schema, empty = _run_async(_migrate(url))
+        url = app_url(self.fresh_database())
+        schema, empty = _run_async(_migrate(url, self.admin_url(url)))
         if empty:
             self._kept, self._kept_schema = url, schema
         return url
@@ -189,12 +205,35 @@ class PgServer:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
+def as_role(url: str, role: str) -> str:
+    """The same database's URL as another role of the tests' cluster."""
+    scheme, rest = url.split("://", 1)
+    return f"{scheme}://{role}@{rest.split('@', 1)[-1]}"
+
+
+def owner_url(url: str) -> str:
+    """The owner's URL of a test database (migrations, schema changes)."""
+    return as_role(url, OWNER)
+
+
+def app_url(url: str) -> str:
+    """The application role's URL of a test database (rows only)."""
+    return as_role(url, APP)
+
+
 # -- the reusable migrated database -----------------------------------------------------------
 
 _SCHEMA = """
 SELECT md5(coalesce(string_agg(item, E'\\n' ORDER BY item), '')) FROM (
-  SELECT 'column ' || table_name || '.' || column_name || ' ' || data_type || ' '
-         || coalesce(column_default, '') || ' ' || is_nullable AS item
+  SELECT 'rls ' || relname || ' ' || relrowsecurity::text || relforcerowsecurity::text AS item
+    FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind = 'r'
+  UNION ALL SELECT 'policy ' || tablename || ' ' || policyname || ' ' || cmd || ' '
+         || coalesce(qual, '') || ' ' || coalesce(with_check, '') FROM pg_policies
+    WHERE schemaname = 'public'
+  UNION ALL SELECT 'grant ' || table_name || ' ' || grantee || ' ' || privilege_type
+    FROM information_schema.role_table_grants WHERE table_schema = 'public'
+  UNION ALL SELECT 'column ' || table_name || '.' || column_name || ' ' || data_type || ' '
+         || coalesce(column_default, '') || ' ' || is_nullable
     FROM information_schema.columns WHERE table_schema = 'public'
   UNION ALL SELECT 'table ' || c.relname || ' ' || c.relkind::text FROM pg_class c
     WHERE c.relnamespace = 'public'::regnamespace
@@ -227,15 +266,18 @@ def _run_async(coroutine):
         return pool.submit(asyncio.run, coroutine).result()
 
 
-async def _migrate(url: str) -> tuple[str, bool]:
-    """Migrate a new database as the App would; its schema and whether every table is empty."""
+async def _migrate(url: str, admin: str) -> tuple[str, bool]:
+    """Migrate a new database as the App would (as the owner; the application's role at
+    ``url`` is granted its rows); its schema and whether every table is empty (asked as the
+    superuser, whom row-level security does not hide rows from)."""
     import asyncpg
 
     from bot.store.pg.store import PgStore
 
-    store = await PgStore.open(url)  # no sealer: an empty database has nothing to seal
+    # no sealer: an empty database has nothing to seal
+    store = await PgStore.open(url, migrate_url=owner_url(url))
     await store.close()
-    con = await asyncpg.connect(url)
+    con = await asyncpg.connect(admin)
     try:
         schema = await con.fetchval(_SCHEMA)
         empty = True

@@ -18,6 +18,7 @@ from tests.dialog import RecordingChannel
 @pytest.fixture
 def pg_config(config: Config, pg_url: str, monkeypatch: pytest.MonkeyPatch) -> Config:
     monkeypatch.setenv("SEBAYA_DATABASE_URL", pg_url)
+    monkeypatch.setenv("SEBAYA_MIGRATE_DATABASE_URL", pg_url)  # its owner migrates it
     monkeypatch.setenv("SEBAYA_SECRET", SECRET.decode())
     return config
 

@@ -39,6 +39,7 @@ async def test_the_migrated_database_comes_back_empty_at_the_latest_schema(pg_se
     con = await asyncpg.connect(url)
     try:
         assert await con.fetchval("SELECT version FROM sebaya_schema") == migrations()[-1][0]
+        await con.execute("SELECT set_config('sebaya.school', 'default', false)")
         await con.execute("INSERT INTO meta (key, value) VALUES ('secret_fingerprint', 'x')")
         first = await con.fetchval("INSERT INTO audit (at, action, detail) VALUES "
                                    "('t', 'test', '{}') RETURNING id")
@@ -50,6 +51,7 @@ async def test_the_migrated_database_comes_back_empty_at_the_latest_schema(pg_se
     assert pg_server.migrated_database() == url  # kept and emptied, not made again
     con = await asyncpg.connect(url)
     try:
+        await con.execute("SELECT set_config('sebaya.school', 'default', false)")
         assert held.is_closed() or await _closed(held)
         assert await con.fetchval("SELECT count(*) FROM meta") == 0
         again = await con.fetchval("INSERT INTO audit (at, action, detail) VALUES "
@@ -72,7 +74,7 @@ async def _closed(con: asyncpg.Connection) -> bool:
 
 async def test_a_test_that_changed_the_schema_gets_a_new_database_next_time(pg_server) -> None:
     url = pg_server.migrated_database()
-    con = await asyncpg.connect(url)
+    con = await asyncpg.connect(pgserver.owner_url(url))
     try:
         await con.execute("ALTER TABLE audit ADD COLUMN extra text")
     finally:

@@ -51,7 +51,7 @@ _UNRELAYED = """
 SELECT c.code, COUNT(*) AS waiting FROM cases c JOIN case_messages m ON m.case_id = c.id
 WHERE c.status = 'active' AND m.sender = 'student' AND m.relayed = 0
   AND NOT EXISTS (SELECT 1 FROM timers t WHERE t.owner_key = c.student_key AND t.kind = :digest)
-GROUP BY c.id
+GROUP BY c.id, c.code
 """
 
 _MISADDRESSED = """

@@ -16,6 +16,6 @@ async def hold_person(db: Any, key: str) -> None:
     act on: staff lock themselves first, then the student; a student's events lock only the
     student, so no cycle."""
     if is_postgres(db):
-        from bot.store.pg.store import PERSON_SPACE, lock_key
+        from bot.store.pg.store import PERSON_SPACE, lock_key, scoped
 
-        await db.advisory_xact_lock(*lock_key(PERSON_SPACE, key))
+        await db.advisory_xact_lock(*lock_key(PERSON_SPACE, scoped(db.school, key)))

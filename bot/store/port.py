@@ -49,14 +49,25 @@ class StorePort(Protocol):
     async def close(self) -> None: ...
 
 
-async def open_store(path: str | Path, url: str | None, sealer: Sealer | None = None,
-                     **options: Any) -> StorePort:
+DEFAULT_SCHOOL = "default"  # the implicit single school (how PostgreSQL rows spell it)
+
+
+async def open_store(path: str | Path, url: str | None, sealer: Sealer | None = None, *,
+                     school: str | None = None, **options: Any) -> StorePort:
     """PostgreSQL when ``url`` is set (``database.url`` / SEBAYA_DATABASE_URL), else SQLite
-    at ``path``."""
+    at ``path``.
+
+    ``school`` (issue #19): on SQLite a school is a database file of its own (``path``), so
+    nothing more is done with it. On PostgreSQL all schools share one database: the store is
+    a view bound to the school (None: the implicit one, ``'default'``), row-level security
+    keeps it to its rows, and the views of one process on one URL share one pool
+    (``bot/store/pg/shared.py``). The sealer is the view's own. PostgreSQL's options:
+    ``pool_size``, ``urgent_size``, ``migrate_url`` (the tables' owner, for migrations),
+    ``school_share`` (the part of a shared pool one school may hold), ``migrate``."""
     if url:
         from bot.store.pg.store import PgStore  # asyncpg loads only for PostgreSQL
 
-        return await PgStore.open(url, sealer, **options)
+        return await PgStore.open(url, sealer, school=school, **options)
     return await Store.open(path, sealer)  # one connection: the options are PostgreSQL's
 
 
@@ -82,4 +93,4 @@ def is_postgres(db: Any) -> bool:
     return getattr(db, "dialect", "sqlite") == "postgres"
 
 
-__all__ = ["StorePort", "is_postgres", "open_store", "retrying"]
+__all__ = ["DEFAULT_SCHOOL", "StorePort", "is_postgres", "open_store", "retrying"]

@@ -32,10 +32,11 @@ def mark_path(database: Path) -> Path:
     return database.with_name(database.name + ".running")
 
 
-def _pg_key() -> tuple[int, int]:
+def _pg_key(store: Any) -> tuple[int, int]:
+    """One school's mark (a school's bot runs beside another's rotation)."""
     from bot.store.pg.store import lock_key
 
-    return lock_key(RUNNING_SPACE, "bot")
+    return lock_key(RUNNING_SPACE, store.lock_name("bot"))
 
 
 class _Mark:
@@ -65,7 +66,7 @@ async def mark(store: Any) -> _Mark | None:
     """Hold the running mark (shared with other running bots) until ``release``."""
     if getattr(store, "dialect", "sqlite") == "postgres":
         con = await store.connect()
-        await con.execute("SELECT pg_advisory_lock_shared($1, $2)", *_pg_key())
+        await con.execute("SELECT pg_advisory_lock_shared($1, $2)", *_pg_key(store))
         return _Mark(con, True)
     if store.path is None or str(store.path) == ":memory:":
         return None
@@ -80,7 +81,8 @@ async def alone(target: Any) -> AsyncIterator[None]:
     if getattr(target, "dialect", "sqlite") == "postgres":
         con = await target.connect()
         try:
-            if not await con.fetchval("SELECT pg_try_advisory_lock($1, $2)", *_pg_key()):
+            if not await con.fetchval("SELECT pg_try_advisory_lock($1, $2)",
+                                       *_pg_key(target)):
                 raise BotRunning("a worker is running on this database")
             yield
         finally:

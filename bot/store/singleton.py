@@ -2,7 +2,8 @@
 
 On SQLite there is one process, so the work simply runs. On PostgreSQL each worker tries a
 session advisory lock on a connection of its own; the holder runs the work, the others try
-again every ``retry`` seconds. The lock goes with its connection: when the holder dies (or its
+again every ``retry`` seconds (each school's singletons are its own: the lock's name carries
+the school). The lock goes with its connection: when the holder dies (or its
 connection does), the database releases it and another worker takes over at its next try. A
 holder that loses its connection (a termination, or a failed heartbeat) stops the work at once,
 before anyone else can start it twice for long.
@@ -49,7 +50,8 @@ class Singleton:
             return False
         try:
             held = await con.fetchval("SELECT pg_try_advisory_lock($1, $2)",
-                                      *lock_key(SINGLETON_SPACE, self.name))
+                                      *lock_key(SINGLETON_SPACE,
+                                                self.store.lock_name(self.name)))
         except UNAVAILABLE:
             held = False
         if not held:

@@ -36,6 +36,7 @@ async def test_run_workers_2_serves_restarts_a_killed_worker_and_stops_cleanly(
         fake: FakeBotApi, project: Path, config: Config, pg_url: str,
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SEBAYA_DATABASE_URL", pg_url)
+    monkeypatch.setenv("SEBAYA_MIGRATE_DATABASE_URL", pg_url)  # its owner migrates it
     monkeypatch.setenv("SEBAYA_SECRET", SECRET.decode())
     code = await staffcli.invite(config, "counselor", "Bu Rina", days=1)
     env = {**bot_env(fake, SECRET.decode()), "SEBAYA_DATABASE_URL": pg_url}

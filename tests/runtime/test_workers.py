@@ -170,12 +170,12 @@ async def test_outbox_rows_go_once_each_and_in_order_per_recipient(
 
 
 async def test_the_polling_singleton_moves_to_another_worker_when_its_holder_dies(
-        workers: list[App], pg_url: str) -> None:
+        workers: list[App], pg_url: str, pg_server) -> None:
     first = Singleton(workers[0].store, "telegram-polling")
     second = Singleton(workers[1].store, "telegram-polling")
     assert await first.try_acquire()
     assert not await second.try_acquire()
-    admin = await asyncpg.connect(pg_url)
+    admin = await asyncpg.connect(pg_server.admin_url(pg_url))  # may end any session
     try:  # the holder's process dies: the database ends its session (waiting until it has)
         pid = first._con.get_server_pid()
         assert await admin.fetchval("SELECT pg_terminate_backend($1, 5000)", pid)

@@ -44,7 +44,7 @@ async def store(target: tuple[Path, str | None]) -> AsyncIterator[StorePort]:
 async def _raw(store: StorePort, sql: str, args: tuple = ()) -> list:
     """A query around the sealing layer: what is really stored."""
     if store.dialect == "postgres":
-        async with store._pool.acquire() as con:  # type: ignore[attr-defined]
+        async with store.raw() as con:  # type: ignore[attr-defined]
             return list(await con.fetch(sql.replace("?", "$1"), *args))
     async with store.read() as db:
         return list(await db.execute_fetchall(sql, args))

@@ -91,15 +91,18 @@ class PgConnection:
     dialect = "postgres"
 
     def __init__(self, con: asyncpg.Connection, seal: Callable[[str], bytes] | None,
-                 open_: Callable[[bytes], str] | None, transaction: bool = False) -> None:
+                 open_: Callable[[bytes], str] | None, transaction: bool = False,
+                 school: str = "default", per_school: bool = True) -> None:
         self.con = con
+        self.per_school = per_school  # the schema has schools (migration 008)
+        self.school = school  # a checked id (bot/store/pg/store.py): safe to spell out
         self._seal = seal
         self._open = open_
         self._lock = asyncio.Lock()
         self.written: set[str] = set()  # tables inserted into here (NOTIFY at commit)
         self._done = False
-        # a transaction begins with its first statement: BEGIN goes in the same round trip
-        # as a first advisory lock (an event's, a timer's), else just before the statement
+        # a transaction begins with its first statement: BEGIN and the school go in the same
+        # round trip as a first advisory lock (an event's, a timer's), else just before it
         self._to_begin = transaction
         self.begun = False
 
@@ -109,8 +112,9 @@ class PgConnection:
         if not self._to_begin:
             return False
         self._to_begin = False
-        self.begun = True
-        await self.con.execute("BEGIN" + (f"; {with_statement}" if with_statement else ""))
+        self.begun = True  # row-level security scopes every statement to the school
+        await self.con.execute(f"BEGIN; SELECT set_config('sebaya.school', '{self.school}', "
+                               "true)" + (f"; {with_statement}" if with_statement else ""))
         return bool(with_statement)
 
     def quiet(self, table: str) -> None:
@@ -136,7 +140,7 @@ class PgConnection:
                           ) -> PgCursor:
         """Inserts go in one pipelined call; updates and deletes one by one, so the cursor's
         rowcount is the total, as SQLite's is."""
-        query = translate(sql)
+        query = translate(sql, self.per_school)
         total = 0
         async with self._lock:
             if self._done:
@@ -178,7 +182,7 @@ class PgConnection:
     # -- internals ----------------------------------------------------------------------------
 
     async def _execute(self, sql: str, args: Sequence[Any] | dict[str, Any]) -> PgCursor:
-        query = translate(sql)
+        query = translate(sql, self.per_school)
         async with self._lock:
             if self._done:
                 raise asyncpg.InterfaceError("the transaction has ended")

@@ -10,6 +10,9 @@ query reads the same in both and a difference is fixed in one place:
 * ``json_each(?)`` (a JSON list parameter) becomes ``json_array_elements_text``;
 * the blob literal ``X''`` becomes an empty ``bytea``;
 * an ``INSERT`` into a table with an ``id`` gets ``RETURNING id`` (SQLite's ``lastrowid``);
+* ``ON CONFLICT (cols)`` becomes ``ON CONFLICT (school, cols)``: on PostgreSQL every key is
+  per school (migration 008; a SQLite file is one school's), so the conflict target names it
+  (``per_school=False``: a schema from before 008, as tests of old databases have);
 * sealing: on SQLite ``seal()``/``unseal()`` are SQL functions registered on the connection.
   PostgreSQL must never see the key, so ``seal(?)`` marks a parameter that is sealed in Python
   before the query is sent, and ``unseal(col) AS name`` (or ``json_extract(unseal(col),
@@ -58,12 +61,13 @@ _JSON_EACH = re.compile(r"\bjson_each\((\$\d+)\)", re.IGNORECASE)
 _IS = re.compile(r"\bIS\s+(NOT\s+)?(?!NULL\b|TRUE\b|FALSE\b|DISTINCT\b|NOT\b)",
                  re.IGNORECASE)
 _INSERT = re.compile(r"^\s*INSERT\s+(OR\s+IGNORE\s+)?INTO\s+(\w+)", re.IGNORECASE)
+_CONFLICT = re.compile(r"\bON\s+CONFLICT\s*\((?!\s*school\b)", re.IGNORECASE)
 _SQLITE_ONLY = re.compile(r"\b(?:INSERT\s+OR\s+REPLACE|typeof|json_extract|unseal|"
                           r"datetime|strftime|julianday|PRAGMA|sqlite_master)\b", re.IGNORECASE)
 
 
 @functools.lru_cache(maxsize=1024)
-def translate(sql: str) -> Translated:
+def translate(sql: str, per_school: bool = True) -> Translated:
     """The PostgreSQL form of one of the store's queries (cached: queries are constants)."""
     literals: list[str] = []
 
@@ -118,6 +122,8 @@ def translate(sql: str) -> Translated:
     text = _JSON_EACH.sub(r"json_array_elements_text(CAST(\1 AS json))", text)
     text = _IS.sub(lambda m: "IS NOT DISTINCT FROM " if not m.group(1)
                    else "IS DISTINCT FROM ", text)
+    if per_school:
+        text = _CONFLICT.sub("ON CONFLICT (school, ", text)
     text = re.sub(r"\bX'__s(\d+)__'", lambda m: "'\\x'::bytea"
                   if literals[int(m.group(1))] == "''" else m.group(0), text)
     if _SQLITE_ONLY.search(text):

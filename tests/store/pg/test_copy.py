@@ -40,6 +40,7 @@ async def test_copy_keeps_rows_ids_and_sealing(dialog: Dialog, config: Config,
         sqlite_texts = sorted(bytes(r[0]) for r in db.execute("SELECT text FROM case_messages"))
     assert copied["cases"] == 1 and copied["case_messages"] >= 2
     con = await asyncpg.connect(pg_url)
+    await con.execute("SELECT set_config('sebaya.school', 'default', false)")  # RLS: its rows
     try:  # stored byte for byte as SQLite stored it: sealed, no plaintext
         pg_texts = sorted(bytes(r[0]) for r in await con.fetch("SELECT text FROM case_messages"))
         assert pg_texts == sqlite_texts
@@ -74,6 +75,34 @@ async def test_copy_refuses_a_database_that_holds_data(dialog: Dialog, config: C
         await copy_sqlite(config.database_path, pg_url, vault)
 
 
+async def test_two_schools_files_go_into_one_database_side_by_side(
+        dialog: Dialog, config: Config, pg_url: str) -> None:
+    """The same ids, codes and keys in two schools (here: one file copied twice) collide
+    with nothing, and each school's view reads its own copy."""
+    await _school(dialog)
+    student = dialog.app.vault.user_key("test", "student")
+    await dialog.app.stop()
+    vault = IdentityVault(SECRET)
+    first = await copy_sqlite(config.database_path, pg_url, vault)
+    second = await copy_sqlite(config.database_path, pg_url, IdentityVault(SECRET),
+                               school="smpn2")
+    assert [(c.table, c.rows) for c in first] == [(c.table, c.rows) for c in second]
+    with pytest.raises(SebayaError, match=r"school smpn2 .* already holds data"):
+        await copy_sqlite(config.database_path, pg_url, IdentityVault(SECRET), school="smpn2")
+    for school in ("default", "smpn2"):
+        store = await PgStore.open(pg_url, IdentityVault(SECRET), school=school)
+        try:
+            async with store.transaction() as db:
+                case = await cases.open_for(db, student)
+                assert case is not None and case.assignee_name == "Bu Rina", school
+                new = await inbox.insert(db, "test", f"after-{school}", student.value, b"x",
+                                         dialog.app.clock.now())
+                ids = [r[0] for r in await db.execute_fetchall("SELECT id FROM inbox")]
+            assert new == max(ids)  # the shared identity went past both schools' ids
+        finally:
+            await store.close()
+
+
 def test_the_command_copies_and_prints_the_counts(config: Config, pg_url: str, capsys,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     path = str(config.base_dir / "config.yaml")
@@ -84,6 +113,9 @@ def test_the_command_copies_and_prints_the_counts(config: Config, pg_url: str, c
     assert main(["migrate-from-sqlite", str(config.database_path), "--config", path]) == 0
     out = capsys.readouterr().out
     assert "row counts checked" in out and "users" in out
+    assert main(["migrate-from-sqlite", str(config.database_path), "--config", path,
+                 "--school", "smpn2"]) == 0  # another school of the same database
+    assert "row counts checked" in capsys.readouterr().out
     assert main(["migrate", "--config", path]) == 0
     assert f"postgres database at schema version {migrations()[-1][0]}" in \
         capsys.readouterr().out

@@ -49,7 +49,7 @@ async def test_003_seals_timer_payloads_approves_peers_and_widens_roles(pg_url: 
     store = await PgStore.open(pg_url, VAULT)
     try:
         assert await store.schema_version() == migrations()[-1][0]
-        async with store._pool.acquire() as con:
+        async with store.raw() as con:  # rows as stored, the school's
             raw = {r["kind"]: bytes(r["payload"]) for r in await con.fetch(
                 "SELECT kind, payload FROM timers")}
             assert b"takut" not in raw["crisis_ladder"]  # sealed, not plaintext bytes
@@ -69,7 +69,8 @@ async def test_003_seals_timer_payloads_approves_peers_and_widens_roles(pg_url: 
                     "INSERT INTO invites (code_hash, role, created_at, expires_at) "
                     "VALUES ($1, $2, 't', 't')", f"h-{role}", role)
             with pytest.raises(asyncpg.CheckViolationError):
-                await con.execute("UPDATE users SET role = 'janitor' WHERE key = 's1'")
+                async with con.transaction():  # a savepoint: the rest goes on
+                    await con.execute("UPDATE users SET role = 'janitor' WHERE key = 's1'")
             await con.execute("INSERT INTO web_links (token_hash, user_key, created_at, "
                               "expires_at) VALUES ('t', 's1', 'a', 'b')")
             await con.execute("INSERT INTO web_sessions (token_hash, user_key, created_at, "
@@ -92,3 +93,94 @@ async def test_sealing_a_migrated_column_needs_the_secret(pg_url: str) -> None:
         assert await store.schema_version() == migrations()[-1][0]
     finally:
         await store.close()
+
+
+async def test_008_keeps_a_single_schools_data_as_default_and_readable(
+        pg_url: str, pg_server, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A database of one school from before schools: after 008 all of it is the implicit
+    school's, readable as before with the same keys; a new school sees none of it."""
+    from bot.core.keys import UserKey
+    from bot.store import cases, users
+    from bot.store.pg import store as pg_module
+
+    every = migrations()
+    monkeypatch.setattr(pg_module, "migrations", lambda: [m for m in every if m[0] < 8])
+    student = UserKey("s" * 32)
+    before = IdentityVault(b"migration-secret-0123456789")
+    store = await PgStore.open(pg_url, before)
+    try:
+        assert await store.schema_version() < 8
+        async with store.transaction() as db:
+            await users.touch(db, student, "telegram", lambda: before.seal("chat-9"), "id", NOW)
+            case = await cases.create(db, student, "K7Q2", "counselor", "teman", 2,
+                                      {"story": "cerita-lama"}, NOW)
+            await cases.add_message(db, case, "student", "pesan-lama", NOW)
+            await timers.start(db, student, "crisis_ladder", NOW, {"excerpt": "takut-lama"})
+    finally:
+        await store.close()
+    monkeypatch.setattr(pg_module, "migrations", lambda: every)
+    after = IdentityVault(b"migration-secret-0123456789")
+    store = await PgStore.open(pg_url, after)  # applies 008
+    try:
+        assert await store.schema_version() == every[-1][0] and store.school == "default"
+        assert after.user_key("telegram", "9") == before.user_key("telegram", "9")
+        async with store.transaction() as db:
+            found = await cases.open_by_code(db, "K7Q2")
+            assert found is not None and found.id == case and found.student == student
+            recent = (await cases.by_id(db, case, with_recent=5)).recent
+            assert recent[-1] == ("student", "pesan-lama")
+            assert after.open((await users.get(db, student)).address) == "chat-9"
+            due = {t.kind: t.payload for t in await timers.due(db, NOW)}
+            assert due == {"crisis_ladder": {"excerpt": "takut-lama"}}
+    finally:
+        await store.close()
+    con = await asyncpg.connect(pg_server.admin_url(pg_url))  # the superuser sees every row
+    try:
+        for table in ("users", "cases", "case_messages", "timers", "meta", "keyring"):
+            assert await con.fetchval(f"SELECT count(*) FROM {table}") > 0, table
+            assert await con.fetchval(
+                f"SELECT count(*) FROM {table} WHERE school <> 'default'") == 0, table
+    finally:
+        await con.close()
+    other = await PgStore.open(pg_url, IdentityVault(b"migration-secret-0123456789"),
+                               school="smpn2")
+    try:
+        async with other.transaction() as db:
+            assert await cases.open_by_code(db, "K7Q2") is None
+            assert await users.get(db, student) is None
+    finally:
+        await other.close()
+
+
+async def test_a_migration_after_008_changes_every_schools_rows(
+        pg_url: str, pg_server, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A data migration runs as the owner past the policies (inside its own transaction),
+    whichever school's view applies it; the tables are forced again at its commit."""
+    from bot.store.pg import store as pg_module
+
+    stores = [await PgStore.open(pg_url, IdentityVault(b"migration-secret-0123456789"),
+                                 school=school) for school in ("smpn1", "smpn2")]
+    try:
+        for store in stores:
+            async with store.transaction() as db:
+                await db.execute("INSERT INTO meta (key, value) VALUES ('marker', 'x')")
+    finally:
+        for store in stores:
+            await store.close()
+    every = migrations()
+    later = (every[-1][0] + 1, "999_later.sql",
+             "UPDATE meta SET value = value || '!' WHERE key = 'marker'")
+    monkeypatch.setattr(pg_module, "migrations", lambda: [*every, later])
+    store = await PgStore.open(pg_url, IdentityVault(b"migration-secret-0123456789"),
+                               school="smpn1")
+    await store.close()
+    con = await asyncpg.connect(pg_server.admin_url(pg_url))
+    try:
+        assert sorted(tuple(r) for r in await con.fetch(
+            "SELECT school, value FROM meta WHERE key = 'marker'")) == [
+            ("smpn1", "x!"), ("smpn2", "x!")]
+        assert await con.fetchval("SELECT bool_and(relforcerowsecurity) FROM pg_class WHERE "
+                                  "relnamespace = 'public'::regnamespace AND relkind = 'r' "
+                                  "AND relname <> 'sebaya_schema'")
+    finally:
+        await con.close()

@@ -38,6 +38,20 @@ def test_insert_or_ignore_and_lastrowid() -> None:
     assert translate("UPDATE inbox SET status = 'done' WHERE id = ?").tables == frozenset()
 
 
+def test_a_conflict_target_names_the_school() -> None:
+    """Every key is per school on PostgreSQL (migration 008): an upsert's target says so."""
+    query = translate("INSERT INTO meta (key, value) VALUES (?, ?) "
+                      "ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+    assert "ON CONFLICT (school, key) DO UPDATE" in query.sql
+    assert "ON CONFLICT (school, channel, external_id)" in translate(
+        "INSERT INTO inbox_seen (channel, external_id, received_at) VALUES (?, ?, ?) "
+        "on conflict (channel, external_id) DO NOTHING").sql
+    assert translate("INSERT INTO meta (key) VALUES (?) ON CONFLICT (school, key) DO NOTHING"
+                     ).sql.count("school") == 1  # already named: left alone
+    assert "ON CONFLICT (key)" in translate(  # a schema from before 008 (tests of old ones)
+        "INSERT INTO meta (key) VALUES (?) ON CONFLICT (key) DO NOTHING", False).sql
+
+
 def test_is_comparisons_become_distinct_from() -> None:
     assert translate("SELECT 1 WHERE e IS NOT 'held' AND k IS ? AND n IS NULL "
                      "AND m IS NOT NULL").sql == (

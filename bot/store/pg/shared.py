@@ -1,0 +1,261 @@
+"""What the schools of one process share on one PostgreSQL database (issue #19).
+
+Each school's store is a view (``PgStore``) bound to its school; the views of one process on
+one URL share one ``Shared``: the two connection pools (ordinary and crisis), the LISTEN
+connection and the two connections that hold recipient locks. It is reference-counted: made
+by the first view, closed with the last.
+
+Fairness (``Shares``): while more than one school is attached, no school holds more than its
+share of a pool at once (``database.school_share``, at least one connection), so one school's
+surge waits for its own connections and never takes all of them from the others. The crisis
+pool is shared the same way (never capped below one connection per school): a crisis of any
+school waits for no school's ordinary work. A single school has the whole pool, as before.
+
+A second view of a school already attached (tests run two "workers" in one process) gets a
+``Shared`` of its own: one school's two workers never share a session and its locks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+from collections import Counter
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from typing import Any
+
+import asyncpg
+
+log = logging.getLogger("sebaya.store.pg")
+CHANNEL = "sebaya"  # the NOTIFY channel
+
+
+# the (pool, school) shares the running unit of work holds (inherited by the tasks it starts)
+_HOLDING: ContextVar[frozenset[tuple[int, str]]] = ContextVar("sebaya_holding",
+                                                             default=frozenset())
+
+
+class Shares:
+    """How many connections of one pool each school holds, capped while schools share it."""
+
+    def __init__(self, size: int, share: float) -> None:
+        self.size = size
+        self.share = share
+        self.held: Counter[str] = Counter()
+        self.schools: Counter[str] = Counter()  # views attached, by school
+        self._changed = asyncio.Condition()
+
+    def cap(self) -> int:
+        """Connections one school may hold now: the whole pool for a single school."""
+        if len(self.schools) <= 1:
+            return self.size
+        return max(1, math.ceil(self.size * self.share))
+
+    @asynccontextmanager
+    async def hold(self, school: str) -> AsyncIterator[None]:
+        """Count one connection for ``school`` (waiting while it holds its share). A unit of
+        work that already holds one (a read inside a transaction, the tasks it gathers) does
+        not wait for its own share: the cap never deadlocks what the pool alone would not."""
+        key = (id(self), school)
+        holding = _HOLDING.get()
+        async with self._changed:
+            if key not in holding:
+                await self._changed.wait_for(lambda: self.held[school] < self.cap())
+            self.held[school] += 1
+        token = _HOLDING.set(holding | {key})
+        try:
+            yield
+        finally:
+            _HOLDING.reset(token)
+            async with self._changed:
+                self.held[school] -= 1
+                self._changed.notify_all()
+
+    async def changed(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+
+async def _reset(con: asyncpg.Connection) -> None:
+    """What a connection needs on its way back to the pool. asyncpg's default sends
+    ``pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL`` every time (a round trip
+    per use, three an event); pooled connections here hold no session state but the school of
+    their last read (set again by the next one: ``PgStore.read``), person locks are
+    transaction-scoped and LISTEN, recipient and singleton locks have connections of their
+    own, so only a transaction left open (a cut-off one) is rolled back."""
+    if con.is_in_transaction():
+        await con.execute("ROLLBACK")
+
+
+async def _init_connection(con: asyncpg.Connection) -> None:
+    # SUM and AVG give numeric: as SQLite does, integers stay int, the rest is float
+    await con.set_type_codec(
+        "numeric", schema="pg_catalog", format="text", encoder=str,
+        decoder=lambda text: int(text) if text.lstrip("-").isdigit() else float(text))
+
+
+class Shared:
+    """One process's pools, listener and lock connections on one database."""
+
+    def __init__(self, url: str, pool: asyncpg.Pool, urgent: asyncpg.Pool, pool_size: int,
+                 urgent_size: int, share: float) -> None:
+        self.url = url
+        self.pool = pool
+        self.urgent = urgent
+        self.shares = {False: Shares(pool_size, share), True: Shares(urgent_size, share)}
+        self.views = 0
+        self._listener: asyncpg.Connection | None = None
+        self._listening = asyncio.Lock()
+        self._on_notify: dict[str, list[Callable[[set[str]], None]]] = {}
+        # the recipient locks, on a connection per lane: a crisis drain's lock never waits
+        # behind an ordinary pass taking the locks of many recipients
+        self.drains: dict[bool, asyncpg.Connection | None] = {False: None, True: None}
+        self.drains_lock = {False: asyncio.Lock(), True: asyncio.Lock()}
+
+    @property
+    def schools(self) -> Counter[str]:
+        return self.shares[False].schools
+
+    @classmethod
+    async def create(cls, url: str, pool_size: int, urgent_size: int,
+                     share: float) -> Shared:
+        pool = await asyncpg.create_pool(url, min_size=1, max_size=pool_size,
+                                         init=_init_connection, reset=_reset)
+        try:
+            urgent = await asyncpg.create_pool(url, min_size=1, max_size=urgent_size,
+                                               init=_init_connection, reset=_reset)
+        except BaseException:
+            await pool.close()
+            raise
+        return cls(url, pool, urgent, pool_size, urgent_size, share)
+
+    def attach(self, school: str) -> None:
+        self.views += 1
+        for shares in self.shares.values():
+            shares.schools[school] += 1
+
+    async def detach(self, school: str) -> bool:
+        """One view fewer; True when it was the last (then everything is closed)."""
+        self.views -= 1
+        for shares in self.shares.values():
+            shares.schools[school] -= 1
+            if shares.schools[school] <= 0:
+                del shares.schools[school]
+            await shares.changed()
+        if self.views > 0:
+            return False
+        await self.close()
+        return True
+
+    # -- LISTEN: one connection, NOTIFY payloads say the school -------------------------------
+
+    async def listen(self, school: str, on_notify: Callable[[set[str]], None]) -> None:
+        self._on_notify.setdefault(school, []).append(on_notify)
+        async with self._listening:  # schools starting together open one connection
+            if self._listener is None:
+                con = await asyncpg.connect(self.url)
+                await con.add_listener(CHANNEL, self._received)
+                self._listener = con
+
+    def _received(self, _con: Any, _pid: int, _channel: str, payload: str) -> None:
+        school, tables = parse_payload(payload)
+        for on_notify in self._on_notify.get(school, ()):
+            on_notify(tables)
+
+    async def unlisten(self, school: str, on_notify: Callable[[set[str]], None] | None) -> None:
+        """Stop one view's wake-ups; the LISTEN connection closes with the last."""
+        if on_notify is not None:
+            callbacks = self._on_notify.get(school, [])
+            with contextlib.suppress(ValueError):
+                callbacks.remove(on_notify)
+            if not callbacks:
+                self._on_notify.pop(school, None)
+        if not self._on_notify and self._listener is not None:
+            listener, self._listener = self._listener, None
+            with contextlib.suppress(Exception):
+                await listener.close()
+
+    @property
+    def listening(self) -> bool:
+        return self._listener is not None
+
+    async def drains_connection(self, urgent: bool) -> asyncpg.Connection:
+        con = self.drains[urgent]
+        if con is None or con.is_closed():
+            con = self.drains[urgent] = await asyncpg.connect(self.url)
+        return con
+
+    async def close(self) -> None:
+        self._on_notify.clear()
+        await self.unlisten("", None)
+        for con in self.drains.values():
+            if con is not None:
+                with contextlib.suppress(Exception):
+                    await con.close()
+        for pool in (self.pool, self.urgent):
+            with contextlib.suppress(Exception):
+                await pool.close()
+
+
+def notify_payload(school: str, tables: str) -> str:
+    """What a commit's NOTIFY says: the school, then the tables it inserted into."""
+    return f"{school}:{tables}"
+
+
+def parse_payload(payload: str) -> tuple[str, set[str]]:
+    """(school, tables) of a NOTIFY payload (one without a school: a worker from before
+    schools, the implicit one)."""
+    school, colon, tables = payload.partition(":")
+    if not colon:
+        school, tables = "default", payload
+    return school, set(tables.split(","))
+
+
+class Registry:
+    """The ``Shared`` of each database this process uses (by URL)."""
+
+    def __init__(self) -> None:
+        self._shared: dict[str, list[Shared]] = {}
+        self._lock: asyncio.Lock | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def _guard(self) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        if self._lock is None or self._loop is not loop:  # tests run many event loops
+            self._lock, self._loop = asyncio.Lock(), loop
+            self._shared = {url: [s for s in found if s.pool._loop is loop]
+                            for url, found in self._shared.items()}
+        return self._lock
+
+    async def join(self, url: str, school: str, pool_size: int, urgent_size: int,
+                   share: float) -> Shared:
+        """The shared pools to use for ``school`` on ``url`` (made if none lacks it)."""
+        async with self._guard():
+            found = self._shared.setdefault(url, [])
+            for shared in found:
+                if school not in shared.schools:
+                    break
+            else:
+                shared = await Shared.create(url, pool_size, urgent_size, share)
+                found.append(shared)
+            shared.attach(school)
+            return shared
+
+    async def leave(self, shared: Shared, school: str) -> None:
+        async with self._guard():
+            if await shared.detach(school):
+                found = self._shared.get(shared.url, [])
+                if shared in found:
+                    found.remove(shared)
+                if not found:
+                    self._shared.pop(shared.url, None)
+
+    def open_on(self, url: str) -> int:
+        """How many shared pools this process holds on ``url`` (tests)."""
+        return len(self._shared.get(url, []))
+
+
+REGISTRY = Registry()
