@@ -50,6 +50,18 @@ AGAIN = frozenset({"lagi", "lg", "again", "maneh", "meneh", "maning", "deui"})
 STILL = frozenset({"masih", "still", "kambuh", "relapse", "relapsed", "lagi2", "isih", "keneh",
                    "tetep", "tetap"})
 FORMER = frozenset({"mantan", "former", "ex", "formerly", "recovered", "survivor"})
+# "mantan" and "ex" are far more often a former partner ("diancam sama mantan", "my ex
+# threatened me") than a former self-harmer: they make an episode past only right before the
+# match ("mantan cutter") or before one of these roles.
+FORMER_PARTNER_WORDS = frozenset({"mantan", "ex"})
+FORMER_ROLES = frozenset({"cutter", "cutters", "pecandu", "pengguna", "pemakai", "addict", "user",
+                          "penyintas", "survivor", "self", "sh", "selfharmer", "pasien",
+                          "patient"})
+# A time counted in minutes or hours before now is recent, not past: "20 minutes ago", "sejam
+# yang lalu", "2 jam lalu".
+RECENT_UNITS = frozenset({"menit", "minutes", "minute", "mins", "min", "jam", "hours", "hour",
+                          "sejam", "hrs", "detik", "seconds"})
+AGO = frozenset({"ago", "lalu", "kepungkur", "katukang", "tadi"})
 RECENT_PAIRS = frozenset({("last", "night"), ("kemarin", "malam"), ("kemarin", "malem"),
                           ("kemaren", "malem"), ("this", "morning"), ("pagi", "ini"),
                           ("malam", "ini"), ("malem", "ini")})
@@ -561,9 +573,15 @@ class Detector:
             return False
         if not (rule.mention or rule.level == "concern"):
             return False
-        if ctx.in_class(clause, "frame"):
+        frame = ctx.classes["frame"]
+        around = ctx.around(start, end)
+        if rule.category == "SEXUAL" and (ctx.in_class(around, "online_person")
+                                          or ctx.in_class(around, "third")):
+            # someone met in a game: where grooming starts, not a story about a game
+            frame = frame - ctx.classes["game"] - ctx.classes["platform"]
+        if any(t in frame for t in clause):
             return True
-        return ctx.in_class(ctx.around(start, end), "frame") and not ctx.in_class(near, "want")
+        return any(t in frame for t in around) and not ctx.in_class(near, "want")
 
     @staticmethod
     def _game_talk(rule: Rule, ctx: _Context, start: int, end: int, near: list[str]) -> bool:
@@ -574,7 +592,9 @@ class Detector:
         if not (ctx.in_class(span, "die") or ctx.in_class(span, "attack")
                 or ctx.in_class(span, "hit_passive") or ctx.in_class(span, "hit_active")):
             return False
-        return ctx.in_class(ctx.around(start, end), "game") and not ctx.in_class(near, "want")
+        # The death word itself ("died", "dying" are game words too) is no game context.
+        context = [t for t in ctx.around(start, end) if t not in span]
+        return ctx.in_class(context, "game") and not ctx.in_class(near, "want")
 
     @staticmethod
     def _safe_dose_question(ctx: _Context) -> bool:
@@ -600,8 +620,9 @@ class Detector:
                 for a, b in itertools.pairwise(around)):
             return not ctx.in_class(ctx.tokens, "die")
         after = ctx.tokens[end:end + 4]
-        if after[:1] and after[0] in ("dari", "from", "of", "ti", "seko", "soko"):
-            return True  # "pesan terakhir dari guru": someone else's last words
+        if after[:1] and after[0] in ("dari", "from", "of", "ti", "seko", "soko") and not (
+                after[1:2] and after[1] in ctx.classes["self"]):
+            return True  # "pesan terakhir dari guru": someone else's (not "ti abdi": mine)
         return any(a in ("malam", "malem", "hari", "today", "tonight") and b in ("ini", "", "now")
                    for a, b in itertools.pairwise([*after, ""]))
 
@@ -683,6 +704,9 @@ class Detector:
         if any(t in cls["recent"] for t in near) or any(
                 (a, b) in RECENT_PAIRS for a, b in itertools.pairwise(near)):
             return False
+        if any(t in RECENT_UNITS and any(w in AGO for w in near[i + 1:i + 4])
+               for i, t in enumerate(near)):
+            return False  # "20 minutes ago", "sejam yang lalu": it has just happened
         after_clause = []
         for t in tokens[end:end + 3]:
             if t in BOUNDARIES:
@@ -706,7 +730,8 @@ class Detector:
                 for a, t in itertools.pairwise(tokens[end - 1:end + 10])):
             return True  # "terakhir sh itu 2 tahun lalu", "the last time i cut was years ago"
         window = tokens[max(0, start - 14):start] + after_clause
-        if any(t in FORMER for t in window):
+        positions = [*range(max(0, start - 14), start), *range(end, end + len(after_clause))]
+        if any(Detector._former(tokens, i, start) for i in positions):
             return True  # "mantan sh-er", "former self-harmer": past and over in one word
         is_past = any(t in past for t in window) or any(
             (a, b) in PAST_PAIRS for a, b in itertools.pairwise(window))
@@ -721,6 +746,18 @@ class Detector:
             if i >= end and t in PRESENT and Detector._settled(ctx, i):
                 return True  # "dulu ..., sekarang ...": the present told apart from the past
         return False
+
+    @staticmethod
+    def _former(tokens: list[str], i: int, start: int) -> bool:
+        """tokens[i] makes the episode former: "former", "recovered" always; "mantan" or "ex"
+        only as a role ("mantan cutter", "ex self harmer"), not as a former partner."""
+        t = tokens[i]
+        if t not in FORMER:
+            return False
+        if t not in FORMER_PARTNER_WORDS:
+            return True
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
+        return i + 1 == start or nxt in FORMER_ROLES
 
     @staticmethod
     def _settled(ctx: _Context, i: int) -> bool:

@@ -1,0 +1,104 @@
+"""Round 4: context that wrongly lowered real crises, and general forms in Javanese (ngoko and
+krama), Sundanese (loma and lemes) and English teen phrasing. Phrasings written for these tests
+(none copied from a data file); each group beside look-alikes that must stay calm."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.risk.detector import Detector
+
+DETECTOR = Detector()
+RULES = Detector(model=None)
+
+
+def rules_level(text: str) -> str:
+    return RULES.screen_rules(text).level
+
+
+# --- context mechanisms (rules alone: the model must not be what saves these) ---
+
+@pytest.mark.parametrize("text", [
+    "aku diancam mau dibunuh sama mantan kalau ga balikan",
+    "mantan aku ngancem nyebarin foto bugil aku kalau aku ga nurut",
+    "my ex threatened to leak my nudes unless i send more",
+])
+def test_a_former_partner_does_not_make_a_threat_past(text: str) -> None:
+    assert rules_level(text) == "crisis", RULES.screen_rules(text).suppressions
+
+
+@pytest.mark.parametrize("text", [
+    "aku udah nelen semua obat tidur setengah jam yang lalu, sekarang ngantuk",
+    "i swallowed all my mom's pills an hour ago, now i'm scared",
+])
+def test_minutes_or_hours_ago_is_now_not_the_past(text: str) -> None:
+    assert rules_level(text) == "crisis", RULES.screen_rules(text).suppressions
+
+
+def test_a_teacher_of_religion_who_hits_is_no_lesson_frame() -> None:
+    assert rules_level("pak ustadz nyabet kaki santri pake sabuk sampe lebam") == "crisis"
+    assert DETECTOR.screen("ceramah tadi bahas kenapa bunuh diri itu dosa").level != "crisis"
+
+
+@pytest.mark.parametrize("text", [
+    "ada om di genshin yang suka ngasih primogem, terus ngajak pindah ke wa. umurku 13",
+    "some guy on roblox keeps gifting robux, then he asked for my snapchat. i'm 13",
+])
+def test_a_stranger_met_in_a_game_is_no_game_frame_for_grooming(text: str) -> None:
+    assert rules_level(text) == "crisis", RULES.screen_rules(text).suppressions
+
+
+def test_game_purchases_without_a_stranger_stay_calm() -> None:
+    for calm in ("top up skin ml pake pulsa bisa ga", "kak ada yg jual diamond ff murah ga"):
+        verdict = DETECTOR.screen(calm)
+        assert verdict.level == "none" and not verdict.ask, calm
+
+
+def test_last_words_from_the_writer_are_the_writers_own() -> None:
+    assert rules_level("ini pesen terakhir ti abdi kanggo sadayana") == "crisis"
+    assert rules_level("ini pesan terakhir dari aku buat kalian semua") == "crisis"
+    assert DETECTOR.screen("pesan terakhir dari wali kelas: jangan lupa belajar").level != "crisis"
+
+
+def test_the_death_word_itself_is_no_game_context() -> None:
+    assert rules_level("honestly i wouldn't mind if i died tonight") == "crisis"
+    assert DETECTOR.screen("my character died in the last level again lol").level != "crisis"
+
+
+# --- general forms by language ---
+
+CRISIS = {
+    "jv": ["kula sampun mboten kiat gesang", "aku wis ora betah urip, kesel",
+           "pengin lunga seko donya iki wae", "Gusti, pundhuten kula saiki",
+           "nek aku ora ono, bapak ibuk luwih kepenak", "ora ana gunane aku urip",
+           "aku ra popo nek mati sesuk", "aku nglarani awakku dhewe meneh",
+           "ngapurane kabeh yo, aku lunga selawase", "sesuk aku wis ora ngrepoti kowe maneh",
+           "getihe ora mandeg-mandeg"],
+    "su": ["hayang indit ti dunya ieu", "ya Allah, candak abdi", "euweuh gunana abdi hirup",
+           "teu nanaon lamun urang paeh", "urang sok nyakitan awak sorangan",
+           "hampura sadayana, urang angkat salamina", "teu hayang hudang deui",
+           "urang moal ngarepotkeun deui ka saha-saha"],
+    "en": ["been thinking about ending things", "i'm honestly done with life",
+           "i'm not gonna be around much longer", "i just want it all to be over",
+           "what's the point of living", "so sick of being alive",
+           "tell my mom it's not her fault", "i can't stop the bleeding"],
+    "id": ["mau ngakhirin smua", "gapapa kok kalo aku mati besok",
+           "bilangin ke mama ini bukan salah dia ya", "darahnya ga berhenti dari tadi"],
+}
+
+
+@pytest.mark.parametrize("lang,text", [(lang, t) for lang, ts in CRISIS.items() for t in ts])
+def test_general_forms_alert_in_each_language(lang: str, text: str) -> None:
+    assert rules_level(text) == "crisis", (lang, RULES.screen_rules(text).suppressions)
+
+
+@pytest.mark.parametrize("text", [
+    "Gusti, paringana kula rejeki", "aku pengin lunga saka desa iki, golek gawe",
+    "nek aku ora ono ning omah, kuncine ning ngisor pot", "ulah nyakitan batur",
+    "thinking about ending things with my boyfriend", "i want this exam week to be over",
+    "i'm done with this game", "gapapa kalo mati di game, respawn kok",
+    "mimisan dari tadi darahnya ga berhenti", "abis cabut gigi darahnya ga berhenti",
+    "maaf ya, aku pergi dulu bentar", "bukan salah kamu kok nilainya jelek, soalnya susah",
+])
+def test_their_look_alikes_raise_no_crisis(text: str) -> None:
+    assert DETECTOR.screen(text).level != "crisis", (text, DETECTOR.screen(text).rules)
