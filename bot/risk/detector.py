@@ -538,9 +538,18 @@ class Detector:
         while last < len(ctx.tokens) and ctx.quoted[last]:
             last += 1
         inside = ctx.tokens[first:last]
+        quote_end = start
+        while quote_end < len(ctx.tokens) and ctx.quoted[quote_end]:
+            quote_end += 1
+        if quote_end - first <= 2 and quote_end < end:
+            return None  # a word or two in quotes inside the writer's sentence: a scare quote
         lead = ctx.clause_before(first, 8)
         if ctx.in_class(inside, "second"):
-            return "concern", "BULLY", "quoted insult aimed at the writer"
+            if rule.category == "SEXUAL":
+                return None  # "he said 'kirim foto yang itu'": a demand made of the writer
+            if not (rule.category == "SI" and (rule.cue or rule.steady)):
+                return "concern", "BULLY", "quoted insult aimed at the writer"
+            # a farewell said to "you" is the speaker's own goodbye, not an insult
         if ctx.self_ref:
             return None  # "relate banget": the writer speaks through the quote
         speaker = ctx.in_class(lead, "friend") or (

@@ -102,3 +102,47 @@ def test_general_forms_alert_in_each_language(lang: str, text: str) -> None:
 ])
 def test_their_look_alikes_raise_no_crisis(text: str) -> None:
     assert DETECTOR.screen(text).level != "crisis", (text, DETECTOR.screen(text).rules)
+
+
+# --- quotes: a scare quote, a demand made of the writer, a friend's goodbye to "you" ---
+
+def test_a_word_in_scare_quotes_is_the_writers_own_sentence() -> None:
+    text = "aya om-om nawarkeun jadi 'kabogoh' bayaran, syaratna kirim poto unggal peuting"
+    assert rules_level(text) == "crisis", RULES.screen_rules(text).suppressions
+
+
+def test_a_quoted_demand_for_photos_is_grooming_not_an_insult() -> None:
+    text = "dia bilang 'kalo kamu sayang aku, kirim foto yang itu'. aku 13, dia 25"
+    assert rules_level(text) == "crisis", RULES.screen_rules(text).suppressions
+
+
+def test_a_friends_quoted_goodbye_to_you_is_a_third_party_crisis() -> None:
+    text = ("my friend texted me 'thank you for everything, i'm sorry for all of it' "
+            "and went offline")
+    verdict = RULES.screen_rules(text)
+    assert verdict.level == "crisis" and "THIRD_PARTY" in verdict.categories, verdict.suppressions
+
+
+def test_a_quoted_death_wish_aimed_at_the_writer_stays_bullying() -> None:
+    assert rules_level("mereka nulis 'mending lo mati aja' di kolom komentar aku") == "concern"
+
+
+# --- sexual abuse: refusal ignored, regional words, being made to undress ---
+
+@pytest.mark.parametrize("text", [
+    "i told him no but he didn't stop", "aku udah bilang jangan tapi dia ga berhenti",
+    "paklikku seneng nggrayangi aku nek omah sepi", "aku dipekso nglakoni kuwi karo pacarku",
+    "guru les nyuruh aku ganti baju di depannya",
+    "abang2 di tiktok ngajak jadi pacar sewaan, syaratnya pap tiap malem",
+])
+def test_sexual_abuse_forms_alert(text: str) -> None:
+    assert rules_level(text) == "crisis", RULES.screen_rules(text).suppressions
+
+
+@pytest.mark.parametrize("text", [
+    "pelatih nyuruh kita ganti baju olahraga di ruang ganti",
+    "aku bilang jangan, tapi dia tetep nyontek",
+    "dibayar 50rb asal kirim foto produk buat katalog toko",
+])
+def test_sexual_look_alikes_raise_no_rule(text: str) -> None:
+    assert rules_level(text) == "none", RULES.screen_rules(text).rules
