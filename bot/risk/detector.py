@@ -783,6 +783,8 @@ class Detector:
         for k, t in enumerate(clause):
             if t in STILL or t in cls["recent"]:
                 return False
+            if t in AGAIN and ctx.in_class(clause[:k], "want"):
+                return False  # "sekarang rasanya pengen lagi": the wish is back
             if t in live and not any(w in cls["neg"] for w in clause[max(0, k - 3):k]):
                 return False
         return True

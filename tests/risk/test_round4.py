@@ -146,3 +146,31 @@ def test_sexual_abuse_forms_alert(text: str) -> None:
 ])
 def test_sexual_look_alikes_raise_no_rule(text: str) -> None:
     assert rules_level(text) == "none", RULES.screen_rules(text).rules
+
+
+# --- the wish back after a past episode, fear of sin as the only brake, no reason left ---
+
+def test_a_wish_that_is_back_now_keeps_a_past_attempt_current() -> None:
+    text = "dulu pernah nelen obat banyak, ga ada yang tau. sekarang rasanya pengen lagi"
+    assert rules_level(text) == "crisis", RULES.screen_rules(text).suppressions
+
+
+@pytest.mark.parametrize("text", [
+    "nek ora wedi dosa, aku wis ket biyen", "mun teu sieun dosa mah, urang geus ti baheula",
+    "kalo ga takut dosa, aku udah ga di sini",
+    "udah ga ada alesan buat bertahan", "i have no reason to keep going",
+    "rasanya pgn udhan aja smuanya", "hayang beres wae sadayana",
+    "gue udah nyimpen obat2an dari bulan lalu, just in case",
+])
+def test_more_general_forms_alert(text: str) -> None:
+    assert rules_level(text) == "crisis", RULES.screen_rules(text).suppressions
+
+
+@pytest.mark.parametrize("text", [
+    "kalo ga takut dosa, udah aku contekin jawabannya",
+    "pengen udahan aja sama dia, capek diselingkuhin",
+    "ga ada alasan buat telat, jalanan kosong", "no reason to stay up late tonight",
+    "dulu pernah pengen mati, sekarang pengen fokus sekolah aja",
+])
+def test_more_look_alikes_raise_no_crisis(text: str) -> None:
+    assert rules_level(text) != "crisis", RULES.screen_rules(text).rules
