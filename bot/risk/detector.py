@@ -81,6 +81,15 @@ OCCASION_LEAD = frozenset({"buat", "untuk", "for", "kanggo", "keur", "yang", "yg
                            "mau", "lagi", "i'm", "im", "we're", "udah", "abis", "mo", "arep",
                            "are", "is", "am", "we", "sudah", "habis", "dah", "before",
                            "sebelum", "to", "going", "gonna"})
+# "last day of school", "hari terakhir sekolah", "poe panungtungan di SMP": a term that ends,
+# an occasion for goodbyes and thanks.
+LAST_DAY = frozenset({("last", "day"), ("hari", "terakhir"), ("dino", "terakhir"),
+                      ("poe", "terakhir"), ("poe", "panungtungan"), ("dina", "pungkasan"),
+                      ("final", "day"), ("hari", "akhir")})
+TERM_WORDS = frozenset({"sekolah", "school", "kelas", "class", "semester", "term", "sd", "smp",
+                        "sma", "smk", "mts", "ma", "ujian", "exam", "exams", "magang",
+                        "internship", "pkl", "les", "mpls", "mos", "ospek", "pondok", "camp",
+                        "kemah", "kerja", "work", "sakola", "sinau", "kelulusan"})
 # Method and dose rules a safe, health-purpose question may explain.
 DOSE_RULES = frozenset({"SI.ingested", "SI.method", "SI.method_question", "SI.method_more",
                         "SI.method_more2"})
@@ -495,7 +504,18 @@ class Detector:
                                                                                     end):
             return hit("none", category, "a goodbye for an occasion (moving, a birthday, "
                                          "retiring), or a last for today")
+        if level != "none" and rule.cue == "farewell" and self._term_ends(ctx):
+            return hit("none", category, "thanks and goodbyes on the last day of a term")
         return hit(level, category, *notes, ask=ask)
+
+    @staticmethod
+    def _term_ends(ctx: _Context) -> bool:
+        """ "last day of school, thank you for everything, goodbye": a weak farewell sign on the
+        last day of a school term, a course or a camp (never a strong one: a hidden letter)."""
+        tokens = ctx.tokens
+        return any(pair in LAST_DAY and any(w in TERM_WORDS for w in tokens[i + 2:i + 6])
+                   for i, pair in enumerate(itertools.pairwise(tokens))) and not ctx.in_class(
+            tokens, "die")
 
     @staticmethod
     def _trivial_trigger(ctx: _Context, end: int) -> bool:

@@ -174,3 +174,24 @@ def test_more_general_forms_alert(text: str) -> None:
 ])
 def test_more_look_alikes_raise_no_crisis(text: str) -> None:
     assert rules_level(text) != "crisis", RULES.screen_rules(text).rules
+
+
+# --- farewells: the last day of a term explains thanks and goodbyes; passwords left behind ---
+
+@pytest.mark.parametrize("text", [
+    "thank you for everything, miss! last day of school, goodbye",
+    "hari terakhir sekolah, makasih semuanya ya, goodbye semua",
+])
+def test_thanks_and_goodbye_on_the_last_day_of_school_raise_no_crisis(text: str) -> None:
+    assert rules_level(text) == "none", RULES.screen_rules(text).rules
+
+
+def test_a_hidden_letter_on_the_last_day_of_school_is_still_a_crisis() -> None:
+    text = "last day of school today. i wrote letters for my family, they're under my pillow"
+    assert rules_level(text) == "crisis", RULES.screen_rules(text).suppressions
+
+
+def test_passwords_left_behind_with_another_farewell_sign_alert() -> None:
+    text = "if anything happens to me, my passwords are in the blue notebook"
+    assert rules_level(text) == "crisis", RULES.screen_rules(text).rules
+    assert rules_level("password wifi ada di kertas deket tv") == "none"
