@@ -90,6 +90,8 @@ TERM_WORDS = frozenset({"sekolah", "school", "kelas", "class", "semester", "term
                         "sma", "smk", "mts", "ma", "ujian", "exam", "exams", "magang",
                         "internship", "pkl", "les", "mpls", "mos", "ospek", "pondok", "camp",
                         "kemah", "kerja", "work", "sakola", "sinau", "kelulusan"})
+# Words of the `person` class that name a place, not someone ("bawa pisau ke sekolah buat masak").
+PLACES = frozenset({"sekolah", "kelas", "smk", "sma", "stm", "school", "sakola"})
 # Method and dose rules a safe, health-purpose question may explain.
 DOSE_RULES = frozenset({"SI.ingested", "SI.method", "SI.method_question", "SI.method_more",
                         "SI.method_more2"})
@@ -661,8 +663,9 @@ class Detector:
         clause = ctx.clause(start, end)
         weapon = ctx.classes["weapon"]
         purpose = [t for t in clause if t not in weapon]  # the tool is not its own purpose
+        people = [t for t in clause if t not in PLACES]  # "ke sekolah" is where, not whom
         return ctx.in_class(purpose, "benign_purpose") and not ctx.in_class(
-            clause, "attack") and not ctx.in_class(clause, "person")
+            clause, "attack") and not ctx.in_class(people, "person")
 
     @staticmethod
     def _friend_subject(ctx: _Context, start: int) -> bool:

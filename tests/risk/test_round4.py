@@ -195,3 +195,21 @@ def test_passwords_left_behind_with_another_farewell_sign_alert() -> None:
     text = "if anything happens to me, my passwords are in the blue notebook"
     assert rules_level(text) == "crisis", RULES.screen_rules(text).rules
     assert rules_level("password wifi ada di kertas deket tv") == "none"
+
+
+# --- a school is a place, not a person; "took a bunch" needs something swallowed ---
+
+@pytest.mark.parametrize("text", [
+    "sesuk nggowo peso kanggo masak ning sekolah", "besok bawa pisau ke sekolah buat praktik masak",
+    "my friend took a bunch of selfies at the concert", "he took all my snacks lol",
+])
+def test_tools_for_school_and_taking_photos_raise_no_rule(text: str) -> None:
+    assert rules_level(text) == "none", RULES.screen_rules(text).rules
+
+
+@pytest.mark.parametrize("text", [
+    "besok aku bawa pisau ke sekolah buat nusuk dia", "i took them all an hour ago",
+    "took a whole bottle of my mom's sleeping pills",
+])
+def test_a_knife_for_someone_and_pills_taken_still_alert(text: str) -> None:
+    assert rules_level(text) == "crisis", RULES.screen_rules(text).suppressions
