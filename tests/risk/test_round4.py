@@ -213,3 +213,15 @@ def test_tools_for_school_and_taking_photos_raise_no_rule(text: str) -> None:
 ])
 def test_a_knife_for_someone_and_pills_taken_still_alert(text: str) -> None:
     assert rules_level(text) == "crisis", RULES.screen_rules(text).suppressions
+
+
+@pytest.mark.parametrize("text", [
+    "today was ok, had a test. but i've been planning how to do it and i think saturday",
+    "lagi ngerencanain kapan ngelakuinnya",
+])
+def test_planning_how_or_when_to_do_it_alerts(text: str) -> None:
+    assert rules_level(text) == "crisis", RULES.screen_rules(text).suppressions
+
+
+def test_planning_a_group_project_raises_no_rule() -> None:
+    assert rules_level("we're planning how to do the group project") == "none"
