@@ -50,6 +50,18 @@ AGAIN = frozenset({"lagi", "lg", "again", "maneh", "meneh", "maning", "deui"})
 STILL = frozenset({"masih", "still", "kambuh", "relapse", "relapsed", "lagi2", "isih", "keneh",
                    "tetep", "tetap"})
 FORMER = frozenset({"mantan", "former", "ex", "formerly", "recovered", "survivor"})
+# "mantan" and "ex" are far more often a former partner ("diancam sama mantan", "my ex
+# threatened me") than a former self-harmer: they make an episode past only right before the
+# match ("mantan cutter") or before one of these roles.
+FORMER_PARTNER_WORDS = frozenset({"mantan", "ex"})
+FORMER_ROLES = frozenset({"cutter", "cutters", "pecandu", "pengguna", "pemakai", "addict", "user",
+                          "penyintas", "survivor", "self", "sh", "selfharmer", "pasien",
+                          "patient"})
+# A time counted in minutes or hours before now is recent, not past: "20 minutes ago", "sejam
+# yang lalu", "2 jam lalu".
+RECENT_UNITS = frozenset({"menit", "minutes", "minute", "mins", "min", "jam", "hours", "hour",
+                          "sejam", "hrs", "detik", "seconds"})
+AGO = frozenset({"ago", "lalu", "kepungkur", "katukang", "tadi"})
 RECENT_PAIRS = frozenset({("last", "night"), ("kemarin", "malam"), ("kemarin", "malem"),
                           ("kemaren", "malem"), ("this", "morning"), ("pagi", "ini"),
                           ("malam", "ini"), ("malem", "ini")})
@@ -69,6 +81,17 @@ OCCASION_LEAD = frozenset({"buat", "untuk", "for", "kanggo", "keur", "yang", "yg
                            "mau", "lagi", "i'm", "im", "we're", "udah", "abis", "mo", "arep",
                            "are", "is", "am", "we", "sudah", "habis", "dah", "before",
                            "sebelum", "to", "going", "gonna"})
+# "last day of school", "hari terakhir sekolah", "poe panungtungan di SMP": a term that ends,
+# an occasion for goodbyes and thanks.
+LAST_DAY = frozenset({("last", "day"), ("hari", "terakhir"), ("dino", "terakhir"),
+                      ("poe", "terakhir"), ("poe", "panungtungan"), ("dina", "pungkasan"),
+                      ("final", "day"), ("hari", "akhir")})
+TERM_WORDS = frozenset({"sekolah", "school", "kelas", "class", "semester", "term", "sd", "smp",
+                        "sma", "smk", "mts", "ma", "ujian", "exam", "exams", "magang",
+                        "internship", "pkl", "les", "mpls", "mos", "ospek", "pondok", "camp",
+                        "kemah", "kerja", "work", "sakola", "sinau", "kelulusan"})
+# Words of the `person` class that name a place, not someone ("bawa pisau ke sekolah buat masak").
+PLACES = frozenset({"sekolah", "kelas", "smk", "sma", "stm", "school", "sakola"})
 # Method and dose rules a safe, health-purpose question may explain.
 DOSE_RULES = frozenset({"SI.ingested", "SI.method", "SI.method_question", "SI.method_more",
                         "SI.method_more2"})
@@ -483,7 +506,18 @@ class Detector:
                                                                                     end):
             return hit("none", category, "a goodbye for an occasion (moving, a birthday, "
                                          "retiring), or a last for today")
+        if level != "none" and rule.cue == "farewell" and self._term_ends(ctx):
+            return hit("none", category, "thanks and goodbyes on the last day of a term")
         return hit(level, category, *notes, ask=ask)
+
+    @staticmethod
+    def _term_ends(ctx: _Context) -> bool:
+        """ "last day of school, thank you for everything, goodbye": a weak farewell sign on the
+        last day of a school term, a course or a camp (never a strong one: a hidden letter)."""
+        tokens = ctx.tokens
+        return any(pair in LAST_DAY and any(w in TERM_WORDS for w in tokens[i + 2:i + 6])
+                   for i, pair in enumerate(itertools.pairwise(tokens))) and not ctx.in_class(
+            tokens, "die")
 
     @staticmethod
     def _trivial_trigger(ctx: _Context, end: int) -> bool:
@@ -526,9 +560,18 @@ class Detector:
         while last < len(ctx.tokens) and ctx.quoted[last]:
             last += 1
         inside = ctx.tokens[first:last]
+        quote_end = start
+        while quote_end < len(ctx.tokens) and ctx.quoted[quote_end]:
+            quote_end += 1
+        if quote_end - first <= 2 and quote_end < end:
+            return None  # a word or two in quotes inside the writer's sentence: a scare quote
         lead = ctx.clause_before(first, 8)
         if ctx.in_class(inside, "second"):
-            return "concern", "BULLY", "quoted insult aimed at the writer"
+            if rule.category == "SEXUAL":
+                return None  # "he said 'kirim foto yang itu'": a demand made of the writer
+            if not (rule.category == "SI" and (rule.cue or rule.steady)):
+                return "concern", "BULLY", "quoted insult aimed at the writer"
+            # a farewell said to "you" is the speaker's own goodbye, not an insult
         if ctx.self_ref:
             return None  # "relate banget": the writer speaks through the quote
         speaker = ctx.in_class(lead, "friend") or (
@@ -561,9 +604,15 @@ class Detector:
             return False
         if not (rule.mention or rule.level == "concern"):
             return False
-        if ctx.in_class(clause, "frame"):
+        frame = ctx.classes["frame"]
+        around = ctx.around(start, end)
+        if rule.category == "SEXUAL" and (ctx.in_class(around, "online_person")
+                                          or ctx.in_class(around, "third")):
+            # someone met in a game: where grooming starts, not a story about a game
+            frame = frame - ctx.classes["game"] - ctx.classes["platform"]
+        if any(t in frame for t in clause):
             return True
-        return ctx.in_class(ctx.around(start, end), "frame") and not ctx.in_class(near, "want")
+        return any(t in frame for t in around) and not ctx.in_class(near, "want")
 
     @staticmethod
     def _game_talk(rule: Rule, ctx: _Context, start: int, end: int, near: list[str]) -> bool:
@@ -574,7 +623,9 @@ class Detector:
         if not (ctx.in_class(span, "die") or ctx.in_class(span, "attack")
                 or ctx.in_class(span, "hit_passive") or ctx.in_class(span, "hit_active")):
             return False
-        return ctx.in_class(ctx.around(start, end), "game") and not ctx.in_class(near, "want")
+        # The death word itself ("died", "dying" are game words too) is no game context.
+        context = [t for t in ctx.around(start, end) if t not in span]
+        return ctx.in_class(context, "game") and not ctx.in_class(near, "want")
 
     @staticmethod
     def _safe_dose_question(ctx: _Context) -> bool:
@@ -600,8 +651,9 @@ class Detector:
                 for a, b in itertools.pairwise(around)):
             return not ctx.in_class(ctx.tokens, "die")
         after = ctx.tokens[end:end + 4]
-        if after[:1] and after[0] in ("dari", "from", "of", "ti", "seko", "soko"):
-            return True  # "pesan terakhir dari guru": someone else's last words
+        if after[:1] and after[0] in ("dari", "from", "of", "ti", "seko", "soko") and not (
+                after[1:2] and after[1] in ctx.classes["self"]):
+            return True  # "pesan terakhir dari guru": someone else's (not "ti abdi": mine)
         return any(a in ("malam", "malem", "hari", "today", "tonight") and b in ("ini", "", "now")
                    for a, b in itertools.pairwise([*after, ""]))
 
@@ -611,8 +663,9 @@ class Detector:
         clause = ctx.clause(start, end)
         weapon = ctx.classes["weapon"]
         purpose = [t for t in clause if t not in weapon]  # the tool is not its own purpose
+        people = [t for t in clause if t not in PLACES]  # "ke sekolah" is where, not whom
         return ctx.in_class(purpose, "benign_purpose") and not ctx.in_class(
-            clause, "attack") and not ctx.in_class(clause, "person")
+            clause, "attack") and not ctx.in_class(people, "person")
 
     @staticmethod
     def _friend_subject(ctx: _Context, start: int) -> bool:
@@ -683,6 +736,9 @@ class Detector:
         if any(t in cls["recent"] for t in near) or any(
                 (a, b) in RECENT_PAIRS for a, b in itertools.pairwise(near)):
             return False
+        if any(t in RECENT_UNITS and any(w in AGO for w in near[i + 1:i + 4])
+               for i, t in enumerate(near)):
+            return False  # "20 minutes ago", "sejam yang lalu": it has just happened
         after_clause = []
         for t in tokens[end:end + 3]:
             if t in BOUNDARIES:
@@ -706,7 +762,8 @@ class Detector:
                 for a, t in itertools.pairwise(tokens[end - 1:end + 10])):
             return True  # "terakhir sh itu 2 tahun lalu", "the last time i cut was years ago"
         window = tokens[max(0, start - 14):start] + after_clause
-        if any(t in FORMER for t in window):
+        positions = [*range(max(0, start - 14), start), *range(end, end + len(after_clause))]
+        if any(Detector._former(tokens, i, start) for i in positions):
             return True  # "mantan sh-er", "former self-harmer": past and over in one word
         is_past = any(t in past for t in window) or any(
             (a, b) in PAST_PAIRS for a, b in itertools.pairwise(window))
@@ -723,6 +780,18 @@ class Detector:
         return False
 
     @staticmethod
+    def _former(tokens: list[str], i: int, start: int) -> bool:
+        """tokens[i] makes the episode former: "former", "recovered" always; "mantan" or "ex"
+        only as a role ("mantan cutter", "ex self harmer"), not as a former partner."""
+        t = tokens[i]
+        if t not in FORMER:
+            return False
+        if t not in FORMER_PARTNER_WORDS:
+            return True
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
+        return i + 1 == start or nxt in FORMER_ROLES
+
+    @staticmethod
     def _settled(ctx: _Context, i: int) -> bool:
         """The clause from a present marker on says nothing is still going on: no "masih", and
         no thought, wish, death or cutting word that is not negated ("sekarang aku kepikiran
@@ -737,6 +806,8 @@ class Detector:
         for k, t in enumerate(clause):
             if t in STILL or t in cls["recent"]:
                 return False
+            if t in AGAIN and ctx.in_class(clause[:k], "want"):
+                return False  # "sekarang rasanya pengen lagi": the wish is back
             if t in live and not any(w in cls["neg"] for w in clause[max(0, k - 3):k]):
                 return False
         return True
