@@ -25,7 +25,6 @@ from bot.core.features import FEATURES
 from bot.core.identity import IdentityVault
 from bot.core.keys import SYSTEM
 from bot.core.policy import Policy
-from bot.core.roster import roster_from
 from bot.core.shifts import TEXTS as SHIFT_TEXTS
 from bot.core.training import TEXTS as TRAINING_TEXTS
 from bot.core.training import Training, load_training
@@ -211,10 +210,7 @@ class App:
         config.yaml's): the core and the dispatcher answer "on shift now?" from it. Whether
         the roster in use changed."""
         async with self.store.read() as db:
-            saved = await roster_store.stored(db)
-        shifts, holidays = (saved.shifts, saved.holidays) if saved is not None else (
-            self.config.roster.shifts, self.config.roster.holidays)
-        fresh = roster_from(shifts, holidays, self.config.tz)
+            fresh = await roster_store.in_use(db, self.config)
         if fresh == self.core.roster:
             return False
         self.core.roster = self.dispatcher.roster = fresh

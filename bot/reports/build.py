@@ -11,7 +11,6 @@ import aiosqlite
 from bot.config import Config, load_secret
 from bot.core.angket import load_angkets
 from bot.core.identity import IdentityVault
-from bot.core.roster import roster_from
 from bot.errors import SebayaError
 from bot.reports import render
 from bot.reports.angket import gather_angkets
@@ -90,10 +89,7 @@ async def collect(db: aiosqlite.Connection, config: Config, start: dt.date, end:
         db, load_angkets(config.flows_dir, tuple(config.languages.available)),
         dt.datetime.combine(start, dt.time(), tzinfo=config.tz),
         dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tzinfo=config.tz))
-    saved = await roster_store.stored(db)  # the roster in use, as App.refresh_roster finds it
-    shifts, holidays = (saved.shifts, saved.holidays) if saved is not None else (
-        config.roster.shifts, config.roster.holidays)
-    data.coverage = await gather_coverage(db, roster_from(shifts, holidays, config.tz), start,
+    data.coverage = await gather_coverage(db, await roster_store.in_use(db, config), start,
                                           end, config.tz, moment)
     synthetic = await db.execute_fetchall(
         "SELECT 1 FROM meta WHERE key = 'synthetic' AND value = '1'")

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 import aiosqlite
 
-from bot.config import Shift
+from bot.config import Config, Shift
+from bot.core.roster import Roster, roster_from
 from bot.store.db import fetch_one
 
 KEY = "roster"
@@ -39,6 +40,14 @@ async def stored(db: aiosqlite.Connection) -> StoredRoster | None:
     data = json.loads(row[0])
     return StoredRoster(tuple(Shift.model_validate(s) for s in data.get("shifts", [])),
                         tuple(dt.date.fromisoformat(d) for d in data.get("holidays", [])))
+
+
+async def in_use(db: aiosqlite.Connection, config: Config) -> Roster:
+    """The roster every worker uses: the one saved from the web view, else config.yaml's."""
+    saved = await stored(db)
+    shifts, holidays = (saved.shifts, saved.holidays) if saved is not None else (
+        config.roster.shifts, config.roster.holidays)
+    return roster_from(shifts, holidays, config.tz)
 
 
 async def save(db: aiosqlite.Connection, roster: StoredRoster) -> None:

@@ -4,21 +4,11 @@ and the check-in answers (counts, small ones hidden)."""
 
 from __future__ import annotations
 
-import datetime as dt
-
-from bot.reports import build, numbers, render
-from bot.reports.tables import Names
+from bot.reports import numbers
 from bot.store import audit
 from tests.core.test_shifts_chat import take_tuesday, team, to_shift_start
 from tests.dialog import Dialog
-
-
-async def _report(d: Dialog, lang: str = "id") -> str:
-    today = d.app.clock.now().astimezone(d.app.config.tz).date()
-    async with d.app.store.read() as db:
-        data = await build.collect(db, d.app.config, today - dt.timedelta(days=6), today,
-                                   d.app.clock.now())
-    return render.markdown(data, lang, d.app.config.school.name, Names())
+from tests.reports.weekly import week_report
 
 
 def _row(text: str, starts: str, after: str = "") -> str:
@@ -47,7 +37,7 @@ async def test_hours_planned_taken_covered_and_no_shows_per_week(dialog: Dialog)
         for answer in ("ok", "ok", "talk"):
             await audit.record(db, None, "peer_checkin", {"answer": answer}, d.app.clock.now())
     await d.tick(hours=5, minutes=50)  # 16:00 Tuesday: both days' shifts are over
-    text = await _report(d)
+    text = await week_report(d)
     assert "## Cakupan shift konselor sebaya, per minggu" in text
     header = _row(text, "Minggu mulai | Jam shift terjadwal")
     assert "Jam shift diambil" in header and "Tidak datang" in header
@@ -59,6 +49,6 @@ async def test_hours_planned_taken_covered_and_no_shows_per_week(dialog: Dialog)
     assert "Bintang" not in text and "Awan" not in text  # no names in the report
     assert _row(text, "Baik-baik saja").endswith("| <5 |")  # how peers feel: protected
     assert _row(text, "Ingin ngobrol dengan guru BK").endswith("| <5 |")
-    english = await _report(d, "en")
+    english = await week_report(d, "en")
     assert "Peer supporters' shift coverage, per week" in english
     assert "| Shift hours covered |" in english or "Shift hours covered" in english

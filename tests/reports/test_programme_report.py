@@ -3,21 +3,10 @@ kind and week (counts only, never the message), TPPK notifications suppressed li
 
 from __future__ import annotations
 
-import datetime as dt
-
-from bot.reports import build, render
-from bot.reports.tables import Names
 from bot.store import audit
 from tests.core.test_coaching import chat
 from tests.dialog import Dialog
-
-
-async def _report(d: Dialog, lang: str = "id") -> str:
-    today = d.app.clock.now().astimezone(d.app.config.tz).date()
-    async with d.app.store.read() as db:
-        data = await build.collect(db, d.app.config, today - dt.timedelta(days=6), today,
-                                   d.app.clock.now())
-    return render.markdown(data, lang, d.app.config.school.name, Names())
+from tests.reports.weekly import week_report
 
 
 def _row(text: str, starts: str) -> str:
@@ -28,7 +17,7 @@ async def test_a_held_message_is_counted_by_kind_and_week_without_its_words(dial
     await chat(dialog, "id")
     await dialog.say("p1", "kamu kelas berapa sih?")  # held: asks who the student is
     await dialog.say("p1", "ah gitu doang, jangan lebay deh")  # minimising: a tip
-    text = await _report(dialog)
+    text = await week_report(dialog)
     assert "## Pendampingan pesan konselor sebaya, per minggu" in text
     header = _row(text, "Minggu mulai | Identitas")
     assert "Meremehkan" in header and "Khawatir" in header
@@ -37,7 +26,7 @@ async def test_a_held_message_is_counted_by_kind_and_week_without_its_words(dial
     cells = [c.strip() for c in this_week.strip("|").split("|")]
     assert cells[1] == "<5" and cells[4] == "<5"  # identity, minimising: 1 each, hidden
     assert "kelas berapa" not in text and "lebay" not in text
-    english = await _report(dialog, "en")
+    english = await week_report(dialog, "en")
     assert "| Identity |" in english and "Peer supporter programme" in english
 
 
@@ -51,7 +40,7 @@ async def test_trained_and_approved_peers_are_shown_as_they_are_tppk_is_protecte
         for _ in range(2):
             await audit.record(db, None, "tppk_notified", {"code": "X", "category": "abuse"},
                                dialog.app.clock.now())
-    text = await _report(dialog)
+    text = await week_report(dialog)
     assert _row(text, "Konselor sebaya lulus pelatihan").endswith(f"| {trained} |")
     assert _row(text, "Disetujui guru BK untuk bertugas").endswith(f"| {approved} |")
     assert _row(text, "Pemberitahuan ke TPPK").endswith("| <5 |")
