@@ -40,6 +40,9 @@ from bot.engine.placeholders import check_placeholders
 from bot.errors import SebayaError
 from bot.redact import Redactor
 from bot.risk.detector import Detector
+from bot.schools import cli as school_cli
+from bot.schools import registry as school_registry
+from bot.schools.config import load_school_config, school_configs
 from bot.web import server as web_server
 from bot.web.settings import WebSettings, settings_from
 
@@ -631,10 +634,73 @@ def _report(config: Config, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+NEEDS_A_SCHOOL = ("staff", "backup", "audit", "doctor", "report", "secret", "console")
+
+
+async def _migrate_all(configs: list[Config]) -> int:
+    """``sebaya migrate`` in a district: every school's database (PostgreSQL: one schema,
+    each school's view checks it; SQLite: each school's file)."""
+    for config in configs:
+        print(f"school {config.school_id}: ", end="", flush=True)
+        await _migrate(config)
+    return EXIT_OK
+
+
+def _district_report(config: Config, configs: list[Config], args: argparse.Namespace) -> int:
+    from bot.reports import district
+
+    today = dt.datetime.now(config.tz).date()
+    end = args.end or today
+    start = args.start or end - dt.timedelta(days=29)
+    if start > end:
+        print("error: --from is after --to", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    out = args.out or config.database_path.parent / "reports" / "district"
+    path = asyncio.run(district.write(configs, start, end, args.format, out,
+                                      args.lang or config.languages.default))
+    print(f"District report for {start} to {end}, {len(configs)} school(s): {path}")
+    return EXIT_OK
+
+
+def _run_district(config: Config, configs: list[Config], workers: int,
+                  config_arg: str | None) -> int:
+    """``sebaya run`` with schools: every enabled school in this process (or in each of N
+    supervised workers on PostgreSQL)."""
+    from bot.schools import channels as school_channels
+    from bot.schools.serve import serve
+
+    for school in configs:
+        load_flow_bundle(school)  # every school's flows fail before anything opens
+    if not configs:
+        print("error: every school is disabled (sebaya school list)", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    has_channel = any(school_channels.token(c, dict(os.environ)) for c in configs)
+    if workers > 1:
+        for school in configs:
+            load_secret(school)
+        return _run_workers(config, workers, config_arg, has_channel)
+    if not has_channel:
+        print("error: no school has its Telegram token set (TELEGRAM_BOT_TOKEN_<ID>; see "
+              "sebaya school onboard ID)", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+    async def main() -> int:
+        stopping = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stopping.set)
+        return await serve(configs, dict(os.environ), stopping)
+
+    return asyncio.run(main())
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config", default=argparse.SUPPRESS,
                         help="path to config.yaml (default: ./config.yaml)")
+    common.add_argument("--school", default=argparse.SUPPRESS, metavar="ID",
+                        help="the school of a district deployment (schools/ID.yaml; see "
+                        "sebaya school list)")
     parser = argparse.ArgumentParser(prog="sebaya", parents=[common],
                                      description="Sebaya: anonymous peer-support intake bot")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -692,10 +758,9 @@ def build_parser() -> argparse.ArgumentParser:
     move = sub.add_parser("migrate-from-sqlite", parents=[common],
                           help="copy a school's SQLite database into the (empty) PostgreSQL "
                                "database of database.url / SEBAYA_DATABASE_URL")
-    move.add_argument("file", type=Path, help="the SQLite file, e.g. data/sebaya.sqlite3")
-    move.add_argument("--school", default="default",
-                      help="the school it becomes in PostgreSQL (default: default, the one "
-                           "school of a single-school deployment)")
+    move.add_argument("file", type=Path, help="the SQLite file, e.g. data/sebaya.sqlite3 "
+                      "(--school ID: the school it becomes in PostgreSQL; default: default, "
+                      "the one school of a single-school deployment)")
     report = sub.add_parser("report", parents=[common],
                             help="programme report (md, csv or html with charts), anonymous")
     report.add_argument("--from", dest="start", type=_date, default=None,
@@ -709,6 +774,10 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--lang", choices=("id", "en"), default=None)
     report.add_argument("--demo", action="store_true",
                         help="the synthetic month of `sebaya demo --seed-data` (marked as such)")
+    report.add_argument("--district", action="store_true",
+                        help="every school side by side and the total (anonymous counts, "
+                        "small ones hidden; service health per school)")
+    school_cli.add_parser(sub, common)
     secret = sub.add_parser("secret", parents=[common],
                             help="the installation secret: rotate it (ganti rahasia)")
     secret_sub = secret.add_subparsers(dest="action", required=True)
@@ -740,7 +809,31 @@ def main(argv: list[str] | None = None) -> int:
             _quiet_stdout()
             return EXIT_OK
     try:
-        config = load_config(getattr(args, "config", "config.yaml"))
+        config_path = Path(getattr(args, "config", "config.yaml"))
+        if args.command == "school":
+            return school_cli.run(config_path, args)
+        config = load_config(config_path)
+        if args.command == "migrate-from-sqlite":
+            return asyncio.run(_migrate_from_sqlite(config, args.file,
+                                                    getattr(args, "school", "default")))
+        district = school_registry.ids(config_path)
+        if getattr(args, "school", None):
+            config = load_school_config(config_path, args.school)
+        elif district and args.command == "migrate":
+            return asyncio.run(_migrate_all(school_configs(config_path, enabled_only=False)))
+        elif district and args.command == "report" and args.district:
+            return _district_report(config, school_configs(config_path), args)
+        elif district and args.command == "run":
+            return _run_district(config, school_configs(config_path),
+                                 getattr(args, "workers", 1), getattr(args, "config", None))
+        elif district and args.command in NEEDS_A_SCHOOL:
+            print(f"error: this deployment has schools ({', '.join(district)}): say which "
+                  f"with --school ID (sebaya school list)", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        if args.command == "report" and args.district:
+            print("error: --district needs schools (sebaya school add ID --name NAME)",
+                  file=sys.stderr)
+            return EXIT_BAD_INPUT
         if args.command == "check-flows":
             try:
                 return _check_flows(config)
@@ -755,8 +848,6 @@ def main(argv: list[str] | None = None) -> int:
             return _operations(config, args)
         if args.command == "migrate":
             return asyncio.run(_migrate(config))
-        if args.command == "migrate-from-sqlite":
-            return asyncio.run(_migrate_from_sqlite(config, args.file, args.school))
         if args.command == "report":
             return _report(config, args)
         if args.command == "secret":

@@ -149,7 +149,8 @@ async def _rotate_at(config: Config, url: str | None, old: bytes, new: str, kept
     vault = IdentityVault(old)
     staged = secret_file(config).with_name(secret_file(config).name + ".new")
     try:
-        store = await open_store(config.database_path, url, vault)
+        store = await open_store(config.database_path, url, vault,
+                                 school=config.school_id)
     except SecretMismatch:
         return await _finish_earlier(config, url, new, kept_in)
     try:
@@ -203,7 +204,8 @@ async def _finish_earlier(config: Config, url: str | None, new: str, kept_in: st
     committed and was cut before the secret file was replaced; finish that."""
     vault = IdentityVault(new.encode())
     try:
-        store = await open_store(config.database_path, url, vault)
+        store = await open_store(config.database_path, url, vault,
+                                 school=config.school_id)
     except SecretMismatch as exc:
         raise RotateError(
             f"rahasia yang sekarang dipakai ({SECRET_ENV} atau {secret_file(config).name}) "
