@@ -157,7 +157,8 @@ class App:
                                           config.languages.available):
             log.warning("%s (students see it as written; run sebaya check-flows)",
                         problem.render())
-        vault = IdentityVault(secret if secret is not None else load_secret(config))
+        vault = IdentityVault(secret if secret is not None else load_secret(config),
+                              config.school_id)
         contexts = text_context(config, bundle.catalog)
         core = Core(
             flows={name: FlowMachine(flow) for name, flow in bundle.flows.items()},

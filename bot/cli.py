@@ -523,8 +523,9 @@ async def _migrate(config: Config) -> int:
     from bot.core.identity import IdentityVault
     from bot.store.port import open_store
 
-    store = await open_store(config.database_path, config.database_url(),
-                             IdentityVault(load_secret(config)), **config.store_options())
+    vault = IdentityVault(load_secret(config), config.school_id)
+    store = await open_store(config.database_path, config.database_url(), vault,
+                             **config.store_options())
     try:
         version = await store.schema_version()
     finally:
@@ -542,7 +543,8 @@ async def _migrate_from_sqlite(config: Config, path: Path, school: str = "defaul
         print("error: set database.url (or SEBAYA_DATABASE_URL) to the PostgreSQL database "
               "to copy into", file=sys.stderr)
         return EXIT_BAD_INPUT
-    copied = await copy_sqlite(path, url, IdentityVault(load_secret(config)), school=school,
+    vault = IdentityVault(load_secret(config), None if school == "default" else school)
+    copied = await copy_sqlite(path, url, vault, school=school,
                                migrate_url=config.database_migrate_url())
     for table in copied:
         print(f"{table.table:22} {table.rows:8} rows")

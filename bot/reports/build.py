@@ -71,7 +71,8 @@ async def load(config: Config, start: dt.date, end: dt.date, demo: bool = False,
         store = await Store.open(path, IdentityVault(DEMO_SECRET))
     else:
         store = await open_store(config.database_path, config.database_url(),
-                                 IdentityVault(load_secret(config)), school=config.school_id)
+                                 IdentityVault(load_secret(config), config.school_id),
+                                 school=config.school_id)
     try:
         async with store.transaction() as db:
             return await collect(db, config, start, end,

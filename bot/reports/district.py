@@ -73,7 +73,8 @@ async def school_figures(config: Config, start: dt.date, end: dt.date,
     """One school's counts for the period and its health now, from its own store (its own
     file on SQLite, its own rows under row-level security on PostgreSQL)."""
     store = await open_store(config.database_path, config.database_url(),
-                             IdentityVault(load_secret(config)), school=config.school_id)
+                             IdentityVault(load_secret(config), config.school_id),
+                             school=config.school_id)
     try:
         async with store.transaction() as db:
             data = await gather(db, start, end, config.tz)

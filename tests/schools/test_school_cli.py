@@ -28,7 +28,7 @@ def district(project: Path, config, monkeypatch) -> Path:
 
 async def _invite_exists(config_path: Path, school: str, code: str) -> bool:
     config = load_school_config(config_path, school)
-    vault = IdentityVault(SECRET)
+    vault = IdentityVault(SECRET, school)
     store = await open_store(config.database_path, config.database_url(), vault,
                              **config.store_options())
     try:

@@ -227,7 +227,7 @@ class PgStore:
         if row is None:
             return False
         try:
-            self._sealer.unlock(row.wrapped)  # type: ignore[union-attr]
+            self._sealer.unlock(row.wrapped, row.scheme)  # type: ignore[union-attr]
         except WrongSecret as exc:
             raise SecretMismatch(self._where()) from exc
         return True
