@@ -42,7 +42,8 @@ class IdentityVault:
     before envelope keys). A new database adopts the vault's root (``wrap_root``)."""
 
     def __init__(self, secret: bytes, school: str | None = None) -> None:
-        self.school = school  # the school of a district this vault is for (None: the one)
+        # the school of a district this vault is for (None, or "default": the implicit one)
+        self.school = None if school in (None, "default") else school
         self._labels: str | None = None  # the school the bound keyring row's keys are of
         self._kek = keyring.kek(secret)
         self._legacy = keyring.legacy_root(secret)
