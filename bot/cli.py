@@ -669,21 +669,23 @@ def _run_district(config: Config, configs: list[Config], workers: int,
     """``sebaya run`` with schools: every enabled school in this process (or in each of N
     supervised workers on PostgreSQL)."""
     from bot.schools import channels as school_channels
-    from bot.schools.serve import serve
+    from bot.schools.serve import serve, whatsapp_settings
 
     for school in configs:
         load_flow_bundle(school)  # every school's flows fail before anything opens
     if not configs:
         print("error: every school is disabled (sebaya school list)", file=sys.stderr)
         return EXIT_BAD_INPUT
-    has_channel = any(school_channels.token(c, dict(os.environ)) for c in configs)
+    has_channel = any(school_channels.token(c, dict(os.environ))
+                      or whatsapp_settings(c, os.environ) for c in configs)
     if workers > 1:
         for school in configs:
             load_secret(school)
         return _run_workers(config, workers, config_arg, has_channel)
     if not has_channel:
-        print("error: no school has its Telegram token set (TELEGRAM_BOT_TOKEN_<ID>; see "
-              "sebaya school onboard ID)", file=sys.stderr)
+        print("error: no school has its Telegram token set (TELEGRAM_BOT_TOKEN_<ID>) or a "
+              "WhatsApp number with the app's WHATSAPP_* variables; see sebaya school "
+              "onboard ID", file=sys.stderr)
         return EXIT_BAD_INPUT
 
     async def main() -> int:

@@ -7,8 +7,11 @@ crisis connection for every school), so a surge at one school neither starves an
 delays anyone's crisis work; on SQLite each school is its own file with its own writer.
 Telegram: a poller per school token (a singleton per school, so with ``--workers N`` one
 worker polls each bot), or, with TELEGRAM_WEBHOOK_URL as the public base, one server with a
-path and a secret per school. A school whose token is missing or refused is logged and left
-out; the others run.
+path and a secret per school. WhatsApp: the district's one app (WHATSAPP_ACCESS_TOKEN,
+WHATSAPP_APP_SECRET, WHATSAPP_VERIFY_TOKEN; a school may have its own access token in
+WHATSAPP_ACCESS_TOKEN_<ID>), each school's number from its file, one webhook routed by number
+(``bot/schools/whatsapp_router.py``). A school with no channel, or whose token is refused,
+is logged and left out; the others run.
 """
 
 from __future__ import annotations
@@ -24,11 +27,16 @@ from telegram.error import TelegramError
 
 from bot.app import App
 from bot.channels import jsonbody
+from bot.channels.base import Channel
 from bot.channels.telegram import ALLOWED_UPDATES, TelegramChannel
 from bot.channels.webhook import add_routes as add_telegram_routes
+from bot.channels.whatsapp import MAX_BODY as WA_MAX_BODY
+from bot.channels.whatsapp import WEBHOOK_PATH as WA_WEBHOOK_PATH
+from bot.channels.whatsapp import WhatsAppChannel, WhatsAppSettings
 from bot.config import Config, load_secret
 from bot.redact import Redactor
 from bot.schools import channels
+from bot.schools.whatsapp_router import Route, WhatsAppRouter
 from bot.store.singleton import Singleton
 
 log = logging.getLogger("sebaya.schools")
@@ -43,9 +51,14 @@ class Served:
 
     config: Config
     app: App
-    telegram: TelegramChannel
+    telegram: TelegramChannel | None
+    whatsapp: WhatsAppChannel | None
     secret: bytes
     tasks: list[asyncio.Task] = field(default_factory=list)
+
+    @property
+    def channels(self) -> list[Channel]:
+        return [c for c in (self.telegram, self.whatsapp) if c is not None]
 
     @property
     def school(self) -> str:
@@ -58,54 +71,101 @@ def base_url(config: Config, env: Mapping[str, str]) -> str | None:
     return own.strip() or env.get(BASE_URL_ENV, "").strip() or None
 
 
-async def build(config: Config, env: Mapping[str, str]) -> Served | None:
-    """The school's App with its own Telegram bot, or None when its token is not set."""
-    token = channels.token(config, dict(env))
-    if not token:
-        log.warning("school %s: %s not set: not served (sebaya school onboard %s)",
-                    config.school_id, channels.token_env(config.school_id, config),
-                    config.school_id)
+def whatsapp_settings(config: Config, env: Mapping[str, str]) -> WhatsAppSettings | None:
+    """The school's number under the district's app, or None (no number, or no app)."""
+    number = config.channels.whatsapp.phone_number_id
+    own = f"WHATSAPP_ACCESS_TOKEN_{channels.env_suffix(config.school_id or 'default')}"
+    token = env.get(own, "").strip() or env.get("WHATSAPP_ACCESS_TOKEN", "").strip()
+    secret = env.get("WHATSAPP_APP_SECRET", "").strip()
+    verify = env.get("WHATSAPP_VERIFY_TOKEN", "").strip()
+    if not (number and token and secret and verify):
         return None
-    rate = float(env.get(SEND_RATE_ENV) or 30)
-    telegram = TelegramChannel(token, base_url(config, env),
-                               send_interval=1 / rate if rate > 0 else 0)
+    return WhatsAppSettings(token, number, secret, verify,
+                            env.get("WHATSAPP_API_BASE_URL", "").strip() or None)
+
+
+async def build(config: Config, env: Mapping[str, str]) -> Served | None:
+    """The school's App with its own Telegram bot and/or WhatsApp number, or None when it
+    has neither."""
+    token = channels.token(config, dict(env))
+    settings = whatsapp_settings(config, env)
+    if not token and settings is None:
+        log.warning("school %s: %s not set and no WhatsApp number: not served (sebaya school "
+                    "onboard %s)", config.school_id,
+                    channels.token_env(config.school_id, config), config.school_id)
+        return None
     secret = load_secret(config)
-    app = await App.build(config, {telegram.name: telegram}, secret=secret)
-    return Served(config, app, telegram, secret)
+    found: dict[str, Channel] = {}
+    telegram = whatsapp = None
+    if token:
+        rate = float(env.get(SEND_RATE_ENV) or 30)
+        telegram = TelegramChannel(token, base_url(config, env),
+                                   send_interval=1 / rate if rate > 0 else 0)
+        found[telegram.name] = telegram
+    if settings is not None:
+        rate = float(env.get("WHATSAPP_SEND_RATE") or 50)
+        whatsapp = WhatsAppChannel(settings, secret, config.whatsapp, config.school.name,
+                                   send_interval=1 / rate if rate > 0 else 0)
+        found[whatsapp.name] = whatsapp
+    app = await App.build(config, found, secret=secret)
+    if whatsapp is not None:
+        whatsapp.bind(app.store, app.vault)
+    return Served(config, app, telegram, whatsapp, secret)
 
 
 async def _start(served: Served) -> bool:
     try:
-        await served.telegram.start()
+        if served.whatsapp is not None:
+            await served.whatsapp.start()
+        if served.telegram is not None:
+            await served.telegram.start()
     except TelegramError as exc:
-        log.error(Redactor([served.telegram.bot.token]).text(
+        log.error(Redactor([served.telegram.bot.token]).text(  # type: ignore[union-attr]
             f"school {served.school}: cannot reach the Telegram Bot API "
             f"({type(exc).__name__}: {exc}); it is not served"))
-        with contextlib.suppress(Exception):
-            await served.telegram.stop()
+        for channel in served.channels:
+            with contextlib.suppress(Exception):
+                await channel.stop()  # type: ignore[attr-defined]
         await served.app.store.close()
         return False
     await served.app.start()
-    for address, role in await served.app.staff_addresses(served.telegram.name):
-        await served.telegram.set_staff_commands(address, role)
+    if served.telegram is not None:
+        for address, role in await served.app.staff_addresses(served.telegram.name):
+            await served.telegram.set_staff_commands(address, role)
     return True
+
+
+def router(schools: Sequence[Served]) -> WhatsAppRouter | None:
+    """The app webhook's routes: each school's number to its channel, dispatcher, sender."""
+    routes = {s.whatsapp.settings.phone_number_id: Route(
+        s.whatsapp, s.app.dispatcher.accept_many, s.app.sender.delivery_reports)
+        for s in schools if s.whatsapp is not None}
+    return WhatsAppRouter(routes) if routes else None
 
 
 async def _webhooks(schools: Sequence[Served], base: str, env: Mapping[str, str]
                     ) -> web.AppRunner:
-    """One server for every school's Telegram webhook: a path and a secret each."""
+    """One server for every school's Telegram webhook (a path and a secret each, when
+    ``base`` is set) and the WhatsApp app webhook (routed by number)."""
     host = env.get("SEBAYA_WEBHOOK_HOST", "127.0.0.1")
     port = int(env.get("SEBAYA_WEBHOOK_PORT", "8080"))
-    server = web.Application(client_max_size=jsonbody.MAX_BODY)
-    for s in schools:
+    wa = router(schools)
+    server = web.Application(client_max_size=WA_MAX_BODY if wa else jsonbody.MAX_BODY)
+    telegrams = [s for s in schools if s.telegram is not None] if base else []
+    for s in telegrams:
         add_telegram_routes(server, s.telegram, s.app.dispatcher.accept,
                             channels.webhook_secret(s.config, s.secret, dict(env)),
                             channels.webhook_path(s.config))
+    if wa is not None:
+        wa.add_routes(server)
     runner = web.AppRunner(server, access_log=None)
     await runner.setup()
     several = any(s.app.store.several_workers for s in schools)
     await web.TCPSite(runner, host, port, reuse_port=several or None).start()
-    for s in schools:
+    if wa is not None:
+        log.info("WhatsApp: app webhook on %s:%s%s for %d school(s)", host, port,
+                 WA_WEBHOOK_PATH, len(wa.routes))
+    for s in telegrams:
         await s.telegram.bot.set_webhook(
             channels.webhook_url(base, s.config), allowed_updates=ALLOWED_UPDATES,
             secret_token=channels.webhook_secret(s.config, s.secret, dict(env)))
@@ -124,9 +184,10 @@ async def serve(configs: Sequence[Config], env: Mapping[str, str],
                   "(sebaya school onboard ID)")
         return 2
     base = env.get(WEBHOOK_BASE_ENV, "").strip()
-    runner = await _webhooks(schools, base, env) if base else None
-    if runner is None:
-        for s in schools:
+    wa = any(s.whatsapp is not None for s in schools)
+    runner = await _webhooks(schools, base, env) if base or wa else None
+    if not base:
+        for s in (s for s in schools if s.telegram is not None):
             s.tasks.append(asyncio.create_task(Singleton(s.app.store, "telegram-polling").run(
                 lambda stop, s=s: s.telegram.poll(s.app.dispatcher.accept_many, stop),
                 stopping)))
@@ -141,5 +202,6 @@ async def serve(configs: Sequence[Config], env: Mapping[str, str],
         await runner.cleanup()
     for s in schools:
         await s.app.stop()
-        await s.telegram.stop()
+        for channel in s.channels:
+            await channel.stop()  # type: ignore[attr-defined]
     return 0

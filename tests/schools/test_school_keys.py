@@ -40,7 +40,7 @@ def test_two_schools_with_one_root_share_no_key() -> None:
 
 
 def test_a_row_of_before_schools_keeps_its_keys() -> None:
-    plain, school = _pair(None, None)
+    plain, _ = _pair(None, None)
     old = IdentityVault(SECRET)
     old.unlock(plain.wrap_root())  # as the stores unlocked it before schools (no scheme)
     assert old.user_key("telegram", "42") == plain.user_key("telegram", "42")
