@@ -92,3 +92,30 @@ def test_migrate_in_a_district_migrates_every_school(district: Path, capsys) -> 
     assert main(["migrate", "--config", str(district)]) == 0
     out = capsys.readouterr().out
     assert "school smpn1:" in out and "school smpn2:" in out
+
+
+def test_audit_doctor_and_backup_take_the_school(district: Path, tmp_path: Path,
+                                                 capsys) -> None:
+    assert main(["staff", "invite", "--role", "peer", "--school", "smpn1",
+                 "--config", str(district)]) == 0
+    capsys.readouterr()
+    assert main(["audit", "--school", "smpn1", "--config", str(district)]) == 0
+    assert "invite_created" in capsys.readouterr().out
+    assert main(["audit", "--school", "smpn2", "--config", str(district)]) == 0
+    assert "invite_created" not in capsys.readouterr().out  # school 2 invited nobody
+    main(["doctor", "--school", "smpn1", "--config", str(district)])
+    out = capsys.readouterr().out
+    assert "secret matches the database: yes" in out
+
+
+@pytest.mark.sqlite_only
+def test_backup_of_a_school_is_its_own_file(district: Path, tmp_path: Path, capsys) -> None:
+    import sqlite3
+
+    assert main(["staff", "invite", "--role", "peer", "--school", "smpn2",
+                 "--config", str(district)]) == 0
+    target = tmp_path / "smpn2.sqlite3"
+    assert main(["backup", "--school", "smpn2", str(target), "--config", str(district)]) == 0
+    with sqlite3.connect(target) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM invites").fetchone() == (1,)
+    assert (district.parent / "data" / "schools" / "smpn2.sqlite3").exists()
