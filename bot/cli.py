@@ -321,6 +321,8 @@ def _run_workers(config: Config, workers: int, config_arg: str | None,
     env.setdefault(WEBHOOK_SECRET_ENV, secrets.token_urlsafe(32))
     argv = [sys.executable, "-m", "bot", "run"] + (["--config", config_arg] if config_arg
                                                    else [])
+    if config.school_id:  # `run --school ID --workers N`: every worker serves that school
+        argv += ["--school", config.school_id]
     return asyncio.run(supervise(argv, workers, env))
 
 
@@ -823,6 +825,9 @@ def main(argv: list[str] | None = None) -> int:
         district = school_registry.ids(config_path)
         if getattr(args, "school", None):
             config = load_school_config(config_path, args.school)
+            if args.command == "run":  # this school alone, on its own token
+                return _run_district(config, [config], getattr(args, "workers", 1),
+                                     getattr(args, "config", None))
         elif district and args.command == "migrate":
             return asyncio.run(_migrate_all(school_configs(config_path, enabled_only=False)))
         elif district and args.command == "report" and args.district:

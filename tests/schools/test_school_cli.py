@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 from pathlib import Path
 
@@ -119,3 +120,18 @@ def test_backup_of_a_school_is_its_own_file(district: Path, tmp_path: Path, caps
     with sqlite3.connect(target) as conn:
         assert conn.execute("SELECT COUNT(*) FROM invites").fetchone() == (1,)
     assert (district.parent / "data" / "schools" / "smpn2.sqlite3").exists()
+
+
+def test_run_in_a_district_without_any_token_says_which_variables(district: Path, capsys,
+                                                                  monkeypatch) -> None:
+    for name in list(os.environ):
+        if name.startswith(("TELEGRAM_", "WHATSAPP_")):
+            monkeypatch.delenv(name)
+    assert main(["run", "--config", str(district)]) == 2
+    assert "TELEGRAM_BOT_TOKEN_<ID>" in capsys.readouterr().err
+    assert main(["run", "--school", "smpn1", "--config", str(district)]) == 2
+    assert main(["school", "disable", "smpn1", "--config", str(district)]) == 0
+    assert main(["school", "disable", "smpn2", "--config", str(district)]) == 0
+    capsys.readouterr()
+    assert main(["run", "--config", str(district)]) == 2
+    assert "every school is disabled" in capsys.readouterr().err
