@@ -678,6 +678,10 @@ def _run_district(config: Config, configs: list[Config], workers: int,
     if not configs:
         print("error: every school is disabled (sebaya school list)", file=sys.stderr)
         return EXIT_BAD_INPUT
+    for problem in school_channels.clashes(configs, dict(os.environ)):
+        print(f"error: {problem}", file=sys.stderr)
+    if school_channels.clashes(configs, dict(os.environ)):
+        return EXIT_BAD_INPUT
     has_channel = any(school_channels.token(c, dict(os.environ))
                       or whatsapp_settings(c, os.environ) for c in configs)
     if workers > 1:

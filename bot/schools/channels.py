@@ -58,3 +58,24 @@ def webhook_secret(config: Config, secret: bytes, env: dict[str, str]) -> str:
 def webhook_url(base: str, config: Config) -> str:
     """The school's public webhook URL under the deployment's base (TELEGRAM_WEBHOOK_URL)."""
     return base.rstrip("/") + webhook_path(config)
+
+
+def clashes(configs: list[Config], env: dict[str, str]) -> list[str]:
+    """What two schools share that would send one school's people to the other: the same bot
+    token, webhook path or WhatsApp number. [] when every school's channels are its own."""
+    problems = []
+    for what, key in (("Telegram token", lambda c: token(c, env)),
+                      ("webhook path", webhook_path),
+                      ("WhatsApp phone_number_id",
+                       lambda c: c.channels.whatsapp.phone_number_id or "")):
+        seen: dict[str, str] = {}
+        for config in configs:
+            value = key(config)
+            if not value:
+                continue
+            school = config.school_id or "default"
+            if value in seen:
+                problems.append(f"schools {seen[value]} and {school} have the same {what}: "
+                                "each school needs its own")
+            seen.setdefault(value, school)
+    return problems

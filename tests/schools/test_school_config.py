@@ -106,3 +106,19 @@ def test_every_schools_token_is_redacted_from_log_lines(monkeypatch) -> None:
     monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET_SMPN2", "school-two-webhook")
     text = Redactor.from_env().text("a 111111:school-one-token b school-two-webhook")
     assert "school-one" not in text and "school-two" not in text
+
+
+def test_two_schools_on_one_token_path_or_number_are_refused(project: Path) -> None:
+    from bot.schools.channels import clashes
+
+    config = project / "config.yaml"
+    for school in ("smpn1", "smpn2"):
+        registry.add(config, school, school)
+        path = project / "schools" / f"{school}.yaml"
+        path.write_text(path.read_text() + 'channels:\n  whatsapp:\n    phone_number_id: "77"\n'
+                        "  telegram:\n    webhook_path: /telegram/x\n")
+    a, b = load_school_config(config, "smpn1"), load_school_config(config, "smpn2")
+    env = {"TELEGRAM_BOT_TOKEN_SMPN1": "1:same", "TELEGRAM_BOT_TOKEN_SMPN2": "1:same"}
+    found = clashes([a, b], env)
+    assert len(found) == 3 and all("smpn1 and smpn2" in p for p in found)
+    assert clashes([a], env) == []
