@@ -671,10 +671,11 @@ def _run_district(config: Config, configs: list[Config], workers: int,
     """``sebaya run`` with schools: every enabled school in this process (or in each of N
     supervised workers on PostgreSQL)."""
     from bot.schools import channels as school_channels
-    from bot.schools.serve import serve, whatsapp_settings
+    from bot.schools.serve import Shared, serve, whatsapp_settings
 
+    shared = Shared()
     for school in configs:
-        load_flow_bundle(school)  # every school's flows fail before anything opens
+        shared.bundle(school)  # every school's flows fail before anything opens
     if not configs:
         print("error: every school is disabled (sebaya school list)", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -699,7 +700,7 @@ def _run_district(config: Config, configs: list[Config], workers: int,
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stopping.set)
-        return await serve(configs, dict(os.environ), stopping)
+        return await serve(configs, dict(os.environ), stopping, shared)
 
     return asyncio.run(main())
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from aiohttp import web
 from telegram.error import TelegramError
 
-from bot.app import App
+from bot.app import App, FlowBundle, load_flow_bundle
 from bot.channels import jsonbody
 from bot.channels.base import Channel
 from bot.channels.telegram import ALLOWED_UPDATES, TelegramChannel
@@ -35,6 +35,7 @@ from bot.channels.whatsapp import WEBHOOK_PATH as WA_WEBHOOK_PATH
 from bot.channels.whatsapp import WhatsAppChannel, WhatsAppSettings
 from bot.config import Config, load_secret
 from bot.redact import Redactor
+from bot.risk.detector import Detector
 from bot.schools import channels
 from bot.schools.whatsapp_router import Route, WhatsAppRouter
 from bot.store.singleton import Singleton
@@ -71,6 +72,28 @@ def base_url(config: Config, env: Mapping[str, str]) -> str | None:
     return own.strip() or env.get(BASE_URL_ENV, "").strip() or None
 
 
+class Shared:
+    """What schools with the same flows share in one process: the flow bundle (parsed once
+    per flows folder, languages and hotlines) and the risk detector (its model loaded once)."""
+
+    def __init__(self) -> None:
+        self._bundles: dict[tuple, FlowBundle] = {}
+        self._detector: Detector | None = None
+
+    def bundle(self, config: Config) -> FlowBundle:
+        key = (str(config.flows_dir.resolve()), tuple(config.languages.available),
+               config.languages.default, config.flows.start,
+               tuple(h.contact for h in config.hotlines.items))
+        if key not in self._bundles:
+            self._bundles[key] = load_flow_bundle(config)
+        return self._bundles[key]
+
+    def detector(self) -> Detector:
+        if self._detector is None:
+            self._detector = Detector.default()
+        return self._detector
+
+
 def whatsapp_settings(config: Config, env: Mapping[str, str]) -> WhatsAppSettings | None:
     """The school's number under the district's app, or None (no number, or no app)."""
     number = config.channels.whatsapp.phone_number_id
@@ -84,7 +107,8 @@ def whatsapp_settings(config: Config, env: Mapping[str, str]) -> WhatsAppSetting
                             env.get("WHATSAPP_API_BASE_URL", "").strip() or None)
 
 
-async def build(config: Config, env: Mapping[str, str]) -> Served | None:
+async def build(config: Config, env: Mapping[str, str], shared: Shared | None = None
+                ) -> Served | None:
     """The school's App with its own Telegram bot and/or WhatsApp number, or None when it
     has neither."""
     token = channels.token(config, dict(env))
@@ -107,7 +131,9 @@ async def build(config: Config, env: Mapping[str, str]) -> Served | None:
         whatsapp = WhatsAppChannel(settings, secret, config.whatsapp, config.school.name,
                                    send_interval=1 / rate if rate > 0 else 0)
         found[whatsapp.name] = whatsapp
-    app = await App.build(config, found, secret=secret)
+    shared = shared or Shared()
+    app = await App.build(config, found, secret=secret, bundle=shared.bundle(config),
+                          detector=shared.detector())
     if whatsapp is not None:
         whatsapp.bind(app.store, app.vault)
     return Served(config, app, telegram, whatsapp, secret)
@@ -175,9 +201,10 @@ async def _webhooks(schools: Sequence[Served], base: str, env: Mapping[str, str]
 
 
 async def serve(configs: Sequence[Config], env: Mapping[str, str],
-                stopping: asyncio.Event) -> int:
+                stopping: asyncio.Event, shared: Shared | None = None) -> int:
     """Serve every school until ``stopping``; 2 when no school could be served."""
-    built = [s for s in [await build(c, env) for c in configs] if s is not None]
+    shared = shared or Shared()
+    built = [s for s in [await build(c, env, shared) for c in configs] if s is not None]
     schools = [s for s in built if await _start(s)]
     if not schools:
         log.error("no school could be served: set each school's TELEGRAM_BOT_TOKEN_<ID> "
