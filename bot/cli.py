@@ -845,7 +845,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"with --school ID (sebaya school list)", file=sys.stderr)
             return EXIT_BAD_INPUT
         if args.command == "report" and args.district:
-            print("error: --district needs schools (sebaya school add ID --name NAME)",
+            print("error: --district is every school, --school one: choose one" if district
+                  else "error: --district needs schools (sebaya school add ID --name NAME)",
                   file=sys.stderr)
             return EXIT_BAD_INPUT
         if args.command == "check-flows":
