@@ -11,7 +11,11 @@ students; the quiet schools' p99 of the noisy run is compared with the even run'
 asks for at most 2x). Starts its own throwaway cluster (tests/pgserver.py); a benchmark, not a
 test: timings depend on the machine and on whatever else runs on it.
 
-    python bench/schools_load_bench.py --schools 100 --students 3 --noisy-factor 10
+    python bench/schools_load_bench.py --schools 20 --students 3 --noisy-factor 10
+
+Each school's view holds a connection of its own per worker (the running mark), so 100
+schools on two workers exceed the throwaway cluster's max_connections (200): see
+docs/ARCHITECTURE.md, Schools, for what was measured.
 """
 
 from __future__ import annotations
