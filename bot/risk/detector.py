@@ -232,6 +232,14 @@ class _Context:
             out.append(self.tokens[i])
         return out
 
+    def clause_after(self, end: int, width: int) -> list[str]:
+        out = []
+        for i in range(end, min(len(self.tokens), end + width)):
+            if self.tokens[i] in BOUNDARIES:
+                break
+            out.append(self.tokens[i])
+        return out
+
     def laughing(self, start: int, end: int) -> bool:
         """Laughter in the clause of the span or in the clause right before or after it."""
         laughter = self.classes["laughter"]
@@ -427,7 +435,8 @@ class Detector:
                       or ctx.in_class((ctx.tokens[i] for i in idiom), "attack")):
             return hit("none", category, "idiom")
         before = ctx.clause_before(start, 4)
-        if ctx.in_class(before, "laugh_verb") and ctx.in_class(span, "die"):
+        if ctx.in_class(span, "die") and (ctx.in_class(before, "laugh_verb") or ctx.in_class(
+                ctx.clause_after(end, 2), "laugh_verb")):  # "mati ketawa", "mati aku ketawa"
             return hit("none", category, "idiom: dying of laughter")
         if self._about_object(ctx, start, span, before):
             return hit("none", category, "about an object, not a person")
