@@ -149,12 +149,18 @@ def _skeleton(word: str) -> str:
 
 
 def _vowels_dropped(token: str, word: str) -> bool:
-    """``token`` is ``word`` with some vowels left out (and nothing else changed)."""
-    i = 0
-    for letter in word:
+    """``token`` is ``word`` with some vowels left out the way chat abbreviates ("tnpa", "prgi",
+    "hdp"): only vowels between consonants, and none after a vowel the token kept, so that
+    English words stay themselves ("best" is not "beset", "clan" not "clean")."""
+    i, kept_vowel = 0, False
+    for j, letter in enumerate(word):
         if i < len(token) and token[i] == letter:
+            kept_vowel = kept_vowel or letter in _VOWELS
             i += 1
-        elif letter not in _VOWELS:
+            continue
+        if letter not in _VOWELS or kept_vowel:
+            return False
+        if (j and word[j - 1] in _VOWELS) or (j + 1 < len(word) and word[j + 1] in _VOWELS):
             return False
     return i == len(token)
 
@@ -361,15 +367,18 @@ class Normalizer:
 
     def _unvowelled(self, token: str, notes: list[str]) -> str:
         """A vowel-dropped abbreviation ("lbh", "tnpa", "sndiri") read as the one rule word it
-        abbreviates: same first letter, the token's letters in order with only vowels left out.
+        abbreviates: same first and last letter, the token's letters in order with only vowels left
+        out ("merk" is not "mereka").
         Nothing when two rule words fit ("bnyk": banyak or bonyok) or the token is a real word."""
         if not token.isalpha() or self._real_word(token):
             return token
         key = _skeleton(token)
         if len(key) < SKELETON_MIN or len(key) < len(token) - 2:
             return token  # mostly vowels left: not an abbreviation
+        dropped = 2 if key == token else 1  # "bts" is not "bats": all consonants drop two
         found = [w for w in self._skeletons.get(key, ()) if w[0] == token[0]
-                 and len(w) > len(token) and _vowels_dropped(token, w)]
+                 and w[-1] == token[-1] and len(w) >= len(token) + dropped
+                 and _vowels_dropped(token, w)]
         if len(found) == 1:
             notes.append(f"abbreviation {token}->{found[0]}")
             return found[0]
