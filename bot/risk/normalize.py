@@ -11,8 +11,9 @@ masked letters resolved against the rule vocabulary ("b*nuh"), long letter runs 
 ("matiii"), slang expanded ("pgn", "bundir", "kms"), clitics split ("lukanya" -> "luka nya"),
 affixed verbs of the morphology classes read as the known word of the same voice ("disundut",
 "sayatin"), vowel-dropped abbreviations read as the one rule word they abbreviate ("tnpa" ->
-"tanpa", "hdp" -> "hidup"; never when two words fit), and one typo tolerated in words of 5+ letters when the word is not itself a known
-Indonesian word. Who acts is kept: "dibunuh" and "membunuh" never meet.
+"tanpa", "hdp" -> "hidup"; never when two words fit), and one typo tolerated in words of 5+
+letters when the word is not itself a known Indonesian word. Who acts is kept: "dibunuh" and
+"membunuh" never meet.
 
 Punctuation becomes a clause boundary (``,``); a line break becomes a soft boundary (``/``): it
 ends a clause for context rules, but a phrase split over it ("bunuh\\ndiri") still matches.

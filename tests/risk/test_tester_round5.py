@@ -207,3 +207,35 @@ def test_a_risk_clause_after_small_talk_is_still_caught(tail: str) -> None:
 def test_small_talk_alone_stays_calm() -> None:
     verdict = DETECTOR.screen(SMALL_TALK * 2)
     assert verdict.level == "none" and not verdict.ask
+
+
+# --- found while generalising: Javanese "sing tak" (what I want), eyes not opening again, "the
+# easiest way to go", "wanting to die", a note written ----------------------------------------
+
+def test_javanese_sing_tak_is_what_i_want_not_a_negation() -> None:
+    assert DETECTOR.screen("sing tak pengeni saiki mung mati, ra ono liyane").level == "crisis"
+
+
+def test_indonesian_tak_still_negates_a_wish() -> None:
+    assert DETECTOR.screen("aku tak pengen mati kok, cuma capek").level != "crisis"
+
+
+@pytest.mark.parametrize("text", ["moga2 pas subuh nanti mataku ga kebuka lagi",
+                                  "i hope i never open my eyes again",
+                                  "whats the most painless way to go",
+                                  "my bestie keeps talking about wanting to die",
+                                  "mau end aja lah", "den ndak amuah iduik lai"])
+def test_euphemisms_and_slang_found_while_generalising_alert(text: str) -> None:
+    assert DETECTOR.screen(text).level == "crisis", text
+
+
+@pytest.mark.parametrize("text", ["ngantuk banget, mataku ga bisa kebuka lagi",
+                                  "antri vaksin lama bgt, kapan giliran aku dipanggil",
+                                  "what's the easiest way to go to the mall",
+                                  "mau end aja chatnya, udah malem"])
+def test_their_look_alikes_stay_calm(text: str) -> None:
+    assert DETECTOR.screen(text).level != "crisis", text
+
+
+def test_a_note_written_is_asked_about() -> None:
+    assert _alert_or_ask("i wrote my note already")
