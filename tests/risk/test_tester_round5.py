@@ -239,3 +239,10 @@ def test_their_look_alikes_stay_calm(text: str) -> None:
 
 def test_a_note_written_is_asked_about() -> None:
     assert _alert_or_ask("i wrote my note already")
+
+
+@pytest.mark.parametrize(("raw", "word"), [("blas", "blas"), ("bhs", "bahasa"), ("bts", "bts"),
+                                           ("pts", "pts"), ("merk", "merk"), ("best", "best")])
+def test_words_and_acronyms_that_look_vowel_dropped_stay_themselves(raw: str, word: str) -> None:
+    # Javanese "blas" (at all) is not "balas", "bts" is not "bats", "pts" is the mid-term exam
+    assert word in DETECTOR.normalize(f"aku {raw} aja")[0].tokens
