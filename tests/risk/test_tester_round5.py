@@ -246,3 +246,34 @@ def test_a_note_written_is_asked_about() -> None:
 def test_words_and_acronyms_that_look_vowel_dropped_stay_themselves(raw: str, word: str) -> None:
     # Javanese "blas" (at all) is not "balas", "bts" is not "bats", "pts" is the mid-term exam
     assert word in DETECTOR.normalize(f"aku {raw} aja")[0].tokens
+
+
+# --- a friend's own words in English, and "better without them" reported -----------------------
+
+@pytest.mark.parametrize("text", ["my friend says she wants to kill herself",
+                                  "my friend said he's gonna take his own life",
+                                  "my bestie said she's going to hurt herself tonight",
+                                  "temenku bilang kalau dia ga ada semua lebih baik"])
+def test_a_friend_reported_at_risk_is_a_third_party_crisis_by_the_rules(text: str) -> None:
+    verdict = DETECTOR.screen_rules(text)
+    assert verdict.level == "crisis" and "THIRD_PARTY" in verdict.categories, verdict.to_json()
+
+
+@pytest.mark.parametrize("text", ["the character kills himself in the novel",
+                                  "my brother hurt himself at basketball practice",
+                                  "he cut himself while cooking lol",
+                                  "temenku bilang kalau dia ga ada di kelas, lebih tenang"])
+def test_accidents_stories_and_absences_from_class_are_not_a_friend_at_risk(text: str) -> None:
+    assert DETECTOR.screen(text).level != "crisis", text
+
+
+@pytest.mark.parametrize("text", [
+    "dina ieu sakola biasa wae, aya ulangan matematika, terus balik jajan baso jeung babaturan. "
+    "tapi jujur abdi tos teu kiat hirup",
+    "dino iki sekolah biasa, upacara, terus pelajaran bahasa jawa. mulih turu. nanging sakjane "
+    "aku wis ora kuat urip",
+    "hari ni sekolah macam biasa je, ada kuiz sejarah, lepas tu makan nasi lemak dengan kawan. "
+    "tapi jujur aku dah tak larat nak hidup",
+])
+def test_a_regional_risk_clause_after_a_day_told_is_caught(text: str) -> None:
+    assert DETECTOR.screen(text).level == "crisis", text
