@@ -439,8 +439,8 @@ class Detector:
                       or ctx.in_class((ctx.tokens[i] for i in idiom), "attack")):
             return hit("none", category, "idiom")
         before = ctx.clause_before(start, 4)
-        if ctx.in_class(span, "die") and (ctx.in_class(before, "laugh_verb") or ctx.in_class(
-                ctx.clause_after(end, 2), "laugh_verb")):  # "mati ketawa", "mati aku ketawa"
+        if ctx.in_class(span, "die") and (ctx.in_class(before, "laugh_verb")
+                                          or self._laughing_after(ctx, end)):
             return hit("none", category, "idiom: dying of laughter")
         if self._about_object(ctx, start, span, before):
             return hit("none", category, "about an object, not a person")
@@ -522,6 +522,15 @@ class Detector:
         if level != "none" and rule.cue == "farewell" and self._term_ends(ctx):
             return hit("none", category, "thanks and goodbyes on the last day of a term")
         return hit(level, category, *notes, ask=ask)
+
+    @staticmethod
+    def _laughing_after(ctx: _Context, end: int) -> bool:
+        """ "mati ketawa", "mati aku ketawa" (dying of laughter): the laugh right after the death
+        word or after the writer; "kalau aku mati mereka ketawa" (they would laugh) is not."""
+        after = ctx.clause_after(end, 2)
+        laugh, self_ = ctx.classes["laugh_verb"], ctx.classes["self"]
+        return bool(after) and (after[0] in laugh or (
+            len(after) == 2 and after[0] in self_ and after[1] in laugh))
 
     @staticmethod
     def _term_ends(ctx: _Context) -> bool:

@@ -277,3 +277,8 @@ def test_accidents_stories_and_absences_from_class_are_not_a_friend_at_risk(text
 ])
 def test_a_regional_risk_clause_after_a_day_told_is_caught(text: str) -> None:
     assert DETECTOR.screen(text).level == "crisis", text
+
+
+def test_others_laughing_at_the_writers_death_is_not_dying_of_laughter() -> None:
+    assert DETECTOR.screen_rules("pengen mati aja, mereka ketawa juga kan").level == "crisis"
+    assert DETECTOR.screen_rules("nak mati aku ketawa tengok video ni").level != "crisis"
