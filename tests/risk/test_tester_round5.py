@@ -282,3 +282,21 @@ def test_a_regional_risk_clause_after_a_day_told_is_caught(text: str) -> None:
 def test_others_laughing_at_the_writers_death_is_not_dying_of_laughter() -> None:
     assert DETECTOR.screen_rules("pengen mati aja, mereka ketawa juga kan").level == "crisis"
     assert DETECTOR.screen_rules("nak mati aku ketawa tengok video ni").level != "crisis"
+
+
+# --- Sundanese: stopping life, passing away, vanishing, "if I died", poisoning oneself ----------
+
+@pytest.mark.parametrize("text", ["abdi hoyong ngeureunkeun hirup",
+                                  "abdi tos teu kuat, hoyong pupus wae",
+                                  "abdi hoyong ngaleungit salamina",
+                                  "mun abdi maot, saha nu bakal sedih",
+                                  "urang geus nyiapkeun obat loba", "pengen ngeracun diri sendiri"])
+def test_sundanese_and_poisoning_oneself_alert(text: str) -> None:
+    assert DETECTOR.screen_rules(text).level == "crisis", text
+
+
+@pytest.mark.parametrize("text", ["harapanku pupus sudah", "ngeureunkeun heula ulinna, tos magrib",
+                                  "mun abdi maot di game, respawn deui",
+                                  "hp abdi leungit di angkot"])
+def test_sundanese_look_alikes_stay_calm(text: str) -> None:
+    assert DETECTOR.screen(text).level != "crisis", text
