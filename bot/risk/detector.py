@@ -98,8 +98,8 @@ DOSE_RULES = frozenset({"SI.ingested", "SI.method", "SI.method_question", "SI.me
 ARTICLES = frozenset({"the", "a", "an", "si", "sang", "para", "ender", "final", "last"})
 CONTRAST = frozenset({"tapi", "tp", "but", "padahal", "walaupun", "meskipun", "walau", "tetep",
                       "namun", "though"})
-# Javanese "sing tak pengeni" / "opo sing dak karepke" (what I want): after a relative word,
-# "tak" / "dak" is the first-person prefix, not the Indonesian "not".
+# Javanese "sing tak pengeni" / "opo sing dak karepke" (what I want), "pengen tak pungkasi": after
+# a relative word or a wish, "tak" / "dak" is the first-person prefix, not the Indonesian "not".
 JV_FIRST_PERSON = frozenset(("tak", "dak"))
 JV_RELATIVE = frozenset(("sing", "seng", "kang", "opo", "apa", "sing", "sek"))
 CONDITIONAL = frozenset({"kalau", "kalo", "klo", "kl", "if", "nek", "mun", "lamun", "lek",
@@ -561,8 +561,11 @@ class Detector:
         for i in range(start - 1, max(-1, start - 3), -1):
             if ctx.tokens[i] in BOUNDARIES:
                 return False
-            if ctx.tokens[i] in JV_FIRST_PERSON and i > 0 and ctx.tokens[i - 1] in JV_RELATIVE:
-                return False  # Javanese "sing tak pengeni" (what I want): "tak" is "I", not "not"
+            if ctx.tokens[i] in JV_FIRST_PERSON and i > 0 and (
+                    ctx.tokens[i - 1] in JV_RELATIVE or ctx.tokens[i - 1] in ctx.classes["want"]):
+                # Javanese "sing tak pengeni" (what I want), "pengen tak pungkasi" (I want to end
+                # it): "tak" is "I", not "not"
+                return False
             if ctx.tokens[i] in neg and i > 0 and ctx.tokens[i - 1] in CONDITIONAL:
                 return False  # "kalau ga nyilet aku ga bisa tidur": a condition, not a denial
             if ctx.tokens[i] in neg and i + 1 < len(ctx.tokens) and ctx.tokens[i + 1] in (

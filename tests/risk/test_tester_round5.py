@@ -216,6 +216,10 @@ def test_javanese_sing_tak_is_what_i_want_not_a_negation() -> None:
     assert DETECTOR.screen("sing tak pengeni saiki mung mati, ra ono liyane").level == "crisis"
 
 
+def test_javanese_tak_after_a_wish_is_the_writer_acting() -> None:
+    assert DETECTOR.screen_rules("rasane pengen tak pungkasi wae uripku iki").level == "crisis"
+
+
 def test_indonesian_tak_still_negates_a_wish() -> None:
     assert DETECTOR.screen("aku tak pengen mati kok, cuma capek").level != "crisis"
 
