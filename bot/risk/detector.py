@@ -681,6 +681,8 @@ class Detector:
         if after[:1] and after[0] in ("dari", "from", "of", "ti", "seko", "soko") and not (
                 after[1:2] and after[1] in ctx.classes["self"]):
             return True  # "pesan terakhir dari guru": someone else's (not "ti abdi": mine)
+        if not ctx.in_class(ctx.tokens[start:end], "finality"):
+            return False  # "goodbye to everyone tonight" is no "last chat for tonight"
         return any(a in ("malam", "malem", "hari", "today", "tonight") and b in ("ini", "", "now")
                    for a, b in itertools.pairwise([*after, ""]))
 

@@ -304,3 +304,31 @@ def test_sundanese_and_poisoning_oneself_alert(text: str) -> None:
                                   "hp abdi leungit di angkot"])
 def test_sundanese_look_alikes_stay_calm(text: str) -> None:
     assert DETECTOR.screen(text).level != "crisis", text
+
+
+# --- English: rather be dead, off myself, a noose, never coming back, goodbye tonight ---------
+
+@pytest.mark.parametrize("text", ["honestly i'd rather be dead", "im gonna off myself",
+                                  "how do i tie a noose",
+                                  "wish i could just disappear and never come back"])
+def test_english_teen_phrasings_alert(text: str) -> None:
+    assert DETECTOR.screen_rules(text).level == "crisis", text
+
+
+@pytest.mark.parametrize("text", ["i cant keep going like this", "i can't do this anymore",
+                                  "i'm saying goodbye to everyone tonight"])
+def test_english_exhaustion_and_a_goodbye_tonight_are_asked(text: str) -> None:
+    assert _alert_or_ask(text), text
+
+
+@pytest.mark.parametrize("text", ["i'd rather die than eat broccoli", "log off myself? nah",
+                                  "we learned about the noose and lynching in history class",
+                                  "ini chat terakhir aku malam ini, mau tidur"])
+def test_english_hyperbole_lessons_and_a_last_chat_for_tonight_stay_calm(text: str) -> None:
+    assert DETECTOR.screen(text).level != "crisis", text
+
+
+@pytest.mark.parametrize("text", ["i can't do this math anymore lol",
+                                  "i can't keep going to practice, my knee hurts"])
+def test_english_tired_of_a_task_is_not_asked(text: str) -> None:
+    assert not DETECTOR.screen_rules(text).ask, text
