@@ -101,7 +101,7 @@ CONTRAST = frozenset({"tapi", "tp", "but", "padahal", "walaupun", "meskipun", "w
 # Javanese "sing tak pengeni" / "opo sing dak karepke" (what I want), "pengen tak pungkasi": after
 # a relative word or a wish, "tak" / "dak" is the first-person prefix, not the Indonesian "not".
 JV_FIRST_PERSON = frozenset(("tak", "dak"))
-JV_RELATIVE = frozenset(("sing", "seng", "kang", "opo", "apa", "sing", "sek"))
+JV_RELATIVE = frozenset(("sing", "seng", "kang", "opo", "apa", "sek"))
 CONDITIONAL = frozenset({"kalau", "kalo", "klo", "kl", "if", "nek", "mun", "lamun", "lek",
                          "unless", "asal", "kecuali"})
 # A pronoun right after these is an object, not who acts ("ngasih ke aku", "bilang sama aku").
