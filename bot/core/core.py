@@ -216,6 +216,8 @@ class Core:
         name, args = command_name(turn.text) if turn.kind is Kind.COMMAND else ("", "")
         if audience == STUDENT and args and self.crisis_words(args):  # "/start aku mau
             return self._text(replace(turn, kind=Kind.TEXT, text=args))  # bunuh diri": words
+        if audience == STUDENT and name == "start" and len(args.split()) >= 2:  # "/start aku
+            return self._text(first_words.restarted(turn, args))  # berantem ...": a story
         entry = self.registry.entry(turn.party.role, turn.kind, name, turn.data)  # first
         if isinstance(entry, Command):
             if entry.roles and turn.party.role not in entry.roles:

@@ -8,8 +8,10 @@ nothing.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
-from bot.core.conversation import SAID, Conversation
+from bot.core.conversation import SAID, Conversation, Turn, carried
+from bot.core.events import Kind
 from bot.core.typed import KEPT
 
 _WORD = re.compile(r"[\w']+")
@@ -38,3 +40,13 @@ def kept(conv: Conversation, text: str) -> Conversation:
         return conv
     said = [*conv.vars.get(SAID, []), text][-KEPT:]
     return conv.moved(vars={**conv.vars, SAID: said})
+
+
+def restarted(turn: Turn, words: str) -> Turn:
+    """"/start aku berantem sama temen": the words as a typed text, screened and kept like
+    one, to a conversation started afresh (a case open keeps its conversation: they join it).
+    A lone word after /start is a link's payload, not a story (core.py leaves it alone)."""
+    conv = turn.conversation
+    if turn.case is None:
+        conv = conv.moved(flow=None, state=None, vars=carried(conv.vars, said=True))
+    return replace(turn, kind=Kind.TEXT, text=words, conversation=conv)

@@ -248,3 +248,41 @@ async def test_a_peers_held_words_alert_with_the_risky_clause(school: Dialog) ->
     sent = await d.say("p1", SMALL_TALK * 3 + "kalau aku jadi kamu aku bunuh diri aja.")
     [alert] = [t for t in to(sent, "bk1") if "DITERUSKAN KONSELOR SEBAYA" in t]
     assert "bunuh diri aja" in alert
+
+
+async def test_words_after_start_are_the_first_words_of_the_story(school: Dialog) -> None:
+    d = school
+    await d.play([("student", "/start aku lagi berantem sama temen sebangku"),
+                  ("student", "[Oke, lanjut]"), ("student", "[Pertemanan]"),
+                  ("student", "[Lewati]"), ("student", "[Lumayan berat]"),
+                  ("student", "[Nggak, aman]")])
+    assert "berantem sama temen sebangku" in (await case_of(d.app)).story
+
+
+async def test_words_after_start_that_ask_get_the_direct_question(school: Dialog) -> None:
+    sent = await school.say("student", "/start aku ngerasa jadi beban buat semua orang")
+    assert any("mengakhiri hidup" in t for t in to(sent, "student"))
+
+
+async def test_a_first_message_reaches_the_peer_with_contact_details_masked(
+        school: Dialog) -> None:
+    d = school
+    await d.say("student", "aku berantem sama temen sebangku, wa aku 081234567890 ya kak")
+    await d.play([("student", "[Oke, lanjut]"), ("student", "[Pertemanan]"),
+                  ("student", "[Lewati]"), ("student", "[Lumayan berat]"),
+                  ("student", "[Nggak, aman]")])
+    offer = next(m.text for m in reversed(d.channel.sent) if m.address == "p1")
+    assert "berantem sama temen sebangku" in offer and "081234567890" not in offer
+    sent = await d.press("p1", "Terima")
+    assert "berantem sama temen sebangku" in to(sent, "p1")[0]
+    assert not any("081234567890" in t for t in to(sent, "p1"))
+
+
+@pytest.mark.parametrize(("text", "kept"), [
+    ("halo", False), ("halooo kak", False), ("assalamualaikum kak", False),
+    ("aku mau curhat dong", False), ("P", False), ("😭😭", True),
+    ("aku sedih", True), ("aku lagi berantem sama temen sebangku", True)])
+def test_only_words_of_the_students_own_are_kept(text: str, kept: bool) -> None:
+    from bot.core import first_words
+
+    assert first_words.worth_keeping(text) is kept
