@@ -76,9 +76,20 @@ class Practice:
 # -- in the chat -------------------------------------------------------------------------------
 
 
-def active(conv: Conversation) -> bool:
-    """The peer is in a practice chat (their texts, /eskalasi and /selesai go to it)."""
-    return bool(conv.vars.get(STATE))
+def active(ctx: Context, conv: Conversation) -> bool:
+    """The peer is in a practice chat (their texts, /eskalasi and /selesai go to it). A
+    practice the file no longer has (edited, or removed, meanwhile) is none."""
+    return _scenario(ctx, conv.vars.get(STATE)) is not None
+
+
+def _scenario(ctx: Context, state: object) -> Scenario | None:
+    if ctx.practice is None or not isinstance(state, dict):
+        return None
+    s, i = state.get("s"), state.get("i")
+    if not isinstance(s, int) or not 0 <= s < len(ctx.practice.scenarios):
+        return None
+    scenario = ctx.practice.scenarios[s]
+    return scenario if isinstance(i, int) and 1 <= i <= len(scenario.lines) else None
 
 
 def _send(turn: Turn, text: str, buttons: tuple[Button, ...] = ()) -> Send:
@@ -90,17 +101,17 @@ def command(ctx: Context, turn: Turn, args: str) -> Outcome:
     lang, conv = turn.conversation.lang, turn.conversation
     if ctx.practice is None or turn.party.role != "peer":
         return Outcome(conv, [_send(turn, ctx.text("practice.peers_only", lang))])
-    state = conv.vars.get(STATE)
+    state = conv.vars.get(STATE) if active(ctx, conv) else None
     if args.strip().casefold() in STOP_WORDS:
         if not state:
             return Outcome(conv, [_send(turn, ctx.text("practice.not_now", lang))])
         return _finish(ctx, turn, dict(state), stopped=True)
+    if turn.held:  # a real student first
+        return Outcome(conv, [_send(turn, ctx.text("practice.busy", lang))])
     if state:  # carry on: the line the scripted student waits on, again
         scenario = ctx.practice.scenarios[state["s"]]
         return Outcome(conv, [_send(turn, ctx.text("practice.still_on", lang)),
                               _line(ctx, turn, scenario, state["i"] - 1)])
-    if turn.held:
-        return Outcome(conv, [_send(turn, ctx.text("practice.busy", lang))])
     buttons = tuple(Button(ctx.text(s.title, lang), f"{PREFIX}{i}")
                     for i, s in enumerate(ctx.practice.scenarios))
     return Outcome(conv, [_send(turn, ctx.text("practice.menu", lang), buttons)])
@@ -114,7 +125,7 @@ def pressed(ctx: Context, turn: Turn) -> Outcome:
         return peer_risk.noticed(ctx, turn, ctx.text("practice.about_me", ctx.catalog.default_lang))
     practice = ctx.practice
     if practice is None or turn.party.role != "peer" or not is_small_id(data) \
-            or int(data) >= len(practice.scenarios) or active(conv):
+            or int(data) >= len(practice.scenarios) or active(ctx, conv):
         return Outcome(conv, [_send(turn, ctx.text("practice.stale", lang))])
     if turn.held:
         return Outcome(conv, [_send(turn, ctx.text("practice.busy", lang))])

@@ -6,6 +6,7 @@ carry the scenario and counts only. The safety invariants are checked after ever
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -203,3 +204,15 @@ def test_check_flows_validates_the_practice_file_with_file_and_line(project: Pat
     practice.write_text(text.replace("warning: true", "warn: true"), encoding="utf-8")
     assert main(["check-flows", "--config", path]) != 0
     assert "unknown field 'warn'" in capsys.readouterr().err
+
+
+async def test_a_practice_the_file_no_longer_has_is_left_quietly(dialog: Dialog) -> None:
+    d = dialog
+    await peer(d, "id")
+    await start(d, "id", "bahaya")
+    shipped = d.app.core.practice
+    d.app.core.practice = replace(shipped, scenarios=shipped.scenarios[:1])  # edited meanwhile
+    sent = to(await d.say("p1", "halo"), "p1")
+    assert sent and not [t for t in sent if "🎭" in t]  # the usual answer, no crash
+    assert "Pilih satu cerita" in to(await d.say("p1", "/praktik"), "p1")[0]
+    assert [b.label for b in d.last_to("p1").buttons] == ["Stres ujian"]
