@@ -136,7 +136,7 @@ def duty_refusal(ctx: Context, turn: Turn) -> Outcome | None:
     if turn.party.role != "peer" or state == "ok":
         return None
     key = "training.onduty_practice" if turn.conversation.vars.get(PENDING) \
-        else REFUSALS[state]
+        and ctx.policy.practice_required else REFUSALS[state]
     return Outcome(turn.conversation, [
         Send(turn.party.key, ctx.text(key, turn.conversation.lang)),
         Audit(turn.party.key, "duty_refused", {"reason": state})])
@@ -176,6 +176,8 @@ def command(ctx: Context, turn: Turn, name: str, args: str) -> Outcome:
         return Outcome(turn.conversation, [Send(turn.party.key, ctx.text(
             "training.already_done", lang, next=ctx.text(after, lang)))])
     if turn.conversation.vars.get(PENDING):  # the modules are done: the practice chat waits
+        if not ctx.policy.practice_required:  # no longer required: trained now
+            return Outcome(*practice_done(ctx, turn, turn.conversation, practised=False))
         return Outcome(turn.conversation, [Send(turn.party.key, ctx.text(
             "training.practice_next", lang))])
     state = dict(turn.conversation.vars.get(STATE) or {"m": 0, "q": 0, "right": 0})
@@ -267,11 +269,14 @@ def _complete(ctx: Context, turn: Turn, conv: Conversation, modules: int,
     return conv, _passed(ctx, turn, modules, pseudonym)
 
 
-def practice_done(ctx: Context, turn: Turn, conv: Conversation) -> tuple[Conversation, list]:
-    """The peer finished a practice chat: recorded; if the modules were waiting for it, the
-    peer is trained now (guru BK asked to approve)."""
+def practice_done(ctx: Context, turn: Turn, conv: Conversation, practised: bool = True
+                  ) -> tuple[Conversation, list]:
+    """The peer finished a practice chat (``practised``; False: the school stopped requiring
+    one): recorded; if the modules were waiting for it, the peer is trained now (guru BK
+    asked to approve)."""
     pending = conv.vars.get(PENDING)
-    conv = conv.moved(vars={**conv.vars, PRACTICED: turn.now.isoformat(), PENDING: None})
+    done = {PRACTICED: turn.now.isoformat()} if practised else {}
+    conv = conv.moved(vars={**conv.vars, **done, PENDING: None})
     if not pending:
         return conv, []
     modules = int(pending) if str(pending).isdigit() else 0

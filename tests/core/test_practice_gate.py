@@ -4,6 +4,7 @@ expired. The safety invariants are checked after every step (tests/dialog.py).""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -92,3 +93,18 @@ async def test_a_practice_before_the_modules_counts_and_the_refresher_needs_a_ne
     async with d.app.store.read() as db:
         [peer] = [u for u in await users.staff(db) if u.role == "peer"]
     assert peer.trained_at > peer.approved_at  # refreshed: a new approval waits
+
+
+async def test_a_peer_waiting_for_practice_is_trained_once_it_is_no_longer_required(
+        dialog: Dialog, config) -> None:
+    d = dialog
+    await enrol(d.app, "bk", "counselor", "Bu Rina")
+    await join_peer(d, config)
+    await pass_training(d)
+    d.app.core.policy = replace(d.app.core.policy, practice_required=False)  # config changed
+    sent = await d.say("dewi", "/onduty")
+    assert "/latihan" in to(sent, "dewi")[0] and "/praktik" not in to(sent, "dewi")[0]
+    sent = await d.say("dewi", "/latihan")
+    assert "/setujui Bintang" in to(sent, "bk")[0]
+    await d.say("bk", "/setujui Bintang")
+    assert "bertugas" in to(await d.say("dewi", "/onduty"), "dewi")[0]
