@@ -72,6 +72,7 @@ from bot.core.keys import SYSTEM
 from bot.core.localized import per_lang
 from bot.core.localtime import local_time
 from bot.core.policy import Policy
+from bot.core.practice import Practice
 from bot.core.roster import Roster
 from bot.core.textclean import MAX_INBOUND_CHARS, button_parts, clean_text, command_name
 from bot.core.training import Training
@@ -129,6 +130,7 @@ class Core:
         risk: RiskScreen | None = None,
         coaching: Coaching | None = None,
         training: Training | None = None,
+        practice: Practice | None = None,
         angkets: Mapping[str, Angket] | None = None,
         features: Sequence[Feature] = (),
     ) -> None:
@@ -142,6 +144,7 @@ class Core:
         self.risk = risk
         self.coaching = coaching  # rules for peers' messages (bot/core/coaching.py)
         self.training = training  # modules before a peer's first shift (bot/core/training.py)
+        self.practice = practice  # scripted students to practise with (bot/core/practice.py)
         self.angkets = dict(angkets or {})  # needs surveys by id (bot/core/angket.py)
         self._service_states = frozenset(  # states of flows that hand over to a service
             name for machine in flows.values()

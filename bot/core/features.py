@@ -14,6 +14,7 @@ from bot.core import (
     groups,
     handoff,
     language,
+    practice,
     requeue,
     shifts,
     staff,
@@ -26,7 +27,7 @@ from bot.core.feature import Feature, Registry
 
 FEATURES: tuple[Feature, ...] = tuple(module.FEATURE for module in (
     commands, appointments, groups, handoff, crisis, ask, requeue, delivery, enrol, training,
-    supervision, staff, weblogin, angket, language, shifts, wellbeing))
+    practice, supervision, staff, weblogin, angket, language, shifts, wellbeing))
 
 
 def standard_registry() -> Registry:

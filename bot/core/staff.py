@@ -17,6 +17,7 @@ from bot.core import (
     enrol,
     handoff,
     peer_risk,
+    practice,
     training,
 )
 from bot.core.context import Context
@@ -56,6 +57,8 @@ def _text_turn(ctx: Context, turn: Turn) -> Outcome:
     text, _ = clean_text(turn.text, MAX_INBOUND_CHARS)
     if not text:
         return _reply(ctx, turn, "core.empty")
+    if not turn.held and practice.active(ctx, turn.conversation):  # to the scripted student
+        return practice.reply(ctx, turn, text)  # (crisis words too: it offers guru BK)
     if not turn.held:  # a peer's own crisis words, whatever else waits: care, hotlines,
         worried = peer_risk.unrouted(ctx, turn, text)  # and guru BK told
         if worried is not None:
@@ -83,6 +86,8 @@ def _on_case(name: str):
     """/selesai, /eskalasi, /catatan act on one held case: which one is chosen first."""
 
     def run(ctx: Context, turn: Turn, args: str) -> Outcome:
+        if not turn.held and practice.active(ctx, turn.conversation) and name != "catatan":
+            return practice.case_command(ctx, turn, name, args)  # nobody is alerted
         code, args = choice.code_argument(turn, args)
         if name == "selesai" and not code and not turn.replying:
             code = closing_code(turn)  # the case whose closing note was asked for
