@@ -13,6 +13,7 @@ from bot.core import (
     enrol,
     groups,
     handoff,
+    held,
     language,
     requeue,
     shifts,
@@ -26,7 +27,7 @@ from bot.core.feature import Feature, Registry
 
 FEATURES: tuple[Feature, ...] = tuple(module.FEATURE for module in (
     commands, appointments, groups, handoff, crisis, ask, requeue, delivery, enrol, training,
-    supervision, staff, weblogin, angket, language, shifts, wellbeing))
+    supervision, staff, held, weblogin, angket, language, shifts, wellbeing))
 
 
 def standard_registry() -> Registry:

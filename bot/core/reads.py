@@ -153,7 +153,12 @@ class PeerLoads:
     tz: dt.tzinfo
 
 
+@dataclass(frozen=True)
+class HeldCases:
+    """The active cases the person holds (a staff member's timer: their kept messages)."""
+
+
 QUERIES = (OpenCaseNamed, LatestCaseNamed, CaseById, OpenCasesSince, StudentHistory,
            StaffNamed, OwnAppointment, AppointmentByRef, UpcomingSessions, ReportFigures,
            WebLink, InviteCode, AvailablePeers, AnyoneAlertable, AngketRuns, ShiftHolds,
-           ShiftSwap, SwapPeers, PeerLoads)
+           ShiftSwap, SwapPeers, PeerLoads, HeldCases)

@@ -16,6 +16,7 @@ from bot.core import (
     coaching,
     enrol,
     handoff,
+    held,
     peer_risk,
     training,
 )
@@ -104,28 +105,33 @@ def _case_command(ctx: Context, turn: Turn, name: str, args: str) -> Outcome:
 def _ask_which(ctx: Context, turn: Turn, item: dict) -> Outcome:
     """Several cases and no clear choice: keep the message and ask which case it is for (one
     waiting message at a time, each with a preview)."""
-    conv = choice.queue(turn.conversation, item)
+    conv = choice.queue(turn.conversation, item, turn)
     outcome = Outcome(conv)
     _ask_first(ctx, replace(turn, conversation=conv), outcome)
     return outcome
 
 
 def _ask_first(ctx: Context, turn: Turn, outcome: Outcome) -> None:
-    first = choice.first_waiting(outcome.conversation or turn.conversation)
-    if first is None:
-        return
-    key = {"send": "staff.which_case_send", "focus": "staff.which_case_focus",
-           "selesai": "staff.which_case_close"}.get(str(first.get("do")), "staff.which_case")
-    ctx.say(outcome, turn, key, choice.buttons(turn), n=len(turn.held),
-             preview=choice.preview(first), command=f"/{first.get('do')}")
+    conv = outcome.conversation or turn.conversation
+    if choice.first_waiting(conv) is not None:
+        outcome.effects += held.ask_first(ctx, conv, turn.party.key, turn.held)
 
 
-def picked(ctx: Context, turn: Turn, code: str) -> Outcome:
+def picked(ctx: Context, turn: Turn, data: str) -> Outcome:
     """A case button: the first waiting message goes to that case, which becomes the focus;
-    the next waiting one (if any) is asked about."""
+    the next waiting one (if any) is asked about. A button of another question (an earlier
+    one, or one whose message was dropped) sends nothing: never a message to a child it was
+    not chosen for."""
+    code, number = choice.pick_parts(data)
     case = next((c for c in turn.held if c.code == code), None)
     if case is None:
         return _reply(ctx, turn, "staff.not_your_case", audit="button_refused", code=code)
+    first = choice.first_waiting(turn.conversation)
+    if (first is not None and str(first.get("id", "")) != number) or (
+            first is None and number):
+        outcome = _reply(ctx, turn, "staff.pick_stale", audit="button_refused")
+        _ask_first(ctx, turn, outcome)
+        return outcome
     item, rest = choice.take_first(turn.conversation)
     turn = replace(turn, case=case, conversation=choice.focused_on(rest, code, turn.now))
     if item is not None and item.get("do") == "send":
@@ -167,9 +173,9 @@ def relay_to_student(ctx: Context, turn: Turn, text: str) -> Outcome:
     risky = peer_risk.before_relay(ctx, turn, text)
     if risky is not None:  # crisis words from a peer: held, and the case goes to guru BK
         return risky
-    held, nudges = coaching.before_relay(ctx, turn, text)
-    if held is not None:  # the peer is told why; nothing reaches the student
-        return held
+    coached, nudges = coaching.before_relay(ctx, turn, text)
+    if coached is not None:  # the peer is told why; nothing reaches the student
+        return coached
     lang = case.lang or ctx.catalog.default_lang
     name = turn.party.pseudonym or turn.party.alias  # never a peer's real name
     role = ctx.text(f"relay.role_{turn.party.role}", lang, name=name)
@@ -281,8 +287,8 @@ FEATURE = Feature(
             _line(90, "Bantuan staf", "tppk"))),
         *refused_to_students("eskalasi", "catatan", "ke", "laporan"),
     ),
-    buttons=(ButtonRoute(choice.PICK_PREFIX, lambda ctx, turn: picked(
-        ctx, turn, turn.data.removeprefix(choice.PICK_PREFIX)), STAFF),),
+    buttons=(ButtonRoute(choice.PICK_PREFIX, lambda ctx, turn: picked(ctx, turn, turn.data),
+                         STAFF),),
     fallbacks=(Fallback(STAFF, (Kind.COMMAND,), staff_help),
                Fallback(STAFF, (Kind.BUTTON,), _stale),
                Fallback(STAFF, (Kind.TEXT, Kind.UNSUPPORTED), _text_turn)),

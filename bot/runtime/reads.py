@@ -170,6 +170,10 @@ async def _peer_loads(rc: ReadContext, query: q.PeerLoads) -> tuple:
     return await shifts.peer_loads(rc.db, query.monday, query.weeks, query.tz, rc.now)
 
 
+async def _held_cases(rc: ReadContext, _: q.HeldCases) -> tuple:
+    return await cases.held_by(rc.db, rc.key)
+
+
 READS: Mapping[type, Callable[[ReadContext, Any], Awaitable[Any]]] = {
     q.OpenCaseNamed: _open_case_named, q.LatestCaseNamed: _latest_case_named,
     q.CaseById: _case_by_id, q.OpenCasesSince: _open_cases_since, q.StudentHistory: _history,
@@ -178,7 +182,7 @@ READS: Mapping[type, Callable[[ReadContext, Any], Awaitable[Any]]] = {
     q.ReportFigures: _report, q.WebLink: _web_link, q.InviteCode: _invite,
     q.AvailablePeers: _available_peers, q.AnyoneAlertable: _alertable,
     q.AngketRuns: _angket, q.ShiftHolds: _shift_holds, q.ShiftSwap: _shift_swap,
-    q.SwapPeers: _swap_peers, q.PeerLoads: _peer_loads,
+    q.SwapPeers: _swap_peers, q.PeerLoads: _peer_loads, q.HeldCases: _held_cases,
 }
 
 

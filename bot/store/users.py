@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -81,6 +82,7 @@ async def touch(
         alias, code = alias_for(key, salt)
         if await fetch_one(db, "SELECT 1 FROM users WHERE code = ?", (code,)) is None:
             break
+    alias = await _free_alias(db, key)
     await db.execute(
         "INSERT INTO users (key, channel, alias, code, lang, address, created_at, last_seen_at) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -89,6 +91,27 @@ async def touch(
     created = await get(db, key)
     assert created is not None
     return created
+
+
+_ALIAS_TRIES = 64  # animal-colour pairs tried before a number is added
+
+
+async def _free_alias(db: aiosqlite.Connection, key: UserKey) -> str:
+    """An alias nobody in the school has: the first free pair among the key's candidates, else
+    the first candidate with the smallest free number ("Kucing Biru 2"), so two cases never
+    show one alias to a staff member."""
+    candidates = list(dict.fromkeys(alias_for(key, salt)[0] for salt in range(_ALIAS_TRIES)))
+    taken = {row["alias"] for row in await fetch_all(
+        db, "SELECT alias FROM users WHERE alias IN (SELECT value FROM json_each(?))",
+        (json.dumps(candidates),))}
+    free = next((name for name in candidates if name not in taken), None)
+    if free is not None:
+        return free
+    base = candidates[0]
+    numbered = {row["alias"] for row in await fetch_all(
+        db, "SELECT alias FROM users WHERE alias LIKE ?", (base + " %",))}
+    return next(f"{base} {n}" for n in range(2, len(numbered) + 3)
+                if f"{base} {n}" not in numbered)
 
 
 async def set_lang(db: aiosqlite.Connection, key: UserKey, lang: str) -> None:
