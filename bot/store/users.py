@@ -127,13 +127,26 @@ async def set_role(
     )
 
 
+# Who may count as on duty at all: anybody but a peer, and a peer only with a pseudonym,
+# trained and approved (the training gate). Everything that says "on duty" uses it: routing,
+# the web view, the reports (an unapproved peer with duty on is not on duty anywhere).
+MAY_BE_ON_DUTY = ("(u.role != 'peer' OR (u.pseudonym IS NOT NULL AND u.trained_at IS NOT NULL "
+                  "AND u.approved_at IS NOT NULL))")
+
+
+def may_be_on_duty(row: UserRow) -> bool:
+    """``MAY_BE_ON_DUTY`` for a row already read."""
+    return row.role != "peer" or bool(row.pseudonym and row.trained_at and row.approved_at)
+
+
 async def with_role(
     db: aiosqlite.Connection, role: str, on_duty_only: bool = False, on_shift: bool = False
 ) -> list[UserRow]:
-    """Staff of a role; ``on_duty_only`` keeps those toggled on, or on shift when "auto"."""
-    sql, args = "SELECT * FROM users WHERE role = ?", [role]
+    """Staff of a role; ``on_duty_only`` keeps those toggled on, or on shift when "auto"
+    (and, for peers, only trained and approved ones: ``MAY_BE_ON_DUTY``)."""
+    sql, args = "SELECT * FROM users u WHERE role = ?", [role]
     if on_duty_only:
-        sql += " AND (duty = 'on' OR (duty = 'auto' AND ?))"
+        sql += " AND (duty = 'on' OR (duty = 'auto' AND ?)) AND " + MAY_BE_ON_DUTY
         args.append(int(on_shift))
     return [_row(r) for r in await fetch_all(db, sql + " ORDER BY created_at", args)]
 
