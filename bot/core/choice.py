@@ -22,7 +22,7 @@ from bot.core.events import Button
 PICK_PREFIX = "h:pick:"  # "this message / command is for case CODE"
 FOCUS = "focus"  # conversation variable: {"code": ..., "at": ...}, set by /ke or a case button
 PENDING = "pending"  # conversation variable: messages and commands waiting for a case
-_CODE = re.compile(r"#?([A-Z2-9]{4})")
+CODE = re.compile(r"#?([A-Z2-9]{4})")  # a case code as typed
 PREVIEW = 60
 HOLD_FOR = dt.timedelta(minutes=10)  # how long a kept message may wait for its case
 SEQ = "_pick_seq"  # conversation variable: the last kept item's number (never reused)
@@ -39,7 +39,7 @@ def code_argument(turn: Turn, args: str) -> tuple[str, str]:
     """("#K7Q2 sudah aman" -> ("K7Q2", "sudah aman")): a first word that is a case code, held
     or not (``#`` always means a code; a bare word only when held or when it has a digit)."""
     head, _, rest = args.strip().partition(" ")
-    match = _CODE.fullmatch(head)
+    match = CODE.fullmatch(head)
     if match is None:
         return "", args.strip()
     code = match.group(1)

@@ -21,7 +21,7 @@ from bot.core import (
     training,
 )
 from bot.core.context import Context
-from bot.core.conversation import Outcome, Turn
+from bot.core.conversation import CaseView, Outcome, Turn
 from bot.core.effects import (
     Audit,
     CancelTimer,
@@ -35,6 +35,7 @@ from bot.core.events import Kind
 from bot.core.feature import (
     COUNSELORS,
     STAFF,
+    Ask,
     ButtonRoute,
     Command,
     Fallback,
@@ -44,7 +45,7 @@ from bot.core.feature import (
     counselors_only,
     refused_to_students,
 )
-from bot.core.reads import ReportFigures
+from bot.core.reads import FormerCase, ReportFigures
 from bot.core.staffhelp import staff_help
 from bot.core.textclean import MAX_INBOUND_CHARS, clean_text
 from bot.reports.figures import summary_values, weeks_chart_spec
@@ -88,6 +89,11 @@ def _on_case(name: str):
         if name == "selesai" and not code and not turn.replying:
             code = closing_code(turn)  # the case whose closing note was asked for
         chosen = choice.choose(turn, code, use_focus=name != "selesai")
+        if name == "catatan" and (chosen.refusal == "staff.not_your_case" or (
+                chosen.case is None and not turn.held and not turn.replying)):
+            refused = _not_the_holder(ctx, turn)
+            if refused is not None:
+                return refused
         if chosen.refusal:
             return _reply(ctx, turn, chosen.refusal, audit="case_choice_refused",
                           code=chosen.code)
@@ -96,6 +102,24 @@ def _on_case(name: str):
         return _case_command(ctx, replace(turn, case=chosen.case), name, args)
 
     return run
+
+
+def _not_the_holder(ctx: Context, turn: Turn) -> Outcome | None:
+    """/catatan about a case somebody else holds now (it was handed over): nothing is saved,
+    and they are told who holds it, by role (only the current holder adds notes)."""
+    case = turn.reads.get("former")
+    if not isinstance(case, CaseView) or case.assignee == turn.party.key:
+        return None
+    holder = ("staff.holder_nobody" if case.assignee is None or case.status != "active"
+              else "staff.holder_peer" if case.route == "peer" else "staff.holder_counselor")
+    return _reply(ctx, turn, "staff.note_not_holder", audit="note_refused", code=case.code,
+                  holder=ctx.text(holder, turn.conversation.lang))
+
+
+def _former(ask: Ask) -> FormerCase:
+    head = ask.args.strip().partition(" ")[0]
+    match = choice.CODE.fullmatch(head)
+    return FormerCase(match.group(1) if match else "")
 
 
 def _case_command(ctx: Context, turn: Turn, name: str, args: str) -> Outcome:
@@ -277,6 +301,7 @@ FEATURE = Feature(
         Command("eskalasi", _on_case("eskalasi"), STAFF, aliases=("escalate",),
                 menu=(_line(20, "Teruskan ke guru BK + alasan", "peer"),)),
         Command("catatan", _on_case("catatan"), STAFF, aliases=("note",),
+                reads=(Read("former", _former),),
                 menu=(_line(30, "Catatan supervisi", "peer"),)),
         Command("ke", focus, STAFF, aliases=("to",)),
         Command("laporan", report, STAFF, aliases=("report",), roles=COUNSELORS,

@@ -174,6 +174,18 @@ async def _held_cases(rc: ReadContext, _: q.HeldCases) -> tuple:
     return await cases.held_by(rc.db, rc.key)
 
 
+async def _former_case(rc: ReadContext, query: q.FormerCase) -> CaseView | None:
+    code = query.code
+    if not code:
+        last = await audit.last_of(rc.db, rc.key, ("offer_accepted", "case_claimed"))
+        code = str(last.get("code", "")) if last else ""
+    return await cases.open_by_code(rc.db, code) if code else None
+
+
+async def _taken_slots(rc: ReadContext, _: q.TakenSlots) -> tuple:
+    return await services.taken_slots(rc.db, rc.key, rc.now)
+
+
 READS: Mapping[type, Callable[[ReadContext, Any], Awaitable[Any]]] = {
     q.OpenCaseNamed: _open_case_named, q.LatestCaseNamed: _latest_case_named,
     q.CaseById: _case_by_id, q.OpenCasesSince: _open_cases_since, q.StudentHistory: _history,
@@ -183,6 +195,7 @@ READS: Mapping[type, Callable[[ReadContext, Any], Awaitable[Any]]] = {
     q.AvailablePeers: _available_peers, q.AnyoneAlertable: _alertable,
     q.AngketRuns: _angket, q.ShiftHolds: _shift_holds, q.ShiftSwap: _shift_swap,
     q.SwapPeers: _swap_peers, q.PeerLoads: _peer_loads, q.HeldCases: _held_cases,
+    q.FormerCase: _former_case, q.TakenSlots: _taken_slots,
 }
 
 

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 import aiosqlite
 
 from bot.core.keys import UserKey
-from bot.store.db import fetch_all, fetch_one, parse_ts, ts
 from bot.store import users
+from bot.store.db import fetch_all, fetch_one, parse_ts, ts
 
 
 @dataclass(frozen=True)

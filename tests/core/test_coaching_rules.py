@@ -23,8 +23,8 @@ def test_every_rule_and_mask_has_examples_and_the_kinds_cover_the_issue() -> Non
     rules = load_coaching(SHIPPED)
     assert rules is not None
     assert {k: s.action for k, s in rules.kinds.items()} == {
-        "identity": "hold", "contact": "hold", "minimising": "hold", "blaming": "hold", "secrecy": "hold",
-        "directive": "relay"}
+        "identity": "hold", "contact": "hold", "minimising": "hold", "blaming": "hold",
+        "secrecy": "hold", "directive": "relay"}
     assert rules.kinds["secrecy"].only_when_risk
 
 
