@@ -171,7 +171,15 @@ class TakenSlots:
     """The coming appointment slots other students' active appointments hold."""
 
 
+@dataclass(frozen=True)
+class PseudonymTaken:
+    """Whether another staff member of the school has this nickname (any case): a free
+    suggestion like "Bintang 2" when so, else None."""
+
+    name: str
+
+
 QUERIES = (OpenCaseNamed, LatestCaseNamed, CaseById, OpenCasesSince, StudentHistory,
            StaffNamed, OwnAppointment, AppointmentByRef, UpcomingSessions, ReportFigures,
            WebLink, InviteCode, AvailablePeers, AnyoneAlertable, AngketRuns, ShiftHolds,
-           ShiftSwap, SwapPeers, PeerLoads, HeldCases, FormerCase, TakenSlots)
+           ShiftSwap, SwapPeers, PeerLoads, HeldCases, FormerCase, TakenSlots, PseudonymTaken)

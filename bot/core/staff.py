@@ -316,5 +316,6 @@ FEATURE = Feature(
                          STAFF),),
     fallbacks=(Fallback(STAFF, (Kind.COMMAND,), staff_help),
                Fallback(STAFF, (Kind.BUTTON,), _stale),
-               Fallback(STAFF, (Kind.TEXT, Kind.UNSUPPORTED), _text_turn)),
+               Fallback(STAFF, (Kind.TEXT, Kind.UNSUPPORTED), _text_turn,
+                        reads=(Read("pseudonym_taken", enrol.pseudonym_read),))),
 )

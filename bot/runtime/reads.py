@@ -186,6 +186,10 @@ async def _taken_slots(rc: ReadContext, _: q.TakenSlots) -> tuple:
     return await services.taken_slots(rc.db, rc.key, rc.now)
 
 
+async def _pseudonym_taken(rc: ReadContext, query: q.PseudonymTaken) -> str | None:
+    return await users.pseudonym_suggestion(rc.db, query.name, rc.key)
+
+
 READS: Mapping[type, Callable[[ReadContext, Any], Awaitable[Any]]] = {
     q.OpenCaseNamed: _open_case_named, q.LatestCaseNamed: _latest_case_named,
     q.CaseById: _case_by_id, q.OpenCasesSince: _open_cases_since, q.StudentHistory: _history,
@@ -196,6 +200,7 @@ READS: Mapping[type, Callable[[ReadContext, Any], Awaitable[Any]]] = {
     q.AngketRuns: _angket, q.ShiftHolds: _shift_holds, q.ShiftSwap: _shift_swap,
     q.SwapPeers: _swap_peers, q.PeerLoads: _peer_loads, q.HeldCases: _held_cases,
     q.FormerCase: _former_case, q.TakenSlots: _taken_slots,
+    q.PseudonymTaken: _pseudonym_taken,
 }
 
 

@@ -191,6 +191,23 @@ async def set_pseudonym(db: aiosqlite.Connection, key: UserKey, pseudonym: str) 
     await db.execute("UPDATE users SET pseudonym = ? WHERE key = ?", (pseudonym, key.value))
 
 
+async def pseudonym_suggestion(db: aiosqlite.Connection, name: str,
+                               key: UserKey) -> str | None:
+    """None when no other staff member has ``name`` as nickname (any case), else the first
+    free "Bintang 2", "Bintang 3" ... spelt like the one taken (nicknames are unique within a
+    school)."""
+    rows = await fetch_all(
+        db, "SELECT pseudonym FROM users WHERE role != 'student' AND key != ? "
+        "AND (lower(pseudonym) = lower(?) OR lower(pseudonym) LIKE lower(?))",
+        (key.value, name, name + " %"))
+    same = [str(r["pseudonym"]) for r in rows if str(r["pseudonym"]).lower() == name.lower()]
+    if not same:
+        return None
+    taken = {str(r["pseudonym"]).lower() for r in rows}
+    return next(f"{same[0]} {n}" for n in range(2, len(taken) + 3)
+                if f"{same[0]} {n}".lower() not in taken)
+
+
 async def find_staff(db: aiosqlite.Connection, who: str) -> UserRow | None:
     """A staff member by display name, pseudonym or code (case-insensitive)."""
     rows = await fetch_all(
