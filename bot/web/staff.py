@@ -123,6 +123,9 @@ async def set_duty(request: web.Request) -> web.Response:
     if duty == "on" and person.role == "peer" and not person.pseudonym:
         raise web.HTTPConflict(text=c.text("web.staff.no_pseudonym",
                                            c.lang(request, viewer)))
+    if duty == "on" and not users.may_be_on_duty(person):  # as /onduty: training first
+        raise web.HTTPConflict(text=c.text("web.staff.not_approved",
+                                           c.lang(request, viewer)))
     effects = [UpdateStaff(person.key, duty=duty),
                Audit(viewer.key, "duty_set", {"duty": duty, "role": person.role, "via": "web"})]
     if duty == "on" and person.role == "peer":
