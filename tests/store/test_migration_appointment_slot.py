@@ -12,7 +12,7 @@ from tests.store.test_migration_tppk import ALL, opened_at
 
 async def test_existing_bookings_hold_their_slot_and_a_shared_one_is_kept(
         tmp_path: Path, monkeypatch) -> None:
-    before = max(n for n, _, _ in migrations() if n < 22)
+    before = max(n for n, _, _ in migrations() if n < 21)
     store = await opened_at(tmp_path / "s.sqlite3", before, monkeypatch)
     try:
         async with store.transaction() as db:
