@@ -36,6 +36,7 @@ from bot import staffcli  # noqa: E402
 from bot.app import App  # noqa: E402
 from bot.config import load_config  # noqa: E402
 from bot.core.events import InboundEvent, Kind  # noqa: E402
+from bench.cpushare import CpuShares  # noqa: E402
 from tests.chaos import bot_env, free_port  # noqa: E402
 from tests.fakebot import FakeBotApi  # noqa: E402
 from tests.fakewa import FakeWhatsApp  # noqa: E402
@@ -99,34 +100,45 @@ async def run_sebaya(args, config_path: Path, env: dict[str, str]) -> dict:
         os.environ["SEBAYA_DATABASE_URL"] = env["SEBAYA_DATABASE_URL"]
     code = await staffcli.invite(config, "counselor", "Bu Rina", days=1)
     profile = ["-m", "cProfile", "-o", args.profile] if args.profile else []
-    bots = [await _spawn([sys.executable, *profile, "-m", "bot", "run", "--config",
+    entry = [str(ROOT / "bench" / "crisis_trace.py"), args.trace] if args.trace else \
+        ["-m", "bot"]
+    bots = [await _spawn([sys.executable, *profile, *entry, "run", "--config",
                           str(config_path)], env) for _ in range(args.workers)]
     fake.say(BK, f"/join {code}")
     await fake.wait_text(BK, "terdaftar sebagai", timeout=30)
     students = list(range(10_000, 10_000 + args.students))
     texts = ("halo", "/help", "/bahasa", "/help", "/help", "/help")
     crisis: list[float] = []
+    said: dict[str, tuple[float, float, float]] = {}  # token -> (said, alert received, seen)
     loaded = asyncio.Event()
 
     async def crises_under_load() -> None:
         """While the load runs, a crisis every 50 ms: time to the first counselor alert."""
-        for i in range(1000):
+        for i in range(10_000):
             if loaded.is_set():
                 return
             token = f"z{i:04d}q"
             start = time.perf_counter()
             fake.say(20_000 + i, f"aku pengen mati aja {token}")
-            await fake.wait_text(BK, token, timeout=20)
-            crisis.append(time.perf_counter() - start)
+            alert = await fake.wait_text(BK, token, timeout=20)
+            seen = time.perf_counter()
+            crisis.append(seen - start)
+            said[token] = (start, alert.at, seen)
             await asyncio.sleep(0.05)
 
     prober = asyncio.create_task(crises_under_load())
+    lag = asyncio.create_task(_loop_lag())
+    cpu = CpuShares.snapshot({"sebaya": [b.pid for b in bots],
+                              **({"postgres": [args.pg_pid]} if args.pg_pid else {})})
     sent_before = len(fake.sent)
     latencies, elapsed = await converse(fake, students, args.rounds,
                                         lambda s, n: texts[n % len(texts)])
     messages = len(fake.sent) - sent_before
+    shares = cpu.since()
     loaded.set()
     await prober
+    lag.cancel()
+    bench_lag = await asyncio.gather(lag, return_exceptions=True)
     updates = len(students) * args.rounds
 
     # Open loop at a steady, realistic rate: crises probed while it runs.
@@ -166,7 +178,21 @@ async def run_sebaya(args, config_path: Path, env: dict[str, str]) -> dict:
             "crisis_p50": pct(crisis, 0.5), "crisis_p99": pct(crisis, 0.99),
             "crises": len(crisis), "rss": rss, "messages_rate": messages / elapsed,
             "steady_p50": pct(steady, 0.5), "steady_p99": pct(steady, 0.99),
-            "steady_n": len(steady)}
+            "steady_n": len(steady), "cpu": shares, "said": said,
+            "bench_lag": _LAGS[:]}
+
+
+_LAGS: list[float] = []
+
+
+async def _loop_lag(interval: float = 0.05) -> None:
+    """The bench process's own event-loop lag while the load runs (the fake API answers the
+    bots from this loop: a late callback here is time a crisis alert waits in the bench)."""
+    _LAGS.clear()
+    while True:
+        start = time.perf_counter()
+        await asyncio.sleep(interval)
+        _LAGS.append(time.perf_counter() - start - interval)
 
 
 async def run_sebaya_whatsapp(args, config_path: Path, env: dict[str, str]) -> dict:
@@ -319,7 +345,11 @@ async def main() -> None:
                         help="postgres: a throwaway cluster (tests/pgserver.py), fresh per run")
     parser.add_argument("--workers", type=int, default=1,
                         help="sebaya run processes sharing the database (postgres only)")
+    parser.add_argument("--trace", metavar="DIR",
+                        help="run the workers with bench/crisis_trace.py's timing hooks, "
+                             "writing to DIR, and print where each crisis waited")
     args = parser.parse_args()
+    args.pg_pid = 0
     if args.workers > 1 and args.db != "postgres":
         parser.error("several workers need --db postgres")
     server = None
@@ -327,6 +357,8 @@ async def main() -> None:
         from tests.pgserver import PgServer
 
         server = PgServer.start()
+        pid_file = server.root / "data" / "postmaster.pid"
+        args.pg_pid = int(pid_file.read_text().split()[0])
     try:
         await _main(args, server)
     finally:
@@ -360,9 +392,15 @@ async def _main(args, server) -> None:
             if server is not None:
                 env["SEBAYA_DATABASE_URL"] = server.fresh_database()
             sebaya = await run_sebaya(args, config_path, env)
+            if args.trace:
+                from bench.crisis_trace import summarise
+
+                print(summarise(args.trace, sebaya["said"], sebaya["bench_lag"]))
             if args.quick:
                 print(json.dumps({"db": args.db, "workers": args.workers,
-                                  **{k: round(v, 2) for k, v in sebaya.items()}}))
+                                  **{k: (round(v, 2) if isinstance(v, float) else v)
+                                     for k, v in sebaya.items()
+                                     if k not in ("said", "bench_lag")}}))
                 return
             runs.append((sebaya, await run_echo(args, env)))
             for stale in Path(tmp).glob("bench.sqlite3*"):  # the next run starts fresh

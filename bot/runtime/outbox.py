@@ -139,7 +139,8 @@ class OutboxSender:
         claimed = {r: q for r, q in queues.items() if r in locked}
         if not claimed:
             return {}, []
-        async with self.store.read() as db:
+        urgent = any(self._urgent_queue(q) for q in claimed.values())  # a crisis: its pool
+        async with self.store.read(urgent=urgent, lane=LANE_FLOW) as db:
             pending = await outbox.still_pending(db, [r.id for q in claimed.values() for r in q])
         kept, refused = {}, []
         for recipient, queue in claimed.items():

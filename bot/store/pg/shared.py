@@ -11,6 +11,12 @@ surge waits for its own connections and never takes all of them from the others.
 pool is shared the same way (never capped below one connection per school): a crisis of any
 school waits for no school's ordinary work. A single school has the whole pool, as before.
 
+Lanes (``lane``): ordinary event handling holds at most the pool's size less
+``FLOW_RESERVE`` connections, so what keeps messages flowing (committing a polled batch,
+outbox bookkeeping: ``LANE_FLOW``) never waits behind a backlog of events, as SQLite's write
+lock lets it go first (``bot/store/db.py``'s lanes). A pool smaller than twice the reserve
+has none (a test's pool of one connection still serves everything).
+
 A second view of a school already attached (tests run two "workers" in one process) gets a
 ``Shared`` of its own: one school's two workers never share a session and its locks.
 """
@@ -29,8 +35,11 @@ from typing import Any
 
 import asyncpg
 
+from bot.store.db import LANE_ORDINARY
+
 log = logging.getLogger("sebaya.store.pg")
 CHANNEL = "sebaya"  # the NOTIFY channel
+FLOW_RESERVE = 2  # connections of the ordinary pool event handling never takes
 
 
 # the (pool, school) shares the running unit of work holds (inherited by the tasks it starts)
@@ -39,11 +48,14 @@ _HOLDING: ContextVar[frozenset[tuple[int, str]]] = ContextVar("sebaya_holding",
 
 
 class Shares:
-    """How many connections of one pool each school holds, capped while schools share it."""
+    """How many connections of one pool each school holds, capped while schools share it,
+    and how many ordinary event handling holds (all but ``reserve``: see ``FLOW_RESERVE``)."""
 
-    def __init__(self, size: int, share: float) -> None:
+    def __init__(self, size: int, share: float, reserve: int = 0) -> None:
         self.size = size
         self.share = share
+        self.events_cap = size - reserve
+        self.events = 0  # connections event handling holds now
         self.held: Counter[str] = Counter()
         self.schools: Counter[str] = Counter()  # views attached, by school
         self._changed = asyncio.Condition()
@@ -55,16 +67,19 @@ class Shares:
         return max(1, math.ceil(self.size * self.share))
 
     @asynccontextmanager
-    async def hold(self, school: str) -> AsyncIterator[None]:
-        """Count one connection for ``school`` (waiting while it holds its share). A unit of
-        work that already holds one (a read inside a transaction, the tasks it gathers) does
-        not wait for its own share: the cap never deadlocks what the pool alone would not."""
+    async def hold(self, school: str, events: bool = False) -> AsyncIterator[None]:
+        """Count one connection for ``school`` (waiting while it holds its share; for
+        ``events``, event handling, also while that holds its part). A unit of work that
+        already holds one (a read inside a transaction, the tasks it gathers) does not wait
+        for its own share: the cap never deadlocks what the pool alone would not."""
         key = (id(self), school)
         holding = _HOLDING.get()
         async with self._changed:
             if key not in holding:
-                await self._changed.wait_for(lambda: self.held[school] < self.cap())
+                await self._changed.wait_for(lambda: self.held[school] < self.cap() and (
+                    not events or self.events < self.events_cap))
             self.held[school] += 1
+            self.events += events
         token = _HOLDING.set(holding | {key})
         try:
             yield
@@ -72,6 +87,7 @@ class Shares:
             _HOLDING.reset(token)
             async with self._changed:
                 self.held[school] -= 1
+                self.events -= events
                 self._changed.notify_all()
 
     async def changed(self) -> None:
@@ -105,7 +121,9 @@ class Shared:
         self.url = url
         self.pool = pool
         self.urgent = urgent
-        self.shares = {False: Shares(pool_size, share), True: Shares(urgent_size, share)}
+        reserve = FLOW_RESERVE if pool_size >= 2 * FLOW_RESERVE else 0
+        self.shares = {False: Shares(pool_size, share, reserve),
+                       True: Shares(urgent_size, share)}
         self.views = 0
         self._listener: asyncpg.Connection | None = None
         self._listening = asyncio.Lock()
@@ -114,6 +132,13 @@ class Shared:
         # behind an ordinary pass taking the locks of many recipients
         self.drains: dict[bool, asyncpg.Connection | None] = {False: None, True: None}
         self.drains_lock = {False: asyncio.Lock(), True: asyncio.Lock()}
+
+    def hold(self, school: str, urgent: bool, lane: int | None
+             ) -> contextlib.AbstractAsyncContextManager:
+        """Count a connection of the crisis or the ordinary pool for ``school``: ordinary
+        work without a lane (event handling) never takes the flow lane's reserve."""
+        events = not urgent and lane in (None, LANE_ORDINARY)
+        return self.shares[urgent].hold(school, events)
 
     @property
     def schools(self) -> Counter[str]:

@@ -386,10 +386,11 @@ class PgStore:
     async def transaction(self, urgent: bool = False,
                           lane: int | None = None) -> AsyncIterator[PgConnection]:
         """A transaction of this school on a pooled connection (crisis work on its own pool;
-        at most the school's share of either while schools share them); tables it inserted
-        into are announced with NOTIFY when it commits."""
+        at most the school's share of either while schools share them; ordinary event
+        handling, ``lane`` None, never the flow lane's reserve); tables it inserted into are
+        announced with NOTIFY when it commits."""
         pool = self._shared.urgent if urgent else self._shared.pool
-        async with self._shared.shares[urgent].hold(self.school), pool.acquire() as con:
+        async with self._shared.hold(self.school, urgent, lane), pool.acquire() as con:
             db = self._connection(con, transaction=True)
             try:
                 yield db
@@ -411,7 +412,7 @@ class PgStore:
                    lane: int | None = None) -> AsyncIterator[PgConnection]:
         """A connection for reads only (each statement its own snapshot), this school's."""
         pool = self._shared.urgent if urgent else self._shared.pool
-        async with self._shared.shares[urgent].hold(self.school), pool.acquire() as con:
+        async with self._shared.hold(self.school, urgent, lane), pool.acquire() as con:
             await self._session_school(con)
             db = self._connection(con)
             try:
