@@ -118,8 +118,8 @@ def install(directory: str) -> None:  # noqa: C901 (one hook after another)
 
     original_hold = shared.Shares.hold
 
-    def hold(self, school):
-        inner = original_hold(self, school)
+    def hold(self, school, *args):
+        inner = original_hold(self, school, *args)
 
         class Timed:
             async def __aenter__(self_inner):

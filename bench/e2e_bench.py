@@ -67,10 +67,11 @@ async def converse(fake: FakeBotApi, students: list[int], rounds: int,
     return latencies, time.perf_counter() - begin
 
 
-async def _spawn(argv: list[str], env: dict[str, str]) -> asyncio.subprocess.Process:
+async def _spawn(argv: list[str], env: dict[str, str],
+                 log: Path | None = None) -> asyncio.subprocess.Process:
+    err = open(log, "ab") if log is not None else asyncio.subprocess.DEVNULL  # noqa: SIM115
     return await asyncio.create_subprocess_exec(*argv, cwd=ROOT, env=env,
-                                                stdout=asyncio.subprocess.DEVNULL,
-                                                stderr=asyncio.subprocess.DEVNULL)
+                                                stdout=asyncio.subprocess.DEVNULL, stderr=err)
 
 
 def _peak_rss_mb(pid: int) -> float:
@@ -102,8 +103,12 @@ async def run_sebaya(args, config_path: Path, env: dict[str, str]) -> dict:
     profile = ["-m", "cProfile", "-o", args.profile] if args.profile else []
     entry = [str(ROOT / "bench" / "crisis_trace.py"), args.trace] if args.trace else \
         ["-m", "bot"]
+    if args.trace:
+        Path(args.trace).mkdir(parents=True, exist_ok=True)
     bots = [await _spawn([sys.executable, *profile, *entry, "run", "--config",
-                          str(config_path)], env) for _ in range(args.workers)]
+                          str(config_path)], env,
+                         Path(args.trace) / f"worker{n}.log" if args.trace else None)
+            for n in range(args.workers)]
     fake.say(BK, f"/join {code}")
     await fake.wait_text(BK, "terdaftar sebagai", timeout=30)
     students = list(range(10_000, 10_000 + args.students))

@@ -27,7 +27,7 @@ import asyncio
 import contextlib
 import logging
 import math
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -49,7 +49,10 @@ _HOLDING: ContextVar[frozenset[tuple[int, str]]] = ContextVar("sebaya_holding",
 
 class Shares:
     """How many connections of one pool each school holds, capped while schools share it,
-    and how many ordinary event handling holds (all but ``reserve``: see ``FLOW_RESERVE``)."""
+    and how many ordinary event handling holds (all but ``reserve``: see ``FLOW_RESERVE``).
+    Waiters are served first come, first served among those that fit (a school at its share
+    does not hold up another school's waiter): under a saturating load a waiter is never
+    overtaken again and again by newcomers."""
 
     def __init__(self, size: int, share: float, reserve: int = 0) -> None:
         self.size = size
@@ -58,13 +61,31 @@ class Shares:
         self.events = 0  # connections event handling holds now
         self.held: Counter[str] = Counter()
         self.schools: Counter[str] = Counter()  # views attached, by school
-        self._changed = asyncio.Condition()
+        self._waiters: deque[tuple[str, bool, asyncio.Future]] = deque()
 
     def cap(self) -> int:
         """Connections one school may hold now: the whole pool for a single school."""
         if len(self.schools) <= 1:
             return self.size
         return max(1, math.ceil(self.size * self.share))
+
+    def _fits(self, school: str, events: bool) -> bool:
+        return self.held[school] < self.cap() and (not events or self.events < self.events_cap)
+
+    def _take(self, school: str, events: bool) -> None:
+        self.held[school] += 1
+        self.events += events
+
+    def _grant(self) -> None:
+        """Give freed places to the waiters that fit, oldest first."""
+        for waiter in list(self._waiters):
+            school, events, future = waiter
+            if future.done():
+                self._waiters.remove(waiter)
+            elif self._fits(school, events):
+                self._waiters.remove(waiter)
+                self._take(school, events)
+                future.set_result(None)
 
     @asynccontextmanager
     async def hold(self, school: str, events: bool = False) -> AsyncIterator[None]:
@@ -74,25 +95,32 @@ class Shares:
         for its own share: the cap never deadlocks what the pool alone would not."""
         key = (id(self), school)
         holding = _HOLDING.get()
-        async with self._changed:
-            if key not in holding:
-                await self._changed.wait_for(lambda: self.held[school] < self.cap() and (
-                    not events or self.events < self.events_cap))
-            self.held[school] += 1
-            self.events += events
+        if key in holding or self._fits(school, events):  # (no waiter fits: _grant ran)
+            self._take(school, events)
+        else:
+            future = asyncio.get_running_loop().create_future()
+            self._waiters.append((school, events, future))
+            try:
+                await future
+            except asyncio.CancelledError:
+                if future.done() and not future.cancelled():  # granted as it was cancelled
+                    self._release(school, events)
+                raise
         token = _HOLDING.set(holding | {key})
         try:
             yield
         finally:
             _HOLDING.reset(token)
-            async with self._changed:
-                self.held[school] -= 1
-                self.events -= events
-                self._changed.notify_all()
+            self._release(school, events)
+
+    def _release(self, school: str, events: bool) -> None:
+        self.held[school] -= 1
+        self.events -= events
+        self._grant()
 
     async def changed(self) -> None:
-        async with self._changed:
-            self._changed.notify_all()
+        """The schools attached changed (and with them the cap): serve who fits now."""
+        self._grant()
 
 
 async def _reset(con: asyncpg.Connection) -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from bot.core.identity import IdentityVault
 from bot.store.db import LANE_FLOW
-from bot.store.pg.shared import FLOW_RESERVE
+from bot.store.pg.shared import FLOW_RESERVE, Shares
 from bot.store.pg.store import PgStore
 from tests.pgserver import owner_url
 
@@ -77,3 +77,54 @@ async def test_intake_and_outbox_reads_may_use_the_whole_pool(url) -> None:
                         await db.execute("SELECT 1")
     finally:
         await store.close()
+
+
+async def _turns(n: int = 10) -> None:
+    """Let every ready task run a few steps (no time passes)."""
+    for _ in range(n):
+        await asyncio.sleep(0)
+
+
+async def test_a_waiter_is_served_before_a_later_one_under_load() -> None:
+    """A place freed goes to the oldest waiter that fits, not to whoever asks next: under a
+    saturating load the same event was overtaken again and again (a student waited 30 s)."""
+    shares = Shares(4, 1.0, reserve=2)  # event handling: 2 places
+    order: list[str] = []
+    done = {name: asyncio.Event() for name in "abwn"}
+
+    async def work(name: str) -> None:
+        async with shares.hold("default", events=True):
+            order.append(name)
+            await done[name].wait()
+
+    tasks = [asyncio.create_task(work(name)) for name in "ab"]
+    await _turns()
+    tasks.append(asyncio.create_task(work("w")))  # waits: both places are held
+    await _turns()
+    assert order == ["a", "b"]
+    done["a"].set()  # a place frees, and a newcomer asks at once
+    tasks.append(asyncio.create_task(work("n")))
+    await _turns()
+    assert order == ["a", "b", "w"]
+    for event in done.values():
+        event.set()
+    await asyncio.gather(*tasks)
+    assert order == ["a", "b", "w", "n"] and shares.events == 0
+
+
+async def test_a_waiter_of_a_school_at_its_share_does_not_hold_up_another_school() -> None:
+    shares = Shares(4, 0.25)
+    shares.schools.update({"smpn1": 1, "smpn2": 1})
+    release = asyncio.Event()
+    got: list[str] = []
+
+    async def work(school: str) -> None:
+        async with shares.hold(school):
+            got.append(school)
+            await release.wait()
+
+    tasks = [asyncio.create_task(work(s)) for s in ("smpn1", "smpn1", "smpn2")]
+    await _turns()
+    assert got == ["smpn1", "smpn2"]  # smpn1's second waits for its own share only
+    release.set()
+    await asyncio.gather(*tasks)
