@@ -46,7 +46,7 @@ def _token_of(text: str | None) -> str:
     return found.group(0) if found else ""
 
 
-def install(directory: str) -> None:  # noqa: C901 (one hook after another)
+def install(directory: str) -> None:
     global _out
     Path(directory).mkdir(parents=True, exist_ok=True)
     _out = open(Path(directory) / f"{os.getpid()}.jsonl", "a", buffering=1)  # noqa: SIM115
@@ -63,7 +63,7 @@ def install(directory: str) -> None:  # noqa: C901 (one hook after another)
         sent = time.perf_counter()
         updates = await original_fetch(self)
         for raw in updates:
-            token = _token_of(((raw.get("message") or {}).get("text")))
+            token = _token_of((raw.get("message") or {}).get("text"))
             emit("fetched", token, poll_sent=sent, batch=len(updates))
         return updates
 

@@ -32,11 +32,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.cpushare import CpuShares  # noqa: E402
 from bot import staffcli  # noqa: E402
 from bot.app import App  # noqa: E402
 from bot.config import load_config  # noqa: E402
 from bot.core.events import InboundEvent, Kind  # noqa: E402
-from bench.cpushare import CpuShares  # noqa: E402
 from tests.chaos import bot_env, free_port  # noqa: E402
 from tests.fakebot import FakeBotApi  # noqa: E402
 from tests.fakewa import FakeWhatsApp  # noqa: E402
@@ -109,71 +109,77 @@ async def run_sebaya(args, config_path: Path, env: dict[str, str]) -> dict:
                           str(config_path)], env,
                          Path(args.trace) / f"worker{n}.log" if args.trace else None)
             for n in range(args.workers)]
-    fake.say(BK, f"/join {code}")
-    await fake.wait_text(BK, "terdaftar sebagai", timeout=30)
-    students = list(range(10_000, 10_000 + args.students))
-    texts = ("halo", "/help", "/bahasa", "/help", "/help", "/help")
-    crisis: list[float] = []
-    said: dict[str, tuple[float, float, float]] = {}  # token -> (said, alert received, seen)
-    loaded = asyncio.Event()
+    try:
+        fake.say(BK, f"/join {code}")
+        await fake.wait_text(BK, "terdaftar sebagai", timeout=30)
+        students = list(range(10_000, 10_000 + args.students))
+        texts = ("halo", "/help", "/bahasa", "/help", "/help", "/help")
+        crisis: list[float] = []
+        said: dict[str, tuple[float, float, float]] = {}  # token -> (said, alert received, seen)
+        loaded = asyncio.Event()
 
-    async def crises_under_load() -> None:
-        """While the load runs, a crisis every 50 ms: time to the first counselor alert."""
-        for i in range(10_000):
-            if loaded.is_set():
-                return
-            token = f"z{i:04d}q"
-            start = time.perf_counter()
-            fake.say(20_000 + i, f"aku pengen mati aja {token}")
-            alert = await fake.wait_text(BK, token, timeout=20)
-            seen = time.perf_counter()
-            crisis.append(seen - start)
-            said[token] = (start, alert.at, seen)
-            await asyncio.sleep(0.05)
+        async def crises_under_load() -> None:
+            """While the load runs, a crisis every 50 ms: time to the first counselor alert."""
+            for i in range(10_000):
+                if loaded.is_set():
+                    return
+                token = f"z{i:04d}q"
+                start = time.perf_counter()
+                fake.say(20_000 + i, f"aku pengen mati aja {token}")
+                alert = await fake.wait_text(BK, token, timeout=20)
+                seen = time.perf_counter()
+                crisis.append(seen - start)
+                said[token] = (start, alert.at, seen)
+                await asyncio.sleep(0.05)
 
-    prober = asyncio.create_task(crises_under_load())
-    lag = asyncio.create_task(_loop_lag())
-    cpu = CpuShares.snapshot({"sebaya": [b.pid for b in bots],
-                              **({"postgres": [args.pg_pid]} if args.pg_pid else {})})
-    sent_before = len(fake.sent)
-    latencies, elapsed = await converse(fake, students, args.rounds,
-                                        lambda s, n: texts[n % len(texts)])
-    messages = len(fake.sent) - sent_before
-    shares = cpu.since()
-    loaded.set()
-    await prober
-    lag.cancel()
-    bench_lag = await asyncio.gather(lag, return_exceptions=True)
-    updates = len(students) * args.rounds
+        prober = asyncio.create_task(crises_under_load())
+        lag = asyncio.create_task(_loop_lag())
+        cpu = CpuShares.snapshot({"sebaya": [b.pid for b in bots],
+                                  **({"postgres": [args.pg_pid]} if args.pg_pid else {})})
+        sent_before = len(fake.sent)
+        latencies, elapsed = await converse(fake, students, args.rounds,
+                                            lambda s, n: texts[n % len(texts)])
+        messages = len(fake.sent) - sent_before
+        shares = cpu.since()
+        loaded.set()
+        await prober
+        lag.cancel()
+        await asyncio.gather(lag, return_exceptions=True)
+        updates = len(students) * args.rounds
 
-    # Open loop at a steady, realistic rate: crises probed while it runs.
-    await asyncio.sleep(2)  # let the closed-loop backlog drain first
-    steady: list[float] = []
-    done = asyncio.Event()
+        # Open loop at a steady, realistic rate: crises probed while it runs.
+        await asyncio.sleep(2)  # let the closed-loop backlog drain first
+        steady: list[float] = []
+        done = asyncio.Event()
 
-    async def steady_load() -> None:
-        interval = 1 / args.rate
-        n = 0
-        loop = asyncio.get_running_loop()
-        end = loop.time() + args.seconds
-        while loop.time() < end:
-            fake.say(40_000 + n % 500, "/help")
-            n += 1
-            await asyncio.sleep(interval)
-        done.set()
+        async def steady_load() -> None:
+            interval = 1 / args.rate
+            n = 0
+            loop = asyncio.get_running_loop()
+            end = loop.time() + args.seconds
+            while loop.time() < end:
+                fake.say(40_000 + n % 500, "/help")
+                n += 1
+                await asyncio.sleep(interval)
+            done.set()
 
-    async def steady_crises() -> None:
-        i = 0
-        while not done.is_set():
-            token = f"y{i:04d}q"
-            start = time.perf_counter()
-            fake.say(30_000 + i, f"aku pengen mati aja {token}")
-            await fake.wait_text(BK, token, timeout=20)
-            steady.append(time.perf_counter() - start)
-            i += 1
-            await asyncio.sleep(0.2)
+        async def steady_crises() -> None:
+            i = 0
+            while not done.is_set():
+                token = f"y{i:04d}q"
+                start = time.perf_counter()
+                fake.say(30_000 + i, f"aku pengen mati aja {token}")
+                await fake.wait_text(BK, token, timeout=20)
+                steady.append(time.perf_counter() - start)
+                i += 1
+                await asyncio.sleep(0.2)
 
-    await asyncio.gather(steady_load(), steady_crises())
+        await asyncio.gather(steady_load(), steady_crises())
+    except BaseException:  # a stuck run must not leave its bots running
+        for each in bots:
+            each.kill()
+        await fake.stop()
+        raise
     rss = max(_peak_rss_mb(b.pid) for b in bots)
     for each in bots:
         await _stop(each)

@@ -69,12 +69,11 @@ async def test_intake_and_outbox_reads_may_use_the_whole_pool(url) -> None:
     """The reserve only holds event handling back: the flow lane may take every connection."""
     store = await _open(url, pool_size=4, urgent_size=1)
     try:
-        async with asyncio.timeout(10):
-            async with store.transaction(lane=LANE_FLOW) as a, store.read(lane=LANE_FLOW) as b:
-                async with store.transaction(lane=LANE_FLOW) as c, \
-                        store.read(lane=LANE_FLOW) as d:
-                    for db in (a, b, c, d):
-                        await db.execute("SELECT 1")
+        async with asyncio.timeout(10), store.transaction(lane=LANE_FLOW) as a, \
+                store.read(lane=LANE_FLOW) as b, store.transaction(lane=LANE_FLOW) as c, \
+                store.read(lane=LANE_FLOW) as d:
+            for db in (a, b, c, d):
+                await db.execute("SELECT 1")
     finally:
         await store.close()
 
