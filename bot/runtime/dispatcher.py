@@ -33,6 +33,7 @@ from bot.core.roster import Roster
 from bot.core.textclean import command_name
 from bot.runtime.effects import apply_effects
 from bot.runtime.reads import ReadContext, lock_first, party_of, run_reads
+from bot.runtime.urgency import Urgency
 from bot.store import (
     audit,
     cases,
@@ -65,8 +66,10 @@ class Dispatcher:
     def __init__(self, store: Store, vault: IdentityVault, core: Core, clock: Clock,
                  default_lang: str = "id", on_queued: Callable[[bool], None] = lambda _: None,
                  roster: Roster | None = None, windowed: frozenset[str] = frozenset(),
-                 web_url: str = "") -> None:
+                 web_url: str = "", urgency: Urgency | None = None) -> None:
         self.store = store
+        # crisis work in flight: ordinary events wait before they start (bounded)
+        self.urgency = urgency if urgency is not None else Urgency()
         self.web_url = web_url.rstrip("/")  # the web view's public base ("": not served)
         self.windowed = windowed  # channels with a reply window (WhatsApp): see windows.py
         self.vault = vault
@@ -100,6 +103,16 @@ class Dispatcher:
             key = self.vault.user_key(event.channel, event.user_id)
             payload = self.vault.seal(json.dumps(event.to_json(), ensure_ascii=False))
             prepared.append((event, key, payload, self.core.urgent(event.kind, event.text)))
+        crisis = any(urgent for *_, urgent in prepared)
+        if crisis:  # from now until its alert is sent, ordinary work waits (urgency.py)
+            self.urgency.begin()
+        try:
+            return await self._accept_prepared(prepared)
+        finally:
+            if crisis:
+                self.urgency.end()
+
+    async def _accept_prepared(self, prepared: list) -> list[int | None]:
         # A crisis in the batch is committed and scheduled first, ahead of the rest of it
         # (unless the same person wrote earlier in the batch: one person's order holds).
         seen: set[str] = set()
@@ -137,6 +150,8 @@ class Dispatcher:
             rows = await inbox.insert_many(db, [
                 (prepared[n][0].channel, prepared[n][0].external_id, prepared[n][1].value,
                  prepared[n][2]) for n in part], now)
+            if urgent and hasattr(db, "announce"):  # other workers pause ordinary work too
+                db.announce("urgent")
             if self.store.several_workers:  # ours to handle, unless too busy (crisis: ours)
                 keep = [row_id for row_id in rows if row_id is not None]
                 if not urgent:
@@ -188,12 +203,18 @@ class Dispatcher:
         if row_id in self._scheduled:
             return False
         self._scheduled.add(row_id)
+        if urgent:  # counted from now: the task may start after the intake is done
+            self.urgency.begin()
 
         async def handle() -> None:
             try:
+                if not urgent:  # crisis work in flight here or elsewhere goes first
+                    await self.urgency.calm()
                 await self._handle(row_id, key, urgent, event)
             finally:
                 self._scheduled.discard(row_id)
+                if urgent:
+                    self.urgency.end()
 
         self._spawn(handle())
         return True
@@ -205,6 +226,7 @@ class Dispatcher:
         in order. Returns how many were scheduled."""
         if len(self._scheduled) >= self.capacity:
             return 0
+        await self.urgency.calm()
         now = self.clock.now()
         async with self.store.transaction() as db:
             rows = await inbox.claim_unleased(db, self.worker, now, now + self.lease,

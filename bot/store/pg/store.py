@@ -402,7 +402,7 @@ class PgStore:
                 raise
             await db.settle()
             if db.begun:  # NOTIFY and COMMIT in one round trip (school and tables: our words)
-                woke = ",".join(sorted(db.written & NOTIFIED))
+                woke = ",".join(sorted((db.written & NOTIFIED) | db.announced))
                 payload = notify_payload(self.school, woke)
                 await con.execute((f"NOTIFY {CHANNEL}, '{payload}'; " if woke else "")
                                   + "COMMIT")
@@ -455,6 +455,14 @@ class PgStore:
                     await con.fetchval("SELECT pg_advisory_unlock($1, $2)",
                                        *lock_key(RECIPIENT_SPACE[urgent],
                                                  scoped(self.school, key)))
+
+    async def announce(self, word: str) -> None:
+        """Tell every worker's listener ``word`` (a NOTIFY of its own, on the crisis pool:
+        ``calm`` once this worker's crisis work is done)."""
+        async with self._shared.hold(self.school, True, None), \
+                self._shared.urgent.acquire() as con:
+            await con.execute("SELECT pg_notify($1, $2)", CHANNEL,
+                              notify_payload(self.school, word))
 
     async def checkpoint(self) -> None:
         """Nothing to fold: PostgreSQL reclaims deleted rows with (auto)vacuum."""
