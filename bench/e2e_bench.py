@@ -59,7 +59,7 @@ async def converse(fake: FakeBotApi, students: list[int], rounds: int,
             seen = fake.count(student)
             start = time.perf_counter()
             fake.say(student, text_for(student, n))
-            await fake.wait_count(student, seen + 1, timeout=30)
+            await fake.wait_count(student, seen + 1, timeout=120)  # a loaded machine
             latencies.append(time.perf_counter() - start)
 
     begin = time.perf_counter()
@@ -111,7 +111,7 @@ async def run_sebaya(args, config_path: Path, env: dict[str, str]) -> dict:
             for n in range(args.workers)]
     try:
         fake.say(BK, f"/join {code}")
-        await fake.wait_text(BK, "terdaftar sebagai", timeout=30)
+        await fake.wait_text(BK, "terdaftar sebagai", timeout=120)  # a loaded machine
         students = list(range(10_000, 10_000 + args.students))
         texts = ("halo", "/help", "/bahasa", "/help", "/help", "/help")
         crisis: list[float] = []
@@ -335,6 +335,38 @@ async def open_conversations(args, config) -> dict:
     return results
 
 
+async def scaling(args, server, config_path: Path, env: dict[str, str]) -> None:
+    """SQLite, PostgreSQL with one and two workers, the echo bot: one run each, in a row."""
+    rows = []
+    for db, workers in (("sqlite", 1), ("postgres", 1), ("postgres", 2)):
+        args.workers = workers
+        run_env = dict(env)
+        if db == "postgres":
+            run_env["SEBAYA_DATABASE_URL"] = server.fresh_database()
+        else:
+            run_env.pop("SEBAYA_DATABASE_URL", None)
+            os.environ.pop("SEBAYA_DATABASE_URL", None)
+            for stale in config_path.parent.glob("bench.sqlite3*"):
+                stale.unlink()
+        run = await run_sebaya(args, config_path, run_env)
+        rows.append((f"{db} x{workers}", run))
+        print(json.dumps({"db": db, "workers": workers, **{
+            k: (round(v, 2) if isinstance(v, float) else v) for k, v in run.items()
+            if k not in ("said", "bench_lag")}}), flush=True)
+    echo = await run_echo(args, env)
+    print(f"== scaling: {args.students} students x {args.rounds} messages, closed loop; "
+          "crisis probes during the load; CPU in cores (2 = the whole machine)")
+    print(f"{'':14}{'updates/s':>10}{'msgs/s':>8}{'crisis p50':>11}{'p99':>7}{'n':>4}"
+          f"{'cpu bots':>9}{'pg':>6}{'bench':>7}{'other':>7}{'idle':>6}")
+    for label, run in rows:
+        cpu = run["cpu"]
+        print(f"{label:14}{run['rate']:>10.0f}{run['messages_rate']:>8.0f}"
+              f"{run['crisis_p50']:>11.0f}{run['crisis_p99']:>7.0f}{run['crises']:>4}"
+              f"{cpu['sebaya']:>9.2f}{cpu.get('postgres', 0):>6.2f}{cpu['bench']:>7.2f}"
+              f"{cpu['other']:>7.2f}{cpu['idle']:>6.2f}")
+    print(f"{'PTB echo bot':14}{echo['rate']:>10.0f}{echo['messages_rate']:>8.0f}")
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--students", type=int, default=200)
@@ -359,8 +391,13 @@ async def main() -> None:
     parser.add_argument("--trace", metavar="DIR",
                         help="run the workers with bench/crisis_trace.py's timing hooks, "
                              "writing to DIR, and print where each crisis waited")
+    parser.add_argument("--scaling", action="store_true",
+                        help="one run each of SQLite, PostgreSQL with 1 and with 2 workers "
+                             "and the echo bot, one after the other: a table with CPU shares")
     args = parser.parse_args()
     args.pg_pid = 0
+    if args.scaling:
+        args.db = "postgres"
     if args.workers > 1 and args.db != "postgres":
         parser.error("several workers need --db postgres")
     server = None
@@ -395,6 +432,9 @@ async def _main(args, server) -> None:
         shutil.copytree(ROOT / "flows", Path(tmp) / "flows")
         env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
         env["SEBAYA_SECRET"] = "bench-secret-0123456789abcdef"
+        if args.scaling:
+            await scaling(args, server, config_path, env)
+            return
         if args.whatsapp == "only":
             print_whatsapp(args, await run_sebaya_whatsapp(args, config_path, env))
             return
