@@ -130,6 +130,7 @@ class App:
                 name for name, channel in self.channels.items()
                 if getattr(channel, "reply_window", None) is not None),
             web_url=web_url, urgency=self.urgency)
+        self.dispatcher.on_room = lambda: self.sweep_wake.set()
         self.timers = TimerLoop(store, self.dispatcher, clock)
         for channel in self.channels.values():  # groups: a refusal, hotlines for a crisis
             bind = getattr(channel, "bind_group_reply", None)

@@ -88,6 +88,9 @@ class Dispatcher:
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         self.lease = dt.timedelta(seconds=30)
         self.capacity = 64
+        # events were left unleased (this worker was busy): wake the sweep when room frees
+        self.on_room: Callable[[], None] = lambda: None
+        self._left = False
 
     # -- intake ------------------------------------------------------------------------------
 
@@ -158,6 +161,7 @@ class Dispatcher:
                     keep = keep[:max(0, self.capacity - len(self._scheduled))]
                 await inbox.lease(db, keep, self.worker, now + self.lease, inserted=rows)
                 left = {row_id for row_id in rows if row_id is not None} - set(keep)
+                self._left = self._left or bool(left)
             if self.windowed:  # they wrote: their window opens, held messages may go
                 released += await windows.opened(db, [
                     (prepared[n][1].value, self._wrote_at(prepared[n][0], now))
@@ -215,6 +219,9 @@ class Dispatcher:
                 self._scheduled.discard(row_id)
                 if urgent:
                     self.urgency.end()
+                if self._left and len(self._scheduled) < self.capacity:
+                    self._left = False  # what was left may be nobody's: sweep it now
+                    self.on_room()
 
         self._spawn(handle())
         return True
@@ -228,9 +235,10 @@ class Dispatcher:
             return 0
         await self.urgency.calm()
         now = self.clock.now()
+        room = self.capacity - len(self._scheduled)
         async with self.store.transaction() as db:
-            rows = await inbox.claim_unleased(db, self.worker, now, now + self.lease,
-                                              self.capacity - len(self._scheduled))
+            rows = await inbox.claim_unleased(db, self.worker, now, now + self.lease, room)
+        self._left = self._left or len(rows) >= room  # there may be more
         return sum(self._schedule(row["id"], row["user_key"]) for row in rows)
 
     def _spawn(self, coro) -> None:

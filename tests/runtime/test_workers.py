@@ -325,3 +325,19 @@ async def test_a_crisis_accepted_by_one_worker_pauses_the_others_until_its_calm(
     await asyncio.wait_for(waiter, 10)
     assert not other.urgency.active
     await accepting.dispatcher.drain()
+
+
+async def test_a_worker_that_left_events_when_busy_sweeps_as_soon_as_it_has_room(
+        workers: list[App]) -> None:
+    """Events beyond a worker's capacity stay unleased for any sweep; when no other worker
+    takes them, the worker's own sweep is woken as soon as one of its events is done (it
+    waited for the next poll, 5 s: the e2e bench's slowest messages with one worker)."""
+    worker = workers[0]
+    worker.dispatcher.capacity = 1
+    woken: list[bool] = []
+    worker.dispatcher.on_room = lambda: woken.append(True)
+    await worker.dispatcher.accept_many([_text(f"r{n}", f"halo {n}") for n in range(3)])
+    assert not woken
+    await worker.dispatcher.drain()
+    assert woken  # room again, and events were left: sweep now
+    assert await worker.dispatcher.sweep() >= 1  # what was left, claimed by its own sweep
