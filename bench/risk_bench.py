@@ -11,6 +11,7 @@ Sets (each scored separately, never pooled):
   heldout_old  bench/data/risk_heldout.jsonl (an older held-out set, already seen: dev-like)
   heldout_v3   bench/data/risk_heldout_v3.jsonl, a second frozen set (2026-12-02), the same way
   heldout_v4   bench/data/risk_heldout_v4.jsonl, a third frozen set (2026-12-02, later), the same way
+  heldout_v5   bench/data/risk_heldout_v5.jsonl, a fourth frozen set (2026-12-02, stop 24), the same way
   heldout_v2   bench/data/risk_heldout_v2.jsonl, the frozen held-out set, scored only when its
                sha256 equals HELDOUT_SHA256 (set by the maintainer); otherwise refused. With
                SEBAYA_NO_FROZEN=1 in the environment (rule and model work) the file is not even
@@ -58,7 +59,12 @@ FROZEN = {"heldout_v2": (HELDOUT_V2, HELDOUT_SHA256),
           # registers) by another helper who read only the labelling guide and SAFETY.md; scored
           # first on main @547cdeb before that stop's rule work.
           "heldout_v4": (DATA / "risk_heldout_v4.jsonl",
-                         "481a840775d69086cb6d7347d8a61b2c29b8326d129296514d97eccf881ee829")}
+                         "481a840775d69086cb6d7347d8a61b2c29b8326d129296514d97eccf881ee829"),
+          # v5 (400 messages; every crisis kind >= 14, Minang/Malay/Banjar/Makassar/Batak/
+          # Madurese/Balinese/Acehnese among "other") by a helper who read only SAFETY.md and the
+          # seeds; frozen 2026-12-02 and scored first on main @5e46055 before that stop's rule work.
+          "heldout_v5": (DATA / "risk_heldout_v5.jsonl",
+                         "1701e906b59d859f89e9ff388a78506e14afe98797129163f4f54ff4915d65e8")}
 
 # The list a school would write (issue #3): case-insensitive substring search.
 BASELINE = ("bunuh diri", "mati", "bunuh", "suicide", "kill myself", "self harm",

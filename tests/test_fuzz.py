@@ -10,7 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot.app import App, load_flow_bundle
@@ -27,7 +27,15 @@ WORDS = ["halo", "/start", "/help", "/bahasa", "/hapus", "/stop", "/selesai", "/
          "/sesi x|y|z|w", "/laporan", "pengen mati", "aku sedih", "1", "5", "\x00", "🙂" * 50,
          "/ke", "/ke ZZZZ", "/selesai #ZZZZ aman", "aku mau bunuh diri malam ini",
          "aku dipukul ayah", "a " * 3000 + "aku mau bunuh diri",
-         "a" * 5000, "‮", "z̸̢a̵l̷g̶o̷", "' OR 1=1 --", "{school}", "{", "%s"]
+         "a" * 5000, "‮", "z̸̢a̵l̷g̶o̷", "' OR 1=1 --", "{school}", "{", "%s",
+         # an outside tester's messages: first words before the consent, captions, kinds
+         "aku udah gak kuat, pengen mati aja", "aku lagi berantem sama temen sebangku",
+         "aku barusan nyilet tangan lagi", "ayah tiriku suka mukul aku kalau mabuk",
+         "aku pengen nusuk anak itu besok", "temenku bilang", "mau loncat dari jembatan",
+         "aku ngerasa jadi beban buat semua orang", "halo kak",
+         "tadi di sekolah biasa aja. " * 40 + "aku pengen mati aja malam ini."]
+STUDENTS = {"s1", "s2", "s3"}
+SCREENED = (Kind.TEXT, Kind.UNSUPPORTED)  # a caption is the student's words like any text
 DATA = ["", "g:lang:en", "g:lang:xx", "g:del:yes", "g:del:no", "f:welcome:ok", "f:topic:bully",
         "f:safety:unsafe", "k:take:", "o:acc:", "s:1:5", "s:x:9", "f::", ":::", "x" * 64,
         "f:menu_main:appt", "f:menu_main:group", "f:ap_intro:share", "f:ap_consent:agree",
@@ -55,6 +63,13 @@ events = st.builds(
 @settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "25")), deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(script=st.lists(events, min_size=1, max_size=25))
+@example(script=[("event", "s1", Kind.UNSUPPORTED, "aku barusan nyilet tangan lagi", "", "",
+                  None)])  # a crisis caption as the very first thing a student sends
+@example(script=[("event", "s1", Kind.TEXT, "aku lagi berantem sama temen sebangku", "", "",
+                  None), ("event", "s1", Kind.UNSUPPORTED, "ayah tiriku suka mukul aku kalau "
+                          "mabuk", "", "", None)])  # a caption at the consent
+@example(script=[("event", "s2", Kind.TEXT, "temenku bilang", "", "", None),
+                 ("event", "s2", Kind.TEXT, "mau loncat dari jembatan", "", "", None)])
 def test_random_events_never_crash_or_stick(project: Path, script) -> None:
     config = load_config(project / "config.yaml")
 
@@ -83,6 +98,9 @@ def test_random_events_never_crash_or_stick(project: Path, script) -> None:
                         "test", f"f{n}", who, who, kind, text, data, lang_hint=lang, meta=meta))
                 await app.settle()
                 await assert_invariants(app, f"after step {n} ({action} {who} {kind})")
+                if action == "event" and who in STUDENTS and kind in SCREENED \
+                        and app.core.crisis_words(text):  # first words, a caption, any state
+                    await assert_crisis_reached_guru_bk(app, who, f"step {n} ({kind})")
             async with app.store.transaction() as db:
                 stuck = await (await db.execute(
                     "SELECT COUNT(*) FROM inbox WHERE status != 'done'")).fetchone()
@@ -92,6 +110,17 @@ def test_random_events_never_crash_or_stick(project: Path, script) -> None:
             shutil.rmtree(config.database_path.parent, ignore_errors=True)
 
     asyncio.run(run())
+
+
+async def assert_crisis_reached_guru_bk(app: App, who: str, when: str) -> None:
+    """A student's crisis words, in whatever state and however sent, leave an open crisis case
+    for guru BK (the invariants then hold it to a taker or a live ladder)."""
+    from bot.store import cases
+
+    async with app.store.read() as db:
+        case = await cases.open_for(db, app.vault.user_key("test", who))
+    assert case is not None and case.level == "crisis" and case.route == "counselor", (
+        f"crisis words from {who} at {when} left {case}")
 
 
 async def users_get(app: App, who: str):

@@ -24,7 +24,15 @@ from typing import Any
 
 from bot.core import crisis, handoff
 from bot.core.context import Context, RiskVerdict
-from bot.core.conversation import CaseView, Conversation, Outcome, Party, Turn, carried
+from bot.core.conversation import (
+    CaseView,
+    Conversation,
+    Outcome,
+    Party,
+    Turn,
+    carried,
+    told,
+)
 from bot.core.effects import (
     Audit,
     CancelTimer,
@@ -95,8 +103,8 @@ def question(ctx: Context, conv: Conversation, now: dt.datetime, signal: float, 
 def start(ctx: Context, turn: Turn, conv: Conversation, variables: dict[str, Any]) -> Outcome:
     """``service: ask_direct`` from the intake: ask before routing; the answer routes."""
     intake = {k: variables.get(k) for k in ("topic", "story", "weight")}
-    intake["story"] = with_shared(str(intake["story"] or ""), variables)  # share: true answers
-    intake["risk_flags"] = list(variables.get("risk_flags", ()))
+    intake["story"] = with_shared(told(variables), variables)  # share: true answers, and the
+    intake["risk_flags"] = list(variables.get("risk_flags", ()))  # words no step saved
     new, effects = question(ctx, conv, turn.now, HEAVIEST, str(variables.get("story") or ""),
                             intake)
     return Outcome(new, effects)
@@ -209,7 +217,7 @@ def _to_guru_bk(ctx: Context, conv: Conversation, party: Party, case: CaseView |
     if case is None:  # what the intake has gathered so far goes with it
         intake = pending.get("intake") or {
             "topic": conv.vars.get("topic"), "weight": conv.vars.get("weight"),
-            "story": conv.vars.get("story") or pending.get("text") or "",
+            "story": _with_pending(told(conv.vars), str(pending.get("text") or "")),
             "risk_flags": list(conv.vars.get("risk_flags", ()))}
         outcome.effects += [_open(party, intake, "counselor", pending),
                             crisis.counselor_notice(ctx, party.code, party.alias,
@@ -232,6 +240,13 @@ def _to_guru_bk(ctx: Context, conv: Conversation, party: Party, case: CaseView |
                                                                   code=case.code)))
     outcome.effects.append(to_student(party.code, party.key, ctx.text(key, lang)))
     return outcome
+
+
+def _with_pending(story: str, pending: str) -> str:
+    """The story so far and what was written while the question waited (once each)."""
+    if not pending or pending in story:
+        return story
+    return pending if story in pending else f"{story}\n{pending}"
 
 
 def _open(party: Party, intake: dict, route: str, pending: dict) -> OpenCase:

@@ -55,10 +55,24 @@ RETURNING = "_returning"  # ... and the bot keeps it (also after a crisis, whose
 # guru BK knows): flows read it to welcome a returning student back without the whole consent
 
 
-def carried(variables: dict[str, Any]) -> dict[str, Any]:
+SAID = "said"  # what the student wrote that no flow step saved: words typed at a button step,
+# or before the intake began (bot/core/first_words.py); it joins the story the helper reads
+
+
+def carried(variables: dict[str, Any], said: bool = False) -> dict[str, Any]:
     """What survives a fresh start of a flow or service: concern flags not yet on a case, and
-    the bot's own bookkeeping (variables named with a leading "_")."""
-    return {k: v for k, v in variables.items() if k == "risk_flags" or k.startswith("_")}
+    the bot's own bookkeeping (variables named with a leading "_"). ``said``: also what the
+    student wrote that no step saved yet (a fresh start of a flow, not a case opened)."""
+    keep = ("risk_flags", SAID) if said else ("risk_flags",)
+    return {k: v for k, v in variables.items() if k in keep or k.startswith("_")}
+
+
+def told(variables: dict[str, Any]) -> str:
+    """What the student has told so far: the story, then what they wrote that no step saved
+    (each on its own line)."""
+    story = str(variables.get("story") or "")
+    said = [str(s) for s in variables.get(SAID, ()) if str(s) not in story]
+    return "\n".join([story, *said] if story else said)
 
 
 @dataclass(frozen=True)
@@ -88,6 +102,7 @@ class CaseView:
     unrelayed: tuple[str, ...] = ()  # the student's messages the helper has not got (newest
     unrelayed_total: int = 0  # last, at most a screenful) and how many there are in all
     last_student_at: str = ""  # when the student last wrote (for a staff member's held cases)
+    crisis_at: str = ""  # when it became a crisis (a requeued alert's waiting counts from it)
 
 
 @dataclass(frozen=True)

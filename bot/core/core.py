@@ -17,6 +17,7 @@ from bot.core import (
     ask,
     coaching,
     crisis,
+    first_words,
     handoff,
     services,
     split,
@@ -29,12 +30,14 @@ from bot.core.conversation import (
     CONSENTED,
     FLOW_IDLE_TIMER,
     RETURNING,
+    SAID,
     CaseView,
     Conversation,
     Outcome,
     Party,
     Turn,
     carried,
+    told,
 )
 from bot.core.effects import (
     CancelTimer,
@@ -80,7 +83,9 @@ RETENTION_TIMER = "retention"
 DIGEST_TIMER = "relay_digest"  # a flood's held-back messages, delivered to the helper at once
 DIGEST_LINES = 30
 REQUIRED_TEXTS = (
-    "core.help", "core.unsupported", "core.use_buttons", "core.empty", "core.too_short",
+    "core.help", "core.unsupported", "core.unsupported_caption",
+    "core.unsupported_caption_read", "core.caption", "core.use_buttons", "core.empty",
+    "core.too_short",
     "core.truncated", "core.stale_button", "core.idle_button", "core.unknown_command",
     "core.language_choose", "core.language_set", "core.stopped", "core.stopped_case_open",
     "core.case_waiting", "core.case_still_open", "core.who_peer", "core.who_counselor",
@@ -211,6 +216,8 @@ class Core:
         name, args = command_name(turn.text) if turn.kind is Kind.COMMAND else ("", "")
         if audience == STUDENT and args and self.crisis_words(args):  # "/start aku mau
             return self._text(replace(turn, kind=Kind.TEXT, text=args))  # bunuh diri": words
+        if audience == STUDENT and name == "start" and len(args.split()) >= 2:  # "/start aku
+            return self._text(first_words.restarted(turn, args))  # berantem ...": a story
         entry = self.registry.entry(turn.party.role, turn.kind, name, turn.data)  # first
         if isinstance(entry, Command):
             if entry.roles and turn.party.role not in entry.roles:
@@ -223,18 +230,28 @@ class Core:
 
     def _unsupported(self, turn: Turn) -> Outcome:
         """A photo, video, file, sticker ...: only text is read, but a caption is the student's
-        words like any other (screened, and passed to the helper of an open case)."""
+        words like any other: the same path as a typed message (a crisis alerts, an unsure
+        signal asks directly, the rest joins the case or the intake), with a note that only
+        text can be read."""
         caption, _ = clean_text(turn.text, MAX_INBOUND_CHARS)
-        if caption and self.risk is not None and self.risk.screen(caption).level == "crisis":
-            return self._text(turn)
-        if caption and turn.case is not None:
-            outcome = self._text(replace(turn, text=self.text(
+        if not caption:
+            outcome = Outcome(turn.conversation)
+            self.say(outcome, turn, "core.unsupported")
+            self.reprompt(outcome, turn.conversation)
+            return outcome
+        if self.crisis_words(caption):  # the crisis reply first, then the note
+            outcome = self._text(replace(turn, kind=Kind.TEXT, text=caption))
+            self.say(outcome, turn, "core.unsupported_caption")
+            return outcome
+        if turn.case is not None:  # the helper reads that something came with it
+            outcome = self._text(replace(turn, kind=Kind.TEXT, text=self.text(
                 "core.caption", turn.conversation.lang, text=caption)))
             self.say(outcome, turn, "core.unsupported_caption")
             return outcome
-        outcome = Outcome(turn.conversation)
-        self.say(outcome, turn, "core.unsupported")
-        self.reprompt(outcome, turn.conversation)
+        outcome = self._text(replace(turn, kind=Kind.TEXT, text=caption))
+        lang = (outcome.conversation or turn.conversation).lang
+        outcome.effects.insert(0, Send(turn.party.key, self.text("core.unsupported_caption_read",
+                                                                 lang)))  # before the buttons
         return outcome
 
     def urgent(self, kind: Kind, text: str) -> bool:
@@ -335,10 +352,12 @@ class Core:
         if self.risk is not None:
             verdict = self.risk.screen(text)
             said = text
-            if verdict.level != "crisis" and (before := split.previous(conv, turn.now)):
+            if before := split.previous(conv, turn.now):
                 joined = self.risk.screen(f"{before}\n{text}")  # "aku pengen" ... "mati"
-                if joined.level == "crisis" and not getattr(joined, "by_model", False):
-                    # a rule's match across the two, not the model's guess on a pasted pair
+                if joined.level == "crisis" and not getattr(joined, "by_model", False) and (
+                        verdict.level != "crisis" or split.reframed(before, verdict, joined)):
+                    # a rule's match across the two, not the model's guess on a pasted pair;
+                    # or the first told whose it is ("temenku bilang" ... "mau loncat")
                     verdict, said = joined, f"{before}\n{text}"
             if verdict.level == "crisis":
                 by_model = bool(getattr(verdict, "by_model", False))
@@ -369,8 +388,8 @@ class Core:
             outcome = self._case_text(turn, text)
         elif conv.flow in self.flows and conv.state is not None:
             outcome = self._flow_text(turn, text)
-        else:
-            outcome = self.start(turn)
+        else:  # the first words before the intake: kept for the story (first_words.py)
+            outcome = self.start(turn, first_words.kept(conv, text))
         if flags and turn.case is not None:  # recorded on the case, without alarming anyone
             outcome.effects.append(FlagCase(turn.case.id, flags))
             outcome.effects += coaching.concern_nudge(self, turn.case, flags)  # peer only
@@ -448,7 +467,7 @@ class Core:
         machine = self.flows[conv.flow or ""]
         spec = machine.flow.states.get(conv.state or "")
         if spec is None:  # the flow was edited and this state is gone: start over kindly
-            return self.start(turn)
+            return self.start(turn, first_words.kept(conv, text))
         if spec.input is None:  # typed at a button step: a named button, or kept and re-asked
             flow_turn = self._flow_turn(conv, "")
             buttons = machine.buttons(flow_turn, spec)
@@ -491,10 +510,11 @@ class Core:
         return self._run_flow(turn, conv.moved(), f"press_{button_id}")
 
     def start_flow_named(self, turn: Turn, name: str, conv: Conversation | None = None) -> Outcome:
-        """Begin the flow ``name`` from its first state (risk flags and language kept)."""
+        """Begin the flow ``name`` from its first state (risk flags, language and what the
+        student wrote that no step saved yet are kept)."""
         conv = conv or turn.conversation
-        return self._run_flow(turn, conv.moved(flow=name, state=None, vars=carried(conv.vars)),
-                              trigger=None)
+        return self._run_flow(turn, conv.moved(flow=name, state=None,
+                                               vars=carried(conv.vars, said=True)), trigger=None)
 
     def _run_flow(self, turn: Turn, conv: Conversation, trigger: str | None,
                   input_text: str = "", depth: int = 0) -> Outcome:
@@ -567,8 +587,8 @@ class Core:
         said = list(flow_turn.effects)
         if flow_turn.lang != conv.lang:
             said.append(SetLanguage(conv.user, flow_turn.lang))
-        left = conv.moved(flow=None, state=None, vars=carried(flow_turn.vars),
-                          lang=flow_turn.lang)
+        left = conv.moved(flow=None, state=None, lang=flow_turn.lang, vars=carried(
+            flow_turn.vars, said=bool(flow_turn.next_flow)))  # a service takes it along
         if flow_turn.next_flow == self.start_flow and turn.case is not None:
             return self._case_continues(turn, left, said)  # one open case per student
         if flow_turn.next_flow:
@@ -586,7 +606,6 @@ def own(variables: dict[str, Any]) -> dict[str, Any]:
 
 def with_said(case: OpenCase) -> OpenCase:
     """What the student typed at button steps joins the story the helper reads."""
-    said = [str(s) for s in case.vars.get("said", ())]
-    story = "\n".join([case.story, *said] if case.story else said)
-    variables = {k: v for k, v in case.vars.items() if k != "said"}
+    story = told({"story": case.story, SAID: case.vars.get(SAID, ())})
+    variables = {k: v for k, v in case.vars.items() if k != SAID}
     return replace(case, story=story, vars={**variables, "story": story})

@@ -10,7 +10,7 @@ from bot.core import ack, coaching, tppk, wellbeing
 from bot.core import excerpt as excerpts
 from bot.core.ack import reply_again_key  # noqa: F401  (its home was here)
 from bot.core.context import Context
-from bot.core.conversation import RETURNING, CaseView, Outcome, Party, Turn
+from bot.core.conversation import RETURNING, SAID, CaseView, Outcome, Party, Turn, told
 from bot.core.effects import (
     PRIORITY_CRISIS,
     Audit,
@@ -51,15 +51,19 @@ def _excerpt(text: str) -> str:
 def risky_excerpt(ctx: Context, text: str, levels: tuple[str, ...] = ("crisis",)) -> str:
     """What the alert quotes: the whole message when short, else the words the screen matched
     with the text around them (they may sit at character 12,000 of a long message), marked as
-    an excerpt. ``levels``: the verdicts that count as risky."""
+    an excerpt. ``levels``: the verdicts that count as risky; a text that only made the bot
+    ask directly is quoted around the words that asked, any other around a rule's match."""
     if len(text) <= EXCERPT or ctx.risk is None:
         return _excerpt(text)
     screen = ctx.risk.screen
     verdict = screen(text)
-    if verdict.level not in levels:
-        return _excerpt(text)
-    return excerpts.risky(text, getattr(verdict, "spans", ()),
-                         lambda part: screen(part).level in levels)
+    spans = getattr(verdict, "spans", ())
+    if verdict.level in levels:
+        return excerpts.risky(text, spans, lambda part: screen(part).level in levels)
+    if getattr(verdict, "ask", False):  # the words that made the bot ask directly
+        return excerpts.risky(text, spans, lambda part: screen(part).level in levels
+                              or bool(getattr(screen(part), "ask", False)))
+    return excerpts.risky(text, spans)  # the words a rule matched, if any; else the start
 
 
 LONG_MESSAGE = 1000  # characters: a longer message is led by its risky words when relayed
@@ -116,12 +120,15 @@ def _ladder_timer(ctx: Context, student: UserKey, step: int, since: dt.datetime,
 
 
 def start_ladder(ctx: Context, party: Party, category: str, excerpt: str,
-                 now: dt.datetime, by_model: bool = False, teams: bool = True) -> list:
+                 now: dt.datetime, by_model: bool = False, teams: bool = True,
+                 since: dt.datetime | None = None) -> list:
     """Alert the first level now and set the timer for the next. ``teams``: also tell the
-    teams configured for the category (TPPK); a restarted ladder does not tell them again."""
-    return [alert(ctx, party.code, party.alias, category, excerpt, now, now, 0, by_model),
-            _ladder_timer(ctx, party.key, 0, now, party.code, party.alias, category, excerpt,
-                          now, by_model),
+    teams configured for the category (TPPK); a restarted ladder does not tell them again.
+    ``since``: when the student raised it (a restarted ladder's waiting counts from then)."""
+    since = min(since or now, now)
+    return [alert(ctx, party.code, party.alias, category, excerpt, since, now, 0, by_model),
+            _ladder_timer(ctx, party.key, 0, since, party.code, party.alias, category,
+                          excerpt, now, by_model),
             *(tppk.notify(ctx, party.code, party.alias, category, excerpt, now)
               if teams else ())]
 
@@ -139,12 +146,12 @@ def raise_crisis(ctx: Context, turn: Turn, text: str, category: str,
     reply = "risk.reply" if turn.alertable else "risk.reply_nobody"  # never a false promise
     effects: list = [to_student(party.code, party.key, ctx.text(reply, lang),
                                 priority=PRIORITY_CRISIS)]
-    if case is None:
+    if case is None:  # the story so far: what a step saved and what no step did
+        story = with_shared(told(conv.vars), conv.vars)
         effects.append(OpenCase(
             student=party.key, route="counselor", topic=str(conv.vars.get("topic") or "lainnya"),
-            weight=3, story=with_shared(str(conv.vars.get("story") or ""), conv.vars),
-            vars={**conv.vars, "story": with_shared(str(conv.vars.get("story") or ""),
-                                                    conv.vars)},
+            weight=3, story=story,
+            vars={**{k: v for k, v in conv.vars.items() if k != SAID}, "story": story},
             level="crisis", category=category, rules=rules, first_message=text))
     else:
         effects += [EscalateCase(case.id, category, rules),
@@ -251,7 +258,7 @@ def take(ctx: Context, turn: Turn) -> Outcome:
 def self_reported(ctx: Context, party: Party, opened: OpenCase, now: dt.datetime) -> list:
     """The student answered "yes, I feel unsafe" in intake: the case is a crisis too."""
     case = replace(opened, level="crisis", category="SELF_REPORT")
-    excerpt = _excerpt(opened.story) if opened.story else ctx.text(
+    excerpt = risky_excerpt(ctx, opened.story) if opened.story else ctx.text(
         "risk.no_story", ctx.catalog.default_lang)
     return [case, *start_ladder(ctx, party, "SELF_REPORT", excerpt, now),
             Audit(None, "crisis_raised", {"code": party.code, "category": "SELF_REPORT"})]

@@ -301,9 +301,10 @@ def _refusal(ctx: Context, turn: Turn, argument: str, usage_key: str) -> Outcome
 
 
 def escalate(ctx: Context, turn: Turn, reason: str,
-             peer_text: str = "handoff.escalated_peer") -> Outcome:
+             peer_text: str = "handoff.escalated_peer", quote: str | None = None) -> Outcome:
     """A peer's /eskalasi: the case goes to guru BK through the crisis ladder. ``peer_text``:
-    what the peer is told (a held risky message says why it was held)."""
+    what the peer is told (a held risky message says why it was held); ``quote``: what the
+    alert quotes when not the reason's first 300 characters (a held message's risky part)."""
     refused = _refusal(ctx, turn, reason, "handoff.escalate_usage")
     if refused is not None:
         return refused
@@ -313,7 +314,8 @@ def escalate(ctx: Context, turn: Turn, reason: str,
     return Outcome(turn.conversation, [
         EscalateCase(case.id, crisis.PEER_ESCALATION),
         CancelTimer(case.student, IDLE_TIMER),
-        *crisis.start_ladder(ctx, student, crisis.PEER_ESCALATION, reason[:300], turn.now),
+        *crisis.start_ladder(ctx, student, crisis.PEER_ESCALATION,
+                             reason[:300] if quote is None else quote, turn.now),
         Send(case.student, ctx.text(  # never a promise when no counselor can be alerted
             "handoff.escalated_student" if turn.alertable else "risk.reply_nobody",
             case.lang or "id"), priority=PRIORITY_CRISIS),

@@ -19,8 +19,6 @@ from bot.core.effects import PRIORITY_CRISIS, Audit, CaseMessage, Send
 from bot.core.keys import RoleTarget
 from bot.core.localized import staff_text
 
-MAX_QUOTED = 300  # characters of the peer's words in guru BK's alert
-
 
 def before_relay(ctx: Context, turn: Turn, text: str) -> Outcome | None:
     """A peer's message to the student of ``turn.case``: an Outcome holding it back and
@@ -29,8 +27,8 @@ def before_relay(ctx: Context, turn: Turn, text: str) -> Outcome | None:
     if turn.party.role != "peer" or case is None or not ctx.crisis_words(text):
         return None
     reason = ctx.text("peer_risk.reason", ctx.catalog.default_lang,
-                       excerpt=crisis.quoted(text[:MAX_QUOTED]))
-    outcome = handoff.escalate(ctx, turn, reason, peer_text="peer_risk.held")
+                       excerpt=crisis.quoted(crisis.risky_excerpt(ctx, text)))  # its risky words
+    outcome = handoff.escalate(ctx, turn, reason, peer_text="peer_risk.held", quote=reason)
     outcome.effects += [
         CaseMessage(case.id, turn.party.role, text),  # in the transcript, for guru BK
         Audit(turn.party.key, "peer_message_held_risk", {"code": case.code}),
@@ -47,7 +45,7 @@ def unrouted(ctx: Context, turn: Turn, text: str) -> Outcome | None:
     name = turn.party.display_name or turn.party.pseudonym or turn.party.alias
     notice = staff_text(ctx, "peer_risk.self_notice", name=name,
                         role=staff_text(ctx, f"role.{turn.party.role}"),
-                        excerpt=crisis.quoted(text[:MAX_QUOTED]))
+                        excerpt=crisis.quoted(crisis.risky_excerpt(ctx, text)))
     return Outcome(turn.conversation, [
         Send(turn.party.key, ctx.text("peer_risk.self", lang), priority=PRIORITY_CRISIS),
         Send(RoleTarget("crisis_team", exclude=turn.party.key), notice,

@@ -38,6 +38,17 @@ def alert_excerpt(ctx: Context, case: CaseView) -> str:
     return quote
 
 
+def raised_at(case: CaseView) -> dt.datetime | None:
+    """When the student raised the crisis (the case's own record), None when unknown: a
+    restarted ladder shows how long they have really waited, not since the requeue."""
+    for stamp in (case.crisis_at, case.opened_at):
+        try:
+            return dt.datetime.fromisoformat(stamp).astimezone(dt.UTC)
+        except (TypeError, ValueError):
+            continue
+    return None
+
+
 def resume(ctx: Context, case: CaseView | None, payload: dict, now: dt.datetime,
            alertable: bool = True) -> list:
     """The case is waiting again: restart what brings it to a human. ``alertable``: somebody
@@ -53,7 +64,8 @@ def resume(ctx: Context, case: CaseView | None, payload: dict, now: dt.datetime,
     if case.level == "crisis":
         student = Party(case.student, "student", case.alias, case.code)
         return [*crisis.start_ladder(ctx, student, case.category or "SI",
-                                     alert_excerpt(ctx, case), now, teams=False),
+                                     alert_excerpt(ctx, case), now, teams=False,
+                                     since=raised_at(case)),
                 to_student(case.code, case.student, ctx.text(
                     "risk.requeued" if alertable else "risk.reply_nobody", lang),
                     priority=PRIORITY_CRISIS), audit]

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from bot.core import ack
 from bot.core.context import Context
-from bot.core.conversation import Outcome, Turn
+from bot.core.conversation import SAID, Outcome, Turn
 from bot.core.events import Button
 
 KEPT = 20  # what a student typed at button steps, kept for the story (the newest)
@@ -59,8 +59,8 @@ def kept(ctx: Context, turn: Turn, text: str, buttons: tuple[Button, ...]) -> Ou
     typing on is not told the same thing after every message), and one gentle line after a
     long gap."""
     conv = turn.conversation
-    said = [*conv.vars.get("said", []), text][-KEPT:]
-    say, conv = ack.due(conv.moved(vars={**conv.vars, "said": said}), ack.step(conv), turn.now)
+    said = [*conv.vars.get(SAID, []), text][-KEPT:]
+    say, conv = ack.due(conv.moved(vars={**conv.vars, SAID: said}), ack.step(conv), turn.now)
     outcome = Outcome(conv)
     if say == "first":
         ctx.say(outcome, turn, "core.use_buttons", buttons)

@@ -16,7 +16,7 @@ _SELECT = (
     "SELECT c.id, c.code, c.route, c.status, c.level, c.student_key, c.assignee_key, "
     "c.category, s.alias AS alias, s.lang AS lang, a.display_name AS assignee_name, "
     "a.pseudonym AS assignee_pseudonym, c.topic, c.weight, "
-    "json_extract(unseal(c.intake), '$.story') AS story, c.opened_at, c.risk_rules "
+    "json_extract(unseal(c.intake), '$.story') AS story, c.opened_at, c.risk_rules, c.crisis_at "
     "FROM cases c LEFT JOIN users s ON s.key = c.student_key "
     "LEFT JOIN users a ON a.key = c.assignee_key "
 )
@@ -44,6 +44,7 @@ def _view(
         offered,
         row["opened_at"],
         tuple(json.loads(row["risk_rules"] or "[]")),
+        crisis_at=row["crisis_at"] or "",
     )
 
 
