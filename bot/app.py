@@ -25,6 +25,8 @@ from bot.core.features import FEATURES
 from bot.core.identity import IdentityVault
 from bot.core.keys import SYSTEM
 from bot.core.policy import Policy
+from bot.core.practice import TEXTS as PRACTICE_TEXTS
+from bot.core.practice import Practice, load_practice
 from bot.core.shifts import TEXTS as SHIFT_TEXTS
 from bot.core.training import TEXTS as TRAINING_TEXTS
 from bot.core.training import Training, load_training
@@ -56,6 +58,7 @@ class FlowBundle:
     coaching: Coaching | None = None  # flows/coaching/rules.yaml (None: not shipped there)
     training: Training | None = None  # flows/training/modules.yaml
     angkets: dict[str, Angket] = field(default_factory=dict)  # flows/angket/*.yaml
+    practice: Practice | None = None  # flows/training/practice.yaml
 
 
 def _require_texts(config: Config, catalog: Catalog, keys: Iterable[str], by: str) -> None:
@@ -89,7 +92,9 @@ def load_flow_bundle(config: Config) -> FlowBundle:
     _require_texts(config, catalog, SHIFT_TEXTS, "shifts (/jadwal, /tukar, /beban)")
     _require_texts(config, catalog, WELLBEING_TEXTS, "the check-in after a heavy case")
     angkets = load_angkets(config.flows_dir, tuple(languages))
-    return FlowBundle(catalog, flows, coaching, training, angkets)
+    _require_texts(config, catalog, PRACTICE_TEXTS, "the practice chat (/praktik)")
+    practice = load_practice(config.flows_dir, catalog, tuple(languages))
+    return FlowBundle(catalog, flows, coaching, training, angkets, practice)
 
 
 def text_context(config: Config, catalog: Catalog) -> dict[str, dict[str, Any]]:
@@ -176,6 +181,7 @@ class App:
             risk=detector if detector is not None else Detector.default(),
             coaching=bundle.coaching,
             training=bundle.training,
+            practice=bundle.practice,
             angkets=bundle.angkets,
         )
         store = await open_store(config.database_path, config.database_url(), vault,

@@ -348,6 +348,12 @@ def _check_flows(config: Config) -> int:
     else:
         print(f"training: {len(bundle.training.modules)} module(s) OK, pass mark "
               f"{bundle.training.pass_percent}%")
+    if bundle.practice is None:
+        print("practice: flows/training/practice.yaml not found: /praktik has no scripted "
+              "student (copy the shipped file)")
+    else:
+        print(f"practice: {len(bundle.practice.scenarios)} scenario(s) OK ("
+              f"{', '.join(s.id for s in bundle.practice.scenarios)})")
     for angket in bundle.angkets.values():
         print(f"angket {angket.id}: {len(angket.items)} item(s) OK "
               f"({', '.join(angket.areas())})")

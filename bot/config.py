@@ -163,9 +163,11 @@ class Appointments(_Model):
 
 
 class TrainingGate(_Model):
-    """How long guru BK's approval of a peer lasts before a refresher (about a semester)."""
+    """How long guru BK's approval of a peer lasts before a refresher (about a semester), and
+    whether a finished practice chat (/praktik) is part of the gate before approval."""
 
     approval_days: int = Field(default=183, ge=7, le=730)
+    practice_required: bool = False
 
 
 class Limits(_Model):

@@ -4,7 +4,9 @@ Before a peer's message is relayed, it is checked against deterministic rules in
 ``flows/coaching/rules.yaml`` (no text generation): a request for the student's identity or
 contact, contact details, minimising, or a promise of secrecy while the case carries risk flags
 is held back (the peer is told why and writes again: nothing is lost silently); directive
-advice is relayed, then the peer gets a short nudge. A student's own phone number, handle,
+advice is relayed, then the peer gets a short nudge. Kinds with ``action: praise`` (reflecting,
+validating, open questions) say nothing in a real chat; the practice chat
+(``bot/core/practice.py``) names them. A student's own phone number, handle,
 e-mail, link or address is masked before a peer reads it (the student is told once per case);
 guru BK reads it unchanged. The student never sees a nudge.
 """
@@ -24,7 +26,7 @@ from bot.errors import FlowError
 from bot.yamlsrc import LineDict, LineList, YamlSyntaxError, read_yaml
 
 RULES_FILE = Path("coaching") / "rules.yaml"  # under the flows folder
-ACTIONS = ("hold", "relay")
+ACTIONS = ("hold", "relay", "praise")  # praise: named in the practice chat only
 MASK_TOLD = "_mask_told"  # the student's conversation: the case they were told about masking
 
 
@@ -75,8 +77,9 @@ class Coaching:
             if rule.matches(norm, self.allowed):
                 found.setdefault(rule.kind, []).append(rule.id)
         order = list(self.kinds)
+        rank = {action: n for n, action in enumerate(ACTIONS)}
         return sorted((Finding(k, self.kinds[k].action, tuple(ids)) for k, ids in found.items()),
-                      key=lambda f: (f.action != "hold", order.index(f.kind)))
+                      key=lambda f: (rank[f.action], order.index(f.kind)))
 
     def mask(self, text: str, label: str) -> tuple[str, tuple[str, ...]]:
         """The text with the student's contact details replaced by ``label``, and the ids of
@@ -122,8 +125,8 @@ def before_relay(ctx: Context, turn: Turn, text: str) -> tuple[Outcome | None, l
     case, rules = turn.case, ctx.coaching
     if rules is None or case is None or turn.party.role != "peer":
         return None, []
-    findings = rules.check(text, risky(case))
-    if not findings:
+    findings = [f for f in rules.check(text, risky(case)) if f.action != "praise"]
+    if not findings:  # good listening passes without a word (the practice chat names it)
         return None, []
     lang = turn.conversation.lang
     held = [f for f in findings if f.action == "hold"]
@@ -220,7 +223,7 @@ def _kinds(path: Path, node: object, line: int) -> dict[str, KindSpec]:
     for name, spec in node.items():
         where, at = f"kinds.{name}", node.key_lines.get(name, line)
         if not isinstance(spec, dict) or spec.get("action") not in ACTIONS:
-            raise FlowError(path, at, where, "action must be hold or relay", "")
+            raise FlowError(path, at, where, "action must be hold, relay or praise", "")
         if spec.get("only_when", "risk") != "risk":
             raise FlowError(path, at, where, "only_when can only be risk", "")
         out[str(name)] = KindSpec(str(name), spec["action"], "only_when" in spec)

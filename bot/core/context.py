@@ -15,6 +15,7 @@ from bot.core.events import Button
 if TYPE_CHECKING:
     from bot.core.coaching import Coaching
     from bot.core.policy import Policy
+    from bot.core.practice import Practice
     from bot.core.training import Training
     from bot.engine.catalog import Catalog
 
@@ -40,6 +41,7 @@ class Context(Protocol):
     risk: RiskScreen | None
     coaching: Coaching | None  # rules for peers' messages (bot/core/coaching.py)
     training: Training | None  # modules before a peer's first shift (bot/core/training.py)
+    practice: Practice | None  # scripted students to practise with (bot/core/practice.py)
     angkets: Mapping[str, Any]  # needs surveys by id (bot/core/angket.py)
     policy: Policy  # the school's rules (bot/core/policy.py)
 

@@ -19,6 +19,7 @@ from bot.core import (
     crisis,
     first_words,
     handoff,
+    held,
     services,
     split,
     typed,
@@ -72,6 +73,7 @@ from bot.core.keys import SYSTEM
 from bot.core.localized import per_lang
 from bot.core.localtime import local_time
 from bot.core.policy import Policy
+from bot.core.practice import Practice
 from bot.core.roster import Roster
 from bot.core.textclean import MAX_INBOUND_CHARS, button_parts, clean_text, command_name
 from bot.core.training import Training
@@ -129,6 +131,7 @@ class Core:
         risk: RiskScreen | None = None,
         coaching: Coaching | None = None,
         training: Training | None = None,
+        practice: Practice | None = None,
         angkets: Mapping[str, Angket] | None = None,
         features: Sequence[Feature] = (),
     ) -> None:
@@ -142,6 +145,7 @@ class Core:
         self.risk = risk
         self.coaching = coaching  # rules for peers' messages (bot/core/coaching.py)
         self.training = training  # modules before a peer's first shift (bot/core/training.py)
+        self.practice = practice  # scripted students to practise with (bot/core/practice.py)
         self.angkets = dict(angkets or {})  # needs surveys by id (bot/core/angket.py)
         self._service_states = frozenset(  # states of flows that hand over to a service
             name for machine in flows.values()
@@ -202,7 +206,11 @@ class Core:
     def handle(self, turn: Turn) -> Outcome:
         """Route the turn to the command, button or fallback its features declared."""
         audience = audience_of(turn.party.role)
+        dropped: list = []
+        if audience != STUDENT:  # kept messages that may no longer go: dropped, and said so
+            turn, dropped = held.sweep(self, turn)
         outcome = self._route(audience, turn)
+        outcome.effects[:0] = dropped
         if turn.party.unreachable_since and audience == STUDENT:  # they write again:
             outcome.effects.insert(0, SetReachable(turn.party.key, None))  # reached again
         elif turn.party.unreachable_since:  # the bot could not reach them; it can now

@@ -13,7 +13,9 @@ from bot.core import (
     enrol,
     groups,
     handoff,
+    held,
     language,
+    practice,
     requeue,
     shifts,
     staff,
@@ -26,7 +28,7 @@ from bot.core.feature import Feature, Registry
 
 FEATURES: tuple[Feature, ...] = tuple(module.FEATURE for module in (
     commands, appointments, groups, handoff, crisis, ask, requeue, delivery, enrol, training,
-    supervision, staff, weblogin, angket, language, shifts, wellbeing))
+    practice, supervision, staff, held, weblogin, angket, language, shifts, wellbeing))
 
 
 def standard_registry() -> Registry:

@@ -41,6 +41,13 @@ def unrouted(ctx: Context, turn: Turn, text: str) -> Outcome | None:
     the hotlines for them, and guru BK told at once. None when the words carry no crisis."""
     if turn.party.role not in ("peer", "tppk") or not ctx.crisis_words(text):
         return None
+    return noticed(ctx, turn, text)
+
+
+def noticed(ctx: Context, turn: Turn, text: str) -> Outcome:
+    """Care and the hotlines for the staff member of ``turn``, and guru BK told at once with
+    ``text`` quoted (also when a peer in the practice chat says their words were about
+    themselves: bot/core/practice.py)."""
     lang = turn.conversation.lang
     name = turn.party.display_name or turn.party.pseudonym or turn.party.alias
     notice = staff_text(ctx, "peer_risk.self_notice", name=name,

@@ -68,6 +68,7 @@ class Policy:
     retention_days: tuple[int, int, int] = (90, 365, 7)  # light cases, crisis records, rows
     appointments: AppointmentPolicy = AppointmentPolicy()
     approval_valid: dt.timedelta = dt.timedelta(days=183)  # then a refresher, a new approval
+    practice_required: bool = False  # a finished practice chat is part of the training gate
     teams: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # crisis category ->
     # staff roles told besides guru BK (bot/core/tppk.py)
     shifts: ShiftPolicy = ShiftPolicy()
@@ -92,6 +93,7 @@ class Policy:
                 config.appointments.place or config.school.bk_office,
                 dt.timedelta(minutes=config.appointments.reminder_minutes)),
             approval_valid=dt.timedelta(days=config.training.approval_days),
+            practice_required=config.training.practice_required,
             teams={c: tuple(t) for c, t in config.escalation.categories.items()},
             shifts=ShiftPolicy(
                 config.roster.shift_capacity,

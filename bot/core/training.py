@@ -7,6 +7,8 @@ least ``pass_percent`` right; a failed one may be retaken after ``retake_minutes
 module is passed, counselors are told; ``/setujui NAMA`` (or ``sebaya staff approve``) approves.
 Progress lives in the peer's conversation (``_training``, bookkeeping that survives resets);
 results and approvals are audit rows, and ``users.trained_at``/``approved_at`` hold the gate.
+With ``training.practice_required`` a peer counts as trained only once the modules are passed
+AND a practice chat (``/praktik``, bot/core/practice.py) was finished since the last approval.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.core.context import Context
-from bot.core.conversation import Outcome, Party, Turn
+from bot.core.conversation import Conversation, Outcome, Party, Turn
 from bot.core.effects import Audit, Send, UpdateStaff
 from bot.core.events import Button
 from bot.core.feature import (
@@ -44,6 +46,8 @@ MODULES_FILE = Path("training") / "modules.yaml"  # under the flows folder
 PREFIX = "t:"  # t:<module>:<question>:<option>
 STATE = "_training"  # {"m": module index, "q": question index, "right": n, "retry": iso}
 COMMANDS = ("latihan", "setujui")
+PENDING = "_practice_pending"  # every module passed; the practice chat required still waits
+PRACTICED = "_practiced"  # when the peer last finished a practice chat (bot/core/practice.py)
 APPROVED_TIMER = "training_approved"  # set by `sebaya staff approve`: the bot tells the peer
 TEXTS = tuple(f"training.{k}" for k in (
     "intro", "question", "right", "wrong", "module_passed", "module_failed", "retake_wait",
@@ -51,7 +55,7 @@ TEXTS = tuple(f"training.{k}" for k in (
     "bk_notice", "onduty_untrained", "onduty_unapproved", "onduty_expired", "approved_peer",
     "approved_staff",
     "approve_usage", "approve_unknown", "approve_untrained", "approve_already",
-    "approve_not_allowed"))
+    "approve_not_allowed", "practice_next", "onduty_practice"))
 
 
 @dataclass(frozen=True)
@@ -131,8 +135,10 @@ def duty_refusal(ctx: Context, turn: Turn) -> Outcome | None:
     state = state_of(ctx, turn.party, turn.now)
     if turn.party.role != "peer" or state == "ok":
         return None
+    key = "training.onduty_practice" if turn.conversation.vars.get(PENDING) \
+        and ctx.policy.practice_required else REFUSALS[state]
     return Outcome(turn.conversation, [
-        Send(turn.party.key, ctx.text(REFUSALS[state], turn.conversation.lang)),
+        Send(turn.party.key, ctx.text(key, turn.conversation.lang)),
         Audit(turn.party.key, "duty_refused", {"reason": state})])
 
 
@@ -141,10 +147,11 @@ def begin(ctx: Context, turn: Turn, outcome: Outcome, pseudonym: str = "") -> Ou
     shipped: trained at once, guru BK's approval still needed)."""
     if turn.party.trained:
         return outcome
-    if ctx.training is None:
-        outcome.effects += _passed(ctx, turn, 0, pseudonym)
-        return outcome
     conv = outcome.conversation or turn.conversation
+    if ctx.training is None:
+        outcome.conversation, effects = _complete(ctx, turn, conv, 0, pseudonym)
+        outcome.effects += effects
+        return outcome
     lang = conv.lang
     outcome.effects.append(Send(turn.party.key, ctx.text(
         "training.intro", lang, n=len(ctx.training.modules),
@@ -168,6 +175,11 @@ def command(ctx: Context, turn: Turn, name: str, args: str) -> Outcome:
             else "training.wait_approval"
         return Outcome(turn.conversation, [Send(turn.party.key, ctx.text(
             "training.already_done", lang, next=ctx.text(after, lang)))])
+    if turn.conversation.vars.get(PENDING):  # the modules are done: the practice chat waits
+        if not ctx.policy.practice_required:  # no longer required: trained now
+            return Outcome(*practice_done(ctx, turn, turn.conversation, practised=False))
+        return Outcome(turn.conversation, [Send(turn.party.key, ctx.text(
+            "training.practice_next", lang))])
     state = dict(turn.conversation.vars.get(STATE) or {"m": 0, "q": 0, "right": 0})
     retry = state.get("retry")
     if retry and turn.now < dt.datetime.fromisoformat(retry):
@@ -231,8 +243,44 @@ def _module_done(ctx: Context, turn: Turn, state: dict, effects: list) -> Outcom
         effects += _module_start(ctx, turn.party.key, lang, m + 1)
         return Outcome(conv.moved(vars={**conv.vars, STATE: {"m": m + 1, "q": 0, "right": 0}}),
                        effects)
-    effects += _passed(ctx, turn, len(training.modules))
-    return Outcome(conv.moved(vars={**conv.vars, STATE: None}), effects)
+    conv, done = _complete(ctx, turn, conv.moved(vars={**conv.vars, STATE: None}),
+                           len(training.modules))
+    return Outcome(conv, effects + done)
+
+
+def practiced(conv: Conversation, party: Party) -> bool:
+    """A practice chat was finished since the peer's last approval (or ever, if never
+    approved): what ``training.practice_required`` asks for."""
+    done = conv.vars.get(PRACTICED)
+    if not done:
+        return False
+    approved = _moment(party.approved_at) if party.approved_at else None
+    return approved is None or dt.datetime.fromisoformat(done) > approved
+
+
+def _complete(ctx: Context, turn: Turn, conv: Conversation, modules: int,
+              pseudonym: str = "") -> tuple[Conversation, list]:
+    """Every module passed: trained now, or (practice required and not yet done) after the
+    practice chat."""
+    if ctx.policy.practice_required and not practiced(conv, turn.party):
+        return conv.moved(vars={**conv.vars, PENDING: modules or "0"}), [
+            Audit(turn.party.key, "training_practice_pending", {"modules": modules}),
+            Send(turn.party.key, ctx.text("training.practice_next", conv.lang))]
+    return conv, _passed(ctx, turn, modules, pseudonym)
+
+
+def practice_done(ctx: Context, turn: Turn, conv: Conversation, practised: bool = True
+                  ) -> tuple[Conversation, list]:
+    """The peer finished a practice chat (``practised``; False: the school stopped requiring
+    one): recorded; if the modules were waiting for it, the peer is trained now (guru BK
+    asked to approve)."""
+    pending = conv.vars.get(PENDING)
+    done = {PRACTICED: turn.now.isoformat()} if practised else {}
+    conv = conv.moved(vars={**conv.vars, **done, PENDING: None})
+    if not pending:
+        return conv, []
+    modules = int(pending) if str(pending).isdigit() else 0
+    return conv, _passed(ctx, turn, modules)
 
 
 def _passed(ctx: Context, turn: Turn, modules: int, pseudonym: str = "") -> list:

@@ -98,6 +98,10 @@ DOSE_RULES = frozenset({"SI.ingested", "SI.method", "SI.method_question", "SI.me
 ARTICLES = frozenset({"the", "a", "an", "si", "sang", "para", "ender", "final", "last"})
 CONTRAST = frozenset({"tapi", "tp", "but", "padahal", "walaupun", "meskipun", "walau", "tetep",
                       "namun", "though"})
+# Javanese "sing tak pengeni" / "opo sing dak karepke" (what I want), "pengen tak pungkasi": after
+# a relative word or a wish, "tak" / "dak" is the first-person prefix, not the Indonesian "not".
+JV_FIRST_PERSON = frozenset(("tak", "dak"))
+JV_RELATIVE = frozenset(("sing", "seng", "kang", "opo", "apa", "sek"))
 CONDITIONAL = frozenset({"kalau", "kalo", "klo", "kl", "if", "nek", "mun", "lamun", "lek",
                          "unless", "asal", "kecuali"})
 # A pronoun right after these is an object, not who acts ("ngasih ke aku", "bilang sama aku").
@@ -227,6 +231,14 @@ class _Context:
     def clause_before(self, start: int, width: int) -> list[str]:
         out = []
         for i in range(start - 1, max(-1, start - width - 1), -1):
+            if self.tokens[i] in BOUNDARIES:
+                break
+            out.append(self.tokens[i])
+        return out
+
+    def clause_after(self, end: int, width: int) -> list[str]:
+        out = []
+        for i in range(end, min(len(self.tokens), end + width)):
             if self.tokens[i] in BOUNDARIES:
                 break
             out.append(self.tokens[i])
@@ -427,7 +439,8 @@ class Detector:
                       or ctx.in_class((ctx.tokens[i] for i in idiom), "attack")):
             return hit("none", category, "idiom")
         before = ctx.clause_before(start, 4)
-        if ctx.in_class(before, "laugh_verb") and ctx.in_class(span, "die"):
+        if ctx.in_class(span, "die") and (ctx.in_class(before, "laugh_verb")
+                                          or self._laughing_after(ctx, end)):
             return hit("none", category, "idiom: dying of laughter")
         if self._about_object(ctx, start, span, before):
             return hit("none", category, "about an object, not a person")
@@ -511,6 +524,15 @@ class Detector:
         return hit(level, category, *notes, ask=ask)
 
     @staticmethod
+    def _laughing_after(ctx: _Context, end: int) -> bool:
+        """ "mati ketawa", "mati aku ketawa" (dying of laughter): the laugh right after the death
+        word or after the writer; "kalau aku mati mereka ketawa" (they would laugh) is not."""
+        after = ctx.clause_after(end, 2)
+        laugh, self_ = ctx.classes["laugh_verb"], ctx.classes["self"]
+        return bool(after) and (after[0] in laugh or (
+            len(after) == 2 and after[0] in self_ and after[1] in laugh))
+
+    @staticmethod
     def _term_ends(ctx: _Context) -> bool:
         """ "last day of school, thank you for everything, goodbye": a weak farewell sign on the
         last day of a school term, a course or a camp (never a strong one: a hidden letter)."""
@@ -538,6 +560,11 @@ class Detector:
         neg, joke = ctx.classes["neg"], ctx.classes["joke_word"]
         for i in range(start - 1, max(-1, start - 3), -1):
             if ctx.tokens[i] in BOUNDARIES:
+                return False
+            if ctx.tokens[i] in JV_FIRST_PERSON and i > 0 and (
+                    ctx.tokens[i - 1] in JV_RELATIVE or ctx.tokens[i - 1] in ctx.classes["want"]):
+                # Javanese "sing tak pengeni" (what I want), "pengen tak pungkasi" (I want to end
+                # it): "tak" is "I", not "not"
                 return False
             if ctx.tokens[i] in neg and i > 0 and ctx.tokens[i - 1] in CONDITIONAL:
                 return False  # "kalau ga nyilet aku ga bisa tidur": a condition, not a denial
@@ -654,6 +681,8 @@ class Detector:
         if after[:1] and after[0] in ("dari", "from", "of", "ti", "seko", "soko") and not (
                 after[1:2] and after[1] in ctx.classes["self"]):
             return True  # "pesan terakhir dari guru": someone else's (not "ti abdi": mine)
+        if not ctx.in_class(ctx.tokens[start:end], "finality"):
+            return False  # "goodbye to everyone tonight" is no "last chat for tonight"
         return any(a in ("malam", "malem", "hari", "today", "tonight") and b in ("ini", "", "now")
                    for a, b in itertools.pairwise([*after, ""]))
 

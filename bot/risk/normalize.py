@@ -3,14 +3,17 @@
 NFKC, casefold; invisible characters removed (zero-width, bidi controls and isolates, U+180E);
 Cyrillic and Greek look-alike letters folded to Latin ("рengen"); combining marks removed
 (zalgo); spaced or dotted letters joined ("P E N G E N", "b.u.n.d.i.r"); a skull or coffin
-right after a wish ("pengen 💀") read as "mati", other laughing emoji read as laughter; a wish
+right after a wish ("pengen 💀") read as "mati", an emoji of a means as its word ("💊" ->
+"pil"), other laughing emoji read as laughter; a wish
 glued to the next word split ("pengenmati", from "p.e.n.g.e.n m.a.t.i" too); reduplication
 folded ("pegang2", "mukul-mukul" -> one word); tokens de-leeted ("d1ri"),
 masked letters resolved against the rule vocabulary ("b*nuh"), long letter runs collapsed
 ("matiii"), slang expanded ("pgn", "bundir", "kms"), clitics split ("lukanya" -> "luka nya"),
 affixed verbs of the morphology classes read as the known word of the same voice ("disundut",
-"sayatin"), and one typo tolerated in words of 5+ letters when the word is not itself a known
-Indonesian word. Who acts is kept: "dibunuh" and "membunuh" never meet.
+"sayatin"), vowel-dropped abbreviations read as the one rule word they abbreviate ("tnpa" ->
+"tanpa", "hdp" -> "hidup"; never when two words fit), and one typo tolerated in words of 5+
+letters when the word is not itself a known Indonesian word. Who acts is kept: "dibunuh" and
+"membunuh" never meet.
 
 Punctuation becomes a clause boundary (``,``); a line break becomes a soft boundary (``/``): it
 ends a clause for context rules, but a phrase split over it ("bunuh\\ndiri") still matches.
@@ -46,6 +49,14 @@ LAUGH_EMOJI = frozenset("🤣😂😆😹😝😜🤪💀☠😅🤭")
 _LAUGH_WORD = re.compile(r"^(a?(wk|kw)+w?k?|(ha)+h?a?|(he)+h?|(hi)+h?|(xi)+x?|(aw?ok)+(wok)*|"
                          r"(ah)+a?|(ka)+k?|(ck)+|l+m+a+o+|l+o+l+)$")
 _LAUGH = re.compile("[" + "".join(sorted(LAUGH_EMOJI)) + "]+")
+# An emoji of a means is read as its word, a run of them as the word repeated (at most three):
+# "💊💊💊💊 malam ini" -> "pil pil pil malam ini" (the rules read a repeated means with a time).
+MEANS_EMOJI = {"💊": "pil", "🔪": "pisau", "🗡": "pisau", "🪢": "tali", "🩸": "darah"}
+_MEANS = re.compile("[" + "".join(MEANS_EMOJI) + "]+")
+
+
+def _means_words(match: re.Match) -> str:
+    return " " + " ".join(MEANS_EMOJI[c] for c in match.group(0)[:3]) + " "
 # "pengen 💀", "mau ⚰️ aja": after a wish a skull or a coffin is the word, not laughter. Narrower
 # than the @want class on purpose: "kayaknya 💀" (it seems hilarious) is laughter.
 _WISH_DEATH = re.compile(r"\b(pengen|pingin|pengin|pgn|pgen|pen|mau|ingin|hayang|arep|kepengen|"
@@ -131,6 +142,30 @@ def _phonetic_typo(token: str, word: str) -> bool:
     return False
 
 
+SKELETON_MIN = 3  # an abbreviation keeps at least three consonants ("lbh", "hdp", "tnpa")
+
+
+def _skeleton(word: str) -> str:
+    return "".join(c for c in word if c not in _VOWELS)
+
+
+def _vowels_dropped(token: str, word: str) -> bool:
+    """``token`` is ``word`` with some vowels left out the way chat abbreviates ("tnpa", "prgi",
+    "hdp"): only vowels between consonants, and none after a vowel the token kept, so that
+    English words stay themselves ("best" is not "beset", "clan" not "clean")."""
+    i, kept_vowel = 0, False
+    for j, letter in enumerate(word):
+        if i < len(token) and token[i] == letter:
+            kept_vowel = kept_vowel or letter in _VOWELS
+            i += 1
+            continue
+        if letter not in _VOWELS or kept_vowel:
+            return False
+        if (j and word[j - 1] in _VOWELS) or (j + 1 < len(word) and word[j + 1] in _VOWELS):
+            return False
+    return i == len(token)
+
+
 def _edits1(word: str) -> Iterable[str]:
     """Deletions only: a symmetric-delete index finds substitutions, insertions, deletions."""
     return {word[:i] + word[i + 1:] for i in range(len(word))}
@@ -165,6 +200,12 @@ class Normalizer:
         for word in typo:  # only risk words are reached by a typo, never function words
             for key in _edits1(word) | {word}:
                 self._deletes.setdefault(key, set()).add(word)
+        # vowel-dropped abbreviations: a rule word by its consonant skeleton ("tnpa" -> "tanpa")
+        self._skeletons: dict[str, set[str]] = {}
+        for word in self.vocabulary:
+            key = _skeleton(word)
+            if len(key) >= SKELETON_MIN and key != word:
+                self._skeletons.setdefault(key, set()).add(word)
         self._cache: dict[str, tuple[tuple[str, ...], str]] = {}
 
     def run(self, text: str) -> Normalized:
@@ -189,6 +230,10 @@ class Normalizer:
             if wished != cleaned:
                 cleaned = wished
                 steps.append("a skull after a wish read as mati")
+            means = _MEANS.sub(_means_words, cleaned)
+            if means != cleaned:
+                cleaned = means
+                steps.append("an emoji of a means read as its word")
             laughed = _LAUGH.sub(" wkwk ", cleaned)
             if laughed != cleaned:
                 cleaned = laughed
@@ -274,6 +319,8 @@ class Normalizer:
             token = collapsed
         if len(token) >= 4 and not self._known(token):
             token = self._variant(token, notes)  # short triggers (sh, kms) match exactly
+        elif len(token) == SKELETON_MIN and not self._known(token):
+            token = self._unvowelled(token, notes)
         if token in self.slang:
             expanded = self.slang[token]
             notes.append(f"slang {token}->{' '.join(expanded)}")
@@ -317,6 +364,25 @@ class Normalizer:
                 (match,) = found
                 notes.append(f"typo {token}->{match}")
                 return match
+        return self._unvowelled(token, notes)
+
+    def _unvowelled(self, token: str, notes: list[str]) -> str:
+        """A vowel-dropped abbreviation ("lbh", "tnpa", "sndiri") read as the one rule word it
+        abbreviates: same first and last letter, the token's letters in order with only vowels left
+        out ("merk" is not "mereka").
+        Nothing when two rule words fit ("bnyk": banyak or bonyok) or the token is a real word."""
+        if not token.isalpha() or self._real_word(token):
+            return token
+        key = _skeleton(token)
+        if len(key) < SKELETON_MIN or len(key) < len(token) - 2:
+            return token  # mostly vowels left: not an abbreviation
+        dropped = 2 if key == token else 1  # "bts" is not "bats": all consonants drop two
+        found = [w for w in self._skeletons.get(key, ()) if w[0] == token[0]
+                 and w[-1] == token[-1] and len(w) >= len(token) + dropped
+                 and _vowels_dropped(token, w)]
+        if len(found) == 1:
+            notes.append(f"abbreviation {token}->{found[0]}")
+            return found[0]
         return token
 
     def _real_word(self, token: str) -> bool:

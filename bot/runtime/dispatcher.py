@@ -392,7 +392,8 @@ class Dispatcher:
         transaction, so what the core decides from them cannot be raced by another event."""
         name, args = command_name(event.text) if event.kind is Kind.COMMAND else ("", "")
         ask = Ask(role, event.kind, name, args, event.data if event.kind is Kind.BUTTON
-                  else "", now, self.core.policy.tz, self.core.policy.peer_capacity)
+                  else "", now, self.core.policy.tz, self.core.policy.peer_capacity,
+                  text=event.text if event.kind is Kind.TEXT else "")
         rc = ReadContext(db, key, now, self.vault, self.store, self.web_url,
                          self._on_shift(now))
         ref = str(event.meta.get("reply_to") or "")

@@ -23,6 +23,7 @@ EXPLAIN = {  # a fragment of each kind's explanation, per language
     "minimising": {"id": "merasa tidak didengar", "en": "feel unheard"},
     "secrecy": {"id": "jangan janji merahasiakan", "en": "don't promise to keep it secret"},
     "directive": {"id": "dengarkan dulu", "en": "listening before giving advice"},
+    "blaming": {"id": "menyalahkan atau mengejek", "en": "blaming or insulting"},
 }
 HELD_MESSAGES = [  # (kind, what the peer writes)
     ("identity", "boleh minta nomor wa kamu?"),
@@ -35,6 +36,12 @@ HELD_MESSAGES = [  # (kind, what the peer writes)
     ("contact", "nama asliku Rina, aku dari kelas 9B"),
     ("minimising", "ah gitu doang, jangan lebay deh"),
     ("minimising", "honestly you're overreacting"),
+    # insults and blame from a peer (an outside tester: "kamu bodoh" reached the student)
+    ("blaming", "kamu bodoh"),
+    ("blaming", "ya salah kamu sendiri sih"),
+    ("blaming", "you're stupid"),
+    ("blaming", "dasar goblok"),
+    ("minimising", "dasar lebay"),
 ]
 
 
@@ -186,3 +193,20 @@ async def test_a_crisis_with_a_phone_number_reaches_guru_bk_unmasked(dialog: Dia
     assert not any("0812" in t for t in to(sent, "p1"))
     sent = await d.say("p1", "kamu harus tenang dulu ya")  # the peer no longer holds it
     assert not [t for t in to(sent, "student") if "harus tenang" in t]
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+async def test_a_students_contact_is_masked_for_the_peer_and_passed_to_guru_bk_after_escalation(
+        dialog: Dialog, lang: str) -> None:
+    d = dialog
+    await chat(d, lang)
+    sent = await d.say("student", "ig aku @rina_s kalau mau ngobrol")
+    assert "@rina_s" not in to(sent, "p1")[0] and to(sent, "bk") == []
+    await d.say("p1", "/escalate she wants to talk to an adult" if lang == "en"
+                else "/eskalasi dia mau bicara dengan orang dewasa")
+    sent = await d.press("bk", "Saya tangani")
+    held = [t for t in to(sent, "bk") if "@rina_s" in t]
+    assert held  # the case guru BK holds shows the earlier message as written
+    sent = await d.say("student", "nomorku 0812 3456 7890")
+    assert "0812 3456 7890" in to(sent, "bk")[0]
+    assert to(sent, "student") == [] and to(sent, "p1") == []  # no masking note, no peer

@@ -23,8 +23,9 @@ def test_every_rule_and_mask_has_examples_and_the_kinds_cover_the_issue() -> Non
     rules = load_coaching(SHIPPED)
     assert rules is not None
     assert {k: s.action for k, s in rules.kinds.items()} == {
-        "identity": "hold", "contact": "hold", "minimising": "hold", "secrecy": "hold",
-        "directive": "relay"}
+        "identity": "hold", "contact": "hold", "minimising": "hold", "blaming": "hold",
+        "secrecy": "hold", "directive": "relay", "reflecting": "praise", "validating": "praise",
+        "open_question": "praise"}
     assert rules.kinds["secrecy"].only_when_risk
 
 
@@ -74,4 +75,4 @@ def test_check_flows_counts_the_rules(project: Path, capsys) -> None:
     from bot.cli import main
 
     main(["check-flows", "--config", str(project / "config.yaml")])
-    assert "coaching: 12 rule(s), 6 mask(s) OK" in capsys.readouterr().out
+    assert "coaching: 17 rule(s), 6 mask(s) OK" in capsys.readouterr().out

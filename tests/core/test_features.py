@@ -134,7 +134,9 @@ def test_the_generated_menus_are_the_ones_telegram_had() -> None:
         ("catatan", "Catatan supervisi"), ("onduty", "Mulai bertugas"),
         ("offduty", "Berhenti bertugas"), ("jadwal", "Jadwal shift"),
         ("tukar", "Tukar shift"), ("nama", "Ganti nama samaran"),
-        ("latihan", "Pelatihan sebelum bertugas"), ("bahasa", "Ganti bahasa / language"),
+        ("latihan", "Pelatihan sebelum bertugas"),
+        ("praktik", "Latihan chat dengan siswa pura-pura"),
+        ("bahasa", "Ganti bahasa / language"),
         ("help", "Bantuan staf")]
     assert [c for c, _ in menus.for_role("counselor")] == [
         "kasus", "lihat", "ambil", "selesai", "sesi", "laporan", "angket", "dasbor", "jadwal",

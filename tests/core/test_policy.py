@@ -31,7 +31,8 @@ def test_core_takes_one_policy_not_twenty_arguments() -> None:
     parameters = set(inspect.signature(Core).parameters)
     assert "policy" in parameters
     assert not parameters & {"tz", "ladder", "peer_capacity", "offer_timeout", "teams"}
-    assert len(parameters) <= 12  # content (flows, texts, coaching, training, angkets) and policy
+    assert len(parameters) <= 13  # content (flows, texts, coaching, training, practice,
+    # angkets) and policy
 
 
 def test_a_new_roster_replaces_the_policys(app) -> None:

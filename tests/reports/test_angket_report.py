@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from bot.app import App
 from bot.reports import build, render
 from bot.reports.tables import Names
@@ -66,3 +68,50 @@ async def test_a_mean_column_appears_only_when_a_mean_can_be_shown(app: App):
     header = next(line for line in text.splitlines() if line.startswith("| Pertanyaan"))
     row = next(line for line in text.splitlines() if "cemas atau tegang" in line)
     assert "Rata-rata" in header and row.rstrip(" |").endswith("2,5")
+
+
+YES_NO = {"id": ("Ya", "Tidak"), "en": ("Yes", "No")}
+ORDER = ("scale", "yn", "yn", "scale", "scale", "yn", "yn", "scale")  # p1 p2 s1 s2 b1 b2 k1 k2
+
+
+async def _answer_in_chat(d, who: str, lang: str, k1_yes: bool) -> None:
+    """One student answers every question of the shipped angket with the buttons."""
+    from bot.core.events import Kind
+
+    await d.deliver(d.event(who, Kind.COMMAND, "/survey" if lang == "en" else "/angket",
+                            lang_hint=lang))
+    yes, no = YES_NO[lang]
+    for n, kind in enumerate(ORDER):
+        label = "1" if kind == "scale" else yes if (n == 6 and k1_yes) else no
+        await d.press(who, label)
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+async def test_the_angket_from_open_in_chat_to_the_report_with_small_counts_hidden(
+        dialog, lang: str) -> None:
+    """Guru BK opens the angket in chat, students answer it in chat, guru BK closes it, and
+    the report shows per-area results: nothing but a note under 5 students, then counts under
+    5 hidden (and a neighbour that would give them away shown as a range)."""
+    from tests.conftest import enrol
+    from tests.dialog import to
+    from tests.reports.weekly import week_report
+
+    d = dialog
+    await enrol(d.app, "bk", "counselor", "Bu Rina")
+    assert "dibuka sampai" in to(await d.say("bk", f"/angket buka {ID} 7"), "bk")[0]
+    for n in range(4):
+        await _answer_in_chat(d, f"s{n}", lang, k1_yes=n < 2)
+    few = await week_report(d, lang)
+    assert ("Fewer than 5 students" if lang == "en" else "Kurang dari 5 siswa") in few
+    for n in range(4, 12):
+        await _answer_in_chat(d, f"s{n}", lang, k1_yes=False)
+    assert "12 siswa sudah menjawab" in to(await d.say("bk", "/angket"), "bk")[0]
+    assert "ditutup" in to(await d.say("bk", f"/angket tutup {ID}"), "bk")[0]
+    text = await week_report(d, lang)
+    career = "| Career |" if lang == "en" else "| Karier |"
+    question = "want to go to next" if lang == "en" else "mau lanjut ke sekolah"
+    row = next(line for line in text.splitlines() if question in line)
+    yes, no = (w.lower() for w in YES_NO[lang])
+    assert career in row and f"{yes}: <5" in row  # 2 of 12 said yes: hidden
+    assert f"{no}: 10–14" in row  # an exact 10 beside 12 would give the 2 away
+    assert "s0" not in text and "Bu Rina" not in text
