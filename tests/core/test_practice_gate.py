@@ -72,7 +72,7 @@ async def test_with_practice_required_approval_waits_for_a_finished_practice_cha
     async with d.app.store.read() as db:
         [pending] = await audit.rows(db, "training_practice_pending")
         [passed] = await audit.rows(db, "training_passed")
-    assert pending["detail"] == {"modules": 3} and passed["detail"] == {"modules": 3}
+    assert pending["detail"] == {"modules": 5} and passed["detail"] == {"modules": 5}
 
 
 async def test_a_practice_before_the_modules_counts_and_the_refresher_needs_a_new_one(
