@@ -12,6 +12,7 @@ Sets (each scored separately, never pooled):
   heldout_v3   bench/data/risk_heldout_v3.jsonl, a second frozen set (2026-12-02), the same way
   heldout_v4   bench/data/risk_heldout_v4.jsonl, a third frozen set (2026-12-02, later), the same way
   heldout_v5   bench/data/risk_heldout_v5.jsonl, a fourth frozen set (2026-12-02, stop 24), the same way
+  heldout_v6   bench/data/risk_heldout_v6.jsonl, a fifth frozen set (2026-12-02, stop 24, later)
   heldout_v2   bench/data/risk_heldout_v2.jsonl, the frozen held-out set, scored only when its
                sha256 equals HELDOUT_SHA256 (set by the maintainer); otherwise refused. With
                SEBAYA_NO_FROZEN=1 in the environment (rule and model work) the file is not even
@@ -64,7 +65,12 @@ FROZEN = {"heldout_v2": (HELDOUT_V2, HELDOUT_SHA256),
           # Madurese/Balinese/Acehnese among "other") by a helper who read only SAFETY.md and the
           # seeds; frozen 2026-12-02 and scored first on main @5e46055 before that stop's rule work.
           "heldout_v5": (DATA / "risk_heldout_v5.jsonl",
-                         "1701e906b59d859f89e9ff388a78506e14afe98797129163f4f54ff4915d65e8")}
+                         "1701e906b59d859f89e9ff388a78506e14afe98797129163f4f54ff4915d65e8"),
+          # v6 (360 messages, SAFETY.md's levels exactly: emotional hurt without danger is
+          # concern; BULLY_danger; ten regional languages among "other") by a third helper who
+          # read only SAFETY.md and the seeds; scored first on main @fce156a, before risk round 6.
+          "heldout_v6": (DATA / "risk_heldout_v6.jsonl",
+                         "6f8c41580b5882d6358659184fcc9a86795650167c0fa18e8f5bd4cd38b5f0b4")}
 
 # The list a school would write (issue #3): case-insensitive substring search.
 BASELINE = ("bunuh diri", "mati", "bunuh", "suicide", "kill myself", "self harm",

@@ -40,6 +40,9 @@ from bot.engine.placeholders import check_placeholders
 from bot.errors import SebayaError
 from bot.redact import Redactor
 from bot.risk.detector import Detector
+from bot.schools import cli as school_cli
+from bot.schools import registry as school_registry
+from bot.schools.config import load_school_config, school_configs
 from bot.web import server as web_server
 from bot.web.settings import WebSettings, settings_from
 
@@ -318,6 +321,8 @@ def _run_workers(config: Config, workers: int, config_arg: str | None,
     env.setdefault(WEBHOOK_SECRET_ENV, secrets.token_urlsafe(32))
     argv = [sys.executable, "-m", "bot", "run"] + (["--config", config_arg] if config_arg
                                                    else [])
+    if config.school_id:  # `run --school ID --workers N`: every worker serves that school
+        argv += ["--school", config.school_id]
     return asyncio.run(supervise(argv, workers, env))
 
 
@@ -526,8 +531,9 @@ async def _migrate(config: Config) -> int:
     from bot.core.identity import IdentityVault
     from bot.store.port import open_store
 
-    store = await open_store(config.database_path, config.database_url(),
-                             IdentityVault(load_secret(config)), **config.store_options())
+    vault = IdentityVault(load_secret(config), config.school_id)
+    store = await open_store(config.database_path, config.database_url(), vault,
+                             **config.store_options())
     try:
         version = await store.schema_version()
     finally:
@@ -545,7 +551,8 @@ async def _migrate_from_sqlite(config: Config, path: Path, school: str = "defaul
         print("error: set database.url (or SEBAYA_DATABASE_URL) to the PostgreSQL database "
               "to copy into", file=sys.stderr)
         return EXIT_BAD_INPUT
-    copied = await copy_sqlite(path, url, IdentityVault(load_secret(config)), school=school,
+    vault = IdentityVault(load_secret(config), None if school == "default" else school)
+    copied = await copy_sqlite(path, url, vault, school=school,
                                migrate_url=config.database_migrate_url())
     for table in copied:
         print(f"{table.table:22} {table.rows:8} rows")
@@ -637,10 +644,80 @@ def _report(config: Config, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+NEEDS_A_SCHOOL = ("staff", "backup", "audit", "doctor", "report", "secret", "console")
+
+
+async def _migrate_all(configs: list[Config]) -> int:
+    """``sebaya migrate`` in a district: every school's database (PostgreSQL: one schema,
+    each school's view checks it; SQLite: each school's file)."""
+    for config in configs:
+        print(f"school {config.school_id}: ", end="", flush=True)
+        await _migrate(config)
+    return EXIT_OK
+
+
+def _district_report(config: Config, configs: list[Config], args: argparse.Namespace) -> int:
+    from bot.reports import district
+
+    today = dt.datetime.now(config.tz).date()
+    end = args.end or today
+    start = args.start or end - dt.timedelta(days=29)
+    if start > end:
+        print("error: --from is after --to", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    out = args.out or config.database_path.parent / "reports" / "district"
+    path = asyncio.run(district.write(configs, start, end, args.format, out,
+                                      args.lang or config.languages.default))
+    print(f"District report for {start} to {end}, {len(configs)} school(s): {path}")
+    return EXIT_OK
+
+
+def _run_district(config: Config, configs: list[Config], workers: int,
+                  config_arg: str | None) -> int:
+    """``sebaya run`` with schools: every enabled school in this process (or in each of N
+    supervised workers on PostgreSQL)."""
+    from bot.schools import channels as school_channels
+    from bot.schools.serve import Shared, serve, whatsapp_settings
+
+    shared = Shared()
+    for school in configs:
+        shared.bundle(school)  # every school's flows fail before anything opens
+    if not configs:
+        print("error: every school is disabled (sebaya school list)", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    for problem in school_channels.clashes(configs, dict(os.environ)):
+        print(f"error: {problem}", file=sys.stderr)
+    if school_channels.clashes(configs, dict(os.environ)):
+        return EXIT_BAD_INPUT
+    has_channel = any(school_channels.token(c, dict(os.environ))
+                      or whatsapp_settings(c, os.environ) for c in configs)
+    if workers > 1:
+        for school in configs:
+            load_secret(school)
+        return _run_workers(config, workers, config_arg, has_channel)
+    if not has_channel:
+        print("error: no school has its Telegram token set (TELEGRAM_BOT_TOKEN_<ID>) or a "
+              "WhatsApp number with the app's WHATSAPP_* variables; see sebaya school "
+              "onboard ID", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+    async def main() -> int:
+        stopping = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stopping.set)
+        return await serve(configs, dict(os.environ), stopping, shared)
+
+    return asyncio.run(main())
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config", default=argparse.SUPPRESS,
                         help="path to config.yaml (default: ./config.yaml)")
+    common.add_argument("--school", default=argparse.SUPPRESS, metavar="ID",
+                        help="the school of a district deployment (schools/ID.yaml; see "
+                        "sebaya school list)")
     parser = argparse.ArgumentParser(prog="sebaya", parents=[common],
                                      description="Sebaya: anonymous peer-support intake bot")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -698,10 +775,9 @@ def build_parser() -> argparse.ArgumentParser:
     move = sub.add_parser("migrate-from-sqlite", parents=[common],
                           help="copy a school's SQLite database into the (empty) PostgreSQL "
                                "database of database.url / SEBAYA_DATABASE_URL")
-    move.add_argument("file", type=Path, help="the SQLite file, e.g. data/sebaya.sqlite3")
-    move.add_argument("--school", default="default",
-                      help="the school it becomes in PostgreSQL (default: default, the one "
-                           "school of a single-school deployment)")
+    move.add_argument("file", type=Path, help="the SQLite file, e.g. data/sebaya.sqlite3 "
+                      "(--school ID: the school it becomes in PostgreSQL; default: default, "
+                      "the one school of a single-school deployment)")
     report = sub.add_parser("report", parents=[common],
                             help="programme report (md, csv or html with charts), anonymous")
     report.add_argument("--from", dest="start", type=_date, default=None,
@@ -715,6 +791,10 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--lang", choices=("id", "en"), default=None)
     report.add_argument("--demo", action="store_true",
                         help="the synthetic month of `sebaya demo --seed-data` (marked as such)")
+    report.add_argument("--district", action="store_true",
+                        help="every school side by side and the total (anonymous counts, "
+                        "small ones hidden; service health per school)")
+    school_cli.add_parser(sub, common)
     secret = sub.add_parser("secret", parents=[common],
                             help="the installation secret: rotate it (ganti rahasia)")
     secret_sub = secret.add_subparsers(dest="action", required=True)
@@ -746,7 +826,35 @@ def main(argv: list[str] | None = None) -> int:
             _quiet_stdout()
             return EXIT_OK
     try:
-        config = load_config(getattr(args, "config", "config.yaml"))
+        config_path = Path(getattr(args, "config", "config.yaml"))
+        if args.command == "school":
+            return school_cli.run(config_path, args)
+        config = load_config(config_path)
+        if args.command == "migrate-from-sqlite":
+            return asyncio.run(_migrate_from_sqlite(config, args.file,
+                                                    getattr(args, "school", "default")))
+        district = school_registry.ids(config_path)
+        if getattr(args, "school", None):
+            config = load_school_config(config_path, args.school)
+            if args.command == "run":  # this school alone, on its own token
+                return _run_district(config, [config], getattr(args, "workers", 1),
+                                     getattr(args, "config", None))
+        elif district and args.command == "migrate":
+            return asyncio.run(_migrate_all(school_configs(config_path, enabled_only=False)))
+        elif district and args.command == "report" and args.district:
+            return _district_report(config, school_configs(config_path), args)
+        elif district and args.command == "run":
+            return _run_district(config, school_configs(config_path),
+                                 getattr(args, "workers", 1), getattr(args, "config", None))
+        elif district and args.command in NEEDS_A_SCHOOL:
+            print(f"error: this deployment has schools ({', '.join(district)}): say which "
+                  f"with --school ID (sebaya school list)", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        if args.command == "report" and args.district:
+            print("error: --district is every school, --school one: choose one" if district
+                  else "error: --district needs schools (sebaya school add ID --name NAME)",
+                  file=sys.stderr)
+            return EXIT_BAD_INPUT
         if args.command == "check-flows":
             try:
                 return _check_flows(config)
@@ -761,8 +869,6 @@ def main(argv: list[str] | None = None) -> int:
             return _operations(config, args)
         if args.command == "migrate":
             return asyncio.run(_migrate(config))
-        if args.command == "migrate-from-sqlite":
-            return asyncio.run(_migrate_from_sqlite(config, args.file, args.school))
         if args.command == "report":
             return _report(config, args)
         if args.command == "secret":

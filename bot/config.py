@@ -37,6 +37,9 @@ class School(_Model):
     timezone: str = "Asia/Jakarta"
     bk_office: str = ""
     bk_hours: str = ""
+    # a school of a district deployment (schools/ID.yaml) that `sebaya school disable` took
+    # out of service: `sebaya run` does not serve it; its data stays
+    enabled: bool = True
 
     @field_validator("timezone")
     @classmethod
@@ -213,6 +216,27 @@ class WhatsApp(_Model):
         return self
 
 
+class TelegramChannel(_Model):
+    """A school's Telegram bot in a district deployment (schools/ID.yaml). The token itself
+    is never in a file: ``token_env`` names the environment variable that holds it (default
+    TELEGRAM_BOT_TOKEN_<ID>); ``webhook_path`` is its own webhook (default /telegram/<id>)."""
+
+    token_env: str | None = Field(default=None, pattern=r"^[A-Z_][A-Z0-9_]{0,127}$")
+    webhook_path: str | None = Field(default=None, pattern=r"^/[A-Za-z0-9/_.-]{1,200}$")
+
+
+class WhatsAppNumber(_Model):
+    """A school's WhatsApp number (Meta's phone number id) under the district's one app
+    webhook: messages to it are routed to this school."""
+
+    phone_number_id: str | None = Field(default=None, pattern=r"^[0-9]{1,32}$")
+
+
+class Channels(_Model):
+    telegram: TelegramChannel = TelegramChannel()
+    whatsapp: WhatsAppNumber = WhatsAppNumber()
+
+
 class Config(_Model):
     """The whole validated configuration. ``base_dir`` is the folder of config.yaml."""
 
@@ -231,7 +255,11 @@ class Config(_Model):
     appointments: Appointments = Appointments()
     training: TrainingGate = TrainingGate()
     whatsapp: WhatsApp | None = None
+    channels: Channels = Channels()  # a school's own bot and number (district deployments)
     base_dir: Path = Path(".")
+    # the school of a district deployment this configuration is (bot/schools/config.py);
+    # None: the one implicit school of a single-school deployment. Never read from a file.
+    school_id: str | None = None
 
     @property
     def tz(self) -> ZoneInfo:
@@ -263,7 +291,8 @@ class Config(_Model):
         return {"pool_size": self.database.pool_size,
                 "urgent_size": self.database.crisis_pool_size,
                 "migrate_url": self.database_migrate_url(),
-                "school_share": self.database.school_share}
+                "school_share": self.database.school_share,
+                "school": self.school_id}
 
     @property
     def flows_dir(self) -> Path:
@@ -285,6 +314,9 @@ _HINTS = {
 }
 
 
+_INTERNAL = ("base_dir", "school_id")  # set by the loaders, never by a file
+
+
 def _allowed_keys(loc: tuple[Any, ...]) -> str:
     model: Any = Config
     for part in loc[:-1]:
@@ -297,7 +329,7 @@ def _allowed_keys(loc: tuple[Any, ...]) -> str:
         args = getattr(annotation, "__args__", ())
         model = next((a for a in (annotation, *args) if hasattr(a, "model_fields")), annotation)
     fields = getattr(model, "model_fields", {})
-    return ", ".join(name for name in fields if name != "base_dir") or "-"
+    return ", ".join(name for name in fields if name not in _INTERNAL) or "-"
 
 
 def _to_config_error(path: Path, tree: Any, exc: ValidationError) -> ConfigError:
@@ -319,7 +351,8 @@ def load_config(path: str | Path) -> Config:
     tree = read_mapping(path, ConfigError, "the file must be a mapping of keys",
                         "start from the shipped config.yaml")
     try:
-        config = Config.model_validate({**tree, "base_dir": path.resolve().parent})
+        config = Config.model_validate({**tree, "base_dir": path.resolve().parent,
+                                        "school_id": None})
     except ValidationError as exc:
         raise _to_config_error(path, tree, exc) from exc
     return config

@@ -107,6 +107,8 @@ def audit_lines(config: Config, case: str | None = None, staff: str | None = Non
         from bot.operations_pg import audit_lines as pg_audit_lines
 
         return asyncio.run(pg_audit_lines(config, case, staff, limit))
+    if not config.database_path.exists():  # a school that has not started yet: no rows
+        return []
     conn = sqlite3.connect(f"file:{config.database_path}?mode=ro", uri=True)
     try:
         sql, args = "SELECT at, actor_key, action, detail FROM audit", []

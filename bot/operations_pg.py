@@ -39,7 +39,8 @@ async def audit_lines(config: Config, case: str | None, staff: str | None,
 
     url = config.database_url()
     assert url
-    store = await PgStore.open(url, IdentityVault(load_secret(config)), migrate=False)
+    vault = IdentityVault(load_secret(config), config.school_id)
+    store = await PgStore.open(url, vault, migrate=False, school=config.school_id)
     try:
         async with store.read() as db:
             sql, args = "SELECT at, actor_key, action, detail FROM audit", []
@@ -77,8 +78,9 @@ async def database_checks(url: str, secret: str, escalated: tuple[str, ...] = ()
     )
 
     try:
-        store = await PgStore.open(url, IdentityVault(secret.encode()) if secret else None,
-                                   migrate=False)
+        school = config.school_id if config else None
+        vault = IdentityVault(secret.encode(), school) if secret else None
+        store = await PgStore.open(url, vault, migrate=False, school=school)
     except SebayaError as exc:  # another secret
         return [Check(False, "secret matches the database", str(exc))]
     except Exception as exc:

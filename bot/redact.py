@@ -13,6 +13,8 @@ from collections.abc import Iterable
 SECRET_ENV = ("TELEGRAM_BOT_TOKEN", "SEBAYA_SECRET", "SEBAYA_NEW_SECRET", "TELEGRAM_WEBHOOK_SECRET",
               "WHATSAPP_ACCESS_TOKEN", "WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN",
               "SEBAYA_DATABASE_URL")
+# a district's schools: TELEGRAM_BOT_TOKEN_<ID>, TELEGRAM_WEBHOOK_SECRET_<ID> (bot/schools)
+PER_SCHOOL = ("TELEGRAM_BOT_TOKEN_", "TELEGRAM_WEBHOOK_SECRET_")
 MARK = "[redacted]"
 
 
@@ -25,7 +27,8 @@ class Redactor(logging.Filter):
 
     @classmethod
     def from_env(cls) -> Redactor:
-        return cls(os.environ.get(name, "").strip() for name in SECRET_ENV)
+        return cls(value.strip() for name, value in os.environ.items()
+                   if name in SECRET_ENV or name.startswith(PER_SCHOOL))
 
     def text(self, value: object) -> str:
         out = str(value)

@@ -146,10 +146,11 @@ def _running_error() -> RotateError:
 
 async def _rotate_at(config: Config, url: str | None, old: bytes, new: str, kept_in: str,
                      before_commit: Callable[[], Awaitable[None]] | None) -> Rotation:
-    vault = IdentityVault(old)
+    vault = IdentityVault(old, config.school_id)
     staged = secret_file(config).with_name(secret_file(config).name + ".new")
     try:
-        store = await open_store(config.database_path, url, vault)
+        store = await open_store(config.database_path, url, vault,
+                                 school=config.school_id)
     except SecretMismatch:
         return await _finish_earlier(config, url, new, kept_in)
     try:
@@ -178,8 +179,9 @@ async def _rewrap(store, vault: IdentityVault, new: str, kept_in: str, staged: P
                 raise RotateError("database ini belum punya kunci akar (the database has no "
                                   "keyring row): jalankan sebaya migrate dulu")
             wrapped = vault.wrap_root(new.encode())
-            check = IdentityVault(new.encode())
-            check.unlock(wrapped)  # the new secret opens the same root, before it is stored
+            check = IdentityVault(new.encode(), vault.school)
+            check.unlock(wrapped, row.scheme)  # the new secret opens the same root, before
+            # it is stored
             if check.user_key("check", "0") != vault.user_key("check", "0"):
                 raise RotateError("pemeriksaan kunci gagal: tidak ada yang diubah")
             if not await keyring.rewrap(db, row.wrapped, wrapped, dt.datetime.now(dt.UTC)):
@@ -201,9 +203,10 @@ async def _rewrap(store, vault: IdentityVault, new: str, kept_in: str, staged: P
 async def _finish_earlier(config: Config, url: str | None, new: str, kept_in: str) -> Rotation:
     """The old secret is refused: if the new one opens the database, an earlier rotation
     committed and was cut before the secret file was replaced; finish that."""
-    vault = IdentityVault(new.encode())
+    vault = IdentityVault(new.encode(), config.school_id)
     try:
-        store = await open_store(config.database_path, url, vault)
+        store = await open_store(config.database_path, url, vault,
+                                 school=config.school_id)
     except SecretMismatch as exc:
         raise RotateError(
             f"rahasia yang sekarang dipakai ({SECRET_ENV} atau {secret_file(config).name}) "

@@ -28,9 +28,10 @@ async def invite(config: Config, role: str, name: str | None, days: int,
                  clock: Clock | None = None) -> str:
     """Create a single-use invite; returns the code (only its keyed hash is stored)."""
     clock = clock or SystemClock()
-    vault = IdentityVault(load_secret(config))
+    vault = IdentityVault(load_secret(config), config.school_id)
     code = new_code()
-    store = await open_store(config.database_path, config.database_url(), vault)
+    store = await open_store(config.database_path, config.database_url(), vault,
+                             school=config.school_id)
     try:
         async with store.transaction() as db:
             await invites.create(db, vault.token_hash(code), role, name, clock.now(),
@@ -45,7 +46,8 @@ async def invite(config: Config, role: str, name: str | None, days: int,
 async def _opened(config: Config) -> AsyncIterator[Store]:
     """The school's database, opened with its secret (a different one is refused)."""
     store = await open_store(config.database_path, config.database_url(),
-                             IdentityVault(load_secret(config)))
+                             IdentityVault(load_secret(config), config.school_id),
+                             school=config.school_id)
     try:
         yield store
     finally:

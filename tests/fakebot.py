@@ -54,6 +54,7 @@ class FakeBotApi:
         self.edits: list[dict] = []
         self.answered: list[str] = []
         self.commands: list[dict] = []
+        self.webhook: dict = {}  # the last setWebhook call
         self.left: list[int] = []
         self.blocked: set[int] = set()
         self.faults: dict[str, list[Fault]] = {}
@@ -156,6 +157,10 @@ class FakeBotApi:
 
     async def _m_getMe(self, _: dict) -> web.Response:
         return self._ok(BOT_USER)
+
+    async def _m_setWebhook(self, params: dict) -> web.Response:
+        self.webhook = dict(params)  # url, secret_token, allowed_updates
+        return self._ok(True)
 
     async def _m_deleteWebhook(self, _: dict) -> web.Response:
         return self._ok(True)

@@ -351,6 +351,11 @@ class WhatsAppChannel:
             return web.Response(status=400)
         if not isinstance(body, dict):
             return web.Response(status=400)
+        return await self.deliver(body, submit, reports)
+
+    async def deliver(self, body: dict, submit: Submit, reports: ReportSink) -> web.Response:
+        """A signed, parsed webhook body: its messages committed, then its statuses (the
+        district's router, bot/schools/whatsapp_router.py, hands each school its part)."""
         batch = self.read(body)
         if batch.groups:
             log.info("ignored %d group message(s)", batch.groups)

@@ -54,7 +54,7 @@ from bot.core.identity import appointment_ref
 from bot.core.keys import RoleTarget, UserKey
 from bot.core.localized import Localized, per_lang, staff_text
 from bot.core.policy import AppointmentPolicy  # noqa: F401  (its home was here)
-from bot.core.reads import AppointmentByRef, OwnAppointment, UpcomingSessions
+from bot.core.reads import AppointmentByRef, OwnAppointment, TakenSlots, UpcomingSessions
 from bot.core.textclean import button_parts
 
 PREFIX = "ap:"
@@ -88,15 +88,21 @@ def _place(ctx: Context) -> str:
     return ctx.policy.appointments.place or str(ctx.context("id").get("bk_office", ""))
 
 
-def _slot_buttons(ctx: Context, now: dt.datetime, lang: str) -> tuple[Button, ...]:
+def _slot_buttons(ctx: Context, now: dt.datetime, lang: str,
+                  taken: tuple[dt.datetime, ...] = ()) -> tuple[Button, ...]:
     return tuple(Button(when(ctx, slot, lang), PREFIX + "slot:" + slot.strftime(_SLOT_FORMAT))
-                 for slot in proposed_slots(ctx, now))
+                 for slot in proposed_slots(ctx, now) if slot not in taken)
+
+
+def _taken(turn: Turn) -> tuple[dt.datetime, ...]:
+    """The slots other students hold (read with a student's appointment buttons)."""
+    return tuple(turn.reads.get("taken") or ())
 
 
 def _choose(ctx: Context, turn: Turn, conv: Conversation, key: str = "appointment.choose_slot",
             **values: Any) -> Outcome:
     outcome = Outcome(conv)
-    buttons = _slot_buttons(ctx, turn.now, conv.lang)
+    buttons = _slot_buttons(ctx, turn.now, conv.lang, _taken(turn))
     if not buttons:
         ctx.say(outcome, turn, "appointment.no_slots")
         return outcome
@@ -137,8 +143,15 @@ def student_button(ctx: Context, turn: Turn) -> Outcome:
     active = current if current is not None and current.status in ACTIVE else None
     if action == "slot":
         slot = _valid_slot(ctx, turn, value)
-        if slot is None:
-            return _say(ctx, turn, "core.stale_button", audit="button_refused")
+        if slot is None:  # a time that passed: the times still open, never nothing
+            outcome = _choose(ctx, turn, conv, "appointment.slot_passed")
+            outcome.effects.append(Audit(turn.party.key, "button_refused", {}))
+            return outcome
+        if slot in _taken(turn):  # another student booked it first: kindly, other times
+            outcome = _choose(ctx, turn, conv, "appointment.slot_taken",
+                              when=when(ctx, slot, conv.lang))
+            outcome.effects.append(Audit(turn.party.key, "appointment_slot_taken", {}))
+            return outcome
         if active is not None:
             return _move(ctx, turn, active, slot)
         if conv.vars.get("ap_share"):
@@ -183,6 +196,13 @@ def _request(ctx: Context, turn: Turn, slot: dt.datetime, identity: str | None) 
     ])
     ctx.say(outcome, turn, "appointment.requested", when=when(ctx, slot, conv.lang), ref=ref)
     return outcome
+
+
+def _answered_notice(ctx: Context, turn: Turn, ref: str) -> Send:
+    """The other counselors' answer buttons vanish: a short line says why (not silence)."""
+    return Send(RoleTarget("counselors_only", exclude=turn.party.key), staff_text(
+        ctx, "appointment.staff_answered", ref=ref,
+        name=turn.party.display_name or staff_text(ctx, "role.counselor")))
 
 
 def _answer_buttons(ctx: Context, ref: str) -> tuple[Button, ...]:
@@ -333,7 +353,8 @@ def staff_button(ctx: Context, turn: Turn) -> Outcome:
             Send(turn.party.key, ctx.text("appointment.staff_confirmed", lang, ref=ref,
                                            when=when(ctx, slot, lang))),
             Audit(turn.party.key, "appointment_confirmed", {"ref": ref}),
-            RetractButtons(ANSWER_PREFIX + ref),  # the other counselors' buttons go
+            RetractButtons(ANSWER_PREFIX + ref),  # the other counselors' buttons go ...
+            _answered_notice(ctx, turn, ref),  # ... and they are told why
         ])
     if action == "no" and moving:
         assert appt.pending_slot is not None
@@ -347,7 +368,7 @@ def staff_button(ctx: Context, turn: Turn) -> Outcome:
             Send(turn.party.key, ctx.text("appointment.staff_move_declined", lang, ref=ref,
                                            when=when(ctx, appt.slot, lang))),
             Audit(turn.party.key, "appointment_move_declined", {"ref": ref}),
-            RetractButtons(ANSWER_PREFIX + ref),
+            RetractButtons(ANSWER_PREFIX + ref), _answered_notice(ctx, turn, ref),
         ])
     if action == "no":
         student_lang = appt.lang
@@ -358,7 +379,7 @@ def staff_button(ctx: Context, turn: Turn) -> Outcome:
                                          when=when(ctx, appt.slot, student_lang)), buttons),
             Send(turn.party.key, ctx.text("appointment.staff_declined", lang, ref=ref)),
             Audit(turn.party.key, "appointment_declined", {"ref": ref}),
-            RetractButtons(ANSWER_PREFIX + ref),
+            RetractButtons(ANSWER_PREFIX + ref), _answered_notice(ctx, turn, ref),
         ])
     if action == "pr":
         buttons = tuple(Button(when(ctx, slot, lang),
@@ -427,7 +448,8 @@ FEATURE = Feature(
     commands=(Command("janji", lambda ctx, turn, _: show(ctx, turn), aliases=("appointment",),
                       reads=SERVICES, menu=(MenuEntry((STUDENT,), 30, "Janji temu guru BK",
                                                       "Counselor appointment"),)),),
-    buttons=(ButtonRoute(PREFIX, student_button, reads=SERVICES),
+    buttons=(ButtonRoute(PREFIX, student_button,
+                         reads=(*SERVICES, Read("taken", lambda ask: TakenSlots()))),
              ButtonRoute(PREFIX, staff_button, STAFF, reads=(Read("appointment", _staff_ref),))),
     retractable=(ANSWER_PREFIX,),
     timers=(TimerKind(REMINDER, lambda ctx, t: reminder(ctx, t.conversation, t.kind,

@@ -5,7 +5,9 @@ ended, or is not theirs, is refused, never sent elsewhere); a case code given wi
 (``/selesai #K7Q2 …``; a code they do not hold is refused); the only case they hold; the case
 chosen with ``/ke KODE`` or a case button, until another of their students writes. Otherwise the
 bot asks with one button per case and keeps the message; several waiting messages are asked
-about one by one, each with a preview.
+about one by one, each with a preview. A kept message or command is stamped with when it was
+kept, the cases held then and its own number (in its buttons): it goes only to the case chosen
+by a button of its own question, and only while fresh (bot/core/held.py drops it otherwise).
 """
 
 from __future__ import annotations
@@ -20,8 +22,10 @@ from bot.core.events import Button
 PICK_PREFIX = "h:pick:"  # "this message / command is for case CODE"
 FOCUS = "focus"  # conversation variable: {"code": ..., "at": ...}, set by /ke or a case button
 PENDING = "pending"  # conversation variable: messages and commands waiting for a case
-_CODE = re.compile(r"#?([A-Z2-9]{4})")
+CODE = re.compile(r"#?([A-Z2-9]{4})")  # a case code as typed
 PREVIEW = 60
+HOLD_FOR = dt.timedelta(minutes=10)  # how long a kept message may wait for its case
+SEQ = "_pick_seq"  # conversation variable: the last kept item's number (never reused)
 
 
 @dataclass(frozen=True)
@@ -35,7 +39,7 @@ def code_argument(turn: Turn, args: str) -> tuple[str, str]:
     """("#K7Q2 sudah aman" -> ("K7Q2", "sudah aman")): a first word that is a case code, held
     or not (``#`` always means a code; a bare word only when held or when it has a digit)."""
     head, _, rest = args.strip().partition(" ")
-    match = _CODE.fullmatch(head)
+    match = CODE.fullmatch(head)
     if match is None:
         return "", args.strip()
     code = match.group(1)
@@ -96,10 +100,45 @@ def focused_on(conv: Conversation, code: str, now: dt.datetime) -> Conversation:
     return conv.moved(vars={**conv.vars, FOCUS: {"code": code, "at": now.isoformat()}})
 
 
-def queue(conv: Conversation, item: dict) -> Conversation:
-    """One more message or command waiting for a case."""
+def queue(conv: Conversation, item: dict, turn: Turn | None = None) -> Conversation:
+    """One more message or command waiting for a case: stamped with the time, the cases held
+    and a number of its own when ``turn`` is given."""
+    if turn is not None:
+        seq = int(conv.vars.get(SEQ) or 0) + 1
+        item = {**item, "at": turn.now.isoformat(), "cases": held_codes(turn.held),
+                "id": str(seq)}
+        conv = conv.moved(vars={**conv.vars, SEQ: seq})
     waiting = [*_pending(conv), item]
     return conv.moved(vars={**conv.vars, PENDING: waiting})
+
+
+def held_codes(held: tuple[CaseView, ...]) -> list[str]:
+    return sorted(case.code for case in held)
+
+
+def expired_why(item: dict, turn: Turn) -> str:
+    """Why a kept item may no longer go ("" while it may): ``time`` after ``HOLD_FOR`` (or no
+    stamp: kept before stamps), ``cases`` when the cases held changed since."""
+    try:
+        kept = dt.datetime.fromisoformat(str(item.get("at")))
+    except ValueError:
+        return "time"
+    if turn.now - kept >= HOLD_FOR:
+        return "time"
+    if item.get("cases") != held_codes(turn.held):
+        return "cases"
+    return ""
+
+
+def drop(conv: Conversation, keep: list[dict]) -> Conversation:
+    """The conversation with only ``keep`` waiting."""
+    new = {k: v for k, v in conv.vars.items() if k != PENDING}
+    return conv.moved(vars={**new, PENDING: keep} if keep else new)
+
+
+def waiting(conv: Conversation) -> list[dict]:
+    """The kept items, oldest first."""
+    return _pending(conv)
 
 
 def take_first(conv: Conversation) -> tuple[dict | None, Conversation]:
@@ -123,9 +162,29 @@ def _pending(conv: Conversation) -> list[dict]:
     return [w for w in waiting if isinstance(w, dict)]
 
 
-def buttons(turn: Turn) -> tuple[Button, ...]:
-    return tuple(Button(f"#{case.code} {case.alias}", PICK_PREFIX + case.code)
-                 for case in turn.held)
+def buttons(turn: Turn, item: dict | None = None) -> tuple[Button, ...]:
+    return buttons_for(turn.held, item)
+
+
+def buttons_for(held: tuple[CaseView, ...], item: dict | None = None) -> tuple[Button, ...]:
+    """One button per held case ("#K7Q2 Kucing Biru"), naming the kept item it answers."""
+    tail = f":{item['id']}" if item and item.get("id") else ""
+    return tuple(Button(f"#{case.code} {case.alias}", PICK_PREFIX + case.code + tail)
+                 for case in held)
+
+
+def expires_at(item: dict) -> dt.datetime | None:
+    """When a kept item stops being fresh (None: unstamped, already stale)."""
+    try:
+        return dt.datetime.fromisoformat(str(item.get("at"))) + HOLD_FOR
+    except ValueError:
+        return None
+
+
+def pick_parts(data: str) -> tuple[str, str]:
+    """("h:pick:K7Q2:3") -> ("K7Q2", "3"); the item number is "" on a button without one."""
+    code, _, item = data.removeprefix(PICK_PREFIX).partition(":")
+    return code, item
 
 
 def preview(item: dict) -> str:

@@ -19,6 +19,7 @@ from bot.core import (
     crisis,
     first_words,
     handoff,
+    held,
     services,
     split,
     typed,
@@ -205,7 +206,11 @@ class Core:
     def handle(self, turn: Turn) -> Outcome:
         """Route the turn to the command, button or fallback its features declared."""
         audience = audience_of(turn.party.role)
+        dropped: list = []
+        if audience != STUDENT:  # kept messages that may no longer go: dropped, and said so
+            turn, dropped = held.sweep(self, turn)
         outcome = self._route(audience, turn)
+        outcome.effects[:0] = dropped
         if turn.party.unreachable_since and audience == STUDENT:  # they write again:
             outcome.effects.insert(0, SetReachable(turn.party.key, None))  # reached again
         elif turn.party.unreachable_since:  # the bot could not reach them; it can now

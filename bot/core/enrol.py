@@ -9,9 +9,17 @@ from bot.core.context import Context
 from bot.core.conversation import Outcome, Turn
 from bot.core.crisis import LADDER_TIMER
 from bot.core.effects import AllDueNow, Audit, EnrolStaff, OfferWaiting, Send, UpdateStaff
-from bot.core.feature import STAFF, Command, Feature, MenuEntry, Read, refused_to_students
+from bot.core.feature import (
+    STAFF,
+    Ask,
+    Command,
+    Feature,
+    MenuEntry,
+    Read,
+    refused_to_students,
+)
 from bot.core.handoff import OFFER_TIMER
-from bot.core.reads import InviteCode
+from bot.core.reads import InviteCode, PseudonymTaken
 from bot.core.staffhelp import staff_help
 
 AWAIT_PSEUDONYM = "pseudonym"
@@ -49,6 +57,13 @@ def join(ctx: Context, turn: Turn) -> Outcome:
     return outcome
 
 
+def pseudonym_read(ask: Ask) -> PseudonymTaken | None:
+    """A staff text that could be a nickname: is it taken (read with every such text, since
+    the fallback cannot see whether a nickname was asked for)?"""
+    name = " ".join(ask.text.split())
+    return PseudonymTaken(name) if _PSEUDONYM.match(name) else None
+
+
 def set_pseudonym(ctx: Context, turn: Turn, text: str) -> Outcome:
     lang = turn.conversation.lang
     name = " ".join(text.split())
@@ -59,6 +74,12 @@ def set_pseudonym(ctx: Context, turn: Turn, text: str) -> Outcome:
     if pseudonym.impersonates(name):  # "Guru BK", "Admin", "Polisi": kindly, with the reason
         outcome.effects += [Send(turn.party.key, ctx.text("enrol.pseudonym_reserved", lang)),
                             Audit(turn.party.key, "pseudonym_refused", {"reason": "reserved"})]
+        return outcome
+    suggestion = turn.reads.get("pseudonym_taken")
+    if suggestion:  # another peer has it: students would mix them up
+        outcome.effects += [Send(turn.party.key, ctx.text("enrol.pseudonym_taken", lang,
+                                                          name=name, suggestion=suggestion)),
+                            Audit(turn.party.key, "pseudonym_refused", {"reason": "taken"})]
         return outcome
     outcome.conversation = turn.conversation.moved(
         vars={k: v for k, v in turn.conversation.vars.items() if k != "await"})

@@ -45,6 +45,7 @@ class Ask:
     peer_capacity: int = 1
     timer: str = ""  # a timer's kind
     payload: Mapping[str, Any] = field(default_factory=dict)  # a timer's payload
+    text: str = ""  # a text event's words (for a fallback's reads)
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,7 @@ class Fallback:
     audience: str
     kinds: tuple[Kind, ...]
     run: ButtonHandler
+    reads: tuple[Read, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -252,7 +254,9 @@ class Registry:
             declared: Sequence[Read] = timer.reads if timer is not None else ()
         else:
             entry = self.entry(ask.role, ask.kind, ask.name, ask.data)
-            declared = entry.reads if entry is not None else ()
+            fallback = self.fallback(audience_of(ask.role), ask.kind) if entry is None else None
+            declared = entry.reads if entry is not None else (
+                fallback.reads if fallback is not None else ())
             if isinstance(entry, Command) and entry.roles and ask.role not in entry.roles:
                 declared = ()  # refused: nothing to read
         wanted = []

@@ -13,6 +13,7 @@ from bot.core import (
     enrol,
     groups,
     handoff,
+    held,
     language,
     practice,
     requeue,
@@ -27,7 +28,7 @@ from bot.core.feature import Feature, Registry
 
 FEATURES: tuple[Feature, ...] = tuple(module.FEATURE for module in (
     commands, appointments, groups, handoff, crisis, ask, requeue, delivery, enrol, training,
-    practice, supervision, staff, weblogin, angket, language, shifts, wellbeing))
+    practice, supervision, staff, held, weblogin, angket, language, shifts, wellbeing))
 
 
 def standard_registry() -> Registry:

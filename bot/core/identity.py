@@ -41,7 +41,10 @@ class IdentityVault:
     the database's own: ``unlock`` (a keyring row), ``use_legacy_root`` (a database made
     before envelope keys). A new database adopts the vault's root (``wrap_root``)."""
 
-    def __init__(self, secret: bytes) -> None:
+    def __init__(self, secret: bytes, school: str | None = None) -> None:
+        # the school of a district this vault is for (None, or "default": the implicit one)
+        self.school = None if school in (None, "default") else school
+        self._labels: str | None = None  # the school the bound keyring row's keys are of
         self._kek = keyring.kek(secret)
         self._legacy = keyring.legacy_root(secret)
         self._secret_mark = keyring.subkey(self._legacy, b"mark")  # of the secret, not the root
@@ -50,17 +53,34 @@ class IdentityVault:
 
     def _use(self, root: bytes) -> None:
         self._root = root
-        self._hmac_key = keyring.subkey(root, b"user-key")
-        self._web_key = keyring.subkey(root, b"web-session")
-        self._fernet = Fernet(base64.urlsafe_b64encode(keyring.subkey(root, b"address-seal")))
+        self._hmac_key = self._derive(b"user-key")
+        self._web_key = self._derive(b"web-session")
+        self._fernet = Fernet(base64.urlsafe_b64encode(self._derive(b"address-seal")))
+
+    def _derive(self, label: bytes) -> bytes:
+        return keyring.subkey(self._root, keyring.labelled(self._labels, label))
 
     # -- the root key ---------------------------------------------------------------------------
 
-    def unlock(self, wrapped: str) -> None:
-        """Use the root key of a keyring row; ``keyring.WrongSecret`` if this vault's secret
-        does not open it."""
-        self._use(keyring.unwrap(self._kek, wrapped))
+    def unlock(self, wrapped: str, scheme: str | None = None) -> None:
+        """Use the root key of a keyring row (and its school's labels, when its ``scheme``
+        names one); ``keyring.WrongSecret`` if this vault's secret does not open it,
+        ``keyring.WrongSchool`` if the row is another school's."""
+        named = keyring.scheme_school(scheme)
+        if named is not None and named != self.school:
+            raise keyring.WrongSchool(
+                f"this database is school {named!r}'s, not "
+                f"{self.school or 'the single school'!r}: check --school and database.path "
+                "(a school's database is never opened as another school)")
+        root = keyring.unwrap(self._kek, wrapped)
+        self._labels = named
+        self._use(root)
         self.origin = "keyring"
+
+    def new_scheme(self, fresh: bool) -> str:
+        """The scheme a keyring row filled now records: the vault's school for a database
+        that holds nobody yet (``fresh``), else the plain one (its keys exist already)."""
+        return keyring.school_scheme(self.school if fresh else None)
 
     def use_legacy_root(self) -> None:
         """A database made before envelope keys: the root its secret always implied."""
@@ -73,7 +93,7 @@ class IdentityVault:
 
     def subkey(self, label: str) -> bytes:
         """A key of its own for another purpose (WhatsApp id hashes; per-school keys)."""
-        return keyring.subkey(self._root, label)
+        return self._derive(label.encode())
 
     def user_key(self, channel: str, platform_user_id: str) -> UserKey:
         digest = hmac.new(self._hmac_key, f"{channel}:{platform_user_id}".encode(), hashlib.sha256)

@@ -12,8 +12,15 @@ A database made before envelope keys keeps the root its secret always implied:
 ``subkey(legacy_root(s), label)`` equals the old ``HKDF(s, salt, label)`` byte for byte. A new
 database gets a random root (``new_root``).
 
-Per-school keys (issue #19) are meant to be ``subkey(root, "school:<id>:<label>")``: derive
-them here too, never from the secret.
+Per-school keys (issue #19): a school of a district has its own keyring row (its own
+database file on SQLite, its own row under row-level security on PostgreSQL) and so its own
+root; on top of that, a row filled for a named school says so in its scheme
+(``envelope-v1;school=<id>``) and every key of it is ``subkey(root, "school:<id>:<label>")``
+(``labelled``). So two schools' pseudonyms and seals are unrelated even where their roots are
+not (two databases made before envelope keys with one secret: the same legacy root; a file
+copied to make a second school), and a school's database opened as another school is
+refused (``WrongSchool``). Rows filled before schools keep their plain scheme and labels:
+nothing already derived changes.
 """
 
 from __future__ import annotations
@@ -28,12 +35,18 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF, HKDFExpand
 
+from bot.errors import SebayaError
+
 SCHEME = "envelope-v1"  # what the keyring row says; `sebaya doctor` shows it
 ROOT_BYTES = 32
 _SALT = b"sebaya-v1"  # the salt every key derived from the secret used before envelope keys
 _KEK_SALT = b"sebaya-kek-v1"  # a different salt: the KEK is not derivable from the root
 _AAD = b"sebaya root key v1"
 _PREFIX = "v1."
+
+
+class WrongSchool(SebayaError):
+    """A keyring row of one school opened as another (a copied file, a wrong --school)."""
 
 
 class WrongSecret(Exception):
@@ -54,6 +67,23 @@ def subkey(root: bytes, label: str | bytes) -> bytes:
     """The 32-byte key for one purpose (``label``), derived from the root key."""
     info = label.encode() if isinstance(label, str) else label
     return HKDFExpand(algorithm=hashes.SHA256(), length=32, info=info).derive(root)
+
+
+def school_scheme(school: str | None) -> str:
+    """The scheme a keyring row filled for ``school`` records (None: the plain one)."""
+    return SCHEME if school is None else f"{SCHEME};school={school}"
+
+
+def scheme_school(scheme: str | None) -> str | None:
+    """The school a row's scheme names, or None (a row of before schools, or the implicit
+    school)."""
+    _, _, school = (scheme or SCHEME).partition(";school=")
+    return school or None
+
+
+def labelled(school: str | None, label: bytes) -> bytes:
+    """A key's label within a school (unchanged for a row without a school)."""
+    return label if school is None else b"school:" + school.encode() + b":" + label
 
 
 def kek(secret: bytes) -> bytes:

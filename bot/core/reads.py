@@ -153,7 +153,33 @@ class PeerLoads:
     tz: dt.tzinfo
 
 
+@dataclass(frozen=True)
+class HeldCases:
+    """The active cases the person holds (a staff member's timer: their kept messages)."""
+
+
+@dataclass(frozen=True)
+class FormerCase:
+    """For a staff member's /catatan: the open case with this code, or (no code) the open
+    case they last took (accepted or claimed), whoever holds it now."""
+
+    code: str = ""
+
+
+@dataclass(frozen=True)
+class TakenSlots:
+    """The coming appointment slots other students' active appointments hold."""
+
+
+@dataclass(frozen=True)
+class PseudonymTaken:
+    """Whether another staff member of the school has this nickname (any case): a free
+    suggestion like "Bintang 2" when so, else None."""
+
+    name: str
+
+
 QUERIES = (OpenCaseNamed, LatestCaseNamed, CaseById, OpenCasesSince, StudentHistory,
            StaffNamed, OwnAppointment, AppointmentByRef, UpcomingSessions, ReportFigures,
            WebLink, InviteCode, AvailablePeers, AnyoneAlertable, AngketRuns, ShiftHolds,
-           ShiftSwap, SwapPeers, PeerLoads)
+           ShiftSwap, SwapPeers, PeerLoads, HeldCases, FormerCase, TakenSlots, PseudonymTaken)

@@ -16,12 +16,13 @@ from bot.core import (
     coaching,
     enrol,
     handoff,
+    held,
     peer_risk,
     practice,
     training,
 )
 from bot.core.context import Context
-from bot.core.conversation import Outcome, Turn
+from bot.core.conversation import CaseView, Outcome, Turn
 from bot.core.effects import (
     Audit,
     CancelTimer,
@@ -35,6 +36,7 @@ from bot.core.events import Kind
 from bot.core.feature import (
     COUNSELORS,
     STAFF,
+    Ask,
     ButtonRoute,
     Command,
     Fallback,
@@ -44,7 +46,7 @@ from bot.core.feature import (
     counselors_only,
     refused_to_students,
 )
-from bot.core.reads import ReportFigures
+from bot.core.reads import FormerCase, ReportFigures
 from bot.core.staffhelp import staff_help
 from bot.core.textclean import MAX_INBOUND_CHARS, clean_text
 from bot.reports.figures import summary_values, weeks_chart_spec
@@ -92,6 +94,11 @@ def _on_case(name: str):
         if name == "selesai" and not code and not turn.replying:
             code = closing_code(turn)  # the case whose closing note was asked for
         chosen = choice.choose(turn, code, use_focus=name != "selesai")
+        if name == "catatan" and (chosen.refusal == "staff.not_your_case" or (
+                chosen.case is None and not turn.held and not turn.replying)):
+            refused = _not_the_holder(ctx, turn)
+            if refused is not None:
+                return refused
         if chosen.refusal:
             return _reply(ctx, turn, chosen.refusal, audit="case_choice_refused",
                           code=chosen.code)
@@ -102,6 +109,24 @@ def _on_case(name: str):
     return run
 
 
+def _not_the_holder(ctx: Context, turn: Turn) -> Outcome | None:
+    """/catatan about a case somebody else holds now (it was handed over): nothing is saved,
+    and they are told who holds it, by role (only the current holder adds notes)."""
+    case = turn.reads.get("former")
+    if not isinstance(case, CaseView) or case.assignee == turn.party.key:
+        return None
+    holder = ("staff.holder_nobody" if case.assignee is None or case.status != "active"
+              else "staff.holder_peer" if case.route == "peer" else "staff.holder_counselor")
+    return _reply(ctx, turn, "staff.note_not_holder", audit="note_refused", code=case.code,
+                  holder=ctx.text(holder, turn.conversation.lang))
+
+
+def _former(ask: Ask) -> FormerCase:
+    head = ask.args.strip().partition(" ")[0]
+    match = choice.CODE.fullmatch(head)
+    return FormerCase(match.group(1) if match else "")
+
+
 def _case_command(ctx: Context, turn: Turn, name: str, args: str) -> Outcome:
     return CASE_COMMANDS[name](ctx, turn, args)
 
@@ -109,28 +134,33 @@ def _case_command(ctx: Context, turn: Turn, name: str, args: str) -> Outcome:
 def _ask_which(ctx: Context, turn: Turn, item: dict) -> Outcome:
     """Several cases and no clear choice: keep the message and ask which case it is for (one
     waiting message at a time, each with a preview)."""
-    conv = choice.queue(turn.conversation, item)
+    conv = choice.queue(turn.conversation, item, turn)
     outcome = Outcome(conv)
     _ask_first(ctx, replace(turn, conversation=conv), outcome)
     return outcome
 
 
 def _ask_first(ctx: Context, turn: Turn, outcome: Outcome) -> None:
-    first = choice.first_waiting(outcome.conversation or turn.conversation)
-    if first is None:
-        return
-    key = {"send": "staff.which_case_send", "focus": "staff.which_case_focus",
-           "selesai": "staff.which_case_close"}.get(str(first.get("do")), "staff.which_case")
-    ctx.say(outcome, turn, key, choice.buttons(turn), n=len(turn.held),
-             preview=choice.preview(first), command=f"/{first.get('do')}")
+    conv = outcome.conversation or turn.conversation
+    if choice.first_waiting(conv) is not None:
+        outcome.effects += held.ask_first(ctx, conv, turn.party.key, turn.held)
 
 
-def picked(ctx: Context, turn: Turn, code: str) -> Outcome:
+def picked(ctx: Context, turn: Turn, data: str) -> Outcome:
     """A case button: the first waiting message goes to that case, which becomes the focus;
-    the next waiting one (if any) is asked about."""
+    the next waiting one (if any) is asked about. A button of another question (an earlier
+    one, or one whose message was dropped) sends nothing: never a message to a child it was
+    not chosen for."""
+    code, number = choice.pick_parts(data)
     case = next((c for c in turn.held if c.code == code), None)
     if case is None:
         return _reply(ctx, turn, "staff.not_your_case", audit="button_refused", code=code)
+    first = choice.first_waiting(turn.conversation)
+    if (first is not None and str(first.get("id", "")) != number) or (
+            first is None and number):
+        outcome = _reply(ctx, turn, "staff.pick_stale", audit="button_refused")
+        _ask_first(ctx, turn, outcome)
+        return outcome
     item, rest = choice.take_first(turn.conversation)
     turn = replace(turn, case=case, conversation=choice.focused_on(rest, code, turn.now))
     if item is not None and item.get("do") == "send":
@@ -172,9 +202,9 @@ def relay_to_student(ctx: Context, turn: Turn, text: str) -> Outcome:
     risky = peer_risk.before_relay(ctx, turn, text)
     if risky is not None:  # crisis words from a peer: held, and the case goes to guru BK
         return risky
-    held, nudges = coaching.before_relay(ctx, turn, text)
-    if held is not None:  # the peer is told why; nothing reaches the student
-        return held
+    coached, nudges = coaching.before_relay(ctx, turn, text)
+    if coached is not None:  # the peer is told why; nothing reaches the student
+        return coached
     lang = case.lang or ctx.catalog.default_lang
     name = turn.party.pseudonym or turn.party.alias  # never a peer's real name
     role = ctx.text(f"relay.role_{turn.party.role}", lang, name=name)
@@ -276,6 +306,7 @@ FEATURE = Feature(
         Command("eskalasi", _on_case("eskalasi"), STAFF, aliases=("escalate",),
                 menu=(_line(20, "Teruskan ke guru BK + alasan", "peer"),)),
         Command("catatan", _on_case("catatan"), STAFF, aliases=("note",),
+                reads=(Read("former", _former),),
                 menu=(_line(30, "Catatan supervisi", "peer"),)),
         Command("ke", focus, STAFF, aliases=("to",)),
         Command("laporan", report, STAFF, aliases=("report",), roles=COUNSELORS,
@@ -286,9 +317,10 @@ FEATURE = Feature(
             _line(90, "Bantuan staf", "tppk"))),
         *refused_to_students("eskalasi", "catatan", "ke", "laporan"),
     ),
-    buttons=(ButtonRoute(choice.PICK_PREFIX, lambda ctx, turn: picked(
-        ctx, turn, turn.data.removeprefix(choice.PICK_PREFIX)), STAFF),),
+    buttons=(ButtonRoute(choice.PICK_PREFIX, lambda ctx, turn: picked(ctx, turn, turn.data),
+                         STAFF),),
     fallbacks=(Fallback(STAFF, (Kind.COMMAND,), staff_help),
                Fallback(STAFF, (Kind.BUTTON,), _stale),
-               Fallback(STAFF, (Kind.TEXT, Kind.UNSUPPORTED), _text_turn)),
+               Fallback(STAFF, (Kind.TEXT, Kind.UNSUPPORTED), _text_turn,
+                        reads=(Read("pseudonym_taken", enrol.pseudonym_read),))),
 )

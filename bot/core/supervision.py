@@ -38,9 +38,10 @@ def _age(opened_at: str, now: dt.datetime) -> str:
 
 def list_cases(ctx: Context, turn: Turn) -> Outcome:
     lang = turn.conversation.lang
-    if not turn.listing:
+    if not turn.listing:  # audited too: a listing asked for with another school's code
         return Outcome(turn.conversation, [Send(turn.party.key,
-                                                ctx.text("supervision.empty", lang))])
+                                                ctx.text("supervision.empty", lang)),
+                                           Audit(turn.party.key, "cases_listed", {"count": 0})])
     lines = [ctx.text("supervision.header", lang)]
     for case in turn.listing:
         flags = ("🚨 " if case.level == "crisis" else "⚠️ " if case.level == "concern" else "")
@@ -56,14 +57,22 @@ def list_cases(ctx: Context, turn: Turn) -> Outcome:
                                              {"count": len(turn.listing)})])
 
 
+def _unknown(ctx: Context, turn: Turn, command: str, code: str) -> Outcome:
+    """A code this school has no (open) case for: refused, and audited, since a code of
+    another school or a guessed one is somebody looking for a student they cannot see."""
+    return Outcome(turn.conversation, [
+        Send(turn.party.key, ctx.text("supervision.unknown", turn.conversation.lang,
+                                      code=code)),
+        Audit(turn.party.key, "case_lookup_refused", {"command": command, "code": code[:16]})])
+
+
 def transcript(ctx: Context, turn: Turn, code: str) -> Outcome:
     """/lihat CODE [N]: every case of that student (story, notes, closing note, rating), then
     the transcript of case N (the newest by default). Audited."""
     lang = turn.conversation.lang
     case = turn.subject
     if case is None or not turn.history:
-        return Outcome(turn.conversation, [Send(turn.party.key, ctx.text(
-            "supervision.unknown", lang, code=code.split(" ")[0]))])
+        return _unknown(ctx, turn, "lihat", code.split(" ")[0])
     shown = next((r for r in turn.history if r.id == case.id), turn.history[-1])
     lines = [ctx.text("supervision.history_header", lang, code=case.code, alias=case.alias,
                        n=len(turn.history))]
@@ -124,8 +133,7 @@ def take_over(ctx: Context, turn: Turn, code: str) -> Outcome:
     lang = turn.conversation.lang
     case = turn.subject
     if case is None or case.status == "closed":
-        return Outcome(turn.conversation, [Send(turn.party.key, ctx.text(
-            "supervision.unknown", lang, code=code))])
+        return _unknown(ctx, turn, "ambil", code)
     said = "\n".join(f"• {crisis.quoted(text)}" for sender, text in case.recent
                      if sender == "student")
     effects: list = [TakeOver(case.id, turn.party.key),

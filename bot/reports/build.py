@@ -29,7 +29,8 @@ FORMATS = ("md", "csv", "html")
 def default_out_dir(config: Config) -> Path:
     """Where reports go unless ``--out`` says otherwise: ``reports/`` beside the database
     (data/ by default), never the folder the command was started in (often the code)."""
-    return config.database_path.parent / "reports"
+    out = config.database_path.parent / "reports"
+    return out / config.school_id if config.school_id else out  # a school's: its own folder
 
 
 def names(config: Config, lang: str) -> Names:
@@ -70,7 +71,8 @@ async def load(config: Config, start: dt.date, end: dt.date, demo: bool = False,
         store = await Store.open(path, IdentityVault(DEMO_SECRET))
     else:
         store = await open_store(config.database_path, config.database_url(),
-                                 IdentityVault(load_secret(config)))
+                                 IdentityVault(load_secret(config), config.school_id),
+                                 school=config.school_id)
     try:
         async with store.transaction() as db:
             return await collect(db, config, start, end,

@@ -36,7 +36,9 @@ async def gather(db: aiosqlite.Connection, start: dt.date, end: dt.date,
         "COALESCE(u.pseudonym, u.display_name) AS staff_name, "
         "COALESCE(u.former_role, u.role) AS staff_role, "  # removed staff keep their workload
         "(SELECT MIN(m.at) FROM case_messages AS m WHERE m.case_id = c.id "
-        " AND m.sender != 'student') AS first_reply "
+        " AND m.sender != 'student') AS first_reply, "
+        "EXISTS (SELECT 1 FROM offers AS o WHERE o.case_id = c.id "
+        " AND o.status = 'accepted') AS peer_took "  # a peer took it (it may have moved on)
         "FROM cases AS c LEFT JOIN users AS u ON u.key = c.assignee_key "
         "WHERE c.opened_at >= ? AND c.opened_at < ?",
         (lo, hi),
@@ -44,7 +46,9 @@ async def gather(db: aiosqlite.Connection, start: dt.date, end: dt.date,
     for row in rows:
         opened = parse_ts(row["opened_at"])
         crisis = row["level"] == "crisis"
-        route = "crisis" if crisis else row["route"]
+        # a case a peer took is the peers' work even after guru BK took it over (/ambil) or
+        # the peer passed it on (/eskalasi), which set its route to counselor
+        route = "crisis" if crisis else "peer" if row["peer_took"] else row["route"]
         data.cases_by_route[route] += 1
         data.cases_by_week.setdefault(week_of(opened, tz), Counter())[route] += 1
         data.cases_by_topic[row["topic"]] += 1

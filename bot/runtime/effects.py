@@ -84,6 +84,7 @@ _GROUPS: dict[str, tuple[tuple[str, bool], ...]] = {
     "crisis_team": (),  # counselors and backup together, no fallback (see _UNIONS)
     "backup": (("backup", False), ("counselor", False)),
     "peer": (("peer", False),),
+    "counselors_only": (("counselor", False),),  # a notice for counselors, never passed on
 }
 
 

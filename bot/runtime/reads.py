@@ -170,6 +170,26 @@ async def _peer_loads(rc: ReadContext, query: q.PeerLoads) -> tuple:
     return await shifts.peer_loads(rc.db, query.monday, query.weeks, query.tz, rc.now)
 
 
+async def _held_cases(rc: ReadContext, _: q.HeldCases) -> tuple:
+    return await cases.held_by(rc.db, rc.key)
+
+
+async def _former_case(rc: ReadContext, query: q.FormerCase) -> CaseView | None:
+    code = query.code
+    if not code:
+        last = await audit.last_of(rc.db, rc.key, ("offer_accepted", "case_claimed"))
+        code = str(last.get("code", "")) if last else ""
+    return await cases.open_by_code(rc.db, code) if code else None
+
+
+async def _taken_slots(rc: ReadContext, _: q.TakenSlots) -> tuple:
+    return await services.taken_slots(rc.db, rc.key, rc.now)
+
+
+async def _pseudonym_taken(rc: ReadContext, query: q.PseudonymTaken) -> str | None:
+    return await users.pseudonym_suggestion(rc.db, query.name, rc.key)
+
+
 READS: Mapping[type, Callable[[ReadContext, Any], Awaitable[Any]]] = {
     q.OpenCaseNamed: _open_case_named, q.LatestCaseNamed: _latest_case_named,
     q.CaseById: _case_by_id, q.OpenCasesSince: _open_cases_since, q.StudentHistory: _history,
@@ -178,7 +198,9 @@ READS: Mapping[type, Callable[[ReadContext, Any], Awaitable[Any]]] = {
     q.ReportFigures: _report, q.WebLink: _web_link, q.InviteCode: _invite,
     q.AvailablePeers: _available_peers, q.AnyoneAlertable: _alertable,
     q.AngketRuns: _angket, q.ShiftHolds: _shift_holds, q.ShiftSwap: _shift_swap,
-    q.SwapPeers: _swap_peers, q.PeerLoads: _peer_loads,
+    q.SwapPeers: _swap_peers, q.PeerLoads: _peer_loads, q.HeldCases: _held_cases,
+    q.FormerCase: _former_case, q.TakenSlots: _taken_slots,
+    q.PseudonymTaken: _pseudonym_taken,
 }
 
 

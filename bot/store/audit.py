@@ -8,6 +8,7 @@ from typing import Any
 
 import aiosqlite
 
+from bot.core.keys import UserKey
 from bot.store.db import fetch_all, fetch_one, ts
 
 
@@ -44,3 +45,13 @@ async def rows(db: aiosqlite.Connection, action: str | None = None) -> list[dict
         dict(r) | {"detail": json.loads(r["detail"])}
         for r in await fetch_all(db, sql + " ORDER BY id", args)
     ]
+
+
+async def last_of(db: aiosqlite.Connection, actor: UserKey,
+                  actions: tuple[str, ...]) -> dict[str, Any] | None:
+    """The detail of ``actor``'s latest audit row of one of ``actions`` (None: none)."""
+    row = await fetch_one(
+        db, "SELECT detail FROM audit WHERE actor_key = ? AND action IN "
+        "(SELECT value FROM json_each(?)) ORDER BY id DESC LIMIT 1",
+        (actor.value, json.dumps(list(actions))))
+    return json.loads(row["detail"]) if row else None

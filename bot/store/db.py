@@ -270,7 +270,7 @@ class Store:
         if row is None:
             return False
         try:
-            sealer.unlock(row.wrapped)
+            sealer.unlock(row.wrapped, row.scheme)
         except WrongSecret as exc:
             raise SecretMismatch(self.path) from exc
         return True

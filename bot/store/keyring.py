@@ -10,7 +10,6 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from bot.core.keyring import SCHEME
 from bot.store.db import fetch_one, sqlite_has_table, ts
 from bot.store.port import is_postgres
 
@@ -20,7 +19,9 @@ class Keyed(Protocol):
 
     origin: str
 
-    def unlock(self, wrapped: str) -> None: ...
+    def unlock(self, wrapped: str, scheme: str | None = None) -> None: ...
+
+    def new_scheme(self, fresh: bool) -> str: ...
 
     def use_legacy_root(self) -> None: ...
 
@@ -61,13 +62,15 @@ async def ensure(db: Any, vault: Keyed, legacy: bool, now: dt.datetime) -> Keyri
         vault.use_legacy_root()
         if not await has_table(db):
             return None
+    fresh = await fetch_one(db, "SELECT 1 FROM users LIMIT 1") is None
+    scheme = vault.new_scheme(fresh)
     await db.execute(
         "INSERT OR IGNORE INTO keyring (id, scheme, wrapped, origin, created_at) "
         "VALUES (1, ?, ?, ?, ?)",
-        (SCHEME, vault.wrap_root(), "legacy" if legacy else "random", ts(now)))
+        (scheme, vault.wrap_root(), "legacy" if legacy else "random", ts(now)))
     row = await read(db)
     assert row is not None
-    vault.unlock(row.wrapped)
+    vault.unlock(row.wrapped, row.scheme)
     return row
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 
 import aiosqlite
 
 from bot.core.conversation import AppointmentView, GroupSessionView
 from bot.core.keys import UserKey
-from bot.store.db import fetch_all, fetch_one, parse_ts, ts
+from bot.store.db import Overtaken, fetch_all, fetch_one, parse_ts, ts
 from bot.store.locks import hold_person
 from bot.store.port import is_postgres
 
@@ -60,21 +61,43 @@ async def active_by_ref(db: aiosqlite.Connection, ref: str) -> AppointmentView |
     return _appointment(row) if row else None
 
 
+HOLDING = ("requested", "confirmed")  # the statuses whose slot is held (slot_hold)
+
+
+def _slot_taken(exc: BaseException) -> bool:
+    """A second active booking of one slot (the unique slot_hold index, either database)."""
+    return isinstance(exc, sqlite3.IntegrityError) or type(exc).__name__ == \
+        "UniqueViolationError"
+
+
+async def _held(db: aiosqlite.Connection, sql: str, args: tuple) -> aiosqlite.Cursor:
+    """Run a statement that may hold a slot; another booking of it is ``Overtaken``."""
+    try:
+        return await db.execute(sql, args)
+    except Exception as exc:
+        if _slot_taken(exc):
+            raise Overtaken("that slot was booked meanwhile") from exc  # decided afresh
+        raise
+
+
 async def request(db: aiosqlite.Connection, student: UserKey, slot: dt.datetime, topic: str,
                   identity: bytes | None, now: dt.datetime, ref: str | None = None) -> int:
-    """A new request, or the active one moved to ``slot`` (waiting for confirmation again)."""
+    """A new request, or the active one moved to ``slot`` (waiting for confirmation again).
+    The slot is held in the store: another student's booking of it is ``Overtaken``."""
     current = await active_for(db, student)
     if current is not None:
-        await db.execute(
-            "UPDATE appointments SET slot = ?, status = 'requested', confirmed_by = NULL, "
-            "pending_slot = NULL, pending_from = NULL, pending_by = NULL, "
-            "updated_at = ? WHERE id = ?", (ts(slot), ts(now), current.id))
+        await _held(
+            db,
+            "UPDATE appointments SET slot = ?, slot_hold = ?, status = 'requested', "
+            "confirmed_by = NULL, pending_slot = NULL, pending_from = NULL, pending_by = NULL, "
+            "updated_at = ? WHERE id = ?", (ts(slot), ts(slot), ts(now), current.id))
         return current.id
-    cursor = await db.execute(
-        "INSERT INTO appointments (student_key, slot, topic, status, identity, consent_at, "
-        "created_at, updated_at, ref) VALUES (?, ?, ?, 'requested', ?, ?, ?, ?, ?)",
-        (student.value, ts(slot), topic, identity, ts(now) if identity else None, ts(now),
-         ts(now), ref))
+    cursor = await _held(
+        db,
+        "INSERT INTO appointments (student_key, slot, slot_hold, topic, status, identity, "
+        "consent_at, created_at, updated_at, ref) VALUES (?, ?, ?, ?, 'requested', ?, ?, ?, ?, ?)",
+        (student.value, ts(slot), ts(slot), topic, identity, ts(now) if identity else None,
+         ts(now), ts(now), ref))
     assert cursor.lastrowid is not None
     return cursor.lastrowid
 
@@ -82,13 +105,25 @@ async def request(db: aiosqlite.Connection, student: UserKey, slot: dt.datetime,
 async def set_status(db: aiosqlite.Connection, appointment_id: int, status: str,
                      staff: UserKey | None, now: dt.datetime,
                      slot: dt.datetime | None = None) -> None:
-    """A new status (and time, when given); a time that waited for an answer is settled."""
-    await db.execute(
+    """A new status (and time, when given); a time that waited for an answer is settled; a
+    cancelled, declined or past appointment lets its slot go."""
+    await _held(
+        db,
         "UPDATE appointments SET status = ?, confirmed_by = COALESCE(?, confirmed_by), "
-        "slot = COALESCE(?, slot), pending_slot = NULL, pending_from = NULL, "
-        "pending_by = NULL, updated_at = ? WHERE id = ?",
-        (status, staff.value if staff else None, ts(slot) if slot else None, ts(now),
-         appointment_id))
+        "slot = COALESCE(?, slot), slot_hold = CASE WHEN ? THEN COALESCE(?, slot) END, "
+        "pending_slot = NULL, pending_from = NULL, pending_by = NULL, updated_at = ? "
+        "WHERE id = ?",
+        (status, staff.value if staff else None, ts(slot) if slot else None,
+         status in HOLDING, ts(slot) if slot else None, ts(now), appointment_id))
+
+
+async def taken_slots(db: aiosqlite.Connection, student: UserKey,
+                      now: dt.datetime) -> tuple[dt.datetime, ...]:
+    """The coming slots other students' requested or confirmed appointments hold."""
+    rows = await fetch_all(
+        db, "SELECT slot FROM appointments WHERE status IN ('requested', 'confirmed') "
+        "AND slot >= ? AND student_key != ?", (ts(now), student.value))
+    return tuple(parse_ts(r["slot"]) for r in rows)
 
 
 async def propose(db: aiosqlite.Connection, appointment_id: int, slot: dt.datetime, by: str,

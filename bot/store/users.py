@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -81,6 +82,7 @@ async def touch(
         alias, code = alias_for(key, salt)
         if await fetch_one(db, "SELECT 1 FROM users WHERE code = ?", (code,)) is None:
             break
+    alias = await _free_alias(db, key)
     await db.execute(
         "INSERT INTO users (key, channel, alias, code, lang, address, created_at, last_seen_at) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -89,6 +91,27 @@ async def touch(
     created = await get(db, key)
     assert created is not None
     return created
+
+
+_ALIAS_TRIES = 64  # animal-colour pairs tried before a number is added
+
+
+async def _free_alias(db: aiosqlite.Connection, key: UserKey) -> str:
+    """An alias nobody in the school has: the first free pair among the key's candidates, else
+    the first candidate with the smallest free number ("Kucing Biru 2"), so two cases never
+    show one alias to a staff member."""
+    candidates = list(dict.fromkeys(alias_for(key, salt)[0] for salt in range(_ALIAS_TRIES)))
+    taken = {row["alias"] for row in await fetch_all(
+        db, "SELECT alias FROM users WHERE alias IN (SELECT value FROM json_each(?))",
+        (json.dumps(candidates),))}
+    free = next((name for name in candidates if name not in taken), None)
+    if free is not None:
+        return free
+    base = candidates[0]
+    numbered = {row["alias"] for row in await fetch_all(
+        db, "SELECT alias FROM users WHERE alias LIKE ?", (base + " %",))}
+    return next(f"{base} {n}" for n in range(2, len(numbered) + 3)
+                if f"{base} {n}" not in numbered)
 
 
 async def set_lang(db: aiosqlite.Connection, key: UserKey, lang: str) -> None:
@@ -104,13 +127,26 @@ async def set_role(
     )
 
 
+# Who may count as on duty at all: anybody but a peer, and a peer only with a pseudonym,
+# trained and approved (the training gate). Everything that says "on duty" uses it: routing,
+# the web view, the reports (an unapproved peer with duty on is not on duty anywhere).
+MAY_BE_ON_DUTY = ("(u.role != 'peer' OR (u.pseudonym IS NOT NULL AND u.trained_at IS NOT NULL "
+                  "AND u.approved_at IS NOT NULL))")
+
+
+def may_be_on_duty(row: UserRow) -> bool:
+    """``MAY_BE_ON_DUTY`` for a row already read."""
+    return row.role != "peer" or bool(row.pseudonym and row.trained_at and row.approved_at)
+
+
 async def with_role(
     db: aiosqlite.Connection, role: str, on_duty_only: bool = False, on_shift: bool = False
 ) -> list[UserRow]:
-    """Staff of a role; ``on_duty_only`` keeps those toggled on, or on shift when "auto"."""
-    sql, args = "SELECT * FROM users WHERE role = ?", [role]
+    """Staff of a role; ``on_duty_only`` keeps those toggled on, or on shift when "auto"
+    (and, for peers, only trained and approved ones: ``MAY_BE_ON_DUTY``)."""
+    sql, args = "SELECT * FROM users u WHERE role = ?", [role]
     if on_duty_only:
-        sql += " AND (duty = 'on' OR (duty = 'auto' AND ?))"
+        sql += " AND (duty = 'on' OR (duty = 'auto' AND ?)) AND " + MAY_BE_ON_DUTY
         args.append(int(on_shift))
     return [_row(r) for r in await fetch_all(db, sql + " ORDER BY created_at", args)]
 
@@ -153,6 +189,23 @@ async def peers_on_duty(db: aiosqlite.Connection, on_shift: bool, case_id: int) 
 
 async def set_pseudonym(db: aiosqlite.Connection, key: UserKey, pseudonym: str) -> None:
     await db.execute("UPDATE users SET pseudonym = ? WHERE key = ?", (pseudonym, key.value))
+
+
+async def pseudonym_suggestion(db: aiosqlite.Connection, name: str,
+                               key: UserKey) -> str | None:
+    """None when no other staff member has ``name`` as nickname (any case), else the first
+    free "Bintang 2", "Bintang 3" ... spelt like the one taken (nicknames are unique within a
+    school)."""
+    rows = await fetch_all(
+        db, "SELECT pseudonym FROM users WHERE role != 'student' AND key != ? "
+        "AND (lower(pseudonym) = lower(?) OR lower(pseudonym) LIKE lower(?))",
+        (key.value, name, name + " %"))
+    same = [str(r["pseudonym"]) for r in rows if str(r["pseudonym"]).lower() == name.lower()]
+    if not same:
+        return None
+    taken = {str(r["pseudonym"]).lower() for r in rows}
+    return next(f"{same[0]} {n}" for n in range(2, len(taken) + 3)
+                if f"{same[0]} {n}".lower() not in taken)
 
 
 async def find_staff(db: aiosqlite.Connection, who: str) -> UserRow | None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import aiosqlite
 
 from bot.core.keys import UserKey
+from bot.store import users
 from bot.store.db import fetch_all, fetch_one, parse_ts, ts
 
 
@@ -90,13 +91,14 @@ async def live(db: aiosqlite.Connection, on_shift: bool) -> LiveView:
         view.active.append(Active(r["code"], r["alias"] or "", r["route"], r["level"],
                                   r["helper"]))
     for r in await fetch_all(
-            db, "SELECT u.role, u.duty, u.unreachable_since, COALESCE(CASE WHEN u.role = 'peer' "
+            db, "SELECT u.role, u.duty, u.unreachable_since, " + users.MAY_BE_ON_DUTY
+                + " AS may, COALESCE(CASE WHEN u.role = 'peer' "
                 "THEN u.pseudonym END, u.display_name, u.pseudonym, u.code) AS name, "
                 "(SELECT COUNT(*) FROM cases c WHERE c.assignee_key = u.key "
                 "AND c.status = 'active') AS load FROM users u "
                 "WHERE u.role IN ('peer', 'counselor', 'backup') "
                 "ORDER BY u.role, name"):
-        on = r["duty"] == "on" or (r["duty"] == "auto" and on_shift)
+        on = bool(r["may"]) and (r["duty"] == "on" or (r["duty"] == "auto" and on_shift))
         view.staff.append(StaffNow(r["name"], r["role"], r["duty"], on, r["load"],
                                    r["unreachable_since"] is not None))
     return view

@@ -56,7 +56,8 @@ async def staff_page(request: web.Request) -> web.Response:
         people = await users.staff(db)
         loads = {p.key: await users.active_load(db, p.key) for p in people}
     rows = [{"p": p, "load": loads[p.key],
-             "on": p.duty == "on" or (p.duty == "auto" and on_shift and p.role != "principal")}
+             "on": users.may_be_on_duty(p) and (
+                 p.duty == "on" or (p.duty == "auto" and on_shift and p.role != "principal"))}
             for p in people if p.role in ROLES]
     saved = await _roster(request)
     return page(request, "staff.html", viewer=request[VIEWER], rows=rows, roles=ROLES,
@@ -121,6 +122,9 @@ async def set_duty(request: web.Request) -> web.Response:
         raise web.HTTPBadRequest(text="duty")
     if duty == "on" and person.role == "peer" and not person.pseudonym:
         raise web.HTTPConflict(text=c.text("web.staff.no_pseudonym",
+                                           c.lang(request, viewer)))
+    if duty == "on" and not users.may_be_on_duty(person):  # as /onduty: training first
+        raise web.HTTPConflict(text=c.text("web.staff.not_approved",
                                            c.lang(request, viewer)))
     effects = [UpdateStaff(person.key, duty=duty),
                Audit(viewer.key, "duty_set", {"duty": duty, "role": person.role, "via": "web"})]

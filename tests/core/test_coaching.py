@@ -23,6 +23,7 @@ EXPLAIN = {  # a fragment of each kind's explanation, per language
     "minimising": {"id": "merasa tidak didengar", "en": "feel unheard"},
     "secrecy": {"id": "jangan janji merahasiakan", "en": "don't promise to keep it secret"},
     "directive": {"id": "dengarkan dulu", "en": "listening before giving advice"},
+    "blaming": {"id": "menyalahkan atau mengejek", "en": "blaming or insulting"},
 }
 HELD_MESSAGES = [  # (kind, what the peer writes)
     ("identity", "boleh minta nomor wa kamu?"),
@@ -35,6 +36,12 @@ HELD_MESSAGES = [  # (kind, what the peer writes)
     ("contact", "nama asliku Rina, aku dari kelas 9B"),
     ("minimising", "ah gitu doang, jangan lebay deh"),
     ("minimising", "honestly you're overreacting"),
+    # insults and blame from a peer (an outside tester: "kamu bodoh" reached the student)
+    ("blaming", "kamu bodoh"),
+    ("blaming", "ya salah kamu sendiri sih"),
+    ("blaming", "you're stupid"),
+    ("blaming", "dasar goblok"),
+    ("minimising", "dasar lebay"),
 ]
 
 

@@ -23,8 +23,8 @@ def test_every_rule_and_mask_has_examples_and_the_kinds_cover_the_issue() -> Non
     rules = load_coaching(SHIPPED)
     assert rules is not None
     assert {k: s.action for k, s in rules.kinds.items()} == {
-        "identity": "hold", "contact": "hold", "minimising": "hold", "secrecy": "hold",
-        "directive": "relay", "reflecting": "praise", "validating": "praise",
+        "identity": "hold", "contact": "hold", "minimising": "hold", "blaming": "hold",
+        "secrecy": "hold", "directive": "relay", "reflecting": "praise", "validating": "praise",
         "open_question": "praise"}
     assert rules.kinds["secrecy"].only_when_risk
 
@@ -75,4 +75,4 @@ def test_check_flows_counts_the_rules(project: Path, capsys) -> None:
     from bot.cli import main
 
     main(["check-flows", "--config", str(project / "config.yaml")])
-    assert "coaching: 15 rule(s), 6 mask(s) OK" in capsys.readouterr().out
+    assert "coaching: 17 rule(s), 6 mask(s) OK" in capsys.readouterr().out

@@ -166,3 +166,25 @@ async def _code_of(dialog: Dialog) -> str:
     async with dialog.app.store.read() as db:
         rows = await db.execute_fetchall("SELECT code FROM cases ORDER BY id DESC LIMIT 1")
     return rows[0][0]
+
+
+@pytest.mark.parametrize(("lang", "taken"), [("id", "sudah dipakai"), ("en", "already taken")])
+async def test_a_peer_nickname_already_used_in_the_school_is_refused_with_a_suggestion(
+        dialog: Dialog, config, lang: str, taken: str) -> None:
+    """Two peers named "Bintang" would make students (and guru BK) mix them up."""
+    first = await staffcli.invite(config, "peer", "Rina", days=7, clock=dialog.app.clock)
+    await dialog.say("rina", f"/join {first}")
+    await dialog.say("rina", "Bintang")
+    code = await staffcli.invite(config, "peer", "Dewi", days=7, clock=dialog.app.clock)
+    await dialog.say("dewi", f"/join {code}")
+    if lang == "en":
+        await dialog.say("dewi", "/language")
+        await dialog.press("dewi", "English")
+    sent = await dialog.say("dewi", "bintang")  # case does not make it another name
+    told = to(sent, "dewi")[0]
+    assert taken in told and "Bintang 2" in told and len(to(sent, "dewi")) == 1
+    sent = await dialog.say("dewi", "Bintang 2")
+    assert "Bintang 2" in to(sent, "dewi")[0]
+    async with dialog.app.store.transaction() as db:
+        names = sorted(s.pseudonym for s in await users.staff(db))
+    assert names == ["Bintang", "Bintang 2"]

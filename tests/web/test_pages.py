@@ -245,3 +245,21 @@ async def test_the_cases_list_filters_by_week(webview: Web) -> None:
         for ignored in ("2026-11-24", "2020-01-06", "kemarin"):  # not a Monday offered
             reply = await webview.call(client, "GET", f"/kasus?minggu={ignored}")
             assert f"#{first}" in reply.text and f"#{second}" in reply.text, ignored
+
+
+async def test_an_unapproved_peer_is_never_shown_on_duty(webview: Web) -> None:
+    """An outside tester: a peer whose duty is on but who is not approved (yet, or any more)
+    showed as on duty on Live and on the staff page: only trained, approved peers count."""
+    async with webview.app.store.transaction() as db:
+        await db.execute("UPDATE users SET approved_at = NULL, approved_by = NULL, duty = 'on' "
+                         "WHERE key = ?", (key(webview, PEER).value,))
+    async with webview.client() as client:
+        await webview.sign_in(client)
+        live = (await webview.call(client, "GET", "/langsung/bagian")).text
+        on_duty = live[live.index("Bertugas sekarang"):live.index("Tidak bertugas:")]
+        assert "Bu Rina" in on_duty and "Bintang" not in on_duty
+        assert "Bintang" in live[live.index("Tidak bertugas:"):]
+        staff = (await webview.call(client, "GET", "/staf")).text
+        row = staff[staff.index("Bintang"):]
+        row = row[:row.index("</tr>")]
+        assert "s-closed" in row and "s-active" not in row

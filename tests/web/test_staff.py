@@ -81,3 +81,20 @@ async def test_the_last_counselor_is_warned_about(webview: Web) -> None:
                            data={"csrf": csrf})
         confirm = await webview.call(client, "GET", f"/staf/{await code_of(webview, BK)}/hapus")
     assert "terakhir" in confirm.text
+
+
+async def test_an_unapproved_peer_cannot_be_put_on_duty_from_the_web(webview: Web) -> None:
+    """As /onduty in chat: training and guru BK's approval first (an outside tester saw an
+    unapproved peer on duty on the web)."""
+    peer = await code_of(webview, PEER)
+    async with webview.app.store.transaction() as db:
+        await db.execute("UPDATE users SET approved_at = NULL, duty = 'off' WHERE code = ?",
+                         (peer,))
+    async with webview.client() as client:
+        await webview.sign_in(client)
+        csrf = await webview.csrf(client)
+        reply = await webview.call(client, "POST", f"/staf/{peer}/tugas",
+                                   data={"csrf": csrf, "duty": "on"})
+        assert reply.status == 409 and "belum disetujui" in reply.text
+    [duty] = await webview.rows("SELECT duty FROM users WHERE code = ?", (peer,))
+    assert duty[0] == "off"
