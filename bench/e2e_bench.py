@@ -32,6 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.cpushare import CpuShares  # noqa: E402
 from bot import staffcli  # noqa: E402
 from bot.app import App  # noqa: E402
 from bot.config import load_config  # noqa: E402
@@ -58,7 +59,7 @@ async def converse(fake: FakeBotApi, students: list[int], rounds: int,
             seen = fake.count(student)
             start = time.perf_counter()
             fake.say(student, text_for(student, n))
-            await fake.wait_count(student, seen + 1, timeout=30)
+            await fake.wait_count(student, seen + 1, timeout=120)  # a loaded machine
             latencies.append(time.perf_counter() - start)
 
     begin = time.perf_counter()
@@ -66,10 +67,11 @@ async def converse(fake: FakeBotApi, students: list[int], rounds: int,
     return latencies, time.perf_counter() - begin
 
 
-async def _spawn(argv: list[str], env: dict[str, str]) -> asyncio.subprocess.Process:
+async def _spawn(argv: list[str], env: dict[str, str],
+                 log: Path | None = None) -> asyncio.subprocess.Process:
+    err = open(log, "ab") if log is not None else asyncio.subprocess.DEVNULL  # noqa: SIM115
     return await asyncio.create_subprocess_exec(*argv, cwd=ROOT, env=env,
-                                                stdout=asyncio.subprocess.DEVNULL,
-                                                stderr=asyncio.subprocess.DEVNULL)
+                                                stdout=asyncio.subprocess.DEVNULL, stderr=err)
 
 
 def _peak_rss_mb(pid: int) -> float:
@@ -99,64 +101,85 @@ async def run_sebaya(args, config_path: Path, env: dict[str, str]) -> dict:
         os.environ["SEBAYA_DATABASE_URL"] = env["SEBAYA_DATABASE_URL"]
     code = await staffcli.invite(config, "counselor", "Bu Rina", days=1)
     profile = ["-m", "cProfile", "-o", args.profile] if args.profile else []
-    bots = [await _spawn([sys.executable, *profile, "-m", "bot", "run", "--config",
-                          str(config_path)], env) for _ in range(args.workers)]
-    fake.say(BK, f"/join {code}")
-    await fake.wait_text(BK, "terdaftar sebagai", timeout=30)
-    students = list(range(10_000, 10_000 + args.students))
-    texts = ("halo", "/help", "/bahasa", "/help", "/help", "/help")
-    crisis: list[float] = []
-    loaded = asyncio.Event()
+    entry = [str(ROOT / "bench" / "crisis_trace.py"), args.trace] if args.trace else \
+        ["-m", "bot"]
+    if args.trace:
+        Path(args.trace).mkdir(parents=True, exist_ok=True)
+    bots = [await _spawn([sys.executable, *profile, *entry, "run", "--config",
+                          str(config_path)], env,
+                         Path(args.trace) / f"worker{n}.log" if args.trace else None)
+            for n in range(args.workers)]
+    try:
+        fake.say(BK, f"/join {code}")
+        await fake.wait_text(BK, "terdaftar sebagai", timeout=120)  # a loaded machine
+        students = list(range(10_000, 10_000 + args.students))
+        texts = ("halo", "/help", "/bahasa", "/help", "/help", "/help")
+        crisis: list[float] = []
+        said: dict[str, tuple[float, float, float]] = {}  # token -> (said, alert received, seen)
+        loaded = asyncio.Event()
 
-    async def crises_under_load() -> None:
-        """While the load runs, a crisis every 50 ms: time to the first counselor alert."""
-        for i in range(1000):
-            if loaded.is_set():
-                return
-            token = f"z{i:04d}q"
-            start = time.perf_counter()
-            fake.say(20_000 + i, f"aku pengen mati aja {token}")
-            await fake.wait_text(BK, token, timeout=20)
-            crisis.append(time.perf_counter() - start)
-            await asyncio.sleep(0.05)
+        async def crises_under_load() -> None:
+            """While the load runs, a crisis every 50 ms: time to the first counselor alert."""
+            for i in range(10_000):
+                if loaded.is_set():
+                    return
+                token = f"z{i:04d}q"
+                start = time.perf_counter()
+                fake.say(20_000 + i, f"aku pengen mati aja {token}")
+                alert = await fake.wait_text(BK, token, timeout=20)
+                seen = time.perf_counter()
+                crisis.append(seen - start)
+                said[token] = (start, alert.at, seen)
+                await asyncio.sleep(0.05)
 
-    prober = asyncio.create_task(crises_under_load())
-    sent_before = len(fake.sent)
-    latencies, elapsed = await converse(fake, students, args.rounds,
-                                        lambda s, n: texts[n % len(texts)])
-    messages = len(fake.sent) - sent_before
-    loaded.set()
-    await prober
-    updates = len(students) * args.rounds
+        prober = asyncio.create_task(crises_under_load())
+        lag = asyncio.create_task(_loop_lag())
+        cpu = CpuShares.snapshot({"sebaya": [b.pid for b in bots],
+                                  **({"postgres": [args.pg_pid]} if args.pg_pid else {})})
+        sent_before = len(fake.sent)
+        latencies, elapsed = await converse(fake, students, args.rounds,
+                                            lambda s, n: texts[n % len(texts)])
+        messages = len(fake.sent) - sent_before
+        shares = cpu.since()
+        loaded.set()
+        await prober
+        lag.cancel()
+        await asyncio.gather(lag, return_exceptions=True)
+        updates = len(students) * args.rounds
 
-    # Open loop at a steady, realistic rate: crises probed while it runs.
-    await asyncio.sleep(2)  # let the closed-loop backlog drain first
-    steady: list[float] = []
-    done = asyncio.Event()
+        # Open loop at a steady, realistic rate: crises probed while it runs.
+        await asyncio.sleep(2)  # let the closed-loop backlog drain first
+        steady: list[float] = []
+        done = asyncio.Event()
 
-    async def steady_load() -> None:
-        interval = 1 / args.rate
-        n = 0
-        loop = asyncio.get_running_loop()
-        end = loop.time() + args.seconds
-        while loop.time() < end:
-            fake.say(40_000 + n % 500, "/help")
-            n += 1
-            await asyncio.sleep(interval)
-        done.set()
+        async def steady_load() -> None:
+            interval = 1 / args.rate
+            n = 0
+            loop = asyncio.get_running_loop()
+            end = loop.time() + args.seconds
+            while loop.time() < end:
+                fake.say(40_000 + n % 500, "/help")
+                n += 1
+                await asyncio.sleep(interval)
+            done.set()
 
-    async def steady_crises() -> None:
-        i = 0
-        while not done.is_set():
-            token = f"y{i:04d}q"
-            start = time.perf_counter()
-            fake.say(30_000 + i, f"aku pengen mati aja {token}")
-            await fake.wait_text(BK, token, timeout=20)
-            steady.append(time.perf_counter() - start)
-            i += 1
-            await asyncio.sleep(0.2)
+        async def steady_crises() -> None:
+            i = 0
+            while not done.is_set():
+                token = f"y{i:04d}q"
+                start = time.perf_counter()
+                fake.say(30_000 + i, f"aku pengen mati aja {token}")
+                await fake.wait_text(BK, token, timeout=20)
+                steady.append(time.perf_counter() - start)
+                i += 1
+                await asyncio.sleep(0.2)
 
-    await asyncio.gather(steady_load(), steady_crises())
+        await asyncio.gather(steady_load(), steady_crises())
+    except BaseException:  # a stuck run must not leave its bots running
+        for each in bots:
+            each.kill()
+        await fake.stop()
+        raise
     rss = max(_peak_rss_mb(b.pid) for b in bots)
     for each in bots:
         await _stop(each)
@@ -166,7 +189,21 @@ async def run_sebaya(args, config_path: Path, env: dict[str, str]) -> dict:
             "crisis_p50": pct(crisis, 0.5), "crisis_p99": pct(crisis, 0.99),
             "crises": len(crisis), "rss": rss, "messages_rate": messages / elapsed,
             "steady_p50": pct(steady, 0.5), "steady_p99": pct(steady, 0.99),
-            "steady_n": len(steady)}
+            "steady_n": len(steady), "cpu": shares, "said": said,
+            "bench_lag": _LAGS[:]}
+
+
+_LAGS: list[float] = []
+
+
+async def _loop_lag(interval: float = 0.05) -> None:
+    """The bench process's own event-loop lag while the load runs (the fake API answers the
+    bots from this loop: a late callback here is time a crisis alert waits in the bench)."""
+    _LAGS.clear()
+    while True:
+        start = time.perf_counter()
+        await asyncio.sleep(interval)
+        _LAGS.append(time.perf_counter() - start - interval)
 
 
 async def run_sebaya_whatsapp(args, config_path: Path, env: dict[str, str]) -> dict:
@@ -298,6 +335,38 @@ async def open_conversations(args, config) -> dict:
     return results
 
 
+async def scaling(args, server, config_path: Path, env: dict[str, str]) -> None:
+    """SQLite, PostgreSQL with one and two workers, the echo bot: one run each, in a row."""
+    rows = []
+    for db, workers in (("sqlite", 1), ("postgres", 1), ("postgres", 2)):
+        args.workers = workers
+        run_env = dict(env)
+        if db == "postgres":
+            run_env["SEBAYA_DATABASE_URL"] = server.fresh_database()
+        else:
+            run_env.pop("SEBAYA_DATABASE_URL", None)
+            os.environ.pop("SEBAYA_DATABASE_URL", None)
+            for stale in config_path.parent.glob("bench.sqlite3*"):
+                stale.unlink()
+        run = await run_sebaya(args, config_path, run_env)
+        rows.append((f"{db} x{workers}", run))
+        print(json.dumps({"db": db, "workers": workers, **{
+            k: (round(v, 2) if isinstance(v, float) else v) for k, v in run.items()
+            if k not in ("said", "bench_lag")}}), flush=True)
+    echo = await run_echo(args, env)
+    print(f"== scaling: {args.students} students x {args.rounds} messages, closed loop; "
+          "crisis probes during the load; CPU in cores (2 = the whole machine)")
+    print(f"{'':14}{'updates/s':>10}{'msgs/s':>8}{'crisis p50':>11}{'p99':>7}{'n':>4}"
+          f"{'cpu bots':>9}{'pg':>6}{'bench':>7}{'other':>7}{'idle':>6}")
+    for label, run in rows:
+        cpu = run["cpu"]
+        print(f"{label:14}{run['rate']:>10.0f}{run['messages_rate']:>8.0f}"
+              f"{run['crisis_p50']:>11.0f}{run['crisis_p99']:>7.0f}{run['crises']:>4}"
+              f"{cpu['sebaya']:>9.2f}{cpu.get('postgres', 0):>6.2f}{cpu['bench']:>7.2f}"
+              f"{cpu['other']:>7.2f}{cpu['idle']:>6.2f}")
+    print(f"{'PTB echo bot':14}{echo['rate']:>10.0f}{echo['messages_rate']:>8.0f}")
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--students", type=int, default=200)
@@ -319,7 +388,16 @@ async def main() -> None:
                         help="postgres: a throwaway cluster (tests/pgserver.py), fresh per run")
     parser.add_argument("--workers", type=int, default=1,
                         help="sebaya run processes sharing the database (postgres only)")
+    parser.add_argument("--trace", metavar="DIR",
+                        help="run the workers with bench/crisis_trace.py's timing hooks, "
+                             "writing to DIR, and print where each crisis waited")
+    parser.add_argument("--scaling", action="store_true",
+                        help="one run each of SQLite, PostgreSQL with 1 and with 2 workers "
+                             "and the echo bot, one after the other: a table with CPU shares")
     args = parser.parse_args()
+    args.pg_pid = 0
+    if args.scaling:
+        args.db = "postgres"
     if args.workers > 1 and args.db != "postgres":
         parser.error("several workers need --db postgres")
     server = None
@@ -327,6 +405,8 @@ async def main() -> None:
         from tests.pgserver import PgServer
 
         server = PgServer.start()
+        pid_file = server.root / "data" / "postmaster.pid"
+        args.pg_pid = int(pid_file.read_text().split()[0])
     try:
         await _main(args, server)
     finally:
@@ -352,6 +432,9 @@ async def _main(args, server) -> None:
         shutil.copytree(ROOT / "flows", Path(tmp) / "flows")
         env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
         env["SEBAYA_SECRET"] = "bench-secret-0123456789abcdef"
+        if args.scaling:
+            await scaling(args, server, config_path, env)
+            return
         if args.whatsapp == "only":
             print_whatsapp(args, await run_sebaya_whatsapp(args, config_path, env))
             return
@@ -360,9 +443,15 @@ async def _main(args, server) -> None:
             if server is not None:
                 env["SEBAYA_DATABASE_URL"] = server.fresh_database()
             sebaya = await run_sebaya(args, config_path, env)
+            if args.trace:
+                from bench.crisis_trace import summarise
+
+                print(summarise(args.trace, sebaya["said"], sebaya["bench_lag"]))
             if args.quick:
                 print(json.dumps({"db": args.db, "workers": args.workers,
-                                  **{k: round(v, 2) for k, v in sebaya.items()}}))
+                                  **{k: (round(v, 2) if isinstance(v, float) else v)
+                                     for k, v in sebaya.items()
+                                     if k not in ("said", "bench_lag")}}))
                 return
             runs.append((sebaya, await run_echo(args, env)))
             for stale in Path(tmp).glob("bench.sqlite3*"):  # the next run starts fresh

@@ -41,6 +41,7 @@ from bot.risk.detector import Detector
 from bot.runtime.dispatcher import Dispatcher
 from bot.runtime.outbox import OutboxSender
 from bot.runtime.timers import TimerLoop
+from bot.runtime.urgency import Urgency
 from bot.store import audit, running, timers, users
 from bot.store import roster as roster_store
 from bot.store.db import Store
@@ -124,20 +125,24 @@ class App:
         for channel in self.channels.values():  # command menus, from the same declarations
             if hasattr(channel, "menus"):
                 channel.menus = core.menus()
+        self.urgency = Urgency(announce=self._announce)  # crisis first, in every worker
         self.sender = OutboxSender(store, vault, self.channels, clock,
-                                   on_timer=lambda: self.timers.wake.set())
+                                   on_timer=lambda: self.timers.wake.set(),
+                                   urgency=self.urgency)
         self.dispatcher = Dispatcher(
             store, vault, core, clock, config.languages.default, on_queued=self._wake,
             roster=core.roster, windowed=frozenset(
                 name for name, channel in self.channels.items()
                 if getattr(channel, "reply_window", None) is not None),
-            web_url=web_url)
+            web_url=web_url, urgency=self.urgency)
+        self.dispatcher.on_room = lambda: self.sweep_wake.set()
         self.timers = TimerLoop(store, self.dispatcher, clock)
         for channel in self.channels.values():  # groups: a refusal, hotlines for a crisis
             bind = getattr(channel, "bind_group_reply", None)
             if bind is not None:
                 bind(lambda text, bot: public_chat.group_reply(core, text, bot))
         self._loops: list[asyncio.Task] = []
+        self._announcing: set[asyncio.Task] = set()
         self._running = None  # the mark `sebaya secret rotate` checks (bot/store/running.py)
         self.sweep_wake = asyncio.Event()
         self.sweep_poll = 5.0  # seconds between inbox sweeps (several workers)
@@ -205,12 +210,27 @@ class App:
     def _notified(self, tables: set[str]) -> None:
         """A NOTIFY from a transaction of any worker: wake the loops that read its tables
         (NOTIFY has no replay: every loop also polls, at least every ``poll`` seconds)."""
+        self.urgency.remote(tables)  # another worker's crisis: ordinary work waits
         if "outbox" in tables:
             self.sender.wake.set()
         if "timers" in tables:
             self.timers.wake.set()
         if "inbox" in tables:
             self.sweep_wake.set()
+
+    def _announce(self, word: str) -> None:
+        """Tell the other workers (PostgreSQL's NOTIFY) that this one's crisis work is done."""
+        announce = getattr(self.store, "announce", None)
+        if announce is None or not self._loops:
+            return
+        task = asyncio.get_running_loop().create_task(announce(word))
+        self._announcing.add(task)
+        task.add_done_callback(self._announced)
+
+    def _announced(self, task: asyncio.Task) -> None:
+        self._announcing.discard(task)
+        if not task.cancelled() and task.exception() is not None:  # the database went away:
+            log.info("calm not announced (%s)", type(task.exception()).__name__)  # bounded
 
     async def refresh_roster(self) -> bool:
         """Use the roster guru BK saved on the web view's Staff page, if any (else

@@ -33,6 +33,7 @@ from bot.core.roster import Roster
 from bot.core.textclean import command_name
 from bot.runtime.effects import apply_effects
 from bot.runtime.reads import ReadContext, lock_first, party_of, run_reads
+from bot.runtime.urgency import Urgency
 from bot.store import (
     audit,
     cases,
@@ -65,8 +66,10 @@ class Dispatcher:
     def __init__(self, store: Store, vault: IdentityVault, core: Core, clock: Clock,
                  default_lang: str = "id", on_queued: Callable[[bool], None] = lambda _: None,
                  roster: Roster | None = None, windowed: frozenset[str] = frozenset(),
-                 web_url: str = "") -> None:
+                 web_url: str = "", urgency: Urgency | None = None) -> None:
         self.store = store
+        # crisis work in flight: ordinary events wait before they start (bounded)
+        self.urgency = urgency if urgency is not None else Urgency()
         self.web_url = web_url.rstrip("/")  # the web view's public base ("": not served)
         self.windowed = windowed  # channels with a reply window (WhatsApp): see windows.py
         self.vault = vault
@@ -85,6 +88,9 @@ class Dispatcher:
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         self.lease = dt.timedelta(seconds=30)
         self.capacity = 64
+        # events were left unleased (this worker was busy): wake the sweep when room frees
+        self.on_room: Callable[[], None] = lambda: None
+        self._left = False
 
     # -- intake ------------------------------------------------------------------------------
 
@@ -100,6 +106,16 @@ class Dispatcher:
             key = self.vault.user_key(event.channel, event.user_id)
             payload = self.vault.seal(json.dumps(event.to_json(), ensure_ascii=False))
             prepared.append((event, key, payload, self.core.urgent(event.kind, event.text)))
+        crisis = any(urgent for *_, urgent in prepared)
+        if crisis:  # from now until its alert is sent, ordinary work waits (urgency.py)
+            self.urgency.begin()
+        try:
+            return await self._accept_prepared(prepared)
+        finally:
+            if crisis:
+                self.urgency.end()
+
+    async def _accept_prepared(self, prepared: list) -> list[int | None]:
         # A crisis in the batch is committed and scheduled first, ahead of the rest of it
         # (unless the same person wrote earlier in the batch: one person's order holds).
         seen: set[str] = set()
@@ -137,12 +153,15 @@ class Dispatcher:
             rows = await inbox.insert_many(db, [
                 (prepared[n][0].channel, prepared[n][0].external_id, prepared[n][1].value,
                  prepared[n][2]) for n in part], now)
+            if urgent and hasattr(db, "announce"):  # other workers pause ordinary work too
+                db.announce("urgent")
             if self.store.several_workers:  # ours to handle, unless too busy (crisis: ours)
                 keep = [row_id for row_id in rows if row_id is not None]
                 if not urgent:
                     keep = keep[:max(0, self.capacity - len(self._scheduled))]
                 await inbox.lease(db, keep, self.worker, now + self.lease, inserted=rows)
                 left = {row_id for row_id in rows if row_id is not None} - set(keep)
+                self._left = self._left or bool(left)
             if self.windowed:  # they wrote: their window opens, held messages may go
                 released += await windows.opened(db, [
                     (prepared[n][1].value, self._wrote_at(prepared[n][0], now))
@@ -188,12 +207,21 @@ class Dispatcher:
         if row_id in self._scheduled:
             return False
         self._scheduled.add(row_id)
+        if urgent:  # counted from now: the task may start after the intake is done
+            self.urgency.begin()
 
         async def handle() -> None:
             try:
+                if not urgent:  # crisis work in flight here or elsewhere goes first
+                    await self.urgency.calm()
                 await self._handle(row_id, key, urgent, event)
             finally:
                 self._scheduled.discard(row_id)
+                if urgent:
+                    self.urgency.end()
+                if self._left and len(self._scheduled) < self.capacity:
+                    self._left = False  # what was left may be nobody's: sweep it now
+                    self.on_room()
 
         self._spawn(handle())
         return True
@@ -205,10 +233,12 @@ class Dispatcher:
         in order. Returns how many were scheduled."""
         if len(self._scheduled) >= self.capacity:
             return 0
+        await self.urgency.calm()
         now = self.clock.now()
+        room = self.capacity - len(self._scheduled)
         async with self.store.transaction() as db:
-            rows = await inbox.claim_unleased(db, self.worker, now, now + self.lease,
-                                              self.capacity - len(self._scheduled))
+            rows = await inbox.claim_unleased(db, self.worker, now, now + self.lease, room)
+        self._left = self._left or len(rows) >= room  # there may be more
         return sum(self._schedule(row["id"], row["user_key"]) for row in rows)
 
     def _spawn(self, coro) -> None:

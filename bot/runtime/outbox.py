@@ -30,6 +30,7 @@ from bot.core.delivery import UNDELIVERABLE
 from bot.core.effects import PRIORITY_CRISIS
 from bot.core.events import OutboundMessage, SendResult, SendStatus
 from bot.core.identity import IdentityVault
+from bot.runtime.urgency import Urgency
 from bot.store import audit, outbox, timers, users, windows
 from bot.store.db import LANE_FLOW, Store
 from bot.store.port import retrying
@@ -55,8 +56,11 @@ async def _draw(spec: dict) -> bytes | None:
 class OutboxSender:
     def __init__(self, store: Store, vault: IdentityVault, channels: Mapping[str, Channel],
                  clock: Clock, concurrency: int = 16,
-                 on_timer: Callable[[], None] = lambda: None) -> None:
+                 on_timer: Callable[[], None] = lambda: None,
+                 urgency: Urgency | None = None) -> None:
         self.store = store
+        # crisis work in flight: ordinary sends wait before their HTTP call (bounded)
+        self.urgency = urgency if urgency is not None else Urgency()
         self.on_timer = on_timer  # a failure set a timer: the timer loop should look now
         self.vault = vault
         self.channels = channels
@@ -84,7 +88,16 @@ class OutboxSender:
         return await self._send_due(min_priority=PRIORITY_CRISIS, wait=True)
 
     def kick_urgent(self) -> None:
-        task = asyncio.get_running_loop().create_task(self.send_urgent())
+        """Start an urgent pass now; ordinary work waits until it is done (urgency.py)."""
+        self.urgency.begin()
+
+        async def urgent_pass() -> None:
+            try:
+                await self.send_urgent()
+            finally:
+                self.urgency.end()
+
+        task = asyncio.get_running_loop().create_task(urgent_pass())
         self._urgent_tasks.add(task)
         task.add_done_callback(self._urgent_tasks.discard)
 
@@ -139,7 +152,8 @@ class OutboxSender:
         claimed = {r: q for r, q in queues.items() if r in locked}
         if not claimed:
             return {}, []
-        async with self.store.read() as db:
+        urgent = any(self._urgent_queue(q) for q in claimed.values())  # a crisis: its pool
+        async with self.store.read(urgent=urgent, lane=LANE_FLOW) as db:
             pending = await outbox.still_pending(db, [r.id for q in claimed.values() for r in q])
         kept, refused = {}, []
         for recipient, queue in claimed.items():
@@ -161,6 +175,8 @@ class OutboxSender:
         try:  # crisis rows never wait for a free slot behind ordinary recipients
             async with contextlib.nullcontext() if urgent else self._gate:
                 for row in queue:
+                    if not urgent:  # a crisis being handled or sent goes first
+                        await self.urgency.calm()
                     result = await self._deliver(row)
                     if row.priority >= PRIORITY_CRISIS:  # recorded at once: a crash right
                         await self._record([(row, result)], urgent=True)  # after it can't

@@ -37,6 +37,8 @@ class TimerLoop:
             next_at = None if rows else await timers.next_due_at(db)
         fired = 0
         for row in rows:  # a timer whose person is busy (False) waits for the next pass
+            if not self.dispatcher.core.registry.timer_urgent(row.kind):
+                await self.dispatcher.urgency.calm()  # a crisis in flight goes first
             fired += await self.dispatcher.fire_timer(row.id) is not False
         return fired, next_at
 

@@ -126,3 +126,29 @@ async def test_a_held_lock_on_one_person_never_holds_the_crisis_ladder_of_anothe
         await holder.close()
     assert await tiny.timers.fire_due() == 1  # A is free: its timer fires now
     assert await _count(tiny, "SELECT COUNT(*) FROM timers WHERE kind = 'test'") == 0
+
+
+async def test_a_crisis_alert_is_sent_while_ordinary_work_holds_every_connection(
+        tiny: App) -> None:
+    """The ordinary pool's one connection is held (a backlog of events, a slow query): a
+    crisis is still handled and its alert sent, the urgent lane's outbox read, recipient
+    claim and re-check all on the crisis pool."""
+    release, held = asyncio.Event(), asyncio.Event()
+
+    async def hold_the_pool() -> None:
+        async with tiny.store.transaction() as db:
+            await db.execute("SELECT 1")
+            held.set()
+            await release.wait()
+
+    holder = asyncio.create_task(hold_the_pool())
+    try:
+        await asyncio.wait_for(held.wait(), 5)
+        await asyncio.wait_for(tiny.dispatcher.accept(_text("sC", "aku pengen mati aja")), 5)
+        await asyncio.wait_for(tiny.dispatcher.drain(), 5)
+        assert await asyncio.wait_for(tiny.sender.send_urgent(), 5) >= 1
+        sent = tiny.channels["test"].sent  # type: ignore[attr-defined]
+        assert any(ALERT in m.text for m in sent if m.address == "bk")
+    finally:
+        release.set()
+        await holder

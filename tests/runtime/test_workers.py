@@ -301,3 +301,43 @@ async def test_events_a_worker_keeps_wake_no_other_worker_those_it_leaves_do(
     await accepting.dispatcher.accept(_text("s2", "halo"))
     await asyncio.wait_for(other.sweep_wake.wait(), 5)
     await asyncio.gather(*(app.dispatcher.drain() for app in workers))
+
+
+async def test_a_crisis_accepted_by_one_worker_pauses_the_others_until_its_calm(
+        workers: list[App]) -> None:
+    """The commit of a crisis to the inbox says ``urgent`` to every worker (NOTIFY): their
+    ordinary work waits before it starts; the worker's ``calm`` ends the pause."""
+    accepting, other = workers
+    other.urgency.max_pause = other.urgency.remote_pause = 60
+    told: asyncio.Queue[set[str]] = asyncio.Queue()
+
+    def notified(tables: set[str]) -> None:
+        other._notified(tables)
+        told.put_nowait(tables)
+
+    await other.store.listen(notified)
+    await accepting.dispatcher.accept(_text("sK", "aku pengen mati aja"))
+    while "urgent" not in await asyncio.wait_for(told.get(), 10):
+        pass
+    assert other.urgency.active
+    waiter = asyncio.create_task(other.urgency.calm())
+    await accepting.store.announce("calm")  # what its urgency says once the alert is sent
+    await asyncio.wait_for(waiter, 10)
+    assert not other.urgency.active
+    await accepting.dispatcher.drain()
+
+
+async def test_a_worker_that_left_events_when_busy_sweeps_as_soon_as_it_has_room(
+        workers: list[App]) -> None:
+    """Events beyond a worker's capacity stay unleased for any sweep; when no other worker
+    takes them, the worker's own sweep is woken as soon as one of its events is done (it
+    waited for the next poll, 5 s: the e2e bench's slowest messages with one worker)."""
+    worker = workers[0]
+    worker.dispatcher.capacity = 1
+    woken: list[bool] = []
+    worker.dispatcher.on_room = lambda: woken.append(True)
+    await worker.dispatcher.accept_many([_text(f"r{n}", f"halo {n}") for n in range(3)])
+    assert not woken
+    await worker.dispatcher.drain()
+    assert woken  # room again, and events were left: sweep now
+    assert await worker.dispatcher.sweep() >= 1  # what was left, claimed by its own sweep

@@ -100,6 +100,7 @@ class PgConnection:
         self._open = open_
         self._lock = asyncio.Lock()
         self.written: set[str] = set()  # tables inserted into here (NOTIFY at commit)
+        self.announced: set[str] = set()  # other words for the NOTIFY at commit ("urgent")
         self._done = False
         # a transaction begins with its first statement: BEGIN and the school go in the same
         # round trip as a first advisory lock (an event's, a timer's), else just before it
@@ -116,6 +117,11 @@ class PgConnection:
         await self.con.execute(f"BEGIN; SELECT set_config('sebaya.school', '{self.school}', "
                                "true)" + (f"; {with_statement}" if with_statement else ""))
         return bool(with_statement)
+
+    def announce(self, word: str) -> None:
+        """Say ``word`` to the other workers with this transaction's NOTIFY (a crisis was
+        committed: ``urgent``, bot/runtime/urgency.py)."""
+        self.announced.add(word)
 
     def quiet(self, table: str) -> None:
         """No NOTIFY for what was inserted into ``table``: nobody else needs to know."""

@@ -11,6 +11,12 @@ surge waits for its own connections and never takes all of them from the others.
 pool is shared the same way (never capped below one connection per school): a crisis of any
 school waits for no school's ordinary work. A single school has the whole pool, as before.
 
+Lanes (``lane``): ordinary event handling holds at most the pool's size less
+``FLOW_RESERVE`` connections, so what keeps messages flowing (committing a polled batch,
+outbox bookkeeping: ``LANE_FLOW``) never waits behind a backlog of events, as SQLite's write
+lock lets it go first (``bot/store/db.py``'s lanes). A pool smaller than twice the reserve
+has none (a test's pool of one connection still serves everything).
+
 Session locks (``Locks``): every school's running mark and singletons (Telegram polling) are
 session advisory locks, held on one connection of the process, not one per school: 100
 schools on a worker use that one connection, not 100 (or 200, with polling). When it dies
@@ -27,7 +33,7 @@ import asyncio
 import contextlib
 import logging
 import math
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -35,8 +41,11 @@ from typing import Any
 
 import asyncpg
 
+from bot.store.db import LANE_ORDINARY
+
 log = logging.getLogger("sebaya.store.pg")
 CHANNEL = "sebaya"  # the NOTIFY channel
+FLOW_RESERVE = 2  # connections of the ordinary pool event handling never takes
 
 
 # the (pool, school) shares the running unit of work holds (inherited by the tasks it starts)
@@ -45,14 +54,20 @@ _HOLDING: ContextVar[frozenset[tuple[int, str]]] = ContextVar("sebaya_holding",
 
 
 class Shares:
-    """How many connections of one pool each school holds, capped while schools share it."""
+    """How many connections of one pool each school holds, capped while schools share it,
+    and how many ordinary event handling holds (all but ``reserve``: see ``FLOW_RESERVE``).
+    Waiters are served first come, first served among those that fit (a school at its share
+    does not hold up another school's waiter): under a saturating load a waiter is never
+    overtaken again and again by newcomers."""
 
-    def __init__(self, size: int, share: float) -> None:
+    def __init__(self, size: int, share: float, reserve: int = 0) -> None:
         self.size = size
         self.share = share
+        self.events_cap = size - reserve
+        self.events = 0  # connections event handling holds now
         self.held: Counter[str] = Counter()
         self.schools: Counter[str] = Counter()  # views attached, by school
-        self._changed = asyncio.Condition()
+        self._waiters: deque[tuple[str, bool, asyncio.Future]] = deque()
 
     def cap(self) -> int:
         """Connections one school may hold now: the whole pool for a single school."""
@@ -60,29 +75,58 @@ class Shares:
             return self.size
         return max(1, math.ceil(self.size * self.share))
 
+    def _fits(self, school: str, events: bool) -> bool:
+        return self.held[school] < self.cap() and (not events or self.events < self.events_cap)
+
+    def _take(self, school: str, events: bool) -> None:
+        self.held[school] += 1
+        self.events += events
+
+    def _grant(self) -> None:
+        """Give freed places to the waiters that fit, oldest first."""
+        for waiter in list(self._waiters):
+            school, events, future = waiter
+            if future.done():
+                self._waiters.remove(waiter)
+            elif self._fits(school, events):
+                self._waiters.remove(waiter)
+                self._take(school, events)
+                future.set_result(None)
+
     @asynccontextmanager
-    async def hold(self, school: str) -> AsyncIterator[None]:
-        """Count one connection for ``school`` (waiting while it holds its share). A unit of
-        work that already holds one (a read inside a transaction, the tasks it gathers) does
-        not wait for its own share: the cap never deadlocks what the pool alone would not."""
+    async def hold(self, school: str, events: bool = False) -> AsyncIterator[None]:
+        """Count one connection for ``school`` (waiting while it holds its share; for
+        ``events``, event handling, also while that holds its part). A unit of work that
+        already holds one (a read inside a transaction, the tasks it gathers) does not wait
+        for its own share: the cap never deadlocks what the pool alone would not."""
         key = (id(self), school)
         holding = _HOLDING.get()
-        async with self._changed:
-            if key not in holding:
-                await self._changed.wait_for(lambda: self.held[school] < self.cap())
-            self.held[school] += 1
+        if key in holding or self._fits(school, events):  # (no waiter fits: _grant ran)
+            self._take(school, events)
+        else:
+            future = asyncio.get_running_loop().create_future()
+            self._waiters.append((school, events, future))
+            try:
+                await future
+            except asyncio.CancelledError:
+                if future.done() and not future.cancelled():  # granted as it was cancelled
+                    self._release(school, events)
+                raise
         token = _HOLDING.set(holding | {key})
         try:
             yield
         finally:
             _HOLDING.reset(token)
-            async with self._changed:
-                self.held[school] -= 1
-                self._changed.notify_all()
+            self._release(school, events)
+
+    def _release(self, school: str, events: bool) -> None:
+        self.held[school] -= 1
+        self.events -= events
+        self._grant()
 
     async def changed(self) -> None:
-        async with self._changed:
-            self._changed.notify_all()
+        """The schools attached changed (and with them the cap): serve who fits now."""
+        self._grant()
 
 
 async def _reset(con: asyncpg.Connection) -> None:
@@ -226,7 +270,9 @@ class Shared:
         self.url = url
         self.pool = pool
         self.urgent = urgent
-        self.shares = {False: Shares(pool_size, share), True: Shares(urgent_size, share)}
+        reserve = FLOW_RESERVE if pool_size >= 2 * FLOW_RESERVE else 0
+        self.shares = {False: Shares(pool_size, share, reserve),
+                       True: Shares(urgent_size, share)}
         self.views = 0
         self._listener: asyncpg.Connection | None = None
         self._listening = asyncio.Lock()
@@ -236,6 +282,13 @@ class Shared:
         self.drains: dict[bool, asyncpg.Connection | None] = {False: None, True: None}
         self.drains_lock = {False: asyncio.Lock(), True: asyncio.Lock()}
         self.locks = Locks(url)  # every school's running mark and singletons
+
+    def hold(self, school: str, urgent: bool, lane: int | None
+             ) -> contextlib.AbstractAsyncContextManager:
+        """Count a connection of the crisis or the ordinary pool for ``school``: ordinary
+        work without a lane (event handling) never takes the flow lane's reserve."""
+        events = not urgent and lane in (None, LANE_ORDINARY)
+        return self.shares[urgent].hold(school, events)
 
     @property
     def schools(self) -> Counter[str]:

@@ -386,10 +386,11 @@ class PgStore:
     async def transaction(self, urgent: bool = False,
                           lane: int | None = None) -> AsyncIterator[PgConnection]:
         """A transaction of this school on a pooled connection (crisis work on its own pool;
-        at most the school's share of either while schools share them); tables it inserted
-        into are announced with NOTIFY when it commits."""
+        at most the school's share of either while schools share them; ordinary event
+        handling, ``lane`` None, never the flow lane's reserve); tables it inserted into are
+        announced with NOTIFY when it commits."""
         pool = self._shared.urgent if urgent else self._shared.pool
-        async with self._shared.shares[urgent].hold(self.school), pool.acquire() as con:
+        async with self._shared.hold(self.school, urgent, lane), pool.acquire() as con:
             db = self._connection(con, transaction=True)
             try:
                 yield db
@@ -401,7 +402,7 @@ class PgStore:
                 raise
             await db.settle()
             if db.begun:  # NOTIFY and COMMIT in one round trip (school and tables: our words)
-                woke = ",".join(sorted(db.written & NOTIFIED))
+                woke = ",".join(sorted((db.written & NOTIFIED) | db.announced))
                 payload = notify_payload(self.school, woke)
                 await con.execute((f"NOTIFY {CHANNEL}, '{payload}'; " if woke else "")
                                   + "COMMIT")
@@ -411,7 +412,7 @@ class PgStore:
                    lane: int | None = None) -> AsyncIterator[PgConnection]:
         """A connection for reads only (each statement its own snapshot), this school's."""
         pool = self._shared.urgent if urgent else self._shared.pool
-        async with self._shared.shares[urgent].hold(self.school), pool.acquire() as con:
+        async with self._shared.hold(self.school, urgent, lane), pool.acquire() as con:
             await self._session_school(con)
             db = self._connection(con)
             try:
@@ -454,6 +455,14 @@ class PgStore:
                     await con.fetchval("SELECT pg_advisory_unlock($1, $2)",
                                        *lock_key(RECIPIENT_SPACE[urgent],
                                                  scoped(self.school, key)))
+
+    async def announce(self, word: str) -> None:
+        """Tell every worker's listener ``word`` (a NOTIFY of its own, on the crisis pool:
+        ``calm`` once this worker's crisis work is done)."""
+        async with self._shared.hold(self.school, True, None), \
+                self._shared.urgent.acquire() as con:
+            await con.execute("SELECT pg_notify($1, $2)", CHANNEL,
+                              notify_payload(self.school, word))
 
     async def checkpoint(self) -> None:
         """Nothing to fold: PostgreSQL reclaims deleted rows with (auto)vacuum."""
