@@ -20,7 +20,8 @@ def test_harder_is_not_a_burden(text: str) -> None:
 
 
 @pytest.mark.parametrize("text", [
-    "aku cuma nyusahin, mending aku ilang", "aku ngerepotin semua orang. mungkin lebih baik kalo aku gaada",
+    "aku cuma nyusahin, mending aku ilang",
+    "aku ngerepotin semua orang. mungkin lebih baik kalo aku gaada",
     "aku cuma beban, mending aku ilang",
 ])
 def test_being_a_burden_beside_better_still_alerts(text: str) -> None:
