@@ -21,9 +21,9 @@ def locate(text: str, spans: Sequence[str],
            limit: int = EXCERPT) -> tuple[int, int] | None:
     """Where in ``text`` the risky words are: the matched spans found as written (case and
     spacing aside; else their longest run of two words or more), the window of ``limit``
-    characters holding most of them (the later on a tie: a farewell ends a story); else the smallest part of the text ``is_risky``
-    still flags (halving with overlap, about log2(len/EXCERPT) screens). None when neither
-    finds it."""
+    characters holding most of them (the later on a tie: a farewell ends a story); else the
+    smallest part of the text ``is_risky`` still flags (halving with overlap, about
+    log2(len/EXCERPT) screens). None when neither finds it."""
     found = [where for span in dict.fromkeys(spans) if (where := _find(text, span.split()))]
     if found:
         return _densest(sorted(found), limit)

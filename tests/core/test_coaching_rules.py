@@ -75,7 +75,7 @@ def test_check_flows_counts_the_rules(project: Path, capsys) -> None:
     from bot.cli import main
 
     main(["check-flows", "--config", str(project / "config.yaml")])
-    assert "coaching: 17 rule(s), 6 mask(s) OK" in capsys.readouterr().out
+    assert "coaching: 18 rule(s), 6 mask(s) OK" in capsys.readouterr().out
 
 
 HANDLE_REQUESTS = ["spill uname tiktok km dong", "no wa km berapa? 08 brp", "ig kamu apa?",
