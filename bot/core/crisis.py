@@ -57,7 +57,10 @@ def risky_excerpt(ctx: Context, text: str, levels: tuple[str, ...] = ("crisis",)
         return _excerpt(text)
     screen = ctx.risk.screen
     verdict = screen(text)
-    spans = getattr(verdict, "spans", ())
+    spans = getattr(verdict, "top_spans", ())  # the words of the verdict's own level, a
+    # lighter rule's ("papa marah") only when none of those is found
+    if not spans or excerpts.locate(text, spans) is None:
+        spans = getattr(verdict, "spans", ())
     if verdict.level in levels:
         return excerpts.risky(text, spans, lambda part: screen(part).level in levels)
     if getattr(verdict, "ask", False):  # the words that made the bot ask directly

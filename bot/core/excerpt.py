@@ -17,17 +17,16 @@ def head(text: str, limit: int = EXCERPT) -> str:
 
 
 def locate(text: str, spans: Sequence[str],
-           is_risky: Callable[[str], bool] | None = None) -> tuple[int, int] | None:
-    """Where in ``text`` the risky words are: a matched span found as written (case and
-    spacing aside), else the smallest part of the text ``is_risky`` still flags (halving with
-    overlap, about log2(len/EXCERPT) screens). None when neither finds it."""
-    for span in spans:
-        words = span.split()
-        if not words:
-            continue
-        found = re.search(r"\W+".join(map(re.escape, words)), text, re.IGNORECASE)
-        if found:
-            return found.start(), found.end()
+           is_risky: Callable[[str], bool] | None = None,
+           limit: int = EXCERPT) -> tuple[int, int] | None:
+    """Where in ``text`` the risky words are: the matched spans found as written (case and
+    spacing aside; else their longest run of two words or more), the window of ``limit``
+    characters holding most of them (the later on a tie: a farewell ends a story); else the
+    smallest part of the text ``is_risky`` still flags (halving with overlap, about
+    log2(len/EXCERPT) screens). None when neither finds it."""
+    found = [where for span in dict.fromkeys(spans) if (where := _find(text, span.split()))]
+    if found:
+        return _densest(sorted(found), limit)
     if is_risky is None:
         return None
     start, end = 0, len(text)
@@ -40,6 +39,30 @@ def locate(text: str, spans: Sequence[str],
         else:  # the screen needs both halves together: the middle is as close as it gets
             return mid, mid
     return start, end
+
+
+def _find(text: str, words: list[str]) -> tuple[int, int] | None:
+    """Where ``words`` stand in ``text`` (case and spacing aside); else their longest run of
+    two or more that does (the screen's words are normalised: "kalau aku pergi selamanya" of
+    "kalo aku pergi selamanya")."""
+    for size in range(len(words), min(2, len(words)) - 1, -1):
+        for first in range(len(words) - size + 1):
+            run = words[first:first + size]
+            if where := re.search(r"\W+".join(map(re.escape, run)), text, re.IGNORECASE):
+                return where.start(), where.end()
+    return None
+
+
+def _densest(found: list[tuple[int, int]], limit: int) -> tuple[int, int]:
+    """The stretch from one found span to the last that still fits in ``limit`` characters
+    with it, holding the most spans (the latest such stretch on a tie)."""
+    best: tuple[int, int, int] = (0, *found[0])  # (count, start, end)
+    for i, (start, end) in enumerate(found):
+        inside = [e for s, e in found[i:] if max(e, end) - start <= limit]
+        count, stretch = len(inside), max([end, *inside])
+        if count >= best[0]:
+            best = (count, start, stretch)
+    return best[1], best[2]
 
 
 def around(text: str, start: int, end: int, limit: int = EXCERPT) -> str:
@@ -67,5 +90,5 @@ def risky(text: str, spans: Sequence[str], is_risky: Callable[[str], bool] | Non
     (the start when they cannot be found)."""
     if len(text) <= limit:
         return text
-    where = locate(text, spans, is_risky)
+    where = locate(text, spans, is_risky, limit)
     return head(text, limit) if where is None else around(text, *where, limit)

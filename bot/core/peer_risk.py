@@ -8,6 +8,10 @@ the alert). A peer who writes such words to the bot outside any case is answered
 the hotlines, and guru BK is told at once (a one-time notice to counselors and backup: there is
 no student case to climb a ladder on). Guru BK only ever sees the peer's pseudonym and name,
 which staff know anyway; nothing about any student is added.
+
+A peer's message is a crisis only when a rule matched its words (the student's words quoted,
+"dia bilang mau bunuh diri", count): the learned model alone never holds it nor raises a case
+(it read "ig kamu apa? biar aku follow" as suicide). Such a message goes on to coaching.
 """
 
 from __future__ import annotations
@@ -20,11 +24,19 @@ from bot.core.keys import RoleTarget
 from bot.core.localized import staff_text
 
 
+def rule_crisis(ctx: Context, text: str) -> bool:
+    """Whether a peer's ``text`` is a crisis by a rule's match, not by the model alone."""
+    if not ctx.crisis_words(text):
+        return False
+    verdict = ctx.risk.screen(text) if ctx.risk is not None else None
+    return verdict is None or not getattr(verdict, "by_model", False)
+
+
 def before_relay(ctx: Context, turn: Turn, text: str) -> Outcome | None:
     """A peer's message to the student of ``turn.case``: an Outcome holding it back and
     escalating the case when it reads as a crisis, else None (relay as usual)."""
     case = turn.case
-    if turn.party.role != "peer" or case is None or not ctx.crisis_words(text):
+    if turn.party.role != "peer" or case is None or not rule_crisis(ctx, text):
         return None
     reason = ctx.text("peer_risk.reason", ctx.catalog.default_lang,
                        excerpt=crisis.quoted(crisis.risky_excerpt(ctx, text)))  # its risky words
@@ -39,7 +51,7 @@ def before_relay(ctx: Context, turn: Turn, text: str) -> Outcome | None:
 def unrouted(ctx: Context, turn: Turn, text: str) -> Outcome | None:
     """A peer (or any staff member) writing crisis words to the bot outside a case: care and
     the hotlines for them, and guru BK told at once. None when the words carry no crisis."""
-    if turn.party.role not in ("peer", "tppk") or not ctx.crisis_words(text):
+    if turn.party.role not in ("peer", "tppk") or not rule_crisis(ctx, text):
         return None
     return noticed(ctx, turn, text)
 

@@ -149,7 +149,7 @@ def reply(ctx: Context, turn: Turn, text: str) -> Outcome:
     scenario = ctx.practice.scenarios[state["s"]]
     warning = scenario.lines[state["i"] - 1].warning
     state["replies"] += 1
-    if ctx.crisis_words(text):  # as in a real chat: held, and the chat goes to guru BK
+    if peer_risk.rule_crisis(ctx, text):  # as in a real chat: held, and the chat goes to guru BK
         state["held"] += 1
         note = _send(turn, ctx.text("practice.crisis_words", lang),
                      (Button(ctx.text("practice.about_me_button", lang), f"{PREFIX}me"),))

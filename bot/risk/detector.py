@@ -141,6 +141,8 @@ class Hit:
 class RiskResult:
     """The verdict and why: level, score, rules that fired, spans, what suppressed what.
 
+    ``top_spans`` are the words of the rules at the verdict's level (what an alert quotes;
+    ``spans`` also holds lighter rules' words, "papa marah" before a farewell).
     ``model_score`` is the model's crisis probability; ``by_model`` says the level is crisis only
     because of the model (then ``categories[0]`` is the model's crisis category or "MODEL");
     ``ask`` says the bot should ask directly about suicide or self-harm (never with crisis).
@@ -151,6 +153,7 @@ class RiskResult:
     rules: list[str] = field(default_factory=list)
     categories: list[str] = field(default_factory=list)
     spans: list[str] = field(default_factory=list)
+    top_spans: list[str] = field(default_factory=list)  # the spans of the hits at ``level``
     suppressions: list[str] = field(default_factory=list)
     steps: list[str] = field(default_factory=list)
     normalized: str = ""
@@ -955,6 +958,7 @@ class Detector:
             rules=sorted({h.rule.id for h in live}),
             categories=categories,
             spans=list(dict.fromkeys(h.span for h in live)),
+            top_spans=list(dict.fromkeys(h.span for h in top)),
             suppressions=list(dict.fromkeys(
                 f"{h.rule.id} [{h.span}]: " + ", ".join(h.notes) for h in hits if h.notes)),
             steps=steps,

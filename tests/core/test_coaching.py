@@ -210,3 +210,22 @@ async def test_a_students_contact_is_masked_for_the_peer_and_passed_to_guru_bk_a
     sent = await d.say("student", "nomorku 0812 3456 7890")
     assert "0812 3456 7890" in to(sent, "bk")[0]
     assert to(sent, "student") == [] and to(sent, "p1") == []  # no masking note, no peer
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+@pytest.mark.parametrize("text", ["spill uname tiktok km dong", "no wa km berapa? 08 brp",
+                                  "ig kamu apa?"])
+async def test_a_handle_asked_in_slang_never_reaches_the_student(
+        dialog: Dialog, lang: str, text: str) -> None:
+    await chat(dialog, lang)
+    sent = await dialog.say("p1", text)
+    assert to(sent, "student") == []
+    [told] = to(sent, "p1")
+    assert HELD[lang] in told and EXPLAIN["identity"][lang] in told
+
+
+async def test_telling_the_student_about_the_schools_account_is_relayed(dialog: Dialog) -> None:
+    await chat(dialog, "id")
+    text = "ig resmi sekolah kita ada info konseling juga, cek aja kalau mau"
+    sent = await dialog.say("p1", text)
+    assert to(sent, "student") == [ROLE["id"] + text]

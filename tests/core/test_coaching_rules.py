@@ -75,4 +75,29 @@ def test_check_flows_counts_the_rules(project: Path, capsys) -> None:
     from bot.cli import main
 
     main(["check-flows", "--config", str(project / "config.yaml")])
-    assert "coaching: 17 rule(s), 6 mask(s) OK" in capsys.readouterr().out
+    assert "coaching: 18 rule(s), 6 mask(s) OK" in capsys.readouterr().out
+
+
+HANDLE_REQUESTS = ["spill uname tiktok km dong", "no wa km berapa? 08 brp", "ig kamu apa?",
+                   "eh btw ig kamu apa? biar aku follow, nanti kita dm-an aja",
+                   "username ig km apa", "akun tiktok lu apa", "dc kamu apa", "line km apa?",
+                   "what's your ig?", "drop your username"]
+NOT_HANDLE_REQUESTS = ["ig resmi sekolah kita ada info lombanya, cek aja",
+                       "nomor absen 12 maju ke depan ya", "nomor absen kamu berapa di kelas?",
+                       "tadi aku liat ig story lucu banget",
+                       "akun resmi sekolah udah posting jadwal ujian",
+                       "the school's official account posted the exam schedule", "no u"]
+
+
+@pytest.mark.parametrize("text", HANDLE_REQUESTS)
+def test_asking_for_a_handle_or_number_in_slang_is_an_identity_request(text: str) -> None:
+    rules = load_coaching(SHIPPED)
+    assert rules is not None
+    assert [f.kind for f in rules.check(text, False) if f.action == "hold"] == ["identity"]
+
+
+@pytest.mark.parametrize("text", NOT_HANDLE_REQUESTS)
+def test_the_schools_account_or_an_absence_number_is_not_an_identity_request(text: str) -> None:
+    rules = load_coaching(SHIPPED)
+    assert rules is not None
+    assert [f for f in rules.check(text, False) if f.action == "hold"] == []

@@ -216,3 +216,21 @@ async def test_a_practice_the_file_no_longer_has_is_left_quietly(dialog: Dialog)
     assert sent and not [t for t in sent if "🎭" in t]  # the usual answer, no crash
     assert "Pilih satu cerita" in to(await d.say("p1", "/praktik"), "p1")[0]
     assert [b.label for b in d.last_to("p1").buttons] == ["Stres ujian"]
+
+
+GRATEFUL = {"id": "kamu harusnya lebih bersyukur aja sih, banyak yg lebih susah",
+            "en": "you should just be grateful, others have it way worse"}
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+async def test_others_have_it_harder_in_practice_is_minimising_not_a_danger(
+        dialog: Dialog, lang: str) -> None:
+    from tests.core.test_coaching import EXPLAIN
+
+    d = dialog
+    await peer(d, lang)
+    await start(d, lang, "ujian")
+    [note] = to(await d.say("p1", GRATEFUL[lang]), "p1")  # held as in a real chat, no button
+    assert FEEDBACK["held"][lang] in note and EXPLAIN["minimising"][lang] in note
+    assert not d.last_to("p1").buttons  # not the "it was about me" danger question
+    await nobody_else_and_no_case(d)
