@@ -68,6 +68,25 @@ async def test_ladder_climbs_and_repeats_the_last_level(crisis_dialog: Dialog) -
     assert sorted(m.address for m in sent) == ["bk1", "bk2", "wakasek"]  # from us 3 times
 
 
+async def test_ladder_reminders_show_the_students_newest_and_riskiest_words(
+        crisis_dialog: Dialog) -> None:
+    dialog = crisis_dialog
+    await dialog.say("student", CRISIS)
+    await dialog.tick(minutes=2)
+    await dialog.say("student", "udh minum 2 butir")
+    await dialog.say("student", "darahnya ga berhenti2")
+    sent = [m for m in await dialog.tick(minutes=3) if m.address == "bk1"]  # step 2
+    [reminder] = sent
+    assert "Pengingat ke-2" in reminder.text and "pengen mati aja" in reminder.text
+    assert "darahnya ga berhenti2" in reminder.text  # the newest, not only the first
+    assert "udh minum 2 butir" in reminder.text or "darahnya" in reminder.text
+    await dialog.say("student", "aku sendirian di kamar")
+    sent = [m for m in await dialog.tick(minutes=10) if m.address == "wakasek"]  # step 3
+    [reminder] = sent
+    assert "aku sendirian di kamar" in reminder.text  # the newest again
+    assert "udh minum 2 butir" in reminder.text or "darahnya" in reminder.text  # + riskiest
+
+
 async def test_first_press_takes_the_case_and_stops_the_ladder(crisis_dialog: Dialog) -> None:
     dialog = crisis_dialog
     await dialog.say("student", CRISIS)
