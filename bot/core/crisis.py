@@ -99,13 +99,12 @@ def alert(ctx: Context, code: str, alias: str, category: str, excerpt: str, sinc
            if category == PEER_ESCALATION else "risk.alert")
 
     def render(lang: str) -> str:  # each recipient reads it in their language
-        text = ctx.text(key, lang, code=code, alias=alias, excerpt=quoted(excerpt),
+        words = quoted(excerpt) + ("\n" + ctx.text("risk.since_alert", lang, lines="\n".join(
+            f"• {quoted(line)}" for line in newer)) if newer else "")
+        text = ctx.text(key, lang, code=code, alias=alias, excerpt=words,
                          category=ctx.text(f"risk.cat.{category}", lang),
                          time=since.astimezone(ctx.policy.tz).strftime("%H:%M"),
                          waited=int((now - since).total_seconds() // 60))
-        if newer:
-            text += "\n" + ctx.text("risk.since_alert", lang, lines="\n".join(
-                f"• {quoted(line)}" for line in newer))
         return ctx.text("risk.reminder", lang, n=step + 1) + "\n" + text if step else text
     text = per_lang(ctx, render)
     button = Button(staff_text(ctx, "risk.take_button"), TAKE_PREFIX + code)
@@ -221,26 +220,27 @@ def ladder_step(ctx: Context, case: CaseView | None, payload: dict, now: dt.date
 
 
 _RANK = {"crisis": 3, "concern": 2}
+SINCE_SHOWN = 3  # a reminder shows the latest messages since the alert, up to this many
 
 
 def since_alert(ctx: Context, case: CaseView, excerpt: str) -> tuple[str, ...]:
-    """What a reminder adds to the first alert's quote: the excerpts of the riskiest (when it
-    is not the latest) and the latest of the student's messages nobody has read since the one
-    the alert quotes (all of them when that one is not among them), oldest first."""
+    """What a reminder adds to the first alert's quote: the excerpts of the student's latest
+    ``SINCE_SHOWN`` messages nobody has read since the one the alert quotes (all unread ones
+    count when that one is not among them), led by the riskiest of the older ones when it is
+    riskier than those; oldest first."""
     texts = list(case.unrelayed)
     quotes = [risky_excerpt(ctx, text) for text in texts]
-    last = max((i for i, q in enumerate(quotes) if q == excerpt), default=-1)
-    newer = [i for i in range(last + 1, len(texts)) if quotes[i] != excerpt]
-    if not newer:
-        return ()
-    latest = newer[-1]
-    if ctx.risk is None:
-        return (quotes[latest],)
-    rank = {i: _RANK.get(ctx.risk.screen(texts[i]).level, 0) for i in newer}
-    worst = max(reversed(newer), key=lambda i: rank[i])  # the newest of the riskiest
-    if worst == latest or rank[worst] <= rank[latest]:
-        return (quotes[latest],)
-    return (quotes[worst], quotes[latest])
+    quoted_ = {excerpt, *excerpt.split("\n… ")}  # a restarted ladder quotes two (requeue)
+    last = max((i for i, q in enumerate(quotes) if q in quoted_), default=-1)
+    newer = [i for i in range(last + 1, len(texts)) if quotes[i] not in quoted_]
+    shown = newer[-SINCE_SHOWN:]
+    older = newer[:-SINCE_SHOWN]
+    if older and ctx.risk is not None:
+        rank = {i: _RANK.get(ctx.risk.screen(texts[i]).level, 0) for i in newer}
+        worst = max(reversed(older), key=lambda i: rank[i])  # the newest of the riskiest
+        if rank[worst] > max(rank[i] for i in shown):
+            shown = [worst, *shown]
+    return tuple(quotes[i] for i in shown)
 
 
 def take(ctx: Context, turn: Turn) -> Outcome:

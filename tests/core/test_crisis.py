@@ -75,16 +75,18 @@ async def test_ladder_reminders_show_the_students_newest_and_riskiest_words(
     await dialog.tick(minutes=2)
     await dialog.say("student", "udh minum 2 butir")
     await dialog.say("student", "darahnya ga berhenti2")
-    sent = [m for m in await dialog.tick(minutes=3) if m.address == "bk1"]  # step 2
-    [reminder] = sent
-    assert "Pengingat ke-2" in reminder.text and "pengen mati aja" in reminder.text
-    assert "darahnya ga berhenti2" in reminder.text  # the newest, not only the first
-    assert "udh minum 2 butir" in reminder.text or "darahnya" in reminder.text
-    await dialog.say("student", "aku sendirian di kamar")
-    sent = [m for m in await dialog.tick(minutes=10) if m.address == "wakasek"]  # step 3
-    [reminder] = sent
-    assert "aku sendirian di kamar" in reminder.text  # the newest again
-    assert "udh minum 2 butir" in reminder.text or "darahnya" in reminder.text  # + riskiest
+    [reminder] = [m.text for m in await dialog.tick(minutes=3) if m.address == "bk1"]  # step 2
+    assert "Pengingat ke-2" in reminder and "pengen mati aja" in reminder
+    assert "udh minum 2 butir" in reminder and "darahnya ga berhenti2" in reminder  # not only
+    assert reminder.index("darahnya") > reminder.index("udh minum")  # the first; newest last
+    assert "Kucing" in reminder and "Bapak/Ibu" in reminder  # the alias, no identity
+    await dialog.say("student", "aku mau bunuh diri sekarang juga")
+    for line in ("oke", "hmm", "aku sendirian di kamar", "hpku lowbat"):
+        await dialog.say("student", line)
+    [reminder] = [m.text for m in await dialog.tick(minutes=10) if m.address == "wakasek"]
+    assert "aku sendirian di kamar" in reminder and "hpku lowbat" in reminder  # the newest
+    assert "bunuh diri sekarang juga" in reminder  # and the riskiest, though older
+    assert "udh minum 2 butir" not in reminder  # not everything: a reminder stays short
 
 
 async def test_first_press_takes_the_case_and_stops_the_ladder(crisis_dialog: Dialog) -> None:
