@@ -218,10 +218,11 @@ def relay_to_student(ctx: Context, turn: Turn, text: str, confirm: bool = False)
     if case.level != "crisis":
         effects.append(handoff.idle_timer(ctx, case.student, turn.now))
     last = str(turn.conversation.vars.get(choice.LAST) or "")
-    if confirm or len(turn.held) > 1 or (last and last != case.code):  # several students (or another
-        effects.append(to_helper(case.code, turn.party.key, ctx.text(  # one than the last
+    # Several students, a case chosen by a question, or another case than the last one
+    # written to: say which one this went to (a reply to this goes to that case).
+    if confirm or len(turn.held) > 1 or (last and last != case.code):
+        effects.append(to_helper(case.code, turn.party.key, ctx.text(
             "staff.sent_to", turn.conversation.lang, code=case.code, alias=case.alias)))
-    # before): say which one this went to (a reply to this goes to that case)
     return Outcome(choice.wrote_to(turn.conversation, case.code), [*effects, *nudges])
 
 
