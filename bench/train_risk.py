@@ -6,8 +6,9 @@ Usage (one command, also for a guru BK who added labelled lines):
 Training data: the "tune" part (sha256 split, ~80%) of ../shared/data/risk_train_extra.jsonl,
 bench/data/risk_corpus.jsonl, bench/data/risk_everyday.jsonl and every --local file (default:
 data/risk_local.jsonl when it exists), and every row of a file whose header says
-"training_only" (bench/data/risk_social.jsonl: ordinary chat written for training). The "check" parts are never trained on; they are printed before and after, with the
-old held-out set and, when present with its recorded sha256, the frozen held-out set.
+"training_only" (bench/data/risk_social.jsonl: ordinary chat written for training;
+bench/data/risk_regional_train.jsonl: regional languages and ordinary contexts). The "check"
+parts are never trained on; they are printed before and after, with the old held-out set and, when present with its recorded sha256, the frozen held-out set.
 
 Choices made on the training side only, by 5-fold cross-validation on "tune":
   - the regularisation strength C;
@@ -87,7 +88,8 @@ CATEGORY_CLASS = {
 SHARED = ROOT.parent / "shared" / "data"
 SOURCES = (SHARED / "risk_train_extra.jsonl", ROOT / "bench" / "data" / "risk_corpus.jsonl",
            ROOT / "bench" / "data" / "risk_everyday.jsonl",
-           ROOT / "bench" / "data" / "risk_social.jsonl")
+           ROOT / "bench" / "data" / "risk_social.jsonl",
+           ROOT / "bench" / "data" / "risk_regional_train.jsonl")
 DEFAULT_LOCAL = ROOT / "data" / "risk_local.jsonl"
 
 

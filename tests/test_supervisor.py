@@ -21,6 +21,18 @@ WORKER = ("import os, signal, sys, time\n"
 STUBBORN = "import signal, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\ntime.sleep(600)\n"
 
 
+def ready_when_handled(script: str, marks: Path) -> str:
+    """``script`` that, once its SIGTERM handler is in place, leaves a file named by its pid in
+    ``marks``: tests wait for that instead of sleeping (a loaded machine starts Python slowly)."""
+    mark = f"import os, pathlib; pathlib.Path({str(marks)!r}, str(os.getpid())).touch()\n"
+    head, sep, rest = script.partition("time.sleep(600)")
+    return head + mark + sep + rest
+
+
+def handled(marks: Path, pid: int) -> bool:
+    return (marks / str(pid)).exists()
+
+
 async def _until(check, timeout: float = 20.0) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
@@ -37,15 +49,16 @@ def _alive(pid: int) -> bool:
     return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
 
 
-async def test_a_worker_that_dies_is_started_again_and_stop_ends_them_all() -> None:
-    supervisor = Supervisor([sys.executable, "-c", WORKER], 3, first_delay=0.05)
+async def test_a_worker_that_dies_is_started_again_and_stop_ends_them_all(tmp_path: Path) -> None:
+    supervisor = Supervisor([sys.executable, "-c", ready_when_handled(WORKER, tmp_path)], 3,
+                            first_delay=0.05)
     running = asyncio.create_task(supervisor.run())
     await _until(lambda: len(supervisor.processes) == 3)
     first = dict(supervisor.processes)
     os.kill(first[2].pid, signal.SIGKILL)  # a crash, the OOM killer
     await _until(lambda: supervisor.processes[2].pid != first[2].pid)
     assert supervisor.started == 4
-    await asyncio.sleep(0.5)  # the new one is up (its SIGTERM handler in place)
+    await _until(lambda: all(handled(tmp_path, p.pid) for p in supervisor.processes.values()))
     assert supervisor.processes[1] is first[1] and supervisor.processes[3] is first[3]
     pids = [p.pid for p in supervisor.processes.values()]
     supervisor.stop()
@@ -54,12 +67,13 @@ async def test_a_worker_that_dies_is_started_again_and_stop_ends_them_all() -> N
     assert supervisor.started == 4  # nothing started again while stopping
 
 
-async def test_a_worker_that_ignores_sigterm_is_killed_after_the_grace() -> None:
-    supervisor = Supervisor([sys.executable, "-c", STUBBORN], 1, grace=0.5)
+async def test_a_worker_that_ignores_sigterm_is_killed_after_the_grace(tmp_path: Path) -> None:
+    supervisor = Supervisor([sys.executable, "-c", ready_when_handled(STUBBORN, tmp_path)], 1,
+                            grace=0.5)
     running = asyncio.create_task(supervisor.run())
     await _until(lambda: len(supervisor.processes) == 1)
-    await asyncio.sleep(0.3)  # its SIGTERM handler is in place
     pid = supervisor.processes[1].pid
+    await _until(lambda: handled(tmp_path, pid))  # its SIGTERM handler is in place
     supervisor.stop()
     assert await asyncio.wait_for(running, 10) == 1  # not a clean stop, and said so
     assert not _alive(pid)

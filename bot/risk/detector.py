@@ -45,7 +45,7 @@ PAST_PAIRS = frozenset({("tahun", "lalu"), ("taun", "lalu"), ("tahun", "kemarin"
 # Words that tell the present apart from a past episode, words that say it is still going on,
 # and words that make an episode past and over by themselves.
 PRESENT = frozenset({"sekarang", "skrg", "saiki", "ayeuna", "now", "nowadays", "kiwari",
-                     "today", "skrng", "sakiki"})
+                     "today", "skrng", "sakiki", "kini", "skarang", "skrang"})
 AGAIN = frozenset({"lagi", "lg", "again", "maneh", "meneh", "maning", "deui"})
 STILL = frozenset({"masih", "still", "kambuh", "relapse", "relapsed", "lagi2", "isih", "keneh",
                    "tetep", "tetap"})
@@ -294,6 +294,7 @@ class Detector:
         cues = self.ruleset.cues or {}
         self._alert_words, self._alert_prefixes = cues.get("alert", (frozenset(), ()))
         self._ask_words, self._ask_prefixes = cues.get("ask", (frozenset(), ()))
+        self._quiet_words: frozenset[str] = cues.get("quiet", (frozenset(), ()))[0]
         self._cue_memo: dict[str, int] = {}  # token -> 2 alert cue, 1 ask cue, 0 none
         self._index: dict[str, list[tuple[Rule, Pattern]]] = {}
         self._prefixed: list[tuple[tuple[str, ...], Rule, Pattern]] = []
@@ -364,11 +365,15 @@ class Detector:
         found: dict[str, int] = {}
         kind_of = self._cue_kind
         idioms = self._idioms
+        quiet = self._quiet_words
         for norm in norms:
             tokens = norm.tokens
             skip_to = 0
+            loud = self._loud_positions(tokens) if quiet else None
             for i, token in enumerate(tokens):
                 if i < skip_to:
+                    continue
+                if loud is not None and not loud[i]:
                     continue
                 for idiom in idioms.get(token, ()):
                     if tuple(tokens[i:i + len(idiom)]) == idiom:
@@ -382,6 +387,18 @@ class Detector:
         result.cues = [t for t, k in found.items() if k == 2]
         result.alert_cue = bool(result.cues) or result.rule_level != "none"
         result.ask_cue = result.alert_cue or bool(found)
+
+    def _loud_positions(self, tokens: list[str]) -> list[bool]:
+        """Per token: False inside a clause with an ordinary context of the lexicon's
+        ``cues: quiet`` (a game, a condolence, medicine for an ailment, a school summons), where a
+        death or means word is not the writer's own risk and no cue for the model alone."""
+        loud = [True] * len(tokens)
+        start = 0
+        for end in [*(i for i, t in enumerate(tokens) if t in BOUNDARIES), len(tokens)]:
+            if any(t in self._quiet_words for t in tokens[start:end]):
+                loud[start:end] = [False] * (end - start)
+            start = end + 1
+        return loud
 
     def _candidates(self, token: str) -> tuple[tuple[Rule, Pattern, int], ...]:
         found = self._candidate_memo.get(token)

@@ -7,8 +7,9 @@ holder dies, so a crash never leaves a stale "running" behind (as a pid file wou
 
 * SQLite: ``flock`` on ``<database>.running`` beside the database: shared by each running bot,
   exclusive (non-blocking) for a command that must run alone;
-* PostgreSQL: a session advisory lock on a connection of its own, shared by each worker (on
-  any machine), exclusive for such a command.
+* PostgreSQL: a session advisory lock, shared by each worker (on any machine), exclusive for
+  such a command. A worker holds every school's mark on its one lock connection
+  (``bot/store/pg/shared.py``, ``Locks``), not a connection per school.
 """
 
 from __future__ import annotations
@@ -40,14 +41,15 @@ def _pg_key(store: Any) -> tuple[int, int]:
 
 
 class _Mark:
-    def __init__(self, handle: Any, postgres: bool) -> None:
+    def __init__(self, handle: Any, postgres: bool, store: Any = None) -> None:
         self.handle = handle
         self.postgres = postgres
+        self.store = store
 
     async def release(self) -> None:
         if self.postgres:
             with contextlib.suppress(Exception):
-                await self.handle.close()  # the session lock goes with its connection
+                await self.store.locks.unmark(*self.handle)
         else:
             os.close(self.handle)  # closing the descriptor drops the flock
 
@@ -65,9 +67,17 @@ def _flock(database: Path, mode: int) -> int:
 async def mark(store: Any) -> _Mark | None:
     """Hold the running mark (shared with other running bots) until ``release``."""
     if getattr(store, "dialect", "sqlite") == "postgres":
-        con = await store.connect()
-        await con.execute("SELECT pg_advisory_lock_shared($1, $2)", *_pg_key(store))
-        return _Mark(con, True)
+        key = _pg_key(store)
+        while not await store.locks.try_mark(*key):
+            # a command runs alone: wait for it on a connection of our own (never blocking
+            # the lock connection every school's locks share), then take the mark there
+            con = await store.connect()
+            try:
+                await con.execute("SELECT pg_advisory_lock_shared($1, $2)", *key)
+            finally:
+                with contextlib.suppress(Exception):
+                    await con.close()
+        return _Mark(key, True, store)
     if store.path is None or str(store.path) == ":memory:":
         return None
     return _Mark(_flock(Path(store.path), fcntl.LOCK_SH), False)

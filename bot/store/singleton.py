@@ -1,12 +1,13 @@
 """Work that only one worker may do at a time (Telegram long polling): a singleton.
 
 On SQLite there is one process, so the work simply runs. On PostgreSQL each worker tries a
-session advisory lock on a connection of its own; the holder runs the work, the others try
-again every ``retry`` seconds (each school's singletons are its own: the lock's name carries
-the school). The lock goes with its connection: when the holder dies (or its
-connection does), the database releases it and another worker takes over at its next try. A
-holder that loses its connection (a termination, or a failed heartbeat) stops the work at once,
-before anyone else can start it twice for long.
+session advisory lock on its process's lock connection (one for every school of the process:
+``bot/store/pg/shared.py``, ``Locks``); the holder runs the work, the others try again every
+``retry`` seconds (each school's singletons are its own: the lock's name carries the school).
+The lock goes with its connection: when the holder dies (or its connection does), the
+database releases it and another worker takes over at its next try. A holder that loses its
+connection (a termination, or a failed heartbeat) stops the work at once, before anyone else
+can start it twice for long.
 """
 
 from __future__ import annotations
@@ -28,63 +29,62 @@ class Singleton:
         self.store = store
         self.name = name
         self.retry = retry
-        self._con: Any = None
+        self._held = False
         self.lost = asyncio.Event()
 
     @property
     def shared(self) -> bool:
         return bool(getattr(self.store, "several_workers", False))
 
+    def _key(self) -> tuple[int, int]:
+        from bot.store.pg.store import lock_key
+
+        return lock_key(SINGLETON_SPACE, self.store.lock_name(self.name))
+
+    def _lost(self) -> None:
+        self._held = False
+        self.lost.set()
+
     async def try_acquire(self) -> bool:
         """Take the lock if nobody holds it; True when this worker holds it now."""
         if not self.shared:
             return True
-        if self._con is not None and not self._con.is_closed():
+        locks = self.store.locks
+        if self._held and locks.alive():
             return True
-        self._con = None
-        from bot.store.pg.store import UNAVAILABLE, lock_key
+        if self._held:
+            self._lost()
+        from bot.store.pg.store import UNAVAILABLE
 
         try:
-            con = await self.store.connect()
+            held = await locks.try_lock(*self._key(), on_lost=self._lost)
         except UNAVAILABLE:
             return False
-        try:
-            held = await con.fetchval("SELECT pg_try_advisory_lock($1, $2)",
-                                      *lock_key(SINGLETON_SPACE,
-                                                self.store.lock_name(self.name)))
-        except UNAVAILABLE:
-            held = False
         if not held:
-            with contextlib.suppress(Exception):
-                await con.close()
             return False
         self.lost.clear()
-        con.add_termination_listener(lambda _con: self.lost.set())
-        self._con = con
+        self._held = True
         log.info("this worker now runs %s", self.name)
         return True
+
+    def server_pid(self) -> int | None:
+        """The backend holding this worker's locks (tests end it)."""
+        return self.store.locks.server_pid() if self.shared else None
 
     async def still_held(self) -> bool:
         """A heartbeat: False (and ``lost`` set) when the lock's connection is gone."""
         if not self.shared:
             return True
-        if self._con is None or self._con.is_closed():
-            self.lost.set()
-            self._con = None
+        if not self._held or not await self.store.locks.heartbeat():
+            self._lost()
             return False
-        try:
-            await self._con.fetchval("SELECT 1")
-        except Exception:
-            self.lost.set()
-            await self.release()
-            return False
-        return True
+        return self._held
 
     async def release(self) -> None:
-        con, self._con = self._con, None
-        if con is not None:
+        held, self._held = self._held, False
+        if held and self.shared:
             with contextlib.suppress(Exception):
-                await con.close()  # closing the session releases its advisory locks
+                await self.store.locks.unlock(*self._key())
 
     async def run(self, work: Callable[[asyncio.Event], Awaitable[None]],
                   stopping: asyncio.Event) -> None:

@@ -177,7 +177,7 @@ async def test_the_polling_singleton_moves_to_another_worker_when_its_holder_die
     assert not await second.try_acquire()
     admin = await asyncpg.connect(pg_server.admin_url(pg_url))  # may end any session
     try:  # the holder's process dies: the database ends its session (waiting until it has)
-        pid = first._con.get_server_pid()
+        pid = first.server_pid()
         assert await admin.fetchval("SELECT pg_terminate_backend($1, 5000)", pid)
     finally:
         await admin.close()

@@ -17,6 +17,12 @@ outbox bookkeeping: ``LANE_FLOW``) never waits behind a backlog of events, as SQ
 lock lets it go first (``bot/store/db.py``'s lanes). A pool smaller than twice the reserve
 has none (a test's pool of one connection still serves everything).
 
+Session locks (``Locks``): every school's running mark and singletons (Telegram polling) are
+session advisory locks, held on one connection of the process, not one per school: 100
+schools on a worker use that one connection, not 100 (or 200, with polling). When it dies
+every lock on it goes at once (each singleton's ``lost`` is set; the marks are taken again on
+the next connection), as each school's would have with its own connection.
+
 A second view of a school already attached (tests run two "workers" in one process) gets a
 ``Shared`` of its own: one school's two workers never share a session and its locks.
 """
@@ -141,6 +147,121 @@ async def _init_connection(con: asyncpg.Connection) -> None:
         decoder=lambda text: int(text) if text.lstrip("-").isdigit() else float(text))
 
 
+class Locks:
+    """The process's session advisory locks (running marks, singletons) on one connection.
+
+    A key is held once per process (a second ``try_lock`` of it is True without stacking the
+    session's count); ``unlock`` frees it. Statements on the connection run one at a time."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._con: asyncpg.Connection | None = None
+        self._busy = asyncio.Lock()
+        self.held: set[tuple[int, int]] = set()
+        self.marks: set[tuple[int, int]] = set()  # shared locks: taken again on a new connection
+        self._on_lost: dict[tuple[int, int], Callable[[], None]] = {}
+
+    def _lost(self, _con: Any = None) -> None:
+        """The connection died: every exclusive lock on it is gone; tell their holders."""
+        self.held.clear()
+        callbacks, self._on_lost = self._on_lost, {}
+        for callback in callbacks.values():
+            callback()
+
+    async def _connection(self) -> asyncpg.Connection:
+        if self._con is not None and not self._con.is_closed():
+            return self._con
+        if self._con is not None:
+            self._con = None
+            self._lost()
+        con = await asyncpg.connect(self.url)
+        con.add_termination_listener(self._lost)
+        self._con = con
+        for space, key in sorted(self.marks):  # the running marks of the lost connection
+            await con.execute("SELECT pg_advisory_lock_shared($1, $2)", space, key)
+        return con
+
+    def alive(self) -> bool:
+        return self._con is not None and not self._con.is_closed()
+
+    def server_pid(self) -> int | None:
+        return self._con.get_server_pid() if self.alive() else None  # type: ignore[union-attr]
+
+    async def try_lock(self, space: int, key: int,
+                       on_lost: Callable[[], None] | None = None) -> bool:
+        """Hold (``space``, ``key``) exclusively in this process if no other session does;
+        ``on_lost`` is called if the connection dies while it is held."""
+        async with self._busy:
+            con = await self._connection()
+            if (space, key) not in self.held:
+                if not await con.fetchval("SELECT pg_try_advisory_lock($1, $2)", space, key):
+                    return False
+                self.held.add((space, key))
+            if on_lost is not None:
+                self._on_lost[(space, key)] = on_lost
+            return True
+
+    async def unlock(self, space: int, key: int) -> None:
+        async with self._busy:
+            self._on_lost.pop((space, key), None)
+            if (space, key) not in self.held:
+                return
+            self.held.discard((space, key))
+            if self.alive():
+                with contextlib.suppress(Exception):
+                    await self._con.fetchval(  # type: ignore[union-attr]
+                        "SELECT pg_advisory_unlock($1, $2)", space, key)
+
+    async def try_mark(self, space: int, key: int) -> bool:
+        """Hold (``space``, ``key``) shared (the running mark) unless someone holds it
+        exclusively; kept across a lost connection (taken again on the next)."""
+        async with self._busy:
+            con = await self._connection()
+            if (space, key) in self.marks:
+                return True
+            if await con.fetchval("SELECT pg_try_advisory_lock_shared($1, $2)", space, key):
+                self.marks.add((space, key))
+                return True
+            return False
+
+    async def unmark(self, space: int, key: int) -> None:
+        async with self._busy:
+            if (space, key) not in self.marks:
+                return
+            self.marks.discard((space, key))
+            if self.alive():
+                with contextlib.suppress(Exception):
+                    await self._con.fetchval(  # type: ignore[union-attr]
+                        "SELECT pg_advisory_unlock_shared($1, $2)", space, key)
+
+    async def heartbeat(self) -> bool:
+        """False when the connection is gone (its locks with it)."""
+        async with self._busy:
+            if not self.alive():
+                if self._con is not None:
+                    self._con = None
+                    self._lost()
+                return False
+            try:
+                await self._con.fetchval("SELECT 1")  # type: ignore[union-attr]
+            except Exception:
+                con, self._con = self._con, None
+                with contextlib.suppress(Exception):
+                    await con.close()  # type: ignore[union-attr]
+                self._lost()
+                return False
+            return True
+
+    async def close(self) -> None:
+        con, self._con = self._con, None
+        self.held.clear()
+        self.marks.clear()
+        self._on_lost = {}
+        if con is not None:
+            with contextlib.suppress(Exception):
+                await con.close()
+
+
 class Shared:
     """One process's pools, listener and lock connections on one database."""
 
@@ -160,6 +281,7 @@ class Shared:
         # behind an ordinary pass taking the locks of many recipients
         self.drains: dict[bool, asyncpg.Connection | None] = {False: None, True: None}
         self.drains_lock = {False: asyncio.Lock(), True: asyncio.Lock()}
+        self.locks = Locks(url)  # every school's running mark and singletons
 
     def hold(self, school: str, urgent: bool, lane: int | None
              ) -> contextlib.AbstractAsyncContextManager:
@@ -242,6 +364,7 @@ class Shared:
         return con
 
     async def close(self) -> None:
+        await self.locks.close()
         self._on_notify.clear()
         await self.unlisten("", None)
         for con in self.drains.values():

@@ -481,8 +481,13 @@ class PgStore:
         if on_notify is not None:
             await self._shared.unlisten(self.school, on_notify)
 
+    @property
+    def locks(self) -> Any:
+        """The process's session-lock connection (running marks, singletons: ``Locks``)."""
+        return self._shared.locks
+
     async def connect(self) -> asyncpg.Connection:
-        """A connection of its own, outside the pools (singleton locks hold one)."""
+        """A connection of its own, outside the pools (a command that must run alone)."""
         return await asyncpg.connect(self.url)
 
     async def close(self) -> None:
