@@ -69,3 +69,22 @@ async def test_a_reply_to_the_remaining_students_message_goes_without_a_question
     sent = await d.reply("bk", relayed, "ibu di sini")
     assert to(sent, "s2") == ["Guru BK: ibu di sini"]
     assert any("✓ terkirim ke" in s and code2 in s for s in to(sent, "bk"))
+
+
+async def test_a_peer_who_accepts_a_new_case_after_closing_one_writes_to_it_without_a_question(
+        dialog: Dialog) -> None:
+    """Accepting an offer is choosing the case: the peer's first words go to the new student at
+    once (the chaos bench's peers were asked "for which case?" with one button after each case)."""
+    from tests.core.test_handoff import open_peer_case
+
+    d = dialog
+    await enrol(d.app, "p1", "peer", "Bintang")
+    await open_peer_case(d, "s1")
+    await d.press("p1", "Terima")
+    assert to(await d.say("p1", "hai, aku di sini"), "s1")
+    await d.say("p1", "/selesai")
+    await open_peer_case(d, "s2")
+    await d.press("p1", "Terima")
+    sent = await d.say("p1", "halo, mau cerita?")
+    assert to(sent, "s2") == ["Bintang (konselor sebaya): halo, mau cerita?"]
+    assert not any("belum dikirim" in s for s in to(sent, "p1"))
