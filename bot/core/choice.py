@@ -26,6 +26,7 @@ CODE = re.compile(r"#?([A-Z2-9]{4})")  # a case code as typed
 PREVIEW = 60
 HOLD_FOR = dt.timedelta(minutes=10)  # how long a kept message may wait for its case
 SEQ = "_pick_seq"  # conversation variable: the last kept item's number (never reused)
+LAST = "last_case"  # conversation variable: the code of the case last written to or chosen
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,20 @@ def _later(stored: str, iso: str) -> bool:
 
 
 def focused_on(conv: Conversation, code: str, now: dt.datetime) -> Conversation:
-    return conv.moved(vars={**conv.vars, FOCUS: {"code": code, "at": now.isoformat()}})
+    return conv.moved(vars={**conv.vars, FOCUS: {"code": code, "at": now.isoformat()},
+                            LAST: code})
+
+
+def wrote_to(conv: Conversation, code: str) -> Conversation:
+    """The case a staff member last wrote to (or chose) is now ``code``."""
+    return conv if conv.vars.get(LAST) == code else conv.moved(vars={**conv.vars, LAST: code})
+
+
+def gone_last(turn: Turn) -> str:
+    """The case the staff member last wrote to or chose, when they no longer hold it (closed,
+    handed over): "" otherwise. Their next message would go elsewhere by default: ask."""
+    code = str(turn.conversation.vars.get(LAST) or "")
+    return code if code and all(case.code != code for case in turn.held) else ""
 
 
 def queue(conv: Conversation, item: dict, turn: Turn | None = None) -> Conversation:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
-from bot.core import ack, coaching, tppk, wellbeing
+from bot.core import ack, choice, coaching, tppk, wellbeing
 from bot.core import excerpt as excerpts
 from bot.core.ack import reply_again_key  # noqa: F401  (its home was here)
 from bot.core.context import Context
@@ -93,14 +93,18 @@ def unrelayed_lines(ctx: Context, case: CaseView, lang: str, for_peer: bool = Fa
 
 
 def alert(ctx: Context, code: str, alias: str, category: str, excerpt: str, since: dt.datetime,
-          now: dt.datetime, step: int, by_model: bool = False) -> Send:
+          now: dt.datetime, step: int, by_model: bool = False,
+          newer: tuple[str, ...] = ()) -> Send:
     """The alert to staff: alias, category, the student's words, time, waiting, a take button.
-    A crisis only the learned model saw is marked "kemungkinan krisis — mohon ditinjau"."""
+    A crisis only the learned model saw is marked "kemungkinan krisis — mohon ditinjau".
+    ``newer``: excerpts of what the student wrote since (a reminder shows them)."""
     key = ("risk.alert_model" if by_model else "risk.alert_escalated"
            if category == PEER_ESCALATION else "risk.alert")
 
     def render(lang: str) -> str:  # each recipient reads it in their language
-        text = ctx.text(key, lang, code=code, alias=alias, excerpt=quoted(excerpt),
+        words = quoted(excerpt) + ("\n" + ctx.text("risk.since_alert", lang, lines="\n".join(
+            f"• {quoted(line)}" for line in newer)) if newer else "")
+        text = ctx.text(key, lang, code=code, alias=alias, excerpt=words,
                          category=ctx.text(f"risk.cat.{category}", lang),
                          time=since.astimezone(ctx.policy.tz).strftime("%H:%M"),
                          waited=int((now - since).total_seconds() // 60))
@@ -210,11 +214,36 @@ def ladder_step(ctx: Context, case: CaseView | None, payload: dict, now: dt.date
     follow_up = [to_student(code, case.student, ctx.text(
         "risk.still_waiting", case.lang or ctx.catalog.default_lang), priority=PRIORITY_CRISIS)
     ] if step <= STUDENT_FOLLOW_UPS else []  # the student is not left wondering
-    return [alert(ctx, code, alias, category, excerpt, since, now, step, by_model),
+    return [alert(ctx, code, alias, category, excerpt, since, now, step, by_model,
+                  since_alert(ctx, case, excerpt)),
             *follow_up,
             _ladder_timer(ctx, case.student, step, since, code, alias, category, excerpt, now,
                           by_model),
             Audit(None, "crisis_realert", {"code": code, "step": step})]
+
+
+_RANK = {"crisis": 3, "concern": 2}
+SINCE_SHOWN = 3  # a reminder shows the latest messages since the alert, up to this many
+
+
+def since_alert(ctx: Context, case: CaseView, excerpt: str) -> tuple[str, ...]:
+    """What a reminder adds to the first alert's quote: the excerpts of the student's latest
+    ``SINCE_SHOWN`` messages nobody has read since the one the alert quotes (all unread ones
+    count when that one is not among them), led by the riskiest of the older ones when it is
+    riskier than those; oldest first."""
+    texts = list(case.unrelayed)
+    quotes = [risky_excerpt(ctx, text) for text in texts]
+    quoted_ = {excerpt, *excerpt.split("\n… ")}  # a restarted ladder quotes two (requeue)
+    last = max((i for i, q in enumerate(quotes) if q in quoted_), default=-1)
+    newer = [i for i in range(last + 1, len(texts)) if quotes[i] not in quoted_]
+    shown = newer[-SINCE_SHOWN:]
+    older = newer[:-SINCE_SHOWN]
+    if older and ctx.risk is not None:
+        rank = {i: _RANK.get(ctx.risk.screen(texts[i]).level, 0) for i in newer}
+        worst = max(reversed(older), key=lambda i: rank[i])  # the newest of the riskiest
+        if rank[worst] > max(rank[i] for i in shown):
+            shown = [worst, *shown]
+    return tuple(quotes[i] for i in shown)
 
 
 def take(ctx: Context, turn: Turn) -> Outcome:
@@ -239,6 +268,7 @@ def take(ctx: Context, turn: Turn) -> Outcome:
         say(Audit(party.key, "claim_refused", {"code": case.code, "reason": "taken"}))
         return outcome
     name = party.display_name or party.alias
+    outcome.conversation = choice.wrote_to(turn.conversation, case.code)  # their choice
     outcome.effects += [
         ClaimCase(case.id, party.key),
         CancelTimer(case.student, LADDER_TIMER),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from bot.core import coaching, crisis, training, wellbeing
+from bot.core import choice, coaching, crisis, training, wellbeing
 from bot.core.context import Context
 from bot.core.conversation import CaseView, Outcome, Party, Turn
 from bot.core.effects import (
@@ -173,6 +173,8 @@ def accept(ctx: Context, turn: Turn) -> Outcome:
         Audit(party.key, "offer_accepted", {"code": case.code}),
         RetractButtons(ACCEPT_PREFIX + case.code),  # the offers' "Terima" buttons go
     ]
+    # accepting is choosing: the peer's next words go to this case without a question
+    outcome.conversation = choice.wrote_to(turn.conversation, case.code)
     return outcome
 
 

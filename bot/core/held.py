@@ -53,8 +53,10 @@ def ask_first(ctx: Context, conv: Conversation, key: UserKey,
     first = choice.first_waiting(conv)
     if first is None:
         return [CancelTimer(key, TIMER)]
-    text = ctx.text(_QUESTIONS.get(str(first.get("do")), "staff.which_case"), conv.lang,
-                    n=len(held), preview=choice.preview(first), command=f"/{first.get('do')}")
+    question = ("staff.which_case_gone" if first.get("gone") else
+                _QUESTIONS.get(str(first.get("do")), "staff.which_case"))
+    text = ctx.text(question, conv.lang, n=len(held), preview=choice.preview(first),
+                    command=f"/{first.get('do')}", gone=str(first.get("gone", "")))
     effects: list = [Send(key, text, choice.buttons_for(held, first))]
     due = choice.expires_at(first)
     if due is not None:

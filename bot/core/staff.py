@@ -79,8 +79,10 @@ def _text_turn(ctx: Context, turn: Turn) -> Outcome:
     chosen = choice.choose(turn)
     if chosen.refusal:
         return _reply(ctx, turn, chosen.refusal, audit="case_choice_refused", code=chosen.code)
-    if chosen.case is None:
-        return _ask_which(ctx, turn, {"do": "send", "text": text})
+    gone = "" if turn.replying else choice.gone_last(turn)
+    if chosen.case is None or gone:  # never to another child than the one last written to
+        item = {"do": "send", "text": text, **({"gone": gone} if gone else {})}
+        return _ask_which(ctx, turn, item)
     return relay_to_student(ctx, replace(turn, case=chosen.case), text)
 
 
@@ -164,7 +166,7 @@ def picked(ctx: Context, turn: Turn, data: str) -> Outcome:
     item, rest = choice.take_first(turn.conversation)
     turn = replace(turn, case=case, conversation=choice.focused_on(rest, code, turn.now))
     if item is not None and item.get("do") == "send":
-        outcome = relay_to_student(ctx, turn, str(item.get("text", "")))
+        outcome = relay_to_student(ctx, turn, str(item.get("text", "")), confirm=True)
     elif item is not None and item.get("do") in CASE_COMMANDS:
         outcome = _case_command(ctx, turn, str(item["do"]), str(item.get("text", "")))
     else:
@@ -196,7 +198,9 @@ def _reply(ctx: Context, turn: Turn, key: str, audit: str = "", **values: str) -
     return outcome
 
 
-def relay_to_student(ctx: Context, turn: Turn, text: str) -> Outcome:
+def relay_to_student(ctx: Context, turn: Turn, text: str, confirm: bool = False) -> Outcome:
+    """The staff member's message to the case's student (``confirm``: say where it went even
+    with one case held, as after a question about which case)."""
     case = turn.case
     assert case is not None
     risky = peer_risk.before_relay(ctx, turn, text)
@@ -213,10 +217,13 @@ def relay_to_student(ctx: Context, turn: Turn, text: str) -> Outcome:
                                                                    role=role, text=text))]
     if case.level != "crisis":
         effects.append(handoff.idle_timer(ctx, case.student, turn.now))
-    if len(turn.held) > 1:  # several students: say which one this went to (a reply to this
-        effects.append(to_helper(case.code, turn.party.key, ctx.text(  # goes to that case)
+    last = str(turn.conversation.vars.get(choice.LAST) or "")
+    # Several students, a case chosen by a question, or another case than the last one
+    # written to: say which one this went to (a reply to this goes to that case).
+    if confirm or len(turn.held) > 1 or (last and last != case.code):
+        effects.append(to_helper(case.code, turn.party.key, ctx.text(
             "staff.sent_to", turn.conversation.lang, code=case.code, alias=case.alias)))
-    return Outcome(turn.conversation, [*effects, *nudges])
+    return Outcome(choice.wrote_to(turn.conversation, case.code), [*effects, *nudges])
 
 
 def report(ctx: Context, turn: Turn, _: str = "") -> Outcome:

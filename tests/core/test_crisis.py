@@ -68,6 +68,27 @@ async def test_ladder_climbs_and_repeats_the_last_level(crisis_dialog: Dialog) -
     assert sorted(m.address for m in sent) == ["bk1", "bk2", "wakasek"]  # from us 3 times
 
 
+async def test_ladder_reminders_show_the_students_newest_and_riskiest_words(
+        crisis_dialog: Dialog) -> None:
+    dialog = crisis_dialog
+    await dialog.say("student", CRISIS)
+    await dialog.tick(minutes=2)
+    await dialog.say("student", "udh minum 2 butir")
+    await dialog.say("student", "darahnya ga berhenti2")
+    [reminder] = [m.text for m in await dialog.tick(minutes=3) if m.address == "bk1"]  # step 2
+    assert "Pengingat ke-2" in reminder and "pengen mati aja" in reminder
+    assert "udh minum 2 butir" in reminder and "darahnya ga berhenti2" in reminder  # not only
+    assert reminder.index("darahnya") > reminder.index("udh minum")  # the first; newest last
+    assert "Kucing" in reminder and "Bapak/Ibu" in reminder  # the alias, no identity
+    await dialog.say("student", "aku mau bunuh diri sekarang juga")
+    for line in ("oke", "hmm", "aku sendirian di kamar", "hpku lowbat"):
+        await dialog.say("student", line)
+    [reminder] = [m.text for m in await dialog.tick(minutes=10) if m.address == "wakasek"]
+    assert "aku sendirian di kamar" in reminder and "hpku lowbat" in reminder  # the newest
+    assert "bunuh diri sekarang juga" in reminder  # and the riskiest, though older
+    assert "udh minum 2 butir" not in reminder  # not everything: a reminder stays short
+
+
 async def test_first_press_takes_the_case_and_stops_the_ladder(crisis_dialog: Dialog) -> None:
     dialog = crisis_dialog
     await dialog.say("student", CRISIS)
