@@ -342,8 +342,8 @@ class OutboxSender:
         a closed window (131047) closes it and sends the message again (as a template, or held
         until the person writes), a retryable one backs off, anything else dead-letters it and
         is an event of its case (a failed crisis alert climbs the ladder at once). Returns how
-        many reports were recorded. A failure about a message not recorded yet (the report
-        overtook the bookkeeping of its send) is looked at again a moment later.
+        many reports were recorded. A report about a message not recorded yet (it overtook the
+        bookkeeping of its send) is looked at again a moment later, once.
 
         Meta sends three statuses for every message, each in its own webhook call: reports
         arriving while a transaction records others wait for the next one (group commit), so
@@ -379,8 +379,13 @@ class OutboxSender:
         async with self.store.transaction(lane=LANE_FLOW) as db:
             now = self.clock.now()
             for channel, reports, again in batch:
+                passed = [r for r in reports if r.state != "failed"]
                 count = await outbox.record_deliveries(  # sent/delivered/read: one statement
-                    db, channel, [(r.ref, r.state) for r in reports if r.state != "failed"])
+                    db, channel, [(r.ref, r.state) for r in passed])
+                if again and count < len(passed):  # some overtook their send's bookkeeping?
+                    for report in passed:
+                        if await outbox.by_ref(db, channel, report.ref) is None:
+                            unmatched.setdefault(channel, []).append(report)
                 for report in (r for r in reports if r.state == "failed"):
                     row = await outbox.by_ref(db, channel, report.ref)
                     if row is None:  # purged, a part of a split message, or not recorded yet
