@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import enrol
-from tests.core.test_crisis import CRISIS
-from tests.dialog import Dialog, case_of, to
+from tests.core.test_closing_several_cases import hold_two
+from tests.dialog import Dialog, to
 
 T = {
     "id": {"take": "Saya tangani", "lang": [], "close": "/selesai", "to": "/ke",
@@ -25,20 +25,11 @@ async def bk(dialog: Dialog) -> Dialog:
     return dialog
 
 
-async def _hold_two(d: Dialog, lang: str) -> tuple[str, str]:
-    await d.play(T[lang]["lang"])
-    await d.say("s1", CRISIS)
-    await d.press("bk", T[lang]["take"])
-    await d.say("s2", "aku mau bunuh diri malam ini")
-    await d.press("bk", T[lang]["take"])
-    return (await case_of(d.app, "s1")).code, (await case_of(d.app, "s2")).code
-
-
 @pytest.mark.parametrize("lang", ["id", "en"])
 async def test_closing_the_case_written_to_never_switches_to_the_other_child_silently(
         bk: Dialog, lang: str) -> None:
     d, t = bk, T[lang]
-    code1, code2 = await _hold_two(d, lang)
+    code1, code2 = await hold_two(d, lang)
     await d.say("bk", f"{t['to']} {code1}")
     sent = await d.say("bk", "kamu sudah obati lukanya?")
     assert to(sent, "s1") and any(t["sent"] in s and code1 in s for s in to(sent, "bk"))
@@ -59,7 +50,7 @@ async def test_closing_the_case_written_to_never_switches_to_the_other_child_sil
 async def test_a_reply_to_the_remaining_students_message_goes_without_a_question(
         bk: Dialog) -> None:
     d = bk
-    code1, code2 = await _hold_two(d, "id")
+    code1, code2 = await hold_two(d, "id")
     await d.say("s2", "bu aku takut")
     relayed = next(m for m in reversed(d.channel.sent)
                    if m.address == "bk" and "aku takut" in m.text)

@@ -27,7 +27,8 @@ async def two(dialog: Dialog) -> Dialog:
     return dialog
 
 
-async def _hold_two(d: Dialog, lang: str) -> tuple[str, str]:
+async def hold_two(d: Dialog, lang: str) -> tuple[str, str]:
+    """A counselor (``bk``) takes two students' crises (s1, s2); their case codes."""
     await d.play(T[lang]["lang"])
     await d.say("s1", CRISIS)
     await d.press("bk", T[lang]["take"])
@@ -44,7 +45,7 @@ def _button(d: Dialog, code: str) -> str:
 async def test_closing_one_of_two_cases_takes_one_step_with_its_code(
         two: Dialog, lang: str) -> None:
     d, t = two, T[lang]
-    code1, _code2 = await _hold_two(d, lang)
+    code1, _code2 = await hold_two(d, lang)
     sent = await d.say("bk", f"{t['close']} {code1} sudah aman, janji temu besok")
     assert any(t["closed"] in s and code1 in s for s in to(sent, "bk"))
     assert await case_of(d.app, "s1") is None and await case_of(d.app, "s2") is not None
@@ -55,7 +56,7 @@ async def test_closing_one_of_two_cases_takes_one_step_with_its_code(
 async def test_closing_without_a_code_takes_a_button_and_a_note_and_names_the_case(
         two: Dialog, lang: str) -> None:
     d, t = two, T[lang]
-    code1, code2 = await _hold_two(d, lang)
+    code1, code2 = await hold_two(d, lang)
     sent = await d.say("bk", t["close"])
     assert t["which"] in to(sent, "bk")[0]
     assert len(d.last_to("bk").buttons) == 2  # one button per case
@@ -72,7 +73,7 @@ async def test_closing_without_a_code_takes_a_button_and_a_note_and_names_the_ca
 @pytest.mark.parametrize("lang", ["id", "en"])
 async def test_closing_with_a_note_but_no_code_takes_one_button(two: Dialog, lang: str) -> None:
     d, t = two, T[lang]
-    code1, _code2 = await _hold_two(d, lang)
+    code1, _code2 = await hold_two(d, lang)
     await d.say("bk", f"{t['close']} sudah aman")
     sent = await d.press("bk", _button(d, code1))
     assert any(t["closed"] in s and code1 in s for s in to(sent, "bk"))
@@ -82,7 +83,7 @@ async def test_closing_with_a_note_but_no_code_takes_one_button(two: Dialog, lan
 async def test_a_reply_to_the_other_student_is_sent_to_them_not_taken_for_the_note(
         two: Dialog) -> None:
     d = two
-    _code1, code2 = await _hold_two(d, "id")
+    _code1, code2 = await hold_two(d, "id")
     await d.say("s1", "bu aku masih takut")
     relayed = next(m for m in reversed(d.channel.sent)
                    if m.address == "bk" and "masih takut" in m.text)
@@ -98,7 +99,7 @@ async def test_a_reply_to_the_other_student_is_sent_to_them_not_taken_for_the_no
 async def test_the_note_question_expires_and_a_later_message_closes_nothing(
         two: Dialog) -> None:
     d = two
-    _code1, code2 = await _hold_two(d, "id")
+    _code1, code2 = await hold_two(d, "id")
     await d.say("bk", "/selesai")
     await d.press("bk", _button(d, code2))
     d.app.clock.advance(minutes=20)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import enrol
-from tests.core.test_crisis import CRISIS
+from tests.core.test_closing_several_cases import hold_two
 from tests.dialog import Dialog, case_of, to
 
 T = {
@@ -26,15 +26,6 @@ async def bk(dialog: Dialog) -> Dialog:
     return dialog
 
 
-async def _hold_two(d: Dialog, lang: str) -> tuple[str, str]:
-    await d.play(T[lang]["lang"])
-    await d.say("s1", CRISIS)
-    await d.press("bk", T[lang]["take"])
-    await d.say("s2", "aku mau bunuh diri malam ini")
-    await d.press("bk", T[lang]["take"])
-    return (await case_of(d.app, "s1")).code, (await case_of(d.app, "s2")).code
-
-
 def _pick(d: Dialog, code: str) -> str:
     return next(b.label for b in d.last_to("bk").buttons if code in b.label)
 
@@ -47,7 +38,7 @@ def _students(d: Dialog, sent: list) -> list[str]:
 async def test_a_held_message_expires_after_ten_minutes_and_is_never_sent_late(
         bk: Dialog, lang: str) -> None:
     d, t = bk, T[lang]
-    code1, _ = await _hold_two(d, lang)
+    code1, _ = await hold_two(d, lang)
     await d.say("bk", "besok jam 7 ke ruang BK ya")
     label = _pick(d, code1)
     sent = await d.tick(minutes=10)  # nobody chose: the bot says so, unasked
@@ -59,7 +50,7 @@ async def test_a_held_message_expires_after_ten_minutes_and_is_never_sent_late(
 
 async def test_a_held_message_pressed_late_without_the_timer_is_refused_too(bk: Dialog) -> None:
     d = bk
-    code1, _ = await _hold_two(d, "id")
+    code1, _ = await hold_two(d, "id")
     await d.say("bk", "besok jam 7 ke ruang BK ya")
     label = _pick(d, code1)
     d.app.clock.advance(minutes=11)  # the press arrives before the expiry timer ran
@@ -70,7 +61,7 @@ async def test_a_held_message_pressed_late_without_the_timer_is_refused_too(bk: 
 
 async def test_a_held_message_within_ten_minutes_goes_to_the_case_chosen(bk: Dialog) -> None:
     d = bk
-    _code1, code2 = await _hold_two(d, "id")
+    _code1, code2 = await hold_two(d, "id")
     await d.say("bk", "Ibu di sini, kamu aman?")
     d.app.clock.advance(minutes=9)
     sent = await d.press("bk", _pick(d, code2))
@@ -82,7 +73,7 @@ async def test_a_held_message_within_ten_minutes_goes_to_the_case_chosen(bk: Dia
 async def test_a_held_message_is_dropped_when_the_cases_held_change(
         bk: Dialog, lang: str) -> None:
     d, t = bk, T[lang]
-    code1, _code2 = await _hold_two(d, lang)
+    code1, _code2 = await hold_two(d, lang)
     await d.say("bk", "kamu aman sekarang?")
     label = _pick(d, code1)
     await d.say("s3", "aku mau mati aja, udah ga kuat")  # a third case, taken meanwhile
@@ -95,7 +86,7 @@ async def test_a_held_message_is_dropped_when_the_cases_held_change(
 @pytest.mark.parametrize("lang", ["id", "en"])
 async def test_a_command_typed_meanwhile_drops_the_held_message(bk: Dialog, lang: str) -> None:
     d, t = bk, T[lang]
-    code1, _ = await _hold_two(d, lang)
+    code1, _ = await hold_two(d, lang)
     await d.say("bk", "nanti ibu telepon orang tuamu")
     label = _pick(d, code1)
     sent = await d.say("bk", "/help")
@@ -106,7 +97,7 @@ async def test_a_command_typed_meanwhile_drops_the_held_message(bk: Dialog, lang
 
 async def test_a_held_command_expires_too_and_closes_nothing(bk: Dialog) -> None:
     d = bk
-    code1, _ = await _hold_two(d, "id")
+    code1, _ = await hold_two(d, "id")
     await d.say("bk", "/selesai sudah aman")
     label = _pick(d, code1)
     sent = await d.tick(minutes=10)
@@ -118,7 +109,7 @@ async def test_a_held_command_expires_too_and_closes_nothing(bk: Dialog) -> None
 async def test_an_earlier_questions_button_never_sends_the_next_held_message(
         bk: Dialog) -> None:
     d = bk
-    code1, code2 = await _hold_two(d, "id")
+    code1, code2 = await hold_two(d, "id")
     await d.say("bk", "pesan pertama")
     first_question = d.last_to("bk")
     await d.say("bk", "pesan kedua")
