@@ -13,6 +13,7 @@ Sets (each scored separately, never pooled):
   heldout_v4   bench/data/risk_heldout_v4.jsonl, a third frozen set (2026-12-02, later), the same way
   heldout_v5   bench/data/risk_heldout_v5.jsonl, a fourth frozen set (2026-12-02, stop 24), the same way
   heldout_v6   bench/data/risk_heldout_v6.jsonl, a fifth frozen set (2026-12-02, stop 24, later)
+  heldout_v7   bench/data/risk_heldout_v7.jsonl, a sixth frozen set (2026-12-02, stop 25)
   heldout_v2   bench/data/risk_heldout_v2.jsonl, the frozen held-out set, scored only when its
                sha256 equals HELDOUT_SHA256 (set by the maintainer); otherwise refused. With
                SEBAYA_NO_FROZEN=1 in the environment (rule and model work) the file is not even
@@ -70,7 +71,13 @@ FROZEN = {"heldout_v2": (HELDOUT_V2, HELDOUT_SHA256),
           # concern; BULLY_danger; ten regional languages among "other") by a third helper who
           # read only SAFETY.md and the seeds; scored first on main @fce156a, before risk round 6.
           "heldout_v6": (DATA / "risk_heldout_v6.jsonl",
-                         "6f8c41580b5882d6358659184fcc9a86795650167c0fa18e8f5bd4cd38b5f0b4")}
+                         "6f8c41580b5882d6358659184fcc9a86795650167c0fa18e8f5bd4cd38b5f0b4"),
+          # v7 (400 messages: 200 crisis / 80 concern / 120 none; weight on indirect ideation,
+          # plans/means, farewells, Sundanese (49) and other regional languages (67, tagged
+          # min/bjn/ms/mak/bew/ban/ace/bug)) by a fourth helper who read only SAFETY.md and the
+          # seeds (its label "none" renamed "benign", nothing else changed); frozen 2026-12-02 (stop 25) and scored first on main @8f4e06c before any rule work.
+          "heldout_v7": (DATA / "risk_heldout_v7.jsonl",
+                         "096967e5d542862cf211ebdce4f870a6c9ad28e4f2ce5a7494f592a017c83def")}
 
 # The list a school would write (issue #3): case-insensitive substring search.
 BASELINE = ("bunuh diri", "mati", "bunuh", "suicide", "kill myself", "self harm",
