@@ -14,6 +14,7 @@ Sets (each scored separately, never pooled):
   heldout_v5   bench/data/risk_heldout_v5.jsonl, a fourth frozen set (2026-12-02, stop 24), the same way
   heldout_v6   bench/data/risk_heldout_v6.jsonl, a fifth frozen set (2026-12-02, stop 24, later)
   heldout_v7   bench/data/risk_heldout_v7.jsonl, a sixth frozen set (2026-12-02, stop 25)
+  heldout_v8   bench/data/risk_heldout_v8.jsonl, a seventh frozen set (2026-12-02, stop 25, later)
   heldout_v2   bench/data/risk_heldout_v2.jsonl, the frozen held-out set, scored only when its
                sha256 equals HELDOUT_SHA256 (set by the maintainer); otherwise refused. With
                SEBAYA_NO_FROZEN=1 in the environment (rule and model work) the file is not even
@@ -77,7 +78,13 @@ FROZEN = {"heldout_v2": (HELDOUT_V2, HELDOUT_SHA256),
           # min/bjn/ms/mak/bew/ban/ace/bug)) by a fourth helper who read only SAFETY.md and the
           # seeds (its label "none" renamed "benign", nothing else changed); frozen 2026-12-02 (stop 25) and scored first on main @8f4e06c before any rule work.
           "heldout_v7": (DATA / "risk_heldout_v7.jsonl",
-                         "096967e5d542862cf211ebdce4f870a6c9ad28e4f2ce5a7494f592a017c83def")}
+                         "096967e5d542862cf211ebdce4f870a6c9ad28e4f2ce5a7494f592a017c83def"),
+          # v8 (360 messages: 170 crisis with every kind >= 17, 80 concern, 110 benign of which
+          # 63 look-alikes; 77 in ten other regional languages; some risks only mid-message) by a
+          # fifth helper who read only SAFETY.md and the seeds; frozen 2026-12-02 (stop 25) and
+          # scored first on main @1cbfc0f before any rule work.
+          "heldout_v8": (DATA / "risk_heldout_v8.jsonl",
+                         "d0e6ae9c7c828b1cfbdfe5f5bf8a8c55d584da84dc48c079dc75ec5b28211b63")}
 
 # The list a school would write (issue #3): case-insensitive substring search.
 BASELINE = ("bunuh diri", "mati", "bunuh", "suicide", "kill myself", "self harm",
