@@ -73,10 +73,11 @@ FROZEN = {"heldout_v2": (HELDOUT_V2, HELDOUT_SHA256),
           # read only SAFETY.md and the seeds; scored first on main @fce156a, before risk round 6.
           "heldout_v6": (DATA / "risk_heldout_v6.jsonl",
                          "6f8c41580b5882d6358659184fcc9a86795650167c0fa18e8f5bd4cd38b5f0b4"),
-          # v7 (400 messages: 200 crisis / 80 concern / 120 none; weight on indirect ideation,
-          # plans/means, farewells, Sundanese (49) and other regional languages (67, tagged
-          # min/bjn/ms/mak/bew/ban/ace/bug)) by a fourth helper who read only SAFETY.md and the
-          # seeds (its label "none" renamed "benign", nothing else changed); frozen 2026-12-02 (stop 25) and scored first on main @8f4e06c before any rule work.
+          # v7 (400 messages: 200 crisis / 80 concern / 120 benign; weight on indirect
+          # ideation, plans/means, farewells, Sundanese (49) and other regional languages (67,
+          # tagged min/bjn/ms/mak/bew/ban/ace/bug)) by a fourth helper who read only SAFETY.md
+          # and the seeds (its label "none" renamed "benign", nothing else changed); frozen
+          # 2026-12-02 (stop 25) and scored first on main @8f4e06c before any rule work.
           "heldout_v7": (DATA / "risk_heldout_v7.jsonl",
                          "096967e5d542862cf211ebdce4f870a6c9ad28e4f2ce5a7494f592a017c83def"),
           # v8 (360 messages: 170 crisis with every kind >= 17, 80 concern, 110 benign of which
